@@ -1,0 +1,2 @@
+export * from './account-id.js';
+export * from './contact-code.js';

@@ -1,0 +1,84 @@
+/**
+ * Challenge-response authentication (docs/protocol.md §Authentication).
+ * The client proves possession of its identity key by signing a single-use
+ * relay challenge; the signed bytes are domain-separated by purpose so a
+ * signature made to log in can never register, and vice versa. Browser-safe.
+ */
+import { z } from 'zod';
+import { concatBytes, utf8 } from '../encoding.js';
+import { kyberPreKeySchema, preKeyUploadSchema, signedPreKeySchema } from './keys.js';
+import {
+  accountIdSchema,
+  base64Bytes,
+  deviceIdSchema,
+  identityKeySchema,
+  registrationIdSchema,
+  signatureSchema,
+  timestampSchema,
+} from './primitives.js';
+
+export const CHALLENGE_BYTES = 32;
+export type AuthPurpose = 'register' | 'token';
+
+export const challengeRequestSchema = z.strictObject({
+  accountId: accountIdSchema,
+  deviceId: deviceIdSchema,
+});
+export type ChallengeRequest = z.infer<typeof challengeRequestSchema>;
+
+export const challengeResponseSchema = z.strictObject({
+  challenge: base64Bytes(CHALLENGE_BYTES, CHALLENGE_BYTES),
+  expiresAt: timestampSchema,
+});
+export type ChallengeResponse = z.infer<typeof challengeResponseSchema>;
+
+/**
+ * The exact bytes an identity key signs:
+ *   "parley-auth-v1" 0x00 purpose 0x00 accountId 0x00 deviceId(decimal) 0x00 challenge
+ */
+export function authSignedMessage(purpose: AuthPurpose, accountId: string, deviceId: number, challenge: Uint8Array) {
+  const zero = new Uint8Array([0]);
+  return concatBytes(
+    utf8('parley-auth-v1'),
+    zero,
+    utf8(purpose),
+    zero,
+    utf8(accountId),
+    zero,
+    utf8(String(deviceId)),
+    zero,
+    challenge,
+  );
+}
+
+/** Registers (or re-registers, replacing its keys) one device of an account. */
+export const registerRequestSchema = z.strictObject({
+  accountId: accountIdSchema,
+  deviceId: deviceIdSchema,
+  registrationId: registrationIdSchema,
+  identityKey: identityKeySchema,
+  challenge: base64Bytes(CHALLENGE_BYTES, CHALLENGE_BYTES),
+  signature: signatureSchema,
+  signedPreKey: signedPreKeySchema,
+  lastResortKyberPreKey: kyberPreKeySchema,
+  preKeys: preKeyUploadSchema.shape.preKeys,
+  kyberPreKeys: preKeyUploadSchema.shape.kyberPreKeys,
+});
+export type RegisterRequest = z.input<typeof registerRequestSchema>;
+
+export const tokenRequestSchema = z.strictObject({
+  accountId: accountIdSchema,
+  deviceId: deviceIdSchema,
+  challenge: base64Bytes(CHALLENGE_BYTES, CHALLENGE_BYTES),
+  signature: signatureSchema,
+});
+export type TokenRequest = z.infer<typeof tokenRequestSchema>;
+
+/** Answer to registration and to a token request: a short-lived bearer token. */
+export const tokenResponseSchema = z.strictObject({
+  accountId: accountIdSchema,
+  deviceId: deviceIdSchema,
+  token: z.string().min(1).max(4096),
+  expiresAt: timestampSchema,
+});
+export type TokenResponse = z.infer<typeof tokenResponseSchema>;

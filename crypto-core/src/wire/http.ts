@@ -1,0 +1,48 @@
+/**
+ * HTTP routes of the relay and their bodies (docs/relay.md §HTTP API).
+ * Requests and responses not declared here are declared in auth.ts and
+ * keys.ts. Browser-safe.
+ */
+import { z } from 'zod';
+import { base64Bytes, timestampSchema, WIRE_VERSION } from './primitives.js';
+
+export const API_PREFIX = `/v${WIRE_VERSION}`;
+
+/** Route paths, so client and relay never spell one twice. */
+export const routes = {
+  challenge: `${API_PREFIX}/auth/challenge`,
+  token: `${API_PREFIX}/auth/token`,
+  accounts: `${API_PREFIX}/accounts`,
+  account: `${API_PREFIX}/accounts/me`,
+  keys: `${API_PREFIX}/keys`,
+  keyCount: `${API_PREFIX}/keys/count`,
+  /** GET `${bundles}/:accountId` (all devices) or `${bundles}/:accountId/:deviceId`. */
+  bundles: `${API_PREFIX}/keys/bundles`,
+  senderCertificate: `${API_PREFIX}/certificate`,
+  trustRoot: `${API_PREFIX}/trust-root`,
+  health: '/healthz',
+  metrics: '/metrics',
+} as const;
+
+export const senderCertificateResponseSchema = z.strictObject({
+  /** A libsignal SenderCertificate, serialized. */
+  certificate: base64Bytes(1, 4096),
+  expiresAt: timestampSchema,
+});
+export type SenderCertificateResponse = z.infer<typeof senderCertificateResponseSchema>;
+
+export const trustRootResponseSchema = z.strictObject({
+  /** The relay's sealed-sender trust root public key (33 bytes). */
+  publicKey: base64Bytes(33, 33),
+});
+export type TrustRootResponse = z.infer<typeof trustRootResponseSchema>;
+
+export const deleteAccountResponseSchema = z.strictObject({ deleted: z.literal(true) });
+export type DeleteAccountResponse = z.infer<typeof deleteAccountResponseSchema>;
+
+export const healthResponseSchema = z.strictObject({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  wireVersion: z.literal(WIRE_VERSION),
+});
+export type HealthResponse = z.infer<typeof healthResponseSchema>;

@@ -1,0 +1,64 @@
+/**
+ * Building blocks of every wire schema. All byte fields travel as canonical
+ * standard base64 strings; all objects are strict (unknown keys are refused),
+ * so nothing unexpected reaches a store. Browser-safe.
+ */
+import { z } from 'zod';
+import { ACCOUNT_ID_PATTERN, type AccountId } from '../address/account-id.js';
+import { BASE64_PATTERN } from '../encoding.js';
+
+/** Version of the wire protocol described by this module (docs/protocol.md §Wire). */
+export const WIRE_VERSION = 1;
+
+/** Base64 text whose decoded length lies in [min, max] bytes. */
+export function base64Bytes(min: number, max: number) {
+  const minChars = Math.ceil(min / 3) * 4;
+  const maxChars = Math.ceil(max / 3) * 4;
+  return z
+    .string()
+    .min(minChars)
+    .max(maxChars)
+    .regex(BASE64_PATTERN, 'must be canonical base64')
+    .refine(
+      (value) => {
+        const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+        const length = (value.length / 4) * 3 - padding;
+        return length >= min && length <= max;
+      },
+      `must decode to ${min === max ? `${min}` : `${min}..${max}`} bytes`,
+    );
+}
+
+export const accountIdSchema = z
+  .string()
+  .regex(ACCOUNT_ID_PATTERN, 'must be a Parley account id')
+  .transform((value) => value as AccountId);
+
+/** libsignal device ids are 1..127. */
+export const MAX_DEVICE_ID = 127;
+export const deviceIdSchema = z.number().int().min(1).max(MAX_DEVICE_ID);
+
+/** Signal registration ids are 14-bit, never 0. */
+export const registrationIdSchema = z.number().int().min(1).max(0x3fff);
+
+/** Prekey ids are 24-bit, never 0 (0 means "none" in several places). */
+export const MAX_PREKEY_ID = 0xffffff;
+export const preKeyIdSchema = z.number().int().min(1).max(MAX_PREKEY_ID);
+
+/** Milliseconds since the Unix epoch. */
+export const timestampSchema = z.number().int().min(0).max(8.64e15);
+
+export const identityKeySchema = base64Bytes(33, 33);
+export const ecPublicKeySchema = base64Bytes(33, 33);
+/** ML-KEM-1024 public key as libsignal serializes it (type byte + 1568). */
+export const kyberPublicKeySchema = base64Bytes(1569, 1569);
+export const signatureSchema = base64Bytes(64, 64);
+
+/** Envelope ids are UUIDs (v7 from the relay, time-ordered). */
+export const envelopeIdSchema = z.uuid();
+
+export const deviceAddressSchema = z.strictObject({
+  accountId: accountIdSchema,
+  deviceId: deviceIdSchema,
+});
+export type DeviceAddress = z.infer<typeof deviceAddressSchema>;

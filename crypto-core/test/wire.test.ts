@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { toBase64 } from '../src/encoding.js';
+import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
+import * as wire from '../src/wire/index.js';
+import { mutateValue, randomValue, seededRandom } from './support/fuzz-values.js';
+
+const b64 = (length: number, fill = 1) => toBase64(new Uint8Array(length).fill(fill));
+const identityKey = (() => {
+  const key = new Uint8Array(33).fill(4);
+  key[0] = 5;
+  return key;
+})();
+const accountId = wire.accountIdFromIdentityKey(identityKey);
+const ecKey = b64(33, 5);
+const signedPreKey = { keyId: 1, publicKey: ecKey, signature: b64(64) };
+const kyberPreKey = { keyId: 2, publicKey: b64(1569), signature: b64(64) };
+
+const validSamples = {
+  challengeRequest: [wire.challengeRequestSchema, { accountId, deviceId: 1 }],
+  register: [
+    wire.registerRequestSchema,
+    {
+      accountId,
+      deviceId: 1,
+      registrationId: 77,
+      identityKey: toBase64(identityKey),
+      challenge: b64(32),
+      signature: b64(64),
+      signedPreKey,
+      lastResortKyberPreKey: kyberPreKey,
+      preKeys: [{ keyId: 3, publicKey: ecKey }],
+      kyberPreKeys: [kyberPreKey],
+    },
+  ],
+  token: [wire.tokenRequestSchema, { accountId, deviceId: 2, challenge: b64(32), signature: b64(64) }],
+  bundle: [
+    wire.preKeyBundleSchema,
+    {
+      accountId,
+      deviceId: 1,
+      registrationId: 9,
+      identityKey: toBase64(identityKey),
+      signedPreKey,
+      preKey: null,
+      kyberPreKey,
+    },
+  ],
+  send: [
+    wire.sendRequestSchema,
+    { recipient: accountId, messages: [{ deviceId: 1, type: 'prekey', content: b64(600) }], ephemeral: false },
+  ],
+  envelope: [
+    wire.envelopeSchema,
+    {
+      id: '01890a5d-ac96-774b-bcce-b302099a8057',
+      type: 'message',
+      source: { accountId, deviceId: 1 },
+      destinationDeviceId: 2,
+      content: b64(100),
+      serverTimestamp: 1_700_000_000_000,
+    },
+  ],
+  ack: [wire.ackRequestSchema, { envelopeIds: ['01890a5d-ac96-774b-bcce-b302099a8057'] }],
+  socketAuth: [wire.socketAuthSchema, { token: 'abc', wireVersion: 1 }],
+  sendResult: [wire.sendResultSchema, { ok: false, error: { code: 'DEVICE_MISMATCH', message: 'x', missingDevices: [2] } }],
+  error: [wire.errorResponseSchema, { error: { code: 'RATE_LIMITED', message: 'slow down', retryAfter: 3 } }],
+} as const;
+
+describe('wire schemas', () => {
+  it.each(Object.entries(validSamples))('accept a valid %s', (_name, [schema, sample]) => {
+    expect(() => wire.parseWire(schema, sample, 'sample')).not.toThrow();
+  });
+
+  it('refuse unknown fields, so a client cannot smuggle a sender into a send', () => {
+    const [schema, sample] = validSamples.send;
+    expect(() => wire.parseWire(schema, { ...sample, source: { accountId, deviceId: 1 } }, 'send')).toThrowError(
+      expect.objectContaining({ code: CryptoErrorCode.InvalidWireMessage }),
+    );
+  });
+
+  it('refuse a send that addresses one device twice', () => {
+    const message = { deviceId: 1, type: 'message', content: b64(10) };
+    expect(() => wire.parseWire(wire.sendRequestSchema, { recipient: accountId, messages: [message, message] }, 'send')).toThrow(
+      /each device may be addressed once/,
+    );
+  });
+
+  it('check decoded byte lengths, not only the alphabet', () => {
+    const [schema, sample] = validSamples.bundle;
+    expect(() => wire.parseWire(schema, { ...sample, identityKey: b64(32) }, 'bundle')).toThrow(/identityKey/);
+    expect(() =>
+      wire.parseWire(schema, { ...sample, kyberPreKey: { ...kyberPreKey, signature: b64(63) } }, 'bundle'),
+    ).toThrow(/signature/);
+  });
+
+  it('refuse non-canonical base64 and oversized envelopes', () => {
+    const [schema, sample] = validSamples.envelope;
+    expect(() => wire.parseWire(schema, { ...sample, content: 'AAAA\n' }, 'envelope')).toThrow(ParleyCryptoError);
+    expect(() => wire.parseWire(schema, { ...sample, content: 'AA' }, 'envelope')).toThrow(ParleyCryptoError);
+    const huge = b64(wire.MAX_ENVELOPE_CONTENT_BYTES + 1);
+    expect(() => wire.parseWire(schema, { ...sample, content: huge }, 'envelope')).toThrow(ParleyCryptoError);
+  });
+
+  it('bound device ids, key ids and registration ids to what libsignal accepts', () => {
+    expect(wire.deviceIdSchema.safeParse(0).success).toBe(false);
+    expect(wire.deviceIdSchema.safeParse(128).success).toBe(false);
+    expect(wire.preKeyIdSchema.safeParse(0x1000000).success).toBe(false);
+    expect(wire.registrationIdSchema.safeParse(0x4000).success).toBe(false);
+    expect(wire.deviceIdSchema.safeParse(1.5).success).toBe(false);
+  });
+
+  it('sign domain-separated challenge bytes', () => {
+    const challenge = new Uint8Array(32).fill(9);
+    const login = wire.authSignedMessage('token', accountId, 1, challenge);
+    const register = wire.authSignedMessage('register', accountId, 1, challenge);
+    expect(new TextDecoder().decode(login.subarray(0, 20))).toBe('parley-auth-v1\u0000token');
+    expect(login).not.toEqual(register);
+    expect(login.subarray(login.length - 32)).toEqual(challenge);
+  });
+});
+
+describe('wire parsers under fuzzing', () => {
+  it.each(Object.entries(validSamples))('%s: random and mutated inputs give typed errors only', (name, [schema, sample]) => {
+    const random = seededRandom(name.length * 7919);
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const input = i % 2 === 0 ? randomValue(random) : mutateValue(random, sample);
+      try {
+        wire.parseWire(schema, input, name);
+        accepted++;
+      } catch (error) {
+        expect(ParleyCryptoError.is(error, CryptoErrorCode.InvalidWireMessage)).toBe(true);
+      }
+    }
+    // Mutations that only touch optional parts may still be valid; most must not be.
+    expect(accepted).toBeLessThan(3000);
+  });
+
+  it('contact codes, account ids and base64: typed errors only', () => {
+    const random = seededRandom(42);
+    const code = wire.formatContactCode({ accountId, relayUrl: 'https://relay.example.org' });
+    for (let i = 0; i < 5000; i++) {
+      const input = i % 2 === 0 ? randomValue(random) : mutateValue(random, code);
+      for (const parse of [wire.parseContactCode, wire.parseAccountId]) {
+        try {
+          parse(input);
+        } catch (error) {
+          expect(ParleyCryptoError.is(error)).toBe(true);
+        }
+      }
+    }
+  });
+});

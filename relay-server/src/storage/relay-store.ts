@@ -1,0 +1,164 @@
+/**
+ * The relay's storage interface. Every method is asynchronous, because the
+ * scale-out store (PostgreSQL) is; nothing above this layer may rely on the
+ * embedded SQLite store answering synchronously.
+ *
+ * The store is the source of truth for delivery: an envelope is acknowledged
+ * to its sender only after `insertEnvelopes` resolved (committed durably), and
+ * removed only by `deleteEnvelopes` after its recipient acknowledged it.
+ *
+ * Byte fields are carried as the canonical base64 strings of the wire format:
+ * the relay never looks inside them, and passing them through avoids a
+ * decode/encode on every hop. Implementations may store them as blobs.
+ */
+import type { AccountId, EnvelopeType, KyberPreKeyWire, OneTimePreKeyWire, SignedPreKeyWire } from '@parley/crypto-core/wire';
+
+export interface DeviceRegistration {
+  readonly accountId: AccountId;
+  readonly deviceId: number;
+  readonly registrationId: number;
+  /** base64 of the 33-byte identity public key; the account id commits to it. */
+  readonly identityKey: string;
+  readonly signedPreKey: SignedPreKeyWire;
+  readonly lastResortKyberPreKey: KyberPreKeyWire;
+  readonly preKeys: readonly OneTimePreKeyWire[];
+  readonly kyberPreKeys: readonly KyberPreKeyWire[];
+  readonly now: number;
+}
+
+export interface StoredDevice {
+  readonly deviceId: number;
+  readonly registrationId: number;
+  readonly createdAt: number;
+}
+
+export interface StoredAccount {
+  readonly accountId: AccountId;
+  readonly identityKey: string;
+  readonly createdAt: number;
+  /** Ordered by device id. */
+  readonly devices: readonly StoredDevice[];
+}
+
+export interface PreKeyReplenish {
+  readonly signedPreKey?: SignedPreKeyWire | undefined;
+  readonly lastResortKyberPreKey?: KyberPreKeyWire | undefined;
+  readonly preKeys: readonly OneTimePreKeyWire[];
+  readonly kyberPreKeys: readonly KyberPreKeyWire[];
+}
+
+export interface PreKeyCounts {
+  readonly preKeys: number;
+  readonly kyberPreKeys: number;
+}
+
+/**
+ * One device's bundle as handed out. `preKey` is a one-time EC prekey that
+ * this call removed from the store (null when none was left); `kyberPreKey`
+ * is a one-time Kyber prekey this call removed, or the device's last-resort
+ * Kyber key (never removed) when none was left.
+ */
+export interface ClaimedBundle {
+  readonly accountId: AccountId;
+  readonly deviceId: number;
+  readonly registrationId: number;
+  readonly identityKey: string;
+  readonly signedPreKey: SignedPreKeyWire;
+  readonly preKey: OneTimePreKeyWire | null;
+  readonly kyberPreKey: KyberPreKeyWire;
+  readonly kyberPreKeyIsLastResort: boolean;
+}
+
+export interface NewEnvelope {
+  /** UUIDv7 chosen by the relay before the insert. */
+  readonly id: string;
+  readonly recipient: AccountId;
+  readonly deviceId: number;
+  readonly type: EnvelopeType;
+  /** Absent for sealed envelopes: not recorded at all. */
+  readonly source?: { readonly accountId: AccountId; readonly deviceId: number } | undefined;
+  /** base64 ciphertext. */
+  readonly content: string;
+  readonly serverTimestamp: number;
+  readonly expiresAt: number;
+}
+
+export interface StoredEnvelope extends NewEnvelope {
+  /**
+   * Position in the recipient device's queue: strictly increasing in insert
+   * order per (recipient, device). Used as the drain cursor.
+   */
+  readonly seq: number;
+}
+
+export interface StoredChallenge {
+  /** base64 of the random challenge bytes. */
+  readonly challenge: string;
+  readonly accountId: AccountId;
+  readonly deviceId: number;
+  readonly expiresAt: number;
+}
+
+/** What the store promises about durability, reported and checked at start-up. */
+export interface DurabilityReport {
+  /** e.g. "sqlite" | "memory" | "postgres". */
+  readonly engine: string;
+  /** True when a committed write survives a process kill (-9). */
+  readonly survivesProcessCrash: boolean;
+  /** True when a committed write survives power loss / an OS crash. */
+  readonly survivesPowerLoss: boolean;
+  /** Human-readable settings, e.g. { journal_mode: 'wal', synchronous: 'FULL' }. */
+  readonly settings: Readonly<Record<string, string>>;
+}
+
+export interface RelayStore {
+  /** Opens/creates the schema and checks the durability settings (throws when they are weaker than promised). */
+  init(): Promise<DurabilityReport>;
+  close(): Promise<void>;
+
+  // Challenges: single-use, short-lived. Shared through the store so any node may verify.
+  putChallenge(challenge: StoredChallenge): Promise<void>;
+  /** Atomically removes and returns true if the challenge exists for (account, device) and is unexpired at `now`. */
+  consumeChallenge(challenge: string, accountId: AccountId, deviceId: number, now: number): Promise<boolean>;
+  deleteExpiredChallenges(now: number): Promise<number>;
+
+  // Accounts and devices.
+  /**
+   * Creates the account if needed and (re)registers the device: replaces its
+   * registration id, signed and last-resort keys and all its one-time
+   * prekeys. Rejects (returns false) when the account exists with another identity key.
+   */
+  registerDevice(registration: DeviceRegistration): Promise<boolean>;
+  getAccount(accountId: AccountId): Promise<StoredAccount | null>;
+  /** Removes the account, its devices, keys, queued envelopes and challenges. True if it existed. */
+  deleteAccount(accountId: AccountId): Promise<boolean>;
+
+  // Prekeys.
+  /** Adds one-time prekeys (ignoring ids already present) and replaces the signed/last-resort keys given. */
+  storePreKeys(accountId: AccountId, deviceId: number, keys: PreKeyReplenish): Promise<void>;
+  countPreKeys(accountId: AccountId, deviceId: number): Promise<PreKeyCounts>;
+  /**
+   * Atomically claims a bundle for one device: each one-time key is handed
+   * out at most once, even under concurrent calls from several processes.
+   * Null when the device does not exist.
+   */
+  claimBundle(accountId: AccountId, deviceId: number): Promise<ClaimedBundle | null>;
+
+  // Envelopes.
+  /** Inserts all envelopes in one transaction: all are committed durably, or none is and it throws. */
+  insertEnvelopes(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]>;
+  /** Envelopes for one device with seq > afterSeq, unexpired at `now`, in seq order, at most `limit`. */
+  fetchEnvelopes(
+    recipient: AccountId,
+    deviceId: number,
+    afterSeq: number,
+    limit: number,
+    now: number,
+  ): Promise<StoredEnvelope[]>;
+  /** Deletes the recipient device's envelopes with these ids (ignores ids that are not theirs). Returns how many went. */
+  deleteEnvelopes(recipient: AccountId, deviceId: number, ids: readonly string[]): Promise<number>;
+  /** Removes envelopes whose expiresAt <= now. Returns how many went. */
+  deleteExpiredEnvelopes(now: number): Promise<number>;
+  /** Envelopes currently queued, all recipients. */
+  countEnvelopes(): Promise<number>;
+}
