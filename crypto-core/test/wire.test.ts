@@ -62,7 +62,10 @@ const validSamples = {
   ],
   ack: [wire.ackRequestSchema, { envelopeIds: ['01890a5d-ac96-774b-bcce-b302099a8057'] }],
   socketAuth: [wire.socketAuthSchema, { token: 'abc', wireVersion: 1 }],
-  sendResult: [wire.sendResultSchema, { ok: false, error: { code: 'DEVICE_MISMATCH', message: 'x', missingDevices: [2] } }],
+  sendResult: [
+    wire.sendResultSchema,
+    { ok: false, error: { code: 'DEVICE_MISMATCH', message: 'x', missingDevices: [2] } },
+  ],
   error: [wire.errorResponseSchema, { error: { code: 'RATE_LIMITED', message: 'slow down', retryAfter: 3 } }],
 } as const;
 
@@ -80,9 +83,9 @@ describe('wire schemas', () => {
 
   it('refuse a send that addresses one device twice', () => {
     const message = { deviceId: 1, type: 'message', content: b64(10) };
-    expect(() => wire.parseWire(wire.sendRequestSchema, { recipient: accountId, messages: [message, message] }, 'send')).toThrow(
-      /each device may be addressed once/,
-    );
+    expect(() =>
+      wire.parseWire(wire.sendRequestSchema, { recipient: accountId, messages: [message, message] }, 'send'),
+    ).toThrow(/each device may be addressed once/);
   });
 
   it('check decoded byte lengths, not only the alphabet', () => {
@@ -120,21 +123,24 @@ describe('wire schemas', () => {
 });
 
 describe('wire parsers under fuzzing', () => {
-  it.each(Object.entries(validSamples))('%s: random and mutated inputs give typed errors only', (name, [schema, sample]) => {
-    const random = seededRandom(name.length * 7919);
-    let accepted = 0;
-    for (let i = 0; i < 3000; i++) {
-      const input = i % 2 === 0 ? randomValue(random) : mutateValue(random, sample);
-      try {
-        wire.parseWire(schema, input, name);
-        accepted++;
-      } catch (error) {
-        expect(ParleyCryptoError.is(error, CryptoErrorCode.InvalidWireMessage)).toBe(true);
+  it.each(Object.entries(validSamples))(
+    '%s: random and mutated inputs give typed errors only',
+    (name, [schema, sample]) => {
+      const random = seededRandom(name.length * 7919);
+      let accepted = 0;
+      for (let i = 0; i < 3000; i++) {
+        const input = i % 2 === 0 ? randomValue(random) : mutateValue(random, sample);
+        try {
+          wire.parseWire(schema, input, name);
+          accepted++;
+        } catch (error) {
+          expect(ParleyCryptoError.is(error, CryptoErrorCode.InvalidWireMessage)).toBe(true);
+        }
       }
-    }
-    // Mutations that only touch optional parts may still be valid; most must not be.
-    expect(accepted).toBeLessThan(3000);
-  });
+      // Mutations that only touch optional parts may still be valid; most must not be.
+      expect(accepted).toBeLessThan(3000);
+    },
+  );
 
   it('contact codes, account ids and base64: typed errors only', () => {
     const random = seededRandom(42);

@@ -47,7 +47,17 @@ export function randomValue(random: Random, depth = 3): unknown {
     case 2:
       return random() < 0.5;
     case 3:
-      return pick(random, [0, -1, 1, 0.5, 2 ** 31, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY, randomInt(random, 1e6)]);
+      return pick(random, [
+        0,
+        -1,
+        1,
+        0.5,
+        2 ** 31,
+        2 ** 53,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        randomInt(random, 1e6),
+      ]);
     case 4:
     case 5:
       return randomString(random);
@@ -72,7 +82,9 @@ function clone<T>(value: T): T {
 export function mutateValue(random: Random, valid: unknown): unknown {
   const copy = clone(valid);
   if (copy === null || typeof copy !== 'object') {
-    return typeof copy === 'string' && copy.length > 0 && random() < 0.7 ? mutateString(random, copy) : randomValue(random);
+    return typeof copy === 'string' && copy.length > 0 && random() < 0.7
+      ? mutateString(random, copy)
+      : randomValue(random);
   }
   const container = copy as Record<string, unknown>;
   const keys = Object.keys(container);

@@ -1,0 +1,245 @@
+/**
+ * encodeContent / decodeContent: content <-> padded UTF-8 JSON
+ * (docs/protocol.md §Content). Browser-safe: zod and our own encodings only.
+ *
+ * Why JSON: content is small, the relay never sees it, and padding already
+ * rounds sizes up, so a binary format would save little; JSON validated by
+ * strict zod schemas is what every other Parley wire format uses, so a second
+ * implementation needs no new tooling and the schemas are the spec.
+ */
+import type { z } from 'zod';
+import { type Bytes, fromBase64, fromUtf8, toBase64, utf8 } from '../encoding.js';
+import { CryptoErrorCode, invalidInput, type ParleyCryptoError } from '../errors.js';
+import { timestampSchema } from '../wire/primitives.js';
+import { padContent, unpadContent } from './padding.js';
+import {
+  CONTENT_VERSION,
+  CONTENT_WIRE_SCHEMAS,
+  type ContentWire,
+  contentEnvelopeSchema,
+  type GroupWire,
+  isKnownContentType,
+  UUID_PATTERN,
+} from './schema.js';
+import type { Content, GroupControlContent, KnownContent, UnsupportedContent } from './types.js';
+
+function invalidContent(message: string, cause?: unknown): ParleyCryptoError<'INVALID_CONTENT'> {
+  return invalidInput(CryptoErrorCode.InvalidContent, message, cause);
+}
+
+function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'schema mismatch';
+  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+  return `${path}: ${issue.message}`;
+}
+
+function distributionToWire(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof Uint8Array)) throw invalidContent('senderKeyDistribution must be bytes');
+  return toBase64(value);
+}
+
+function groupToWire(content: GroupControlContent): Record<string, unknown> {
+  const common = {
+    v: CONTENT_VERSION,
+    type: 'group',
+    id: content.id,
+    sentAt: content.sentAt,
+    groupId: content.groupId,
+    action: content.action,
+  };
+  switch (content.action) {
+    case 'create':
+      return {
+        ...common,
+        name: content.name,
+        members: content.members,
+        senderKeyDistribution: distributionToWire(content.senderKeyDistribution),
+      };
+    case 'add-members':
+    case 'remove-members':
+      return {
+        ...common,
+        members: content.members,
+        senderKeyDistribution: distributionToWire(content.senderKeyDistribution),
+      };
+    case 'leave':
+      return common;
+    case 'rename':
+      return { ...common, name: content.name };
+    default:
+      throw invalidContent('unknown group action', { action: (content as { action?: unknown }).action });
+  }
+}
+
+/** The JSON object for `content`, keys in the documented order, optional keys left out when absent. */
+function toWire(content: KnownContent): Record<string, unknown> {
+  switch (content.type) {
+    case 'text':
+      return {
+        v: CONTENT_VERSION,
+        type: 'text',
+        id: content.id,
+        sentAt: content.sentAt,
+        body: content.body,
+        groupId: content.groupId,
+        quotedMessageId: content.quotedMessageId,
+      };
+    case 'receipt':
+      return {
+        v: CONTENT_VERSION,
+        type: 'receipt',
+        kind: content.kind,
+        messageIds: content.messageIds,
+        sentAt: content.sentAt,
+      };
+    case 'typing':
+      return {
+        v: CONTENT_VERSION,
+        type: 'typing',
+        action: content.action,
+        sentAt: content.sentAt,
+        groupId: content.groupId,
+      };
+    case 'group':
+      return groupToWire(content);
+    case 'sender-key':
+      return {
+        v: CONTENT_VERSION,
+        type: 'sender-key',
+        groupId: content.groupId,
+        senderKeyDistribution: distributionToWire(content.senderKeyDistribution),
+      };
+    default:
+      throw invalidContent('unknown content type', { type: (content as { type?: unknown }).type });
+  }
+}
+
+function groupFromWire(wire: GroupWire): GroupControlContent {
+  const common = { type: 'group', id: wire.id, sentAt: wire.sentAt, groupId: wire.groupId } as const;
+  switch (wire.action) {
+    case 'create':
+      return {
+        ...common,
+        action: 'create',
+        name: wire.name,
+        members: wire.members,
+        ...optionalDistribution(wire.senderKeyDistribution),
+      };
+    case 'add-members':
+    case 'remove-members':
+      return {
+        ...common,
+        action: wire.action,
+        members: wire.members,
+        ...optionalDistribution(wire.senderKeyDistribution),
+      };
+    case 'leave':
+      return { ...common, action: 'leave' };
+    case 'rename':
+      return { ...common, action: 'rename', name: wire.name };
+  }
+}
+
+function optionalDistribution(value: string | undefined): { senderKeyDistribution?: Bytes } {
+  return value === undefined ? {} : { senderKeyDistribution: fromBase64(value) };
+}
+
+function fromWire(wire: ContentWire): KnownContent {
+  switch (wire.type) {
+    case 'text':
+      return {
+        type: 'text',
+        id: wire.id,
+        sentAt: wire.sentAt,
+        body: wire.body,
+        ...(wire.groupId === undefined ? {} : { groupId: wire.groupId }),
+        ...(wire.quotedMessageId === undefined ? {} : { quotedMessageId: wire.quotedMessageId }),
+      };
+    case 'receipt':
+      return { type: 'receipt', kind: wire.kind, messageIds: wire.messageIds, sentAt: wire.sentAt };
+    case 'typing':
+      return {
+        type: 'typing',
+        action: wire.action,
+        sentAt: wire.sentAt,
+        ...(wire.groupId === undefined ? {} : { groupId: wire.groupId }),
+      };
+    case 'group':
+      return groupFromWire(wire);
+    case 'sender-key':
+      return {
+        type: 'sender-key',
+        groupId: wire.groupId,
+        senderKeyDistribution: fromBase64(wire.senderKeyDistribution),
+      };
+  }
+}
+
+/**
+ * Validates `content`, serializes it as compact UTF-8 JSON and pads it to its
+ * bucket. Throws INVALID_CONTENT when the content breaks its schema (the
+ * encoder never writes what a decoder would refuse) and CONTENT_TOO_LARGE when
+ * it does not fit the largest bucket.
+ */
+export function encodeContent(content: KnownContent): Bytes {
+  if (content === null || typeof content !== 'object') throw invalidContent('content must be an object');
+  const wire = toWire(content);
+  const type = wire.type;
+  if (typeof type !== 'string' || !isKnownContentType(type)) throw invalidContent('unknown content type');
+  const checked = CONTENT_WIRE_SCHEMAS[type].safeParse(wire);
+  if (!checked.success)
+    throw invalidContent(`invalid ${type} content: ${describeIssues(checked.error)}`, checked.error);
+  return padContent(utf8(JSON.stringify(wire)));
+}
+
+function unsupported(
+  envelope: Record<string, unknown>,
+  version: number,
+  contentType: string,
+  encoded: Bytes,
+): UnsupportedContent {
+  const id = envelope.id;
+  const sentAt = timestampSchema.safeParse(envelope.sentAt);
+  return {
+    type: 'unsupported',
+    version,
+    contentType,
+    ...(typeof id === 'string' && UUID_PATTERN.test(id) ? { messageId: id } : {}),
+    ...(sentAt.success ? { sentAt: sentAt.data } : {}),
+    encoded,
+  };
+}
+
+/**
+ * Unpads and decodes content. Well-formed content of a newer version or an
+ * unknown type comes back as `{ type: 'unsupported' }`; anything malformed
+ * (bad padding, bad UTF-8, bad JSON, schema violation) throws INVALID_CONTENT.
+ */
+export function decodeContent(padded: Uint8Array): Content {
+  if (!(padded instanceof Uint8Array)) throw invalidContent('content must be bytes');
+  const encoded = unpadContent(padded);
+  let json: unknown;
+  try {
+    json = JSON.parse(fromUtf8(encoded));
+  } catch (error) {
+    throw invalidContent('content is not UTF-8 JSON', error);
+  }
+  const envelope = contentEnvelopeSchema.safeParse(json);
+  if (!envelope.success) {
+    throw invalidContent(`content is not a versioned object: ${describeIssues(envelope.error)}`, envelope.error);
+  }
+  const { v: version, type } = envelope.data;
+  if (version > CONTENT_VERSION || !isKnownContentType(type)) {
+    return unsupported(envelope.data, version, type, encoded);
+  }
+  const parsed = CONTENT_WIRE_SCHEMAS[type].safeParse(json);
+  if (!parsed.success) throw invalidContent(`invalid ${type} content: ${describeIssues(parsed.error)}`, parsed.error);
+  try {
+    return fromWire(parsed.data);
+  } catch (error) {
+    // Only base64 decoding can throw here, and the schema already checked it.
+    throw invalidContent('content bytes field is not canonical base64', error);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The JSON shapes of content format version 1, as they appear inside a Signal
+ * message before padding (docs/protocol.md §Content). One zod schema per type;
+ * every object is strict (unknown keys are refused), so a field added later
+ * must come with a higher `v` (which older decoders report as unsupported).
+ * Browser-safe.
+ */
+import { z } from 'zod';
+import { accountIdSchema, base64Bytes, timestampSchema } from '../wire/primitives.js';
+
+/** The content format version this build writes and fully understands. */
+export const CONTENT_VERSION = 1;
+
+/** Most account ids in one group control content, and members in a group. */
+export const MAX_GROUP_MEMBERS = 1000;
+/** Most message ids one receipt acknowledges. */
+export const MAX_RECEIPT_MESSAGE_IDS = 1000;
+/** Longest group name, in UTF-16 code units (JavaScript string length). */
+export const MAX_GROUP_NAME_LENGTH = 256;
+/** Largest serialized SenderKeyDistributionMessage accepted (libsignal's are ~100 bytes). */
+export const MAX_SENDER_KEY_DISTRIBUTION_BYTES = 2048;
+
+/** `type` values: lowercase ASCII words joined by hyphens, so new ones can follow the same rule. */
+export const CONTENT_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
+
+/**
+ * Lowercase canonical UUIDs (RFC 9562 versions 1-8). Lowercase only, so one id
+ * has one spelling and de-duplication by string equality is sound.
+ */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+export const uuidSchema = z.string().regex(UUID_PATTERN, 'must be a lowercase RFC 9562 UUID');
+
+// JSON can spell lone UTF-16 surrogates ("\ud800"), which no UTF-8 text can hold
+// and which re-encode differently across platforms; refuse them.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+function wellFormedText(min: number, max?: number) {
+  const base = max === undefined ? z.string().min(min) : z.string().min(min).max(max);
+  return base.refine((value) => !LONE_SURROGATE.test(value), 'must not contain lone surrogates');
+}
+
+const senderKeyDistributionSchema = base64Bytes(1, MAX_SENDER_KEY_DISTRIBUTION_BYTES);
+const memberListSchema = z
+  .array(accountIdSchema)
+  .min(1)
+  .max(MAX_GROUP_MEMBERS)
+  .refine((ids) => new Set(ids).size === ids.length, 'account ids must be unique');
+
+const versionField = z.literal(CONTENT_VERSION);
+
+export const textWireSchema = z.strictObject({
+  v: versionField,
+  type: z.literal('text'),
+  id: uuidSchema,
+  sentAt: timestampSchema,
+  body: wellFormedText(1),
+  groupId: uuidSchema.optional(),
+  quotedMessageId: uuidSchema.optional(),
+});
+
+export const receiptWireSchema = z.strictObject({
+  v: versionField,
+  type: z.literal('receipt'),
+  kind: z.enum(['delivery', 'read']),
+  messageIds: z.array(uuidSchema).min(1).max(MAX_RECEIPT_MESSAGE_IDS),
+  sentAt: timestampSchema,
+});
+
+export const typingWireSchema = z.strictObject({
+  v: versionField,
+  type: z.literal('typing'),
+  action: z.enum(['started', 'stopped']),
+  sentAt: timestampSchema,
+  groupId: uuidSchema.optional(),
+});
+
+const groupCommon = {
+  v: versionField,
+  type: z.literal('group'),
+  id: uuidSchema,
+  sentAt: timestampSchema,
+  groupId: uuidSchema,
+};
+const groupNameSchema = wellFormedText(1, MAX_GROUP_NAME_LENGTH);
+
+export const groupWireSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    ...groupCommon,
+    action: z.literal('create'),
+    name: groupNameSchema,
+    members: memberListSchema,
+    senderKeyDistribution: senderKeyDistributionSchema.optional(),
+  }),
+  z.strictObject({
+    ...groupCommon,
+    action: z.literal('add-members'),
+    members: memberListSchema,
+    senderKeyDistribution: senderKeyDistributionSchema.optional(),
+  }),
+  z.strictObject({
+    ...groupCommon,
+    action: z.literal('remove-members'),
+    members: memberListSchema,
+    senderKeyDistribution: senderKeyDistributionSchema.optional(),
+  }),
+  z.strictObject({ ...groupCommon, action: z.literal('leave') }),
+  z.strictObject({ ...groupCommon, action: z.literal('rename'), name: groupNameSchema }),
+]);
+
+export const senderKeyWireSchema = z.strictObject({
+  v: versionField,
+  type: z.literal('sender-key'),
+  groupId: uuidSchema,
+  senderKeyDistribution: senderKeyDistributionSchema,
+});
+
+/** Every type version 1 knows, by its `type` value. */
+export const CONTENT_WIRE_SCHEMAS = {
+  text: textWireSchema,
+  receipt: receiptWireSchema,
+  typing: typingWireSchema,
+  group: groupWireSchema,
+  'sender-key': senderKeyWireSchema,
+} as const;
+
+export type KnownContentType = keyof typeof CONTENT_WIRE_SCHEMAS;
+
+export function isKnownContentType(type: string): type is KnownContentType {
+  return Object.hasOwn(CONTENT_WIRE_SCHEMAS, type);
+}
+
+/**
+ * What every content, of any version, must be to count as well-formed: a JSON
+ * object with an integer `v` >= 1 and a `type` string. Other keys are left to
+ * the per-type schema (or to a newer decoder).
+ */
+export const contentEnvelopeSchema = z.looseObject({
+  v: z.number().int().min(1).max(0x7fffffff),
+  type: z.string().regex(CONTENT_TYPE_PATTERN),
+});
+
+export type TextWire = z.infer<typeof textWireSchema>;
+export type ReceiptWire = z.infer<typeof receiptWireSchema>;
+export type TypingWire = z.infer<typeof typingWireSchema>;
+export type GroupWire = z.infer<typeof groupWireSchema>;
+export type SenderKeyWire = z.infer<typeof senderKeyWireSchema>;
+export type ContentWire = TextWire | ReceiptWire | TypingWire | GroupWire | SenderKeyWire;

@@ -1,0 +1,126 @@
+/**
+ * libsignal exceptions -> ParleyCryptoError, with the libsignal error as
+ * `cause`. libsignal 0.103 gives a distinct ErrorCode only for a few cases
+ * (duplicate, untrusted identity, sealed-sender self send, ...); most protocol
+ * failures arrive as ErrorCode.Generic with a descriptive message, so those
+ * are told apart by message and, failing that, by what the caller was doing
+ * (`fallback`): a Generic failure while decrypting is an invalid message,
+ * while processing a bundle an invalid bundle.
+ *
+ * Errors our own store callbacks raise come back stringified inside
+ * libsignal's message and carry their code as a marker (store-errors.ts); any
+ * other callback failure is a storage failure, mapped to INTERNAL so that it
+ * is never mistaken for a bad message.
+ */
+import { ErrorCode, LibSignalErrorBase } from '@signalapp/libsignal-client';
+import { isAccountId } from '../address/account-id.js';
+import type { Bytes } from '../encoding.js';
+import { CryptoErrorCode, ParleyCryptoError } from '../errors.js';
+import type { ParleyIdentityKeyStore } from '../store/adapters.js';
+import { markedCode } from '../store/store-errors.js';
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(CryptoErrorCode));
+
+/** UNTRUSTED_IDENTITY, naming the account and the key that was refused, so the UI can show and approve it. */
+export class UntrustedIdentityError extends ParleyCryptoError<typeof CryptoErrorCode.UntrustedIdentity> {
+  /** Account whose recorded identity key differs from the one offered. */
+  readonly accountId: string | null;
+  /** The refused identity key (33 bytes), or null when libsignal did not reveal it. */
+  readonly identityKey: Bytes | null;
+
+  constructor(message: string, cause: unknown, accountId: string | null, identityKey: Bytes | null) {
+    super(CryptoErrorCode.UntrustedIdentity, message, cause);
+    this.accountId = accountId;
+    this.identityKey = identityKey;
+  }
+}
+
+export interface ErrorContext {
+  /** Code for a failure that names nothing more specific. */
+  readonly fallback: CryptoErrorCode;
+  /** Code for libsignal's "invalid signature" (a bad bundle vs. a tampered message). */
+  readonly badSignature?: CryptoErrorCode;
+  /** Where refused identity keys were logged, to attach to UNTRUSTED_IDENTITY. */
+  readonly identityStore?: ParleyIdentityKeyStore;
+}
+
+function codeFromGenericMessage(message: string, context: ErrorContext): CryptoErrorCode {
+  const marked = markedCode(message);
+  if (marked !== undefined && KNOWN_CODES.has(marked)) return marked as CryptoErrorCode;
+  if (message.includes('error in method call')) return CryptoErrorCode.Internal;
+  if (/session with .* not found/.test(message)) return CryptoErrorCode.NoSession;
+  if (message.includes('missing sender key state')) return CryptoErrorCode.NoSenderKey;
+  if (message.includes('trust root validation failed') || message.includes('sender certificate key does not match')) {
+    return CryptoErrorCode.InvalidCertificate;
+  }
+  if (/invalid (signed |kyber )?pre ?key (id|identifier)/i.test(message)) return CryptoErrorCode.InvalidKeyId;
+  if (message.includes('signature')) return context.badSignature ?? context.fallback;
+  return context.fallback;
+}
+
+/** libsignal names the address as "<name>" or "<name>.<device>"; account ids contain no dot. */
+function accountIdOfAddress(address: string): string | null {
+  const name = address.split('.', 1)[0] ?? '';
+  return isAccountId(name) ? name : null;
+}
+
+function untrustedIdentity(error: LibSignalErrorBase, context: ErrorContext): UntrustedIdentityError {
+  // libsignal's `addr` getter rebuilds a ProtocolAddress for some codes; for
+  // UntrustedIdentity it is the "name.device" text. Read it defensively.
+  let address: unknown = null;
+  try {
+    address = error.addr;
+  } catch {
+    address = null;
+  }
+  const accountId =
+    accountIdOfAddress(typeof address === 'string' ? address : String(address ?? '')) ??
+    // Raised by our own saveIdentity callback: the account is in the message.
+    /identity key for (\S+) is not trusted/.exec(error.message)?.[1] ??
+    null;
+  const identityKey = accountId === null ? null : (context.identityStore?.takeRefusedIdentity(accountId) ?? null);
+  return new UntrustedIdentityError(error.message, error, accountId, identityKey);
+}
+
+/** The ParleyCryptoError for anything thrown by libsignal (or by our own checks) during an operation. */
+export function toCryptoError(error: unknown, context: ErrorContext): ParleyCryptoError {
+  if (ParleyCryptoError.is(error)) return error;
+  if (error instanceof LibSignalErrorBase) {
+    switch (error.code) {
+      case ErrorCode.DuplicatedMessage:
+        return new ParleyCryptoError(CryptoErrorCode.DuplicateMessage, error.message, error);
+      case ErrorCode.UntrustedIdentity:
+        return untrustedIdentity(error, context);
+      case ErrorCode.SealedSenderSelfSend:
+      case ErrorCode.InvalidRegistrationId:
+        return new ParleyCryptoError(CryptoErrorCode.InvalidMessage, error.message, error);
+      case ErrorCode.InvalidProtocolAddress:
+        return new ParleyCryptoError(CryptoErrorCode.InvalidEncoding, error.message, error);
+      case ErrorCode.VerificationFailed:
+        return new ParleyCryptoError(CryptoErrorCode.InvalidSignature, error.message, error);
+      case ErrorCode.InvalidSession:
+        return new ParleyCryptoError(CryptoErrorCode.NoSession, error.message, error);
+      case ErrorCode.InvalidSenderKeySession:
+        return new ParleyCryptoError(CryptoErrorCode.NoSenderKey, error.message, error);
+      case ErrorCode.Generic: {
+        const code = codeFromGenericMessage(error.message, context);
+        if (code === CryptoErrorCode.UntrustedIdentity) return untrustedIdentity(error, context);
+        return new ParleyCryptoError(code, error.message, error);
+      }
+      default:
+        return new ParleyCryptoError(context.fallback, error.message, error);
+    }
+  }
+  // Not from libsignal: a bug or an environment failure, not a property of the input.
+  const message = error instanceof Error ? error.message : String(error);
+  return new ParleyCryptoError(CryptoErrorCode.Internal, `unexpected failure: ${message}`, error);
+}
+
+/** Runs a synchronous libsignal call, mapping whatever it throws. */
+export function mapSignalErrors<T>(context: ErrorContext, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw toCryptoError(error, context);
+  }
+}

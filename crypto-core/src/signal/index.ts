@@ -1,0 +1,53 @@
+export { assertDeviceAddress, type DeviceAddress } from './address.js';
+export { bundleFromWire, bundleToWire, type VerifiedBundle, verifyBundle } from './bundle.js';
+export { UntrustedIdentityError } from './errors-map.js';
+export { GroupCipher, newDistributionId } from './group.js';
+export {
+  generateIdentity,
+  generateRegistrationId,
+  type LocalIdentity,
+  loadIdentity,
+  MAX_REGISTRATION_ID,
+} from './identity.js';
+export {
+  type GeneratedKyberPreKey,
+  type GeneratedPreKey,
+  type GeneratedPreKeys,
+  type GeneratedSignedPreKey,
+  generateKyberPreKeys,
+  generateLastResortKyberPreKey,
+  generateOneTimePreKeys,
+  generateSignedPreKey,
+  kyberPreKeyToWire,
+  nextPreKeyId,
+  oneTimePreKeyToWire,
+  type PreKeyBatch,
+  preKeyUpload,
+  randomPreKeyId,
+  signedPreKeyToWire,
+  storeGeneratedPreKeys,
+} from './prekeys.js';
+export {
+  compareScannedFingerprint,
+  computeSafetyNumber,
+  FINGERPRINT_ITERATIONS,
+  FINGERPRINT_VERSION,
+  type SafetyNumber,
+  type SafetyNumberParty,
+} from './safety-number.js';
+export {
+  generateTrustRoot,
+  type IssuedServerCertificate,
+  issueSenderCertificate,
+  issueServerCertificate,
+  type KeyPairBytes,
+  readSenderCertificate,
+  type SealedMessage,
+  SealedSenderCipher,
+  type SenderCertificateInfo,
+  type SenderCertificateRequest,
+  validateSenderCertificate,
+} from './sealed-sender.js';
+export { SessionCipher, type SignalCiphertext, type SignalMessageType } from './session.js';
+export { signWithIdentity, verifyIdentitySignature } from './signatures.js';
+export { getTrustedIdentity, type TrustIdentityOptions, trustIdentity } from './trust.js';

@@ -1,0 +1,279 @@
+import { describe, expect, it } from 'vitest';
+import type { AccountId } from '../src/address/account-id.js';
+import {
+  type Content,
+  decodeContent,
+  encodeContent,
+  type KnownContent,
+  MAX_ENCODED_CONTENT_BYTES,
+  padContent,
+  unpadContent,
+} from '../src/content/index.js';
+import { fromUtf8, utf8 } from '../src/encoding.js';
+import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
+
+const ALICE = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' as AccountId;
+const BOB = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' as AccountId;
+const CAROL = 'c234567c234567c234567c234567c234' as AccountId;
+const MESSAGE_ID = '018f2c1e-7a3b-7c4d-8e5f-0123456789ab';
+const OTHER_ID = '6f9619ff-8b86-4011-b42d-00c04fc964ff';
+const GROUP_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
+const SENT_AT = 1_732_780_800_000;
+const DISTRIBUTION = Uint8Array.from({ length: 97 }, (_, i) => (i * 37 + 3) & 0xff);
+
+/** Padded bytes of a raw JSON value, bypassing the encoder's own validation. */
+function padded(json: unknown): Uint8Array {
+  return padContent(utf8(typeof json === 'string' ? json : JSON.stringify(json)));
+}
+
+function expectCode(run: () => unknown, code: CryptoErrorCode): ParleyCryptoError {
+  try {
+    run();
+  } catch (error) {
+    expect(ParleyCryptoError.is(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
+    return error as ParleyCryptoError;
+  }
+  throw new Error(`expected ${code}, but nothing was thrown`);
+}
+
+const EVERY_KNOWN_CONTENT: ReadonlyArray<readonly [string, KnownContent]> = [
+  ['text', { type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'Hello, Bob 👋' }],
+  [
+    'text in a group, quoting',
+    { type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'yes', groupId: GROUP_ID, quotedMessageId: OTHER_ID },
+  ],
+  ['delivery receipt', { type: 'receipt', kind: 'delivery', messageIds: [MESSAGE_ID], sentAt: SENT_AT }],
+  ['read receipt', { type: 'receipt', kind: 'read', messageIds: [MESSAGE_ID, OTHER_ID], sentAt: SENT_AT }],
+  ['typing started', { type: 'typing', action: 'started', sentAt: SENT_AT }],
+  ['typing stopped in a group', { type: 'typing', action: 'stopped', sentAt: SENT_AT, groupId: GROUP_ID }],
+  [
+    'group create with sender key',
+    {
+      type: 'group',
+      action: 'create',
+      id: MESSAGE_ID,
+      sentAt: SENT_AT,
+      groupId: GROUP_ID,
+      name: 'Climbing 🧗',
+      members: [ALICE, BOB, CAROL],
+      senderKeyDistribution: DISTRIBUTION,
+    },
+  ],
+  [
+    'group create without sender key',
+    {
+      type: 'group',
+      action: 'create',
+      id: MESSAGE_ID,
+      sentAt: SENT_AT,
+      groupId: GROUP_ID,
+      name: 'x',
+      members: [ALICE],
+    },
+  ],
+  [
+    'group add members',
+    {
+      type: 'group',
+      action: 'add-members',
+      id: MESSAGE_ID,
+      sentAt: SENT_AT,
+      groupId: GROUP_ID,
+      members: [CAROL],
+      senderKeyDistribution: DISTRIBUTION,
+    },
+  ],
+  [
+    'group remove members',
+    { type: 'group', action: 'remove-members', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID, members: [BOB] },
+  ],
+  ['group leave', { type: 'group', action: 'leave', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID }],
+  [
+    'group rename',
+    { type: 'group', action: 'rename', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID, name: 'Bouldering' },
+  ],
+  ['sender key alone', { type: 'sender-key', groupId: GROUP_ID, senderKeyDistribution: DISTRIBUTION }],
+];
+
+describe('content round trip', () => {
+  it.each(EVERY_KNOWN_CONTENT)('%s survives encode then decode unchanged', (_name, content) => {
+    const encoded = encodeContent(content);
+    expect(decodeContent(encoded)).toEqual(content);
+  });
+
+  it('decodes bytes fields to Uint8Array and leaves absent optional fields out', () => {
+    const decoded = decodeContent(
+      encodeContent({ type: 'sender-key', groupId: GROUP_ID, senderKeyDistribution: DISTRIBUTION }),
+    );
+    expect(decoded.type).toBe('sender-key');
+    if (decoded.type !== 'sender-key') return;
+    expect(decoded.senderKeyDistribution).toBeInstanceOf(Uint8Array);
+    expect([...decoded.senderKeyDistribution]).toEqual([...DISTRIBUTION]);
+    const text = decodeContent(encodeContent({ type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'hi' }));
+    expect(Object.keys(text).sort()).toEqual(['body', 'id', 'sentAt', 'type']);
+  });
+
+  it('writes the exact documented JSON (test vector of docs/protocol.md §9)', () => {
+    const encoded = encodeContent({ type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'Hi' });
+    expect(encoded.byteLength).toBe(160);
+    const json = '{"v":1,"type":"text","id":"018f2c1e-7a3b-7c4d-8e5f-0123456789ab","sentAt":1732780800000,"body":"Hi"}';
+    expect(fromUtf8(encoded.subarray(0, json.length))).toBe(json);
+    expect(encoded[json.length]).toBe(0x80);
+    expect(encoded.subarray(json.length + 1).every((byte) => byte === 0)).toBe(true);
+    const group = encodeContent({
+      type: 'group',
+      action: 'rename',
+      id: MESSAGE_ID,
+      sentAt: SENT_AT,
+      groupId: GROUP_ID,
+      name: 'n',
+    });
+    expect(fromUtf8(unpadContent(group))).toBe(
+      '{"v":1,"type":"group","id":"018f2c1e-7a3b-7c4d-8e5f-0123456789ab","sentAt":1732780800000,"groupId":"3b241101-e2bb-4255-8caf-4136c566a962","action":"rename","name":"n"}',
+    );
+  });
+
+  it('accepts valid JSON written by another implementation (whitespace, other key order)', () => {
+    const json = `{ "body": "hi", "sentAt": ${SENT_AT}, "type": "text", "id": "${MESSAGE_ID}", "v": 1 }`;
+    expect(decodeContent(padded(json))).toEqual({ type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'hi' });
+  });
+});
+
+describe('content of a newer version or unknown type', () => {
+  it('decodes an unknown type to an explicit unsupported value with what the UI needs', () => {
+    const json = { v: 2, type: 'poll', id: MESSAGE_ID, sentAt: SENT_AT, question: 'Lunch?', options: ['a', 'b'] };
+    const decoded: Content = decodeContent(padded(json));
+    expect(decoded).toMatchObject({
+      type: 'unsupported',
+      version: 2,
+      contentType: 'poll',
+      messageId: MESSAGE_ID,
+      sentAt: SENT_AT,
+    });
+    if (decoded.type !== 'unsupported') return;
+    expect(JSON.parse(fromUtf8(decoded.encoded))).toEqual(json);
+  });
+
+  it('treats a known type at a newer version as unsupported (its fields may mean something new)', () => {
+    const decoded = decodeContent(
+      padded({ v: 2, type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'hi', attachments: [{}] }),
+    );
+    expect(decoded).toMatchObject({ type: 'unsupported', version: 2, contentType: 'text', messageId: MESSAGE_ID });
+  });
+
+  it('treats an unknown type at version 1 as unsupported too, and omits ids that are not valid', () => {
+    const decoded = decodeContent(padded({ v: 1, type: 'reaction', id: 'not-a-uuid', sentAt: -5 }));
+    expect(decoded.type).toBe('unsupported');
+    expect(decoded).not.toHaveProperty('messageId');
+    expect(decoded).not.toHaveProperty('sentAt');
+  });
+});
+
+describe('malformed content throws INVALID_CONTENT', () => {
+  const malformed: ReadonlyArray<readonly [string, unknown]> = [
+    ['not JSON', '{"v":1,'],
+    ['a JSON array', [1, 2]],
+    ['a JSON string', '"text"'],
+    ['null', 'null'],
+    ['no version', { type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'x' }],
+    ['version 0', { v: 0, type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'x' }],
+    ['fractional version', { v: 1.5, type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'x' }],
+    ['version as string', { v: '1', type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'x' }],
+    ['type not a word', { v: 1, type: 'Text!', id: MESSAGE_ID, sentAt: SENT_AT, body: 'x' }],
+    ['unknown key in a v1 type', { v: 1, type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'x', extra: 1 }],
+    ['missing body', { v: 1, type: 'text', id: MESSAGE_ID, sentAt: SENT_AT }],
+    ['empty body', { v: 1, type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: '' }],
+    ['uppercase uuid', { v: 1, type: 'text', id: MESSAGE_ID.toUpperCase(), sentAt: SENT_AT, body: 'x' }],
+    ['negative time', { v: 1, type: 'text', id: MESSAGE_ID, sentAt: -1, body: 'x' }],
+    ['null optional', { v: 1, type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'x', groupId: null }],
+    ['lone surrogate', `{"v":1,"type":"text","id":"${MESSAGE_ID}","sentAt":${SENT_AT},"body":"\\ud800"}`],
+    ['empty receipt', { v: 1, type: 'receipt', kind: 'read', messageIds: [], sentAt: SENT_AT }],
+    ['unknown receipt kind', { v: 1, type: 'receipt', kind: 'seen', messageIds: [MESSAGE_ID], sentAt: SENT_AT }],
+    [
+      'unknown group action',
+      { v: 1, type: 'group', action: 'promote', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID },
+    ],
+    [
+      'duplicate members',
+      {
+        v: 1,
+        type: 'group',
+        action: 'add-members',
+        id: MESSAGE_ID,
+        sentAt: SENT_AT,
+        groupId: GROUP_ID,
+        members: [BOB, BOB],
+      },
+    ],
+    [
+      'bad account id',
+      {
+        v: 1,
+        type: 'group',
+        action: 'add-members',
+        id: MESSAGE_ID,
+        sentAt: SENT_AT,
+        groupId: GROUP_ID,
+        members: ['BOB'],
+      },
+    ],
+    [
+      'name on leave',
+      { v: 1, type: 'group', action: 'leave', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID, name: 'x' },
+    ],
+    ['non-canonical base64', { v: 1, type: 'sender-key', groupId: GROUP_ID, senderKeyDistribution: 'AB==' }],
+    ['base64 without padding', { v: 1, type: 'sender-key', groupId: GROUP_ID, senderKeyDistribution: 'AAA' }],
+  ];
+
+  it.each(malformed)('%s', (_name, json) => {
+    expectCode(() => decodeContent(padded(json)), CryptoErrorCode.InvalidContent);
+  });
+
+  it('invalid UTF-8', () => {
+    expectCode(() => decodeContent(padContent(Uint8Array.of(0x7b, 0xc3, 0x28, 0x7d))), CryptoErrorCode.InvalidContent);
+  });
+
+  it('a value that is not bytes', () => {
+    expectCode(() => decodeContent('hello' as unknown as Uint8Array), CryptoErrorCode.InvalidContent);
+  });
+});
+
+describe('encodeContent refuses what a decoder would refuse', () => {
+  it('refuses schema violations with INVALID_CONTENT', () => {
+    expectCode(
+      () => encodeContent({ type: 'text', id: 'nope', sentAt: SENT_AT, body: 'x' }),
+      CryptoErrorCode.InvalidContent,
+    );
+    expectCode(
+      () => encodeContent({ type: 'receipt', kind: 'read', messageIds: [], sentAt: SENT_AT }),
+      CryptoErrorCode.InvalidContent,
+    );
+    expectCode(() => encodeContent({ type: 'poll' } as unknown as KnownContent), CryptoErrorCode.InvalidContent);
+    expectCode(
+      () =>
+        encodeContent({
+          type: 'sender-key',
+          groupId: GROUP_ID,
+          senderKeyDistribution: 'AAAA' as unknown as Uint8Array<ArrayBuffer>,
+        }),
+      CryptoErrorCode.InvalidContent,
+    );
+  });
+
+  it('refuses content larger than the largest bucket with CONTENT_TOO_LARGE, and accepts the largest that fits', () => {
+    const overhead = utf8(JSON.stringify({ v: 1, type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: '' })).byteLength;
+    const fits = 'a'.repeat(MAX_ENCODED_CONTENT_BYTES - overhead);
+    const encoded = encodeContent({ type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: fits });
+    expect(encoded.byteLength).toBe(65536);
+    expect(decodeContent(encoded)).toMatchObject({ body: fits });
+    const error = expectCode(
+      () => encodeContent({ type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: `${fits}a` }),
+      CryptoErrorCode.ContentTooLarge,
+    );
+    expect(error.cause).toBeDefined();
+    expectCode(
+      () => encodeContent({ type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: '€'.repeat(30_000) }),
+      CryptoErrorCode.ContentTooLarge,
+    );
+  });
+});

@@ -1,0 +1,210 @@
+import {
+  IdentityKeyPair,
+  PrivateKey,
+  ProtocolAddress,
+  SenderCertificate,
+  ServerCertificate,
+  sealedSenderEncryptMessage,
+} from '@signalapp/libsignal-client';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fromUtf8, utf8 } from '../src/encoding.js';
+import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
+import { generateIdentity } from '../src/signal/identity.js';
+import {
+  generateTrustRoot,
+  type IssuedServerCertificate,
+  issueSenderCertificate,
+  issueServerCertificate,
+  type KeyPairBytes,
+  readSenderCertificate,
+  SealedSenderCipher,
+  validateSenderCertificate,
+} from '../src/signal/sealed-sender.js';
+import { signalStoresFor } from '../src/store/adapters.js';
+import { createTestDevice, type TestDevice } from './support/test-devices.js';
+
+const HOUR = 3600_000;
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    return ParleyCryptoError.is(error) ? error.code : `not a ParleyCryptoError: ${String(error)}`;
+  }
+  return undefined;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ParleyCryptoError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (ParleyCryptoError.is(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('sealed sender', () => {
+  const now = Date.now();
+  let root: KeyPairBytes;
+  let server: IssuedServerCertificate;
+  let alice: TestDevice;
+  let bob: TestDevice;
+  let aliceCertificate: Uint8Array;
+  let aliceSealed: SealedSenderCipher;
+  let bobSealed: SealedSenderCipher;
+
+  const certificateFor = (device: TestDevice, expiresAt: number, issuer = server) =>
+    issueSenderCertificate({
+      sender: device.address,
+      identityKey: device.identity.identityKey,
+      expiresAt,
+      serverCertificate: issuer.certificate,
+      serverPrivateKey: issuer.privateKey,
+    });
+
+  beforeAll(async () => {
+    root = generateTrustRoot();
+    server = issueServerCertificate(root.privateKey, 7);
+    alice = await createTestDevice({ deviceId: 3 });
+    bob = await createTestDevice({ deviceId: 2 });
+    aliceCertificate = certificateFor(alice, now + HOUR);
+    aliceSealed = new SealedSenderCipher(alice.store, alice.address, root.publicKey);
+    bobSealed = new SealedSenderCipher(bob.store, bob.address, root.publicKey);
+    await alice.session.startSession(bob.nextBundle());
+  });
+
+  it('round-trips, first as a sealed PreKey message, and names the sender', async () => {
+    const sealed = await aliceSealed.encrypt(bob.address, utf8('sealed hello'), aliceCertificate, now);
+    const opened = await bobSealed.decrypt(sealed, now);
+    expect(opened.sender).toEqual(alice.address);
+    expect(fromUtf8(opened.plaintext)).toBe('sealed hello');
+    // Replies go the same way; the session is the ordinary one.
+    const bobCertificate = certificateFor(bob, now + HOUR);
+    const reply = await bobSealed.encrypt(alice.address, utf8('sealed reply'), bobCertificate, now);
+    const back = await aliceSealed.decrypt(reply, now);
+    expect(back.sender).toEqual(bob.address);
+    expect(fromUtf8(back.plaintext)).toBe('sealed reply');
+    const third = await aliceSealed.encrypt(bob.address, utf8('third'), aliceCertificate, now);
+    expect(fromUtf8((await bobSealed.decrypt(third, now)).plaintext)).toBe('third');
+    // And a replay is a duplicate.
+    expect((await rejection(bobSealed.decrypt(third, now))).code).toBe(CryptoErrorCode.DuplicateMessage);
+  });
+
+  it('rejects an expired certificate on receipt', async () => {
+    const shortLived = certificateFor(alice, now + 1000);
+    const sealed = await aliceSealed.encrypt(bob.address, utf8('late'), shortLived, now);
+    expect((await rejection(bobSealed.decrypt(sealed, now + 2000))).code).toBe(CryptoErrorCode.InvalidCertificate);
+    // The sender refuses to use it once expired, too.
+    expect((await rejection(aliceSealed.encrypt(bob.address, utf8('x'), shortLived, now + 2000))).code).toBe(
+      CryptoErrorCode.InvalidCertificate,
+    );
+  });
+
+  it('rejects a certificate with a forged signature', async () => {
+    // Signed by a key that is not the server key its server certificate names.
+    const forged = SenderCertificate.new(
+      alice.identity.accountId,
+      null,
+      alice.address.deviceId,
+      IdentityKeyPair.deserialize(alice.identity.identityKeyPair).publicKey,
+      now + HOUR,
+      ServerCertificate.deserialize(server.certificate),
+      PrivateKey.generate(),
+    );
+    expect(codeOf(() => validateSenderCertificate(forged.serialize(), root.publicKey, now))).toBe(
+      CryptoErrorCode.InvalidCertificate,
+    );
+    // Our cipher refuses to send with it...
+    expect((await rejection(aliceSealed.encrypt(bob.address, utf8('x'), forged.serialize(), now))).code).toBe(
+      CryptoErrorCode.InvalidCertificate,
+    );
+    // ...and a sealed message carrying it (made with libsignal directly) is refused on receipt.
+    const stores = signalStoresFor(alice.store);
+    const sealed = await sealedSenderEncryptMessage(
+      utf8('forged'),
+      ProtocolAddress.new(bob.address.accountId, bob.address.deviceId),
+      forged,
+      stores.session,
+      stores.identity,
+    );
+    expect((await rejection(bobSealed.decrypt(sealed, now))).code).toBe(CryptoErrorCode.InvalidCertificate);
+  });
+
+  it('rejects a certificate issued under another trust root', async () => {
+    const otherRoot = generateTrustRoot();
+    const otherServer = issueServerCertificate(otherRoot.privateKey, 7);
+    const foreign = certificateFor(alice, now + HOUR, otherServer);
+    expect(codeOf(() => validateSenderCertificate(foreign, root.publicKey, now))).toBe(
+      CryptoErrorCode.InvalidCertificate,
+    );
+    // Alice, configured with the other root, sends; Bob (our root) must refuse it.
+    const misconfigured = new SealedSenderCipher(alice.store, alice.address, otherRoot.publicKey);
+    const sealed = await misconfigured.encrypt(bob.address, utf8('from elsewhere'), foreign, now);
+    expect((await rejection(bobSealed.decrypt(sealed, now))).code).toBe(CryptoErrorCode.InvalidCertificate);
+  });
+
+  it('rejects a tampered sealed message and garbage', async () => {
+    const sealed = await aliceSealed.encrypt(bob.address, utf8('intact'), aliceCertificate, now);
+    const tampered = sealed.slice();
+    tampered[tampered.length - 20] = (tampered[tampered.length - 20] ?? 0) ^ 0x10;
+    expect((await rejection(bobSealed.decrypt(tampered, now))).code).toBe(CryptoErrorCode.InvalidMessage);
+    expect((await rejection(bobSealed.decrypt(new Uint8Array(0), now))).code).toBe(CryptoErrorCode.InvalidMessage);
+    expect(fromUtf8((await bobSealed.decrypt(sealed, now)).plaintext)).toBe('intact');
+  });
+
+  it('validates and reads certificates; issues only for the key the account id commits to', () => {
+    const info = validateSenderCertificate(aliceCertificate, root.publicKey, now);
+    expect(info).toEqual({
+      sender: alice.address,
+      identityKey: alice.identity.identityKey,
+      expiresAt: now + HOUR,
+      serverKeyId: 7,
+    });
+    expect(readSenderCertificate(aliceCertificate)).toEqual(info);
+    expect(codeOf(() => validateSenderCertificate(aliceCertificate, root.publicKey, now + 2 * HOUR))).toBe(
+      CryptoErrorCode.InvalidCertificate,
+    );
+    expect(codeOf(() => readSenderCertificate(new Uint8Array([1, 2, 3])))).toBe(CryptoErrorCode.InvalidCertificate);
+    expect(codeOf(() => validateSenderCertificate(aliceCertificate, new Uint8Array(5), now))).toBe(
+      CryptoErrorCode.InvalidEncoding,
+    );
+    expect(
+      codeOf(() =>
+        issueSenderCertificate({
+          sender: alice.address,
+          identityKey: generateIdentity().identityKey,
+          expiresAt: now + HOUR,
+          serverCertificate: server.certificate,
+          serverPrivateKey: server.privateKey,
+        }),
+      ),
+    ).toBe(CryptoErrorCode.AccountIdMismatch);
+    expect(
+      codeOf(() =>
+        issueSenderCertificate({
+          sender: alice.address,
+          identityKey: alice.identity.identityKey,
+          expiresAt: now + HOUR,
+          serverCertificate: server.certificate,
+          serverPrivateKey: generateTrustRoot().privateKey,
+        }),
+      ),
+    ).toBe(CryptoErrorCode.InvalidCertificate);
+    expect(codeOf(() => issueServerCertificate(new Uint8Array(3), 1))).toBe(CryptoErrorCode.InvalidEncoding);
+  });
+
+  it('refuses to send with a certificate for another device', async () => {
+    expect((await rejection(bobSealed.encrypt(alice.address, utf8('x'), aliceCertificate, now))).code).toBe(
+      CryptoErrorCode.InvalidCertificate,
+    );
+  });
+
+  it('rejects a message sealed to ourselves by ourselves', async () => {
+    const selfCipher = new SealedSenderCipher(alice.store, alice.address, root.publicKey);
+    // Alice needs a session with herself to even try; she gets one from her own bundle.
+    await alice.session.startSession(alice.nextBundle());
+    const sealed = await selfCipher.encrypt(alice.address, utf8('me to me'), aliceCertificate, now);
+    expect((await rejection(selfCipher.decrypt(sealed, now))).code).toBe(CryptoErrorCode.InvalidMessage);
+  });
+});
