@@ -5,13 +5,27 @@
  *
  * The store is the source of truth for delivery: an envelope is acknowledged
  * to its sender only after `insertEnvelopes` resolved (committed durably), and
- * removed only by `deleteEnvelopes` after its recipient acknowledged it.
+ * removed only by `deleteEnvelopes` / `deleteEnvelopesBatch` after its
+ * recipient acknowledged it.
  *
  * Byte fields are carried as the canonical base64 strings of the wire format:
  * the relay never looks inside them, and passing them through avoids a
  * decode/encode on every hop. Implementations may store them as blobs.
+ *
+ * Failures the caller can act on are `RelayStoreError`s (relay-store-errors.ts)
+ * with a code: STORE_CLOSED before `init()` or after `close()`,
+ * DUPLICATE_ENVELOPE, UNKNOWN_DEVICE, INVALID_INPUT (e.g. non-canonical
+ * base64, which a blob store could not give back unchanged), and at start-up
+ * UNSUPPORTED_SETTING, DURABILITY_MISMATCH, SCHEMA_TOO_NEW. Anything else is
+ * an engine failure (disk full, lock timeout): treat it as "unavailable".
  */
-import type { AccountId, EnvelopeType, KyberPreKeyWire, OneTimePreKeyWire, SignedPreKeyWire } from '@parley/crypto-core/wire';
+import type {
+  AccountId,
+  EnvelopeType,
+  KyberPreKeyWire,
+  OneTimePreKeyWire,
+  SignedPreKeyWire,
+} from '@parley/crypto-core/wire';
 
 export interface DeviceRegistration {
   readonly accountId: AccountId;
@@ -91,6 +105,13 @@ export interface StoredEnvelope extends NewEnvelope {
   readonly seq: number;
 }
 
+/** One recipient device's acknowledgement: delete these envelopes from its own queue. */
+export interface EnvelopeDeletion {
+  readonly recipient: AccountId;
+  readonly deviceId: number;
+  readonly ids: readonly string[];
+}
+
 export interface StoredChallenge {
   /** base64 of the random challenge bytes. */
   readonly challenge: string;
@@ -118,7 +139,11 @@ export interface RelayStore {
 
   // Challenges: single-use, short-lived. Shared through the store so any node may verify.
   putChallenge(challenge: StoredChallenge): Promise<void>;
-  /** Atomically removes and returns true if the challenge exists for (account, device) and is unexpired at `now`. */
+  /**
+   * Atomically removes and returns true if the challenge exists for (account, device) and is unexpired at `now`.
+   * Presenting a challenge removes it even when the answer is false (wrong account or device, expired):
+   * one attempt per challenge.
+   */
   consumeChallenge(challenge: string, accountId: AccountId, deviceId: number, now: number): Promise<boolean>;
   deleteExpiredChallenges(now: number): Promise<number>;
 
@@ -127,27 +152,43 @@ export interface RelayStore {
    * Creates the account if needed and (re)registers the device: replaces its
    * registration id, signed and last-resort keys and all its one-time
    * prekeys. Rejects (returns false) when the account exists with another identity key.
+   * The device keeps its first `createdAt`; envelopes already queued for it stay queued.
    */
   registerDevice(registration: DeviceRegistration): Promise<boolean>;
   getAccount(accountId: AccountId): Promise<StoredAccount | null>;
-  /** Removes the account, its devices, keys, queued envelopes and challenges. True if it existed. */
+  /**
+   * Removes the account, its devices, keys, queued envelopes and challenges. True if it existed.
+   * Also withdraws the account's own undelivered unsealed envelopes to others (they name it as source),
+   * and erases queued envelopes and challenges for the id even when no account row exists.
+   */
   deleteAccount(accountId: AccountId): Promise<boolean>;
 
   // Prekeys.
-  /** Adds one-time prekeys (ignoring ids already present) and replaces the signed/last-resort keys given. */
+  /**
+   * Adds one-time prekeys (ignoring ids already present) and replaces the signed/last-resort keys given.
+   * Rejects with UNKNOWN_DEVICE when the device does not exist.
+   */
   storePreKeys(accountId: AccountId, deviceId: number, keys: PreKeyReplenish): Promise<void>;
   countPreKeys(accountId: AccountId, deviceId: number): Promise<PreKeyCounts>;
   /**
    * Atomically claims a bundle for one device: each one-time key is handed
    * out at most once, even under concurrent calls from several processes.
-   * Null when the device does not exist.
+   * One-time keys go out lowest key id first. Null when the device does not exist.
    */
   claimBundle(accountId: AccountId, deviceId: number): Promise<ClaimedBundle | null>;
 
   // Envelopes.
-  /** Inserts all envelopes in one transaction: all are committed durably, or none is and it throws. */
+  /**
+   * Inserts all envelopes in one transaction: all are committed durably, or none is and it throws.
+   * An id already stored or repeated in the batch fails it with DUPLICATE_ENVELOPE (details name the
+   * envelope and its index). Recipients are not checked here: the server checks them before a send.
+   * Seqs are assigned in commit order, so a drain cursor never skips a later commit.
+   */
   insertEnvelopes(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]>;
-  /** Envelopes for one device with seq > afterSeq, unexpired at `now`, in seq order, at most `limit`. */
+  /**
+   * Envelopes for one device with seq > afterSeq, unexpired at `now`, in seq order, at most `limit`.
+   * afterSeq is an integer >= 0 (0: from the start); a limit below 1 gives an empty page.
+   */
   fetchEnvelopes(
     recipient: AccountId,
     deviceId: number,
@@ -157,6 +198,14 @@ export interface RelayStore {
   ): Promise<StoredEnvelope[]>;
   /** Deletes the recipient device's envelopes with these ids (ignores ids that are not theirs). Returns how many went. */
   deleteEnvelopes(recipient: AccountId, deviceId: number, ids: readonly string[]): Promise<number>;
+  /**
+   * `deleteEnvelopes` for many acknowledgements at once, in one transaction
+   * (one commit, so one fsync, however many devices acked): all deletions
+   * commit, or none does and it throws. Each deletion touches only its own
+   * recipient device's queue. Deletions apply in order, so an id named twice
+   * counts where it first went. Returns how many went, per deletion, in order.
+   */
+  deleteEnvelopesBatch(deletions: readonly EnvelopeDeletion[]): Promise<number[]>;
   /** Removes envelopes whose expiresAt <= now. Returns how many went. */
   deleteExpiredEnvelopes(now: number): Promise<number>;
   /** Envelopes currently queued, all recipients. */

@@ -1,0 +1,36 @@
+/**
+ * Everything a request or socket handler may use, built once at start-up by
+ * relay.ts and passed explicitly (no module-level singletons, so tests and
+ * several relays in one process stay independent).
+ */
+import type { ChallengeService } from './auth/challenges.js';
+import type { TokenService } from './auth/tokens.js';
+import type { RelayConfig } from './config.js';
+import type { SealedSenderAuthority } from './crypto/index.js';
+import type { ConnectionRegistry } from './delivery/connection-registry.js';
+import type { EnvelopeCommitter } from './delivery/envelope-committer.js';
+import type { RateLimits } from './limits/rate-limits.js';
+import type { Logger } from './logging.js';
+import type { RelayMetrics } from './metrics.js';
+import type { RelayStore } from './storage/relay-store.js';
+
+/** Set once when shutdown begins; handlers refuse new work with UNAVAILABLE from then on. */
+export interface Lifecycle {
+  readonly shuttingDown: boolean;
+}
+
+export interface RelayContext {
+  readonly config: RelayConfig;
+  readonly store: RelayStore;
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+  readonly limits: RateLimits;
+  readonly tokens: TokenService;
+  readonly challenges: ChallengeService;
+  readonly sealedSender: SealedSenderAuthority;
+  readonly connections: ConnectionRegistry;
+  readonly committer: EnvelopeCommitter;
+  readonly lifecycle: Lifecycle;
+  /** Version reported by /healthz. */
+  readonly version: string;
+}

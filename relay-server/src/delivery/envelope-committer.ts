@@ -1,0 +1,129 @@
+/**
+ * Group commit for envelopes. Every send of one event-loop turn (and every
+ * send that arrives while a commit is running) goes into one
+ * `insertEnvelopes` transaction; each send's acknowledgement waits for that
+ * commit. One transaction per batch instead of one per envelope is what keeps
+ * a durable relay near a bare forwarder's throughput (an fsync per batch, not
+ * per envelope).
+ *
+ * - A send's envelopes (one per recipient device) always travel in the same
+ *   batch, so they are committed or refused together.
+ * - At most one commit runs at a time. That makes commit order the order of
+ *   `seq` within each device's queue, which the delivery cursor relies on
+ *   (delivery/device-connection.ts).
+ * - A failed commit refuses every send of its batch (the caller answers
+ *   UNAVAILABLE); nothing of it was stored.
+ */
+import type { Logger } from '../logging.js';
+import type { RelayMetrics } from '../metrics.js';
+import type { NewEnvelope, RelayStore, StoredEnvelope } from '../storage/relay-store.js';
+
+interface PendingSend {
+  readonly envelopes: readonly NewEnvelope[];
+  readonly resolve: (stored: StoredEnvelope[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Envelopes per transaction, at most (a batch may exceed it by one send's devices). */
+export const MAX_ENVELOPES_PER_COMMIT = 512;
+
+export class EnvelopeCommitter {
+  #queue: PendingSend[] = [];
+  #queuedEnvelopes = 0;
+  #scheduled = false;
+  #running: Promise<void> | null = null;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly store: RelayStore,
+    private readonly metrics: RelayMetrics,
+    private readonly logger: Logger,
+    /** Called after each successful commit with what it stored (in seq order per device). */
+    private readonly onCommitted: (stored: readonly StoredEnvelope[]) => void,
+  ) {}
+
+  /** Resolves with the stored envelopes once they are durably committed; rejects if the commit failed. */
+  submit(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ envelopes, resolve, reject });
+      this.#queuedEnvelopes += envelopes.length;
+      this.#schedule();
+    });
+  }
+
+  /** Resolves when nothing is queued or committing (used by shutdown and account deletion). */
+  idle(): Promise<void> {
+    if (this.#queue.length === 0 && this.#running === null && !this.#scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#running !== null) return;
+    this.#scheduled = true;
+    // setImmediate runs after the I/O callbacks of this turn: every socket
+    // frame already read joins the batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#running = this.#commitNext().finally(() => {
+        this.#running = null;
+        if (this.#queue.length > 0) this.#schedule();
+        else this.#notifyIdle();
+      });
+    });
+  }
+
+  #takeBatch(): PendingSend[] {
+    let count = 0;
+    let taken = 0;
+    while (taken < this.#queue.length && count < MAX_ENVELOPES_PER_COMMIT) {
+      count += this.#queue[taken]?.envelopes.length ?? 0;
+      taken++;
+    }
+    const batch = this.#queue.slice(0, taken);
+    this.#queue = this.#queue.slice(taken);
+    this.#queuedEnvelopes -= count;
+    return batch;
+  }
+
+  async #commitNext(): Promise<void> {
+    const batch = this.#takeBatch();
+    if (batch.length === 0) return;
+    const envelopes = batch.flatMap((send) => send.envelopes);
+    let stored: StoredEnvelope[];
+    try {
+      stored = await this.store.insertEnvelopes(envelopes);
+    } catch (error) {
+      this.logger.error({ err: error, envelopes: envelopes.length }, 'envelope commit failed');
+      for (const send of batch) send.reject(error);
+      return;
+    }
+    this.metrics.envelopesAccepted.inc(stored.length);
+    this.metrics.commitBatchSize.observe(stored.length);
+    const byId = new Map(stored.map((envelope) => [envelope.id, envelope]));
+    for (const send of batch) {
+      const own: StoredEnvelope[] = [];
+      for (const envelope of send.envelopes) {
+        const committed = byId.get(envelope.id);
+        if (committed !== undefined) own.push(committed);
+      }
+      send.resolve(own);
+    }
+    try {
+      this.onCommitted(stored);
+    } catch (error) {
+      // Delivery is best effort here: the envelopes are safe in the store and the next drain sends them.
+      this.logger.error({ err: error }, 'push after commit failed');
+    }
+  }
+
+  #notifyIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Envelopes waiting for the next commit (for tests and metrics). */
+  get backlog(): number {
+    return this.#queuedEnvelopes;
+  }
+}

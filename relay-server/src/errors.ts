@@ -1,0 +1,108 @@
+/**
+ * The relay's one error type, modelled on crypto-core's ParleyCryptoError: a
+ * machine-readable `code` from the wire catalogue (`RelayErrorCode`), a static
+ * `is()` guard that also narrows by code, and `cause` always set. HTTP routes
+ * and socket handlers throw it; the HTTP error handler and the socket
+ * acknowledgements turn it into the wire's error body, so a client only ever
+ * branches on codes.
+ */
+import { type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
+import { RelayStoreError, RelayStoreErrorCode } from './storage/relay-store-errors.js';
+
+export { RelayErrorCode };
+
+/** Extra fields some codes carry on the wire (see relayErrorSchema). */
+export interface RelayErrorDetails {
+  /** RATE_LIMITED / UNAVAILABLE: seconds to wait before retrying. */
+  readonly retryAfter?: number | undefined;
+  /** DEVICE_MISMATCH: devices the sender did not address. */
+  readonly missingDevices?: readonly number[] | undefined;
+  /** DEVICE_MISMATCH: devices the sender addressed that do not exist. */
+  readonly extraDevices?: readonly number[] | undefined;
+  /** An HTTP status other than the code's usual one (e.g. 415 for a BAD_REQUEST content type). */
+  readonly httpStatus?: number | undefined;
+}
+
+/** HTTP status of each code; one status per code keeps clients simple. */
+const HTTP_STATUS: Readonly<Record<RelayErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  TOKEN_EXPIRED: 401,
+  FORBIDDEN: 403,
+  CHALLENGE_INVALID: 401,
+  INVALID_SIGNATURE: 401,
+  ACCOUNT_ID_MISMATCH: 400,
+  UNKNOWN_ACCOUNT: 404,
+  DEVICE_MISMATCH: 409,
+  RATE_LIMITED: 429,
+  NOT_FOUND: 404,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(RelayErrorCode));
+
+export class RelayServerError<C extends RelayErrorCode = RelayErrorCode> extends Error {
+  override readonly name = 'RelayServerError';
+  readonly code: C;
+  override readonly cause: unknown;
+  readonly details: RelayErrorDetails;
+
+  constructor(code: C, message: string, cause?: unknown, details: RelayErrorDetails = {}) {
+    const effectiveCause = cause ?? new Error(message);
+    super(message, { cause: effectiveCause });
+    this.code = code;
+    this.cause = effectiveCause;
+    this.details = details;
+  }
+
+  get httpStatus(): number {
+    return this.details.httpStatus ?? HTTP_STATUS[this.code];
+  }
+
+  /** The wire body (`relayErrorSchema`): code, message and the extra fields of this code. */
+  toWire(): RelayError {
+    const body: RelayError = { code: this.code, message: this.message.slice(0, 1000) };
+    if (this.details.retryAfter !== undefined) body.retryAfter = this.details.retryAfter;
+    if (this.details.missingDevices !== undefined) body.missingDevices = [...this.details.missingDevices];
+    if (this.details.extraDevices !== undefined) body.extraDevices = [...this.details.extraDevices];
+    return body;
+  }
+
+  /**
+   * True when `value` is a RelayServerError, optionally with the given code.
+   * Works across module copies (checks the shape, not only the prototype).
+   */
+  static is<C extends RelayErrorCode>(value: unknown, code?: C): value is RelayServerError<C> {
+    if (value === null || typeof value !== 'object') return false;
+    const candidate = value as { name?: unknown; code?: unknown };
+    if (!(value instanceof RelayServerError)) {
+      if (candidate.name !== 'RelayServerError') return false;
+      if (typeof candidate.code !== 'string' || !KNOWN_CODES.has(candidate.code)) return false;
+    }
+    return code === undefined || candidate.code === code;
+  }
+}
+
+/** The usual HTTP status of a code (for errors that do not come from RelayServerError). */
+export function httpStatusOf(code: RelayErrorCode): number {
+  return HTTP_STATUS[code];
+}
+
+/**
+ * Any thrown value as a RelayServerError. Store failures a client can act on
+ * keep their meaning (a device deleted meanwhile is UNKNOWN_ACCOUNT, a closed
+ * store UNAVAILABLE); anything else is INTERNAL with a generic message, so no
+ * internal detail leaks to clients.
+ */
+export function toRelayServerError(error: unknown): RelayServerError {
+  if (RelayServerError.is(error)) return error;
+  if (RelayStoreError.is(error, RelayStoreErrorCode.UnknownDevice)) {
+    return new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account or device on this relay', error);
+  }
+  if (RelayStoreError.is(error, RelayStoreErrorCode.StoreClosed)) {
+    return new RelayServerError(RelayErrorCode.Unavailable, 'the relay is shutting down', error, { retryAfter: 5 });
+  }
+  return new RelayServerError(RelayErrorCode.Internal, 'internal error', error);
+}

@@ -1,0 +1,89 @@
+/**
+ * Accounts: registration with proof of possession, and deletion.
+ *
+ *   POST   /v1/accounts      RegisterRequest -> 201 TokenResponse
+ *   DELETE /v1/accounts/me   (Bearer)        -> { deleted: true }
+ *
+ * Registration checks, in order: the body's shape (BAD_REQUEST), that the
+ * account id commits to the identity key (ACCOUNT_ID_MISMATCH), the challenge
+ * (CHALLENGE_INVALID; consumed whatever happens next), the identity key's
+ * signature over authSignedMessage('register', ...) (INVALID_SIGNATURE), and
+ * every signed prekey's signature (INVALID_SIGNATURE), so that nothing the
+ * relay stores could later be refused by a peer. Re-registering a device
+ * replaces all its keys.
+ *
+ * Deletion erases the account's devices, keys and queued envelopes (GDPR
+ * erasure) and closes its sockets.
+ */
+import {
+  authSignedMessage,
+  type DeleteAccountResponse,
+  registerRequestSchema,
+  routes,
+  type TokenResponse,
+} from '@parley/crypto-core/wire';
+import type { FastifyInstance } from 'fastify';
+import type { RelayContext } from '../context.js';
+import {
+  decodeBase64,
+  findBadPreKeySignature,
+  identityKeyMatchesAccount,
+  verifyIdentitySignature,
+} from '../crypto/index.js';
+import { RelayErrorCode, RelayServerError } from '../errors.js';
+import { enforceAuthRate } from './auth.js';
+import { authenticate } from './authenticate.js';
+import { parseRequest } from './validation.js';
+
+export function registerAccountRoutes(app: FastifyInstance, ctx: RelayContext): void {
+  app.post(routes.accounts, async (request, reply): Promise<TokenResponse> => {
+    enforceAuthRate(request, ctx);
+    const body = parseRequest(registerRequestSchema, request.body, 'register request');
+    if (!identityKeyMatchesAccount(body.accountId, body.identityKey)) {
+      throw new RelayServerError(
+        RelayErrorCode.AccountIdMismatch,
+        'the account id does not belong to this identity key',
+      );
+    }
+    await ctx.challenges.consume(body.challenge, body.accountId, body.deviceId);
+    const signed = authSignedMessage('register', body.accountId, body.deviceId, decodeBase64(body.challenge));
+    if (!verifyIdentitySignature(body.identityKey, signed, body.signature)) {
+      throw new RelayServerError(RelayErrorCode.InvalidSignature, 'the signature over the challenge does not verify');
+    }
+    const badKey = findBadPreKeySignature(body.identityKey, body);
+    if (badKey !== null) {
+      throw new RelayServerError(RelayErrorCode.InvalidSignature, `the signature of ${badKey} does not verify`);
+    }
+    const registered = await ctx.store.registerDevice({
+      accountId: body.accountId,
+      deviceId: body.deviceId,
+      registrationId: body.registrationId,
+      identityKey: body.identityKey,
+      signedPreKey: body.signedPreKey,
+      lastResortKyberPreKey: body.lastResortKyberPreKey,
+      preKeys: body.preKeys,
+      kyberPreKeys: body.kyberPreKeys,
+      now: Date.now(),
+    });
+    if (!registered) {
+      // Only reachable through a hash collision of account ids: the id commits to the key.
+      throw new RelayServerError(RelayErrorCode.Forbidden, 'this account exists with another identity key');
+    }
+    request.log.info({ deviceId: body.deviceId }, 'device registered');
+    void reply.status(201);
+    return ctx.tokens.issue(body.accountId, body.deviceId);
+  });
+
+  app.delete(routes.account, async (request): Promise<DeleteAccountResponse> => {
+    const device = await authenticate(request, ctx);
+    const existed = await ctx.store.deleteAccount(device.accountId);
+    ctx.connections.disconnectAccount(device.accountId, 'the account was deleted');
+    // A send to this account that passed its recipient check just before the
+    // delete may still be in the commit batch: let it land, then erase again.
+    await ctx.committer.idle();
+    await ctx.store.deleteAccount(device.accountId);
+    if (!existed) throw new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account on this relay');
+    request.log.info('account deleted');
+    return { deleted: true };
+  });
+}

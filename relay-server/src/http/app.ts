@@ -1,0 +1,66 @@
+/**
+ * The Fastify application: limits, logging and error handling shared by every
+ * route, then one registration call per feature.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { RelayContext } from '../context.js';
+import { RelayErrorCode, RelayServerError } from '../errors.js';
+import { registerAccountRoutes } from './accounts.js';
+import { registerAuthRoutes } from './auth.js';
+import { registerCertificateRoutes } from './certificates.js';
+import { installErrorHandling, sendError } from './error-handling.js';
+import { registerHealthRoutes } from './health.js';
+import { registerKeyRoutes } from './keys.js';
+
+/**
+ * Largest HTTP body: a registration with the most prekeys the wire allows
+ * (200 EC + 200 Kyber, ~2.2 KB each as base64 JSON) is ~470 KB.
+ */
+export const MAX_HTTP_BODY_BYTES = 1024 * 1024;
+
+export function createHttpApp(ctx: RelayContext): FastifyInstance {
+  // Typed as Fastify's base logger so the app is a plain FastifyInstance for the route modules.
+  const loggerInstance: FastifyBaseLogger = ctx.logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: MAX_HTTP_BODY_BYTES,
+    trustProxy: ctx.config.trustProxy,
+    return503OnClosing: true,
+    // Idle keep-alive connections would otherwise hold shutdown open.
+    forceCloseConnections: 'idle',
+    // Fastify's request lines log the raw URL, which for a bundle fetch names
+    // the account asked about. We log the route pattern instead (onResponse).
+    logController: new LogController({ disableRequestLogging: true }),
+    // "/v1/keys/" is "/v1/keys": a trailing slash is not worth a 404.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  installErrorHandling(app);
+  app.addHook('onRequest', async (_request, reply) => {
+    if (ctx.lifecycle.shuttingDown) {
+      return sendError(
+        reply,
+        new RelayServerError(RelayErrorCode.Unavailable, 'the relay is shutting down', undefined, { retryAfter: 5 }),
+      );
+    }
+    return undefined;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  registerHealthRoutes(app, ctx);
+  registerAuthRoutes(app, ctx);
+  registerAccountRoutes(app, ctx);
+  registerKeyRoutes(app, ctx);
+  registerCertificateRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,33 @@
+/**
+ * Operations endpoints.
+ *
+ *   GET /healthz -> HealthResponse ("degraded" with 503 while shutting down or when the store fails)
+ *   GET /metrics -> Prometheus text format
+ *
+ * Neither needs a token: they reveal nothing about accounts. Expose /metrics
+ * only to your monitoring network (the README shows a proxy rule).
+ */
+import { type HealthResponse, routes, WIRE_VERSION } from '@parley/crypto-core/wire';
+import type { FastifyInstance } from 'fastify';
+import type { RelayContext } from '../context.js';
+
+export function registerHealthRoutes(app: FastifyInstance, ctx: RelayContext): void {
+  app.get(routes.health, async (request, reply): Promise<HealthResponse> => {
+    let healthy = !ctx.lifecycle.shuttingDown;
+    if (healthy) {
+      try {
+        await ctx.store.countEnvelopes();
+      } catch (error) {
+        request.log.error({ err: error }, 'health check: the store failed');
+        healthy = false;
+      }
+    }
+    if (!healthy) void reply.status(503);
+    return { status: healthy ? 'ok' : 'degraded', version: ctx.version, wireVersion: WIRE_VERSION };
+  });
+
+  app.get(routes.metrics, async (_request, reply) => {
+    const { contentType, body } = await ctx.metrics.render();
+    return reply.type(contentType).send(body);
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * The relay's named rate limits, built from the configuration, and one helper
+ * that turns a refusal into RATE_LIMITED with `retryAfter`.
+ */
+import type { RelayConfig } from '../config.js';
+import { RelayErrorCode, RelayServerError } from '../errors.js';
+import { TokenBucketLimiter } from './token-bucket.js';
+
+export class RateLimits {
+  /** Socket sends, per sending account. */
+  readonly send: TokenBucketLimiter;
+  /** Bundle fetches, per requesting account. */
+  readonly bundleRequester: TokenBucketLimiter;
+  /** Bundle fetches, per target account. */
+  readonly bundleTarget: TokenBucketLimiter;
+  /** Unauthenticated auth requests, per client IP. */
+  readonly auth: TokenBucketLimiter;
+
+  constructor(config: Pick<RelayConfig, 'sendRate' | 'bundleRate' | 'bundleTargetRate' | 'authRate'>) {
+    this.send = new TokenBucketLimiter(config.sendRate);
+    this.bundleRequester = new TokenBucketLimiter(config.bundleRate);
+    this.bundleTarget = new TokenBucketLimiter(config.bundleTargetRate);
+    this.auth = new TokenBucketLimiter(config.authRate);
+  }
+
+  prune(): void {
+    this.send.prune();
+    this.bundleRequester.prune();
+    this.bundleTarget.prune();
+    this.auth.prune();
+  }
+}
+
+/** Spends one token of `key` or throws RATE_LIMITED naming what was limited. */
+export function enforce(limiter: TokenBucketLimiter, key: string, what: string, cost = 1): void {
+  const result = limiter.take(key, cost);
+  if (!result.ok) {
+    throw new RelayServerError(
+      RelayErrorCode.RateLimited,
+      `too many ${what}: retry in ${result.retryAfterSeconds} s`,
+      undefined,
+      {
+        retryAfter: result.retryAfterSeconds,
+      },
+    );
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * socket.io on the relay's HTTP server: websocket transport only (no
+ * long-polling: fewer moving parts, and every Parley client speaks
+ * websockets), a frame limit just above the largest legitimate send, and the
+ * typed events of the wire module. Each connection gets a DeviceConnection
+ * (cursor + pump) and joins its (account, device) room.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { MAX_DEVICES_PER_SEND, MAX_ENVELOPE_CONTENT_BYTES } from '@parley/crypto-core/wire';
+import { Server } from 'socket.io';
+import type { RelayContext } from '../context.js';
+import { type DeliverySink, DeviceConnection } from '../delivery/device-connection.js';
+import { notifyIfPreKeysLow } from '../delivery/prekey-notices.js';
+import { RelayErrorCode } from '../errors.js';
+import { handleAck } from './ack.js';
+import { handshakeMiddleware } from './handshake.js';
+import type { PendingAcks } from './pending-acks.js';
+import { handleSend } from './send.js';
+import { accountRoom, deviceRoom, type RelaySocket, type RelaySocketServer } from './types.js';
+
+/** Largest socket.io frame: a send to the most devices at the largest envelope, plus JSON framing. */
+export function maxFrameBytes(maxEnvelopeBytes: number): number {
+  const perMessage = Math.ceil(Math.min(maxEnvelopeBytes, MAX_ENVELOPE_CONTENT_BYTES) / 3) * 4 + 256;
+  return perMessage * MAX_DEVICES_PER_SEND + 4096;
+}
+
+/** setTimeout's ceiling (~24.8 days); tokens live far shorter. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function sinkFor(socket: RelaySocket): DeliverySink {
+  return {
+    envelopes: (batch) => socket.emit('envelopes', batch),
+    queueEmpty: () => socket.emit('queue-empty'),
+    preKeysLow: (counts) => socket.emit('prekeys-low', counts),
+    relayError: (error) => socket.emit('relay-error', error),
+    disconnect: () => socket.disconnect(true),
+  };
+}
+
+/**
+ * The acknowledgement callback of an event: normally its second argument, but
+ * a client that forgot the payload sends the callback first; it still gets a
+ * BAD_REQUEST answer instead of silence.
+ */
+function callbackOf(first: unknown, second: unknown): ((result: unknown) => void) | undefined {
+  if (typeof second === 'function') return second as (result: unknown) => void;
+  if (typeof first === 'function') return first as (result: unknown) => void;
+  return undefined;
+}
+
+function onConnection(ctx: RelayContext, pendingAcks: PendingAcks, socket: RelaySocket): void {
+  const { accountId, deviceId, tokenExpiresAt } = socket.data;
+  const logger = ctx.logger.child({ deviceId });
+  const connection = new DeviceConnection(
+    accountId,
+    deviceId,
+    sinkFor(socket),
+    ctx.store,
+    ctx.metrics,
+    logger,
+    ctx.config.deliveryWindow,
+  );
+  void socket.join([deviceRoom(accountId, deviceId), accountRoom(accountId)]);
+  ctx.connections.add(connection);
+  ctx.metrics.connections.inc();
+
+  const expiry = setTimeout(
+    () => connection.end({ code: RelayErrorCode.TokenExpired, message: 'the token expired: reconnect with a new one' }),
+    Math.min(MAX_TIMER_MS, Math.max(0, tokenExpiresAt - Date.now())),
+  );
+  expiry.unref();
+
+  socket.on('send', (request: unknown, ack: unknown) => {
+    const reply = callbackOf(request, ack);
+    // Without a callback the sender could never learn the outcome: nothing to do.
+    if (reply === undefined) return;
+    void handleSend(ctx, { accountId, deviceId }, reply === request ? undefined : request).then(reply);
+  });
+  socket.on('ack', (request: unknown, ack: unknown) => {
+    const reply = callbackOf(request, ack);
+    const work = pendingAcks.track(handleAck(ctx, connection, reply === request ? undefined : request));
+    if (reply !== undefined) void work.then(reply);
+  });
+  socket.onAny((event: string) => {
+    if (event !== 'send' && event !== 'ack') {
+      socket.emit('relay-error', { code: RelayErrorCode.BadRequest, message: 'unknown event' });
+    }
+  });
+  socket.on('disconnect', () => {
+    clearTimeout(expiry);
+    connection.close();
+    ctx.connections.remove(connection);
+    ctx.metrics.connections.dec();
+  });
+
+  connection.start();
+  notifyIfPreKeysLow(ctx, accountId, deviceId);
+}
+
+export function createSocketServer(
+  httpServer: HttpServer,
+  ctx: RelayContext,
+  pendingAcks: PendingAcks,
+): RelaySocketServer {
+  const io: RelaySocketServer = new Server(httpServer, {
+    transports: ['websocket'],
+    maxHttpBufferSize: maxFrameBytes(ctx.config.maxEnvelopeBytes),
+    serveClient: false,
+    // Delivery state lives in the store (cursor + drain), not in socket.io's recovery buffer.
+    connectionStateRecovery: undefined,
+  });
+  io.use(handshakeMiddleware(ctx));
+  io.on('connection', (socket) => onConnection(ctx, pendingAcks, socket));
+  return io;
+}

@@ -1,0 +1,27 @@
+/** The relay's socket.io server and socket types, from the wire module's event maps. */
+import type { AccountId, ClientToServerEvents, ServerToClientEvents } from '@parley/crypto-core/wire';
+import type { Server, Socket } from 'socket.io';
+
+/** What the handshake established; the sender of every event on the socket. */
+export interface SocketData {
+  accountId: AccountId;
+  deviceId: number;
+  /** ms since epoch; the socket is closed with TOKEN_EXPIRED then. */
+  tokenExpiresAt: number;
+}
+
+// biome-ignore lint/complexity/noBannedTypes: socket.io's "no inter-server events" type is an empty map.
+type NoInterServerEvents = {};
+
+export type RelaySocketServer = Server<ClientToServerEvents, ServerToClientEvents, NoInterServerEvents, SocketData>;
+export type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents, NoInterServerEvents, SocketData>;
+
+/** Room of one (account, device): what a scale-out adapter fans wake-ups out to. */
+export function deviceRoom(accountId: string, deviceId: number): string {
+  return `device:${accountId}.${deviceId}`;
+}
+
+/** Room of all devices of an account (used to close them all on deletion). */
+export function accountRoom(accountId: string): string {
+  return `account:${accountId}`;
+}

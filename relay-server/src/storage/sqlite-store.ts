@@ -1,0 +1,482 @@
+/**
+ * The default RelayStore: one SQLite file in the data folder (better-sqlite3,
+ * WAL, synchronous=FULL unless configured otherwise), so one command runs a
+ * durable private relay with no services.
+ *
+ * better-sqlite3 answers synchronously; the methods are `async` all the same,
+ * so callers only ever see promises (as they will from PostgreSQL) and a
+ * thrown SQLite error becomes a rejection. A method runs its statements
+ * without awaiting in between, so calls in one process never interleave; every
+ * multi-statement write is one BEGIN IMMEDIATE transaction, which takes the
+ * write lock before reading, so calls from several processes on the same file
+ * serialize too (the busy timeout makes them wait instead of failing).
+ *
+ * Base64 key fields are decoded (to BLOBs) before a transaction begins, so a
+ * refused argument never leaves a transaction half done and transactions
+ * stay short. Envelope content is stored as the text it arrived as.
+ */
+
+import { open, rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type {
+  AccountId,
+  EnvelopeType,
+  KyberPreKeyWire,
+  OneTimePreKeyWire,
+  SignedPreKeyWire,
+} from '@parley/crypto-core/wire';
+import Database from 'better-sqlite3';
+import type {
+  ClaimedBundle,
+  DeviceRegistration,
+  DurabilityReport,
+  EnvelopeDeletion,
+  NewEnvelope,
+  PreKeyCounts,
+  PreKeyReplenish,
+  RelayStore,
+  StoredAccount,
+  StoredChallenge,
+  StoredEnvelope,
+} from './relay-store.js';
+import { duplicateEnvelope, storeClosed, unknownDevice } from './relay-store-errors.js';
+import {
+  applyDurabilitySettings,
+  checkDurability,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_SQLITE_SYNCHRONOUS,
+  readDurabilitySettings,
+  type SqliteDurabilityRequest,
+  type SqliteSynchronousLevel,
+  validateDurabilityRequest,
+} from './sqlite-durability.js';
+import { DATABASE_FILE_MODE, DEFAULT_DATABASE_FILE, prepareDatabaseFile } from './sqlite-files.js';
+import { migrateSchema } from './sqlite-migrations.js';
+import {
+  type DeviceKey,
+  type EnvelopeRow,
+  type EnvelopeRowParams,
+  prepareStatements,
+  type SqliteStatements,
+  SWEEP_CHUNK_ROWS,
+} from './sqlite-statements.js';
+import { assertCursor, assertLimit, decodeCanonicalBase64 } from './store-input.js';
+import { storedEnvelope } from './stored-envelope.js';
+
+/**
+ * Where the database goes: a data folder (the file relay.sqlite in it, unless
+ * named otherwise), or the database file's path (its folder is the data folder).
+ */
+export type SqliteLocation =
+  | { readonly dataDir: string; readonly fileName?: string | undefined }
+  | { readonly path: string };
+
+export type SqliteRelayStoreOptions = SqliteLocation & {
+  /** FULL (default) survives power loss; NORMAL survives process crashes only (see sqlite-durability.ts). */
+  readonly synchronous?: SqliteSynchronousLevel | undefined;
+  /** How long a write waits for another process's write lock before failing (default 5000 ms). */
+  readonly busyTimeoutMs?: number | undefined;
+};
+
+function resolveLocation(location: SqliteLocation): { readonly dataDir: string; readonly fileName: string } {
+  if ('path' in location) return { dataDir: dirname(location.path), fileName: basename(location.path) };
+  return { dataDir: location.dataDir, fileName: location.fileName ?? DEFAULT_DATABASE_FILE };
+}
+
+interface OpenConnection {
+  readonly db: Database.Database;
+  readonly statements: SqliteStatements;
+  readonly path: string;
+  readonly durability: DurabilityReport;
+}
+
+interface DecodedSignedKey {
+  readonly keyId: number;
+  readonly publicKey: Buffer;
+  readonly signature: Buffer;
+}
+
+interface DecodedOneTimeKey {
+  readonly keyId: number;
+  readonly publicKey: Buffer;
+}
+
+function decodeSignedKey(key: SignedPreKeyWire | KyberPreKeyWire, field: string): DecodedSignedKey {
+  return {
+    keyId: key.keyId,
+    publicKey: decodeCanonicalBase64(key.publicKey, field),
+    signature: decodeCanonicalBase64(key.signature, `${field} signature`),
+  };
+}
+
+function decodeOneTimeKey(key: OneTimePreKeyWire): DecodedOneTimeKey {
+  return { keyId: key.keyId, publicKey: decodeCanonicalBase64(key.publicKey, 'one-time prekey') };
+}
+
+function encodeBase64(bytes: Buffer): string {
+  return bytes.toString('base64');
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    error instanceof Database.SqliteError &&
+    (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+  );
+}
+
+function envelopeToRow(envelope: NewEnvelope): EnvelopeRowParams {
+  return {
+    id: envelope.id,
+    recipient: envelope.recipient,
+    device: envelope.deviceId,
+    type: envelope.type,
+    sourceAccount: envelope.source?.accountId ?? null,
+    sourceDevice: envelope.source?.deviceId ?? null,
+    content: envelope.content,
+    serverTimestamp: envelope.serverTimestamp,
+    expiresAt: envelope.expiresAt,
+  };
+}
+
+function envelopeFromRow(recipient: AccountId, deviceId: number, row: EnvelopeRow): StoredEnvelope {
+  const envelope = {
+    id: row.id,
+    recipient,
+    deviceId,
+    // The schema's CHECK admits only the three envelope types.
+    type: row.type as EnvelopeType,
+    content: row.content,
+    serverTimestamp: row.server_timestamp,
+    expiresAt: row.expires_at,
+    seq: row.seq,
+  };
+  if (row.source_account === null || row.source_device === null) return envelope;
+  return { ...envelope, source: { accountId: row.source_account as AccountId, deviceId: row.source_device } };
+}
+
+/** Lets the event loop run (timers, sockets) between chunks of a long sweep. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class SqliteRelayStore implements RelayStore {
+  readonly #options: SqliteRelayStoreOptions;
+  #connection: OpenConnection | null = null;
+  #opening: Promise<DurabilityReport> | null = null;
+
+  constructor(options: SqliteRelayStoreOptions) {
+    this.#options = options;
+  }
+
+  /** Path of the database file once open (for backups and diagnostics). */
+  get databasePath(): string | null {
+    return this.#connection?.path ?? null;
+  }
+
+  init(): Promise<DurabilityReport> {
+    if (this.#connection !== null) return Promise.resolve(this.#connection.durability);
+    // Concurrent calls share one opening instead of opening two connections.
+    this.#opening ??= this.#openConnection().finally(() => {
+      this.#opening = null;
+    });
+    return this.#opening;
+  }
+
+  async #openConnection(): Promise<DurabilityReport> {
+    const request: SqliteDurabilityRequest = {
+      synchronous: this.#options.synchronous ?? DEFAULT_SQLITE_SYNCHRONOUS,
+      busyTimeoutMs: this.#options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+    };
+    validateDurabilityRequest(request);
+    const { dataDir, fileName } = resolveLocation(this.#options);
+    const path = await prepareDatabaseFile(dataDir, fileName);
+    const db = new Database(path, { timeout: request.busyTimeoutMs });
+    try {
+      applyDurabilitySettings(db, request);
+      const durability = checkDurability(request, readDurabilitySettings(db));
+      migrateSchema(db);
+      this.#connection = { db, statements: prepareStatements(db), path, durability };
+      return durability;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Writes a consistent copy of the live database to `destinationPath`
+   * (SQLite's online backup API, in steps, so the relay keeps serving
+   * meanwhile). The file is created 0600 and must not exist yet. Not part of
+   * RelayStore: a backup of the embedded database is an operator's task.
+   */
+  async backupTo(destinationPath: string): Promise<void> {
+    const { db } = this.#require();
+    const handle = await open(destinationPath, 'wx', DATABASE_FILE_MODE);
+    await handle.close();
+    try {
+      await db.backup(destinationPath);
+    } catch (error) {
+      await rm(destinationPath, { force: true });
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const connection = this.#connection;
+    if (connection === null) return;
+    this.#connection = null;
+    // Lets SQLite refresh the planner statistics it found stale; cheap, and recommended before closing.
+    connection.db.pragma('optimize');
+    connection.db.close();
+  }
+
+  #require(): OpenConnection {
+    if (this.#connection === null) throw storeClosed();
+    return this.#connection;
+  }
+
+  // Challenges.
+
+  async putChallenge(challenge: StoredChallenge): Promise<void> {
+    const { statements } = this.#require();
+    statements.insertChallenge.run(
+      decodeCanonicalBase64(challenge.challenge, 'challenge'),
+      challenge.accountId,
+      challenge.deviceId,
+      challenge.expiresAt,
+    );
+  }
+
+  async consumeChallenge(challenge: string, accountId: AccountId, deviceId: number, now: number): Promise<boolean> {
+    const { statements } = this.#require();
+    let bytes: Buffer;
+    try {
+      bytes = decodeCanonicalBase64(challenge, 'challenge');
+    } catch {
+      return false; // Not a challenge this store could have issued.
+    }
+    // One statement, so atomic: of several concurrent presentations exactly
+    // one gets the row. Presenting a challenge burns it, whoever presents it.
+    const taken = statements.takeChallenge.get(bytes);
+    if (taken === undefined) return false;
+    return taken.account_id === accountId && taken.device_id === deviceId && taken.expires_at > now;
+  }
+
+  async deleteExpiredChallenges(now: number): Promise<number> {
+    return this.#sweep((statements) => statements.deleteExpiredChallengesChunk.run(now, SWEEP_CHUNK_ROWS).changes);
+  }
+
+  // Accounts and devices.
+
+  async registerDevice(registration: DeviceRegistration): Promise<boolean> {
+    const { db, statements } = this.#require();
+    const identityKey = decodeCanonicalBase64(registration.identityKey, 'identity key');
+    const signed = decodeSignedKey(registration.signedPreKey, 'signed prekey');
+    const lastResort = decodeSignedKey(registration.lastResortKyberPreKey, 'last-resort Kyber prekey');
+    const preKeys = registration.preKeys.map(decodeOneTimeKey);
+    const kyberPreKeys = registration.kyberPreKeys.map((key) => decodeSignedKey(key, 'Kyber prekey'));
+    const device: DeviceKey = { account: registration.accountId, device: registration.deviceId };
+
+    const register = db.transaction((): boolean => {
+      const account = statements.selectAccount.get(registration.accountId);
+      if (account !== undefined && !account.identity_key.equals(identityKey)) return false;
+      if (account === undefined) statements.insertAccount.run(registration.accountId, identityKey, registration.now);
+      statements.upsertDevice.run({
+        ...device,
+        registrationId: registration.registrationId,
+        createdAt: registration.now,
+        signedId: signed.keyId,
+        signedKey: signed.publicKey,
+        signedSignature: signed.signature,
+        lastResortId: lastResort.keyId,
+        lastResortKey: lastResort.publicKey,
+        lastResortSignature: lastResort.signature,
+      });
+      statements.deletePreKeysOf.run(device);
+      statements.deleteKyberPreKeysOf.run(device);
+      for (const key of preKeys) statements.insertPreKey.run({ ...device, ...key });
+      for (const key of kyberPreKeys) statements.insertKyberPreKey.run({ ...device, ...key });
+      return true;
+    });
+    return register.immediate();
+  }
+
+  async getAccount(accountId: AccountId): Promise<StoredAccount | null> {
+    const { db, statements } = this.#require();
+    // Both reads from one snapshot, so the devices belong to the account row read.
+    const read = db.transaction((): StoredAccount | null => {
+      const account = statements.selectAccount.get(accountId);
+      if (account === undefined) return null;
+      const devices = statements.selectDevices.all(accountId).map((row) => ({
+        deviceId: row.device_id,
+        registrationId: row.registration_id,
+        createdAt: row.created_at,
+      }));
+      return { accountId, identityKey: encodeBase64(account.identity_key), createdAt: account.created_at, devices };
+    });
+    return read.deferred();
+  }
+
+  async deleteAccount(accountId: AccountId): Promise<boolean> {
+    const { db, statements } = this.#require();
+    const erase = db.transaction((): boolean => {
+      statements.deleteEnvelopesTo.run(accountId);
+      statements.deleteEnvelopesFrom.run(accountId);
+      statements.deleteChallengesOf.run(accountId);
+      return statements.deleteAccount.run(accountId).changes > 0;
+    });
+    return erase.immediate();
+  }
+
+  // Prekeys.
+
+  async storePreKeys(accountId: AccountId, deviceId: number, keys: PreKeyReplenish): Promise<void> {
+    const { db, statements } = this.#require();
+    const signed = keys.signedPreKey === undefined ? null : decodeSignedKey(keys.signedPreKey, 'signed prekey');
+    const lastResort =
+      keys.lastResortKyberPreKey === undefined
+        ? null
+        : decodeSignedKey(keys.lastResortKyberPreKey, 'last-resort Kyber prekey');
+    const preKeys = keys.preKeys.map(decodeOneTimeKey);
+    const kyberPreKeys = keys.kyberPreKeys.map((key) => decodeSignedKey(key, 'Kyber prekey'));
+    const device: DeviceKey = { account: accountId, device: deviceId };
+
+    const store = db.transaction((): void => {
+      if ((statements.deviceExists.get(device)?.count ?? 0) === 0) throw unknownDevice(accountId, deviceId);
+      if (signed !== null) statements.updateSignedPreKey.run({ ...device, ...signed });
+      if (lastResort !== null) statements.updateLastResortKyberPreKey.run({ ...device, ...lastResort });
+      for (const key of preKeys) statements.insertPreKey.run({ ...device, ...key });
+      for (const key of kyberPreKeys) statements.insertKyberPreKey.run({ ...device, ...key });
+    });
+    store.immediate();
+  }
+
+  async countPreKeys(accountId: AccountId, deviceId: number): Promise<PreKeyCounts> {
+    const { statements } = this.#require();
+    const counts = statements.countPreKeys.get({ account: accountId, device: deviceId });
+    return { preKeys: counts?.pre_keys ?? 0, kyberPreKeys: counts?.kyber_pre_keys ?? 0 };
+  }
+
+  async claimBundle(accountId: AccountId, deviceId: number): Promise<ClaimedBundle | null> {
+    const { db, statements } = this.#require();
+    const device: DeviceKey = { account: accountId, device: deviceId };
+    // IMMEDIATE: the write lock is held from the first read, so no other
+    // process can take the same key between our read and our delete.
+    const claim = db.transaction((): ClaimedBundle | null => {
+      const row = statements.selectBundleDevice.get(device);
+      if (row === undefined) return null;
+      const preKey = statements.takeLowestPreKey.get(device);
+      const kyberPreKey = statements.takeLowestKyberPreKey.get(device);
+      const signedPreKey: SignedPreKeyWire = {
+        keyId: row.signed_prekey_id,
+        publicKey: encodeBase64(row.signed_prekey),
+        signature: encodeBase64(row.signed_prekey_signature),
+      };
+      return {
+        accountId,
+        deviceId,
+        registrationId: row.registration_id,
+        identityKey: encodeBase64(row.identity_key),
+        signedPreKey,
+        preKey: preKey === undefined ? null : { keyId: preKey.key_id, publicKey: encodeBase64(preKey.public_key) },
+        kyberPreKey:
+          kyberPreKey === undefined
+            ? {
+                keyId: row.last_resort_kyber_id,
+                publicKey: encodeBase64(row.last_resort_kyber_prekey),
+                signature: encodeBase64(row.last_resort_kyber_signature),
+              }
+            : {
+                keyId: kyberPreKey.key_id,
+                publicKey: encodeBase64(kyberPreKey.public_key),
+                signature: encodeBase64(kyberPreKey.signature),
+              },
+        kyberPreKeyIsLastResort: kyberPreKey === undefined,
+      };
+    });
+    return claim.immediate();
+  }
+
+  // Envelopes.
+
+  async insertEnvelopes(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
+    const { db, statements } = this.#require();
+    if (envelopes.length === 0) return [];
+    const prepared = envelopes.map((envelope) => ({ envelope, row: envelopeToRow(envelope) }));
+
+    // One transaction, one fsync for the whole batch: all rows commit or none.
+    const insertAll = db.transaction((): StoredEnvelope[] =>
+      prepared.map(({ envelope, row }, index) => {
+        let seq: number;
+        try {
+          seq = Number(statements.insertEnvelope.run(row).lastInsertRowid);
+        } catch (error) {
+          if (isUniqueViolation(error)) throw duplicateEnvelope(row.id, index, error);
+          throw error;
+        }
+        return storedEnvelope(envelope, seq);
+      }),
+    );
+    return insertAll.immediate();
+  }
+
+  async fetchEnvelopes(
+    recipient: AccountId,
+    deviceId: number,
+    afterSeq: number,
+    limit: number,
+    now: number,
+  ): Promise<StoredEnvelope[]> {
+    const { statements } = this.#require();
+    assertCursor(afterSeq);
+    assertLimit(limit);
+    if (limit < 1) return [];
+    return statements.selectEnvelopes
+      .all(recipient, deviceId, afterSeq, now, limit)
+      .map((row) => envelopeFromRow(recipient, deviceId, row));
+  }
+
+  async deleteEnvelopes(recipient: AccountId, deviceId: number, ids: readonly string[]): Promise<number> {
+    const { statements } = this.#require();
+    if (ids.length === 0) return 0;
+    return statements.deleteEnvelopesByIds.run(JSON.stringify(ids), recipient, deviceId).changes;
+  }
+
+  async deleteEnvelopesBatch(deletions: readonly EnvelopeDeletion[]): Promise<number[]> {
+    const { db, statements } = this.#require();
+    const prepared = deletions.map((deletion) =>
+      deletion.ids.length === 0 ? null : [JSON.stringify(deletion.ids), deletion.recipient, deletion.deviceId] as const,
+    );
+    if (prepared.every((params) => params === null)) return prepared.map(() => 0);
+    // One transaction, so one commit (one fsync under FULL) for every ack of
+    // the batch, instead of one per ack.
+    const deleteAll = db.transaction((): number[] =>
+      prepared.map((params) => (params === null ? 0 : statements.deleteEnvelopesByIds.run(...params).changes)),
+    );
+    return deleteAll.immediate();
+  }
+
+  async deleteExpiredEnvelopes(now: number): Promise<number> {
+    return this.#sweep((statements) => statements.deleteExpiredEnvelopesChunk.run(now, SWEEP_CHUNK_ROWS).changes);
+  }
+
+  async countEnvelopes(): Promise<number> {
+    const { statements } = this.#require();
+    return statements.countEnvelopes.get()?.count ?? 0;
+  }
+
+  /**
+   * Runs a deleting chunk until it removes less than a full chunk, yielding
+   * to the event loop in between: a sweep after a long outage may remove
+   * millions of rows, and one statement would block every socket meanwhile.
+   */
+  async #sweep(deleteChunk: (statements: SqliteStatements) => number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const changes = deleteChunk(this.#require().statements);
+      removed += changes;
+      if (changes < SWEEP_CHUNK_ROWS) return removed;
+      await yieldToEventLoop();
+    }
+  }
+}

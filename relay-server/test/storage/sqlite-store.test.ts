@@ -1,0 +1,454 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RelayStoreError, RelayStoreErrorCode } from '../../src/storage/relay-store-errors.js';
+import {
+  checkDurability,
+  parseSqliteSynchronous,
+  type SqliteSettingsReadback,
+  type SqliteSynchronousLevel,
+} from '../../src/storage/sqlite-durability.js';
+import { databaseFiles } from '../../src/storage/sqlite-files.js';
+import { LATEST_SCHEMA_VERSION, SCHEMA_MIGRATIONS } from '../../src/storage/sqlite-migrations.js';
+import { prepareStatements, type SqliteStatements } from '../../src/storage/sqlite-statements.js';
+import { SqliteRelayStore, type SqliteRelayStoreOptions } from '../../src/storage/sqlite-store.js';
+import type { ClaimReport } from './child-bundle-claimer.js';
+import { describeRelayStoreContract } from './relay-store-contract.js';
+import { findResidueInDatabase, findResidueInFiles } from './sqlite-inspection.js';
+import {
+  kyberPreKeys,
+  NOW,
+  newEnvelope,
+  newIdentity,
+  oneTimePreKeys,
+  registration,
+  type TestIdentity,
+} from './store-fixtures.js';
+import { spawnTsChild } from './ts-child.js';
+
+async function temporaryFolder(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'parley-relay-store-'));
+}
+
+function modeOf(path: string): Promise<number> {
+  return stat(path).then((stats) => stats.mode & 0o777);
+}
+
+describeRelayStoreContract('SqliteRelayStore', async () => {
+  const folder = await temporaryFolder();
+  const dataDir = join(folder, 'data');
+  const store = new SqliteRelayStore({ dataDir });
+  return {
+    store,
+    findResidue: async (needles) => findResidueInDatabase(join(dataDir, 'relay.sqlite'), needles),
+    dispose: () => rm(folder, { recursive: true, force: true }),
+  };
+});
+
+describe('SqliteRelayStore specifics', () => {
+  let folder: string;
+  let dataDir: string;
+  const opened: SqliteRelayStore[] = [];
+
+  beforeEach(async () => {
+    folder = await temporaryFolder();
+    dataDir = join(folder, 'data');
+  });
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  async function open(options: Partial<SqliteRelayStoreOptions> = {}): Promise<SqliteRelayStore> {
+    const store = new SqliteRelayStore({ dataDir, ...options });
+    opened.push(store);
+    await store.init();
+    return store;
+  }
+
+  function databasePath(): string {
+    return join(dataDir, 'relay.sqlite');
+  }
+
+  describe('durability settings', () => {
+    it('uses WAL with synchronous=FULL by default, read back from SQLite, and promises power-loss safety', async () => {
+      const store = new SqliteRelayStore({ dataDir });
+      opened.push(store);
+      expect(await store.init()).toEqual({
+        engine: 'sqlite',
+        survivesProcessCrash: true,
+        survivesPowerLoss: true,
+        settings: {
+          journal_mode: 'wal',
+          synchronous: 'FULL',
+          foreign_keys: 'on',
+          secure_delete: 'on',
+          busy_timeout_ms: '5000',
+          ...(process.platform === 'darwin' ? { fullfsync: 'on' } : {}),
+        },
+      });
+      // WAL is a property of the file: an independent connection sees it too.
+      const observer = new Database(databasePath(), { readonly: true });
+      expect(observer.pragma('journal_mode', { simple: true })).toBe('wal');
+      observer.close();
+    });
+
+    it('with synchronous=NORMAL promises only process-crash safety', async () => {
+      const report = await (await open({ synchronous: 'NORMAL', busyTimeoutMs: 250 })).init();
+      expect(report).toMatchObject({
+        survivesProcessCrash: true,
+        survivesPowerLoss: false,
+        settings: { journal_mode: 'wal', synchronous: 'NORMAL', busy_timeout_ms: '250' },
+      });
+    });
+
+    it('accepts EXTRA, which promises what FULL does', async () => {
+      const report = await (await open({ synchronous: 'EXTRA' })).init();
+      expect(report).toMatchObject({ survivesPowerLoss: true, settings: { synchronous: 'EXTRA' } });
+    });
+
+    it('refuses an unsupported setting loudly, before creating anything', async () => {
+      const fromConfiguration: string = 'OFF';
+      const store = new SqliteRelayStore({ dataDir, synchronous: fromConfiguration as SqliteSynchronousLevel });
+      const error = await store.init().then(
+        () => null,
+        (reason: unknown) => reason,
+      );
+      expect(RelayStoreError.is(error, RelayStoreErrorCode.UnsupportedSetting)).toBe(true);
+      expect(String(error)).toMatch(/synchronous=OFF is not supported/);
+      expect(existsSync(dataDir)).toBe(false);
+
+      const badTimeout = new SqliteRelayStore({ dataDir, busyTimeoutMs: -1 });
+      await expect(badTimeout.init()).rejects.toMatchObject({ code: RelayStoreErrorCode.UnsupportedSetting });
+    });
+
+    it('parses configured levels case-insensitively and refuses the rest', () => {
+      expect(parseSqliteSynchronous('full')).toBe('FULL');
+      expect(parseSqliteSynchronous(' Normal ')).toBe('NORMAL');
+      for (const text of ['off', 'OFF', '', '2', 'fast']) {
+        expect(() => parseSqliteSynchronous(text)).toThrow(RelayStoreError);
+      }
+    });
+
+    it('fails with DURABILITY_MISMATCH, naming each difference, when SQLite reads back other settings', () => {
+      const asked = { synchronous: 'FULL', busyTimeoutMs: 5000 } as const;
+      const honoured: SqliteSettingsReadback = {
+        journalMode: 'wal',
+        synchronous: 'FULL',
+        foreignKeys: true,
+        secureDelete: true,
+        busyTimeoutMs: 5000,
+        fullFsync: process.platform === 'darwin',
+      };
+      expect(checkDurability(asked, honoured).survivesPowerLoss).toBe(true);
+
+      const ignored = { ...honoured, journalMode: 'delete', synchronous: 'NORMAL', foreignKeys: false };
+      let error: unknown;
+      try {
+        checkDurability(asked, ignored);
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(RelayStoreError.is(error, RelayStoreErrorCode.DurabilityMismatch)).toBe(true);
+      const message = String(error);
+      expect(message).toMatch(/journal_mode is delete, expected wal/);
+      expect(message).toMatch(/synchronous is NORMAL, expected FULL/);
+      expect(message).toMatch(/foreign_keys is off/);
+    });
+  });
+
+  describe('files', () => {
+    it('creates the data folder 0700 and the database, WAL and shared-memory files 0600', async () => {
+      const store = await open();
+      await store.insertEnvelopes([newEnvelope(newIdentity().accountId)]);
+      expect(await modeOf(dataDir)).toBe(0o700);
+      for (const file of databaseFiles(databasePath())) {
+        expect(existsSync(file)).toBe(true);
+        expect({ file, mode: await modeOf(file) }).toEqual({ file, mode: 0o600 });
+      }
+    });
+
+    it('tightens a database file readable by others, and leaves an existing folder’s mode alone', async () => {
+      await mkdir(dataDir, { mode: 0o755 });
+      await chmod(dataDir, 0o755);
+      await writeFile(databasePath(), '');
+      await chmod(databasePath(), 0o644);
+      await open();
+      expect(await modeOf(databasePath())).toBe(0o600);
+      expect(await modeOf(dataDir)).toBe(0o755);
+    });
+
+    it('opens one connection when init() is called concurrently', async () => {
+      const store = new SqliteRelayStore({ dataDir });
+      opened.push(store);
+      const [first, second] = await Promise.all([store.init(), store.init()]);
+      expect(second).toBe(first);
+      expect(await store.init()).toBe(first);
+      expect(store.databasePath).toBe(databasePath());
+    });
+
+    it('accepts the database file’s path instead of a folder', async () => {
+      const path = join(dataDir, 'custom.db');
+      const store = new SqliteRelayStore({ path });
+      opened.push(store);
+      await store.init();
+      expect(store.databasePath).toBe(path);
+      expect(await modeOf(path)).toBe(0o600);
+    });
+
+    it('keeps everything across close and reopen, and seq keeps rising', async () => {
+      const first = await open();
+      const identity = newIdentity();
+      await first.registerDevice(registration(identity, { preKeys: oneTimePreKeys(1, 3) }));
+      const stored = await first.insertEnvelopes([newEnvelope(identity.accountId), newEnvelope(identity.accountId)]);
+      const challenge = Buffer.alloc(32, 1).toString('base64');
+      await first.putChallenge({ challenge, accountId: identity.accountId, deviceId: 1, expiresAt: NOW + 1000 });
+      const account = await first.getAccount(identity.accountId);
+      // Delete the highest seq before closing: it must not be handed out again.
+      await first.deleteEnvelopes(identity.accountId, 1, [stored[1]?.id ?? '']);
+      await first.close();
+
+      const second = await open();
+      expect(await second.getAccount(identity.accountId)).toEqual(account);
+      expect(await second.countPreKeys(identity.accountId, 1)).toEqual({ preKeys: 3, kyberPreKeys: 5 });
+      expect(await second.fetchEnvelopes(identity.accountId, 1, 0, 10, NOW)).toStrictEqual(stored.slice(0, 1));
+      expect(await second.consumeChallenge(challenge, identity.accountId, 1, NOW)).toBe(true);
+      const [next] = await second.insertEnvelopes([newEnvelope(identity.accountId)]);
+      expect(next?.seq).toBeGreaterThan(stored[1]?.seq ?? Number.POSITIVE_INFINITY);
+    });
+  });
+
+  describe('batched acknowledgements', () => {
+    it('commits a batched delete whole or not at all', async () => {
+      const store = await open();
+      const recipient = newIdentity().accountId;
+      const queued = await store.insertEnvelopes([newEnvelope(recipient), newEnvelope(recipient)]);
+      const queuedIds = queued.map((envelope) => envelope.id);
+      // A device id SQLite cannot bind makes the second statement throw after the first one ran.
+      const unbindable = { recipient, deviceId: {} as unknown as number, ids: queuedIds };
+      await expect(
+        store.deleteEnvelopesBatch([{ recipient, deviceId: 1, ids: queuedIds.slice(0, 1) }, unbindable]),
+      ).rejects.toThrow();
+      expect(await store.fetchEnvelopes(recipient, 1, 0, 10, NOW)).toStrictEqual(queued);
+      expect(await store.deleteEnvelopesBatch([{ recipient, deviceId: 1, ids: queuedIds }])).toEqual([2]);
+    });
+  });
+
+  describe('backup', () => {
+    it('copies the live database online to a new 0600 file that opens as a store with the same data', async () => {
+      const store = await open();
+      const identity = newIdentity();
+      await store.registerDevice(registration(identity));
+      const stored = await store.insertEnvelopes([newEnvelope(identity.accountId)]);
+      const backupPath = join(folder, 'backup', 'relay-backup.sqlite');
+      await mkdir(join(folder, 'backup'), { mode: 0o700 });
+      await store.backupTo(backupPath);
+      expect(await modeOf(backupPath)).toBe(0o600);
+      await expect(store.backupTo(backupPath)).rejects.toMatchObject({ code: 'EEXIST' });
+
+      const restored = await open({ path: backupPath });
+      expect(await restored.getAccount(identity.accountId)).toEqual(await store.getAccount(identity.accountId));
+      expect(await restored.fetchEnvelopes(identity.accountId, 1, 0, 10, NOW)).toStrictEqual(stored);
+    });
+  });
+
+  describe('schema', () => {
+    it('numbers migrations 1..n and records the latest in user_version', async () => {
+      expect(SCHEMA_MIGRATIONS.map((migration) => migration.version)).toEqual(
+        Array.from({ length: LATEST_SCHEMA_VERSION }, (_, index) => index + 1),
+      );
+      await (await open()).close();
+      await (await open()).close(); // reopening migrates nothing twice
+      const observer = new Database(databasePath(), { readonly: true });
+      expect(observer.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+      expect(observer.pragma('integrity_check', { simple: true })).toBe('ok');
+      observer.close();
+    });
+
+    it('refuses a database written by a newer relay with SCHEMA_TOO_NEW', async () => {
+      await (await open()).close();
+      const writer = new Database(databasePath());
+      writer.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+      writer.close();
+      const store = new SqliteRelayStore({ dataDir });
+      await expect(store.init()).rejects.toMatchObject({ code: RelayStoreErrorCode.SchemaTooNew });
+      expect(store.databasePath).toBeNull();
+    });
+
+    it('plans every statement through an index (no full table scan on a hot path)', async () => {
+      await (await open()).close();
+      const db = new Database(databasePath(), { readonly: true });
+      try {
+        // The hot paths must use these indexes in particular (a SEARCH through
+        // the wrong index can still read a whole queue).
+        const expectedIndex: Partial<Record<keyof SqliteStatements, RegExp>> = {
+          selectEnvelopes:
+            /SEARCH envelopes USING INDEX envelopes_by_queue \(recipient=\? AND device_id=\? AND seq>\?\)/,
+          deleteEnvelopesByIds: /SEARCH envelopes USING INDEX sqlite_autoindex_envelopes_1 \(id=\?\)/,
+          deleteExpiredEnvelopesChunk: /envelopes_by_expiry \(expires_at<\?\)/,
+          deleteEnvelopesFrom: /SEARCH envelopes USING INDEX envelopes_by_source \(source_account=\?\)/,
+          takeLowestKyberPreKey: /SEARCH kyber_prekeys USING .*INDEX sqlite_autoindex_kyber_prekeys_1/,
+        };
+        const statements: SqliteStatements = prepareStatements(db);
+        for (const name of Object.keys(statements) as (keyof SqliteStatements)[]) {
+          const { source } = statements[name];
+          // Bind NULL to every parameter: EXPLAIN QUERY PLAN only needs them bound.
+          const named = [...new Set(source.match(/@\w+/g) ?? [])];
+          const positional = (source.match(/\?/g) ?? []).length;
+          const explain = db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${source}`);
+          const plan = (
+            named.length > 0
+              ? explain.all(Object.fromEntries(named.map((parameter) => [parameter.slice(1), null])))
+              : explain.all(...Array.from({ length: positional }, () => null))
+          ).map((row) => row.detail);
+          const wanted = expectedIndex[name];
+          if (wanted !== undefined)
+            expect({ name, plan }).toEqual({ name, plan: expect.arrayContaining([expect.stringMatching(wanted)]) });
+          const scans = plan.filter((detail) => /^SCAN (?!json_each|CONSTANT ROW)/.test(detail));
+          if (name === 'countEnvelopes')
+            expect(scans).toEqual(['SCAN envelopes USING COVERING INDEX envelopes_by_expiry']);
+          else expect({ name, scans }).toEqual({ name, scans: [] });
+        }
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  describe('erasure', () => {
+    it('leaves no byte of a deleted account in the database files (secure_delete)', async () => {
+      const doomed = newIdentity();
+      const keeper = newIdentity();
+      const doomedRegistration = registration(doomed, {
+        preKeys: oneTimePreKeys(1, 20),
+        kyberPreKeys: kyberPreKeys(1, 5),
+      });
+      const queued = [newEnvelope(doomed.accountId), newEnvelope(doomed.accountId, { contentBytes: 20_000 })];
+      const needles = {
+        bytes: [
+          doomed.identityKeyBytes,
+          ...doomedRegistration.preKeys.map((key) => Buffer.from(key.publicKey, 'base64')),
+          ...doomedRegistration.kyberPreKeys.map((key) => Buffer.from(key.publicKey, 'base64').subarray(0, 64)),
+        ],
+        // Envelope content is stored as the base64 text it arrived as.
+        strings: [doomed.accountId, ...queued.map((envelope) => envelope.content.slice(0, 64))],
+      };
+
+      const first = await open();
+      await first.registerDevice(doomedRegistration);
+      await first.registerDevice(registration(keeper));
+      await first.insertEnvelopes([
+        ...queued,
+        newEnvelope(keeper.accountId, { source: { accountId: doomed.accountId, deviceId: 1 } }),
+      ]);
+      await first.close(); // checkpoints the WAL into the database file
+      // The scan does see the account while it exists.
+      expect(await findResidueInFiles(databaseFiles(databasePath()), needles)).toEqual([databasePath()]);
+
+      const second = await open();
+      expect(await second.deleteAccount(doomed.accountId)).toBe(true);
+      await second.close();
+      expect(await findResidueInFiles(databaseFiles(databasePath()), needles)).toEqual([]);
+      expect(findResidueInDatabase(databasePath(), needles)).toEqual([]);
+    });
+  });
+
+  describe('sweeps', () => {
+    it('yields to the event loop between chunks of a large expiry sweep', async () => {
+      const store = await open({ synchronous: 'NORMAL' });
+      const recipient = newIdentity().accountId;
+      await store.insertEnvelopes(
+        Array.from({ length: 3000 }, () => newEnvelope(recipient, { contentBytes: 16, expiresAt: NOW })),
+      );
+      // An immediate queued before the sweep runs before the sweep resolves only if the sweep yields.
+      let otherWorkRan = false;
+      setImmediate(() => {
+        otherWorkRan = true;
+      });
+      expect(await store.deleteExpiredEnvelopes(NOW)).toBe(3000);
+      expect(otherWorkRan).toBe(true);
+    });
+  });
+
+  describe('several processes', () => {
+    it('every batch a writer reported as committed survives SIGKILL at a random moment', async () => {
+      const recipient = newIdentity();
+      const reported = new Set<string>();
+      const rounds: SqliteSynchronousLevel[] = ['FULL', 'NORMAL', 'FULL'];
+      for (const synchronous of rounds) {
+        const child = spawnTsChild('./child-envelope-writer.ts', [dataDir, recipient.accountId, synchronous]);
+        await child.waitForLine((line) => line === 'READY');
+        const before = reported.size;
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 300));
+        child.process.kill('SIGKILL');
+        const exit = await child.exited;
+        expect(exit.signal).toBe('SIGKILL');
+        for (const line of child.lines) {
+          if (!line.startsWith('COMMITTED ')) continue;
+          for (const id of line.slice('COMMITTED '.length).split(',')) reported.add(id);
+        }
+        expect(reported.size, `round ${synchronous}: the writer committed nothing before the kill`).toBeGreaterThan(
+          before,
+        );
+
+        const store = await open();
+        const present = new Set<string>();
+        let cursor = 0;
+        for (;;) {
+          const page = await store.fetchEnvelopes(recipient.accountId, 1, cursor, 1000, NOW);
+          if (page.length === 0) break;
+          for (const envelope of page) present.add(envelope.id);
+          cursor = page[page.length - 1]?.seq ?? cursor;
+        }
+        const lost = [...reported].filter((id) => !present.has(id));
+        expect(lost).toEqual([]);
+        await store.close();
+        opened.splice(opened.indexOf(store), 1);
+      }
+      const observer = new Database(databasePath(), { readonly: true });
+      expect(observer.pragma('integrity_check', { simple: true })).toBe('ok');
+      observer.close();
+    });
+
+    it('two processes claiming from one file never receive the same key', async () => {
+      const identity: TestIdentity = newIdentity();
+      const setup = await open();
+      await setup.registerDevice(
+        registration(identity, { preKeys: oneTimePreKeys(1, 100), kyberPreKeys: kyberPreKeys(1, 100) }),
+      );
+      await setup.close();
+
+      const children = [0, 1].map(() =>
+        spawnTsChild('./child-bundle-claimer.ts', [dataDir, identity.accountId, '100']),
+      );
+      await Promise.all(children.map((child) => child.waitForLine((line) => line === 'READY')));
+      for (const child of children) child.process.stdin?.write('GO\n');
+      const reports = await Promise.all(
+        children.map(async (child) => {
+          const line = await child.waitForLine((text) => text.startsWith('RESULT '), 60_000);
+          return JSON.parse(line.slice('RESULT '.length)) as ClaimReport;
+        }),
+      );
+      await Promise.all(children.map((child) => child.exited));
+
+      const preKeyIds = reports.flatMap((report) => report.preKeyIds);
+      const kyberIds = reports.flatMap((report) => report.kyberPreKeyIds);
+      expect(preKeyIds).toHaveLength(200);
+      const handedOut = preKeyIds.filter((id) => id !== null);
+      const handedOutKyber = kyberIds.filter((id) => id !== null);
+      expect(handedOut).toHaveLength(100);
+      expect(new Set(handedOut).size).toBe(100);
+      expect(handedOutKyber).toHaveLength(100);
+      expect(new Set(handedOutKyber).size).toBe(100);
+      // Both really took part (otherwise the test proves nothing about concurrency).
+      for (const report of reports) expect(report.preKeyIds.some((id) => id !== null)).toBe(true);
+
+      const after = await open();
+      expect(await after.countPreKeys(identity.accountId, 1)).toEqual({ preKeys: 0, kyberPreKeys: 0 });
+    });
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * A client device for tests, with keys made by crypto-core: identity,
+ * registration id, signed prekey, last-resort Kyber prekey and batches of
+ * one-time EC and Kyber prekeys, all kept in a MemoryProtocolStore, plus a
+ * SessionCipher for PQXDH sessions through bundles fetched from the relay.
+ */
+import {
+  type GeneratedKyberPreKey,
+  type GeneratedPreKey,
+  type GeneratedSignedPreKey,
+  generateIdentity,
+  generateKyberPreKeys,
+  generateLastResortKyberPreKey,
+  generateOneTimePreKeys,
+  generateSignedPreKey,
+  type LocalIdentity,
+  MemoryProtocolStore,
+  SessionCipher,
+  storeGeneratedPreKeys,
+  toBase64,
+} from '@parley/crypto-core';
+import type { AccountId, DeviceAddress, RegisterRequest } from '@parley/crypto-core/wire';
+import { type AuthPurpose, authSignedMessage } from '@parley/crypto-core/wire';
+import { IdentityKeyPair } from '@signalapp/libsignal-client';
+
+export interface TestDeviceOptions {
+  readonly deviceId?: number;
+  /** Another device of the same account. */
+  readonly identity?: LocalIdentity;
+  readonly preKeys?: number;
+  readonly kyberPreKeys?: number;
+}
+
+export class TestDevice {
+  readonly store: MemoryProtocolStore;
+  readonly session: SessionCipher;
+  readonly address: DeviceAddress;
+
+  private constructor(
+    readonly identity: LocalIdentity,
+    readonly deviceId: number,
+    readonly signedPreKey: GeneratedSignedPreKey,
+    readonly lastResortKyberPreKey: GeneratedKyberPreKey,
+    readonly preKeys: readonly GeneratedPreKey[],
+    readonly kyberPreKeys: readonly GeneratedKyberPreKey[],
+  ) {
+    this.store = new MemoryProtocolStore(identity);
+    this.address = { accountId: identity.accountId, deviceId };
+    this.session = new SessionCipher(this.store, this.address);
+  }
+
+  static async create(options: TestDeviceOptions = {}): Promise<TestDevice> {
+    const identity = options.identity ?? generateIdentity();
+    const signedPreKey = generateSignedPreKey(identity, 1);
+    const lastResort = generateLastResortKyberPreKey(identity, 0xffffff);
+    const preKeys = generateOneTimePreKeys(1, options.preKeys ?? 5).keys;
+    const kyberPreKeys = generateKyberPreKeys(identity, 1, options.kyberPreKeys ?? 5).keys;
+    const device = new TestDevice(identity, options.deviceId ?? 1, signedPreKey, lastResort, preKeys, kyberPreKeys);
+    await storeGeneratedPreKeys(device.store, {
+      signedPreKey,
+      lastResortKyberPreKey: lastResort,
+      preKeys,
+      kyberPreKeys,
+    });
+    return device;
+  }
+
+  get accountId(): AccountId {
+    return this.identity.accountId;
+  }
+
+  get identityKey(): string {
+    return toBase64(this.identity.identityKey);
+  }
+
+  /** The identity key's signature (base64) over arbitrary bytes. */
+  sign(message: Uint8Array): string {
+    const keyPair = IdentityKeyPair.deserialize(new Uint8Array(this.identity.identityKeyPair));
+    return toBase64(keyPair.privateKey.sign(new Uint8Array(message)));
+  }
+
+  /** Signature over authSignedMessage(purpose, ...) for a base64 challenge. */
+  signChallenge(purpose: AuthPurpose, challenge: string): string {
+    const bytes = new Uint8Array(Buffer.from(challenge, 'base64'));
+    return this.sign(authSignedMessage(purpose, this.accountId, this.deviceId, bytes));
+  }
+
+  registerRequest(challenge: string): RegisterRequest {
+    return {
+      accountId: this.accountId,
+      deviceId: this.deviceId,
+      registrationId: this.identity.registrationId,
+      identityKey: this.identityKey,
+      challenge,
+      signature: this.signChallenge('register', challenge),
+      signedPreKey: this.signedPreKey.wire,
+      lastResortKyberPreKey: this.lastResortKyberPreKey.wire,
+      preKeys: this.preKeys.map((key) => key.wire),
+      kyberPreKeys: this.kyberPreKeys.map((key) => key.wire),
+    };
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The delivery core without a network: EnvelopeCommitter (group commit) and
+ * DeviceConnection (cursor + pump) over the in-memory store, with a sink that
+ * records what a socket would have been sent.
+ */
+import { type AccountId, type Envelope, MAX_ENVELOPES_PER_BATCH, type RelayError } from '@parley/crypto-core/wire';
+import { pino } from 'pino';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { type DeliverySink, DeviceConnection } from '../../src/delivery/device-connection.js';
+import { EnvelopeCommitter } from '../../src/delivery/envelope-committer.js';
+import { newEnvelopeId } from '../../src/envelope-ids.js';
+import { RelayMetrics } from '../../src/metrics.js';
+import { MemoryRelayStore } from '../../src/storage/index.js';
+import type { NewEnvelope, RelayStore, StoredEnvelope } from '../../src/storage/relay-store.js';
+
+const RECIPIENT = 'a'.repeat(32) as AccountId;
+const logger = pino({ level: 'silent' });
+
+class RecordingSink implements DeliverySink {
+  readonly batches: Envelope[][] = [];
+  queueEmpties = 0;
+  readonly errors: RelayError[] = [];
+  disconnected = false;
+  envelopes(batch: Envelope[]): void {
+    this.batches.push(batch);
+  }
+  queueEmpty(): void {
+    this.queueEmpties++;
+  }
+  preKeysLow(): void {}
+  relayError(error: RelayError): void {
+    this.errors.push(error);
+  }
+  disconnect(): void {
+    this.disconnected = true;
+  }
+  get ids(): string[] {
+    return this.batches.flat().map((envelope) => envelope.id);
+  }
+}
+
+function envelope(label: string): NewEnvelope {
+  const now = Date.now();
+  return {
+    id: newEnvelopeId(now),
+    recipient: RECIPIENT,
+    deviceId: 1,
+    type: 'message',
+    content: Buffer.from(label).toString('base64'),
+    serverTimestamp: now,
+    expiresAt: now + 60_000,
+  };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+  expect(condition()).toBe(true);
+}
+
+let store: RelayStore;
+let metrics: RelayMetrics;
+
+beforeEach(async () => {
+  store = new MemoryRelayStore();
+  await store.init();
+  metrics = new RelayMetrics(() => store.countEnvelopes());
+});
+
+describe('EnvelopeCommitter', () => {
+  it('commits all sends of one turn in one transaction and acknowledges each with its own envelopes', async () => {
+    const insert = vi.spyOn(store, 'insertEnvelopes');
+    const committed: StoredEnvelope[][] = [];
+    const committer = new EnvelopeCommitter(store, metrics, logger, (stored) => committed.push([...stored]));
+    const sends = Array.from({ length: 20 }, (_, i) => [envelope(`s${i}a`), envelope(`s${i}b`)]);
+    const results = await Promise.all(sends.map((send) => committer.submit(send)));
+    expect(insert).toHaveBeenCalledTimes(1);
+    results.forEach((stored, i) => {
+      expect(stored.map((e) => e.id)).toEqual(sends[i]?.map((e) => e.id));
+    });
+    expect(committed).toHaveLength(1);
+    expect(committed[0]).toHaveLength(40);
+  });
+
+  it('refuses every send of a failed batch and stores none of it', async () => {
+    vi.spyOn(store, 'insertEnvelopes').mockRejectedValueOnce(new Error('disk full'));
+    const committer = new EnvelopeCommitter(store, metrics, logger, () => undefined);
+    const outcomes = await Promise.allSettled([committer.submit([envelope('x')]), committer.submit([envelope('y')])]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(await store.countEnvelopes()).toBe(0);
+    await committer.submit([envelope('z')]);
+    expect(await store.countEnvelopes()).toBe(1);
+  });
+
+  it('reports idle only when nothing is queued or committing', async () => {
+    const committer = new EnvelopeCommitter(store, metrics, logger, () => undefined);
+    const pending = committer.submit([envelope('a')]);
+    await committer.idle();
+    expect(await store.countEnvelopes()).toBe(1);
+    await pending;
+  });
+});
+
+describe('DeviceConnection', () => {
+  function connectionWith(sink: RecordingSink, window = 1000): DeviceConnection {
+    return new DeviceConnection(RECIPIENT, 1, sink, store, metrics, logger, window);
+  }
+
+  it('drains the queue in order in batches, then says queue-empty once', async () => {
+    const queued = Array.from({ length: 250 }, (_, i) => envelope(`q${i}`));
+    await store.insertEnvelopes(queued);
+    const sink = new RecordingSink();
+    connectionWith(sink).start();
+    await until(() => sink.queueEmpties === 1);
+    expect(sink.ids).toEqual(queued.map((e) => e.id));
+    expect(sink.batches.every((batch) => batch.length <= MAX_ENVELOPES_PER_BATCH)).toBe(true);
+  });
+
+  it('pushes committed envelopes straight from the commit once caught up, without reading the store', async () => {
+    const sink = new RecordingSink();
+    const connection = connectionWith(sink);
+    connection.start();
+    await until(() => sink.queueEmpties === 1);
+    const fetch = vi.spyOn(store, 'fetchEnvelopes');
+    const committer = new EnvelopeCommitter(store, metrics, logger, (stored) => connection.offer(stored));
+    const sent = [envelope('live1'), envelope('live2')];
+    await committer.submit(sent);
+    expect(sink.ids).toEqual(sent.map((e) => e.id));
+    expect(fetch).not.toHaveBeenCalled();
+    expect(sink.queueEmpties).toBe(1);
+  });
+
+  it('never duplicates or skips when commits race the drain', async () => {
+    await store.insertEnvelopes(Array.from({ length: 150 }, (_, i) => envelope(`old${i}`)));
+    const sink = new RecordingSink();
+    const connection = connectionWith(sink);
+    const committer = new EnvelopeCommitter(store, metrics, logger, (stored) => connection.offer(stored));
+    connection.start();
+    const live = Array.from({ length: 60 }, (_, i) => envelope(`new${i}`));
+    await Promise.all(live.map((e) => committer.submit([e])));
+    await until(() => sink.ids.length === 210);
+    const all = await store.fetchEnvelopes(RECIPIENT, 1, 0, 1000, Date.now());
+    expect(sink.ids).toEqual(all.map((e) => e.id));
+    expect(sink.queueEmpties).toBe(1);
+  });
+
+  it('stops at the window until acks make room', async () => {
+    const queued = Array.from({ length: 250 }, (_, i) => envelope(`w${i}`));
+    await store.insertEnvelopes(queued);
+    const sink = new RecordingSink();
+    const connection = connectionWith(sink, 100);
+    connection.start();
+    await until(() => sink.ids.length === 100);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sink.ids).toHaveLength(100);
+    expect(sink.queueEmpties).toBe(0);
+    connection.acknowledged(sink.ids.slice(0, 100));
+    await until(() => sink.ids.length === 200);
+    connection.acknowledged(sink.ids.slice(100, 200));
+    await until(() => sink.queueEmpties === 1);
+    expect(sink.ids).toEqual(queued.map((e) => e.id));
+  });
+
+  it('ends with a reason and then ignores everything', () => {
+    const sink = new RecordingSink();
+    const connection = connectionWith(sink);
+    connection.end({ code: 'TOKEN_EXPIRED', message: 'expired' });
+    connection.offer([{ ...envelope('late'), seq: 1 }]);
+    expect(sink.errors).toEqual([{ code: 'TOKEN_EXPIRED', message: 'expired' }]);
+    expect(sink.disconnected).toBe(true);
+    expect(sink.batches).toHaveLength(0);
+  });
+});
