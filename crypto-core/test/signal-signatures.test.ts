@@ -12,13 +12,30 @@ describe('identity signatures', () => {
   it('verify under the signer key only, and not for another message', () => {
     const alice = generateIdentity();
     const mallory = generateIdentity();
-    const message = authSignedMessage('token', alice.accountId, 1, new Uint8Array(32).fill(3));
+    const relay = 'https://relay.example.org';
+    const challenge = new Uint8Array(32).fill(3);
+    const message = authSignedMessage('token', relay, alice.accountId, 1, challenge);
     const signature = signWithIdentity(alice, message);
     expect(signature).toHaveLength(64);
     expect(verifyIdentitySignature(alice.identityKey, message, signature)).toBe(true);
     expect(verifyIdentitySignature(mallory.identityKey, message, signature)).toBe(false);
-    const other = authSignedMessage('register', alice.accountId, 1, new Uint8Array(32).fill(3));
+    const other = authSignedMessage('register', relay, alice.accountId, 1, challenge);
     expect(verifyIdentitySignature(alice.identityKey, other, signature)).toBe(false);
+  });
+
+  it('do not carry a challenge answer over to another relay', () => {
+    // The relayed-challenge attack: relay A hands its user a challenge of
+    // relay B; the user signs for A, and A replays the signature to B.
+    const alice = generateIdentity();
+    const challenge = new Uint8Array(32).fill(3);
+    const forA = authSignedMessage('token', 'https://relay-a.example', alice.accountId, 1, challenge);
+    const forB = authSignedMessage('token', 'https://relay-b.example', alice.accountId, 1, challenge);
+    const signature = signWithIdentity(alice, forA);
+    expect(verifyIdentitySignature(alice.identityKey, forA, signature)).toBe(true);
+    expect(verifyIdentitySignature(alice.identityKey, forB, signature)).toBe(false);
+    // The same relay spelled differently is still the same relay.
+    const spelled = authSignedMessage('token', 'HTTPS://Relay-A.example/', alice.accountId, 1, challenge);
+    expect(verifyIdentitySignature(alice.identityKey, spelled, signature)).toBe(true);
   });
 
   it('answer false, not throw, for malformed keys and signatures', () => {

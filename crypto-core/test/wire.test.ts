@@ -114,11 +114,60 @@ describe('wire schemas', () => {
 
   it('sign domain-separated challenge bytes', () => {
     const challenge = new Uint8Array(32).fill(9);
-    const login = wire.authSignedMessage('token', accountId, 1, challenge);
-    const register = wire.authSignedMessage('register', accountId, 1, challenge);
+    const relay = 'https://relay.example.org';
+    const login = wire.authSignedMessage('token', relay, accountId, 1, challenge);
+    const register = wire.authSignedMessage('register', relay, accountId, 1, challenge);
     expect(new TextDecoder().decode(login.subarray(0, 20))).toBe('parley-auth-v1\u0000token');
     expect(login).not.toEqual(register);
     expect(login.subarray(login.length - 32)).toEqual(challenge);
+  });
+
+  it('lay out the signed bytes exactly as docs/protocol.md §3 says, relay URL right after the purpose', () => {
+    const challenge = new Uint8Array(32).fill(9);
+    const signed = wire.authSignedMessage('token', 'https://relay.example.org', accountId, 7, challenge);
+    const text = `parley-auth-v1\u0000token\u0000https://relay.example.org\u0000${accountId}\u00007\u0000`;
+    const prefix = new TextEncoder().encode(text);
+    expect(signed).toHaveLength(prefix.length + 32);
+    expect(signed.subarray(0, prefix.length)).toEqual(prefix);
+    expect(signed.subarray(prefix.length)).toEqual(challenge);
+  });
+
+  it('bind the signed bytes to the canonical relay URL', () => {
+    const challenge = new Uint8Array(32).fill(9);
+    const sign = (relay: string) => wire.authSignedMessage('token', relay, accountId, 1, challenge);
+    // Spellings of one relay sign the same bytes: client and relay canonicalise alike.
+    expect(sign('HTTPS://Relay.Example.ORG:443/')).toEqual(sign('https://relay.example.org'));
+    expect(sign('http://127.0.0.1:7447/')).toEqual(sign('http://127.0.0.1:7447'));
+    // Another relay, port, scheme or path is another message.
+    const reference = sign('https://relay.example.org');
+    for (const other of [
+      'https://evil.example.org',
+      'https://relay.example.org:8443',
+      'http://relay.example.org',
+      'https://relay.example.org/parley',
+    ]) {
+      expect(sign(other)).not.toEqual(reference);
+    }
+    expect(sign('http://localhost:7447')).not.toEqual(sign('http://127.0.0.1:7447'));
+  });
+
+  it('refuse a relay URL that is not one (typed error)', () => {
+    const challenge = new Uint8Array(32);
+    for (const bad of [
+      '',
+      'relay.example.org',
+      'ftp://relay.example.org',
+      'https://u:p@relay.example.org',
+      'https://r/?q',
+    ]) {
+      let caught: unknown;
+      try {
+        wire.authSignedMessage('token', bad, accountId, 1, challenge);
+      } catch (error) {
+        caught = error;
+      }
+      expect(ParleyCryptoError.is(caught, CryptoErrorCode.InvalidContactCode)).toBe(true);
+    }
   });
 });
 

@@ -5,22 +5,24 @@
  * exits at once (exit 130), for an operator who really means it.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, helpText, OPTIONS, type OptionKey, resolveConfig } from './config.js';
+import { ConfigError, type FlagValue, helpText, OPTIONS, type OptionKey, resolveConfig } from './config.js';
 import { createLogger } from './logging.js';
 import type { RunningRelay } from './relay.js';
 
 type ParseArgsOptions = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
-function parseFlags(argv: readonly string[]): { help: boolean; flags: Partial<Record<OptionKey, string | boolean>> } {
+function parseFlags(argv: readonly string[]): { help: boolean; flags: Partial<Record<OptionKey, FlagValue>> } {
   const options: ParseArgsOptions = { help: { type: 'boolean', short: 'h' } };
   for (const spec of Object.values(OPTIONS)) {
-    options[spec.flag] = { type: 'valueName' in spec ? 'string' : 'boolean' };
+    // Without `multiple`, parseArgs would silently keep only the last of a repeated flag.
+    options[spec.flag] = { type: 'valueName' in spec ? 'string' : 'boolean', multiple: 'repeatable' in spec };
   }
   const { values } = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true });
-  const flags: Partial<Record<OptionKey, string | boolean>> = {};
+  const flags: Partial<Record<OptionKey, FlagValue>> = {};
   for (const [key, spec] of Object.entries(OPTIONS) as Array<[OptionKey, (typeof OPTIONS)[OptionKey]]>) {
     const value = values[spec.flag];
     if (typeof value === 'string' || typeof value === 'boolean') flags[key] = value;
+    else if (Array.isArray(value)) flags[key] = value.filter((item): item is string => typeof item === 'string');
   }
   return { help: values.help === true, flags };
 }
@@ -54,7 +56,13 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return;
   }
   logger.info(
-    { url: relay.url, dataDir: config.dataDir, store: config.store, durability: relay.durability },
+    {
+      url: relay.url,
+      publicUrls: relay.publicUrls,
+      dataDir: config.dataDir,
+      store: config.store,
+      durability: relay.durability,
+    },
     `relay listening on ${relay.url}`,
   );
 

@@ -9,7 +9,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { MAX_ENVELOPE_CONTENT_BYTES } from '@parley/crypto-core/wire';
+import { MAX_ENVELOPE_CONTENT_BYTES, normalizeRelayUrl } from '@parley/crypto-core/wire';
 import { SQLITE_SYNCHRONOUS_LEVELS, type SqliteSynchronousLevel } from './storage/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -32,6 +32,11 @@ export interface RelayConfig {
   readonly host: string;
   /** 0 picks a free port; the bound URL is logged at start. */
   readonly port: number;
+  /**
+   * Canonical URLs clients use to reach this relay; challenge signatures must
+   * cover one of them. Empty: derived from the listen address at start.
+   */
+  readonly publicUrls: readonly string[];
   /** Absolute path of the data folder (database, JWT secret, sealed-sender keys). */
   readonly dataDir: string;
   readonly store: StoreKind;
@@ -73,8 +78,13 @@ interface OptionSpec {
   readonly valueName?: string;
   readonly defaultText: string;
   readonly description: string;
+  /** The flag may be given several times; every value is parsed and the results (arrays) are concatenated. */
+  readonly repeatable?: true;
   readonly parse: (text: string) => Parsed;
 }
+
+/** A flag's value as the command line gives it: text, several texts for a repeatable flag, or a switch. */
+export type FlagValue = string | readonly string[] | boolean;
 
 const ok = (value: unknown): Parsed => ({ ok: true, value });
 const fail = (reason: string): Parsed => ({ ok: false, reason });
@@ -130,6 +140,23 @@ function text(text: string): Parsed {
   return text.length > 0 ? ok(text) : fail('must not be empty');
 }
 
+/** Comma-separated relay URLs, each canonicalised exactly as clients do before signing. */
+function relayUrls(text: string): Parsed {
+  const urls: string[] = [];
+  for (const item of text.split(',')) {
+    const candidate = item.trim();
+    if (candidate === '') continue;
+    try {
+      urls.push(normalizeRelayUrl(candidate));
+    } catch {
+      return fail(
+        `must be http(s) URLs with a host and no credentials, query or fragment (${JSON.stringify(candidate)})`,
+      );
+    }
+  }
+  return urls.length > 0 ? ok(urls) : fail('must name at least one URL');
+}
+
 function boolean(text: string): Parsed {
   const value = text.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(value)) return ok(true);
@@ -163,6 +190,16 @@ export const OPTIONS = {
     defaultText: String(DEFAULT_PORT),
     description: 'TCP port; 0 picks a free port (the bound URL is logged)',
     parse: integer(0, 65535),
+  },
+  publicUrls: {
+    flag: 'public-url',
+    env: 'PARLEY_RELAY_PUBLIC_URL',
+    valueName: 'URL',
+    defaultText: '(the listen address, http://HOST:PORT, and http://localhost:PORT on loopback)',
+    description:
+      'URL clients use to reach this relay, e.g. https://relay.example.org behind a TLS proxy; challenge signatures must name it (repeat the flag, or separate with commas, for several)',
+    repeatable: true,
+    parse: relayUrls,
   },
   dataDir: {
     flag: 'data-dir',
@@ -361,9 +398,17 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Builds the configuration from flag values (strings, or true for switches) and the environment. */
+/** The texts to parse for one option: the flag's (all of them when repeated), else the environment's. */
+function rawValues(fromFlag: FlagValue | undefined, fromEnv: string | undefined): readonly string[] {
+  if (fromFlag === true) return ['true'];
+  if (fromFlag === false) return [];
+  if (fromFlag === undefined) return fromEnv === undefined ? [] : [fromEnv];
+  return typeof fromFlag === 'string' ? [fromFlag] : fromFlag;
+}
+
+/** Builds the configuration from flag values (strings, several for repeatable flags, or true for switches) and the environment. */
 export function resolveConfig(
-  flags: Readonly<Partial<Record<OptionKey, string | boolean>>>,
+  flags: Readonly<Partial<Record<OptionKey, FlagValue>>>,
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
 ): RelayConfig {
@@ -371,14 +416,18 @@ export function resolveConfig(
   for (const key of Object.keys(OPTIONS) as OptionKey[]) {
     const spec: OptionSpec = OPTIONS[key];
     const fromFlag = flags[key];
-    const raw = fromFlag === true ? 'true' : fromFlag === false ? undefined : (fromFlag ?? env[spec.env]);
-    if (raw === undefined || raw === '') continue;
-    const parsed = spec.parse(raw);
-    if (!parsed.ok) {
-      const source = fromFlag !== undefined ? `--${spec.flag}` : spec.env;
-      throw new ConfigError(`${source} ${parsed.reason} (got ${JSON.stringify(raw)})`);
+    const parsedValues: unknown[] = [];
+    for (const raw of rawValues(fromFlag, env[spec.env])) {
+      if (raw === '') continue;
+      const parsed = spec.parse(raw);
+      if (!parsed.ok) {
+        const source = fromFlag !== undefined ? `--${spec.flag}` : spec.env;
+        throw new ConfigError(`${source} ${parsed.reason} (got ${JSON.stringify(raw)})`);
+      }
+      parsedValues.push(parsed.value);
     }
-    values.set(key, parsed.value);
+    if (parsedValues.length === 0) continue;
+    values.set(key, spec.repeatable ? [...new Set(parsedValues.flat())] : parsedValues.at(-1));
   }
   const get = <T>(key: OptionKey, fallback: T): T => (values.has(key) ? (values.get(key) as T) : fallback);
   const dataDirText = get<string | undefined>('dataDir', undefined);
@@ -388,6 +437,7 @@ export function resolveConfig(
   return {
     host: get('host', '127.0.0.1'),
     port: get('port', DEFAULT_PORT),
+    publicUrls: get<readonly string[]>('publicUrls', []),
     dataDir,
     store: get<StoreKind>('store', 'sqlite'),
     sqliteSynchronous: get<SqliteSynchronous>('sqliteSynchronous', 'FULL'),

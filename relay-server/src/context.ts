@@ -4,6 +4,7 @@
  * several relays in one process stay independent).
  */
 import type { ChallengeService } from './auth/challenges.js';
+import type { RelayUrls } from './auth/relay-urls.js';
 import type { TokenService } from './auth/tokens.js';
 import type { RelayConfig } from './config.js';
 import type { SealedSenderAuthority } from './crypto/index.js';
@@ -27,6 +28,8 @@ export interface RelayContext {
   readonly limits: RateLimits;
   readonly tokens: TokenService;
   readonly challenges: ChallengeService;
+  /** This relay's URLs, which challenge signatures must name (settled at listen). */
+  readonly relayUrls: RelayUrls;
   readonly sealedSender: SealedSenderAuthority;
   readonly connections: ConnectionRegistry;
   readonly committer: EnvelopeCommitter;

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ChallengeService } from './auth/challenges.js';
+import { isLoopbackAddress, RelayUrls } from './auth/relay-urls.js';
 import { TokenService } from './auth/tokens.js';
 import type { RelayConfig } from './config.js';
 import type { Lifecycle, RelayContext } from './context.js';
@@ -35,6 +36,8 @@ import { Sweeper } from './sweep.js';
 export interface RunningRelay {
   /** e.g. http://127.0.0.1:7447 (the bound port when 0 was asked for). */
   readonly url: string;
+  /** The relay URLs challenge signatures must name (--public-url, or derived from the listen address). */
+  readonly publicUrls: readonly string[];
   readonly durability: DurabilityReport;
   /** Graceful stop; safe to call more than once. */
   close(): Promise<void>;
@@ -86,6 +89,7 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
       : { kind: 'sqlite', dataDir: config.dataDir, synchronous: config.sqliteSynchronous },
   );
   const lifecycle = { shuttingDown: false };
+  const relayUrls = new RelayUrls(config.publicUrls);
   let ctx: RelayContext;
   try {
     const jwtSecret = await loadJwtSecret(config, logger);
@@ -100,6 +104,7 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
       limits: new RateLimits(config),
       tokens: new TokenService(jwtSecret, config.issuer, config.tokenTtlMs),
       challenges: new ChallengeService(store, config.challengeTtlMs),
+      relayUrls,
       sealedSender,
       connections,
       committer: new EnvelopeCommitter(store, metrics, logger, (stored) => connections.offerCommitted(stored)),
@@ -116,9 +121,20 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
   const pendingAcks = new PendingAcks();
   const io = createSocketServer(app.server, ctx, pendingAcks);
   await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const url = urlOf(address);
+  const bound = address !== null && typeof address === 'object' ? address : { address: config.host, port: config.port };
+  const publicUrls = relayUrls.settle(config.host, bound);
+  if (!relayUrls.isConfigured && !isLoopbackAddress(bound.address)) {
+    // Reachable from elsewhere, but only by the URLs derived above: behind a
+    // TLS proxy or a DNS name every login would fail with INVALID_SIGNATURE.
+    logger.warn(
+      { publicUrls },
+      `listening on a non-loopback address without --public-url: clients can authenticate only through ${publicUrls.join(', ')}; set --public-url (PARLEY_RELAY_PUBLIC_URL) to the URL clients use, e.g. https://relay.example.org behind a TLS proxy`,
+    );
+  }
   const sweeper = new Sweeper(ctx);
   sweeper.start();
-  const url = urlOf(app.server.address());
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -140,5 +156,5 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
     return closing;
   };
 
-  return { url, durability, close };
+  return { url, publicUrls, durability, close };
 }

@@ -41,6 +41,9 @@ describe('parley-relay command', () => {
     const unknown = runBin(['--colour', 'blue']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('--colour');
+    const notUrl = runBin(['--public-url', 'https://relay.example.org', '--public-url', 'relay.example.org']);
+    expect(notUrl.status).toBe(2);
+    expect(notUrl.stderr).toContain('--public-url must be http(s) URLs');
   });
 });
 
@@ -61,7 +64,39 @@ describe('configuration', () => {
       maxEnvelopeBytes: 80 * 1024,
       sendRate: { perSecond: 30, burst: 300 },
       trustProxy: false,
+      publicUrls: [],
     });
+  });
+
+  it('takes public URLs from repeated flags or a comma-separated variable, canonical and without duplicates', () => {
+    const fromFlags = resolveConfig(
+      { publicUrls: ['HTTPS://Relay.Example.org:443/', 'https://relay.example.org', 'http://10.0.0.5:7447/parley/'] },
+      {},
+      '/x',
+    );
+    expect(fromFlags.publicUrls).toEqual(['https://relay.example.org', 'http://10.0.0.5:7447/parley']);
+    const env = { PARLEY_RELAY_PUBLIC_URL: 'https://a.example.org, https://b.example.org/,' };
+    expect(resolveConfig({}, env, '/x').publicUrls).toEqual(['https://a.example.org', 'https://b.example.org']);
+    // A flag replaces the variable, as for every option; commas work in a flag too.
+    expect(resolveConfig({ publicUrls: 'https://c.example.org,https://d.example.org' }, env, '/x').publicUrls).toEqual([
+      'https://c.example.org',
+      'https://d.example.org',
+    ]);
+  });
+
+  it('refuses public URLs clients could not sign for', () => {
+    for (const bad of [
+      'relay.example.org',
+      'ftp://relay.example.org',
+      'https://me:pw@relay.example.org',
+      'https://r/?x',
+      ',',
+    ]) {
+      expect(() => resolveConfig({ publicUrls: [bad] }, {}, '/x')).toThrow(/--public-url/);
+    }
+    expect(() => resolveConfig({}, { PARLEY_RELAY_PUBLIC_URL: 'https://ok.example, nope' }, '/x')).toThrow(
+      /PARLEY_RELAY_PUBLIC_URL must be http\(s\) URLs/,
+    );
   });
 
   it('takes the environment, and flags over the environment', () => {

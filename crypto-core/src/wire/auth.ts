@@ -2,9 +2,12 @@
  * Challenge-response authentication (docs/protocol.md §Authentication).
  * The client proves possession of its identity key by signing a single-use
  * relay challenge; the signed bytes are domain-separated by purpose so a
- * signature made to log in can never register, and vice versa. Browser-safe.
+ * signature made to log in can never register, and vice versa, and bound to
+ * the relay the client is talking to, so a relay cannot pass on a challenge of
+ * another relay and replay the answer there. Browser-safe.
  */
 import { z } from 'zod';
+import { normalizeRelayUrl } from '../address/contact-code.js';
 import { concatBytes, utf8 } from '../encoding.js';
 import { kyberPreKeySchema, preKeyUploadSchema, signedPreKeySchema } from './keys.js';
 import {
@@ -34,14 +37,32 @@ export type ChallengeResponse = z.infer<typeof challengeResponseSchema>;
 
 /**
  * The exact bytes an identity key signs:
- *   "parley-auth-v1" 0x00 purpose 0x00 accountId 0x00 deviceId(decimal) 0x00 challenge
+ *   "parley-auth-v1" 0x00 purpose 0x00 relayUrl 0x00 accountId 0x00 deviceId(decimal) 0x00 challenge
+ *
+ * `relayUrl` is the URL the client itself chose to talk to (its contact
+ * code's relay), canonicalised by `normalizeRelayUrl`, never one a relay
+ * announced: like WebAuthn's origin, it is what stops a malicious relay from
+ * relaying another relay's challenge to its own users and replaying their
+ * answers there. Canonicalising means both sides derive the same bytes from
+ * `https://Relay.example.org/` and `https://relay.example.org`. No field can
+ * contain 0x00 (a canonical URL percent-encodes it), so the layout is
+ * unambiguous. Throws INVALID_CONTACT_CODE for a URL that is not an
+ * acceptable relay URL.
  */
-export function authSignedMessage(purpose: AuthPurpose, accountId: string, deviceId: number, challenge: Uint8Array) {
+export function authSignedMessage(
+  purpose: AuthPurpose,
+  relayUrl: string,
+  accountId: string,
+  deviceId: number,
+  challenge: Uint8Array,
+) {
   const zero = new Uint8Array([0]);
   return concatBytes(
     utf8('parley-auth-v1'),
     zero,
     utf8(purpose),
+    zero,
+    utf8(normalizeRelayUrl(relayUrl)),
     zero,
     utf8(accountId),
     zero,

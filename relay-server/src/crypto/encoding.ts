@@ -1,4 +1,4 @@
-/** Base64 of the wire (already validated as canonical by the schemas) to the bytes libsignal wants. */
+/** Base64 of the wire (already validated as canonical by the schemas) to the bytes crypto-core (libsignal underneath) wants. */
 type Bytes = Uint8Array<ArrayBuffer>;
 
 export function decodeBase64(text: string): Bytes {

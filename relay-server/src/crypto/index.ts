@@ -1,14 +1,15 @@
 /**
  * The relay's crypto, in one place: signature checks, the account-id check
- * and sealed-sender certificate issuance. Nothing outside this folder touches
- * libsignal or crypto-core's native entry, so swapping an implementation
- * (e.g. for crypto-core's own helpers) changes only these files.
+ * and sealed-sender certificate issuance, all through crypto-core (the relay
+ * never imports libsignal itself, so it checks exactly what clients check).
+ * Nothing outside this folder touches crypto-core's native entry.
  */
 export { decodeBase64, encodeBase64 } from './encoding.js';
 export { SealedSenderAuthority } from './sealed-sender.js';
 export {
+  type ChallengeProof,
   findBadPreKeySignature,
   identityKeyMatchesAccount,
   type SignedKeys,
-  verifyIdentitySignature,
+  verifyChallengeSignature,
 } from './signatures.js';

@@ -1,36 +1,58 @@
 /**
  * Signature checks the relay makes: proof of possession (the identity key
- * signed a challenge) and the signed-prekey / Kyber-prekey signatures at
- * registration and upload, so the relay never hands out a bundle that a peer
- * would reject. Inputs are the wire's base64 strings, already shape-checked.
+ * signed a challenge for this relay) and the signed-prekey / Kyber-prekey
+ * signatures at registration and upload, so the relay never hands out a
+ * bundle that a peer would reject. Inputs are the wire's base64 strings,
+ * already shape-checked. The verification itself is crypto-core's, so the
+ * relay and the clients check signatures with one implementation.
  */
 
-import { accountIdMatches, type KyberPreKeyWire, type SignedPreKeyWire } from '@parley/crypto-core/wire';
-import { PublicKey } from '@signalapp/libsignal-client';
+import { verifyIdentitySignature } from '@parley/crypto-core';
+import {
+  type AuthPurpose,
+  accountIdMatches,
+  authSignedMessage,
+  type KyberPreKeyWire,
+  type SignedPreKeyWire,
+} from '@parley/crypto-core/wire';
 import { decodeBase64 } from './encoding.js';
-
-function parsePublicKey(encoded: string): PublicKey | null {
-  try {
-    return PublicKey.deserialize(decodeBase64(encoded));
-  } catch {
-    return null;
-  }
-}
 
 /** True when `identityKey` (base64, 33 bytes) is the key `accountId` commits to. */
 export function identityKeyMatchesAccount(accountId: string, identityKey: string): boolean {
   return accountIdMatches(accountId, decodeBase64(identityKey));
 }
 
-/** True when `signature` is the identity key's signature over `message`; false for any malformed input. */
-export function verifyIdentitySignature(identityKey: string, message: Uint8Array, signature: string): boolean {
-  const key = parsePublicKey(identityKey);
-  if (key === null) return false;
-  try {
-    return key.verify(new Uint8Array(message), decodeBase64(signature));
-  } catch {
-    return false;
-  }
+/** What a device signed to prove possession of its identity key (docs/protocol.md §3). */
+export interface ChallengeProof {
+  readonly purpose: AuthPurpose;
+  readonly accountId: string;
+  readonly deviceId: number;
+  /** base64, as issued. */
+  readonly challenge: string;
+  /** base64 XEdDSA signature by the identity key. */
+  readonly signature: string;
+}
+
+/**
+ * True when the identity key signed the challenge for one of `relayUrls`
+ * (this relay's canonical URLs); false for any other URL and any malformed
+ * input. A handful of URLs at most, so trying each costs a few verifications.
+ */
+export function verifyChallengeSignature(
+  identityKey: string,
+  proof: ChallengeProof,
+  relayUrls: readonly string[],
+): boolean {
+  const key = decodeBase64(identityKey);
+  const challenge = decodeBase64(proof.challenge);
+  const signature = decodeBase64(proof.signature);
+  return relayUrls.some((relayUrl) =>
+    verifyIdentitySignature(
+      key,
+      authSignedMessage(proof.purpose, relayUrl, proof.accountId, proof.deviceId, challenge),
+      signature,
+    ),
+  );
 }
 
 export interface SignedKeys {
@@ -51,8 +73,9 @@ export function findBadPreKeySignature(identityKey: string, keys: SignedKeys): s
   keys.kyberPreKeys.forEach((key, index) => {
     checks.push([`kyberPreKeys.${index}`, key]);
   });
-  for (const [name, key] of checks) {
-    if (!verifyIdentitySignature(identityKey, decodeBase64(key.publicKey), key.signature)) return name;
+  const key = decodeBase64(identityKey);
+  for (const [name, signed] of checks) {
+    if (!verifyIdentitySignature(key, decodeBase64(signed.publicKey), decodeBase64(signed.signature))) return name;
   }
   return null;
 }

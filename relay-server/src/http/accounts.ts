@@ -7,7 +7,8 @@
  * Registration checks, in order: the body's shape (BAD_REQUEST), that the
  * account id commits to the identity key (ACCOUNT_ID_MISMATCH), the challenge
  * (CHALLENGE_INVALID; consumed whatever happens next), the identity key's
- * signature over authSignedMessage('register', ...) (INVALID_SIGNATURE), and
+ * signature over authSignedMessage('register', <this relay's URL>, ...)
+ * (INVALID_SIGNATURE), and
  * every signed prekey's signature (INVALID_SIGNATURE), so that nothing the
  * relay stores could later be refused by a peer. Re-registering a device
  * replaces all its keys.
@@ -16,7 +17,6 @@
  * erasure) and closes its sockets.
  */
 import {
-  authSignedMessage,
   type DeleteAccountResponse,
   registerRequestSchema,
   routes,
@@ -24,14 +24,9 @@ import {
 } from '@parley/crypto-core/wire';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../context.js';
-import {
-  decodeBase64,
-  findBadPreKeySignature,
-  identityKeyMatchesAccount,
-  verifyIdentitySignature,
-} from '../crypto/index.js';
+import { findBadPreKeySignature, identityKeyMatchesAccount } from '../crypto/index.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
-import { enforceAuthRate } from './auth.js';
+import { assertChallengeSigned, enforceAuthRate } from './auth.js';
 import { authenticate } from './authenticate.js';
 import { parseRequest } from './validation.js';
 
@@ -46,10 +41,13 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RelayContext): 
       );
     }
     await ctx.challenges.consume(body.challenge, body.accountId, body.deviceId);
-    const signed = authSignedMessage('register', body.accountId, body.deviceId, decodeBase64(body.challenge));
-    if (!verifyIdentitySignature(body.identityKey, signed, body.signature)) {
-      throw new RelayServerError(RelayErrorCode.InvalidSignature, 'the signature over the challenge does not verify');
-    }
+    assertChallengeSigned(ctx, body.identityKey, {
+      purpose: 'register',
+      accountId: body.accountId,
+      deviceId: body.deviceId,
+      challenge: body.challenge,
+      signature: body.signature,
+    });
     const badKey = findBadPreKeySignature(body.identityKey, body);
     if (badKey !== null) {
       throw new RelayServerError(RelayErrorCode.InvalidSignature, `the signature of ${badKey} does not verify`);

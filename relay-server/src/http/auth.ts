@@ -5,12 +5,12 @@
  *   POST /v1/auth/challenge { accountId, deviceId } -> { challenge, expiresAt }
  *   POST /v1/auth/token { accountId, deviceId, challenge, signature } -> TokenResponse
  *
- * The signature covers authSignedMessage('token', ...), so a signature made
- * for registration cannot log in and vice versa. Both are rate-limited per
+ * The signature covers authSignedMessage('token', relayUrl, ...), so a
+ * signature made for registration cannot log in and vice versa, and one made
+ * for another relay (relayUrl) is worthless here. Both are rate-limited per
  * client IP because they are reachable without a token.
  */
 import {
-  authSignedMessage,
   type ChallengeResponse,
   challengeRequestSchema,
   routes,
@@ -19,7 +19,7 @@ import {
 } from '@parley/crypto-core/wire';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RelayContext } from '../context.js';
-import { decodeBase64, verifyIdentitySignature } from '../crypto/index.js';
+import { type ChallengeProof, verifyChallengeSignature } from '../crypto/index.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
 import { enforce } from '../limits/rate-limits.js';
 import { parseRequest } from './validation.js';
@@ -27,6 +27,22 @@ import { parseRequest } from './validation.js';
 /** Per-IP limit shared by every unauthenticated auth request. */
 export function enforceAuthRate(request: FastifyRequest, ctx: RelayContext): void {
   enforce(ctx.limits.auth, request.ip, 'authentication requests from this address');
+}
+
+/**
+ * Throws INVALID_SIGNATURE unless the identity key signed the challenge for
+ * one of this relay's URLs. The message names them: a client that signed for
+ * another spelling of the relay (or an operator who forgot --public-url
+ * behind a proxy) sees at once why, and they are no secret.
+ */
+export function assertChallengeSigned(ctx: RelayContext, identityKey: string, proof: ChallengeProof): void {
+  const urls = ctx.relayUrls.accepted;
+  if (!verifyChallengeSignature(identityKey, proof, urls)) {
+    throw new RelayServerError(
+      RelayErrorCode.InvalidSignature,
+      `the signature over the challenge does not verify for this relay: sign it with the identity key for ${urls.join(' or ')}`,
+    );
+  }
 }
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: RelayContext): void {
@@ -44,10 +60,13 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RelayContext): voi
     if (account === null || !account.devices.some((device) => device.deviceId === body.deviceId)) {
       throw new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account or device on this relay');
     }
-    const signed = authSignedMessage('token', body.accountId, body.deviceId, decodeBase64(body.challenge));
-    if (!verifyIdentitySignature(account.identityKey, signed, body.signature)) {
-      throw new RelayServerError(RelayErrorCode.InvalidSignature, 'the signature over the challenge does not verify');
-    }
+    assertChallengeSigned(ctx, account.identityKey, {
+      purpose: 'token',
+      accountId: body.accountId,
+      deviceId: body.deviceId,
+      challenge: body.challenge,
+      signature: body.signature,
+    });
     return ctx.tokens.issue(body.accountId, body.deviceId);
   });
 }

@@ -54,7 +54,15 @@ export function errorOf(result: HttpResult): RelayError {
 }
 
 export class RelayHttp {
-  constructor(readonly baseUrl: string) {}
+  /**
+   * `baseUrl` is where requests go; `relayUrl` is the URL challenges are
+   * signed for (the relay's public URL), the same unless a test plays a
+   * client that reaches the relay by another name.
+   */
+  constructor(
+    readonly baseUrl: string,
+    readonly relayUrl: string = baseUrl,
+  ) {}
 
   async request(path: string, options: RequestOptions = {}): Promise<HttpResult> {
     const headers: Record<string, string> = {};
@@ -86,7 +94,7 @@ export class RelayHttp {
   /** Registers the device with all its prekeys; returns its first token. */
   async register(device: TestDevice): Promise<TokenResponse> {
     const { challenge } = await this.challenge(device);
-    const result = await this.request(routes.accounts, { body: device.registerRequest(challenge) });
+    const result = await this.request(routes.accounts, { body: device.registerRequest(challenge, this.relayUrl) });
     if (result.status !== 201) throw new Error(`register failed (${result.status}): ${JSON.stringify(result.body)}`);
     return parseWire(tokenResponseSchema, result.body, 'register response');
   }
@@ -98,7 +106,7 @@ export class RelayHttp {
         accountId: device.accountId,
         deviceId: device.deviceId,
         challenge,
-        signature: device.signChallenge('token', challenge),
+        signature: device.signChallenge('token', challenge, this.relayUrl),
       },
     });
     if (result.status !== 200) throw new Error(`token failed (${result.status}): ${JSON.stringify(result.body)}`);

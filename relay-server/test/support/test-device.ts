@@ -3,6 +3,8 @@
  * registration id, signed prekey, last-resort Kyber prekey and batches of
  * one-time EC and Kyber prekeys, all kept in a MemoryProtocolStore, plus a
  * SessionCipher for PQXDH sessions through bundles fetched from the relay.
+ * Signatures are crypto-core's too (signWithIdentity): the tests use nothing
+ * a real client could not.
  */
 import {
   type GeneratedKyberPreKey,
@@ -16,12 +18,12 @@ import {
   type LocalIdentity,
   MemoryProtocolStore,
   SessionCipher,
+  signWithIdentity,
   storeGeneratedPreKeys,
   toBase64,
 } from '@parley/crypto-core';
 import type { AccountId, DeviceAddress, RegisterRequest } from '@parley/crypto-core/wire';
 import { type AuthPurpose, authSignedMessage } from '@parley/crypto-core/wire';
-import { IdentityKeyPair } from '@signalapp/libsignal-client';
 
 export interface TestDeviceOptions {
   readonly deviceId?: number;
@@ -75,24 +77,28 @@ export class TestDevice {
 
   /** The identity key's signature (base64) over arbitrary bytes. */
   sign(message: Uint8Array): string {
-    const keyPair = IdentityKeyPair.deserialize(new Uint8Array(this.identity.identityKeyPair));
-    return toBase64(keyPair.privateKey.sign(new Uint8Array(message)));
+    return toBase64(signWithIdentity(this.identity, message));
   }
 
-  /** Signature over authSignedMessage(purpose, ...) for a base64 challenge. */
-  signChallenge(purpose: AuthPurpose, challenge: string): string {
+  /**
+   * Signature over authSignedMessage(purpose, relayUrl, ...) for a base64
+   * challenge. `relayUrl` is the relay the device believes it talks to (as a
+   * client takes it from its contact code), not anything the relay said.
+   */
+  signChallenge(purpose: AuthPurpose, challenge: string, relayUrl: string): string {
     const bytes = new Uint8Array(Buffer.from(challenge, 'base64'));
-    return this.sign(authSignedMessage(purpose, this.accountId, this.deviceId, bytes));
+    return this.sign(authSignedMessage(purpose, relayUrl, this.accountId, this.deviceId, bytes));
   }
 
-  registerRequest(challenge: string): RegisterRequest {
+  /** A complete registration for `relayUrl`, with all of the device's prekeys. */
+  registerRequest(challenge: string, relayUrl: string): RegisterRequest {
     return {
       accountId: this.accountId,
       deviceId: this.deviceId,
       registrationId: this.identity.registrationId,
       identityKey: this.identityKey,
       challenge,
-      signature: this.signChallenge('register', challenge),
+      signature: this.signChallenge('register', challenge, relayUrl),
       signedPreKey: this.signedPreKey.wire,
       lastResortKyberPreKey: this.lastResortKyberPreKey.wire,
       preKeys: this.preKeys.map((key) => key.wire),
