@@ -15,6 +15,11 @@ export {
   MAX_GROUP_NAME_LENGTH,
   MAX_RECEIPT_MESSAGE_IDS,
   MAX_SENDER_KEY_DISTRIBUTION_BYTES,
+  receiptWireSchema,
+  textWireSchema,
+  typingWireSchema,
+  UUID_PATTERN,
+  uuidSchema,
 } from './schema.js';
 export type {
   Content,
