@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AT_REST_OVERHEAD, generateKey, openAtRest, sealAtRest } from '../src/at-rest/index.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
-
-/** mulberry32: a seeded PRNG, so a failing input reproduces from the seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './support/fuzz-values.js';
 
 describe('openAtRest fuzz (seeded)', () => {
   it('random and mutated sealed values only ever throw INVALID_MESSAGE', async () => {

@@ -15,21 +15,10 @@ import {
 } from '../src/backup/portable.js';
 import { concatBytes, equalBytes, toHex } from '../src/encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
+import { seededRandom } from './support/fuzz-values.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const FRAME_OVERHEAD = 4 + 17; // length field + secretstream ABYTES
-
-/** mulberry32: a seeded PRNG, so a failing input reproduces from the seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function patterned(length: number, seed = 1): Uint8Array {
   const random = seededRandom(seed);

@@ -8,18 +8,7 @@ import {
 } from '../src/content/index.js';
 import { utf8 } from '../src/encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
-
-/** mulberry32: a seeded PRNG, so a failing input reproduces from the seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './support/fuzz-values.js';
 
 const random = seededRandom(0xc0_47e7);
 const int = (max: number): number => Math.floor(random() * max);
