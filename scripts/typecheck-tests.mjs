@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const projects = ['crypto-core/test', 'relay-server/test', 'desktop/test'].filter((dir) =>
+const projects = ['crypto-core/test', 'relay-server/test', 'desktop/test', 'desktop/src/renderer'].filter((dir) =>
   existsSync(`${dir}/tsconfig.json`),
 );
 for (const project of projects) {

@@ -1,0 +1,26 @@
+/**
+ * Error codes of the vault API. Crypto failures keep crypto-core's code
+ * (UNTRUSTED_IDENTITY, DUPLICATE_MESSAGE, ...) so the engine can react to
+ * each; the rest are the vault's own. Browser-safe.
+ */
+import { CryptoErrorCode } from '@parley/crypto-core/errors';
+
+export const VaultErrorCode = {
+  /** No identity exists yet in this profile: create or restore one. */
+  NoIdentity: 'NO_IDENTITY',
+  /** An identity already exists in this profile. */
+  IdentityExists: 'IDENTITY_EXISTS',
+  /** The vault is locked: unlock it first. */
+  Locked: 'LOCKED',
+  /** An argument failed validation on the vault side. */
+  InvalidArgument: 'INVALID_ARGUMENT',
+  /** The method does not exist. */
+  UnknownMethod: 'UNKNOWN_METHOD',
+  /** The caller is not allowed to call the vault (wrong sender, token or origin). */
+  Forbidden: 'FORBIDDEN',
+  /** The vault's files could not be read or written. */
+  Storage: 'STORAGE',
+} as const;
+
+export const ApiErrorCode = { ...CryptoErrorCode, ...VaultErrorCode } as const;
+export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];

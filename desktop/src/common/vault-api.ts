@@ -1,0 +1,220 @@
+/**
+ * The vault's API: the one boundary between the renderer (UI + client engine)
+ * and the process that holds the keys (Electron main, or the web shell).
+ * Implemented once by the vault; reached through a generic typed `invoke`
+ * over Electron IPC or the web shell's WebSocket (invoke.ts), dispatched on
+ * the vault side by dispatch.ts, which validates every argument against
+ * `vaultArgSchemas` first.
+ *
+ * Every method takes one plain-JSON argument object and returns plain JSON.
+ * Bytes are base64. Nothing here ever returns a private key or the vault key:
+ * the only key that leaves is the data key the engine needs to encrypt message
+ * bodies at rest in IndexedDB.
+ *
+ * Browser-safe: zod and crypto-core's native-free subpaths only.
+ */
+
+import { receiptWireSchema, textWireSchema, typingWireSchema } from '@parley/crypto-core/content';
+import {
+  type AccountId,
+  accountIdSchema,
+  base64Bytes,
+  type DeviceAddress,
+  envelopeSchema,
+  MAX_ENVELOPES_PER_BATCH,
+  type OutgoingMessage,
+  type PreKeyUpload,
+  preKeyBundlesResponseSchema,
+  type RegisterRequest,
+} from '@parley/crypto-core/wire';
+import { z } from 'zod';
+import type { ApiError } from './result.js';
+
+export type VaultState = 'no-identity' | 'locked' | 'unlocked';
+/** Where the vault key comes from: the OS keychain (Electron safeStorage) or a passphrase (Argon2id). */
+export type KeyProtection = 'os-keychain' | 'passphrase';
+export type IdentityTrust = 'first-use' | 'approved' | 'verified';
+
+export interface AccountInfo {
+  readonly accountId: AccountId;
+  readonly deviceId: number;
+  readonly registrationId: number;
+}
+
+export interface VaultStatus {
+  readonly state: VaultState;
+  readonly keyProtection: KeyProtection;
+  /**
+   * Known once an identity exists, even while locked (the id is not secret).
+   * After a restart it is null until the first unlock: the profile's files
+   * never name the account (nothing in them is readable without the vault key).
+   */
+  readonly account: AccountInfo | null;
+}
+
+/**
+ * What the engine may ask the vault to send: the content types that carry no
+ * key material (the `v` field is the vault's to add). Group control and
+ * sender-key content are built inside the vault, which owns the sender keys.
+ */
+export const outgoingContentSchema = z.discriminatedUnion('type', [
+  textWireSchema.omit({ v: true }),
+  receiptWireSchema.omit({ v: true }),
+  typingWireSchema.omit({ v: true }),
+]);
+export type OutgoingContent = z.infer<typeof outgoingContentSchema>;
+
+/** Decrypted content as the engine sees it (JSON-safe; key material stays in the vault). */
+export type IncomingContent =
+  | OutgoingContent
+  | {
+      readonly type: 'group';
+      readonly action: 'create' | 'add-members' | 'remove-members' | 'leave' | 'rename';
+      readonly id: string;
+      readonly sentAt: number;
+      readonly groupId: string;
+      readonly name?: string;
+      readonly members?: readonly AccountId[];
+    }
+  /** Well-formed content from a newer version: the UI says it needs an update. */
+  | {
+      readonly type: 'unsupported';
+      readonly version: number;
+      readonly contentType: string;
+      readonly messageId?: string;
+      readonly sentAt?: number;
+    };
+
+/** A decrypted message: who sent it and what it says. */
+export interface DecryptedEnvelope {
+  readonly envelopeId: string;
+  readonly sender: DeviceAddress;
+  readonly sealed: boolean;
+  /** null for content that only updated vault state (e.g. a sender-key distribution). */
+  readonly content: IncomingContent | null;
+}
+
+/** Per-envelope outcome of a batch decrypt, in request order. */
+export type DecryptOutcome =
+  | { readonly ok: true; readonly value: DecryptedEnvelope }
+  | { readonly ok: false; readonly envelopeId: string; readonly error: ApiError };
+
+export interface SafetyNumber {
+  /** 60 digits; the UI shows them in 12 groups of 5. */
+  readonly digits: string;
+  /** libsignal's scannable fingerprint, base64, for the QR code. */
+  readonly scannable: string;
+}
+
+export interface ContactIdentity {
+  readonly accountId: AccountId;
+  readonly trust: IdentityTrust;
+  /** When the trusted key was recorded or its trust last changed. */
+  readonly updatedAt: number;
+  /** True when the key was changed (and approved) at least once. */
+  readonly changed: boolean;
+}
+
+const passphraseSchema = z.string().min(1).max(1024);
+const relayUrlSchema = z.url({ protocol: /^https?$/ }).max(2048);
+const challengeSchema = base64Bytes(32, 32);
+
+/** Argument schemas, one per method: the vault side validates every call against these. */
+export const vaultArgSchemas = {
+  getStatus: z.strictObject({}),
+  /** `passphrase` is required when keyProtection is 'passphrase', refused otherwise. */
+  createIdentity: z.strictObject({ passphrase: passphraseSchema.optional() }),
+  unlock: z.strictObject({ passphrase: passphraseSchema.optional() }),
+  lock: z.strictObject({}),
+  getDataKey: z.strictObject({}),
+  getContactCode: z.strictObject({ relayUrl: relayUrlSchema }),
+  buildRegistration: z.strictObject({ relayUrl: relayUrlSchema, challenge: challengeSchema }),
+  signChallenge: z.strictObject({ relayUrl: relayUrlSchema, challenge: challengeSchema }),
+  buildPreKeyRefill: z.strictObject({
+    preKeys: z.number().int().min(0).max(200),
+    kyberPreKeys: z.number().int().min(0).max(200),
+  }),
+  rotateSignedPreKeys: z.strictObject({ force: z.boolean().default(false) }),
+  setSenderCertificate: z.strictObject({
+    relayUrl: relayUrlSchema,
+    certificate: base64Bytes(1, 4096),
+    trustRoot: base64Bytes(33, 33),
+  }),
+  startSessions: z.strictObject({ bundles: preKeyBundlesResponseSchema }),
+  getSessionDevices: z.strictObject({ accountId: accountIdSchema }),
+  encrypt: z.strictObject({
+    recipient: accountIdSchema,
+    content: outgoingContentSchema,
+    /** Seal the sender (needs a sender certificate for relayUrl). */
+    sealed: z.boolean().default(true),
+    relayUrl: relayUrlSchema,
+  }),
+  decrypt: z.strictObject({
+    relayUrl: relayUrlSchema,
+    envelopes: z.array(envelopeSchema).min(1).max(MAX_ENVELOPES_PER_BATCH),
+  }),
+  releaseDecrypted: z.strictObject({ envelopeIds: z.array(z.uuid()).min(1).max(MAX_ENVELOPES_PER_BATCH) }),
+  getSafetyNumber: z.strictObject({ accountId: accountIdSchema }),
+  compareSafetyNumber: z.strictObject({ accountId: accountIdSchema, scanned: base64Bytes(1, 1024) }),
+  getContactIdentity: z.strictObject({ accountId: accountIdSchema }),
+  approveIdentity: z.strictObject({ accountId: accountIdSchema }),
+  setVerified: z.strictObject({ accountId: accountIdSchema, verified: z.boolean() }),
+} as const;
+
+export type VaultMethod = keyof typeof vaultArgSchemas;
+export const VAULT_METHODS = Object.keys(vaultArgSchemas) as VaultMethod[];
+export type VaultArgs<M extends VaultMethod> = z.input<(typeof vaultArgSchemas)[M]>;
+export type ParsedVaultArgs<M extends VaultMethod> = z.output<(typeof vaultArgSchemas)[M]>;
+
+/** What each method answers. */
+export interface VaultResults {
+  getStatus: VaultStatus;
+  createIdentity: AccountInfo;
+  unlock: AccountInfo;
+  lock: null;
+  /** 32-byte key (base64) for the engine's at-rest encryption of message bodies; stable for the profile. */
+  getDataKey: { key: string };
+  getContactCode: { code: string };
+  /** A complete registration body with fresh prekeys and the proof of possession. */
+  buildRegistration: RegisterRequest;
+  /** Signature (base64) over authSignedMessage('token', ...). */
+  signChallenge: { signature: string };
+  /** Fresh one-time prekeys; their private halves are kept in the vault. */
+  buildPreKeyRefill: PreKeyUpload;
+  /** New signed and last-resort keys when due (or forced), else null. */
+  rotateSignedPreKeys: PreKeyUpload | null;
+  setSenderCertificate: null;
+  /** Sessions now exist with these devices of the account. */
+  startSessions: { accountId: AccountId; devices: number[] };
+  getSessionDevices: { devices: number[] };
+  /** One ciphertext per device with a session. */
+  encrypt: { messages: OutgoingMessage[] };
+  /**
+   * One outcome per envelope, in order. The vault commits the ratchet state
+   * and the plaintext of each decrypted envelope together; a redelivered
+   * envelope id not yet released gets the same plaintext again (so a renderer
+   * killed before its own commit loses nothing).
+   */
+  decrypt: { results: DecryptOutcome[] };
+  /** The engine committed these envelopes: the vault forgets their plaintext. */
+  releaseDecrypted: null;
+  getSafetyNumber: SafetyNumber;
+  compareSafetyNumber: { match: boolean };
+  getContactIdentity: ContactIdentity | null;
+  approveIdentity: null;
+  setVerified: null;
+}
+
+/** The vault as its implementation sees it: validated arguments in, plain values out. */
+export type VaultApi = {
+  [M in VaultMethod]: (args: ParsedVaultArgs<M>) => Promise<VaultResults[M]>;
+};
+
+/** Events the vault pushes to the renderer. */
+export interface VaultEvents {
+  /** A contact's identity key changed; the new key is not trusted until approved. */
+  'identity-changed': { accountId: AccountId };
+  /** The vault locked itself (or was locked); the engine must stop. */
+  locked: Record<string, never>;
+}
+export type VaultEventName = keyof VaultEvents;

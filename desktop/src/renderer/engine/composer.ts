@@ -1,0 +1,134 @@
+/**
+ * Writing messages: a text is stored (state `sending`, body sealed) together
+ * with its outbox item in one transaction, so it is either queued or not
+ * there at all; the outbox worker does the rest. `retry` queues a failed
+ * message again under the same id, so a receiver that did get an earlier copy
+ * shows it once.
+ */
+import type { AccountId } from '@parley/crypto-core/wire';
+import type { BodyCipher } from './body-cipher.js';
+import type { MonotonicClock } from './clock.js';
+import { messageSortKey } from './conversation-ids.js';
+import type { EngineDatabase } from './database.js';
+import { utf8Bytes } from './encoding.js';
+import { EngineError, EngineErrorCode } from './errors.js';
+import { previewOf } from './previews.js';
+import type { MessageRecord, OutboxTextRecord } from './records.js';
+
+/**
+ * Largest body (UTF-8 bytes). Content is padded to at most 64 KiB before
+ * encryption; this leaves room for the JSON around the text.
+ */
+export const MAX_BODY_BYTES = 60_000;
+
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+export function checkBody(body: string): void {
+  if (body.trim().length === 0) throw new EngineError(EngineErrorCode.InvalidMessage, 'the message is empty');
+  if (LONE_SURROGATE.test(body)) {
+    throw new EngineError(EngineErrorCode.InvalidMessage, 'the message contains malformed characters');
+  }
+  if (utf8Bytes(body).byteLength > MAX_BODY_BYTES) {
+    throw new EngineError(EngineErrorCode.InvalidMessage, `the message is longer than ${MAX_BODY_BYTES} bytes`);
+  }
+}
+
+export class Composer {
+  constructor(
+    private readonly db: EngineDatabase,
+    private readonly cipher: BodyCipher,
+    private readonly context: {
+      readonly ownAccountId: AccountId;
+      readonly clock: MonotonicClock;
+      readonly newId: () => string;
+    },
+  ) {}
+
+  /** Stores the message and queues it; returns the message id. */
+  async sendText(conversationId: string, body: string): Promise<MessageRecord> {
+    checkBody(body);
+    const conversation = await this.db.conversations.get(conversationId);
+    if (conversation === undefined) {
+      throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
+    }
+    if (conversation.kind !== 'direct') {
+      throw new EngineError(EngineErrorCode.InvalidMessage, 'group conversations are not supported yet');
+    }
+    const recipient = conversation.peerId;
+    const id = this.context.newId();
+    const sentAt = this.context.clock.now();
+    const sealedBody = await this.cipher.seal({ table: 'messages', field: 'body', id }, body);
+    const preview = await this.cipher.seal(
+      { table: 'conversations', field: 'preview', id: conversationId },
+      previewOf(body),
+    );
+    const message: MessageRecord = {
+      id,
+      conversationId,
+      kind: 'text',
+      direction: 'outgoing',
+      senderAccountId: this.context.ownAccountId,
+      sentAt,
+      receivedAt: null,
+      sortKey: messageSortKey(sentAt, id),
+      state: 'sending',
+      envelopeId: null,
+      serverTimestamp: null,
+      body: sealedBody,
+    };
+    const item: OutboxTextRecord = {
+      kind: 'text',
+      messageId: id,
+      recipient,
+      conversationId,
+      attempts: 0,
+      nextAttemptAt: sentAt,
+      heldForIdentity: false,
+      lastError: null,
+      createdAt: sentAt,
+    };
+    await this.db.dexie.transaction('rw', ['messages', 'outbox', 'conversations'], async () => {
+      await this.db.messages.add(message);
+      await this.db.outbox.add(item);
+      const current = await this.db.conversations.get(conversationId);
+      if (current === undefined) throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
+      const newest = message.sortKey > current.lastSortKey;
+      await this.db.conversations.update(conversationId, {
+        lastActivityAt: Math.max(current.lastActivityAt, sentAt),
+        ...(newest ? { lastSortKey: message.sortKey, preview } : {}),
+      });
+    });
+    return message;
+  }
+
+  /** Queues a failed own message again. */
+  async retry(messageId: string): Promise<MessageRecord> {
+    return this.db.dexie.transaction('rw', ['messages', 'outbox', 'conversations'], async () => {
+      const message = await this.db.messages.get(messageId);
+      if (message === undefined || message.direction !== 'outgoing' || message.kind !== 'text') {
+        throw new EngineError(EngineErrorCode.UnknownMessage, 'no such message of yours');
+      }
+      if (message.state !== 'failed') return message;
+      const now = this.context.clock.now();
+      const conversation = await this.db.conversations.get(message.conversationId);
+      if (conversation === undefined || conversation.kind !== 'direct') {
+        throw new EngineError(EngineErrorCode.UnknownConversation, 'no such direct conversation');
+      }
+      await this.db.outbox.where('messageId').equals(messageId).delete();
+      const item: OutboxTextRecord = {
+        kind: 'text',
+        messageId,
+        recipient: conversation.peerId,
+        conversationId: message.conversationId,
+        attempts: 0,
+        nextAttemptAt: now,
+        heldForIdentity: false,
+        lastError: null,
+        createdAt: now,
+      };
+      await this.db.outbox.add(item);
+      await this.db.messages.update(messageId, { state: 'sending' });
+      return { ...message, state: 'sending' };
+    });
+  }
+}

@@ -1,0 +1,16 @@
+/** What the UI shows about the connection: the thin bar under the header only when not online. */
+import type { ConnectionState } from './relay-connection.js';
+
+export interface ConnectionStatus {
+  readonly state: ConnectionState;
+  /** Own texts waiting in the outbox ("3 messages will send when you're back"). */
+  readonly queuedMessages: number;
+  /** The relay's queue, as of connecting, has been received and stored. */
+  readonly drained: boolean;
+}
+
+export const OFFLINE_STATUS: ConnectionStatus = { state: 'offline', queuedMessages: 0, drained: false };
+
+export function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
+  return a.state === b.state && a.queuedMessages === b.queuedMessages && a.drained === b.drained;
+}

@@ -1,0 +1,131 @@
+/**
+ * Contacts: adding one from a contact code (parse strictly, fetch bundles
+ * from the code's relay, check them, start sessions, then store the contact
+ * and its direct conversation), naming, and the verified flag.
+ */
+import { type AccountId, normalizeRelayUrl, parseContactCode } from '@parley/crypto-core/wire';
+import type { Clock } from './clock.js';
+import { directConversationId } from './conversation-ids.js';
+import type { EngineDatabase } from './database.js';
+import { EngineError, EngineErrorCode } from './errors.js';
+import type { ContactRecord, ConversationRecord } from './records.js';
+import { relayFailureError } from './relay-errors-map.js';
+import { type SessionManager, sessionError } from './sessions.js';
+import type { VaultGateway } from './vault-calls.js';
+import { vaultFailureError } from './vault-errors-map.js';
+
+export const MAX_DISPLAY_NAME_LENGTH = 100;
+
+export interface AddedContact {
+  readonly contact: ContactRecord;
+  readonly conversationId: string;
+  /** Devices a session now exists with. */
+  readonly devices: readonly number[];
+}
+
+function cleanDisplayName(name: string | undefined): string | null {
+  if (name === undefined) return null;
+  const trimmed = name.replace(/\s+/g, ' ').trim();
+  if (trimmed.length === 0) return null;
+  return trimmed.slice(0, MAX_DISPLAY_NAME_LENGTH);
+}
+
+export class ContactBook {
+  constructor(
+    private readonly db: EngineDatabase,
+    private readonly sessions: SessionManager,
+    private readonly vault: VaultGateway,
+    private readonly context: {
+      readonly homeRelayUrl: string;
+      readonly ownAccountId: AccountId;
+      readonly clock: Clock;
+    },
+  ) {}
+
+  async add(contactCode: string, displayName?: string): Promise<AddedContact> {
+    let code: { accountId: AccountId; relayUrl: string };
+    try {
+      code = parseContactCode(contactCode);
+    } catch (error) {
+      throw new EngineError(EngineErrorCode.InvalidContactCode, 'this is not a Parley contact code', error);
+    }
+    if (code.accountId === this.context.ownAccountId) {
+      throw new EngineError(EngineErrorCode.OwnContactCode, 'this is your own contact code');
+    }
+    if (code.relayUrl !== normalizeRelayUrl(this.context.homeRelayUrl)) {
+      // Reaching a contact on another relay needs an account there too (not built yet).
+      throw new EngineError(
+        EngineErrorCode.ForeignRelay,
+        `this contact uses another relay (${code.relayUrl}); only contacts on your relay can be added for now`,
+      );
+    }
+    let devices: number[];
+    try {
+      devices = await this.#sessionDevices(code.accountId);
+    } catch (error) {
+      const mapped = sessionError(error);
+      if (EngineError.is(mapped)) throw mapped;
+      throw relayFailureError(mapped) ?? vaultFailureError(mapped);
+    }
+    const now = this.context.clock.now();
+    const conversationId = directConversationId(code.accountId);
+    const name = cleanDisplayName(displayName);
+    const contact = await this.db.dexie.transaction('rw', ['contacts', 'conversations'], async () => {
+      const existing = await this.db.contacts.get(code.accountId);
+      const record: ContactRecord = existing ?? {
+        accountId: code.accountId,
+        displayName: name,
+        relayUrl: code.relayUrl,
+        verified: false,
+        identityChangedAt: null,
+        origin: 'contact-code',
+        addedAt: now,
+      };
+      if (existing !== undefined && name !== null) record.displayName = name;
+      await this.db.contacts.put(record);
+      if ((await this.db.conversations.get(conversationId)) === undefined) {
+        const conversation: ConversationRecord = {
+          id: conversationId,
+          kind: 'direct',
+          peerId: code.accountId,
+          title: null,
+          lastActivityAt: now,
+          lastSortKey: '',
+          unreadCount: 0,
+          preview: null,
+          createdAt: now,
+        };
+        await this.db.conversations.add(conversation);
+      }
+      return record;
+    });
+    return { contact, conversationId, devices };
+  }
+
+  /** Existing sessions when the contact is known already (adding again must not reset them), else new ones. */
+  async #sessionDevices(accountId: AccountId): Promise<number[]> {
+    if ((await this.db.contacts.get(accountId)) !== undefined) {
+      const { devices } = await this.vault.call('getSessionDevices', { accountId });
+      if (devices.length > 0) return devices;
+    }
+    return this.sessions.establish(accountId);
+  }
+
+  async rename(accountId: AccountId, displayName: string): Promise<void> {
+    const updated = await this.db.contacts.update(accountId, { displayName: cleanDisplayName(displayName) });
+    if (updated === 0) throw new EngineError(EngineErrorCode.UnknownAccount, 'no such contact');
+  }
+
+  /** Records that safety numbers were compared (or that the mark was withdrawn). */
+  async setVerified(accountId: AccountId, verified: boolean): Promise<void> {
+    if ((await this.db.contacts.get(accountId)) === undefined) {
+      throw new EngineError(EngineErrorCode.UnknownAccount, 'no such contact');
+    }
+    try {
+      await this.vault.call('setVerified', { accountId, verified });
+    } catch (error) {
+      throw vaultFailureError(error);
+    }
+    await this.db.contacts.update(accountId, { verified });
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The engine's IndexedDB database through Dexie: typed tables over the
+ * versioned schema (schema.ts). In the app Dexie uses the renderer's own
+ * IndexedDB; Node tests pass fake-indexeddb's factory and key range.
+ */
+import { Dexie, type Table } from 'dexie';
+import type {
+  ContactRecord,
+  ConversationRecord,
+  MessageRecord,
+  OutboxRecord,
+  ReceivedEnvelopeRecord,
+  RelayRecord,
+  SettingRecord,
+  SettingValues,
+} from './records.js';
+import { declareSchema, SCHEMA_VERSIONS, type SchemaVersion } from './schema.js';
+
+export interface DatabaseOptions {
+  /** Database name; one per profile (engine.ts derives it from the account id). */
+  readonly name: string;
+  /** IndexedDB implementation (default: the global one). */
+  readonly indexedDB?: IDBFactory;
+  readonly IDBKeyRange?: typeof IDBKeyRange;
+  /** Schema versions (tests add a future version to exercise migrations). */
+  readonly versions?: readonly SchemaVersion[];
+}
+
+export class EngineDatabase {
+  readonly dexie: Dexie;
+  readonly contacts: Table<ContactRecord, string>;
+  readonly conversations: Table<ConversationRecord, string>;
+  readonly messages: Table<MessageRecord, string>;
+  readonly outbox: Table<OutboxRecord, number>;
+  readonly receivedEnvelopes: Table<ReceivedEnvelopeRecord, string>;
+  readonly settings: Table<SettingRecord, string>;
+  readonly relays: Table<RelayRecord, string>;
+
+  constructor(options: DatabaseOptions) {
+    this.dexie = new Dexie(options.name, {
+      ...(options.indexedDB === undefined ? {} : { indexedDB: options.indexedDB }),
+      ...(options.IDBKeyRange === undefined ? {} : { IDBKeyRange: options.IDBKeyRange }),
+      // Ack-after-commit needs a commit that survives a crash: Chromium's
+      // default durability ("relaxed") may report a commit before it is on disk.
+      chromeTransactionDurability: 'strict',
+    });
+    declareSchema(this.dexie, options.versions ?? SCHEMA_VERSIONS);
+    this.contacts = this.dexie.table('contacts');
+    this.conversations = this.dexie.table('conversations');
+    this.messages = this.dexie.table('messages');
+    this.outbox = this.dexie.table('outbox');
+    this.receivedEnvelopes = this.dexie.table('receivedEnvelopes');
+    this.settings = this.dexie.table('settings');
+    this.relays = this.dexie.table('relays');
+  }
+
+  async open(): Promise<void> {
+    await this.dexie.open();
+  }
+
+  close(): void {
+    this.dexie.close();
+  }
+
+  async getSetting<K extends keyof SettingValues>(key: K): Promise<SettingValues[K] | undefined> {
+    const row = (await this.settings.get(key)) as SettingRecord<K> | undefined;
+    return row?.value;
+  }
+
+  async putSetting<K extends keyof SettingValues>(key: K, value: SettingValues[K]): Promise<void> {
+    const row: SettingRecord<K> = { key, value };
+    await this.settings.put(row as SettingRecord);
+  }
+
+  /**
+   * Forgets received-envelope ids recorded before `before`. Safe at any age:
+   * a copy arriving after its id was forgotten is refused by the vault as a
+   * duplicate (its plaintext was released), and its message id is stored.
+   */
+  pruneReceivedEnvelopes(before: number): Promise<number> {
+    return this.receivedEnvelopes.where('receivedAt').below(before).delete();
+  }
+
+  async homeRelay(): Promise<RelayRecord | undefined> {
+    return this.relays.where('role').equals('home').first();
+  }
+}

@@ -1,0 +1,407 @@
+/**
+ * The client engine's public face: what the Svelte UI calls and listens to.
+ * It holds no UI code and runs on browser APIs only (fetch, WebCrypto,
+ * socket.io-client, IndexedDB through Dexie), so Node tests run it as is.
+ *
+ * Lifecycle: `createAccount` (first run: identity, registration, start) or
+ * `start` (an unlocked profile that registered before); `stop` to end. While
+ * stopped, `connection` reads offline and calls that need the engine throw
+ * NOT_STARTED. A vault that locks stops the engine and emits `locked`.
+ */
+import type { AccountId, TokenResponse } from '@parley/crypto-core/wire';
+import type { VaultClient } from '../../common/invoke.js';
+import type { AccountInfo, SafetyNumber, VaultStatus } from '../../common/vault-api.js';
+import { BodyCipher } from './body-cipher.js';
+import { type Clock, MonotonicClock, systemClock } from './clock.js';
+import { type ConnectionStatus, OFFLINE_STATUS, sameStatus } from './connection-status.js';
+import type { AddedContact } from './contacts.js';
+import { EngineDatabase } from './database.js';
+import { fromBase64 } from './encoding.js';
+import { describeError, EngineError, EngineErrorCode } from './errors.js';
+import type { EngineEvents } from './events.js';
+import { type EngineLogger, silentLogger } from './logger.js';
+import { EventHub, Observable, type Readable, type Unsubscribe } from './observable.js';
+import { canonicalRelayUrl, registerDevice } from './onboarding.js';
+import { DEFAULT_OUTBOX_OPTIONS, type OutboxFaults, type OutboxOptions } from './outbox-worker.js';
+import { DEFAULT_PREKEY_OPTIONS, type PreKeyOptions } from './prekey-maintenance.js';
+import type { EngineQueries } from './queries.js';
+import type { MarkReadResult } from './read-receipts.js';
+import { DEFAULT_RECEIVE_OPTIONS, type ReceiveFaults, type ReceivePipelineOptions } from './receive-pipeline.js';
+import type { MessageRecord, RelayRecord } from './records.js';
+import { DEFAULT_CONNECTION_OPTIONS, type RelayConnectionOptions } from './relay-connection.js';
+import { relayFailureError } from './relay-errors-map.js';
+import { type FetchFunction, RelayHttpClient } from './relay-http.js';
+import { EngineRuntime } from './runtime.js';
+import { DEFAULT_TYPING_OPTIONS, type TypingOptions, type TypingState } from './typing.js';
+import { VaultGateway } from './vault-calls.js';
+import { vaultFailureError } from './vault-errors-map.js';
+
+export interface EngineOptions {
+  readonly vault: VaultClient;
+  /** IndexedDB to use (default: the browser's). Tests pass fake-indexeddb's. */
+  readonly indexedDB?: IDBFactory;
+  readonly IDBKeyRange?: typeof IDBKeyRange;
+  /** Database name (default: one per account, `parley-engine-<accountId>`). */
+  readonly databaseName?: string;
+  readonly fetch?: FetchFunction;
+  readonly logger?: EngineLogger;
+  readonly clock?: Clock;
+  readonly connection?: Partial<RelayConnectionOptions>;
+  readonly outbox?: Partial<OutboxOptions>;
+  readonly typing?: Partial<TypingOptions>;
+  readonly prekeys?: Partial<PreKeyOptions>;
+  readonly receive?: Partial<ReceivePipelineOptions>;
+  /** Crash points for tests (never set in the app). */
+  readonly faults?: ReceiveFaults & OutboxFaults;
+}
+
+export interface CreateAccountRequest {
+  /** The home relay, e.g. http://127.0.0.1:7447. */
+  readonly relayUrl: string;
+  /** Required when the vault protects its key with a passphrase (no OS keychain). */
+  readonly passphrase?: string;
+}
+
+export interface AccountSummary extends AccountInfo {
+  readonly relayUrl: string;
+  readonly contactCode: string;
+}
+
+export function databaseNameFor(accountId: AccountId): string {
+  return `parley-engine-${accountId}`;
+}
+
+export class Engine {
+  readonly #options: EngineOptions;
+  readonly #vault: VaultGateway;
+  readonly #logger: EngineLogger;
+  readonly #clock: MonotonicClock;
+  readonly #events: EventHub<EngineEvents>;
+  readonly #status = new Observable<ConnectionStatus>(OFFLINE_STATUS, sameStatus);
+  readonly #typing = new Observable<TypingState>(new Map());
+  #runtime: EngineRuntime | null = null;
+  #summary: AccountSummary | null = null;
+  #database: EngineDatabase | null = null;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    this.#vault = new VaultGateway(options.vault);
+    this.#logger = options.logger ?? silentLogger;
+    this.#clock = new MonotonicClock(options.clock ?? systemClock);
+    this.#events = new EventHub((error) =>
+      this.#logger.error('an engine event listener threw', { error: describeError(error) }),
+    );
+    this.#status.subscribe((status) => this.#events.emit('connection', status));
+  }
+
+  /** Online / connecting / offline, with the number of queued messages (a Svelte store). */
+  get connection(): Readable<ConnectionStatus> {
+    return this.#status;
+  }
+
+  /** Who is typing in which conversation (a Svelte store). */
+  get typing(): Readable<TypingState> {
+    return this.#typing;
+  }
+
+  get running(): boolean {
+    return this.#runtime !== null;
+  }
+
+  /** This device's account, relay and contact code, once started. */
+  get account(): AccountSummary | null {
+    return this.#summary;
+  }
+
+  /** Reads for the UI (wrap them in liveQuery). */
+  get queries(): EngineQueries {
+    return this.#require().queries;
+  }
+
+  /** The database (for liveQuery over custom reads, and for tests). */
+  get database(): EngineDatabase {
+    const database = this.#database;
+    if (database === null) throw new EngineError(EngineErrorCode.NotStarted, 'the engine is not running');
+    return database;
+  }
+
+  on<E extends keyof EngineEvents>(event: E, listener: (payload: EngineEvents[E]) => void): Unsubscribe {
+    return this.#events.on(event, listener);
+  }
+
+  /** First run: creates the identity in the vault, registers with the relay and starts. */
+  async createAccount(request: CreateAccountRequest): Promise<AccountSummary> {
+    const relayUrl = canonicalRelayUrl(request.relayUrl);
+    try {
+      await this.#vault.call(
+        'createIdentity',
+        request.passphrase === undefined ? {} : { passphrase: request.passphrase },
+      );
+    } catch (error) {
+      throw vaultFailureError(error);
+    }
+    return this.register(relayUrl);
+  }
+
+  /**
+   * Registers this (unlocked) identity with a home relay and starts. Also the
+   * way to finish onboarding when createAccount's registration failed (the
+   * identity exists, the relay was unreachable).
+   */
+  async register(relayUrlInput: string): Promise<AccountSummary> {
+    if (this.#runtime !== null) throw new EngineError(EngineErrorCode.Internal, 'the engine is already running');
+    const relayUrl = canonicalRelayUrl(relayUrlInput);
+    const account = await this.#unlockedAccount();
+    const http = new RelayHttpClient(relayUrl, this.#options.fetch);
+    let token: TokenResponse;
+    try {
+      token = await registerDevice(http, this.#vault, relayUrl, account);
+    } catch (error) {
+      throw relayFailureError(error) ?? vaultFailureError(error);
+    }
+    const db = await this.#openDatabase(account);
+    try {
+      const now = this.#clock.now();
+      await db.dexie.transaction('rw', [db.relays, db.settings], async () => {
+        await db.relays.where('role').equals('home').modify({ role: 'known' });
+        const existing = await db.relays.get(relayUrl);
+        const relay: RelayRecord = {
+          url: relayUrl,
+          role: 'home',
+          trustRoot: existing?.trustRoot ?? null,
+          registeredAt: now,
+          addedAt: existing?.addedAt ?? now,
+        };
+        await db.relays.put(relay);
+        await db.putSetting('account', {
+          accountId: account.accountId,
+          deviceId: account.deviceId,
+          registrationId: account.registrationId,
+        });
+      });
+      await this.#launch(db, account, relayUrl, token);
+      return await this.#finishStart(account, relayUrl);
+    } catch (error) {
+      await this.#abortStart(db);
+      throw error;
+    }
+  }
+
+  /** Starts an unlocked profile that registered before. */
+  async start(): Promise<AccountSummary> {
+    if (this.#runtime !== null && this.#summary !== null) return this.#summary;
+    const account = await this.#unlockedAccount();
+    const db = await this.#openDatabase(account);
+    try {
+      const home = await db.homeRelay();
+      if (home === undefined) {
+        throw new EngineError(EngineErrorCode.NotRegistered, 'this profile has not registered with a relay yet');
+      }
+      await this.#launch(db, account, home.url);
+      return await this.#finishStart(account, home.url);
+    } catch (error) {
+      await this.#abortStart(db);
+      throw error;
+    }
+  }
+
+  /** Stops: closes the connection, lets work in progress finish (bounded), closes the database. */
+  async stop(): Promise<void> {
+    const runtime = this.#runtime;
+    this.#runtime = null;
+    this.#database = null;
+    if (runtime !== null) await runtime.stop();
+    this.#status.set(OFFLINE_STATUS);
+    this.#typing.set(new Map());
+  }
+
+  /**
+   * Drops the engine as a crash would (nothing in flight is awaited or
+   * finished). For tests that prove nothing is lost when the renderer dies.
+   */
+  abandon(): void {
+    const runtime = this.#runtime;
+    this.#runtime = null;
+    this.#database = null;
+    runtime?.abandon();
+    this.#status.set(OFFLINE_STATUS);
+  }
+
+  /** Resolves once the relay's queue (as of connecting) has been received and stored. */
+  async whenDrained(): Promise<void> {
+    const runtime = this.#require();
+    return new Promise((resolve) => {
+      const unsubscribe = runtime.pipeline.drained.subscribe((drained) => {
+        if (!drained) return;
+        queueMicrotask(() => unsubscribe());
+        resolve();
+      });
+    });
+  }
+
+  /** Try to connect now (e.g. the OS reports the network is back). */
+  reconnectNow(): void {
+    this.#runtime?.connection.reconnectNow();
+  }
+
+  async contactCode(): Promise<string> {
+    const runtime = this.#require();
+    const { code } = await this.#vault.call('getContactCode', { relayUrl: runtime.connection.relayUrl });
+    return code;
+  }
+
+  /** Adds a contact from their code: checks their keys, starts sessions, opens the conversation. */
+  async addContact(contactCode: string, displayName?: string): Promise<AddedContact> {
+    return this.#require().contacts.add(contactCode, displayName);
+  }
+
+  async renameContact(accountId: AccountId, displayName: string): Promise<void> {
+    return this.#require().contacts.rename(accountId, displayName);
+  }
+
+  async setVerified(accountId: AccountId, verified: boolean): Promise<void> {
+    return this.#require().contacts.setVerified(accountId, verified);
+  }
+
+  async safetyNumber(accountId: AccountId): Promise<SafetyNumber> {
+    this.#require();
+    try {
+      return await this.#vault.call('getSafetyNumber', { accountId });
+    } catch (error) {
+      throw vaultFailureError(error);
+    }
+  }
+
+  /** The user accepted a contact's changed identity key: held messages flow again. */
+  async approveIdentity(accountId: AccountId): Promise<void> {
+    try {
+      await this.#require().approveIdentity(accountId);
+    } catch (error) {
+      throw vaultFailureError(error);
+    }
+  }
+
+  /** Stores and queues a text; returns the stored message (state 'sending'). */
+  async sendText(conversationId: string, body: string): Promise<MessageRecord> {
+    return this.#require().sendText(conversationId, body);
+  }
+
+  /** Queues a failed message again. */
+  async retry(messageId: string): Promise<MessageRecord> {
+    return this.#require().retry(messageId);
+  }
+
+  /** Marks the conversation read: clears unread and sends read receipts. */
+  async markRead(conversationId: string): Promise<MarkReadResult> {
+    return this.#require().markRead(conversationId);
+  }
+
+  /** The user is (or stopped) typing in a conversation; throttled, best effort. */
+  async setTyping(conversationId: string, typing: boolean): Promise<void> {
+    return this.#require().typingNotifier.setTyping(conversationId, typing);
+  }
+
+  /** Resolves when the receive path and the outbox have nothing in progress (for tests). */
+  async whenIdle(): Promise<void> {
+    const runtime = this.#require();
+    await runtime.pipeline.idle();
+    await runtime.outbox.idle();
+  }
+
+  #require(): EngineRuntime {
+    const runtime = this.#runtime;
+    if (runtime === null) throw new EngineError(EngineErrorCode.NotStarted, 'the engine is not running');
+    return runtime;
+  }
+
+  async #unlockedAccount(): Promise<AccountInfo> {
+    let status: VaultStatus;
+    try {
+      status = await this.#vault.call('getStatus', {});
+    } catch (error) {
+      throw vaultFailureError(error);
+    }
+    if (status.state === 'no-identity' || status.account === null) {
+      throw new EngineError(EngineErrorCode.NoIdentity, 'this profile has no identity yet');
+    }
+    if (status.state === 'locked') throw new EngineError(EngineErrorCode.Locked, 'the vault is locked');
+    return status.account;
+  }
+
+  async #openDatabase(account: AccountInfo): Promise<EngineDatabase> {
+    const db = new EngineDatabase({
+      name: this.#options.databaseName ?? databaseNameFor(account.accountId),
+      ...(this.#options.indexedDB === undefined ? {} : { indexedDB: this.#options.indexedDB }),
+      ...(this.#options.IDBKeyRange === undefined ? {} : { IDBKeyRange: this.#options.IDBKeyRange }),
+    });
+    try {
+      await db.open();
+    } catch (error) {
+      throw new EngineError(EngineErrorCode.Storage, 'the local database could not be opened', error);
+    }
+    return db;
+  }
+
+  /** Builds and starts the runtime; `token` is one registration just answered with (saves a login). */
+  async #launch(db: EngineDatabase, account: AccountInfo, relayUrl: string, token?: TokenResponse): Promise<void> {
+    let cipher: BodyCipher;
+    try {
+      const { key } = await this.#vault.call('getDataKey', {});
+      cipher = await BodyCipher.fromRawKey(fromBase64(key));
+    } catch (error) {
+      throw vaultFailureError(error);
+    }
+    const options = this.#options;
+    const runtime = new EngineRuntime(
+      {
+        db,
+        cipher,
+        vault: this.#vault,
+        account,
+        relayUrl,
+        clock: this.#clock,
+        logger: this.#logger,
+        events: this.#events,
+        status: this.#status,
+        typing: this.#typing,
+        newId: () => crypto.randomUUID(),
+        onFatal: () => void this.#lockedStop(),
+      },
+      {
+        connection: { ...DEFAULT_CONNECTION_OPTIONS, ...options.connection },
+        outbox: { ...DEFAULT_OUTBOX_OPTIONS, ...options.outbox },
+        typing: { ...DEFAULT_TYPING_OPTIONS, ...options.typing },
+        prekeys: { ...DEFAULT_PREKEY_OPTIONS, ...options.prekeys },
+        receive: { ...DEFAULT_RECEIVE_OPTIONS, ...options.receive },
+        fetch: options.fetch,
+        faults: options.faults,
+      },
+    );
+    if (token !== undefined) runtime.tokens.accept(token);
+    this.#runtime = runtime;
+    this.#database = db;
+    runtime.start();
+  }
+
+  async #finishStart(account: AccountInfo, relayUrl: string): Promise<AccountSummary> {
+    const { code } = await this.#vault.call('getContactCode', { relayUrl });
+    const summary: AccountSummary = { ...account, relayUrl, contactCode: code };
+    this.#summary = summary;
+    return summary;
+  }
+
+  async #abortStart(db: EngineDatabase): Promise<void> {
+    const runtime = this.#runtime;
+    this.#runtime = null;
+    this.#database = null;
+    if (runtime !== null) await runtime.stop();
+    else db.close();
+  }
+
+  async #lockedStop(): Promise<void> {
+    if (this.#runtime === null) return;
+    this.#logger.warn('the vault locked: stopping');
+    await this.stop();
+    this.#events.emit('locked', {});
+  }
+}

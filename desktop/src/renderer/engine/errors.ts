@@ -1,0 +1,81 @@
+/**
+ * The engine's one error type for what the UI shows: a stable `code` to
+ * branch on (and to pick the sentence the UI writes), a `message` for the
+ * log, and the underlying `cause`. Raw relay or vault codes never reach the
+ * UI directly; they are mapped here, at the engine's API boundary.
+ */
+
+export const EngineErrorCode = {
+  /** The text is not a Parley contact code. */
+  InvalidContactCode: 'INVALID_CONTACT_CODE',
+  /** The contact code is this account's own. */
+  OwnContactCode: 'OWN_CONTACT_CODE',
+  /** The contact code names a relay other than this profile's home relay (not supported yet). */
+  ForeignRelay: 'FOREIGN_RELAY',
+  /** The relay knows no such account (or it was deleted). */
+  UnknownAccount: 'UNKNOWN_ACCOUNT',
+  /** The relay served keys that do not belong to the account id: refused. */
+  AccountIdMismatch: 'ACCOUNT_ID_MISMATCH',
+  /** The relay served a malformed or badly signed prekey bundle. */
+  InvalidBundle: 'INVALID_BUNDLE',
+  /** The contact's identity key changed; the user must review it before messages flow again. */
+  IdentityChanged: 'IDENTITY_CHANGED',
+  /** The relay URL is not an http(s) URL without credentials, query or fragment. */
+  InvalidRelayUrl: 'INVALID_RELAY_URL',
+  /** The relay could not be reached (network, DNS, refused connection, timeout). */
+  RelayUnreachable: 'RELAY_UNREACHABLE',
+  /** The relay answered with an error (the cause has its code). */
+  RelayRefused: 'RELAY_REFUSED',
+  /** The relay is rate limiting this client: try again later. */
+  RateLimited: 'RATE_LIMITED',
+  /** The vault holds no identity yet: run onboarding. */
+  NoIdentity: 'NO_IDENTITY',
+  /** An identity already exists in this profile. */
+  IdentityExists: 'IDENTITY_EXISTS',
+  /** The vault is locked: unlock it, then start the engine again. */
+  Locked: 'LOCKED',
+  /** The passphrase was missing or wrong. */
+  BadPassphrase: 'BAD_PASSPHRASE',
+  /** This profile has an identity but no home relay recorded: run onboarding's registration. */
+  NotRegistered: 'NOT_REGISTERED',
+  /** The engine is not running (start it first) or was stopped. */
+  NotStarted: 'NOT_STARTED',
+  /** No conversation with that id. */
+  UnknownConversation: 'UNKNOWN_CONVERSATION',
+  /** No message with that id (or not one of ours). */
+  UnknownMessage: 'UNKNOWN_MESSAGE',
+  /** The message is empty, too long or not well-formed text. */
+  InvalidMessage: 'INVALID_MESSAGE',
+  /** The vault could not be reached or failed. */
+  VaultFailed: 'VAULT_FAILED',
+  /** Local storage (IndexedDB) failed. */
+  Storage: 'STORAGE',
+  /** A bug: the cause has the details. */
+  Internal: 'INTERNAL',
+} as const;
+export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
+
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    override readonly cause: unknown = undefined,
+  ) {
+    super(message, { cause });
+  }
+
+  static is(value: unknown, code?: EngineErrorCode): value is EngineError {
+    return value instanceof EngineError && (code === undefined || value.code === code);
+  }
+}
+
+/** A short description of any thrown value, for logs (never message content). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${error.name} ${code}: ${error.message}` : `${error.name}: ${error.message}`;
+  }
+  return String(error);
+}

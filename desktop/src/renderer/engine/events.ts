@@ -1,0 +1,24 @@
+/** Events the engine emits (Engine.on). Payloads carry ids, never message text. */
+import type { AccountId } from '@parley/crypto-core/wire';
+import type { ConnectionStatus } from './connection-status.js';
+import type { MessageState } from './records.js';
+import type { TypingState } from './typing.js';
+
+export interface EngineEvents {
+  /** The connection state or the number of queued messages changed. */
+  connection: ConnectionStatus;
+  /** A new incoming message was stored. */
+  message: { readonly conversationId: string; readonly messageId: string; readonly senderAccountId: AccountId };
+  /** An own message moved to another state (sent, delivered, read, failed). */
+  'message-state': { readonly conversationId: string; readonly messageId: string; readonly state: MessageState };
+  /** A contact's identity key changed; a notice was added to the conversation. */
+  'identity-changed': { readonly accountId: AccountId; readonly conversationId: string };
+  /** Who is typing where. */
+  typing: TypingState;
+  /** The relay's queue (as of connecting) is received and stored. */
+  drained: { readonly relayUrl: string };
+  /** The relay reported a problem with the connection (the code is for the log). */
+  'relay-error': { readonly code: string; readonly message: string };
+  /** The vault locked: the engine stopped; unlock and start again. */
+  locked: Record<string, never>;
+}

@@ -1,0 +1,42 @@
+/**
+ * The client engine (desktop/src/renderer/engine/README.md): everything the UI needs to
+ * run a Parley profile, free of UI code.
+ */
+export type { BackoffOptions } from './backoff.js';
+export type { ConnectionStatus } from './connection-status.js';
+export type { AddedContact } from './contacts.js';
+export { directConversationId, groupConversationId } from './conversation-ids.js';
+export { EngineDatabase } from './database.js';
+export {
+  type AccountSummary,
+  type CreateAccountRequest,
+  databaseNameFor,
+  Engine,
+  type EngineOptions,
+} from './engine.js';
+export { EngineError, EngineErrorCode } from './errors.js';
+export type { EngineEvents } from './events.js';
+export { consoleLogger, type EngineLogger, silentLogger } from './logger.js';
+export type { Readable, Unsubscribe } from './observable.js';
+export type { OutboxOptions } from './outbox-worker.js';
+export {
+  type ContactView,
+  type ConversationView,
+  liveQuery,
+  type MessagePage,
+  type MessageView,
+  type PageRequest,
+} from './queries.js';
+export type { MarkReadResult } from './read-receipts.js';
+export type {
+  ContactRecord,
+  ConversationKind,
+  ConversationRecord,
+  MessageDirection,
+  MessageKind,
+  MessageRecord,
+  MessageState,
+} from './records.js';
+export type { ConnectionState, RelayConnectionOptions } from './relay-connection.js';
+export { SCHEMA_VERSION } from './schema.js';
+export type { TypingState } from './typing.js';

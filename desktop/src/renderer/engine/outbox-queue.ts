@@ -1,0 +1,101 @@
+/**
+ * The outbox table's operations. Items are sent in the order they were
+ * queued (`seq`), each when its `nextAttemptAt` has come; an item held for an
+ * identity review waits at the end of time until approved. A text item's
+ * message moves to `sent` in the same transaction that deletes the item, so
+ * after any crash either the item is still queued (and is sent again; the
+ * receiver drops the copy by message id) or the message is marked sent.
+ */
+import type { AccountId } from '@parley/crypto-core/wire';
+import type { EngineDatabase } from './database.js';
+import { isAhead } from './message-state.js';
+import type { MessageState, OutboxRecord } from './records.js';
+
+/** nextAttemptAt of an item that must not be tried until something changes. */
+export const NEVER = Number.MAX_SAFE_INTEGER;
+
+export interface SentItem {
+  readonly item: OutboxRecord;
+  readonly serverTimestamp: number;
+}
+
+export interface OutboxStateChange {
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly state: MessageState;
+}
+
+export class OutboxQueue {
+  constructor(private readonly db: EngineDatabase) {}
+
+  /** Up to `limit` items due at `now`, in queue order. */
+  async due(now: number, limit: number): Promise<OutboxRecord[]> {
+    const items = await this.db.outbox.where('nextAttemptAt').belowOrEqual(now).limit(limit).toArray();
+    return items.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  }
+
+  /** When the next waiting item is due (NEVER when none is). */
+  async nextDueAt(): Promise<number> {
+    const next = await this.db.outbox.orderBy('nextAttemptAt').first();
+    return next?.nextAttemptAt ?? NEVER;
+  }
+
+  /** Texts waiting to be sent (what the UI means by "messages will send when you're back"). */
+  queuedTexts(): Promise<number> {
+    // The messageId index holds text items only: receipts have no messageId.
+    return this.db.outbox.orderBy('messageId').count();
+  }
+
+  /** Relay accepted these: texts become `sent`, items go, all in one transaction. */
+  recordSent(sent: readonly SentItem[]): Promise<OutboxStateChange[]> {
+    return this.db.dexie.transaction('rw', ['outbox', 'messages'], async () => {
+      const changes: OutboxStateChange[] = [];
+      for (const { item, serverTimestamp } of sent) {
+        if (item.seq !== undefined) await this.db.outbox.delete(item.seq);
+        if (item.kind !== 'text') continue;
+        const message = await this.db.messages.get(item.messageId);
+        if (message === undefined) continue;
+        const state = isAhead('sent', message.state) ? 'sent' : message.state;
+        await this.db.messages.update(item.messageId, { state, serverTimestamp });
+        if (state !== message.state) {
+          changes.push({ conversationId: message.conversationId, messageId: message.id, state });
+        }
+      }
+      return changes;
+    });
+  }
+
+  /** Try again at `nextAttemptAt`. */
+  async reschedule(item: OutboxRecord, attempts: number, nextAttemptAt: number, lastError: string): Promise<void> {
+    if (item.seq === undefined) return;
+    await this.db.outbox.update(item.seq, { attempts, nextAttemptAt, lastError });
+  }
+
+  /** Gives up: the item goes, and a text's message becomes `failed` (retry() queues it again). */
+  fail(item: OutboxRecord): Promise<OutboxStateChange | null> {
+    return this.db.dexie.transaction('rw', ['outbox', 'messages'], async () => {
+      if (item.seq !== undefined) await this.db.outbox.delete(item.seq);
+      if (item.kind !== 'text') return null;
+      const message = await this.db.messages.get(item.messageId);
+      // A receipt may have proved it delivered meanwhile: then it did not fail.
+      if (message === undefined || (message.state !== 'sending' && message.state !== 'failed')) return null;
+      await this.db.messages.update(item.messageId, { state: 'failed' });
+      return { conversationId: message.conversationId, messageId: message.id, state: 'failed' };
+    });
+  }
+
+  /** Waits for the user to review `recipient`'s identity change. */
+  async hold(item: OutboxRecord, lastError: string): Promise<void> {
+    if (item.seq === undefined) return;
+    await this.db.outbox.update(item.seq, { heldForIdentity: true, nextAttemptAt: NEVER, lastError });
+  }
+
+  /** The identity was approved: everything held for it is due now. */
+  async releaseHeld(recipient: AccountId, now: number): Promise<number> {
+    return this.db.outbox
+      .where('recipient')
+      .equals(recipient)
+      .filter((item) => item.heldForIdentity)
+      .modify({ heldForIdentity: false, nextAttemptAt: now });
+  }
+}

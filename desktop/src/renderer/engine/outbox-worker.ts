@@ -1,0 +1,323 @@
+/**
+ * Sends what the outbox holds, while the relay connection is up. Works in
+ * windows: up to `windowSize` due items are encrypted one after another (the
+ * vault's ratchets advance in queue order), all their sends are emitted at
+ * once (socket.io keeps their order, and the relay commits them in one batch),
+ * then every accepted item is recorded in one transaction. Failures follow
+ * send-failures.ts; transient ones back off per item, and an item that keeps
+ * failing ends as a failed message the user can retry.
+ */
+import type { AccountId, OutgoingMessage, SendRequest } from '@parley/crypto-core/wire';
+import type { OutgoingContent } from '../../common/vault-api.js';
+import { type BackoffOptions, backoffDelay } from './backoff.js';
+import type { BodyCipher } from './body-cipher.js';
+import type { Clock } from './clock.js';
+import type { EngineDatabase } from './database.js';
+import { describeError } from './errors.js';
+import type { EngineLogger } from './logger.js';
+import { NEVER, type OutboxQueue, type OutboxStateChange, type SentItem } from './outbox-queue.js';
+import type { OutboxRecord } from './records.js';
+import type { RelayConnection } from './relay-connection.js';
+import { RelayCallError } from './relay-errors.js';
+import { classifySendFailure, failureSummary } from './send-failures.js';
+import type { SessionManager } from './sessions.js';
+import type { VaultGateway } from './vault-calls.js';
+
+export interface OutboxOptions {
+  /** Items encrypted and sent together. */
+  readonly windowSize: number;
+  /** Counted failures before a message is marked failed. */
+  readonly maxAttempts: number;
+  readonly backoff: BackoffOptions;
+  /** Seal the sender (the relay does not learn who sent an envelope). */
+  readonly sealedSender: boolean;
+}
+
+export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
+  windowSize: 32,
+  maxAttempts: 10,
+  backoff: { initialMs: 1000, maxMs: 60_000, multiplier: 2, jitter: 0.3 },
+  sealedSender: true,
+};
+
+/** Even an uncounted retry waits this long, so nothing can spin. */
+const MIN_RETRY_MS = 250;
+
+export interface OutboxListener {
+  stateChanged(changes: readonly OutboxStateChange[]): void;
+  /** The number of queued texts may have changed. */
+  queueChanged(): void;
+  vaultLocked(): void;
+  /** The recipient's identity key changed (record it; the item is held). */
+  identityChanged(accountId: AccountId): Promise<void>;
+  /** The vault needs a fresh sealed-sender certificate. */
+  refreshCertificate(): Promise<void>;
+}
+
+/** Points where tests simulate a crash. */
+export interface OutboxFaults {
+  /** After the relay accepted sends and before they are recorded locally. */
+  beforeSendRecorded?(messageIds: readonly string[]): Promise<void> | void;
+}
+
+interface Prepared {
+  readonly item: OutboxRecord;
+  readonly request: SendRequest;
+}
+
+export class OutboxWorker {
+  #running = false;
+  #active: Promise<void> | null = null;
+  #again = false;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly queue: OutboxQueue,
+    private readonly db: EngineDatabase,
+    private readonly cipher: BodyCipher,
+    private readonly vault: VaultGateway,
+    private readonly connection: RelayConnection,
+    private readonly sessions: SessionManager,
+    private readonly listener: OutboxListener,
+    private readonly context: {
+      readonly relayUrl: string;
+      readonly clock: Clock;
+      readonly logger: EngineLogger;
+      readonly options: OutboxOptions;
+      readonly faults?: OutboxFaults | undefined;
+    },
+  ) {}
+
+  start(): void {
+    this.#running = true;
+    this.kick();
+  }
+
+  /** Stops scheduling; resolves when the window in progress is done. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#active;
+  }
+
+  /** There may be work (an item was queued, the connection came up, a hold was released). */
+  kick(): void {
+    if (!this.#running) return;
+    if (this.#active !== null) {
+      this.#again = true;
+      return;
+    }
+    this.#active = this.#drain()
+      .catch((error: unknown) => {
+        this.context.logger.error('outbox run failed', { error: describeError(error) });
+        this.#schedule(this.context.clock.now() + this.context.options.backoff.initialMs);
+      })
+      .finally(() => {
+        this.#active = null;
+        if (this.#again) {
+          this.#again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Resolves when no window is in progress (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.#active !== null) await this.#active;
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    while (this.#running && this.connection.online) {
+      const now = this.context.clock.now();
+      const due = await this.queue.due(now, this.context.options.windowSize);
+      if (due.length === 0) {
+        this.#schedule(await this.queue.nextDueAt());
+        return;
+      }
+      await this.#sendWindow(due);
+    }
+  }
+
+  #schedule(at: number): void {
+    if (!this.#running || at >= NEVER) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    const delay = Math.max(0, at - this.context.clock.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.kick();
+    }, delay);
+  }
+
+  async #sendWindow(items: readonly OutboxRecord[]): Promise<void> {
+    const repaired = new Set<AccountId>();
+    const prepared: Prepared[] = [];
+    for (const item of items) {
+      try {
+        const request = await this.#prepare(item);
+        if (request === null) {
+          if (item.seq !== undefined) await this.db.outbox.delete(item.seq);
+          this.listener.queueChanged();
+        } else {
+          prepared.push({ item, request });
+        }
+      } catch (error) {
+        await this.#failed(item, error, repaired);
+      }
+    }
+    if (prepared.length === 0) return;
+
+    // Emitted in order, in one go: the relay commits them together.
+    const results = await Promise.allSettled(prepared.map(({ request }) => this.connection.send(request)));
+    const sent: SentItem[] = [];
+    for (const [index, result] of results.entries()) {
+      const entry = prepared[index];
+      if (entry === undefined) continue;
+      if (result.status === 'fulfilled' && result.value.ok) {
+        sent.push({ item: entry.item, serverTimestamp: result.value.serverTimestamp });
+        continue;
+      }
+      const error =
+        result.status === 'rejected'
+          ? result.reason
+          : result.value.ok
+            ? null
+            : new RelayCallError(result.value.error.code, result.value.error.message, result.value.error);
+      await this.#failed(entry.item, error, repaired);
+    }
+    if (sent.length === 0) return;
+    await this.context.faults?.beforeSendRecorded?.(
+      sent.flatMap(({ item }) => (item.kind === 'text' ? [item.messageId] : [])),
+    );
+    // Recorded even while stopping: the database closes only after this window.
+    const changes = await this.queue.recordSent(sent);
+    if (changes.length > 0) this.listener.stateChanged(changes);
+    this.listener.queueChanged();
+  }
+
+  /** The send request for an item, or null when there is nothing to send any more. */
+  async #prepare(item: OutboxRecord): Promise<SendRequest | null> {
+    const content = await this.#content(item);
+    if (content === null) return null;
+    let messages = await this.#encrypt(item.recipient, content);
+    if (messages.length === 0) {
+      // No usable session (never started, or every device gone): start sessions from fresh bundles.
+      await this.sessions.establish(item.recipient);
+      messages = await this.#encrypt(item.recipient, content);
+    }
+    if (messages.length === 0) throw new RelayCallError('UNKNOWN_ACCOUNT', 'the recipient has no devices');
+    return { recipient: item.recipient, messages, ephemeral: false };
+  }
+
+  async #encrypt(recipient: AccountId, content: OutgoingContent): Promise<OutgoingMessage[]> {
+    const { messages } = await this.vault.call('encrypt', {
+      recipient,
+      content,
+      sealed: this.context.options.sealedSender,
+      relayUrl: this.context.relayUrl,
+    });
+    return this.sessions.withoutGoneDevices(recipient, messages);
+  }
+
+  async #content(item: OutboxRecord): Promise<OutgoingContent | null> {
+    if (item.kind === 'receipt') {
+      return {
+        type: 'receipt',
+        kind: item.receiptKind,
+        messageIds: [...item.messageIds],
+        sentAt: this.context.clock.now(),
+      };
+    }
+    const message = await this.db.messages.get(item.messageId);
+    // Gone, or already proved delivered by a receipt: nothing left to send.
+    if (message === undefined || message.body === null) return null;
+    if (message.state !== 'sending' && message.state !== 'failed') return null;
+    const body = await this.cipher.open({ table: 'messages', field: 'body', id: message.id }, message.body);
+    return { type: 'text', id: message.id, sentAt: message.sentAt, body };
+  }
+
+  async #failed(item: OutboxRecord, error: unknown, repaired: Set<AccountId>, repairing = false): Promise<void> {
+    const action = classifySendFailure(error);
+    const summary = failureSummary(error);
+    this.context.logger.info('send failed', {
+      kind: item.kind,
+      action: action.kind,
+      attempts: item.attempts,
+      error: summary,
+    });
+    switch (action.kind) {
+      case 'vault-locked':
+        this.listener.vaultLocked();
+        return;
+      case 'hold-for-identity':
+        await this.listener.identityChanged(item.recipient);
+        await this.queue.hold(item, summary);
+        return;
+      case 'fail':
+        await this.#giveUp(item, summary);
+        return;
+      case 'repair-devices':
+      case 'start-sessions':
+      case 'refresh-certificate': {
+        if (repairing) {
+          await this.#retry(item, summary, true, null);
+          return;
+        }
+        try {
+          await this.#repair(item.recipient, action, repaired);
+        } catch (repairError) {
+          await this.#failed(item, repairError, repaired, true);
+          return;
+        }
+        await this.#retry(item, summary, true, 0);
+        return;
+      }
+      case 'retry':
+        await this.#retry(item, summary, action.counts, action.afterMs);
+        return;
+    }
+  }
+
+  /** Once per recipient and window: several items to one recipient fail for the same reason. */
+  async #repair(
+    recipient: AccountId,
+    action:
+      | { kind: 'repair-devices'; missing: readonly number[]; gone: readonly number[] }
+      | { kind: 'start-sessions' }
+      | { kind: 'refresh-certificate' },
+    repaired: Set<AccountId>,
+  ): Promise<void> {
+    if (action.kind === 'refresh-certificate') {
+      await this.listener.refreshCertificate();
+      return;
+    }
+    if (repaired.has(recipient)) return;
+    repaired.add(recipient);
+    if (action.kind === 'start-sessions') {
+      await this.sessions.establish(recipient);
+      return;
+    }
+    this.sessions.markGone(recipient, action.gone);
+    if (action.missing.length > 0) await this.sessions.establish(recipient, action.missing);
+  }
+
+  async #retry(item: OutboxRecord, summary: string, counts: boolean, afterMs: number | null): Promise<void> {
+    const attempts = item.attempts + (counts ? 1 : 0);
+    if (attempts >= this.context.options.maxAttempts) {
+      await this.#giveUp(item, summary);
+      return;
+    }
+    const delay = afterMs ?? backoffDelay(this.context.options.backoff, Math.max(0, attempts - 1));
+    const at = this.context.clock.now() + Math.max(delay, MIN_RETRY_MS);
+    await this.queue.reschedule(item, attempts, at, summary);
+  }
+
+  async #giveUp(item: OutboxRecord, summary: string): Promise<void> {
+    this.context.logger.warn('send failed for good', { kind: item.kind, error: summary });
+    const change = await this.queue.fail(item);
+    if (change !== null) this.listener.stateChanged([change]);
+    this.listener.queueChanged();
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Turns one batch of decrypt outcomes into what to do with each envelope.
+ * Pure: no I/O, so every vault outcome's handling is decided (and tested) in
+ * one place. The rules:
+ *
+ * - text and content from a newer Parley: stored as messages; receipts:
+ *   applied to own messages; typing: in-memory state only; content that only
+ *   updated vault state (null) and group control (not supported yet): nothing
+ *   to store. All of these are committed (recorded as received, then acked).
+ * - DUPLICATE_MESSAGE and every "this will never decrypt" code: committed
+ *   without content (acked and dropped, logged), so the relay stops
+ *   re-sending it.
+ * - UNTRUSTED_IDENTITY from a known contact: held (neither acked nor
+ *   released) and the change recorded: once the user approves the new key,
+ *   a reconnect brings the envelope back and it decrypts. From an unknown
+ *   account it is a forged first contact (an account id commits to its key)
+ *   and is dropped.
+ * - LOCKED, INTERNAL, STORAGE, an unreachable vault or any code we do not
+ *   know: retried later, never acked.
+ */
+import type { AccountId, Envelope } from '@parley/crypto-core/wire';
+import type { DecryptOutcome, IncomingContent } from '../../common/vault-api.js';
+import { directConversationId, groupConversationId, messageSortKey, orderingTime } from './conversation-ids.js';
+import type { MessageKind } from './records.js';
+
+/** A message to store (text, or a placeholder for content this version cannot show). */
+export interface IncomingMessage {
+  readonly envelopeId: string;
+  readonly messageId: string;
+  readonly kind: Extract<MessageKind, 'text' | 'unsupported'>;
+  readonly senderAccountId: AccountId;
+  readonly conversationId: string;
+  readonly groupId: string | null;
+  readonly sentAt: number;
+  readonly serverTimestamp: number;
+  readonly sortKey: string;
+  /** The text, for kind 'text'. */
+  readonly body: string | null;
+}
+
+export interface IncomingReceipt {
+  readonly senderAccountId: AccountId;
+  readonly kind: 'delivery' | 'read';
+  readonly messageIds: readonly string[];
+}
+
+export interface IncomingTyping {
+  readonly senderAccountId: AccountId;
+  readonly conversationId: string;
+  readonly action: 'started' | 'stopped';
+}
+
+export interface DroppedEnvelope {
+  readonly envelopeId: string;
+  readonly reason: string;
+}
+
+export interface ReceivePlan {
+  readonly messages: IncomingMessage[];
+  readonly receipts: IncomingReceipt[];
+  readonly typing: IncomingTyping[];
+  /** Known contacts whose identity key changed (from UNTRUSTED_IDENTITY on an unsealed envelope). */
+  readonly identityChanges: AccountId[];
+  /** Stored (non-ephemeral) envelopes to record as received and ack after the commit. */
+  readonly commitIds: string[];
+  /** Envelopes decrypted by the vault: released once committed (ephemeral ones at once). */
+  readonly releaseIds: string[];
+  /** Left at the relay until the user decides about an identity change. */
+  readonly heldIds: string[];
+  /** Transient failures: decrypt again later. */
+  readonly retry: Envelope[];
+  readonly dropped: DroppedEnvelope[];
+}
+
+/** Codes after which the same ciphertext will never decrypt: ack and drop. */
+const UNDECRYPTABLE: ReadonlySet<string> = new Set([
+  'DUPLICATE_MESSAGE',
+  'INVALID_MESSAGE',
+  'INVALID_CONTENT',
+  'INVALID_ENCODING',
+  'INVALID_KEY_ID',
+  'INVALID_CERTIFICATE',
+  'INVALID_SIGNATURE',
+  'NO_SESSION',
+  'NO_SENDER_KEY',
+  'CONTENT_TOO_LARGE',
+  'INVALID_WIRE_MESSAGE',
+  'INVALID_ARGUMENT',
+  'ACCOUNT_ID_MISMATCH',
+]);
+
+export interface PlanContext {
+  /** Account ids with a contact record (decides hold versus drop on UNTRUSTED_IDENTITY). */
+  readonly knownAccounts: ReadonlySet<string>;
+  readonly ownAccountId: AccountId;
+  /**
+   * The vault holds this relay's sealed-sender trust root. Without it every
+   * sealed envelope fails INVALID_CERTIFICATE through no fault of its own, so
+   * that failure is retried rather than dropped.
+   */
+  readonly sealedSenderReady: boolean;
+}
+
+function conversationFor(sender: AccountId, groupId: string | undefined): string {
+  return groupId === undefined ? directConversationId(sender) : groupConversationId(groupId);
+}
+
+export function planReceive(
+  envelopes: readonly Envelope[],
+  outcomes: readonly DecryptOutcome[],
+  context: PlanContext,
+): ReceivePlan {
+  const plan: ReceivePlan = {
+    messages: [],
+    receipts: [],
+    typing: [],
+    identityChanges: [],
+    commitIds: [],
+    releaseIds: [],
+    heldIds: [],
+    retry: [],
+    dropped: [],
+  };
+  const outcomeById = new Map<string, DecryptOutcome>();
+  for (const outcome of outcomes) outcomeById.set(outcome.ok ? outcome.value.envelopeId : outcome.envelopeId, outcome);
+
+  for (const envelope of envelopes) {
+    const stored = envelope.ephemeral !== true;
+    const outcome = outcomeById.get(envelope.id);
+    if (outcome === undefined) {
+      // The vault answered for fewer envelopes than asked: try the rest again.
+      plan.retry.push(envelope);
+      continue;
+    }
+    if (!outcome.ok) {
+      const code = outcome.error.code;
+      if (code === 'UNTRUSTED_IDENTITY') {
+        const sender = envelope.source?.accountId;
+        if (sender !== undefined && context.knownAccounts.has(sender)) {
+          plan.identityChanges.push(sender);
+          plan.heldIds.push(envelope.id);
+        } else if (sender === undefined) {
+          // Sealed: the vault reports whose key changed through its identity-changed event.
+          plan.heldIds.push(envelope.id);
+        } else {
+          plan.dropped.push({ envelopeId: envelope.id, reason: 'forged first contact (UNTRUSTED_IDENTITY)' });
+          if (stored) plan.commitIds.push(envelope.id);
+        }
+      } else if (code === 'INVALID_CERTIFICATE' && !context.sealedSenderReady) {
+        plan.retry.push(envelope);
+      } else if (UNDECRYPTABLE.has(code)) {
+        plan.dropped.push({ envelopeId: envelope.id, reason: code });
+        if (stored) plan.commitIds.push(envelope.id);
+      } else {
+        plan.retry.push(envelope);
+      }
+      continue;
+    }
+
+    const { sender, content } = outcome.value;
+    plan.releaseIds.push(envelope.id);
+    if (stored) plan.commitIds.push(envelope.id);
+    if (sender.accountId === context.ownAccountId) {
+      // Our other devices' sync messages need linked devices (not built yet).
+      plan.dropped.push({ envelopeId: envelope.id, reason: 'from own account' });
+      continue;
+    }
+    if (content === null) continue;
+    if (!stored && content.type !== 'typing') {
+      // Only typing travels ephemerally; anything else here was never meant to be kept.
+      plan.dropped.push({ envelopeId: envelope.id, reason: `ephemeral ${content.type}` });
+      continue;
+    }
+    applyContent(plan, envelope, sender.accountId, content);
+  }
+  return plan;
+}
+
+function applyContent(plan: ReceivePlan, envelope: Envelope, sender: AccountId, content: IncomingContent): void {
+  switch (content.type) {
+    case 'text': {
+      const sentAt = orderingTime(content.sentAt, envelope.serverTimestamp);
+      plan.messages.push({
+        envelopeId: envelope.id,
+        messageId: content.id,
+        kind: 'text',
+        senderAccountId: sender,
+        conversationId: conversationFor(sender, content.groupId),
+        groupId: content.groupId ?? null,
+        sentAt: content.sentAt,
+        serverTimestamp: envelope.serverTimestamp,
+        sortKey: messageSortKey(sentAt, content.id),
+        body: content.body,
+      });
+      return;
+    }
+    case 'receipt':
+      plan.receipts.push({ senderAccountId: sender, kind: content.kind, messageIds: content.messageIds });
+      return;
+    case 'typing':
+      plan.typing.push({
+        senderAccountId: sender,
+        conversationId: conversationFor(sender, content.groupId),
+        action: content.action,
+      });
+      return;
+    case 'unsupported': {
+      const messageId = content.messageId ?? envelope.id;
+      const sentAt = content.sentAt ?? envelope.serverTimestamp;
+      plan.messages.push({
+        envelopeId: envelope.id,
+        messageId,
+        kind: 'unsupported',
+        senderAccountId: sender,
+        conversationId: directConversationId(sender),
+        groupId: null,
+        sentAt,
+        serverTimestamp: envelope.serverTimestamp,
+        sortKey: messageSortKey(orderingTime(sentAt, envelope.serverTimestamp), messageId),
+        body: null,
+      });
+      return;
+    }
+    case 'group':
+      plan.dropped.push({ envelopeId: envelope.id, reason: `group ${content.action} (groups not supported yet)` });
+      return;
+  }
+}

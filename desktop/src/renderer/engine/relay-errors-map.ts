@@ -1,0 +1,23 @@
+/** Relay failures as the UI sees them (EngineError), for calls the user made directly. */
+import { RelayErrorCode } from '@parley/crypto-core/wire';
+import { EngineError, EngineErrorCode } from './errors.js';
+import { RelayCallError } from './relay-errors.js';
+
+/** The EngineError for a RelayCallError, or null when `error` is something else. */
+export function relayFailureError(error: unknown): EngineError | null {
+  if (!(error instanceof RelayCallError)) return null;
+  switch (error.code) {
+    case 'NETWORK':
+    case 'TIMEOUT':
+    case 'DISCONNECTED':
+      return new EngineError(EngineErrorCode.RelayUnreachable, 'the relay could not be reached', error);
+    case RelayErrorCode.RateLimited:
+      return new EngineError(EngineErrorCode.RateLimited, 'the relay asks to wait before trying again', error);
+    case RelayErrorCode.UnknownAccount:
+      return new EngineError(EngineErrorCode.UnknownAccount, 'the relay knows no such account', error);
+    case RelayErrorCode.AccountIdMismatch:
+      return new EngineError(EngineErrorCode.AccountIdMismatch, 'the account id does not match its key', error);
+    default:
+      return new EngineError(EngineErrorCode.RelayRefused, `the relay refused: ${error.message}`, error);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Failures talking to a relay, over HTTP or the socket: the relay's own error
+ * code when it answered, or one of the engine's codes when it did not
+ * (network failure, timeout, lost connection, an answer that breaks the wire
+ * schema). `transient` says whether the same request may succeed later.
+ */
+import { type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
+
+export const RelayFailure = {
+  /** No answer: DNS, refused connection, reset. */
+  Network: 'NETWORK',
+  /** No answer in time. */
+  Timeout: 'TIMEOUT',
+  /** The socket was not connected, or dropped before the answer came. */
+  Disconnected: 'DISCONNECTED',
+  /** An answer that does not match the wire schema. */
+  BadResponse: 'BAD_RESPONSE',
+} as const;
+export type RelayFailure = (typeof RelayFailure)[keyof typeof RelayFailure];
+
+const TRANSIENT: ReadonlySet<string> = new Set<string>([
+  RelayFailure.Network,
+  RelayFailure.Timeout,
+  RelayFailure.Disconnected,
+  RelayErrorCode.Unavailable,
+  RelayErrorCode.Internal,
+  RelayErrorCode.RateLimited,
+  RelayErrorCode.TokenExpired,
+]);
+
+export class RelayCallError extends Error {
+  override readonly name = 'RelayCallError';
+
+  constructor(
+    readonly code: RelayErrorCode | RelayFailure,
+    message: string,
+    /** The relay's error body, when it answered with one. */
+    readonly relayError: RelayError | null = null,
+    /** HTTP status, when the call was HTTP and got an answer. */
+    readonly status: number | null = null,
+    override readonly cause: unknown = undefined,
+  ) {
+    super(message, { cause });
+  }
+
+  get transient(): boolean {
+    return TRANSIENT.has(this.code);
+  }
+
+  /** Seconds the relay asked us to wait, if it did. */
+  get retryAfterSeconds(): number | null {
+    return this.relayError?.retryAfter ?? null;
+  }
+
+  static is(value: unknown, code?: RelayErrorCode | RelayFailure): value is RelayCallError {
+    return value instanceof RelayCallError && (code === undefined || value.code === code);
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The relay's HTTP routes through fetch. Every answer is checked against its
+ * wire schema before use (a relay is trusted to forward, not to be
+ * well-formed), and every failure is a RelayCallError with the relay's code.
+ */
+import {
+  type ChallengeResponse,
+  challengeResponseSchema,
+  errorResponseSchema,
+  type PreKeyBundlesResponse,
+  type PreKeyCountResponse,
+  type PreKeyUpload,
+  preKeyBundlesResponseSchema,
+  preKeyCountResponseSchema,
+  type RegisterRequest,
+  routes,
+  type SenderCertificateResponse,
+  senderCertificateResponseSchema,
+  type TokenRequest,
+  type TokenResponse,
+  type TrustRootResponse,
+  tokenResponseSchema,
+  trustRootResponseSchema,
+} from '@parley/crypto-core/wire';
+import type { z } from 'zod';
+import { RelayCallError, RelayFailure } from './relay-errors.js';
+
+export type FetchFunction = (input: string, init?: RequestInit) => Promise<Response>;
+
+export const DEFAULT_HTTP_TIMEOUT_MS = 15_000;
+
+interface RequestSpec {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  readonly path: string;
+  readonly body?: unknown;
+  readonly token?: string;
+}
+
+export class RelayHttpClient {
+  private readonly fetch: FetchFunction;
+
+  constructor(
+    readonly baseUrl: string,
+    fetchFunction?: FetchFunction,
+    private readonly timeoutMs: number = DEFAULT_HTTP_TIMEOUT_MS,
+  ) {
+    // Unbound fetch throws "Illegal invocation" in browsers.
+    this.fetch = fetchFunction ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  challenge(accountId: string, deviceId: number): Promise<ChallengeResponse> {
+    return this.request(challengeResponseSchema, 'challenge', {
+      method: 'POST',
+      path: routes.challenge,
+      body: { accountId, deviceId },
+    });
+  }
+
+  register(registration: RegisterRequest): Promise<TokenResponse> {
+    return this.request(tokenResponseSchema, 'registration', {
+      method: 'POST',
+      path: routes.accounts,
+      body: registration,
+    });
+  }
+
+  token(request: TokenRequest): Promise<TokenResponse> {
+    return this.request(tokenResponseSchema, 'token', { method: 'POST', path: routes.token, body: request });
+  }
+
+  uploadPreKeys(token: string, upload: PreKeyUpload): Promise<PreKeyCountResponse> {
+    return this.request(preKeyCountResponseSchema, 'prekey upload', {
+      method: 'PUT',
+      path: routes.keys,
+      body: upload,
+      token,
+    });
+  }
+
+  /** Every device's bundle, or one device's. */
+  bundles(token: string, accountId: string, deviceId?: number): Promise<PreKeyBundlesResponse> {
+    const path =
+      deviceId === undefined
+        ? `${routes.bundles}/${encodeURIComponent(accountId)}`
+        : `${routes.bundles}/${encodeURIComponent(accountId)}/${deviceId}`;
+    return this.request(preKeyBundlesResponseSchema, 'prekey bundles', { method: 'GET', path, token });
+  }
+
+  senderCertificate(token: string): Promise<SenderCertificateResponse> {
+    return this.request(senderCertificateResponseSchema, 'sender certificate', {
+      method: 'GET',
+      path: routes.senderCertificate,
+      token,
+    });
+  }
+
+  trustRoot(): Promise<TrustRootResponse> {
+    return this.request(trustRootResponseSchema, 'trust root', { method: 'GET', path: routes.trustRoot });
+  }
+
+  private async request<S extends z.ZodType>(schema: S, what: string, spec: RequestSpec): Promise<z.output<S>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (spec.body !== undefined) headers['content-type'] = 'application/json';
+    if (spec.token !== undefined) headers.authorization = `Bearer ${spec.token}`;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(`${this.baseUrl}${spec.path}`, {
+        method: spec.method,
+        headers,
+        ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
+        signal: controller.signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = controller.signal.aborted;
+      throw new RelayCallError(
+        timedOut ? RelayFailure.Timeout : RelayFailure.Network,
+        `${what}: ${timedOut ? 'no answer in time' : 'the relay could not be reached'}`,
+        null,
+        null,
+        error,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch (error) {
+      throw new RelayCallError(
+        RelayFailure.BadResponse,
+        `${what}: answer is not JSON (HTTP ${response.status})`,
+        null,
+        response.status,
+        error,
+      );
+    }
+    if (!response.ok) {
+      const parsed = errorResponseSchema.safeParse(json);
+      if (parsed.success) {
+        const relayError = parsed.data.error;
+        throw new RelayCallError(relayError.code, `${what}: ${relayError.message}`, relayError, response.status);
+      }
+      throw new RelayCallError(RelayFailure.BadResponse, `${what}: HTTP ${response.status}`, null, response.status);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new RelayCallError(
+        RelayFailure.BadResponse,
+        `${what}: answer does not match the wire schema`,
+        null,
+        response.status,
+        parsed.error,
+      );
+    }
+    return parsed.data;
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * A running engine for one unlocked profile: builds every part around one
+ * database, one data key and the home relay, and wires them together. The
+ * Engine facade (engine.ts) creates one per start and drops it on stop.
+ */
+import type { AccountId } from '@parley/crypto-core/wire';
+import type { AccountInfo } from '../../common/vault-api.js';
+import type { BodyCipher } from './body-cipher.js';
+import type { MonotonicClock } from './clock.js';
+import { Composer } from './composer.js';
+import type { ConnectionStatus } from './connection-status.js';
+import { ContactBook } from './contacts.js';
+import type { EngineDatabase } from './database.js';
+import { describeError } from './errors.js';
+import type { EngineEvents } from './events.js';
+import { recordIdentityChange } from './identity-notices.js';
+import type { EngineLogger } from './logger.js';
+import type { EventHub, Observable, Unsubscribe } from './observable.js';
+import { OutboxQueue, type OutboxStateChange } from './outbox-queue.js';
+import { type OutboxFaults, type OutboxOptions, OutboxWorker } from './outbox-worker.js';
+import { PreKeyMaintenance, type PreKeyOptions } from './prekey-maintenance.js';
+import { EngineQueries } from './queries.js';
+import { QueuedCount } from './queued-count.js';
+import { type MarkReadResult, ReadReceipts } from './read-receipts.js';
+import type { ReceiveCommitResult } from './receive-commit.js';
+import { type ReceiveFaults, ReceivePipeline, type ReceivePipelineOptions } from './receive-pipeline.js';
+import type { ReceivePlan } from './receive-plan.js';
+import type { MessageRecord } from './records.js';
+import { RelayTokens } from './relay-auth.js';
+import { RelayConnection, type RelayConnectionOptions } from './relay-connection.js';
+import type { FetchFunction } from './relay-http.js';
+import { RelayHttpClient } from './relay-http.js';
+import { SenderCertificates } from './sender-certificates.js';
+import { SessionManager } from './sessions.js';
+import { type TypingOptions, type TypingState, TypingThrottle, TypingTracker } from './typing.js';
+import { TypingNotifier } from './typing-notifier.js';
+import type { VaultGateway } from './vault-calls.js';
+
+/**
+ * How long received envelope ids are kept for de-duplication: longer than the
+ * relay keeps an unacknowledged envelope (30 days by default).
+ */
+export const RECEIVED_ENVELOPE_RETENTION_MS = 45 * 24 * 60 * 60 * 1000;
+
+export interface RuntimeSettings {
+  readonly connection: RelayConnectionOptions;
+  readonly outbox: OutboxOptions;
+  readonly typing: TypingOptions;
+  readonly prekeys: PreKeyOptions;
+  readonly receive: ReceivePipelineOptions;
+  readonly fetch?: FetchFunction | undefined;
+  readonly faults?: (ReceiveFaults & OutboxFaults) | undefined;
+}
+
+export interface RuntimeParts {
+  readonly db: EngineDatabase;
+  readonly cipher: BodyCipher;
+  readonly vault: VaultGateway;
+  readonly account: AccountInfo;
+  readonly relayUrl: string;
+  readonly clock: MonotonicClock;
+  readonly logger: EngineLogger;
+  readonly events: EventHub<EngineEvents>;
+  readonly status: Observable<ConnectionStatus>;
+  readonly typing: Observable<TypingState>;
+  readonly newId: () => string;
+  /** The vault locked or the engine must stop for another reason. */
+  readonly onFatal: (reason: 'locked') => void;
+}
+
+export class EngineRuntime {
+  readonly http: RelayHttpClient;
+  readonly tokens: RelayTokens;
+  readonly connection: RelayConnection;
+  readonly sessions: SessionManager;
+  readonly certificates: SenderCertificates;
+  readonly prekeys: PreKeyMaintenance;
+  readonly queue: OutboxQueue;
+  readonly outbox: OutboxWorker;
+  readonly pipeline: ReceivePipeline;
+  readonly typingTracker: TypingTracker;
+  readonly typingNotifier: TypingNotifier;
+  readonly queuedCount: QueuedCount;
+  readonly contacts: ContactBook;
+  readonly composer: Composer;
+  readonly readReceipts: ReadReceipts;
+  readonly queries: EngineQueries;
+  readonly #unsubscribe: Unsubscribe[] = [];
+  #stopped = false;
+
+  constructor(
+    private readonly parts: RuntimeParts,
+    settings: RuntimeSettings,
+  ) {
+    const { db, cipher, vault, account, relayUrl, clock, logger } = parts;
+    const accountId = account.accountId;
+    this.http = new RelayHttpClient(relayUrl, settings.fetch);
+    this.tokens = new RelayTokens(this.http, vault, relayUrl, account, clock);
+    this.connection = new RelayConnection(
+      relayUrl,
+      this.tokens,
+      {
+        envelopes: (batch) => this.pipeline.enqueue(batch),
+        queueEmpty: () => this.pipeline.queueEmpty(),
+        preKeysLow: (counts) => void this.prekeys.onPreKeysLow(counts),
+        connected: () => this.#connected(),
+        relayError: (error) => this.parts.events.emit('relay-error', { code: error.code, message: error.message }),
+      },
+      logger,
+      settings.connection,
+    );
+    this.sessions = new SessionManager(this.http, this.tokens, vault);
+    this.certificates = new SenderCertificates(db, this.http, this.tokens, vault, relayUrl, clock, logger);
+    this.prekeys = new PreKeyMaintenance(db, this.http, this.tokens, vault, relayUrl, clock, logger, settings.prekeys);
+    this.queue = new OutboxQueue(db);
+    this.outbox = new OutboxWorker(
+      this.queue,
+      db,
+      cipher,
+      vault,
+      this.connection,
+      this.sessions,
+      {
+        stateChanged: (changes) => this.#stateChanged(changes),
+        queueChanged: () => this.queuedCount.refresh(),
+        vaultLocked: () => this.parts.onFatal('locked'),
+        identityChanged: (changed) => this.recordIdentityChange(changed),
+        refreshCertificate: () => this.certificates.refresh(),
+      },
+      { relayUrl, clock, logger, options: settings.outbox, faults: settings.faults },
+    );
+    this.pipeline = new ReceivePipeline(
+      db,
+      cipher,
+      vault,
+      this.connection,
+      {
+        committed: (result, plan) => this.#received(result, plan),
+        vaultLocked: () => this.parts.onFatal('locked'),
+      },
+      {
+        relayUrl,
+        ownAccountId: accountId,
+        clock,
+        newId: parts.newId,
+        logger,
+        faults: settings.faults,
+        options: settings.receive,
+        ensureSealedSender: () =>
+          this.certificates.ensure().then(
+            () => true,
+            () => false,
+          ),
+      },
+    );
+    this.queuedCount = new QueuedCount(this.queue);
+    this.typingTracker = new TypingTracker(settings.typing);
+    this.typingNotifier = new TypingNotifier(
+      db,
+      vault,
+      this.connection,
+      this.sessions,
+      new TypingThrottle(clock, settings.typing),
+      { relayUrl, clock, logger },
+    );
+    this.contacts = new ContactBook(db, this.sessions, vault, {
+      homeRelayUrl: relayUrl,
+      ownAccountId: accountId,
+      clock,
+    });
+    this.composer = new Composer(db, cipher, { ownAccountId: accountId, clock, newId: parts.newId });
+    this.readReceipts = new ReadReceipts(db, clock);
+    this.queries = new EngineQueries(db, cipher, logger);
+  }
+
+  start(): void {
+    this.#unsubscribe.push(
+      this.connection.state.subscribe(() => this.#publishStatus()),
+      this.queuedCount.count.subscribe(() => this.#publishStatus()),
+      this.pipeline.drained.subscribe((drained) => {
+        this.#publishStatus();
+        if (drained) this.parts.events.emit('drained', { relayUrl: this.parts.relayUrl });
+      }),
+      this.typingTracker.state.subscribe((state) => {
+        this.parts.typing.set(state);
+        this.parts.events.emit('typing', state);
+      }),
+      this.parts.vault.on('identity-changed', ({ accountId }) => {
+        void this.recordIdentityChange(accountId);
+      }),
+      this.parts.vault.on('locked', () => this.parts.onFatal('locked')),
+    );
+    this.queuedCount.refresh();
+    this.connection.start();
+    this.outbox.start();
+    void this.parts.db
+      .pruneReceivedEnvelopes(this.parts.clock.now() - RECEIVED_ENVELOPE_RETENTION_MS)
+      .catch((error: unknown) =>
+        this.parts.logger.warn('pruning envelope ids failed', { error: describeError(error) }),
+      );
+  }
+
+  /** Orderly stop: waits for work in progress (bounded), then closes the database. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (this.#stopped) return;
+    this.#halt();
+    const settle = Promise.allSettled([this.connection.stop(), this.outbox.stop(), this.pipeline.idle()]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([settle, grace]);
+    clearTimeout(timer);
+    this.parts.db.close();
+  }
+
+  /** Drops everything at once, as a crash would: nothing in flight is awaited. */
+  abandon(): void {
+    if (this.#stopped) return;
+    this.#halt();
+    void this.connection.stop();
+    void this.outbox.stop();
+    this.parts.db.close();
+  }
+
+  #halt(): void {
+    this.#stopped = true;
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.pipeline.stop();
+    this.certificates.stop();
+    this.prekeys.stop();
+    this.typingTracker.stop();
+    this.queuedCount.stop();
+  }
+
+  /** Records an identity change (once until reviewed) and tells the UI. */
+  async recordIdentityChange(accountId: AccountId): Promise<void> {
+    try {
+      const notice = await recordIdentityChange(this.parts.db, accountId, this.parts.clock.now(), this.parts.newId);
+      if (notice !== null) {
+        this.parts.events.emit('identity-changed', { accountId, conversationId: notice.conversationId });
+      }
+    } catch (error) {
+      this.parts.logger.error('could not record an identity change', { error: describeError(error) });
+    }
+  }
+
+  /** The user reviewed and accepted a contact's new identity key: messages flow again. */
+  async approveIdentity(accountId: AccountId): Promise<void> {
+    await this.parts.vault.call('approveIdentity', { accountId });
+    await this.parts.db.contacts.update(accountId, { identityChangedAt: null, verified: false });
+    await this.queue.releaseHeld(accountId, this.parts.clock.now());
+    // Envelopes held at the relay come back only on a new connection.
+    this.connection.recycle();
+    this.outbox.kick();
+  }
+
+  #connected(): void {
+    this.pipeline.connectionStarted();
+    void this.certificates
+      .ensure()
+      .catch(() => {
+        // Logged inside; sends that need it will ask again.
+      })
+      .then(() => this.outbox.kick());
+    void this.prekeys.checkRotation();
+  }
+
+  #received(result: ReceiveCommitResult, plan: ReceivePlan): void {
+    const { events } = this.parts;
+    for (const typing of plan.typing) {
+      this.typingTracker.update(typing.conversationId, typing.senderAccountId, typing.action);
+    }
+    for (const message of result.stored) {
+      this.typingTracker.clear(message.conversationId, message.senderAccountId);
+      events.emit('message', {
+        conversationId: message.conversationId,
+        messageId: message.id,
+        senderAccountId: message.senderAccountId,
+      });
+    }
+    for (const change of result.stateChanges) events.emit('message-state', change);
+    for (const notice of result.notices) {
+      events.emit('identity-changed', { accountId: notice.accountId, conversationId: notice.conversationId });
+    }
+    if (result.receiptsQueued) this.outbox.kick();
+    if (result.outboxItemsRemoved > 0) this.queuedCount.refresh();
+  }
+
+  #stateChanged(changes: readonly OutboxStateChange[]): void {
+    for (const change of changes) this.parts.events.emit('message-state', change);
+  }
+
+  #publishStatus(): void {
+    if (this.#stopped) return;
+    const status: ConnectionStatus = {
+      state: this.connection.state.value,
+      queuedMessages: this.queuedCount.count.value,
+      drained: this.pipeline.drained.value,
+    };
+    this.parts.status.set(status);
+  }
+
+  /** Queues a text and wakes the outbox. */
+  async sendText(conversationId: string, body: string): Promise<MessageRecord> {
+    const message = await this.composer.sendText(conversationId, body);
+    this.typingNotifier.messageSent(conversationId);
+    this.queuedCount.refresh();
+    this.outbox.kick();
+    return message;
+  }
+
+  /** Queues a failed message again and wakes the outbox. */
+  async retry(messageId: string): Promise<MessageRecord> {
+    const message = await this.composer.retry(messageId);
+    this.queuedCount.refresh();
+    this.outbox.kick();
+    return message;
+  }
+
+  /** Marks a conversation read; its read receipts go out with the outbox. */
+  async markRead(conversationId: string): Promise<MarkReadResult> {
+    const result = await this.readReceipts.markRead(conversationId);
+    if (result.receiptsQueued > 0) this.outbox.kick();
+    return result;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * What to do when sending an outbox item failed: one decision table for
+ * every error the vault or the relay can give, so the worker only executes.
+ */
+import { RelayErrorCode } from '@parley/crypto-core/wire';
+import { VaultCallError } from '../../common/invoke.js';
+import { describeError, EngineError, EngineErrorCode } from './errors.js';
+import { RelayCallError, RelayFailure } from './relay-errors.js';
+import { isTransientVaultError } from './vault-calls.js';
+
+export type SendFailureAction =
+  /** Try again after the backoff delay; `counts` says whether it uses up one of the item's attempts. */
+  | { readonly kind: 'retry'; readonly counts: boolean; readonly afterMs: number | null }
+  /** Fetch bundles for missing devices, forget gone ones, then try again. */
+  | { readonly kind: 'repair-devices'; readonly missing: readonly number[]; readonly gone: readonly number[] }
+  /** No session with the recipient: fetch all bundles, then try again. */
+  | { readonly kind: 'start-sessions' }
+  /** The sealed-sender certificate is missing or stale: fetch a new one, then try again. */
+  | { readonly kind: 'refresh-certificate' }
+  /** The recipient's identity changed: record it and hold the item until approved. */
+  | { readonly kind: 'hold-for-identity' }
+  /** The vault is locked: the engine stops; the item stays as it is. */
+  | { readonly kind: 'vault-locked' }
+  /** Will never succeed: fail the message. */
+  | { readonly kind: 'fail' };
+
+export function classifySendFailure(error: unknown): SendFailureAction {
+  if (error instanceof RelayCallError) {
+    switch (error.code) {
+      case RelayErrorCode.DeviceMismatch:
+        return {
+          kind: 'repair-devices',
+          missing: error.relayError?.missingDevices ?? [],
+          gone: error.relayError?.extraDevices ?? [],
+        };
+      case RelayErrorCode.RateLimited:
+        return { kind: 'retry', counts: false, afterMs: (error.retryAfterSeconds ?? 1) * 1000 };
+      // Connection trouble says nothing about the item: wait for the connection, do not count it.
+      case RelayFailure.Disconnected:
+      case RelayFailure.Network:
+        return { kind: 'retry', counts: false, afterMs: 0 };
+      case RelayErrorCode.TokenExpired:
+        return { kind: 'retry', counts: false, afterMs: 0 };
+      default: {
+        if (!error.transient) return { kind: 'fail' };
+        const after = error.retryAfterSeconds;
+        return { kind: 'retry', counts: true, afterMs: after === null ? null : after * 1000 };
+      }
+    }
+  }
+  if (error instanceof VaultCallError) {
+    switch (error.code) {
+      case 'UNTRUSTED_IDENTITY':
+        return { kind: 'hold-for-identity' };
+      case 'NO_SESSION':
+        return { kind: 'start-sessions' };
+      case 'INVALID_CERTIFICATE':
+        return { kind: 'refresh-certificate' };
+      case 'LOCKED':
+        return { kind: 'vault-locked' };
+      default:
+        return isTransientVaultError(error) ? { kind: 'retry', counts: true, afterMs: null } : { kind: 'fail' };
+    }
+  }
+  if (EngineError.is(error)) {
+    switch (error.code) {
+      case EngineErrorCode.IdentityChanged:
+        return { kind: 'hold-for-identity' };
+      case EngineErrorCode.RelayUnreachable:
+      case EngineErrorCode.Storage:
+      case EngineErrorCode.VaultFailed:
+        return { kind: 'retry', counts: true, afterMs: null };
+      default:
+        return { kind: 'fail' };
+    }
+  }
+  // Unknown failures (a bug, a closed database): count them, so they cannot loop forever.
+  return { kind: 'retry', counts: true, afterMs: null };
+}
+
+/** One line for the outbox's lastError column and the log. */
+export function failureSummary(error: unknown): string {
+  return describeError(error).slice(0, 300);
+}

@@ -1,0 +1,95 @@
+/**
+ * The sealed-sender certificate: the relay vouches for "this account, this
+ * device, this identity key" for a day, and the vault attaches it to sealed
+ * messages so recipients know who wrote without the relay knowing. Fetched at
+ * login and whenever it nears expiry; the relay's trust root is pinned the
+ * first time it is seen (relays table), so a relay cannot later swap it.
+ */
+import type { Clock } from './clock.js';
+import type { EngineDatabase } from './database.js';
+import { describeError } from './errors.js';
+import type { EngineLogger } from './logger.js';
+import type { RelayTokens } from './relay-auth.js';
+import type { RelayHttpClient } from './relay-http.js';
+import type { VaultGateway } from './vault-calls.js';
+
+/** Renew when less than this much validity is left (ms); at most a fifth of a short-lived certificate's life. */
+export const CERTIFICATE_RENEW_MARGIN_MS = 60 * 60 * 1000;
+/** After a failed refresh, try again after this long (ms). */
+const RETRY_AFTER_FAILURE_MS = 60_000;
+
+export class SenderCertificates {
+  #expiresAt = 0;
+  #margin = CERTIFICATE_RENEW_MARGIN_MS;
+  #refreshing: Promise<void> | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #stopped = false;
+
+  constructor(
+    private readonly db: EngineDatabase,
+    private readonly http: RelayHttpClient,
+    private readonly tokens: RelayTokens,
+    private readonly vault: VaultGateway,
+    private readonly relayUrl: string,
+    private readonly clock: Clock,
+    private readonly logger: EngineLogger,
+  ) {}
+
+  /** Refreshes unless a certificate fetched this session is still comfortably valid. */
+  async ensure(): Promise<void> {
+    if (this.#expiresAt - this.#margin > this.clock.now()) return;
+    await this.refresh();
+  }
+
+  /** Fetches a new certificate and gives it to the vault (one fetch for concurrent callers). */
+  refresh(): Promise<void> {
+    if (this.#refreshing === null) {
+      this.#refreshing = this.#fetchAndInstall().finally(() => {
+        this.#refreshing = null;
+      });
+    }
+    return this.#refreshing;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  async #fetchAndInstall(): Promise<void> {
+    try {
+      const trustRoot = await this.#trustRoot();
+      const { certificate, expiresAt } = await this.tokens.withToken((token) => this.http.senderCertificate(token));
+      await this.vault.call('setSenderCertificate', { relayUrl: this.relayUrl, certificate, trustRoot });
+      this.#expiresAt = expiresAt;
+      this.#margin = Math.min(CERTIFICATE_RENEW_MARGIN_MS, Math.floor(Math.max(0, expiresAt - this.clock.now()) / 5));
+      this.#scheduleAt(expiresAt - this.#margin);
+    } catch (error) {
+      this.logger.warn('sender certificate refresh failed', { error: describeError(error) });
+      this.#scheduleAt(this.clock.now() + RETRY_AFTER_FAILURE_MS);
+      throw error;
+    }
+  }
+
+  async #trustRoot(): Promise<string> {
+    const relay = await this.db.relays.get(this.relayUrl);
+    if (relay?.trustRoot != null) return relay.trustRoot;
+    const { publicKey } = await this.http.trustRoot();
+    if (relay !== undefined) await this.db.relays.update(this.relayUrl, { trustRoot: publicKey });
+    return publicKey;
+  }
+
+  #scheduleAt(at: number): void {
+    if (this.#stopped) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    // setTimeout's ceiling is ~24.8 days; certificates live a day.
+    const delay = Math.min(2 ** 31 - 1, Math.max(1000, at - this.clock.now()));
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.refresh().catch(() => {
+        // Logged and rescheduled inside.
+      });
+    }, delay);
+  }
+}

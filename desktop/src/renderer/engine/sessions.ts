@@ -1,0 +1,110 @@
+/**
+ * Signal sessions with a recipient's devices: fetch their prekey bundles
+ * from the relay and hand them to the vault. Before the vault sees a bundle
+ * the engine checks it too: every bundle must be for the account asked about
+ * and carry the identity key that account's id commits to. The vault checks
+ * the same again; two independent checks of the one property that stops a
+ * relay from putting itself in the middle.
+ *
+ * Also remembers devices the relay said no longer exist (DEVICE_MISMATCH
+ * extraDevices): the vault API cannot drop a session yet, so sends leave
+ * those devices out until the session set changes.
+ */
+import {
+  type AccountId,
+  accountIdMatches,
+  type PreKeyBundlesResponse,
+  type PreKeyBundleWire,
+  RelayErrorCode,
+} from '@parley/crypto-core/wire';
+import { VaultCallError } from '../../common/invoke.js';
+import { fromBase64 } from './encoding.js';
+import { EngineError, EngineErrorCode } from './errors.js';
+import type { RelayTokens } from './relay-auth.js';
+import { RelayCallError } from './relay-errors.js';
+import type { RelayHttpClient } from './relay-http.js';
+import type { VaultGateway } from './vault-calls.js';
+
+/** Throws ACCOUNT_ID_MISMATCH unless every bundle belongs to `accountId` by its identity key. */
+export function checkBundles(accountId: AccountId, response: PreKeyBundlesResponse): void {
+  const foreign = response.accountId !== accountId || response.bundles.some((bundle) => bundle.accountId !== accountId);
+  const badKey = response.bundles.some((bundle) => !accountIdMatches(accountId, fromBase64(bundle.identityKey)));
+  if (foreign || badKey) {
+    throw new EngineError(
+      EngineErrorCode.AccountIdMismatch,
+      'the relay returned keys that do not belong to this account: refused',
+    );
+  }
+}
+
+/** Maps failures of fetching bundles or starting sessions to what the UI shows. */
+export function sessionError(error: unknown): unknown {
+  if (EngineError.is(error)) return error;
+  if (RelayCallError.is(error, RelayErrorCode.UnknownAccount)) {
+    return new EngineError(EngineErrorCode.UnknownAccount, 'the relay knows no such account', error);
+  }
+  if (error instanceof VaultCallError) {
+    switch (error.code) {
+      case 'ACCOUNT_ID_MISMATCH':
+        return new EngineError(
+          EngineErrorCode.AccountIdMismatch,
+          'the relay returned keys that do not belong to this account: refused',
+          error,
+        );
+      case 'UNTRUSTED_IDENTITY':
+        return new EngineError(EngineErrorCode.IdentityChanged, "the contact's identity key changed", error);
+      case 'INVALID_BUNDLE':
+      case 'INVALID_SIGNATURE':
+      case 'INVALID_ENCODING':
+        return new EngineError(EngineErrorCode.InvalidBundle, 'the relay returned an invalid prekey bundle', error);
+    }
+  }
+  return error;
+}
+
+export class SessionManager {
+  readonly #goneDevices = new Map<AccountId, Set<number>>();
+
+  constructor(
+    private readonly http: RelayHttpClient,
+    private readonly tokens: RelayTokens,
+    private readonly vault: VaultGateway,
+  ) {}
+
+  /** Fetches bundles (all devices, or only `deviceIds`), checks them and starts sessions; returns the devices. */
+  async establish(accountId: AccountId, deviceIds?: readonly number[]): Promise<number[]> {
+    const bundles = await this.#fetch(accountId, deviceIds);
+    checkBundles(accountId, bundles);
+    const { devices } = await this.vault.call('startSessions', { bundles });
+    const gone = this.#goneDevices.get(accountId);
+    if (gone !== undefined) for (const device of devices) gone.delete(device);
+    return devices;
+  }
+
+  /** The relay said these devices of `accountId` no longer exist. */
+  markGone(accountId: AccountId, deviceIds: readonly number[]): void {
+    if (deviceIds.length === 0) return;
+    const gone = this.#goneDevices.get(accountId) ?? new Set<number>();
+    for (const id of deviceIds) gone.add(id);
+    this.#goneDevices.set(accountId, gone);
+  }
+
+  /** Leaves out ciphertexts for devices known to be gone. */
+  withoutGoneDevices<T extends { readonly deviceId: number }>(accountId: AccountId, messages: readonly T[]): T[] {
+    const gone = this.#goneDevices.get(accountId);
+    return gone === undefined ? [...messages] : messages.filter((message) => !gone.has(message.deviceId));
+  }
+
+  async #fetch(accountId: AccountId, deviceIds?: readonly number[]): Promise<PreKeyBundlesResponse> {
+    if (deviceIds === undefined || deviceIds.length === 0) {
+      return this.tokens.withToken((token) => this.http.bundles(token, accountId));
+    }
+    const bundles: PreKeyBundleWire[] = [];
+    for (const deviceId of deviceIds) {
+      const response = await this.tokens.withToken((token) => this.http.bundles(token, accountId, deviceId));
+      checkBundles(accountId, response);
+      bundles.push(...response.bundles);
+    }
+    return { accountId, bundles };
+  }
+}

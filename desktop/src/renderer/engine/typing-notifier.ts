@@ -1,0 +1,52 @@
+/**
+ * Telling a peer that the user is typing: throttled (typing.ts), sealed,
+ * ephemeral (the relay hands it only to devices online now and never stores
+ * it), best effort: never queued, never retried, skipped while offline.
+ */
+import type { Clock } from './clock.js';
+import type { EngineDatabase } from './database.js';
+import { describeError, EngineError, EngineErrorCode } from './errors.js';
+import type { EngineLogger } from './logger.js';
+import type { RelayConnection } from './relay-connection.js';
+import type { SessionManager } from './sessions.js';
+import type { TypingThrottle } from './typing.js';
+import type { VaultGateway } from './vault-calls.js';
+
+export class TypingNotifier {
+  constructor(
+    private readonly db: EngineDatabase,
+    private readonly vault: VaultGateway,
+    private readonly connection: RelayConnection,
+    private readonly sessions: SessionManager,
+    private readonly throttle: TypingThrottle,
+    private readonly context: { readonly relayUrl: string; readonly clock: Clock; readonly logger: EngineLogger },
+  ) {}
+
+  async setTyping(conversationId: string, typing: boolean): Promise<void> {
+    const conversation = await this.db.conversations.get(conversationId);
+    if (conversation === undefined) throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
+    // Typing is worth nothing later: offline, nothing is sent (or remembered as sent).
+    if (conversation.kind !== 'direct' || !this.connection.online) return;
+    const action = this.throttle.next(conversationId, typing);
+    if (action === null) return;
+    const recipient = conversation.peerId;
+    try {
+      const { messages } = await this.vault.call('encrypt', {
+        recipient,
+        content: { type: 'typing', action, sentAt: this.context.clock.now() },
+        sealed: true,
+        relayUrl: this.context.relayUrl,
+      });
+      const addressed = this.sessions.withoutGoneDevices(recipient, messages);
+      if (addressed.length === 0) return;
+      await this.connection.send({ recipient, messages: addressed, ephemeral: true });
+    } catch (error) {
+      this.context.logger.debug('typing notification not sent', { error: describeError(error) });
+    }
+  }
+
+  /** A message went out: the receiver clears the indicator itself. */
+  messageSent(conversationId: string): void {
+    this.throttle.messageSent(conversationId);
+  }
+}

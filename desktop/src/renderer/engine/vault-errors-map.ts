@@ -1,0 +1,26 @@
+/** Vault failures as the UI sees them (EngineError). */
+import { VaultCallError } from '../../common/invoke.js';
+import { EngineError, EngineErrorCode } from './errors.js';
+
+export function vaultFailureError(error: unknown): EngineError {
+  if (EngineError.is(error)) return error;
+  if (error instanceof VaultCallError) {
+    switch (error.code) {
+      case 'LOCKED':
+        return new EngineError(EngineErrorCode.Locked, 'the vault is locked', error);
+      case 'NO_IDENTITY':
+        return new EngineError(EngineErrorCode.NoIdentity, 'this profile has no identity yet', error);
+      case 'IDENTITY_EXISTS':
+        return new EngineError(EngineErrorCode.IdentityExists, 'this profile already has an identity', error);
+      case 'BAD_PASSPHRASE':
+        return new EngineError(EngineErrorCode.BadPassphrase, 'the passphrase is not right', error);
+      case 'UNTRUSTED_IDENTITY':
+        return new EngineError(EngineErrorCode.IdentityChanged, "the contact's identity key changed", error);
+      case 'ACCOUNT_ID_MISMATCH':
+        return new EngineError(EngineErrorCode.AccountIdMismatch, 'the key does not belong to this account', error);
+      default:
+        return new EngineError(EngineErrorCode.VaultFailed, `the vault failed: ${error.code}`, error);
+    }
+  }
+  return new EngineError(EngineErrorCode.Internal, 'unexpected failure', error);
+}

@@ -1,0 +1,62 @@
+/**
+ * Encrypting one content for every device of a recipient we have a session
+ * with: padded content (crypto-core encodeContent adds `v` and pads), one
+ * ciphertext per device, sealed with the relay's sender certificate or as a
+ * plain prekey/message envelope. The ratchet steps are committed before any
+ * ciphertext is returned, so a crash can never make the vault encrypt two
+ * messages under one message key.
+ */
+import { encodeContent } from '@parley/crypto-core';
+import type { AccountId, OutgoingMessage } from '@parley/crypto-core/wire';
+import { ApiErrorCode } from '../common/api-errors.js';
+import type { OutgoingContent } from '../common/vault-api.js';
+import { toBase64 } from './base64.js';
+import type { SenderCertificates } from './sender-certificates.js';
+import type { Sessions } from './sessions.js';
+import type { UnlockedContext } from './unlocked-context.js';
+import { protocolError } from './vault-errors.js';
+
+export interface EncryptRequest {
+  readonly recipient: AccountId;
+  readonly content: OutgoingContent;
+  readonly sealed: boolean;
+  readonly relayUrl: string;
+}
+
+export class OutgoingMessages {
+  readonly #context: UnlockedContext;
+  readonly #sessions: Sessions;
+  readonly #certificates: SenderCertificates;
+
+  constructor(context: UnlockedContext, sessions: Sessions, certificates: SenderCertificates) {
+    this.#context = context;
+    this.#sessions = sessions;
+    this.#certificates = certificates;
+  }
+
+  async encrypt(request: EncryptRequest): Promise<{ messages: OutgoingMessage[] }> {
+    const { records, sessions, now } = this.#context;
+    const devices = await this.#sessions.devices(request.recipient);
+    if (devices.length === 0) {
+      throw protocolError(ApiErrorCode.NoSession, 'no session with any device of the recipient: start sessions first');
+    }
+    const plaintext = encodeContent(request.content);
+    const sealing = request.sealed ? this.#certificates.require(request.relayUrl) : null;
+    const cipher = sealing === null ? null : this.#certificates.cipherFor(sealing);
+    const messages = await records.transaction(async () => {
+      const out: OutgoingMessage[] = [];
+      for (const deviceId of devices) {
+        const remote = { accountId: request.recipient, deviceId };
+        if (cipher !== null && sealing !== null) {
+          const body = await cipher.encrypt(remote, plaintext, sealing.certificate, now());
+          out.push({ deviceId, type: 'sealed', content: toBase64(body) });
+        } else {
+          const { type, body } = await sessions.encrypt(remote, plaintext);
+          out.push({ deviceId, type, content: toBase64(body) });
+        }
+      }
+      return out;
+    });
+    return { messages };
+  }
+}

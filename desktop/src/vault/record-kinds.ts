@@ -1,0 +1,209 @@
+/**
+ * Every kind of record the vault keeps, with how its value is encoded inside
+ * a sealed row. A record is addressed by its kind and a few key parts (an
+ * account id, a device id, a prekey id...), which together form its logical
+ * key (sealed-rows.ts hashes it into the row id).
+ *
+ * Decoders check shapes even though every row is authenticated: a value that
+ * fails here is a bug or a format change, and must fail loudly at unlock, not
+ * somewhere inside libsignal later.
+ */
+import type { Bytes, KyberPreKeyEntry, RemoteIdentityRecord } from '@parley/crypto-core';
+import { z } from 'zod';
+import type { DecryptOutcome } from '../common/vault-api.js';
+import { fromCheckedBase64, toBase64 } from './base64.js';
+
+export interface RecordKind<V> {
+  /** Stable name, the first part of the logical key. */
+  readonly name: string;
+  encode(value: V): Uint8Array;
+  decode(payload: Uint8Array): V;
+}
+
+/** This device's identity. The account id is always derived from the key. */
+export interface LocalAccountRecord {
+  readonly identityKeyPair: Bytes;
+  readonly registrationId: number;
+  readonly deviceId: number;
+}
+
+/** A signed prekey and the last-resort Kyber prekey published with it. */
+export interface PublishedKeyPair {
+  readonly signedPreKeyId: number;
+  readonly lastResortKyberPreKeyId: number;
+}
+
+/** Prekey id counters and the rotation schedule. */
+export interface PreKeyState {
+  readonly nextPreKeyId: number;
+  readonly nextKyberPreKeyId: number;
+  readonly nextSignedPreKeyId: number;
+  /** What relays hand out now; null before the first registration. */
+  readonly current: (PublishedKeyPair & { readonly createdAt: number }) | null;
+  /** Replaced pairs, kept for peers that fetched them shortly before (grace period). */
+  readonly retired: readonly (PublishedKeyPair & { readonly retiredAt: number })[];
+}
+
+/** A changed identity key that was refused, remembered so exactly it can be approved. */
+export interface RefusedIdentity {
+  readonly identityKey: Bytes;
+  readonly refusedAt: number;
+}
+
+/** A relay's sealed-sender material: our certificate and the relay's trust root. */
+export interface SenderCertificateRecord {
+  readonly certificate: Bytes;
+  readonly trustRoot: Bytes;
+}
+
+/** The outcome of one decrypted envelope, kept until the engine releases it. */
+export interface CachedDecryption {
+  readonly envelopeId: string;
+  /** SHA-256 of the envelope content, so a reused envelope id with other content is noticed. */
+  readonly contentDigest: string;
+  readonly outcome: DecryptOutcome;
+}
+
+/**
+ * The cached outcomes of one decrypt call, in one row: written in the same
+ * commit as the batch's ratchet steps, and usually released as a whole, so a
+ * batch of 100 costs one sealed row instead of 100.
+ */
+export interface CachedBatch {
+  readonly cachedAt: number;
+  readonly entries: readonly CachedDecryption[];
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+const bytesField = z.string().transform((text) => fromCheckedBase64(text));
+const idField = z.number().int().min(1).max(0xffffff);
+const timeField = z.number().int().min(0);
+
+function bytesKind(name: string): RecordKind<Bytes> {
+  return {
+    name,
+    encode: (value) => value,
+    decode: (payload) => payload.slice(),
+  };
+}
+
+function jsonKind<V, Json>(name: string, toJson: (value: V) => Json, schema: z.ZodType<V, Json>): RecordKind<V> {
+  return {
+    name,
+    encode: (value) => textEncoder.encode(JSON.stringify(toJson(value))),
+    decode: (payload) => schema.parse(JSON.parse(textDecoder.decode(payload))),
+  };
+}
+
+const publishedPairShape = { signedPreKeyId: idField, lastResortKyberPreKeyId: idField };
+
+export const RecordKinds = {
+  localAccount: jsonKind(
+    'local-account',
+    (value: LocalAccountRecord) => ({
+      identityKeyPair: toBase64(value.identityKeyPair),
+      registrationId: value.registrationId,
+      deviceId: value.deviceId,
+    }),
+    z.strictObject({
+      identityKeyPair: bytesField,
+      registrationId: z.number().int().min(1).max(0x3fff),
+      deviceId: z.number().int().min(1).max(127),
+    }),
+  ),
+  /** The engine's key for message bodies in IndexedDB. */
+  dataKey: bytesKind('data-key'),
+  preKeyState: jsonKind(
+    'prekey-state',
+    (value: PreKeyState) => value,
+    z.strictObject({
+      nextPreKeyId: idField,
+      nextKyberPreKeyId: idField,
+      nextSignedPreKeyId: idField,
+      current: z.strictObject({ ...publishedPairShape, createdAt: timeField }).nullable(),
+      retired: z.array(z.strictObject({ ...publishedPairShape, retiredAt: timeField })),
+    }),
+  ),
+  /** Key parts: account id. */
+  remoteIdentity: jsonKind(
+    'remote-identity',
+    (value: RemoteIdentityRecord) => ({
+      identityKey: toBase64(value.identityKey),
+      trust: value.trust,
+      updatedAt: value.updatedAt,
+      previousIdentityKey: value.previousIdentityKey === null ? null : toBase64(value.previousIdentityKey),
+    }),
+    z.strictObject({
+      identityKey: bytesField,
+      trust: z.enum(['first-use', 'approved', 'verified']),
+      updatedAt: timeField,
+      previousIdentityKey: bytesField.nullable(),
+    }),
+  ),
+  /** Key parts: account id. */
+  refusedIdentity: jsonKind(
+    'refused-identity',
+    (value: RefusedIdentity) => ({ identityKey: toBase64(value.identityKey), refusedAt: value.refusedAt }),
+    z.strictObject({ identityKey: bytesField, refusedAt: timeField }),
+  ),
+  /** Key parts: account id, device id. */
+  session: bytesKind('session'),
+  /** Key parts: prekey id. */
+  preKey: bytesKind('prekey'),
+  /** Key parts: signed prekey id. */
+  signedPreKey: bytesKind('signed-prekey'),
+  /** Key parts: Kyber prekey id. Payload: 1 byte last-resort flag, then the record. */
+  kyberPreKey: {
+    name: 'kyber-prekey',
+    encode: (value: KyberPreKeyEntry) => {
+      const payload = new Uint8Array(1 + value.record.byteLength);
+      payload[0] = value.lastResort ? 1 : 0;
+      payload.set(value.record, 1);
+      return payload;
+    },
+    decode: (payload: Uint8Array): KyberPreKeyEntry => {
+      const flag = payload[0];
+      if (flag !== 0 && flag !== 1) throw new Error('bad Kyber prekey flag');
+      return { lastResort: flag === 1, record: payload.slice(1) };
+    },
+  } satisfies RecordKind<KyberPreKeyEntry>,
+  /** Key parts: Kyber key id, signed prekey id, base key (base64). The key is the whole record. */
+  lastResortUse: {
+    name: 'last-resort-use',
+    encode: () => new Uint8Array(0),
+    decode: () => true as const,
+  } satisfies RecordKind<true>,
+  /** Key parts: account id, device id, distribution id. */
+  senderKey: bytesKind('sender-key'),
+  /** Key parts: canonical relay URL. */
+  senderCertificate: jsonKind(
+    'sender-certificate',
+    (value: SenderCertificateRecord) => ({
+      certificate: toBase64(value.certificate),
+      trustRoot: toBase64(value.trustRoot),
+    }),
+    z.strictObject({ certificate: bytesField, trustRoot: bytesField }),
+  ),
+  /** Key parts: batch id (random). */
+  decryptedBatch: jsonKind(
+    'decrypted-batch',
+    (value: CachedBatch) => value,
+    z.strictObject({
+      cachedAt: timeField,
+      entries: z.array(
+        z.strictObject({
+          envelopeId: z.string(),
+          contentDigest: z.string(),
+          // Written by this vault and authenticated; its full shape is the API's DecryptOutcome.
+          outcome: z.custom<DecryptOutcome>((value) => typeof value === 'object' && value !== null && 'ok' in value),
+        }),
+      ),
+    }),
+  ),
+} as const;
+
+export const RECORD_KINDS_BY_NAME: ReadonlyMap<string, RecordKind<unknown>> = new Map(
+  Object.values(RecordKinds).map((kind) => [kind.name, kind as RecordKind<unknown>]),
+);

@@ -1,0 +1,32 @@
+/** The vault's own failures, as the VaultError codes of the API contract. */
+import { ApiErrorCode } from '../common/api-errors.js';
+import { VaultError } from '../common/dispatch.js';
+
+export function lockedError(): VaultError {
+  return new VaultError(ApiErrorCode.Locked, 'the vault is locked: unlock it first', null);
+}
+
+export function noIdentityError(): VaultError {
+  return new VaultError(ApiErrorCode.NoIdentity, 'this profile has no identity yet: create one first', null);
+}
+
+export function identityExistsError(): VaultError {
+  return new VaultError(ApiErrorCode.IdentityExists, 'this profile already has an identity', null);
+}
+
+export function invalidArgumentError(message: string): VaultError {
+  return new VaultError(ApiErrorCode.InvalidArgument, message, null);
+}
+
+export function storageError(message: string, cause: unknown): VaultError {
+  return new VaultError(ApiErrorCode.Storage, message, cause);
+}
+
+export function badPassphraseError(cause: unknown): VaultError {
+  return new VaultError(ApiErrorCode.BadPassphrase, 'wrong passphrase', cause);
+}
+
+/** A protocol-level refusal the engine reacts to by code (NO_SESSION, INVALID_CERTIFICATE, ...). */
+export function protocolError(code: ApiErrorCode, message: string): VaultError {
+  return new VaultError(code, message, null);
+}

@@ -1,0 +1,67 @@
+/** What the outbox does with each failure. */
+import type { RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
+import { describe, expect, it } from 'vitest';
+import { VaultCallError } from '../../src/common/invoke.js';
+import { EngineError } from '../../src/renderer/engine/errors.js';
+import { RelayCallError } from '../../src/renderer/engine/relay-errors.js';
+import { classifySendFailure } from '../../src/renderer/engine/send-failures.js';
+
+const relay = (code: RelayErrorCode, extra: Partial<RelayError> = {}) =>
+  new RelayCallError(code, code, { code, message: code, ...extra });
+const vault = (code: string) => new VaultCallError(code, code, null);
+
+describe('classifySendFailure', () => {
+  it('repairs sessions on DEVICE_MISMATCH', () => {
+    expect(classifySendFailure(relay('DEVICE_MISMATCH', { missingDevices: [2], extraDevices: [3] }))).toEqual({
+      kind: 'repair-devices',
+      missing: [2],
+      gone: [3],
+    });
+    expect(classifySendFailure(vault('NO_SESSION'))).toEqual({ kind: 'start-sessions' });
+    expect(classifySendFailure(vault('INVALID_CERTIFICATE'))).toEqual({ kind: 'refresh-certificate' });
+  });
+
+  it('waits for the connection without counting an attempt', () => {
+    expect(classifySendFailure(new RelayCallError('DISCONNECTED', 'x'))).toEqual({
+      kind: 'retry',
+      counts: false,
+      afterMs: 0,
+    });
+    expect(classifySendFailure(relay('RATE_LIMITED', { retryAfter: 3 }))).toEqual({
+      kind: 'retry',
+      counts: false,
+      afterMs: 3000,
+    });
+  });
+
+  it('counts transient failures', () => {
+    expect(classifySendFailure(relay('UNAVAILABLE', { retryAfter: 1 }))).toEqual({
+      kind: 'retry',
+      counts: true,
+      afterMs: 1000,
+    });
+    expect(classifySendFailure(new RelayCallError('TIMEOUT', 'x'))).toEqual({
+      kind: 'retry',
+      counts: true,
+      afterMs: null,
+    });
+    expect(classifySendFailure(vault('INTERNAL'))).toEqual({ kind: 'retry', counts: true, afterMs: null });
+    expect(classifySendFailure(vault('VAULT_UNREACHABLE'))).toEqual({ kind: 'retry', counts: true, afterMs: null });
+    expect(classifySendFailure(new Error('bug'))).toEqual({ kind: 'retry', counts: true, afterMs: null });
+  });
+
+  it('holds for an identity change, stops when locked, fails what cannot succeed', () => {
+    expect(classifySendFailure(vault('UNTRUSTED_IDENTITY'))).toEqual({ kind: 'hold-for-identity' });
+    expect(classifySendFailure(new EngineError('IDENTITY_CHANGED', 'x'))).toEqual({ kind: 'hold-for-identity' });
+    expect(classifySendFailure(vault('LOCKED'))).toEqual({ kind: 'vault-locked' });
+    for (const error of [
+      relay('UNKNOWN_ACCOUNT'),
+      relay('PAYLOAD_TOO_LARGE'),
+      relay('BAD_REQUEST'),
+      vault('CONTENT_TOO_LARGE'),
+      new EngineError('ACCOUNT_ID_MISMATCH', 'x'),
+    ]) {
+      expect(classifySendFailure(error)).toEqual({ kind: 'fail' });
+    }
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * What a relay does for the vault, in memory and without a network: keep each
+ * device's registered prekeys and hand out bundles (the first one-time EC and
+ * Kyber key, each at most once, then the last-resort Kyber key), issue sender
+ * certificates under its trust root, and turn sends into envelopes. Enough to
+ * run vaults against each other in tests; the real relay is relay-server.
+ */
+import {
+  type AccountId,
+  generateTrustRoot,
+  type IssuedServerCertificate,
+  issueSenderCertificate,
+  issueServerCertificate,
+  type KeyPairBytes,
+  parseAccountId,
+} from '@parley/crypto-core';
+import type {
+  DeviceAddress,
+  Envelope,
+  KyberPreKeyWire,
+  OneTimePreKeyWire,
+  OutgoingMessage,
+  PreKeyBundlesResponse,
+  PreKeyUpload,
+  RegisterRequest,
+  SignedPreKeyWire,
+} from '@parley/crypto-core/wire';
+
+interface DeviceKeys {
+  registrationId: number;
+  identityKey: string;
+  signedPreKey: SignedPreKeyWire;
+  lastResortKyberPreKey: KyberPreKeyWire;
+  preKeys: OneTimePreKeyWire[];
+  kyberPreKeys: KyberPreKeyWire[];
+}
+
+/** A device address as plain JSON carries it (account id not yet checked). */
+interface DeviceLike {
+  readonly accountId: string;
+  readonly deviceId: number;
+}
+
+function deviceKey(accountId: string, deviceId: number): string {
+  return `${accountId}.${deviceId}`;
+}
+
+export class TestRelay {
+  readonly url: string;
+  readonly trustRoot: KeyPairBytes;
+  readonly #server: IssuedServerCertificate;
+  readonly #devices = new Map<string, DeviceKeys>();
+  #clock = 1_700_000_000_000;
+
+  constructor(url = 'https://relay.test.example') {
+    this.url = url;
+    this.trustRoot = generateTrustRoot();
+    this.#server = issueServerCertificate(this.trustRoot.privateKey, 1);
+  }
+
+  register(request: RegisterRequest): void {
+    this.#devices.set(deviceKey(request.accountId, request.deviceId), {
+      registrationId: request.registrationId,
+      identityKey: request.identityKey,
+      signedPreKey: request.signedPreKey,
+      lastResortKyberPreKey: request.lastResortKyberPreKey,
+      preKeys: [...(request.preKeys ?? [])],
+      kyberPreKeys: [...(request.kyberPreKeys ?? [])],
+    });
+  }
+
+  upload(address: DeviceLike, upload: PreKeyUpload): void {
+    const keys = this.#require(address.accountId, address.deviceId);
+    if (upload.signedPreKey !== undefined) keys.signedPreKey = upload.signedPreKey;
+    if (upload.lastResortKyberPreKey !== undefined) keys.lastResortKyberPreKey = upload.lastResortKyberPreKey;
+    keys.preKeys.push(...upload.preKeys);
+    keys.kyberPreKeys.push(...upload.kyberPreKeys);
+  }
+
+  /** Every device of the account, each with freshly claimed one-time keys. */
+  bundles(accountId: AccountId): PreKeyBundlesResponse {
+    const bundles = [...this.#devices.entries()]
+      .filter(([key]) => key.startsWith(`${accountId}.`))
+      .map(([key, keys]) => {
+        const deviceId = Number(key.slice(accountId.length + 1));
+        return {
+          accountId,
+          deviceId,
+          registrationId: keys.registrationId,
+          identityKey: keys.identityKey,
+          signedPreKey: keys.signedPreKey,
+          preKey: keys.preKeys.shift() ?? null,
+          kyberPreKey: keys.kyberPreKeys.shift() ?? keys.lastResortKyberPreKey,
+        };
+      });
+    if (bundles.length === 0) throw new Error(`no such account ${accountId}`);
+    return { accountId, bundles };
+  }
+
+  senderCertificate(address: DeviceLike, expiresAt = Date.now() + 24 * 60 * 60 * 1000): Uint8Array {
+    const keys = this.#require(address.accountId, address.deviceId);
+    return issueSenderCertificate({
+      sender: { accountId: parseAccountId(address.accountId), deviceId: address.deviceId },
+      identityKey: Buffer.from(keys.identityKey, 'base64'),
+      expiresAt,
+      serverCertificate: this.#server.certificate,
+      serverPrivateKey: this.#server.privateKey,
+    });
+  }
+
+  /** A sender certificate for any device and key (benchmarks whose senders never register). */
+  certifyDevice(
+    address: DeviceAddress,
+    identityKey: Uint8Array,
+    expiresAt = Date.now() + 24 * 60 * 60 * 1000,
+  ): Uint8Array {
+    return issueSenderCertificate({
+      sender: address,
+      identityKey,
+      expiresAt,
+      serverCertificate: this.#server.certificate,
+      serverPrivateKey: this.#server.privateKey,
+    });
+  }
+
+  /** The envelopes a send becomes, one per addressed device (sealed ones carry no source). */
+  deliver(sender: DeviceAddress, messages: readonly OutgoingMessage[]): Envelope[] {
+    return messages.map((message) => ({
+      id: crypto.randomUUID(),
+      type: message.type,
+      ...(message.type === 'sealed' ? {} : { source: { accountId: sender.accountId, deviceId: sender.deviceId } }),
+      destinationDeviceId: message.deviceId,
+      content: message.content,
+      serverTimestamp: this.#clock++,
+    }));
+  }
+
+  #require(accountId: string, deviceId: number): DeviceKeys {
+    const keys = this.#devices.get(deviceKey(accountId, deviceId));
+    if (keys === undefined) throw new Error(`device ${deviceKey(accountId, deviceId)} is not registered`);
+    return keys;
+  }
+}

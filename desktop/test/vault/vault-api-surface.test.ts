@@ -1,0 +1,128 @@
+/**
+ * The vault's whole exposed surface, as a host exposes it: every method called
+ * through dispatchVaultCall (successes and refusals), every event. Nothing it
+ * answers may contain the identity private key, a prekey private key, the
+ * vault key or its wrapped form.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Result } from '../../src/common/result.js';
+import { VAULT_METHODS, type VaultMethod } from '../../src/common/vault-api.js';
+import type { Vault } from '../../src/vault/index.js';
+import { RawDevice } from './support/raw-device.js';
+import { TestRelay } from './support/test-relay.js';
+import {
+  attempt,
+  call,
+  createParty,
+  randomChallenge,
+  receive,
+  removeTemporaryDirs,
+  send,
+  text,
+} from './support/vault-harness.js';
+import { collectVaultSecrets, SecretWindows, stringsIn } from './support/vault-secrets.js';
+
+afterAll(removeTemporaryDirs);
+
+describe('the vault API surface', () => {
+  it('never answers with a private key, the vault key or the wrapped vault key', async () => {
+    const relay = new TestRelay();
+    const alice = await createParty(relay);
+    const bob = await createParty(relay);
+    const answers: unknown[] = [];
+    const covered = new Set<VaultMethod>();
+    alice.vault.on('identity-changed', (payload) => answers.push(payload));
+    alice.vault.on('locked', (payload) => answers.push(payload));
+    const exercise = async (vault: Vault, method: VaultMethod, args: unknown): Promise<Result<unknown>> => {
+      const result = await attempt(vault, method, args);
+      covered.add(method);
+      answers.push(result);
+      return result;
+    };
+    const bobId = bob.account.accountId;
+    const value = <T>(result: Result<unknown>): T => {
+      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+      return result.value as T;
+    };
+
+    // createParty already created and registered Alice; call everything again through the host's path.
+    await exercise(alice.vault, 'getStatus', {});
+    await exercise(alice.vault, 'createIdentity', {}); // IDENTITY_EXISTS
+    await exercise(alice.vault, 'getDataKey', {});
+    await exercise(alice.vault, 'getContactCode', { relayUrl: relay.url });
+    await exercise(alice.vault, 'buildRegistration', { relayUrl: relay.url, challenge: randomChallenge() });
+    await exercise(alice.vault, 'signChallenge', { relayUrl: relay.url, challenge: randomChallenge() });
+    await exercise(alice.vault, 'buildPreKeyRefill', { preKeys: 20, kyberPreKeys: 20 });
+    await exercise(alice.vault, 'rotateSignedPreKeys', { force: true });
+    await exercise(alice.vault, 'rotateSignedPreKeys', {});
+    await exercise(alice.vault, 'setSenderCertificate', {
+      relayUrl: relay.url,
+      certificate: Buffer.from(relay.senderCertificate(alice.address)).toString('base64'),
+      trustRoot: Buffer.from(relay.trustRoot.publicKey).toString('base64'),
+    });
+    await exercise(alice.vault, 'startSessions', { bundles: relay.bundles(bobId) });
+    await exercise(alice.vault, 'getSessionDevices', { accountId: bobId });
+    for (const sealed of [true, false]) {
+      await exercise(alice.vault, 'encrypt', {
+        recipient: bobId,
+        content: text('surface'),
+        sealed,
+        relayUrl: relay.url,
+      });
+    }
+    await receive(relay, bob, await send(relay, alice, bob, text('open the session')));
+    const envelopes = [
+      ...(await send(relay, bob, alice, text('to alice, sealed'))),
+      ...(await send(relay, bob, alice, text('to alice, unsealed'), false)),
+    ];
+    await exercise(alice.vault, 'decrypt', { relayUrl: relay.url, envelopes });
+    await exercise(alice.vault, 'decrypt', { relayUrl: relay.url, envelopes }); // from the cache
+    await exercise(alice.vault, 'releaseDecrypted', { envelopeIds: envelopes.map((envelope) => envelope.id) });
+    await exercise(alice.vault, 'decrypt', { relayUrl: relay.url, envelopes }); // DUPLICATE_MESSAGE
+    const safety = value<{ scannable: string }>(
+      await exercise(bob.vault, 'getSafetyNumber', { accountId: alice.account.accountId }),
+    );
+    await exercise(alice.vault, 'getSafetyNumber', { accountId: bobId });
+    await exercise(alice.vault, 'compareSafetyNumber', { accountId: bobId, scanned: safety.scannable });
+    await exercise(alice.vault, 'compareSafetyNumber', { accountId: bobId, scanned: 'AAAA' });
+    await exercise(alice.vault, 'getContactIdentity', { accountId: bobId });
+    await exercise(alice.vault, 'approveIdentity', { accountId: bobId }); // nothing to approve
+    const impostor = new RawDevice();
+    await impostor.startSession(relay.bundles(alice.account.accountId));
+    const forged = await impostor.envelope(
+      alice.address,
+      { type: 'text', id: crypto.randomUUID(), sentAt: 1, body: 'x' },
+      bob.address,
+    );
+    await exercise(alice.vault, 'decrypt', { relayUrl: relay.url, envelopes: [forged] }); // UNTRUSTED_IDENTITY
+    await exercise(alice.vault, 'approveIdentity', { accountId: bobId });
+    await exercise(alice.vault, 'setVerified', { accountId: bobId, verified: true });
+    await exercise(alice.vault, 'lock', {});
+    await exercise(alice.vault, 'getDataKey', {}); // LOCKED
+    await exercise(alice.vault, 'unlock', {});
+    await exercise(alice.vault, 'unlock', { passphrase: 'not here' }); // INVALID_ARGUMENT
+    await exercise(alice.vault, 'encrypt', { recipient: bobId, content: { type: 'text' }, relayUrl: relay.url }); // INVALID_ARGUMENT
+    await exercise(alice.vault, 'lock', {});
+
+    expect([...covered].sort()).toEqual([...VAULT_METHODS].sort());
+    expect(answers.filter((answer) => (answer as Result<unknown>).ok === false).length).toBeGreaterThan(5);
+
+    const secrets = await collectVaultSecrets(alice.profileDir, alice.keychain);
+    // Identity, 3 signed, 3 last-resort, 100 + 100 + 20 + 20 one-time (minus used ones), at least.
+    expect(secrets.privateKeys.length).toBeGreaterThan(200);
+    const windows = new SecretWindows(
+      [...secrets.privateKeys, secrets.vaultKey, secrets.wrappedVaultKey],
+      secrets.publicKeys,
+    );
+    expect(windows.size).toBeGreaterThan(100_000);
+    const leaks = stringsIn(answers).filter((text) => windows.foundInText(text));
+    expect(leaks).toEqual([]);
+
+    // The scanner does find a secret when one is there.
+    const planted = secrets.privateKeys[0];
+    if (planted === undefined) throw new Error('no private key');
+    expect(windows.foundInText(JSON.stringify({ leak: Buffer.from(planted).toString('base64') }))).toBe(true);
+    expect(windows.foundInText(Buffer.from(secrets.vaultKey).toString('hex'))).toBe(true);
+    await call(bob.vault, 'lock', {});
+  });
+});
