@@ -8,6 +8,7 @@ import { RelayErrorCode, RelayServerError } from '../errors.js';
 import { registerAccountRoutes } from './accounts.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerCertificateRoutes } from './certificates.js';
+import { installCors } from './cors.js';
 import { installErrorHandling, sendError } from './error-handling.js';
 import { registerHealthRoutes } from './health.js';
 import { registerKeyRoutes } from './keys.js';
@@ -36,6 +37,7 @@ export function createHttpApp(ctx: RelayContext): FastifyInstance {
   });
 
   installErrorHandling(app);
+  installCors(app);
   app.addHook('onRequest', async (_request, reply) => {
     if (ctx.lifecycle.shuttingDown) {
       return sendError(

@@ -1,0 +1,38 @@
+/**
+ * Cross-origin access for browser clients. The desktop renderer runs on its
+ * own origin (the web shell's http://127.0.0.1:PORT, or the Electron app's
+ * custom protocol) and calls the relay's HTTP API from there, so the relay
+ * must answer CORS preflights and mark its responses readable.
+ *
+ * Any origin is allowed, and that is safe here: the API authenticates with a
+ * bearer token the page holds, never with cookies or other ambient
+ * credentials, so a foreign page gains nothing it could not do with fetch
+ * from a server. `Access-Control-Allow-Credentials` is never sent.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+const ALLOWED_METHODS = 'GET, POST, PUT, DELETE';
+const ALLOWED_HEADERS = 'authorization, content-type';
+/** How long a browser may cache a preflight answer (seconds). */
+const PREFLIGHT_MAX_AGE = 600;
+
+function allowOrigin(reply: FastifyReply): void {
+  reply.header('access-control-allow-origin', '*');
+  reply.header('access-control-expose-headers', 'retry-after');
+}
+
+export function installCors(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.origin === undefined) return undefined;
+    allowOrigin(reply);
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+      reply
+        .header('access-control-allow-methods', ALLOWED_METHODS)
+        .header('access-control-allow-headers', ALLOWED_HEADERS)
+        .header('access-control-max-age', String(PREFLIGHT_MAX_AGE))
+        .code(204);
+      return reply.send();
+    }
+    return undefined;
+  });
+}
