@@ -204,6 +204,11 @@ export interface RelayStore {
    * commit, or none does and it throws. Each deletion touches only its own
    * recipient device's queue. Deletions apply in order, so an id named twice
    * counts where it first went. Returns how many went, per deletion, in order.
+   *
+   * Unlike `insertEnvelopes`, the commit need not be flushed to stable storage
+   * at once: an implementation may let it become durable with its next durable
+   * commit. Losing an acknowledgement to power failure only brings its
+   * envelopes back, to be delivered again and dropped by id on the client.
    */
   deleteEnvelopesBatch(deletions: readonly EnvelopeDeletion[]): Promise<number[]>;
   /** Removes envelopes whose expiresAt <= now. Returns how many went. */

@@ -140,3 +140,21 @@ export function checkDurability(request: SqliteDurabilityRequest, actual: Sqlite
     settings,
   };
 }
+
+/**
+ * Runs `work` (which must not leave a transaction open) with synchronous=NORMAL
+ * on this connection, then restores `configured`, also when `work` throws.
+ * For writes whose loss on power failure is harmless (see
+ * SqliteRelayStore.deleteEnvelopesBatch): in WAL mode their commit skips the
+ * fsync, and the next commit made with FULL or EXTRA, or the next
+ * checkpoint, flushes them along with its own frames.
+ */
+export function withoutCommitFlush<T>(db: Database.Database, configured: SqliteSynchronousLevel, work: () => T): T {
+  if (configured === 'NORMAL') return work();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return work();
+  } finally {
+    db.pragma(`synchronous = ${configured}`);
+  }
+}

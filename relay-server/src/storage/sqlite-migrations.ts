@@ -9,8 +9,8 @@
  * base64 text; rarely read). Envelope content, the hot path, stays the
  * base64 text it arrives as: measured equally fast to insert, faster to
  * fetch (no encoding), and handed back byte-for-byte without a check
- * (docs/relay-storage.md has the figures). Tables are STRICT so a wrong
- * type is an error instead of a silent conversion.
+ * (docs/relay.md, "Storage internals", has the figures). Tables are STRICT
+ * so a wrong type is an error instead of a silent conversion.
  */
 import type Database from 'better-sqlite3';
 import { RelayStoreError, RelayStoreErrorCode } from './relay-store-errors.js';

@@ -10,6 +10,7 @@ import {
   parseSqliteSynchronous,
   type SqliteSettingsReadback,
   type SqliteSynchronousLevel,
+  withoutCommitFlush,
 } from '../../src/storage/sqlite-durability.js';
 import { databaseFiles } from '../../src/storage/sqlite-files.js';
 import { LATEST_SCHEMA_VERSION, SCHEMA_MIGRATIONS } from '../../src/storage/sqlite-migrations.js';
@@ -222,7 +223,76 @@ describe('SqliteRelayStore specifics', () => {
     });
   });
 
+  describe('account lookups', () => {
+    it('sees registrations and deletions made through another connection to the file', async () => {
+      const reader = await open({ accountCacheMaxStalenessMs: 0 });
+      const writer = await open();
+      const identity = newIdentity();
+      expect(await reader.getAccount(identity.accountId)).toBeNull();
+      await writer.registerDevice(registration(identity));
+      expect((await reader.getAccount(identity.accountId))?.devices.map((device) => device.deviceId)).toEqual([1]);
+      await writer.registerDevice(registration(identity, { deviceId: 2 }));
+      expect((await reader.getAccount(identity.accountId))?.devices.map((device) => device.deviceId)).toEqual([1, 2]);
+      await writer.deleteAccount(identity.accountId);
+      expect(await reader.getAccount(identity.accountId)).toBeNull();
+    });
+
+    it('sees another connection’s changes within the cache’s staleness bound', async () => {
+      const reader = await open({ accountCacheMaxStalenessMs: 50 });
+      const writer = await open();
+      const identity = newIdentity();
+      await writer.registerDevice(registration(identity));
+      expect(await reader.getAccount(identity.accountId)).not.toBeNull();
+      await writer.deleteAccount(identity.accountId);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(await reader.getAccount(identity.accountId)).toBeNull();
+    });
+
+    it('answers repeated lookups with an account no caller can change', async () => {
+      const store = await open();
+      const identity = newIdentity();
+      await store.registerDevice(registration(identity));
+      const first = await store.getAccount(identity.accountId);
+      expect(Object.isFrozen(first)).toBe(true);
+      expect(Object.isFrozen(first?.devices)).toBe(true);
+      expect(Object.isFrozen(first?.devices[0])).toBe(true);
+      expect(await store.getAccount(identity.accountId)).toStrictEqual(first);
+    });
+  });
+
   describe('batched acknowledgements', () => {
+    it('commits acknowledgement deletes without a flush of their own, then restores the configured level', () => {
+      const db = new Database(':memory:');
+      try {
+        db.pragma('synchronous = FULL');
+        const level = () => Number(db.pragma('synchronous', { simple: true }));
+        expect(withoutCommitFlush(db, 'FULL', level)).toBe(1);
+        expect(level()).toBe(2);
+        expect(() =>
+          withoutCommitFlush(db, 'FULL', () => {
+            throw new Error('the transaction failed');
+          }),
+        ).toThrow('the transaction failed');
+        expect(level()).toBe(2);
+        db.pragma('synchronous = EXTRA');
+        expect(withoutCommitFlush(db, 'EXTRA', level)).toBe(1);
+        expect(level()).toBe(3);
+      } finally {
+        db.close();
+      }
+    });
+
+    it('keeps batched deletes across close and reopen (closing flushes them)', async () => {
+      const store = new SqliteRelayStore({ dataDir });
+      await store.init();
+      const recipient = newIdentity().accountId;
+      const [gone, kept] = await store.insertEnvelopes([newEnvelope(recipient), newEnvelope(recipient)]);
+      expect(await store.deleteEnvelopesBatch([{ recipient, deviceId: 1, ids: [gone?.id ?? ''] }])).toEqual([1]);
+      await store.close();
+      const reopened = await open();
+      expect(await reopened.fetchEnvelopes(recipient, 1, 0, 10, NOW)).toStrictEqual([kept]);
+    });
+
     it('commits a batched delete whole or not at all', async () => {
       const store = await open();
       const recipient = newIdentity().accountId;
