@@ -2,7 +2,7 @@
  * Decrypt-only with raw libsignal, the baseline of the desktop bench: the
  * least libsignal needs (sessions and identities in maps), over a fresh
  * established session, timing only the sealedSenderDecryptMessage loop. The
- * receiver class follows desktop/test/vault/bench/vault-decrypt-bench.ts.
+ * receiver is the vault bench's (desktop/test/vault/bench/raw-receiver.ts).
  */
 import {
   type Bytes,
@@ -20,85 +20,14 @@ import {
 } from '@parley/crypto-core';
 import type { DeviceAddress } from '@parley/crypto-core/wire';
 import {
-  type Direction,
-  IdentityChange,
   IdentityKeyPair,
-  IdentityKeyStore,
-  KyberPreKeyStore,
-  PreKeyStore,
-  type PrivateKey,
   ProtocolAddress,
   PublicKey,
   SessionRecord,
-  SessionStore,
-  SignedPreKeyStore,
   sealedSenderDecryptMessage,
 } from '@signalapp/libsignal-client';
 import type { TestDevice } from '../../relay-server/test/support/test-device.js';
-
-class RawReceiver {
-  readonly sessions = new Map<string, SessionRecord>();
-  readonly identities = new Map<string, PublicKey>();
-  readonly session: SessionStore;
-  readonly identity: IdentityKeyStore;
-  readonly preKey = new (class extends PreKeyStore {
-    async savePreKey(): Promise<void> {}
-    async getPreKey(): Promise<never> {
-      throw new Error('no prekeys in the benchmark');
-    }
-    async removePreKey(): Promise<void> {}
-  })();
-  readonly signedPreKey = new (class extends SignedPreKeyStore {
-    async saveSignedPreKey(): Promise<void> {}
-    async getSignedPreKey(): Promise<never> {
-      throw new Error('no signed prekeys in the benchmark');
-    }
-  })();
-  readonly kyberPreKey = new (class extends KyberPreKeyStore {
-    async saveKyberPreKey(): Promise<void> {}
-    async getKyberPreKey(): Promise<never> {
-      throw new Error('no Kyber prekeys in the benchmark');
-    }
-    async markKyberPreKeyUsed(): Promise<void> {}
-  })();
-
-  constructor(keyPair: IdentityKeyPair, registrationId: number) {
-    const { sessions, identities } = this;
-    this.session = new (class extends SessionStore {
-      async saveSession(remote: ProtocolAddress, record: SessionRecord): Promise<void> {
-        sessions.set(remote.toString(), record);
-      }
-      async getSession(remote: ProtocolAddress): Promise<SessionRecord | null> {
-        return sessions.get(remote.toString()) ?? null;
-      }
-      async getExistingSessions(remotes: ProtocolAddress[]): Promise<SessionRecord[]> {
-        return remotes.flatMap((remote) => sessions.get(remote.toString()) ?? []);
-      }
-    })();
-    this.identity = new (class extends IdentityKeyStore {
-      async getIdentityKey(): Promise<PrivateKey> {
-        return keyPair.privateKey;
-      }
-      override async getIdentityKeyPair(): Promise<IdentityKeyPair> {
-        return keyPair;
-      }
-      async getLocalRegistrationId(): Promise<number> {
-        return registrationId;
-      }
-      async saveIdentity(remote: ProtocolAddress, key: PublicKey): Promise<IdentityChange> {
-        identities.set(remote.name(), key);
-        return IdentityChange.NewOrUnchanged;
-      }
-      async isTrustedIdentity(remote: ProtocolAddress, key: PublicKey, _direction: Direction): Promise<boolean> {
-        const known = identities.get(remote.name());
-        return known === undefined || known.equals(key);
-      }
-      async getIdentity(remote: ProtocolAddress): Promise<PublicKey | null> {
-        return identities.get(remote.name()) ?? null;
-      }
-    })();
-  }
-}
+import { RawReceiver } from '../test/vault/bench/raw-receiver.js';
 
 export interface RawDecryptFigures {
   readonly messages: number;
@@ -143,7 +72,7 @@ export async function benchRawDecrypt(options: {
   await setup.decrypt(sender.address, await sender.session.encrypt(address, hello));
   await sender.session.decrypt(address, await setup.encrypt(sender.address, hello));
 
-  const raw = new RawReceiver(IdentityKeyPair.deserialize(identity.identityKeyPair), identity.registrationId);
+  const raw = new RawReceiver(IdentityKeyPair.deserialize(identity.identityKeyPair), identity.registrationId, address);
   const record = await setupStore.loadSession(sender.address.accountId, sender.address.deviceId);
   if (record === null) throw new Error('raw session missing');
   raw.sessions.set(
@@ -166,9 +95,9 @@ export async function benchRawDecrypt(options: {
       address.deviceId,
       raw.session,
       raw.identity,
-      raw.preKey,
-      raw.signedPreKey,
-      raw.kyberPreKey,
+      raw.unused.preKey,
+      raw.unused.signedPreKey,
+      raw.unused.kyberPreKey,
     );
   }
   const seconds = (performance.now() - begin) / 1000;

@@ -6,6 +6,7 @@
  */
 
 import { ParleyCryptoError } from '@parley/crypto-core/errors';
+import { checkWire } from '@parley/crypto-core/wire';
 import { ApiErrorCode } from './api-errors.js';
 import { fail, ok, type Result } from './result.js';
 import { type VaultApi, type VaultMethod, vaultArgSchemas } from './vault-api.js';
@@ -39,17 +40,15 @@ export function errorResult(error: unknown): Result<never> {
 
 export async function dispatchVaultCall(vault: VaultApi, method: unknown, args: unknown): Promise<Result<unknown>> {
   if (!isVaultMethod(method)) return fail(ApiErrorCode.UnknownMethod, 'no such vault method');
-  const parsed = vaultArgSchemas[method].safeParse(args ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
-    return fail(ApiErrorCode.InvalidArgument, `invalid arguments for ${method}${where}: ${issue?.message ?? ''}`);
+  const parsed = checkWire(vaultArgSchemas[method], args ?? {});
+  if (!parsed.ok) {
+    return fail(ApiErrorCode.InvalidArgument, `invalid arguments for ${method}${parsed.where}: ${parsed.message}`);
   }
   try {
     // Each method's parsed arguments match its own parameter type; TypeScript
     // cannot correlate the union, hence the one cast.
     const run = vault[method] as (args: unknown) => Promise<unknown>;
-    return ok(await run.call(vault, parsed.data));
+    return ok(await run.call(vault, parsed.value));
   } catch (error) {
     return errorResult(error);
   }

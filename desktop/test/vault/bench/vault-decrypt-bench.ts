@@ -32,21 +32,13 @@ import {
   SessionCipher,
   storeGeneratedPreKeys,
 } from '@parley/crypto-core';
-import type { DeviceAddress, Envelope } from '@parley/crypto-core/wire';
+import type { Envelope } from '@parley/crypto-core/wire';
 import {
-  type Direction,
-  IdentityChange,
   IdentityKeyPair,
-  IdentityKeyStore,
-  KyberPreKeyStore,
-  PreKeyStore,
-  type PrivateKey,
   ProtocolAddress,
   PublicKey,
   SessionRecord,
-  SessionStore,
   SignalMessage,
-  SignedPreKeyStore,
   sealedSenderDecryptMessage,
   signalDecrypt,
 } from '@signalapp/libsignal-client';
@@ -54,77 +46,9 @@ import { MemoryKeychain } from '../support/memory-keychain.js';
 import { RawDevice } from '../support/raw-device.js';
 import { TestRelay } from '../support/test-relay.js';
 import { call, keychainVault, registerParty, temporaryProfileDir } from '../support/vault-harness.js';
+import { RawReceiver } from './raw-receiver.js';
 
 const BATCH = 100;
-
-/** The least libsignal needs to decrypt established-session messages: sessions and identities in maps. */
-class RawReceiver {
-  readonly sessions = new Map<string, SessionRecord>();
-  readonly identities = new Map<string, PublicKey>();
-  readonly address: ProtocolAddress;
-  readonly session: SessionStore;
-  readonly identity: IdentityKeyStore;
-  readonly unused = {
-    preKey: new (class extends PreKeyStore {
-      async savePreKey(): Promise<void> {}
-      async getPreKey(): Promise<never> {
-        throw new Error('no prekeys in the benchmark');
-      }
-      async removePreKey(): Promise<void> {}
-    })(),
-    signedPreKey: new (class extends SignedPreKeyStore {
-      async saveSignedPreKey(): Promise<void> {}
-      async getSignedPreKey(): Promise<never> {
-        throw new Error('no signed prekeys in the benchmark');
-      }
-    })(),
-    kyberPreKey: new (class extends KyberPreKeyStore {
-      async saveKyberPreKey(): Promise<void> {}
-      async getKyberPreKey(): Promise<never> {
-        throw new Error('no Kyber prekeys in the benchmark');
-      }
-      async markKyberPreKeyUsed(): Promise<void> {}
-    })(),
-  };
-
-  constructor(keyPair: IdentityKeyPair, registrationId: number, address: DeviceAddress) {
-    const { sessions, identities } = this;
-    this.address = ProtocolAddress.new(address.accountId, address.deviceId);
-    this.session = new (class extends SessionStore {
-      async saveSession(remote: ProtocolAddress, record: SessionRecord): Promise<void> {
-        sessions.set(remote.toString(), record);
-      }
-      async getSession(remote: ProtocolAddress): Promise<SessionRecord | null> {
-        return sessions.get(remote.toString()) ?? null;
-      }
-      async getExistingSessions(remotes: ProtocolAddress[]): Promise<SessionRecord[]> {
-        return remotes.flatMap((remote) => sessions.get(remote.toString()) ?? []);
-      }
-    })();
-    this.identity = new (class extends IdentityKeyStore {
-      async getIdentityKey(): Promise<PrivateKey> {
-        return keyPair.privateKey;
-      }
-      override async getIdentityKeyPair(): Promise<IdentityKeyPair> {
-        return keyPair;
-      }
-      async getLocalRegistrationId(): Promise<number> {
-        return registrationId;
-      }
-      async saveIdentity(remote: ProtocolAddress, key: PublicKey): Promise<IdentityChange> {
-        identities.set(remote.name(), key);
-        return IdentityChange.NewOrUnchanged;
-      }
-      async isTrustedIdentity(remote: ProtocolAddress, key: PublicKey, _direction: Direction): Promise<boolean> {
-        const known = identities.get(remote.name());
-        return known === undefined || known.equals(key);
-      }
-      async getIdentity(remote: ProtocolAddress): Promise<PublicKey | null> {
-        return identities.get(remote.name()) ?? null;
-      }
-    })();
-  }
-}
 
 function decode(text: string): Bytes {
   return new Uint8Array(Buffer.from(text, 'base64'));
