@@ -18,13 +18,7 @@
 
 import { open, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type {
-  AccountId,
-  EnvelopeType,
-  KyberPreKeyWire,
-  OneTimePreKeyWire,
-  SignedPreKeyWire,
-} from '@parley/crypto-core/wire';
+import type { AccountId, SignedPreKeyWire } from '@parley/crypto-core/wire';
 import Database from 'better-sqlite3';
 import { AccountCache } from './account-cache.js';
 import type {
@@ -56,13 +50,14 @@ import {
 import { DATABASE_FILE_MODE, DEFAULT_DATABASE_FILE, prepareDatabaseFile } from './sqlite-files.js';
 import { migrateSchema } from './sqlite-migrations.js';
 import {
-  type DeviceKey,
-  type EnvelopeRow,
-  type EnvelopeRowParams,
-  prepareStatements,
-  type SqliteStatements,
-  SWEEP_CHUNK_ROWS,
-} from './sqlite-statements.js';
+  decodeOneTimeKey,
+  decodeSignedKey,
+  encodeBase64,
+  envelopeFromRow,
+  envelopeToRow,
+  isUniqueViolation,
+} from './sqlite-rows.js';
+import { type DeviceKey, prepareStatements, type SqliteStatements, SWEEP_CHUNK_ROWS } from './sqlite-statements.js';
 import { assertCursor, assertLimit, decodeCanonicalBase64 } from './store-input.js';
 import { storedEnvelope } from './stored-envelope.js';
 
@@ -107,70 +102,6 @@ interface OpenConnection {
   readonly durability: DurabilityReport;
   /** The configured level, which every transaction but the acknowledgement deletes runs with. */
   readonly synchronous: SqliteSynchronousLevel;
-}
-
-interface DecodedSignedKey {
-  readonly keyId: number;
-  readonly publicKey: Buffer;
-  readonly signature: Buffer;
-}
-
-interface DecodedOneTimeKey {
-  readonly keyId: number;
-  readonly publicKey: Buffer;
-}
-
-function decodeSignedKey(key: SignedPreKeyWire | KyberPreKeyWire, field: string): DecodedSignedKey {
-  return {
-    keyId: key.keyId,
-    publicKey: decodeCanonicalBase64(key.publicKey, field),
-    signature: decodeCanonicalBase64(key.signature, `${field} signature`),
-  };
-}
-
-function decodeOneTimeKey(key: OneTimePreKeyWire): DecodedOneTimeKey {
-  return { keyId: key.keyId, publicKey: decodeCanonicalBase64(key.publicKey, 'one-time prekey') };
-}
-
-function encodeBase64(bytes: Buffer): string {
-  return bytes.toString('base64');
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof Database.SqliteError &&
-    (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
-  );
-}
-
-function envelopeToRow(envelope: NewEnvelope): EnvelopeRowParams {
-  return {
-    id: envelope.id,
-    recipient: envelope.recipient,
-    device: envelope.deviceId,
-    type: envelope.type,
-    sourceAccount: envelope.source?.accountId ?? null,
-    sourceDevice: envelope.source?.deviceId ?? null,
-    content: envelope.content,
-    serverTimestamp: envelope.serverTimestamp,
-    expiresAt: envelope.expiresAt,
-  };
-}
-
-function envelopeFromRow(recipient: AccountId, deviceId: number, row: EnvelopeRow): StoredEnvelope {
-  const envelope = {
-    id: row.id,
-    recipient,
-    deviceId,
-    // The schema's CHECK admits only the three envelope types.
-    type: row.type as EnvelopeType,
-    content: row.content,
-    serverTimestamp: row.server_timestamp,
-    expiresAt: row.expires_at,
-    seq: row.seq,
-  };
-  if (row.source_account === null || row.source_device === null) return envelope;
-  return { ...envelope, source: { accountId: row.source_account as AccountId, deviceId: row.source_device } };
 }
 
 /** Lets the event loop run (timers, sockets) between chunks of a long sweep. */
