@@ -39,12 +39,14 @@ import { type Browser, chromium } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { DeviceSocket, RelayHttp } from '../../relay-server/test/support/relay-client.js';
 import { TestDevice } from '../../relay-server/test/support/test-device.js';
-import type { DrainProgress } from '../src/renderer/bench/bench-page.js';
+import type { DrainResult } from '../src/renderer/bench/bench-page.js';
 import { relayMetric } from '../test/support/relay-metrics.js';
 import { type RelayProcess, startRelay } from '../test/support/test-relay.js';
 import { buildRenderer } from '../test/web-shell/support/build-renderer.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/web-shell/support/chromium.js';
 import { type ShellProcess, startShellProcess } from '../test/web-shell/support/shell-process.js';
+import { cpuSecondsByRole, cpuSpent } from './process-cpu.js';
+import { stageSummary } from './stage-summary.js';
 
 const MESSAGES = Number(process.argv[2] ?? 10_000);
 const OVERALL_TIMEOUT_MS = 9 * 60_000;
@@ -53,6 +55,10 @@ const SEND_WINDOW = 250;
 
 function seconds(ms: number): number {
   return Number((ms / 1000).toFixed(3));
+}
+
+function round3(value: number): number {
+  return Number(value.toFixed(3));
 }
 
 async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>, everyMs = 50): Promise<T> {
@@ -210,31 +216,43 @@ async function run(): Promise<void> {
   const sendMs = performance.now() - mark;
   const queuedBefore = queuedForReceiver();
 
-  // The timed drain.
+  // The timed drain: the page reports when the engine stored it, the relay's store when it was acked.
   const expected = MESSAGES + 1;
+  const cpuBefore = cpuSecondsByRole();
   const drainStart = performance.now();
   await page.evaluate((count) => window.parleyBench?.beginDrain(count), expected);
-  let pageProgress: DrainProgress | null = null;
-  let ackedMs: number | null = null;
-  await waitUntil(
-    'drained, committed and acked',
+  let pageMs: number | null = null;
+  const pageDone = page
+    .evaluate(() => {
+      const bench = window.parleyBench;
+      if (bench === undefined) throw new Error('bench page lost');
+      return bench.drainFinished();
+    })
+    .then((result) => {
+      pageMs = performance.now() - drainStart;
+      return result;
+    });
+  pageDone.catch(() => {});
+  const ackedMs = await waitUntil(
+    'every envelope acked',
     DRAIN_TIMEOUT_MS,
-    async () => {
-      if (ackedMs === null && queuedForReceiver() === 0) ackedMs = performance.now() - drainStart;
-      const progress = await page.evaluate(() => window.parleyBench?.progress() ?? null);
-      if (progress === null) throw new Error('bench page lost');
-      if (progress.error !== null) throw new Error(`engine failed: ${progress.error}`);
-      pageProgress = progress;
-      return progress.drainedMs !== null && progress.committedMs !== null && ackedMs !== null ? progress : null;
-    },
+    async () => (queuedForReceiver() === 0 ? performance.now() - drainStart : null),
     20,
   );
-  const drainMs = performance.now() - drainStart;
-  const final = await waitUntil('final progress', 1000, async () => pageProgress);
+  let pageTimer: NodeJS.Timeout | undefined;
+  const final: DrainResult = await Promise.race([
+    pageDone,
+    new Promise<never>((_, reject) => {
+      pageTimer = setTimeout(() => reject(new Error('the page did not report the drain stored')), DRAIN_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(pageTimer));
+  const drainMs = Math.max(ackedMs, pageMs ?? 0);
+  const cpu = cpuSpent(cpuBefore, cpuSecondsByRole());
   const committed = await page.evaluate(() => window.parleyBench?.countMessages() ?? 0);
   if (committed !== expected) throw new Error(`IndexedDB holds ${committed} messages, expected ${expected}`);
   const queueDepthMetric = await relayMetric(relay.url, 'parley_relay_queue_depth');
   await page.evaluate(() => window.parleyBench?.stopEngine());
+  const stages = stageSummary(final.batches);
 
   // Decrypt-only with raw libsignal, same shape of message, same process run.
   const { benchRawDecrypt } = await import('./raw-decrypt.js');
@@ -257,10 +275,20 @@ async function run(): Promise<void> {
     raw_decrypt_seconds: Number(raw.seconds.toFixed(3)),
     raw_decrypt_messages_per_s: Math.round(raw.messagesPerSecond),
     ratio: Number((drainPerSecond / raw.messagesPerSecond).toFixed(3)),
-    drain_engine_start_seconds: seconds(final.startedMs ?? 0),
-    drain_when_drained_seconds: seconds(final.drainedMs ?? 0),
-    drain_all_committed_seconds: seconds(final.committedMs ?? 0),
-    drain_relay_queue_empty_seconds: seconds(ackedMs ?? 0),
+    drain_engine_start_seconds: seconds(final.startedMs),
+    drain_when_drained_seconds: seconds(final.drainedMs),
+    drain_all_committed_seconds: seconds(final.committedMs),
+    drain_relay_queue_empty_seconds: seconds(ackedMs),
+    drain_batches: stages.batches,
+    drain_batch_mean_ms_prefilter: stages.prefilterMs,
+    drain_batch_mean_ms_wait_for_commit_slot: stages.waitMs,
+    drain_batch_mean_ms_vault_decrypt_round_trip: stages.decryptMs,
+    drain_batch_mean_ms_plan_and_seal: stages.sealMs,
+    drain_batch_mean_ms_dexie_commit: stages.commitMs,
+    drain_cpu_seconds_vault: round3(cpu.vault),
+    drain_cpu_seconds_chromium: round3(cpu.chromium),
+    drain_cpu_seconds_relay: round3(cpu.relay),
+    drain_cpu_seconds_bench: round3(cpu.bench),
     committed_messages: committed,
     relay_queued_before: queuedBefore,
     relay_queue_depth_after: queueDepthMetric,
@@ -280,6 +308,12 @@ async function run(): Promise<void> {
   );
   console.log(
     `  drain (Chromium engine, IndexedDB, vault over web shell): ${figures.drain_seconds}s = ${figures.drain_messages_per_s} msg/s (engine started ${figures.drain_engine_start_seconds}s, drained ${figures.drain_when_drained_seconds}s, all committed ${figures.drain_all_committed_seconds}s, relay queue empty ${figures.drain_relay_queue_empty_seconds}s)`,
+  );
+  console.log(
+    `  per batch of ~${Math.round(MESSAGES / Math.max(1, stages.batches))} (mean ms): prefilter ${stages.prefilterMs}, waiting for the commit stage ${stages.waitMs}, vault decrypt round trip ${stages.decryptMs}, plan+seal ${stages.sealMs}, Dexie commit ${stages.commitMs}; the stages overlap`,
+  );
+  console.log(
+    `  CPU seconds during the drain: vault ${figures.drain_cpu_seconds_vault}, Chromium ${figures.drain_cpu_seconds_chromium}, relay ${figures.drain_cpu_seconds_relay}, bench driver ${figures.drain_cpu_seconds_bench}`,
   );
   console.log(
     `  raw libsignal sealed decrypt-only: ${figures.raw_decrypt_seconds}s = ${figures.raw_decrypt_messages_per_s} msg/s`,

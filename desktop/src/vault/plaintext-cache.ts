@@ -25,6 +25,11 @@ export interface StagedCacheBatch {
   readonly entries: readonly CachedDecryption[];
 }
 
+/** Envelope ids whose cached outcomes a transaction removes, to unindex once it committed. */
+export interface StagedRelease {
+  readonly envelopeIds: readonly string[];
+}
+
 export class PlaintextCache {
   readonly #records: DurableRecords;
   readonly #now: () => number;
@@ -61,8 +66,21 @@ export class PlaintextCache {
     for (const entry of staged.entries) this.#index.set(entry.envelopeId, { batchId: staged.batchId, entry });
   }
 
-  /** Forgets these envelopes' outcomes (unknown ids are ignored). */
+  /** Forgets these envelopes' outcomes (unknown ids are ignored), in a transaction of its own. */
   async release(envelopeIds: readonly string[]): Promise<void> {
+    let staged: StagedRelease | null = null;
+    await this.#records.transaction(async () => {
+      staged = this.stageRelease(envelopeIds);
+    });
+    this.released(staged);
+  }
+
+  /**
+   * Stages the removal of these envelopes' outcomes inside the caller's
+   * transaction (decrypt folds the engine's release into its own commit).
+   * Unknown ids are ignored; null when nothing is cached for any of them.
+   */
+  stageRelease(envelopeIds: readonly string[]): StagedRelease | null {
     const released = new Map<string, Set<string>>();
     for (const envelopeId of envelopeIds) {
       const found = this.#index.get(envelopeId);
@@ -74,17 +92,21 @@ export class PlaintextCache {
       }
       ids.add(envelopeId);
     }
-    if (released.size === 0) return;
-    await this.#records.transaction(async () => {
-      for (const [batchId, ids] of released) {
-        const batch = this.#records.get(RecordKinds.decryptedBatch, batchId);
-        if (batch === undefined) continue;
-        const remaining = batch.entries.filter((entry) => !ids.has(entry.envelopeId));
-        if (remaining.length === 0) this.#records.delete(RecordKinds.decryptedBatch, batchId);
-        else this.#records.set(RecordKinds.decryptedBatch, [batchId], { ...batch, entries: remaining });
-      }
-    });
-    for (const ids of released.values()) for (const id of ids) this.#index.delete(id);
+    if (released.size === 0) return null;
+    for (const [batchId, ids] of released) {
+      const batch = this.#records.get(RecordKinds.decryptedBatch, batchId);
+      if (batch === undefined) continue;
+      const remaining = batch.entries.filter((entry) => !ids.has(entry.envelopeId));
+      if (remaining.length === 0) this.#records.delete(RecordKinds.decryptedBatch, batchId);
+      else this.#records.set(RecordKinds.decryptedBatch, [batchId], { ...batch, entries: remaining });
+    }
+    return { envelopeIds: [...released.values()].flatMap((ids) => [...ids]) };
+  }
+
+  /** The staged release is on disk: its envelopes are no longer findable. */
+  released(staged: StagedRelease | null): void {
+    if (staged === null) return;
+    for (const id of staged.envelopeIds) this.#index.delete(id);
   }
 
   /** Drops rows older than DECRYPTED_CACHE_TTL_MS (at unlock). Returns how many envelopes were dropped. */

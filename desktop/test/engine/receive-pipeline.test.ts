@@ -1,9 +1,11 @@
 /**
  * The receive pipeline's ordering guarantees, with a scripted vault and a
- * recording relay: the ack is sent only after the commit, the vault releases
- * only after the ack, copies are recognised by envelope id (acked without a
- * decrypt) and by message id (stored once), and transient failures are
- * retried without an ack.
+ * recording relay: the ack and the vault's release are sent only after the
+ * commit (the release folded into the next decrypt call, or on its own when
+ * none comes), batches are decrypted ahead while earlier ones commit yet
+ * commit and ack in order, copies are recognised by envelope id (acked
+ * without a decrypt) and by message id (stored once), transient failures are
+ * retried without an ack, and a crash between the stages loses nothing.
  */
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +15,7 @@ import type { DecryptOutcome, IncomingContent } from '../../src/common/vault-api
 import { MonotonicClock } from '../../src/renderer/engine/clock.js';
 import type { EngineDatabase } from '../../src/renderer/engine/database.js';
 import { silentLogger } from '../../src/renderer/engine/logger.js';
-import { ReceivePipeline } from '../../src/renderer/engine/receive-pipeline.js';
+import { type ReceiveFaults, ReceivePipeline } from '../../src/renderer/engine/receive-pipeline.js';
 import { VaultGateway } from '../../src/renderer/engine/vault-calls.js';
 import { memoryDatabase, testCipher } from '../support/memory-database.js';
 import { waitFor } from '../support/wait.js';
@@ -33,6 +35,12 @@ interface ScriptedVault {
   decryptCalls: number;
   /** Envelope ids of every decrypt that completed. */
   readonly decrypted: string[][];
+  /** The `release` field of every decrypt that completed. */
+  readonly foldedReleases: string[][];
+  /** Called when a decrypt arrives, before it answers; throwing fails the call (nothing of it happens). */
+  onDecrypt: (envelopeIds: string[], release: readonly string[]) => void;
+  /** Awaited before a decrypt answers (a slow vault, or one busy with earlier calls). */
+  beforeAnswer: (envelopeIds: string[]) => Promise<void>;
 }
 
 interface Harness {
@@ -41,6 +49,10 @@ interface Harness {
   readonly vault: ScriptedVault;
   /** commits, acks and releases, in the order they happened. */
   readonly events: string[];
+  /** Envelope ids of each commit, in order. */
+  readonly commits: string[][];
+  /** Envelope ids of each ack, in the order the acks were sent. */
+  readonly acked: string[][];
 }
 
 const open: Harness[] = [];
@@ -76,14 +88,39 @@ function messageId(n: number): string {
   return `11111111-1111-4111-8111-${String(n).padStart(12, '0')}`;
 }
 
-async function harness(): Promise<Harness> {
-  const db = await memoryDatabase();
+/** A text whose message id follows from its envelope's, so a redelivery decrypts to the same message. */
+function ownText(e: Envelope): DecryptOutcome {
+  return text(e, messageId(Number(e.id.slice(-12))), `body ${e.id}`);
+}
+
+const idsOf = (batch: readonly Envelope[]) => batch.map((e) => e.id);
+
+/** Every release the vault saw, folded or on its own: [ids, committed when asked]. */
+function releases(h: Harness): { ids: string[]; committed: boolean }[] {
+  return h.events.flatMap((event) => {
+    const found = /^(?:folded )?release (\S*) committed=(true|false)$/.exec(event);
+    return found === null ? [] : [{ ids: (found[1] ?? '').split(',').filter(Boolean), committed: found[2] === 'true' }];
+  });
+}
+
+async function harness(options: { db?: EngineDatabase; faults?: ReceiveFaults } = {}): Promise<Harness> {
+  const db = options.db ?? (await memoryDatabase());
   const events: string[] = [];
+  const commits: string[][] = [];
+  const acked: string[][] = [];
   const scripted: ScriptedVault = {
     mode: 'up',
     script: (e) => text(e, messageId(0), 'default'),
     decryptCalls: 0,
     decrypted: [],
+    foldedReleases: [],
+    onDecrypt: () => {},
+    beforeAnswer: async () => {},
+  };
+  // The vault may forget a plaintext only once the engine committed its envelope.
+  const released = async (ids: string[]) => {
+    const rows = await db.receivedEnvelopes.bulkGet(ids);
+    return `release ${ids.join(',')} committed=${rows.every((row) => row !== undefined)}`;
   };
   const vault = new VaultGateway(
     createVaultClient({
@@ -92,12 +129,19 @@ async function harness(): Promise<Harness> {
         if (scripted.mode === 'failing') return fail('INTERNAL', 'vault storage hiccup');
         if (scripted.mode === 'locked') return fail('LOCKED', 'the vault is locked');
         if (method === 'decrypt') {
-          const { envelopes } = args as { envelopes: Envelope[] };
+          const { envelopes, release } = args as { envelopes: Envelope[]; release?: string[] };
+          scripted.onDecrypt(
+            envelopes.map((e) => e.id),
+            release ?? [],
+          );
+          await scripted.beforeAnswer(envelopes.map((e) => e.id));
+          if (release !== undefined) events.push(`folded ${await released(release)}`);
           scripted.decrypted.push(envelopes.map((e) => e.id));
+          scripted.foldedReleases.push(release ?? []);
           return ok({ results: envelopes.map((e) => scripted.script(e)) });
         }
         if (method === 'releaseDecrypted') {
-          events.push(`release ${(args as { envelopeIds: string[] }).envelopeIds.join(',')}`);
+          events.push(await released((args as { envelopeIds: string[] }).envelopeIds));
           return ok(null);
         }
         return fail('UNKNOWN_METHOD', method);
@@ -111,30 +155,38 @@ async function harness(): Promise<Harness> {
     vault,
     {
       async ack(envelopeIds) {
+        acked.push([...envelopeIds]);
         // The relay may delete only what is committed here.
         const committed = await db.receivedEnvelopes.bulkGet(envelopeIds);
         events.push(`ack ${envelopeIds.join(',')} committed=${committed.every((row) => row !== undefined)}`);
         return { ok: true, deleted: envelopeIds.length };
       },
     },
-    { committed: () => events.push('committed'), vaultLocked: () => events.push('locked') },
+    {
+      committed: (_, plan) => {
+        commits.push([...plan.commitIds]);
+        events.push('committed');
+      },
+      vaultLocked: () => events.push('locked'),
+    },
     {
       relayUrl: 'http://127.0.0.1:7447',
       ownAccountId: OWN,
       clock: new MonotonicClock(),
       newId: () => crypto.randomUUID(),
       logger: silentLogger,
-      options: { maxDecryptRetries: 3, retryBaseMs: 20 },
+      options: { maxDecryptRetries: 3, retryBaseMs: 20, decryptAhead: 1 },
+      faults: options.faults,
       ensureSealedSender: async () => true,
     },
   );
-  const created: Harness = { db, pipeline, vault: scripted, events };
+  const created: Harness = { db, pipeline, vault: scripted, events, commits, acked };
   open.push(created);
   return created;
 }
 
 describe('ReceivePipeline', () => {
-  it('commits, then acks, then releases', async () => {
+  it('acks and releases only after the commit', async () => {
     const h = await harness();
     const batch = [envelope(), envelope()];
     h.vault.script = (e) => text(e, messageId(batch.indexOf(e) + 1), `body ${e.id}`);
@@ -142,7 +194,9 @@ describe('ReceivePipeline', () => {
     h.pipeline.queueEmpty();
     await h.pipeline.idle();
     const ids = batch.map((e) => e.id).join(',');
-    expect(h.events).toEqual(['committed', `ack ${ids} committed=true`, `release ${ids}`]);
+    // No later batch to carry the release: it goes on its own, beside the ack.
+    expect(h.events[0]).toBe('committed');
+    expect(h.events.slice(1).sort()).toEqual([`ack ${ids} committed=true`, `release ${ids} committed=true`]);
     expect(h.pipeline.drained.value).toBe(true);
     expect(await h.db.messages.count()).toBe(2);
     const conversation = await h.db.conversations.get(`direct:${ALICE}`);
@@ -171,7 +225,8 @@ describe('ReceivePipeline', () => {
     await h.pipeline.idle();
     expect(await h.db.messages.count()).toBe(1);
     expect((await h.db.conversations.get(`direct:${ALICE}`))?.unreadCount).toBe(1);
-    expect(h.events.at(-2)).toBe(`ack ${resent.id} committed=true`);
+    expect(h.events).toContain(`ack ${resent.id} committed=true`);
+    expect(h.events.at(-1)).toMatch(/^(ack|release) .* committed=true$/);
   });
 
   it('retries a transient vault failure without acking, then commits', async () => {
@@ -184,7 +239,8 @@ describe('ReceivePipeline', () => {
     h.vault.mode = 'up';
     await waitFor('retried and committed', async () => ((await h.db.messages.count()) === 1 ? true : null), 5000);
     await h.pipeline.idle();
-    expect(h.events).toEqual(['committed', `ack ${env.id} committed=true`, `release ${env.id}`]);
+    expect(h.events[0]).toBe('committed');
+    expect(h.events.slice(1).sort()).toEqual([`ack ${env.id} committed=true`, `release ${env.id} committed=true`]);
   });
 
   it('gives up on this connection after the retry limit, leaving the envelope to the relay', async () => {
@@ -206,5 +262,145 @@ describe('ReceivePipeline', () => {
     h.pipeline.enqueue([envelope()]);
     await h.pipeline.idle();
     expect(h.events).toEqual(['locked']);
+  });
+
+  it('decrypts the next batch while the one before it commits, and commits and acks in order', async () => {
+    const first = [envelope(), envelope()];
+    const second = [envelope(), envelope()];
+    const third = [envelope()];
+    let secondAsked: () => void = () => {};
+    const secondDecrypting = new Promise<void>((resolve) => {
+      secondAsked = resolve;
+    });
+    let overlapped: boolean | null = null;
+    const h = await harness({
+      faults: {
+        // The first commit waits (boundedly) for the vault to be asked for the second batch.
+        async beforeReceiveCommit(ids) {
+          if (!ids.includes(first[0]?.id ?? '')) return;
+          overlapped = await Promise.race([
+            secondDecrypting.then(() => true),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000)),
+          ]);
+        },
+      },
+    });
+    h.vault.script = ownText;
+    h.vault.onDecrypt = (ids) => {
+      if (ids.includes(second[0]?.id ?? '')) secondAsked();
+    };
+    for (const batch of [first, second, third]) h.pipeline.enqueue(batch);
+    await h.pipeline.idle();
+
+    expect(overlapped).toBe(true);
+    expect(h.commits).toEqual([idsOf(first), idsOf(second), idsOf(third)]);
+    expect(h.acked).toEqual([idsOf(first), idsOf(second), idsOf(third)]);
+    expect(await h.db.messages.count()).toBe(5);
+    // The third decrypt waited for the first commit and carried its release.
+    expect(h.vault.decrypted).toEqual([idsOf(first), idsOf(second), idsOf(third)]);
+    expect(h.vault.foldedReleases[2]).toEqual(expect.arrayContaining(idsOf(first)));
+    // Every envelope released exactly once, and only once committed.
+    const all = releases(h);
+    expect(all.every((release) => release.committed)).toBe(true);
+    expect(all.flatMap((release) => release.ids).sort()).toEqual(
+      [...first, ...second, ...third].map((e) => e.id).sort(),
+    );
+  });
+
+  it('asks for the next batch before the vault has answered the one before, so the vault never waits', async () => {
+    const first = [envelope()];
+    const second = [envelope()];
+    let secondAsked: () => void = () => {};
+    const secondArrived = new Promise<void>((resolve) => {
+      secondAsked = resolve;
+    });
+    let answeredFirstAfterSecondArrived: boolean | null = null;
+    const h = await harness();
+    h.vault.script = ownText;
+    h.vault.onDecrypt = (ids) => {
+      if (ids.includes(second[0]?.id ?? '')) secondAsked();
+    };
+    h.vault.beforeAnswer = async (ids) => {
+      if (!ids.includes(first[0]?.id ?? '')) return;
+      // The first answer is held (boundedly) until the second call has arrived.
+      answeredFirstAfterSecondArrived = await Promise.race([
+        secondArrived.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000)),
+      ]);
+    };
+    h.pipeline.enqueue(first);
+    h.pipeline.enqueue(second);
+    await h.pipeline.idle();
+
+    expect(answeredFirstAfterSecondArrived).toBe(true);
+    expect(h.commits).toEqual([idsOf(first), idsOf(second)]);
+    expect(h.acked).toEqual([idsOf(first), idsOf(second)]);
+    expect(releases(h).every((release) => release.committed)).toBe(true);
+  });
+
+  it('loses nothing when the renderer dies between the stages, and releases nothing uncommitted', async () => {
+    const first = [envelope(), envelope()];
+    const second = [envelope(), envelope()];
+    const never = new Promise<never>(() => {});
+    let secondDone: () => void = () => {};
+    const secondDecrypted = new Promise<void>((resolve) => {
+      secondDone = resolve;
+    });
+    const crashed = await harness({
+      faults: {
+        beforeReceiveCommit: () => never,
+        afterDecrypt: (ids) => {
+          if (ids.includes(second[0]?.id ?? '')) secondDone();
+        },
+      },
+    });
+    crashed.vault.script = ownText;
+    crashed.pipeline.enqueue(first);
+    crashed.pipeline.enqueue(second);
+    // The second batch is decrypted while the first hangs before its commit: the renderer dies here.
+    await secondDecrypted;
+    crashed.pipeline.stop();
+    expect(crashed.events).toEqual([]);
+    expect(await crashed.db.messages.count()).toBe(0);
+
+    // The next connection redelivers both; the vault answers from its cache (the same outcomes).
+    const restarted = await harness({ db: crashed.db });
+    restarted.vault.script = ownText;
+    restarted.pipeline.enqueue(first);
+    restarted.pipeline.enqueue(second);
+    await restarted.pipeline.idle();
+    expect(await restarted.db.messages.count()).toBe(4);
+    expect(restarted.acked).toEqual([idsOf(first), idsOf(second)]);
+    const all = releases(restarted);
+    expect(all.every((release) => release.committed)).toBe(true);
+    expect(all.flatMap((release) => release.ids).sort()).toEqual([...first, ...second].map((e) => e.id).sort());
+  });
+
+  it('keeps the releases a failed decrypt carried, and sends them later', async () => {
+    const h = await harness();
+    h.vault.script = ownText;
+    const batches = [[envelope()], [envelope()], [envelope()]];
+    let calls = 0;
+    let carried: readonly string[] = [];
+    h.vault.onDecrypt = (_, release) => {
+      calls++;
+      if (calls === 3) {
+        carried = release;
+        throw new Error('the vault connection dropped');
+      }
+    };
+    for (const batch of batches) h.pipeline.enqueue(batch);
+    await waitFor('retried and committed', async () => ((await h.db.messages.count()) === 3 ? true : null), 5000);
+    await h.pipeline.idle();
+    // The third decrypt carried the first batch's release and failed: it was sent again later, once.
+    expect(carried).toEqual(idsOf(batches[0] ?? []));
+    const all = releases(h);
+    expect(all.every((release) => release.committed)).toBe(true);
+    expect(all.flatMap((release) => release.ids).sort()).toEqual(
+      batches
+        .flat()
+        .map((e) => e.id)
+        .sort(),
+    );
   });
 });

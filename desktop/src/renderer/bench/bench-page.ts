@@ -3,10 +3,16 @@
  * Playwright): the real Engine on the browser's IndexedDB, with the vault
  * behind the web shell over its WebSocket transport, exactly as the app's
  * renderer wires them. It exposes a few calls on `window.parleyBench`.
+ *
+ * The drain engine logs at debug level; the page keeps the receive
+ * pipeline's per-batch line (stage durations) so the bench can say where a
+ * batch's time went. Nothing polls IndexedDB while the drain runs: the
+ * count happens once the engine reports the drain stored.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
 import { createVaultClient, type VaultClient } from '../../common/invoke.js';
 import { Engine } from '../engine/index.js';
+import type { EngineLogger, LogDetails } from '../engine/logger.js';
 import { selectTransport } from '../transport/select-transport.js';
 import { WebSocketTransport } from '../transport/web-socket-transport.js';
 
@@ -15,15 +21,16 @@ export interface BenchAccount {
   readonly deviceId: number;
 }
 
-export interface DrainProgress {
+export interface DrainResult {
   /** ms from beginDrain to engine.start() resolving (vault token, socket up). */
-  readonly startedMs: number | null;
+  readonly startedMs: number;
   /** ms from beginDrain to the engine's initial drain being stored (whenDrained). */
-  readonly drainedMs: number | null;
-  /** ms from beginDrain to the first count of committed messages reaching the target. */
-  readonly committedMs: number | null;
+  readonly drainedMs: number;
+  /** ms from beginDrain to the count of committed messages reaching the target. */
+  readonly committedMs: number;
   readonly committed: number;
-  readonly error: string | null;
+  /** The receive pipeline's 'receive batch' debug lines, one per batch. */
+  readonly batches: readonly LogDetails[];
 }
 
 export interface ParleyBench {
@@ -31,9 +38,10 @@ export interface ParleyBench {
   /** Committed rows in the messages table, counted straight from IndexedDB. */
   countMessages(): Promise<number>;
   stopEngine(): Promise<void>;
-  /** Starts a fresh engine on the same (unlocked) vault and tracks the drain; returns at once. */
+  /** Starts a fresh engine on the same (unlocked) vault and its drain; returns at once. */
   beginDrain(expectedMessages: number): void;
-  progress(): Promise<DrainProgress>;
+  /** Resolves when the drain begun last is stored and counted; rejects with the engine's failure. */
+  drainFinished(): Promise<DrainResult>;
 }
 
 declare global {
@@ -45,7 +53,8 @@ declare global {
 let vault: VaultClient | null = null;
 let engine: Engine | null = null;
 let account: BenchAccount | null = null;
-let progress: DrainProgress = { startedMs: null, drainedMs: null, committedMs: null, committed: 0, error: null };
+let finished: Promise<DrainResult> = Promise.reject(new Error('no drain begun'));
+finished.catch(() => {});
 
 async function vaultClient(): Promise<VaultClient> {
   if (vault !== null) return vault;
@@ -86,24 +95,35 @@ function describeError(error: unknown): string {
   return `${code}${error instanceof Error ? error.message : String(error)}`;
 }
 
-async function drain(expected: number, started: number): Promise<void> {
-  const current = new Engine({ vault: await vaultClient() });
+/** Keeps the pipeline's per-batch lines; passes warnings and errors to the console. */
+function batchRecorder(batches: LogDetails[]): EngineLogger {
+  return {
+    debug: (message, details) => {
+      if (message === 'receive batch' && details !== undefined) batches.push(details);
+    },
+    info: () => {},
+    warn: (message, details) => console.warn(`[engine] ${message}`, details ?? ''),
+    error: (message, details) => console.error(`[engine] ${message}`, details ?? ''),
+  };
+}
+
+async function drain(expected: number, started: number): Promise<DrainResult> {
+  const batches: LogDetails[] = [];
+  const current = new Engine({ vault: await vaultClient(), logger: batchRecorder(batches) });
   engine = current;
   await current.start();
-  progress = { ...progress, startedMs: performance.now() - started };
-  const drained = current.whenDrained().then(() => {
-    progress = { ...progress, drainedMs: performance.now() - started };
-  });
+  const startedMs = performance.now() - started;
+  await current.whenDrained();
+  const drainedMs = performance.now() - started;
+  // whenDrained follows the commit of every batch the relay had queued; a
+  // count short of the target means a batch is still landing.
   for (;;) {
     const committed = await countMessages();
-    progress = { ...progress, committed };
     if (committed >= expected) {
-      progress = { ...progress, committedMs: performance.now() - started };
-      break;
+      return { startedMs, drainedMs, committedMs: performance.now() - started, committed, batches };
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await drained;
 }
 
 window.parleyBench = {
@@ -122,12 +142,12 @@ window.parleyBench = {
   },
   beginDrain(expectedMessages) {
     const started = performance.now();
-    progress = { startedMs: null, drainedMs: null, committedMs: null, committed: 0, error: null };
-    drain(expectedMessages, started).catch((error: unknown) => {
-      progress = { ...progress, error: describeError(error) };
+    finished = drain(expectedMessages, started).catch((error: unknown) => {
+      throw new Error(describeError(error));
     });
+    finished.catch(() => {});
   },
-  async progress() {
-    return progress;
+  drainFinished() {
+    return finished;
   },
 };

@@ -13,10 +13,12 @@
 
 import { MAX_RECEIPT_MESSAGE_IDS } from '@parley/crypto-core/content';
 import type { AccountId } from '@parley/crypto-core/wire';
+import { Dexie } from 'dexie';
 import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { type IdentityNotice, writeIdentityNotice } from './identity-notices.js';
 import { isAhead } from './message-state.js';
+import { committedEnvelopeIds } from './receive-known-envelopes.js';
 import type { IncomingMessage, IncomingReceipt } from './receive-plan.js';
 import type {
   ContactRecord,
@@ -75,43 +77,54 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): Promise<ReceiveCommitResult> {
+  // Every step reads or writes whole sets (bulkGet, bulkAdd, bulkPut): in
+  // Chromium each IndexedDB request is a round trip to the browser process,
+  // so a batch costs a handful of round trips, not two per message.
   return db.dexie.transaction('rw', [...TABLES], async () => {
     // A copy of an envelope already committed (by an earlier batch) changes nothing.
-    const seen = await db.receivedEnvelopes.bulkGet([...input.envelopeIds]);
-    const seenIds = new Set(input.envelopeIds.filter((_, index) => seen[index] !== undefined));
+    const seenIds = await committedEnvelopeIds(db, input.envelopeIds);
+    const arrived = input.messages.filter((message) => !seenIds.has(message.envelopeId));
 
-    const stored: MessageRecord[] = [];
     const receiptIdsBySender = new Map<AccountId, string[]>();
-    const conversations = new Map<string, ConversationRecord>();
-    const storedIds = new Set<string>();
+    for (const message of arrived) {
+      if (message.kind !== 'text') continue;
+      // Receipt for first copies and for resent copies alike: the sender may have missed our first one.
+      const ids = receiptIdsBySender.get(message.senderAccountId) ?? [];
+      ids.push(message.messageId);
+      receiptIdsBySender.set(message.senderAccountId, ids);
+    }
 
-    for (const message of input.messages) {
-      if (seenIds.has(message.envelopeId)) continue;
-      if (message.kind === 'text') {
-        // Receipt for first copies and for resent copies alike: the sender may have missed our first one.
-        const ids = receiptIdsBySender.get(message.senderAccountId) ?? [];
-        ids.push(message.messageId);
-        receiptIdsBySender.set(message.senderAccountId, ids);
-      }
-      if (storedIds.has(message.messageId) || (await db.messages.get(message.messageId)) !== undefined) continue;
-      const conversation = await ensureConversation(db, conversations, message, input);
-      const record: MessageRecord = {
-        id: message.messageId,
-        conversationId: message.conversationId,
-        kind: message.kind,
-        direction: 'incoming',
-        senderAccountId: message.senderAccountId,
-        sentAt: message.sentAt,
-        receivedAt: input.now,
-        sortKey: message.sortKey,
-        state: 'delivered',
-        envelopeId: message.envelopeId,
-        serverTimestamp: message.serverTimestamp,
-        body: message.sealedBody,
-      };
-      await db.messages.add(record);
-      stored.push(record);
-      storedIds.add(record.id);
+    // One copy per message id; a copy of a message stored before fails its add and is skipped.
+    const chosen = new Map<string, SealedIncomingMessage>();
+    for (const message of arrived) if (!chosen.has(message.messageId)) chosen.set(message.messageId, message);
+    const stored = await addNewMessages(
+      db,
+      [...chosen.values()].map(
+        (message): MessageRecord => ({
+          id: message.messageId,
+          conversationId: message.conversationId,
+          kind: message.kind,
+          direction: 'incoming',
+          senderAccountId: message.senderAccountId,
+          sentAt: message.sentAt,
+          receivedAt: input.now,
+          sortKey: message.sortKey,
+          state: 'delivered',
+          envelopeId: message.envelopeId,
+          serverTimestamp: message.serverTimestamp,
+          body: message.sealedBody,
+        }),
+      ),
+    );
+    const toStore = stored.flatMap((record) => {
+      const message = chosen.get(record.id);
+      return message === undefined ? [] : [message];
+    });
+
+    const conversations = await loadConversations(db, toStore, input);
+    for (const message of toStore) {
+      const conversation = conversations.get(message.conversationId);
+      if (conversation === undefined) throw new Error(`conversation ${message.conversationId} was not loaded`);
       conversation.unreadCount += 1;
       conversation.lastActivityAt = Math.max(conversation.lastActivityAt, Math.min(message.sentAt, input.now));
       const preview = input.previews.get(message.conversationId);
@@ -122,10 +135,10 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
     }
     if (conversations.size > 0) await db.conversations.bulkPut([...conversations.values()]);
 
-    let receiptsQueued = false;
+    const receipts: OutboxReceiptRecord[] = [];
     for (const [recipient, ids] of receiptIdsBySender) {
       for (const messageIds of chunks(ids, MAX_RECEIPT_MESSAGE_IDS)) {
-        const receipt: OutboxReceiptRecord = {
+        receipts.push({
           kind: 'receipt',
           receiptKind: 'delivery',
           messageIds,
@@ -136,11 +149,10 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
           heldForIdentity: false,
           lastError: null,
           createdAt: input.now,
-        };
-        await db.outbox.add(receipt);
-        receiptsQueued = true;
+        });
       }
     }
+    if (receipts.length > 0) await db.outbox.bulkAdd(receipts);
 
     const { stateChanges, outboxItemsRemoved } = await applyReceipts(db, input.receipts);
 
@@ -154,78 +166,129 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
     if (fresh.length > 0) {
       await db.receivedEnvelopes.bulkPut(fresh.map((envelopeId) => ({ envelopeId, receivedAt: input.now })));
     }
-    return { stored, stateChanges, notices, receiptsQueued, outboxItemsRemoved };
+    return { stored, stateChanges, notices, receiptsQueued: receipts.length > 0, outboxItemsRemoved };
   });
 }
 
-async function ensureConversation(
-  db: EngineDatabase,
-  cache: Map<string, ConversationRecord>,
-  message: IncomingMessage,
-  input: ReceiveCommitInput,
-): Promise<ConversationRecord> {
-  const cached = cache.get(message.conversationId);
-  if (cached !== undefined) return cached;
-  if ((await db.contacts.get(message.senderAccountId)) === undefined) {
-    // Someone wrote first: keep them as a contact without a name (the UI shows the account id).
-    const contact: ContactRecord = {
-      accountId: message.senderAccountId,
-      displayName: null,
-      relayUrl: input.relayUrl,
-      verified: false,
-      identityChangedAt: null,
-      origin: 'incoming',
-      addedAt: input.now,
-    };
-    await db.contacts.add(contact);
+/**
+ * Adds the records in one request per record, none awaited alone; an id
+ * already stored (ConstraintError) is skipped without aborting the
+ * transaction, any other failure throws. Returns the records added, in order.
+ */
+async function addNewMessages(db: EngineDatabase, records: readonly MessageRecord[]): Promise<MessageRecord[]> {
+  if (records.length === 0) return [];
+  try {
+    await db.messages.bulkAdd([...records]);
+    return [...records];
+  } catch (error) {
+    if (!(error instanceof Dexie.BulkError)) throw error;
+    const failures = error.failuresByPos;
+    if (Object.values(failures).some((failure) => failure.name !== 'ConstraintError')) throw error;
+    return records.filter((_, index) => failures[index] === undefined);
   }
-  const existing = await db.conversations.get(message.conversationId);
-  const fresh = {
-    id: message.conversationId,
-    title: null,
-    lastActivityAt: 0,
-    lastSortKey: '',
-    unreadCount: 0,
-    preview: null,
-    createdAt: input.now,
-  };
-  const conversation: ConversationRecord =
-    existing ??
-    (message.groupId === null
-      ? { ...fresh, kind: 'direct', peerId: message.senderAccountId }
-      : { ...fresh, kind: 'group', peerId: message.groupId });
-  cache.set(conversation.id, conversation);
-  return conversation;
+}
+
+/**
+ * The conversations the new messages go to, read (or created) in one go;
+ * a sender without a contact record wrote first and gets one without a name
+ * (the UI shows the account id).
+ */
+async function loadConversations(
+  db: EngineDatabase,
+  messages: readonly IncomingMessage[],
+  input: ReceiveCommitInput,
+): Promise<Map<string, ConversationRecord>> {
+  const conversations = new Map<string, ConversationRecord>();
+  if (messages.length === 0) return conversations;
+  const senders = [...new Set(messages.map((message) => message.senderAccountId))];
+  const contacts = await db.contacts.bulkGet(senders);
+  const strangers = senders.filter((_, index) => contacts[index] === undefined);
+  if (strangers.length > 0) {
+    await db.contacts.bulkAdd(
+      strangers.map(
+        (accountId): ContactRecord => ({
+          accountId,
+          displayName: null,
+          relayUrl: input.relayUrl,
+          verified: false,
+          identityChangedAt: null,
+          origin: 'incoming',
+          addedAt: input.now,
+        }),
+      ),
+    );
+  }
+  const firstByConversation = new Map<string, IncomingMessage>();
+  for (const message of messages) {
+    if (!firstByConversation.has(message.conversationId)) firstByConversation.set(message.conversationId, message);
+  }
+  const ids = [...firstByConversation.keys()];
+  const existing = await db.conversations.bulkGet(ids);
+  ids.forEach((id, index) => {
+    const message = firstByConversation.get(id);
+    if (message === undefined) return;
+    const fresh = {
+      id,
+      title: null,
+      lastActivityAt: 0,
+      lastSortKey: '',
+      unreadCount: 0,
+      preview: null,
+      createdAt: input.now,
+    };
+    conversations.set(
+      id,
+      existing[index] ??
+        (message.groupId === null
+          ? { ...fresh, kind: 'direct', peerId: message.senderAccountId }
+          : { ...fresh, kind: 'group', peerId: message.groupId }),
+    );
+  });
+  return conversations;
 }
 
 /**
  * Moves own messages forward on a receipt. Only messages in the direct
  * conversation with the receipt's sender qualify: nobody can mark messages
- * they were not sent as read.
+ * they were not sent as read. All receipts of the batch are read and written
+ * in one go; a later receipt sees what an earlier one changed.
  */
 async function applyReceipts(
   db: EngineDatabase,
   receipts: readonly IncomingReceipt[],
 ): Promise<{ stateChanges: StateChange[]; outboxItemsRemoved: number }> {
   const stateChanges: StateChange[] = [];
-  let outboxItemsRemoved = 0;
+  if (receipts.length === 0) return { stateChanges, outboxItemsRemoved: 0 };
+  const ids = [...new Set(receipts.flatMap((receipt) => receipt.messageIds))];
+  const rows = await db.messages.bulkGet(ids);
+  const byId = new Map<string, MessageRecord>();
+  for (const row of rows) if (row !== undefined) byId.set(row.id, row);
+  const changed = new Map<string, MessageRecord>();
+  const deliveredWhilePending = new Set<string>();
   for (const receipt of receipts) {
     const conversationId = directConversationId(receipt.senderAccountId);
     const target: MessageState = receipt.kind === 'read' ? 'read' : 'delivered';
-    const messages = await db.messages.bulkGet([...receipt.messageIds]);
-    for (const message of messages) {
+    for (const id of receipt.messageIds) {
+      const message = byId.get(id);
       if (message === undefined || message.direction !== 'outgoing' || message.conversationId !== conversationId) {
         continue;
       }
       if (!isAhead(target, message.state)) continue;
-      const wasPending = message.state === 'sending' || message.state === 'failed';
-      await db.messages.update(message.id, { state: target });
-      stateChanges.push({ conversationId, messageId: message.id, state: target });
-      if (wasPending) {
-        // Delivered already (the relay's answer to our send was lost): sending it again would only duplicate it.
-        outboxItemsRemoved += await db.outbox.where('messageId').equals(message.id).delete();
-      }
+      // Delivered already (the relay's answer to our send was lost): sending it again would only duplicate it.
+      if (message.state === 'sending' || message.state === 'failed') deliveredWhilePending.add(id);
+      const updated: MessageRecord = { ...message, state: target };
+      byId.set(id, updated);
+      changed.set(id, updated);
+      stateChanges.push({ conversationId, messageId: id, state: target });
     }
   }
+  if (changed.size > 0) await db.messages.bulkPut([...changed.values()]);
+  const outboxItemsRemoved =
+    deliveredWhilePending.size > 0
+      ? await db.outbox
+          .where('messageId')
+          .anyOf([...deliveredWhilePending])
+          .delete()
+      : 0;
   return { stateChanges, outboxItemsRemoved };
 }

@@ -1,37 +1,38 @@
 /**
- * The receive path, one batch at a time in the relay's order:
+ * The receive path, batches in the relay's order, in two stages:
  *
- *   envelopes -> skip copies already committed -> vault.decrypt (batch)
- *   -> plan (receive-plan.ts) -> seal bodies and previews (WebCrypto)
- *   -> ONE Dexie transaction (receive-commit.ts)
- *   -> only after it committed: ack to the relay -> then vault.releaseDecrypted
+ *   decrypt stage: skip copies already committed -> vault.decrypt (the batch,
+ *     carrying the release of what committed since the last call)
+ *   commit stage:  plan (receive-plan.ts) -> seal bodies and previews
+ *     (receive-seal.ts) -> ONE Dexie transaction (receive-commit.ts)
+ *     -> only after it committed: ack to the relay; the ids join the
+ *     pending releases (receive-releases.ts)
  *
- * The vault keeps the plaintext of each decrypted envelope until released,
- * so a renderer killed between decrypt and commit gets the same plaintext
- * when the relay redelivers; and an envelope whose commit finished but whose
- * ack was lost is recognised by its id and only acked again.
- *
- * Acks and releases run beside the next batch rather than before it: they
- * only need to follow their own commit, and the relay keeps pushing (up to
- * its delivery window) meanwhile.
+ * The stages overlap: while batch N commits in IndexedDB, the vault decrypts
+ * batch N+1 (`decryptAhead` batches at most beyond the one committing).
+ * Commits, and so acks, keep the relay's order, and every release follows
+ * its commit. The vault keeps the plaintext of each decrypted envelope until
+ * released, so a renderer killed anywhere between a decrypt and its commit
+ * gets the same plaintext when the relay redelivers; and an envelope whose
+ * commit finished but whose ack was lost is recognised by its id and only
+ * acked again. A copy of an envelope that is still between the stages is
+ * answered from the vault's cache and dropped by the commit's own envelope
+ * id check.
  */
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
-import type { DecryptOutcome } from '../../common/vault-api.js';
-import { backoffDelay } from './backoff.js';
+import { type DecryptOutcome, MAX_RELEASED_PER_DECRYPT } from '../../common/vault-api.js';
 import type { BodyCipher } from './body-cipher.js';
 import type { Clock } from './clock.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import type { EngineLogger } from './logger.js';
 import { Observable } from './observable.js';
-import { previewOf } from './previews.js';
-import {
-  commitReceived,
-  type ReceiveCommitResult,
-  type SealedIncomingMessage,
-  type SealedPreview,
-} from './receive-commit.js';
-import { type IncomingMessage, planReceive, type ReceivePlan } from './receive-plan.js';
+import { commitReceived, type ReceiveCommitResult } from './receive-commit.js';
+import { committedEnvelopeIds } from './receive-known-envelopes.js';
+import { planReceive, type ReceivePlan } from './receive-plan.js';
+import { PendingReleases } from './receive-releases.js';
+import { DecryptRetries } from './receive-retries.js';
+import { sealIncoming } from './receive-seal.js';
 import { type VaultGateway, vaultErrorCode } from './vault-calls.js';
 
 /** What the pipeline needs from the connection it serves. */
@@ -47,6 +48,8 @@ export interface ReceiveListener {
 
 /** Points where tests simulate a crash. */
 export interface ReceiveFaults {
+  /** After vault.decrypt answered for a batch (the commit stage may still be busy with earlier ones). */
+  afterDecrypt?(envelopeIds: readonly string[]): Promise<void> | void;
   /** After vault.decrypt and before the Dexie commit. */
   beforeReceiveCommit?(envelopeIds: readonly string[]): Promise<void> | void;
 }
@@ -55,17 +58,41 @@ export interface ReceivePipelineOptions {
   /** Retries of a transient decrypt failure on this connection before leaving it to the next one. */
   readonly maxDecryptRetries: number;
   readonly retryBaseMs: number;
+  /** Batches the vault may decrypt beyond the one being committed (0: one batch at a time). */
+  readonly decryptAhead?: number;
 }
 
-export const DEFAULT_RECEIVE_OPTIONS: ReceivePipelineOptions = { maxDecryptRetries: 5, retryBaseMs: 1000 };
+export const DEFAULT_RECEIVE_OPTIONS: ReceivePipelineOptions = {
+  maxDecryptRetries: 5,
+  retryBaseMs: 1000,
+  decryptAhead: 1,
+};
+
+/** A batch between the stages. */
+interface DecryptedBatch {
+  readonly envelopes: readonly Envelope[];
+  readonly outcomes: readonly DecryptOutcome[];
+  readonly sealedSenderReady: boolean;
+  /** Stage durations so far (ms), for the per-batch debug line. */
+  readonly timings: { readonly waitMs: number; readonly prefilterMs: number; readonly decryptMs: number };
+}
+
+function since(start: number): number {
+  return Math.round((performance.now() - start) * 10) / 10;
+}
 
 export class ReceivePipeline {
   /** True once the relay said its queue (as of connecting) was delivered and every batch before that was processed. */
   readonly drained = new Observable(false);
-  #chain: Promise<void> = Promise.resolve();
+  #decryptTail: Promise<unknown> = Promise.resolve();
+  #commitTail: Promise<unknown> = Promise.resolve();
+  /** Commit steps of the latest batches: a batch decrypts once the one `decryptAhead + 1` before it committed. */
+  readonly #recentCommits: Promise<unknown>[] = [];
+  /** Batches enqueued and not yet through the commit stage. */
+  #inFlight = 0;
   #stopped = false;
-  readonly #retryAttempts = new Map<string, number>();
-  readonly #retryTimers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #releases: PendingReleases;
+  readonly #retries: DecryptRetries;
   readonly #background = new Set<Promise<unknown>>();
 
   constructor(
@@ -85,7 +112,12 @@ export class ReceivePipeline {
       /** Installs the relay's sealed-sender material in the vault if needed; false when that failed. */
       readonly ensureSealedSender: () => Promise<boolean>;
     },
-  ) {}
+  ) {
+    this.#releases = new PendingReleases(vault, context.logger);
+    this.#retries = new DecryptRetries(this.options, (envelopes) => {
+      if (!this.#stopped) this.enqueue(envelopes);
+    });
+  }
 
   private get options(): ReceivePipelineOptions {
     return this.context.options ?? DEFAULT_RECEIVE_OPTIONS;
@@ -93,41 +125,87 @@ export class ReceivePipeline {
 
   /** Queues a batch behind the ones before it. */
   enqueue(batch: readonly Envelope[]): void {
-    this.#schedule(() => this.#process(batch));
+    this.#inFlight++;
+    const ahead = Math.max(0, this.options.decryptAhead ?? DEFAULT_RECEIVE_OPTIONS.decryptAhead ?? 0);
+    const gate =
+      this.#recentCommits.length > ahead ? this.#recentCommits[this.#recentCommits.length - ahead - 1] : null;
+    // The id check needs no turn: it reads IndexedDB while the vault works on earlier batches.
+    const prefiltered = this.#prefilter(batch);
+    prefiltered.catch(() => {
+      // Reported by the commit stage, through the decrypt step that awaits it.
+    });
+    // The next batch's call goes out as soon as this one's is sent, not when
+    // it is answered: the vault queues calls in order, so it starts the next
+    // batch the moment it finishes this one instead of idling for a round trip.
+    let markSent: () => void = () => {};
+    const sent = new Promise<void>((resolve) => {
+      markSent = resolve;
+    });
+    const decrypted = this.#decryptTail
+      .then(async () => {
+        const waitStart = performance.now();
+        await gate;
+        return this.#stopped ? null : this.#decrypt(await prefiltered, since(waitStart), markSent);
+      })
+      .finally(markSent);
+    decrypted.catch(() => {
+      // Reported by the commit stage, which awaits the same promise.
+    });
+    this.#decryptTail = sent;
+    const committed = this.#commitTail
+      .then(async () => {
+        const item = await decrypted;
+        if (item !== null && !this.#stopped) await this.#commit(item);
+      })
+      .catch((error: unknown) => {
+        this.context.logger.error('receive step failed', { error: describeError(error) });
+      })
+      .finally(() => this.#batchDone());
+    this.#commitTail = committed;
+    this.#recentCommits.push(committed);
+    if (this.#recentCommits.length > ahead + 1) this.#recentCommits.shift();
   }
 
   /** The relay finished its initial drain: done once every earlier batch is processed. */
   queueEmpty(): void {
-    this.#schedule(async () => {
+    this.#afterCommits(async () => {
       this.drained.set(true);
     });
   }
 
   /** A new connection starts: its drain is not done yet. */
   connectionStarted(): void {
-    this.#schedule(async () => {
+    this.#afterCommits(async () => {
       this.drained.set(false);
     });
   }
 
   /** Resolves when every batch queued so far, and its acks and releases, are done. */
   async idle(): Promise<void> {
-    await this.#chain;
+    await this.#commitTail;
+    // The last commit scheduled the release of what no decrypt call carried.
+    await this.#decryptTail;
     await Promise.allSettled([...this.#background]);
   }
 
   stop(): void {
     this.#stopped = true;
-    for (const timer of this.#retryTimers) clearTimeout(timer);
-    this.#retryTimers.clear();
+    this.#retries.stop();
   }
 
-  #schedule(step: () => Promise<void>): void {
-    this.#chain = this.#chain
+  #afterCommits(step: () => Promise<void>): void {
+    this.#commitTail = this.#commitTail
       .then(() => (this.#stopped ? undefined : step()))
       .catch((error: unknown) => {
         this.context.logger.error('receive step failed', { error: describeError(error) });
       });
+  }
+
+  /** No batch is left to carry the pending releases: send them on their own, in turn with the decrypts. */
+  #batchDone(): void {
+    this.#inFlight--;
+    if (this.#inFlight > 0 || this.#releases.size === 0) return;
+    this.#decryptTail = this.#decryptTail.then(() => this.#releases.flush());
   }
 
   #track(work: Promise<unknown>): void {
@@ -135,39 +213,62 @@ export class ReceivePipeline {
     void work.finally(() => this.#background.delete(work));
   }
 
-  async #process(batch: readonly Envelope[]): Promise<void> {
-    const { logger } = this.context;
+  /** Copies of envelopes committed before are acked again and not decrypted; the rest go on. */
+  async #prefilter(batch: readonly Envelope[]): Promise<{ toDecrypt: Envelope[]; prefilterMs: number }> {
+    const start = performance.now();
     const storedIds = batch.filter((envelope) => envelope.ephemeral !== true).map((envelope) => envelope.id);
-    const known = await this.db.receivedEnvelopes.bulkGet(storedIds);
-    const committedBefore = new Set(storedIds.filter((_, index) => known[index] !== undefined));
-    const toDecrypt = batch.filter((envelope) => !committedBefore.has(envelope.id));
-    if (committedBefore.size > 0) {
-      logger.debug('redelivered envelopes already stored', { count: committedBefore.size });
+    const committedBefore = await committedEnvelopeIds(this.db, storedIds);
+    if (committedBefore.size > 0 && !this.#stopped) {
+      this.context.logger.debug('redelivered envelopes already stored', { count: committedBefore.size });
       // Committed before, ack lost (or not yet sent): ack again. Releasing again is harmless.
-      this.#ackThenRelease([...committedBefore], [...committedBefore]);
+      this.#ack([...committedBefore]);
+      this.#releases.add(committedBefore);
     }
-    if (toDecrypt.length === 0) return;
+    return { toDecrypt: batch.filter((envelope) => !committedBefore.has(envelope.id)), prefilterMs: since(start) };
+  }
+
+  async #decrypt(
+    { toDecrypt, prefilterMs }: { toDecrypt: Envelope[]; prefilterMs: number },
+    waitMs: number,
+    markSent: () => void,
+  ): Promise<DecryptedBatch | null> {
+    const { logger } = this.context;
+    if (toDecrypt.length === 0) return null;
 
     // Sealed envelopes open only with the relay's trust root in the vault (first login, or a new relay).
     const sealedSenderReady = await this.context.ensureSealedSender();
+    const decryptStart = performance.now();
+    const release = this.#releases.take(MAX_RELEASED_PER_DECRYPT);
     let outcomes: DecryptOutcome[];
     try {
-      outcomes = (await this.vault.call('decrypt', { relayUrl: this.context.relayUrl, envelopes: toDecrypt })).results;
+      const args = { relayUrl: this.context.relayUrl, envelopes: toDecrypt };
+      const call = this.vault.call('decrypt', release.length > 0 ? { ...args, release } : args);
+      markSent();
+      outcomes = (await call).results;
     } catch (error) {
+      // Nothing of the call is known to have happened: those releases are still due.
+      this.#releases.add(release);
       if (vaultErrorCode(error) === 'LOCKED') {
         this.listener.vaultLocked();
-        return;
+        return null;
       }
       logger.warn('decrypt failed; will retry', { count: toDecrypt.length, error: describeError(error) });
-      this.#retryLater(toDecrypt.filter((envelope) => envelope.ephemeral !== true));
-      return;
+      this.#retries.later(toDecrypt);
+      return null;
     }
+    const decryptMs = since(decryptStart);
+    await this.context.faults?.afterDecrypt?.(toDecrypt.map((envelope) => envelope.id));
+    return { envelopes: toDecrypt, outcomes, sealedSenderReady, timings: { waitMs, prefilterMs, decryptMs } };
+  }
 
-    const knownAccounts = await this.#knownSenders(toDecrypt);
-    const plan = planReceive(toDecrypt, outcomes, {
+  async #commit(item: DecryptedBatch): Promise<void> {
+    const { logger } = this.context;
+    const sealStart = performance.now();
+    const knownAccounts = await this.#knownSenders(item.envelopes);
+    const plan = planReceive(item.envelopes, item.outcomes, {
       knownAccounts,
       ownAccountId: this.context.ownAccountId,
-      sealedSenderReady,
+      sealedSenderReady: item.sealedSenderReady,
     });
     for (const dropped of plan.dropped) {
       logger.info('envelope dropped', { envelopeId: dropped.envelopeId, reason: dropped.reason });
@@ -175,13 +276,13 @@ export class ReceivePipeline {
     if (plan.heldIds.length > 0) {
       logger.warn('envelopes held until an identity change is reviewed', { count: plan.heldIds.length });
     }
-    if (plan.retry.length > 0) {
-      this.#retryLater(plan.retry.filter((envelope) => envelope.ephemeral !== true));
-    }
+    if (plan.retry.length > 0) this.#retries.later(plan.retry);
 
-    const sealed = await this.#seal(plan.messages);
+    const sealed = await sealIncoming(this.cipher, plan.messages);
+    const sealMs = since(sealStart);
     await this.context.faults?.beforeReceiveCommit?.(plan.commitIds);
 
+    const commitStart = performance.now();
     const result = await commitReceived(this.db, {
       messages: sealed.messages,
       previews: sealed.previews,
@@ -192,14 +293,14 @@ export class ReceivePipeline {
       now: this.context.clock.now(),
       newId: this.context.newId,
     });
-    for (const id of plan.commitIds) this.#retryAttempts.delete(id);
+    const commitMs = since(commitStart);
+    this.#retries.settled(plan.commitIds);
 
-    const ephemeralIds = new Set(batch.filter((envelope) => envelope.ephemeral === true).map((e) => e.id));
-    const releaseAfterAck = plan.releaseIds.filter((id) => !ephemeralIds.has(id));
-    const releaseNow = plan.releaseIds.filter((id) => ephemeralIds.has(id));
-    if (releaseNow.length > 0) this.#track(this.#release(releaseNow));
-    if (plan.commitIds.length > 0) this.#ackThenRelease(plan.commitIds, releaseAfterAck);
+    // Only now may the relay delete them, and the vault forget their plaintext.
+    if (plan.commitIds.length > 0) this.#ack(plan.commitIds);
+    this.#releases.add(plan.releaseIds);
     this.listener.committed(result, plan);
+    logger.debug('receive batch', { envelopes: item.envelopes.length, ...item.timings, sealMs, commitMs });
   }
 
   async #knownSenders(envelopes: readonly Envelope[]): Promise<Set<string>> {
@@ -208,82 +309,14 @@ export class ReceivePipeline {
     return new Set(contacts.flatMap((contact) => (contact === undefined ? [] : [contact.accountId])));
   }
 
-  /** Seals every body, and per conversation the preview of the batch's newest message, before the transaction. */
-  async #seal(
-    messages: readonly IncomingMessage[],
-  ): Promise<{ messages: SealedIncomingMessage[]; previews: Map<string, SealedPreview> }> {
-    const newest = new Map<string, IncomingMessage>();
-    for (const message of messages) {
-      if (message.body === null) continue;
-      const current = newest.get(message.conversationId);
-      if (current === undefined || message.sortKey > current.sortKey) newest.set(message.conversationId, message);
-    }
-    const sealedMessages = await Promise.all(
-      messages.map(async (message) => ({
-        ...message,
-        sealedBody:
-          message.body === null
-            ? null
-            : await this.cipher.seal({ table: 'messages', field: 'body', id: message.messageId }, message.body),
-      })),
-    );
-    const previews = new Map<string, SealedPreview>();
-    for (const [conversationId, message] of newest) {
-      if (message.body === null) continue;
-      const preview = await this.cipher.seal(
-        { table: 'conversations', field: 'preview', id: conversationId },
-        previewOf(message.body),
-      );
-      previews.set(conversationId, { messageId: message.messageId, preview });
-    }
-    return { messages: sealedMessages, previews };
-  }
-
-  #ackThenRelease(ackIds: string[], releaseIds: string[]): void {
-    const work = this.acks
-      .ack(ackIds)
-      .catch((error: unknown) => {
-        // Harmless: the relay redelivers on the next connection and the copy is recognised by its id.
-        this.context.logger.info('ack not delivered; the relay will redeliver', {
-          count: ackIds.length,
-          error: describeError(error),
-        });
-      })
-      .then(() => (releaseIds.length > 0 ? this.#release(releaseIds) : undefined));
+  #ack(envelopeIds: string[]): void {
+    const work = this.acks.ack(envelopeIds).catch((error: unknown) => {
+      // Harmless: the relay redelivers on the next connection and the copy is recognised by its id.
+      this.context.logger.info('ack not delivered; the relay will redeliver', {
+        count: envelopeIds.length,
+        error: describeError(error),
+      });
+    });
     this.#track(work);
-  }
-
-  async #release(envelopeIds: string[]): Promise<void> {
-    try {
-      await this.vault.call('releaseDecrypted', { envelopeIds });
-    } catch (error) {
-      this.context.logger.warn('releaseDecrypted failed', { count: envelopeIds.length, error: describeError(error) });
-    }
-  }
-
-  /** Decrypt again after a delay; after too many tries, leave it to the next connection's redelivery. */
-  #retryLater(envelopes: readonly Envelope[]): void {
-    const again: Envelope[] = [];
-    let attempt = 0;
-    for (const envelope of envelopes) {
-      const attempts = (this.#retryAttempts.get(envelope.id) ?? 0) + 1;
-      if (attempts > this.options.maxDecryptRetries) {
-        this.#retryAttempts.delete(envelope.id);
-        continue;
-      }
-      this.#retryAttempts.set(envelope.id, attempts);
-      attempt = Math.max(attempt, attempts);
-      again.push(envelope);
-    }
-    if (again.length === 0) return;
-    const delay = backoffDelay(
-      { initialMs: this.options.retryBaseMs, maxMs: 60_000, multiplier: 2, jitter: 0.3 },
-      attempt - 1,
-    );
-    const timer = setTimeout(() => {
-      this.#retryTimers.delete(timer);
-      if (!this.#stopped) this.enqueue(again);
-    }, delay);
-    this.#retryTimers.add(timer);
   }
 }

@@ -17,6 +17,10 @@
  *   and is dropped.
  * - LOCKED, INTERNAL, STORAGE, an unreachable vault or any code we do not
  *   know: retried later, never acked.
+ * - NO_SESSION, INVALID_MESSAGE, INVALID_KEY_ID with a sender the vault
+ *   learned: dropped as above, and the sender is a repair candidate
+ *   (session-repair.ts decides whether to ask it for a fresh session).
+ *   session-reset content: its sender wants our undelivered messages again.
  */
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import type { DecryptOutcome, IncomingContent } from '../../common/vault-api.js';
@@ -70,7 +74,18 @@ export interface ReceivePlan {
   /** Transient failures: decrypt again later. */
   readonly retry: Envelope[];
   readonly dropped: DroppedEnvelope[];
+  /** Senders of envelopes that failed for want of a usable session (repair candidates; contacts or not). */
+  readonly sessionRepairs: AccountId[];
+  /** Senders that sent a session-reset: re-send them what they never confirmed. */
+  readonly sessionResets: AccountId[];
 }
+
+/**
+ * Failures that mean "our session with this sender is not the one it used"
+ * (after a restore there is none; a wiped or stale one gives INVALID_MESSAGE,
+ * a prekey message naming a prekey this device no longer has INVALID_KEY_ID).
+ */
+const SESSION_FAILURES: ReadonlySet<string> = new Set(['NO_SESSION', 'INVALID_MESSAGE', 'INVALID_KEY_ID']);
 
 /** Codes after which the same ciphertext will never decrypt: ack and drop. */
 const UNDECRYPTABLE: ReadonlySet<string> = new Set([
@@ -120,6 +135,8 @@ export function planReceive(
     heldIds: [],
     retry: [],
     dropped: [],
+    sessionRepairs: [],
+    sessionResets: [],
   };
   const outcomeById = new Map<string, DecryptOutcome>();
   for (const outcome of outcomes) outcomeById.set(outcome.ok ? outcome.value.envelopeId : outcome.envelopeId, outcome);
@@ -151,6 +168,10 @@ export function planReceive(
       } else if (UNDECRYPTABLE.has(code)) {
         plan.dropped.push({ envelopeId: envelope.id, reason: code });
         if (stored) plan.commitIds.push(envelope.id);
+        const sender = outcome.sender?.accountId;
+        if (SESSION_FAILURES.has(code) && sender !== undefined && sender !== context.ownAccountId) {
+          plan.sessionRepairs.push(sender);
+        }
       } else {
         plan.retry.push(envelope);
       }
@@ -223,6 +244,9 @@ function applyContent(plan: ReceivePlan, envelope: Envelope, sender: AccountId, 
     }
     case 'group':
       plan.dropped.push({ envelopeId: envelope.id, reason: `group ${content.action} (groups not supported yet)` });
+      return;
+    case 'session-reset':
+      plan.sessionResets.push(sender);
       return;
   }
 }
