@@ -1,14 +1,35 @@
 /**
- * The one object Electron's preload exposes to the renderer (through
- * contextBridge.exposeInMainWorld(PRELOAD_GLOBAL_NAME, ...)), and which the
- * renderer's Electron transport consumes. Declared here so both sides agree on
- * its shape. Types and one constant only: the preload is a self-contained
- * CommonJS script, so it may inline the constant rather than require this file.
+ * The one object Electron's preload exposes to the renderer
+ * (contextBridge.exposeInMainWorld(PRELOAD_GLOBAL_NAME, ...)), and the IPC
+ * channels behind it. Declared here so the preload, the main process and the
+ * renderer agree on both. Types and constants only: the preload is a
+ * self-contained CommonJS script (sandboxed preloads can require nothing but
+ * 'electron'), so it inlines the constants; a test checks that its copy
+ * matches this one.
  */
 import type { Result } from './result.js';
 import type { VaultEventName } from './vault-api.js';
 
-export const PRELOAD_GLOBAL_NAME = 'parleyVault';
+export const PRELOAD_GLOBAL_NAME = 'parley';
+
+/** Every IPC channel between the preload and the main process. */
+export const IPC_CHANNELS = {
+  /** renderer -> main (invoke): one vault call `(method, args)`, answered with its Result. */
+  vaultCall: 'parley:vault-call',
+  /** main -> renderer: a vault event `(name, payload)`. */
+  vaultEvent: 'parley:vault-event',
+  /** renderer -> main (invoke): show a message notification. */
+  notify: 'parley:notify',
+  /** renderer -> main (invoke): the unread count on the dock, taskbar or tray. */
+  setBadge: 'parley:set-badge',
+  /** renderer -> main (invoke): open an http(s) link in the system browser. */
+  openExternal: 'parley:open-external',
+  /** renderer -> main (invoke): let the page reach a relay; answers a RelayAccess. */
+  allowRelay: 'parley:allow-relay',
+  /** main -> renderer: the user clicked a notification `(conversationId)`. */
+  notificationClick: 'parley:notification-click',
+} as const;
+export type IpcChannel = (typeof IPC_CHANNELS)[keyof typeof IPC_CHANNELS];
 
 export interface ParleyVaultBridge {
   /** One vault call; the main process validates and dispatches it (dispatchVaultCall). */
@@ -17,9 +38,29 @@ export interface ParleyVaultBridge {
   onEvent(listener: (name: VaultEventName, payload: unknown) => void): () => void;
 }
 
+/** What the main process answers to allowRelay (the renderer's RelayAccess, restated so common stays below renderer). */
+export type BridgeRelayAccess =
+  | { readonly allowed: true; readonly reloadRequired?: true }
+  | { readonly allowed: false; readonly reason: 'not-allowed-by-shell' | 'invalid-url' };
+
+/** The app functions the UI needs from Electron; every argument is validated again in main. */
+export interface ParleyAppBridge {
+  notify(notification: { title: string; body: string; conversationId: string }): Promise<Result<null>>;
+  setBadge(count: number): Promise<Result<null>>;
+  openExternal(url: string): Promise<Result<null>>;
+  allowRelay(url: string): Promise<Result<BridgeRelayAccess>>;
+  /** Called with the conversation id when the user clicks a notification; returns the unsubscribe function. */
+  onNotificationClick(listener: (conversationId: string) => void): () => void;
+}
+
+export interface ParleyBridge {
+  readonly vault: ParleyVaultBridge;
+  readonly app: ParleyAppBridge;
+}
+
 declare global {
   interface Window {
     /** Present only inside Electron, where the preload exposed it. */
-    readonly parleyVault?: ParleyVaultBridge;
+    readonly parley?: ParleyBridge;
   }
 }

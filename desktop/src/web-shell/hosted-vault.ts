@@ -1,14 +1,2 @@
-/**
- * What the web shell needs of the vault it hosts: the vault API (called only
- * through dispatchVaultCall) and its events.
- */
-import type { VaultApi, VaultEventName, VaultEvents } from '../common/vault-api.js';
-
-export interface HostedVault extends VaultApi {
-  /** Subscribes to a vault event; returns the unsubscribe function. */
-  on<E extends VaultEventName>(event: E, listener: (payload: VaultEvents[E]) => void): () => void;
-}
-
-/** Every vault event, listed once; `satisfies` fails the build when vault-api.ts gains an event not listed here. */
-const VAULT_EVENTS = { 'identity-changed': true, locked: true } as const satisfies Record<VaultEventName, true>;
-export const VAULT_EVENT_NAMES = Object.keys(VAULT_EVENTS) as VaultEventName[];
+/** The hosted-vault seam lives in host/ (Electron main uses it too); re-exported for the web shell's modules. */
+export { type HostedVault, VAULT_EVENT_NAMES } from '../host/hosted-vault.js';

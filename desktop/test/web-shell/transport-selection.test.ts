@@ -98,7 +98,7 @@ describe('selectTransport', () => {
         return () => listeners.splice(listeners.indexOf(listener), 1);
       },
     };
-    const transport = selectTransport(asWindow({ parleyVault: bridge }));
+    const transport = selectTransport(asWindow({ parley: { vault: bridge } }));
     expect(transport).toBeInstanceOf(ElectronTransport);
     expect(await transport.call('getStatus', {})).toEqual({ ok: true, value: { method: 'getStatus', args: {} } });
     const seen: unknown[] = [];

@@ -1,5 +1,5 @@
 /**
- * The vault transport inside Electron: the preload's bridge object
+ * The vault transport inside Electron: the vault half of the preload's bridge
  * (common/preload-api.ts) already speaks the transport's language, over IPC
  * to the main process, which validates and dispatches every call.
  */

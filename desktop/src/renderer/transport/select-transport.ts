@@ -26,7 +26,7 @@ export function selectTransport(
   scope: Window = window,
   webShellOptions: Omit<WebSocketTransportOptions, 'url' | 'token'> = {},
 ): SelectedTransport {
-  if (scope.parleyVault) return new ElectronTransport(scope.parleyVault);
+  if (scope.parley) return new ElectronTransport(scope.parley.vault);
   const token = takeLaunchToken(scope.location, scope.history, sessionStorageOrNull(scope));
   if (!token) {
     throw new VaultTransportError(

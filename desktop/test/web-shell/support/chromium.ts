@@ -5,19 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from '@playwright/test';
+import { DEFAULT_CHROMIUM_PATH, HEADLESS_CHROMIUM_ARGS } from '../../../src/host/headless-chromium.js';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-] as const;
+export const CHROMIUM_PATH = DEFAULT_CHROMIUM_PATH;
+export const CHROMIUM_ARGS = HEADLESS_CHROMIUM_ARGS;
 
 /** Fails (never skips) when Chromium is missing, saying how to install it. */
 export async function launchChromium(): Promise<Browser> {

@@ -1,0 +1,106 @@
+/**
+ * The Platform in a browser served by the web shell: the Notification API,
+ * the unread count in the tab title ("(3) Parley") and the installed-app
+ * badge where the browser has one, links in a new tab without opener or
+ * referrer, and only the relays the web shell was started with (its CSP
+ * allows exactly those, so no other relay can be reached from this page).
+ */
+import { normalizeRelayUrl } from '@parley/crypto-core/wire';
+import { isExternalWebUrl } from '../../common/external-url.js';
+import type { WebShellConfig } from '../../common/web-shell-protocol.js';
+import { fetchWebShellConfig } from '../transport/web-shell-config.js';
+import type { MessageNotification, NotificationPermissionState, Platform, RelayAccess } from './platform.js';
+
+/** The browser objects this platform uses (window in the app; small fakes in tests). */
+export interface WebPlatformScope {
+  readonly Notification?: {
+    readonly permission: NotificationPermission;
+    requestPermission(): Promise<NotificationPermission>;
+    new (title: string, options?: NotificationOptions): Notification;
+  };
+  readonly document: { title: string };
+  readonly navigator: { setAppBadge?(count?: number): Promise<void>; clearAppBadge?(): Promise<void> };
+  open(url: string, target: string, features: string): unknown;
+  focus(): void;
+}
+
+const TITLE_COUNT = /^\(\d+\) /;
+
+export class WebPlatform implements Platform {
+  readonly kind = 'web';
+  readonly #listeners = new Set<(conversationId: string) => void>();
+  #config: Promise<WebShellConfig> | null = null;
+
+  constructor(
+    private readonly scope: WebPlatformScope = window,
+    private readonly loadConfig: () => Promise<WebShellConfig> = () => fetchWebShellConfig(),
+  ) {}
+
+  notificationPermission(): NotificationPermissionState {
+    return this.scope.Notification?.permission ?? 'denied';
+  }
+
+  async requestNotificationPermission(): Promise<NotificationPermissionState> {
+    const api = this.scope.Notification;
+    if (!api) return 'denied';
+    if (api.permission !== 'default') return api.permission;
+    return api.requestPermission();
+  }
+
+  notify(notification: MessageNotification): void {
+    const api = this.scope.Notification;
+    if (api?.permission !== 'granted') return;
+    // The tag replaces an older notification of the same conversation instead of stacking them.
+    const shown = new api(notification.title, { body: notification.body, tag: notification.conversationId });
+    shown.onclick = () => {
+      this.scope.focus();
+      shown.close();
+      for (const listener of this.#listeners) listener(notification.conversationId);
+    };
+  }
+
+  onNotificationClick(listener: (conversationId: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  setUnreadBadge(count: number): void {
+    const unread = Number.isInteger(count) && count > 0 ? count : 0;
+    const title = this.scope.document.title.replace(TITLE_COUNT, '');
+    this.scope.document.title = unread > 0 ? `(${unread}) ${title}` : title;
+    const { navigator } = this.scope;
+    // Only installed web apps have a badge; elsewhere these reject or are absent, and the title suffices.
+    const badge = unread > 0 ? navigator.setAppBadge?.(unread) : navigator.clearAppBadge?.();
+    badge?.catch(() => {});
+  }
+
+  openExternal(url: string): void {
+    if (!isExternalWebUrl(url)) return;
+    this.scope.open(url, '_blank', 'noopener,noreferrer');
+  }
+
+  async allowRelay(url: string): Promise<RelayAccess> {
+    let canonical: string;
+    try {
+      canonical = normalizeRelayUrl(url.trim());
+    } catch {
+      return { allowed: false, reason: 'invalid-url' };
+    }
+    const config = await this.#shellConfig();
+    return config.relayUrls.includes(canonical)
+      ? { allowed: true }
+      : { allowed: false, reason: 'not-allowed-by-shell' };
+  }
+
+  async #shellConfig(): Promise<WebShellConfig> {
+    this.#config ??= this.loadConfig();
+    try {
+      return await this.#config;
+    } catch (error) {
+      this.#config = null; // a failed fetch is retried by the next call
+      throw error;
+    }
+  }
+}
