@@ -20,9 +20,11 @@ import type { EngineLogger } from './logger.js';
 import type {
   ContactRecord,
   ConversationKind,
+  ConversationRecord,
   EncryptedField,
   MessageDirection,
   MessageKind,
+  MessageRecord,
   MessageState,
 } from './records.js';
 
@@ -79,6 +81,57 @@ export interface PageRequest {
 export const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 500;
 
+export interface RangeRequest {
+  /** Oldest sort key to include (inclusive); default: the oldest message. */
+  readonly from?: string;
+  /** Newest sort key to include (inclusive); default: open, up to the newest message. */
+  readonly to?: string;
+  /** At most this many (default and cap 2,000). */
+  readonly limit?: number;
+  /** Bodies already decrypted, by message id, reused as they are. */
+  readonly knownBodies?: ReadonlyMap<string, string | null>;
+}
+
+export interface MessageRange {
+  /** Oldest first. */
+  readonly messages: readonly MessageView[];
+  /** Messages exist before the first one. */
+  readonly hasOlder: boolean;
+  /** Messages exist after the last one. */
+  readonly hasNewer: boolean;
+}
+
+export interface SortKeyStep {
+  /** Start here (exclusive); default: the newest message (older) or the oldest (newer). */
+  readonly from?: string;
+  readonly direction: 'older' | 'newer';
+  readonly count: number;
+}
+
+export interface SortKeyAway {
+  /** The sort key reached; null when no message lies that way. */
+  readonly sortKey: string | null;
+  /** Fewer than `count` messages lay that way: `sortKey` is the last one there. */
+  readonly reachedEnd: boolean;
+}
+
+const MAX_RANGE_SIZE = 2000;
+
+function toMessageView(message: MessageRecord, body: string | null): MessageView {
+  return {
+    id: message.id,
+    conversationId: message.conversationId,
+    kind: message.kind,
+    direction: message.direction,
+    senderAccountId: message.senderAccountId,
+    sentAt: message.sentAt,
+    receivedAt: message.receivedAt,
+    sortKey: message.sortKey,
+    state: message.state,
+    body,
+  };
+}
+
 function contactView(contact: ContactRecord): ContactView {
   return {
     accountId: contact.accountId,
@@ -110,23 +163,21 @@ export class EngineQueries {
     const contactById = new Map<string, ContactRecord>();
     for (const contact of contacts) if (contact !== undefined) contactById.set(contact.accountId, contact);
     return Promise.all(
-      conversations.map(async (conversation) => {
-        const contact = conversation.kind === 'direct' ? contactById.get(conversation.peerId) : undefined;
-        return {
-          id: conversation.id,
-          kind: conversation.kind,
-          peerId: conversation.peerId,
-          name: contact?.displayName ?? conversation.title ?? shortAccountId(conversation.peerId),
-          contact: contact === undefined ? null : contactView(contact),
-          lastActivityAt: conversation.lastActivityAt,
-          unreadCount: conversation.unreadCount,
-          preview: await this.#open(
-            { table: 'conversations', field: 'preview', id: conversation.id },
-            conversation.preview,
-          ),
-        };
-      }),
+      conversations.map((conversation) =>
+        this.#conversationView(
+          conversation,
+          conversation.kind === 'direct' ? contactById.get(conversation.peerId) : undefined,
+        ),
+      ),
     );
+  }
+
+  /** One conversation (the chat header), or null when there is none with that id. */
+  async conversation(conversationId: string): Promise<ConversationView | null> {
+    const conversation = await this.db.conversations.get(conversationId);
+    if (conversation === undefined) return null;
+    const contact = conversation.kind === 'direct' ? await this.db.contacts.get(conversation.peerId) : undefined;
+    return this.#conversationView(conversation, contact);
   }
 
   /** One page of a conversation, oldest first, bodies decrypted. */
@@ -140,20 +191,7 @@ export class EngineQueries {
       .toArray();
     const hasOlder = rows.length > limit;
     const page = rows.slice(0, limit).reverse();
-    const messages = await Promise.all(
-      page.map(async (message) => ({
-        id: message.id,
-        conversationId: message.conversationId,
-        kind: message.kind,
-        direction: message.direction,
-        senderAccountId: message.senderAccountId,
-        sentAt: message.sentAt,
-        receivedAt: message.receivedAt,
-        sortKey: message.sortKey,
-        state: message.state,
-        body: await this.#open({ table: 'messages', field: 'body', id: message.id }, message.body),
-      })),
-    );
+    const messages = await Promise.all(page.map((message) => this.#messageView(message)));
     return { messages, hasOlder };
   }
 
@@ -187,6 +225,120 @@ export class EngineQueries {
       total += conversation.unreadCount;
     });
     return total;
+  }
+
+  /**
+   * The messages of a conversation between two sort keys (both inclusive),
+   * oldest first, for the chat view's window over a long history (liveQuery
+   * it: it re-runs when a message in or next to the range changes). With
+   * `to` left open the newest `limit` are returned, so new messages push the
+   * oldest out; with both bounds the oldest `limit` from `from`. Bodies found
+   * in `knownBodies` (by message id: a stored body never changes) are not
+   * decrypted again.
+   */
+  async messageRange(conversationId: string, request: RangeRequest = {}): Promise<MessageRange> {
+    const limit = Math.max(1, Math.min(MAX_RANGE_SIZE, request.limit ?? MAX_RANGE_SIZE));
+    const lower = request.from ?? MIN_SORT_KEY;
+    const upper = request.to ?? MAX_SORT_KEY;
+    // One read transaction for the rows and one index key beyond each end (whether more exists).
+    const { rows, hasOlder, hasNewer } = await this.db.dexie.transaction('r', this.db.messages, async () => {
+      const index = this.db.messages.where('[conversationId+sortKey]');
+      const inRange = index.between([conversationId, lower], [conversationId, upper], true, true);
+      const rows =
+        request.to === undefined
+          ? (await inRange.reverse().limit(limit).toArray()).reverse()
+          : await inRange.limit(limit).toArray();
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      const before =
+        first === undefined
+          ? []
+          : await index
+              .between([conversationId, MIN_SORT_KEY], [conversationId, first.sortKey], true, false)
+              .limit(1)
+              .keys();
+      const after =
+        last === undefined
+          ? []
+          : await index
+              .between([conversationId, last.sortKey], [conversationId, MAX_SORT_KEY], false, true)
+              .limit(1)
+              .keys();
+      return { rows, hasOlder: before.length > 0, hasNewer: after.length > 0 };
+    });
+    const known = request.knownBodies;
+    const messages = await Promise.all(
+      rows.map((row) => {
+        const body = known?.get(row.id);
+        return body === undefined && !(known?.has(row.id) ?? false)
+          ? this.#messageView(row)
+          : Promise.resolve(toMessageView(row, body ?? null));
+      }),
+    );
+    return { messages, hasOlder, hasNewer };
+  }
+
+  /**
+   * The sort key `count` messages away from `from` (exclusive) towards the
+   * older or the newer end, or the last one there is when fewer exist
+   * (`reachedEnd`); reads index keys only. Without `from`, counts from the
+   * newest (older) or the oldest (newer) message.
+   */
+  async sortKeyAway(conversationId: string, request: SortKeyStep): Promise<SortKeyAway> {
+    const index = this.db.messages.where('[conversationId+sortKey]');
+    const count = Math.max(1, request.count);
+    const range =
+      request.direction === 'older'
+        ? index
+            .between([conversationId, MIN_SORT_KEY], [conversationId, request.from ?? MAX_SORT_KEY], true, false)
+            .reverse()
+        : index.between(
+            [conversationId, request.from ?? MIN_SORT_KEY],
+            [conversationId, MAX_SORT_KEY],
+            request.from === undefined,
+            true,
+          );
+    const keys = await range.limit(count + 1).keys();
+    const reachedEnd = keys.length <= count;
+    const key = keys[Math.min(count, keys.length) - 1];
+    return { sortKey: Array.isArray(key) ? String(key[1]) : null, reachedEnd };
+  }
+
+  /** How many messages (and notices) a conversation holds; counts index keys. */
+  async messageCount(conversationId: string): Promise<number> {
+    return this.db.messages
+      .where('[conversationId+sortKey]')
+      .between([conversationId, MIN_SORT_KEY], [conversationId, MAX_SORT_KEY], true, true)
+      .count();
+  }
+
+  /** One message by id, body decrypted; null when there is none (the chat view reads a new one into rows it holds). */
+  async message(messageId: string): Promise<MessageView | null> {
+    const message = await this.db.messages.get(messageId);
+    return message === undefined ? null : this.#messageView(message);
+  }
+
+  async #conversationView(
+    conversation: ConversationRecord,
+    contact: ContactRecord | undefined,
+  ): Promise<ConversationView> {
+    return {
+      id: conversation.id,
+      kind: conversation.kind,
+      peerId: conversation.peerId,
+      name: contact?.displayName ?? conversation.title ?? shortAccountId(conversation.peerId),
+      contact: contact === undefined ? null : contactView(contact),
+      lastActivityAt: conversation.lastActivityAt,
+      unreadCount: conversation.unreadCount,
+      preview: await this.#open(
+        { table: 'conversations', field: 'preview', id: conversation.id },
+        conversation.preview,
+      ),
+    };
+  }
+
+  async #messageView(message: MessageRecord): Promise<MessageView> {
+    return toMessageView(message, await this.#open({ table: 'messages', field: 'body', id: message.id }, message.body));
   }
 
   async #open(scope: FieldScope, field: EncryptedField | null): Promise<string | null> {
