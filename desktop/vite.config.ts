@@ -30,7 +30,12 @@ export default defineConfig({
       input: {
         main: fileURLToPath(new URL('./src/renderer/index.html', import.meta.url)),
         bench: fileURLToPath(new URL('./src/renderer/bench/index.html', import.meta.url)),
+        'ui-bench': fileURLToPath(new URL('./src/renderer/bench/ui/index.html', import.meta.url)),
       },
+      // Module bodies run in import order even across shared chunks, so the app's
+      // first import (app/zod-without-eval.ts) configures zod before any schema
+      // exists; otherwise zod's `new Function` probe trips the CSP.
+      output: { strictExecutionOrder: true },
     },
   },
   // The dev server (`npx vite`) is only for looking at components; the vault

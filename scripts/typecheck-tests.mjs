@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const projects = ['crypto-core/test', 'relay-server/test', 'desktop/test', 'desktop/src/renderer'].filter((dir) =>
+const projects = ['crypto-core/test', 'relay-server/test', 'desktop/test'].filter((dir) =>
   existsSync(`${dir}/tsconfig.json`),
 );
 for (const project of projects) {
@@ -14,4 +14,16 @@ for (const project of projects) {
     console.error(`typecheck failed in ${project}`);
     process.exit(result.status ?? 1);
   }
+}
+
+// The renderer (engine, transports, Svelte app) under the DOM lib: svelte-check
+// covers its .ts, .svelte.ts (runes) and .svelte files alike, which tsc cannot.
+const renderer = spawnSync(
+  'npx',
+  ['svelte-check', '--tsconfig', 'desktop/src/renderer/tsconfig.json', '--output', 'human'],
+  { stdio: 'inherit' },
+);
+if (renderer.status !== 0) {
+  console.error('typecheck failed in desktop/src/renderer (svelte-check)');
+  process.exit(renderer.status ?? 1);
 }

@@ -1,22 +1,28 @@
 /**
- * The built renderer in Debian's Chromium against the web shell CLI: the boot
- * page picks the WebSocket transport, presents the token from the URL
- * fragment, and shows the real vault's status, under the shell's CSP with no
- * violation. Also what a user sees when the link is wrong or another tab
- * takes over. Fails (never skips) when Chromium is missing.
+ * The built app in Debian's Chromium against the web shell CLI: the page
+ * picks the WebSocket transport, presents the token from the URL fragment,
+ * and shows the screen the real vault's status calls for (onboarding for a
+ * fresh profile, the unlock screen for a locked one), under the shell's CSP
+ * with no violation. Also what a user sees when the link is wrong or missing,
+ * and when another tab takes the vault over; and deleting the account from
+ * Settings against a real relay process, back to the welcome screen. Fails
+ * (never skips) when Chromium is missing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ARGON2ID_INTERACTIVE } from '@parley/crypto-core';
+import { routes } from '@parley/crypto-core/wire';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Vault } from '../../src/vault/index.js';
+import { type RelayProcess, startRelay } from '../support/test-relay.js';
 import { buildRenderer } from './support/build-renderer.js';
 import { launchChromium } from './support/chromium.js';
 import { type ShellProcess, startShellProcess } from './support/shell-process.js';
 
 const RELAY_URL = 'http://127.0.0.1:9';
+const SCREEN_TIMEOUT = 15_000;
 
 let workDir: string;
 let rendererDir: string;
@@ -26,19 +32,21 @@ let context: BrowserContext;
 let freshShell: ShellProcess;
 /** A profile whose identity was created (then locked) before the shell started. */
 let existingShell: ShellProcess;
-let existingAccountId: string;
+/** A fresh profile whose shell points at a real relay (the delete-account test registers there). */
+let relayShell: ShellProcess;
+let relay: RelayProcess;
 const shells: ShellProcess[] = [];
 /** Console errors and CSP violations, per page. */
 const problems = new Map<Page, string[]>();
 
-async function startShell(profileName: string): Promise<ShellProcess> {
+async function startShell(profileName: string, relayUrl = RELAY_URL): Promise<ShellProcess> {
   const shell = await startShellProcess([
     '--profile',
     join(workDir, profileName),
     '--renderer',
     rendererDir,
     '--relay',
-    RELAY_URL,
+    relayUrl,
   ]);
   shells.push(shell);
   return shell;
@@ -55,15 +63,10 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
-async function stateOf(page: Page, id: string): Promise<string | null> {
-  return page.locator(`#${id}`).getAttribute('data-state');
-}
-
-async function createLockedIdentity(profileDir: string): Promise<string> {
+async function createLockedIdentity(profileDir: string): Promise<void> {
   const vault = new Vault({ profileDir, keyProtection: 'passphrase', kdf: ARGON2ID_INTERACTIVE });
-  const account = await vault.createIdentity({ passphrase: 'a passphrase for the browser test' });
+  await vault.createIdentity({ passphrase: 'a passphrase for the browser test' });
   await vault.lock({});
-  return account.accountId;
 }
 
 beforeAll(async () => {
@@ -72,12 +75,17 @@ beforeAll(async () => {
   // Launch first: a missing Chromium should fail fast with its own message.
   browser = await launchChromium();
   // The build and the identity are independent; the shells need the build (they check it at start).
-  [, existingAccountId] = await Promise.all([
+  [relay] = await Promise.all([
+    startRelay(),
     buildRenderer(rendererDir),
     createLockedIdentity(join(workDir, 'existing')),
   ]);
-  [freshShell, existingShell] = await Promise.all([startShell('fresh'), startShell('existing')]);
-}, 120_000);
+  [freshShell, existingShell, relayShell] = await Promise.all([
+    startShell('fresh'),
+    startShell('existing'),
+    startShell('with-relay', relay.url),
+  ]);
+}, 180_000);
 
 afterEach(async () => {
   await context?.close();
@@ -86,11 +94,12 @@ afterEach(async () => {
 afterAll(async () => {
   await Promise.all(shells.map((shell) => shell.stop()));
   await browser?.close();
+  await relay?.dispose();
   rmSync(workDir, { recursive: true, force: true });
 });
 
-describe('the boot page in Chromium', () => {
-  it('connects through the web shell and shows the vault status, with the CSP and no violation', async () => {
+describe('the app in Chromium', () => {
+  it('connects through the web shell and shows onboarding for a fresh profile, with the CSP and no violation', async () => {
     const shell = freshShell;
     context = await browser.newContext();
     const page = await newPage();
@@ -98,66 +107,148 @@ describe('the boot page in Chromium', () => {
     expect(response?.status()).toBe(200);
     const csp = response?.headers()['content-security-policy'] ?? '';
     expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
     expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${shell.port} ws://localhost:${shell.port} ${RELAY_URL}`);
 
-    await expect.poll(() => stateOf(page, 'vault-status'), { timeout: 15_000 }).toBe('no-identity');
-    expect(await page.locator('#vault-status').textContent()).toBe('no-identity (key protection: passphrase)');
-    expect(await stateOf(page, 'connection')).toBe('open');
-    expect(await page.locator('#relay').textContent()).toBe(RELAY_URL);
+    const welcome = page.getByRole('heading', { name: 'Welcome to Parley' });
+    await welcome.waitFor({ timeout: SCREEN_TIMEOUT });
+    await expect.poll(() => page.getByRole('button', { name: 'Create a new identity' }).isVisible()).toBe(true);
     // The token left the address bar (it stays in this tab's sessionStorage).
     expect(page.url()).toBe(`http://127.0.0.1:${shell.port}/`);
     expect(problems.get(page)).toEqual([]);
 
-    // A reload of the same tab still has the token.
+    // A reload of the same tab still has the token, so the vault answers again.
     await page.reload();
-    await expect.poll(() => stateOf(page, 'vault-status'), { timeout: 15_000 }).toBe('no-identity');
-    expect(await stateOf(page, 'connection')).toBe('open');
+    await welcome.waitFor({ timeout: SCREEN_TIMEOUT });
+    expect(await page.getByTestId('fatal-error').count()).toBe(0);
     expect(problems.get(page)).toEqual([]);
   });
 
-  it('shows an existing identity as locked', async () => {
-    const shell = existingShell;
+  it('offers the web shell relay as the default on the relay step', async () => {
     context = await browser.newContext();
     const page = await newPage();
-    await page.goto(shell.url);
-    await expect.poll(() => stateOf(page, 'vault-status'), { timeout: 15_000 }).toBe('locked');
-    const text = await page.locator('#vault-status').textContent();
-    expect(text).toMatch(/^locked \(key protection: passphrase/);
-    // VaultStatus promises the account id while locked; the vault knows it only after an unlock in this process so far.
-    if (text?.includes('account')) expect(text).toContain(existingAccountId);
+    await page.goto(freshShell.url);
+    await page.getByRole('button', { name: 'Create a new identity' }).click({ timeout: SCREEN_TIMEOUT });
+    // The web shell's vault is a passphrase vault: that step comes first.
+    await page.getByLabel('Passphrase', { exact: true }).fill('a passphrase for the browser test');
+    await page.getByLabel('Confirm passphrase').fill('a passphrase for the browser test');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const relayField = page.getByLabel('Relay URL');
+    await relayField.waitFor({ timeout: SCREEN_TIMEOUT });
+    await expect.poll(() => relayField.inputValue()).toBe(RELAY_URL);
+    // Nothing listens on port 9: the live check says so (the relay is allowed, so the fetch was made).
+    await expect
+      .poll(() => page.getByTestId('relay-check').getAttribute('data-state'), { timeout: SCREEN_TIMEOUT })
+      .toBe('error');
+  });
+
+  it('asks to unlock an existing, locked identity', async () => {
+    context = await browser.newContext();
+    const page = await newPage();
+    await page.goto(existingShell.url);
+    await page.getByRole('button', { name: 'Unlock' }).waitFor({ timeout: SCREEN_TIMEOUT });
+    expect(await page.getByLabel('Passphrase').count()).toBe(1);
+    expect(await page.getByRole('heading', { name: 'Welcome to Parley' }).count()).toBe(0);
     expect(problems.get(page)).toEqual([]);
   });
 
-  it('says the shell refused the page when the token is wrong, and stops trying', async () => {
-    const shell = freshShell;
+  it('says the shell refused the page when the token is wrong, and offers no retry', async () => {
     context = await browser.newContext();
     const page = await newPage();
-    await page.goto(`http://127.0.0.1:${shell.port}/#token=${'A'.repeat(43)}`);
-    await expect.poll(() => stateOf(page, 'connection'), { timeout: 15_000 }).toBe('refused');
-    await expect.poll(() => stateOf(page, 'vault-status')).toBe('error');
-    expect(await page.locator('#vault-status').textContent()).toMatch(/^FORBIDDEN: .*open the URL it printed/);
+    await page.goto(`http://127.0.0.1:${freshShell.port}/#token=${'A'.repeat(43)}`);
+    const fatal = page.getByTestId('fatal-error');
+    await fatal.waitFor({ timeout: SCREEN_TIMEOUT });
+    expect(await fatal.textContent()).toContain("didn't accept this page");
+    expect(await page.getByRole('button').count()).toBe(0);
   });
 
   it('says what to do when opened without the token', async () => {
-    const shell = freshShell;
     context = await browser.newContext();
     const page = await newPage();
-    await page.goto(`http://127.0.0.1:${shell.port}/`);
-    await expect.poll(() => stateOf(page, 'vault-status'), { timeout: 15_000 }).toBe('error');
-    expect(await page.locator('#vault-status').textContent()).toMatch(
-      /^NO_TOKEN: .*open the URL the web shell printed/,
-    );
+    await page.goto(`http://127.0.0.1:${freshShell.port}/`);
+    const fatal = page.getByTestId('fatal-error');
+    await fatal.waitFor({ timeout: SCREEN_TIMEOUT });
+    expect(await fatal.textContent()).toContain('needs the link the web shell printed');
+    expect(await page.getByRole('button').count()).toBe(0);
   });
 
-  it('hands the vault to a second tab and tells the first', async () => {
-    const shell = freshShell;
+  it('hands the vault to a second tab, tells the first, and lets the first take it back', async () => {
     context = await browser.newContext();
     const first = await newPage();
-    await first.goto(shell.url);
-    await expect.poll(() => stateOf(first, 'connection'), { timeout: 15_000 }).toBe('open');
+    await first.goto(freshShell.url);
+    await first.getByRole('heading', { name: 'Welcome to Parley' }).waitFor({ timeout: SCREEN_TIMEOUT });
     const second = await newPage();
-    await second.goto(shell.url);
-    await expect.poll(() => stateOf(second, 'vault-status'), { timeout: 15_000 }).toBe('no-identity');
-    await expect.poll(() => stateOf(first, 'connection')).toBe('superseded');
+    await second.goto(freshShell.url);
+    await second.getByRole('heading', { name: 'Welcome to Parley' }).waitFor({ timeout: SCREEN_TIMEOUT });
+
+    const firstFatal = first.getByTestId('fatal-error');
+    await firstFatal.waitFor({ timeout: SCREEN_TIMEOUT });
+    expect(await firstFatal.textContent()).toContain('open in another tab');
+    await first.getByRole('button', { name: 'Use Parley in this tab' }).click();
+    await first.getByRole('heading', { name: 'Welcome to Parley' }).waitFor({ timeout: SCREEN_TIMEOUT });
+    const secondFatal = second.getByTestId('fatal-error');
+    await secondFatal.waitFor({ timeout: SCREEN_TIMEOUT });
+    expect(await secondFatal.textContent()).toContain('open in another tab');
+  });
+
+  it('deletes the account from Settings after the typed confirmation, and starts over at the welcome', async () => {
+    context = await browser.newContext();
+    const page = await newPage();
+    await page.goto(relayShell.url);
+    const passphrase = 'a passphrase for the deletion test';
+    await page.getByRole('button', { name: 'Create a new identity' }).click({ timeout: SCREEN_TIMEOUT });
+    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+    await page.getByLabel('Confirm passphrase').fill(passphrase);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const check = page.getByTestId('relay-check');
+    await expect.poll(() => check.getAttribute('data-state'), { timeout: SCREEN_TIMEOUT }).toBe('ok');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const code = await page.getByTestId('own-contact-code').textContent({ timeout: SCREEN_TIMEOUT });
+    const accountId = /^parley:([^?]+)\?/.exec(code ?? '')?.[1];
+    if (accountId === undefined) throw new Error(`not a contact code: ${code}`);
+    await page.getByRole('button', { name: 'Start messaging' }).click();
+
+    await page.getByRole('button', { name: 'Settings' }).click({ timeout: SCREEN_TIMEOUT });
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('button', { name: 'Delete account' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete account' });
+    const erases = (await confirm.getByTestId('delete-account-erases').textContent()) ?? '';
+    expect(erases).toContain('your account on the relay');
+    expect(erases).toContain('messages the relay still holds for you');
+    expect(erases).toContain('your keys, contacts and message history on this computer');
+    const submit = confirm.getByRole('button', { name: 'Delete my account' });
+    // Nothing is erased until the word is typed exactly.
+    await confirm.getByLabel('Type DELETE to confirm').fill('delete');
+    expect(await submit.isDisabled()).toBe(true);
+    await confirm.getByLabel('Type DELETE to confirm').fill('DELETE');
+    await submit.click();
+
+    await page.getByRole('heading', { name: 'Welcome to Parley' }).waitFor({ timeout: SCREEN_TIMEOUT });
+    // The relay forgot the account: a login for it is refused before any signature is looked at.
+    const post = (path: string, body: unknown) =>
+      fetch(`${relay.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const { challenge } = (await (await post(routes.challenge, { accountId, deviceId: 1 })).json()) as {
+      challenge: string;
+    };
+    const login = await post(routes.token, {
+      accountId,
+      deviceId: 1,
+      challenge,
+      signature: Buffer.alloc(64).toString('base64'),
+    });
+    expect(login.status).toBe(404);
+    expect(((await login.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_ACCOUNT');
+    // The vault's key file and database are gone from the profile folder.
+    const profileFiles = readdirSync(join(workDir, 'with-relay'));
+    expect(profileFiles).not.toContain('vault-key.json');
+    expect(profileFiles.filter((name) => name.startsWith('vault.sqlite'))).toEqual([]);
+    // The engine's database for the account is gone from the browser.
+    const names = await page.evaluate(async () => (await indexedDB.databases()).map((database) => database.name));
+    expect(names).not.toContain(`parley-engine-${accountId}`);
+    expect(problems.get(page)).toEqual([]);
   });
 });

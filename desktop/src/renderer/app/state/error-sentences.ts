@@ -1,0 +1,79 @@
+/**
+ * The one place where failures become words: one sentence per error code,
+ * saying what happened and what to do. Raw codes never reach the screen; they
+ * go to the log (see `logFailure`).
+ */
+import { EngineError, type EngineErrorCode } from '../../engine/index.js';
+import { VaultTransportError, type VaultTransportErrorCode } from '../../transport/transport-error.js';
+
+const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
+  INVALID_CONTACT_CODE: "This isn't a valid Parley contact code; ask your contact to copy theirs again.",
+  OWN_CONTACT_CODE: 'This is your own contact code; paste the code of the person you want to add.',
+  FOREIGN_RELAY:
+    'This contact uses a different relay, which Parley cannot reach yet; ask them for a code on your relay.',
+  UNKNOWN_ACCOUNT:
+    "Your relay doesn't know this account; check the code with your contact, who may have deleted their account.",
+  ACCOUNT_ID_MISMATCH:
+    "The relay sent keys that don't belong to this contact code, so Parley refused them; check the code with your contact.",
+  INVALID_BUNDLE: 'The relay sent unusable keys for this contact; try again later.',
+  IDENTITY_CHANGED: "This contact's safety number changed; verify it before messages flow again.",
+  INVALID_RELAY_URL: 'Enter a relay URL that starts with http:// or https://, without a query or fragment.',
+  RELAY_UNREACHABLE: "Parley can't reach the relay; check the address and your connection, then try again.",
+  RELAY_REFUSED: 'The relay refused the request; try again, and check the relay address if it keeps happening.',
+  RATE_LIMITED: 'The relay is receiving too many requests from you; wait a minute, then try again.',
+  NO_IDENTITY: 'This profile has no identity yet; create one or restore a backup.',
+  IDENTITY_EXISTS: 'This profile already has an identity; unlock it instead of creating another.',
+  LOCKED: 'Parley is locked; unlock it, then try again.',
+  BAD_PASSPHRASE: "That passphrase isn't right; check it and try again.",
+  NOT_REGISTERED: "This identity isn't registered with a relay yet; choose a relay to finish setting up.",
+  NOT_STARTED: "Parley isn't connected to your account right now; wait a moment, then try again.",
+  UNKNOWN_CONVERSATION: 'This conversation no longer exists; pick another one from the list.',
+  UNKNOWN_MESSAGE: 'This message no longer exists, so there is nothing to retry.',
+  INVALID_MESSAGE: "This message can't be sent because it is empty or too long; shorten it and try again.",
+  VAULT_FAILED: "Parley's key vault failed; restart Parley and try again.",
+  STORAGE: "Parley couldn't read or write its data on this computer; check the free disk space, then restart Parley.",
+  INTERNAL: 'Something went wrong inside Parley; try again, and restart Parley if it keeps happening.',
+};
+
+const TRANSPORT_SENTENCES: Record<VaultTransportErrorCode, string> = {
+  NO_TOKEN: 'This page needs the link the web shell printed; open that address, which ends with #token=….',
+  FORBIDDEN: "The web shell didn't accept this page, perhaps because it restarted; open the address it printed again.",
+  SUPERSEDED: 'Parley is open in another tab, which now holds your keys; use that tab, or take them back here.',
+  TIMEOUT: "Parley's key vault didn't answer in time; try again.",
+  DISCONNECTED: 'The connection to the key vault dropped during that step; try again.',
+  CLOSED: 'The connection to the key vault was closed; reload the page.',
+};
+
+const FALLBACK_SENTENCE = ENGINE_SENTENCES.INTERNAL;
+
+/** The first VaultTransportError in an error's cause chain, if any (the engine wraps them). */
+function transportFailure(error: unknown): VaultTransportError | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth += 1) {
+    if (VaultTransportError.is(current)) return current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return null;
+}
+
+/** What to tell the user about a failure: one sentence, never a code. */
+export function errorSentence(error: unknown): string {
+  const transport = transportFailure(error);
+  if (transport !== null) return TRANSPORT_SENTENCES[transport.code];
+  if (EngineError.is(error)) return ENGINE_SENTENCES[error.code] ?? FALLBACK_SENTENCE;
+  return FALLBACK_SENTENCE;
+}
+
+/** The code (for the log) of what errorSentence described. */
+export function errorCode(error: unknown): string {
+  const transport = transportFailure(error);
+  if (transport !== null) return transport.code;
+  if (EngineError.is(error)) return error.code;
+  return error instanceof Error ? error.name : 'UNKNOWN';
+}
+
+/** Writes the failure, with its code, to the console log; returns the sentence for the screen. */
+export function logFailure(what: string, error: unknown): string {
+  console.warn(`[ui] ${what} failed (${errorCode(error)})`, error);
+  return errorSentence(error);
+}

@@ -1,0 +1,26 @@
+/** When a new message becomes a desktop notification, and what it says (pure, so tests pin it). */
+
+export interface NotifyDecision {
+  readonly enabled: boolean;
+  readonly messageConversationId: string;
+  readonly openConversationId: string | null;
+  readonly pageVisible: boolean;
+  readonly windowFocused: boolean;
+}
+
+/** True unless notifications are off or the user is reading that very conversation. */
+export function shouldNotify(decision: NotifyDecision): boolean {
+  if (!decision.enabled) return false;
+  const looking =
+    decision.openConversationId === decision.messageConversationId && decision.pageVisible && decision.windowFocused;
+  return !looking;
+}
+
+/** Notification text: the conversation's name and the preview (or a neutral line when previews are off). */
+export function notificationText(
+  name: string,
+  preview: string | null,
+  showPreview: boolean,
+): { title: string; body: string } {
+  return { title: name, body: showPreview && preview !== null ? preview : 'New message' };
+}

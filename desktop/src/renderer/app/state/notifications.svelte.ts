@@ -1,0 +1,76 @@
+/**
+ * Desktop notifications for new messages, and the unread badge. A message
+ * notifies unless the user is looking at its conversation (open, page
+ * visible, window focused); clicking a notification opens the conversation.
+ */
+import { type Engine, liveQuery } from '../../engine/index.js';
+import type { Platform } from '../../platform/platform.js';
+import { notificationText, shouldNotify } from './notification-rules.js';
+import type { Preferences } from './preferences.svelte.js';
+import type { Workspace } from './workspace.svelte.js';
+
+/** The document's view of whether the user is looking (tests pass a fake). */
+export interface Attention {
+  pageVisible(): boolean;
+  windowFocused(): boolean;
+}
+
+export const documentAttention: Attention = {
+  pageVisible: () => document.visibilityState === 'visible',
+  windowFocused: () => document.hasFocus(),
+};
+
+export class MessageNotifier {
+  readonly #stops: (() => void)[] = [];
+  readonly #engine: Engine;
+  readonly #platform: Platform;
+  readonly #preferences: Preferences;
+  readonly #workspace: Workspace;
+  readonly #attention: Attention;
+
+  constructor(
+    engine: Engine,
+    platform: Platform,
+    preferences: Preferences,
+    workspace: Workspace,
+    attention: Attention = documentAttention,
+  ) {
+    this.#engine = engine;
+    this.#platform = platform;
+    this.#preferences = preferences;
+    this.#workspace = workspace;
+    this.#attention = attention;
+    this.#stops.push(engine.on('message', ({ conversationId }) => void this.#onMessage(conversationId)));
+    this.#stops.push(platform.onNotificationClick((conversationId) => workspace.openConversation(conversationId)));
+    const badge = liveQuery(() => engine.queries.unreadTotal()).subscribe({
+      next: (total) => platform.setUnreadBadge(total),
+      error: (error: unknown) => console.warn('[ui] the unread total could not be read', error),
+    });
+    this.#stops.push(() => badge.unsubscribe());
+  }
+
+  async #onMessage(conversationId: string): Promise<void> {
+    const notify = shouldNotify({
+      enabled: this.#preferences.notifications,
+      messageConversationId: conversationId,
+      openConversationId: this.#workspace.openConversationId,
+      pageVisible: this.#attention.pageVisible(),
+      windowFocused: this.#attention.windowFocused(),
+    });
+    if (!notify) return;
+    try {
+      const conversations = await this.#engine.queries.conversations();
+      const conversation = conversations.find((candidate) => candidate.id === conversationId);
+      if (conversation === undefined) return;
+      const text = notificationText(conversation.name, conversation.preview, this.#preferences.notificationPreviews);
+      this.#platform.notify({ ...text, conversationId });
+    } catch (error) {
+      console.warn('[ui] a notification could not be prepared', error);
+    }
+  }
+
+  dispose(): void {
+    for (const stop of this.#stops.splice(0)) stop();
+    this.#platform.setUnreadBadge(0);
+  }
+}

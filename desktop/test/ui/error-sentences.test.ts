@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { errorCode, errorSentence } from '../../src/renderer/app/state/error-sentences.js';
+import { EngineError, EngineErrorCode } from '../../src/renderer/engine/index.js';
+import { VaultTransportError } from '../../src/renderer/transport/transport-error.js';
+
+const CODES = Object.values(EngineErrorCode);
+
+describe('errorSentence', () => {
+  it('gives every engine error code its own single sentence, without the code', () => {
+    const sentences = new Set<string>();
+    for (const code of CODES) {
+      const sentence = errorSentence(new EngineError(code, 'log text'));
+      expect(sentence, code).toMatch(/^[A-Z].*[.]$/);
+      // One sentence: no full stop followed by another sentence inside it.
+      expect(sentence.slice(0, -1), code).not.toMatch(/[.!?]\s+[A-Z]/);
+      expect(sentence, code).not.toContain(code);
+      expect(sentence).not.toContain('log text');
+      sentences.add(sentence);
+    }
+    expect(sentences.size).toBe(CODES.length);
+  });
+
+  it('says what the e2e contract expects for a malformed contact code', () => {
+    expect(errorSentence(new EngineError(EngineErrorCode.InvalidContactCode, 'x'))).toContain(
+      "isn't a valid Parley contact code",
+    );
+  });
+
+  it('finds a transport failure anywhere in the cause chain', () => {
+    const wrapped = new EngineError(
+      EngineErrorCode.Internal,
+      'unexpected failure',
+      new VaultTransportError('SUPERSEDED', 'another tab'),
+    );
+    expect(errorSentence(wrapped)).toMatch(/open in another tab/);
+    expect(errorCode(wrapped)).toBe('SUPERSEDED');
+    expect(errorSentence(new VaultTransportError('NO_TOKEN', 'no token'))).toMatch(/#token=/);
+  });
+
+  it('falls back to the internal sentence for anything else', () => {
+    const internal = errorSentence(new EngineError(EngineErrorCode.Internal, 'bug'));
+    expect(errorSentence(new Error('boom'))).toBe(internal);
+    expect(errorSentence('a string')).toBe(internal);
+    expect(errorCode(new TypeError('x'))).toBe('TypeError');
+  });
+});

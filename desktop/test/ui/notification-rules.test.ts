@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { notificationText, shouldNotify } from '../../src/renderer/app/state/notification-rules.js';
+
+const looking = {
+  enabled: true,
+  messageConversationId: 'direct:bob',
+  openConversationId: 'direct:bob',
+  pageVisible: true,
+  windowFocused: true,
+};
+
+describe('shouldNotify', () => {
+  it('stays quiet for the conversation the user is reading', () => {
+    expect(shouldNotify(looking)).toBe(false);
+  });
+
+  it('notifies for another conversation, or when the page is hidden or the window unfocused', () => {
+    expect(shouldNotify({ ...looking, openConversationId: 'direct:carol' })).toBe(true);
+    expect(shouldNotify({ ...looking, openConversationId: null })).toBe(true);
+    expect(shouldNotify({ ...looking, pageVisible: false })).toBe(true);
+    expect(shouldNotify({ ...looking, windowFocused: false })).toBe(true);
+  });
+
+  it('never notifies when notifications are off', () => {
+    expect(shouldNotify({ ...looking, enabled: false, openConversationId: null, pageVisible: false })).toBe(false);
+  });
+});
+
+describe('notificationText', () => {
+  it('shows the preview only when previews are on and one exists', () => {
+    expect(notificationText('Bob', 'hi there', true)).toEqual({ title: 'Bob', body: 'hi there' });
+    expect(notificationText('Bob', 'hi there', false)).toEqual({ title: 'Bob', body: 'New message' });
+    expect(notificationText('Bob', null, true)).toEqual({ title: 'Bob', body: 'New message' });
+  });
+});

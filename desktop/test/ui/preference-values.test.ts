@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parsePreferences, resolveTheme } from '../../src/renderer/app/state/preference-values.js';
+
+const defaults = { theme: 'system', notifications: false, notificationPreviews: true } as const;
+
+describe('parsePreferences', () => {
+  it('reads what was stored', () => {
+    const stored = JSON.stringify({ theme: 'dark', notifications: true, notificationPreviews: false });
+    expect(parsePreferences(stored, defaults)).toEqual({
+      theme: 'dark',
+      notifications: true,
+      notificationPreviews: false,
+    });
+  });
+
+  it('falls back to the defaults for missing, malformed or unknown values', () => {
+    expect(parsePreferences(null, defaults)).toEqual(defaults);
+    expect(parsePreferences('{not json', defaults)).toEqual(defaults);
+    expect(parsePreferences('"dark"', defaults)).toEqual(defaults);
+    expect(parsePreferences(JSON.stringify({ theme: 'sepia', notifications: 'yes' }), defaults)).toEqual(defaults);
+    expect(parsePreferences(JSON.stringify({ theme: 'light' }), defaults)).toEqual({ ...defaults, theme: 'light' });
+  });
+});
+
+describe('resolveTheme', () => {
+  it('follows the system for "system" and the choice otherwise', () => {
+    expect(resolveTheme('system', true)).toBe('dark');
+    expect(resolveTheme('system', false)).toBe('light');
+    expect(resolveTheme('light', true)).toBe('light');
+    expect(resolveTheme('dark', false)).toBe('dark');
+  });
+});
