@@ -7,6 +7,7 @@ import {
   type KnownContent,
   MAX_ENCODED_CONTENT_BYTES,
   padContent,
+  paddedContentLength,
   unpadContent,
 } from '../src/content/index.js';
 import { fromUtf8, utf8 } from '../src/encoding.js';
@@ -93,6 +94,7 @@ const EVERY_KNOWN_CONTENT: ReadonlyArray<readonly [string, KnownContent]> = [
     { type: 'group', action: 'rename', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID, name: 'Bouldering' },
   ],
   ['sender key alone', { type: 'sender-key', groupId: GROUP_ID, senderKeyDistribution: DISTRIBUTION }],
+  ['session reset', { type: 'session-reset', id: MESSAGE_ID, sentAt: SENT_AT }],
 ];
 
 describe('content round trip', () => {
@@ -275,5 +277,27 @@ describe('encodeContent refuses what a decoder would refuse', () => {
       () => encodeContent({ type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: '€'.repeat(30_000) }),
       CryptoErrorCode.ContentTooLarge,
     );
+  });
+});
+
+describe('session-reset content', () => {
+  it('is padded like every content and refuses fields it does not define', () => {
+    const encoded = encodeContent({ type: 'session-reset', id: MESSAGE_ID, sentAt: SENT_AT });
+    expect(encoded.length).toBe(paddedContentLength(unpadContent(encoded).length));
+    const extra = { v: 1, type: 'session-reset', id: MESSAGE_ID, sentAt: SENT_AT, body: 'x' };
+    expect(() => decodeContent(padContent(utf8(JSON.stringify(extra))))).toThrow(/session-reset/);
+    const noId = { v: 1, type: 'session-reset', sentAt: SENT_AT };
+    expect(() => decodeContent(padContent(utf8(JSON.stringify(noId))))).toThrow(/id/);
+  });
+
+  it('at a newer version is unsupported, keeping its id', () => {
+    const newer = { v: 2, type: 'session-reset', id: MESSAGE_ID, sentAt: SENT_AT };
+    const decoded = decodeContent(padContent(utf8(JSON.stringify(newer))));
+    expect(decoded).toMatchObject({
+      type: 'unsupported',
+      version: 2,
+      contentType: 'session-reset',
+      messageId: MESSAGE_ID,
+    });
   });
 });

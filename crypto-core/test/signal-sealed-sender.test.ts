@@ -153,6 +153,26 @@ describe('sealed sender', () => {
     expect(fromUtf8((await bobSealed.decrypt(sealed, now)).plaintext)).toBe('intact');
   });
 
+  it('names the certified sender of a message whose inner layer cannot open, and nothing else', async () => {
+    const sealed = await aliceSealed.encrypt(bob.address, utf8('for a lost session'), aliceCertificate, now);
+    // A recipient without the session (a restored device, say) cannot open the
+    // inner message but can still learn whom to ask for a fresh session.
+    const restored = await createTestDevice({ deviceId: 2, identity: bob.identity });
+    const restoredSealed = new SealedSenderCipher(restored.store, bob.address, root.publicKey);
+    expect((await rejection(restoredSealed.decrypt(sealed, now))).code).not.toBe(CryptoErrorCode.InvalidCertificate);
+    expect(await restoredSealed.certifiedSender(sealed, now)).toEqual(alice.address);
+    // An expired or foreign certificate names nobody; garbage is an invalid message.
+    expect((await rejection(restoredSealed.certifiedSender(sealed, now + 2 * HOUR))).code).toBe(
+      CryptoErrorCode.InvalidCertificate,
+    );
+    const otherRoot = generateTrustRoot();
+    const elsewhere = new SealedSenderCipher(restored.store, bob.address, otherRoot.publicKey);
+    expect((await rejection(elsewhere.certifiedSender(sealed, now))).code).toBe(CryptoErrorCode.InvalidCertificate);
+    expect((await rejection(restoredSealed.certifiedSender(new Uint8Array(3), now))).code).toBe(
+      CryptoErrorCode.InvalidMessage,
+    );
+  });
+
   it('validates and reads certificates; issues only for the key the account id commits to', () => {
     const info = validateSenderCertificate(aliceCertificate, root.publicKey, now);
     expect(info).toEqual({

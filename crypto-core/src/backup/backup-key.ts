@@ -94,6 +94,28 @@ export async function deriveBackupKey(
   };
 }
 
+/**
+ * The key for a backup from an Argon2id output computed elsewhere (e.g. in a
+ * worker thread, so the WASM heap's peak stays out of the caller's process):
+ * `root` must be Argon2id v1.3(passphrase, salt, kdf) with 32 bytes of output,
+ * exactly as createBackupKey / deriveBackupKey compute it. `root` is wiped.
+ */
+export async function backupKeyFromArgon2id(
+  root: Uint8Array,
+  params: { readonly kdf: Argon2idParams; readonly salt: Uint8Array },
+): Promise<BackupKey> {
+  if (!(root instanceof Uint8Array) || root.byteLength !== SYMMETRIC_KEY_BYTES) {
+    throw invalidInput(CryptoErrorCode.InvalidEncoding, 'an Argon2id output must be 32 bytes');
+  }
+  assertArgon2idParams(params.kdf, CryptoErrorCode.InvalidEncoding);
+  const sodium = await loadSodium();
+  return {
+    kdf: { opsLimit: params.kdf.opsLimit, memLimit: params.kdf.memLimit },
+    salt: bytes(params.salt.slice()),
+    ...subkeys(sodium, root),
+  };
+}
+
 /** Throws INVALID_ENCODING unless `key` has the shape of a BackupKey (a caller bug otherwise). */
 export function assertBackupKey(key: BackupKey): void {
   const ok =

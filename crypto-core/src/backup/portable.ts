@@ -2,7 +2,13 @@
  * The backup container API that runs in Node and in browsers (no Node-only
  * imports): point a browser build's backup entry here.
  */
-export { type BackupKey, type BackupKeyOptions, createBackupKey, deriveBackupKey } from './backup-key.js';
+export {
+  type BackupKey,
+  type BackupKeyOptions,
+  backupKeyFromArgon2id,
+  createBackupKey,
+  deriveBackupKey,
+} from './backup-key.js';
 export { type BackupVerification, decryptBackup, decryptBackupWithKey, verifyBackup } from './decrypt.js';
 export {
   type BackupWriteOptions,
@@ -20,3 +26,5 @@ export {
   DEFAULT_BACKUP_CHUNK_SIZE,
   readBackupHeader,
 } from './header.js';
+export * from './passphrase.js';
+export * from './records.js';

@@ -111,6 +111,8 @@ function toWire(content: KnownContent): Record<string, unknown> {
         groupId: content.groupId,
         senderKeyDistribution: distributionToWire(content.senderKeyDistribution),
       };
+    case 'session-reset':
+      return { v: CONTENT_VERSION, type: 'session-reset', id: content.id, sentAt: content.sentAt };
     default:
       throw invalidContent('unknown content type', { type: (content as { type?: unknown }).type });
   }
@@ -174,6 +176,8 @@ function fromWire(wire: ContentWire): KnownContent {
         groupId: wire.groupId,
         senderKeyDistribution: fromBase64(wire.senderKeyDistribution),
       };
+    case 'session-reset':
+      return { type: 'session-reset', id: wire.id, sentAt: wire.sentAt };
   }
 }
 

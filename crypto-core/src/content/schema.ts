@@ -113,6 +113,19 @@ export const senderKeyWireSchema = z.strictObject({
   senderKeyDistribution: senderKeyDistributionSchema,
 });
 
+/**
+ * Asks the recipient to re-send what it sent and never saw delivered: the
+ * sender could not decrypt something (e.g. after restoring a backup, with no
+ * old sessions) and has started a fresh session. Added within version 1: a
+ * decoder that predates it reports an unknown type as unsupported.
+ */
+export const sessionResetWireSchema = z.strictObject({
+  v: versionField,
+  type: z.literal('session-reset'),
+  id: uuidSchema,
+  sentAt: timestampSchema,
+});
+
 /** Every type version 1 knows, by its `type` value. */
 export const CONTENT_WIRE_SCHEMAS = {
   text: textWireSchema,
@@ -120,6 +133,7 @@ export const CONTENT_WIRE_SCHEMAS = {
   typing: typingWireSchema,
   group: groupWireSchema,
   'sender-key': senderKeyWireSchema,
+  'session-reset': sessionResetWireSchema,
 } as const;
 
 export type KnownContentType = keyof typeof CONTENT_WIRE_SCHEMAS;
@@ -143,4 +157,5 @@ export type ReceiptWire = z.infer<typeof receiptWireSchema>;
 export type TypingWire = z.infer<typeof typingWireSchema>;
 export type GroupWire = z.infer<typeof groupWireSchema>;
 export type SenderKeyWire = z.infer<typeof senderKeyWireSchema>;
-export type ContentWire = TextWire | ReceiptWire | TypingWire | GroupWire | SenderKeyWire;
+export type SessionResetWire = z.infer<typeof sessionResetWireSchema>;
+export type ContentWire = TextWire | ReceiptWire | TypingWire | GroupWire | SenderKeyWire | SessionResetWire;

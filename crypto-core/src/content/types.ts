@@ -88,8 +88,25 @@ export interface SenderKeyContent {
   readonly senderKeyDistribution: Bytes;
 }
 
+/**
+ * "I could not decrypt what you sent and have started a fresh session: send
+ * again what I never confirmed." Never shown in the history.
+ */
+export interface SessionResetContent {
+  readonly type: 'session-reset';
+  /** Id of this request, so a copy delivered twice is recognised. */
+  readonly id: string;
+  readonly sentAt: number;
+}
+
 /** Every content this build can encode and fully understand. */
-export type KnownContent = TextContent | ReceiptContent | TypingContent | GroupControlContent | SenderKeyContent;
+export type KnownContent =
+  | TextContent
+  | ReceiptContent
+  | TypingContent
+  | GroupControlContent
+  | SenderKeyContent
+  | SessionResetContent;
 
 /**
  * Well-formed content this build does not understand: a newer format version

@@ -19,6 +19,7 @@ import {
   SenderCertificate,
   ServerCertificate,
   sealedSenderDecryptMessage,
+  sealedSenderDecryptToUsmc,
   sealedSenderEncryptMessage,
 } from '@signalapp/libsignal-client';
 import { accountIdMatches, assertAccountIdMatches, isAccountId } from '../address/account-id.js';
@@ -261,6 +262,27 @@ export class SealedSenderCipher {
     } catch (error) {
       throw toCryptoError(error, { ...this.#errors, fallback: CryptoErrorCode.Internal });
     }
+  }
+
+  /**
+   * Who a sealed message claims to come from, read from its outer layer only:
+   * the sender certificate, validated against the trust root at `now`. It
+   * proves nothing about the inner message (which may not open), so it only
+   * serves to ask that sender for a fresh session when the inner message
+   * failed. Throws INVALID_MESSAGE when the outer layer does not open and
+   * INVALID_CERTIFICATE when the certificate does not validate.
+   */
+  async certifiedSender(ciphertext: Uint8Array, now: number = Date.now()): Promise<DeviceAddress> {
+    if (!(ciphertext instanceof Uint8Array))
+      throw invalidInput(CryptoErrorCode.InvalidMessage, 'ciphertext must be bytes');
+    let certificate: Bytes;
+    try {
+      const outer = await sealedSenderDecryptToUsmc(bytes(ciphertext), this.#stores.identity);
+      certificate = outer.senderCertificate().serialize();
+    } catch (error) {
+      throw toCryptoError(error, this.#errors);
+    }
+    return validateSenderCertificate(certificate, this.#trustRoot.serialize(), now).sender;
   }
 
   /**

@@ -14,7 +14,18 @@
  * Browser-safe: zod and crypto-core's native-free subpaths only.
  */
 
-import { receiptWireSchema, textWireSchema, typingWireSchema } from '@parley/crypto-core/content';
+import {
+  type BackupCounts,
+  type BackupSummary,
+  type HistoryRecord,
+  historyRecordSchema,
+} from '@parley/crypto-core/backup-records';
+import {
+  receiptWireSchema,
+  sessionResetWireSchema,
+  textWireSchema,
+  typingWireSchema,
+} from '@parley/crypto-core/content';
 import {
   type AccountId,
   accountIdSchema,
@@ -61,6 +72,7 @@ export const outgoingContentSchema = z.discriminatedUnion('type', [
   textWireSchema.omit({ v: true }),
   receiptWireSchema.omit({ v: true }),
   typingWireSchema.omit({ v: true }),
+  sessionResetWireSchema.omit({ v: true }),
 ]);
 export type OutgoingContent = z.infer<typeof outgoingContentSchema>;
 
@@ -97,7 +109,18 @@ export interface DecryptedEnvelope {
 /** Per-envelope outcome of a batch decrypt, in request order. */
 export type DecryptOutcome =
   | { readonly ok: true; readonly value: DecryptedEnvelope }
-  | { readonly ok: false; readonly envelopeId: string; readonly error: ApiError };
+  | {
+      readonly ok: false;
+      readonly envelopeId: string;
+      readonly error: ApiError;
+      /**
+       * Who sent it, when the vault learned that before failing: an unsealed
+       * envelope's source, or a sealed one's sender certificate (outer layer
+       * opened, certificate valid) when the inner message did not decrypt.
+       * Lets the engine ask that contact for a fresh session.
+       */
+      readonly sender?: DeviceAddress;
+    };
 
 export interface SafetyNumber {
   /** 60 digits; the UI shows them in 12 groups of 5. */
@@ -116,8 +139,19 @@ export interface ContactIdentity {
 }
 
 const passphraseSchema = z.string().min(1).max(1024);
+/** History records per backupExportWrite / backupRestoreRead call. */
+export const MAX_BACKUP_RECORDS_PER_CALL = 500;
+/** Estimated JSON characters of history per backupExportWrite / backupRestoreRead call (backupRecordWeight): far below any frame limit. */
+export const MAX_BACKUP_BATCH_WEIGHT = 4 * 1024 * 1024;
+/** Bytes of a backup file per backupUpload call (before base64). */
+export const MAX_BACKUP_UPLOAD_BYTES = 1024 * 1024;
+const backupFileNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.parleybackup$/);
 const relayUrlSchema = z.url({ protocol: /^https?$/ }).max(2048);
+/** Envelope ids one decrypt call may release (several committed batches' worth). */
+export const MAX_RELEASED_PER_DECRYPT = 10 * MAX_ENVELOPES_PER_BATCH;
 const challengeSchema = base64Bytes(32, 32);
+/** What eraseIdentity must be given: the call cannot happen by a slip (a wrong method name, an empty object). */
+export const ERASE_IDENTITY_CONFIRMATION = 'erase this identity and its history';
 
 /** Argument schemas, one per method: the vault side validates every call against these. */
 export const vaultArgSchemas = {
@@ -152,6 +186,12 @@ export const vaultArgSchemas = {
   decrypt: z.strictObject({
     relayUrl: relayUrlSchema,
     envelopes: z.array(envelopeSchema).min(1).max(MAX_ENVELOPES_PER_BATCH),
+    /**
+     * Envelope ids the engine committed since its last call, released in the
+     * same vault commit as this batch (releaseDecrypted folded in: one round
+     * trip and one fsync per batch). Released after the batch is decrypted.
+     */
+    release: z.array(z.uuid()).max(MAX_RELEASED_PER_DECRYPT).optional(),
   }),
   releaseDecrypted: z.strictObject({ envelopeIds: z.array(z.uuid()).min(1).max(MAX_ENVELOPES_PER_BATCH) }),
   getSafetyNumber: z.strictObject({ accountId: accountIdSchema }),
@@ -159,6 +199,39 @@ export const vaultArgSchemas = {
   getContactIdentity: z.strictObject({ accountId: accountIdSchema }),
   approveIdentity: z.strictObject({ accountId: accountIdSchema }),
   setVerified: z.strictObject({ accountId: accountIdSchema, verified: z.boolean() }),
+  // Backups (vault/backup/, docs/backup-format.md): the engine streams the
+  // history in batches; the vault adds the identity, seals and writes.
+  backupExportBegin: z.strictObject({
+    passphrase: passphraseSchema,
+    includeIdentity: z.boolean(),
+    /** A file name in the vault's backup folder; default parley-<date>.parleybackup. */
+    fileName: backupFileNameSchema.optional(),
+  }),
+  /** Opt-in readable copy (HTML + JSON, no keys) into a new folder in the backup folder; then Write/Finish/Abort as for an export. */
+  backupReadableBegin: z.strictObject({ conversationId: z.string().min(1).max(2048).optional() }),
+  backupExportWrite: z.strictObject({
+    exportId: z.uuid(),
+    records: z.array(historyRecordSchema).min(1).max(MAX_BACKUP_RECORDS_PER_CALL),
+  }),
+  backupExportFinish: z.strictObject({ exportId: z.uuid() }),
+  backupExportAbort: z.strictObject({ exportId: z.uuid() }),
+  /** Appends a slice of a backup file the page holds (a browser File) to an upload; no uploadId starts one. */
+  backupUpload: z.strictObject({ uploadId: z.uuid().optional(), data: base64Bytes(1, MAX_BACKUP_UPLOAD_BYTES) }),
+  /** Verifies the whole uploaded file (every chunk, TAG_FINAL, every record) before anything is imported. */
+  backupRestoreOpen: z.strictObject({ uploadId: z.uuid(), passphrase: passphraseSchema }),
+  /** Puts the backup's identity (or a new one) into this vault, which must have none; leaves it unlocked. */
+  backupRestoreIdentity: z.strictObject({ restoreId: z.uuid(), vaultPassphrase: passphraseSchema.optional() }),
+  backupRestoreRead: z.strictObject({ restoreId: z.uuid() }),
+  /** 'failed' removes the identity this restore created, so nothing of it stays. */
+  backupRestoreFinish: z.strictObject({ restoreId: z.uuid(), outcome: z.enum(['imported', 'failed']) }),
+  /** A history the CLI restored into this profile and left for the engine (null when none). */
+  backupRestoreStaged: z.strictObject({}),
+  /**
+   * Delete account: erases the (unlocked) identity and every file of it in
+   * this profile — keys, sessions, the database — all or nothing across a
+   * crash. Afterwards the vault has no identity.
+   */
+  eraseIdentity: z.strictObject({ confirm: z.literal(ERASE_IDENTITY_CONFIRMATION) }),
 } as const;
 
 export type VaultMethod = keyof typeof vaultArgSchemas;
@@ -203,6 +276,21 @@ export interface VaultResults {
   getContactIdentity: ContactIdentity | null;
   approveIdentity: null;
   setVerified: null;
+  backupExportBegin: { exportId: string; path: string };
+  backupReadableBegin: { exportId: string; path: string };
+  /** Running totals, for progress. */
+  backupExportWrite: { records: number; bytes: number };
+  /** The file exists, complete and synced, once this answers. */
+  backupExportFinish: { path: string; bytes: number; counts: BackupCounts };
+  backupExportAbort: null;
+  backupUpload: { uploadId: string; bytes: number };
+  backupRestoreOpen: { restoreId: string; summary: BackupSummary };
+  backupRestoreIdentity: AccountInfo;
+  /** The next history records in stream order; `done` after the last. */
+  backupRestoreRead: { records: HistoryRecord[]; done: boolean; read: number };
+  backupRestoreFinish: null;
+  backupRestoreStaged: { restoreId: string; summary: BackupSummary } | null;
+  eraseIdentity: null;
 }
 
 /** The vault as its implementation sees it: validated arguments in, plain values out. */

@@ -72,6 +72,11 @@ export function mapIncomingContent(content: Content): MappedContent {
     }
     case 'sender-key':
       return { content: null, senderKeyDistribution: content.senderKeyDistribution };
+    case 'session-reset':
+      return {
+        content: { type: 'session-reset', id: content.id, sentAt: content.sentAt },
+        senderKeyDistribution: null,
+      };
     case 'unsupported':
       return {
         content: {

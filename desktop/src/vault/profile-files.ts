@@ -43,7 +43,8 @@ export function ensurePrivateFile(path: string): void {
   chmodSync(path, PROFILE_FILE_MODE);
 }
 
-function fsyncDir(dir: string): void {
+/** Makes a rename or a new file in `dir` durable (the folder entry itself). */
+export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);

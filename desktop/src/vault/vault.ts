@@ -23,7 +23,13 @@ import type {
   VaultResults,
   VaultStatus,
 } from '../common/vault-api.js';
+import { readKeySection } from './backup/key-section.js';
+import { clearRestorePending, markRestorePending, removeRestoredIdentity } from './backup/restore-commit.js';
+import { writeRestoredDatabase } from './backup/restored-identity.js';
+import { openStagedRestore, writeStagedRestore } from './backup/staged-restore.js';
+import { VaultBackups } from './backup/vault-backups.js';
 import { fromCheckedBase64, toBase64 } from './base64.js';
+import { eraseProfileFiles, finishInterruptedErase } from './erase-identity.js';
 import {
   type Keychain,
   type KeyUnwrapping,
@@ -50,6 +56,10 @@ interface CommonVaultOptions {
   readonly profileDir: string;
   /** Clock, ms since the epoch (tests move it to exercise rotation and expiry). */
   readonly now?: () => number;
+  /** Folder for backup exports; default ~/Parley Backups (vault/backup/). */
+  readonly backupDir?: string;
+  /** Argon2id cost of new backups; default MODERATE. */
+  readonly backupKdf?: Argon2idParams;
 }
 
 export type VaultOptions =
@@ -72,11 +82,24 @@ export class Vault implements VaultApi {
   #open: OpenVault | null = null;
   /** The account seen at the last unlock: the status names it while locked, without anything on disk naming it. */
   #lastAccount: AccountInfo | null = null;
+  readonly #backups: VaultBackups;
 
   constructor(options: VaultOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     ensureProfileDir(options.profileDir);
+    finishInterruptedErase(options.profileDir);
+    this.#backups = new VaultBackups({
+      profileDir: options.profileDir,
+      backupDir: options.backupDir,
+      backupKdf: options.backupKdf ?? ARGON2ID_MODERATE,
+      now: this.#now,
+    });
+  }
+
+  /** The backup machinery, for the CLI, which restores from a local path (vault/backup/). */
+  get backups(): VaultBackups {
+    return this.#backups;
   }
 
   on<E extends VaultEventName>(event: E, listener: (payload: VaultEvents[E]) => void): () => void {
@@ -197,7 +220,7 @@ export class Vault implements VaultApi {
   }
 
   decrypt(args: ParsedVaultArgs<'decrypt'>): Promise<VaultResults['decrypt']> {
-    return this.#unlocked((open) => open.incoming.decrypt(args.relayUrl, args.envelopes));
+    return this.#unlocked((open) => open.incoming.decrypt(args.relayUrl, args.envelopes, args.release ?? []));
   }
 
   releaseDecrypted(args: ParsedVaultArgs<'releaseDecrypted'>): Promise<null> {
@@ -229,6 +252,121 @@ export class Vault implements VaultApi {
   setVerified(args: ParsedVaultArgs<'setVerified'>): Promise<null> {
     return this.#unlocked(async (open) => {
       await open.trust.setVerified(args.accountId, args.verified);
+      return null;
+    });
+  }
+
+  async backupExportBegin(args: ParsedVaultArgs<'backupExportBegin'>): Promise<VaultResults['backupExportBegin']> {
+    const keys = await this.#unlocked(async (open) => readKeySection(open.backupContext, args.includeIdentity));
+    return this.#backups.exportBegin(args, keys);
+  }
+
+  async backupReadableBegin(
+    args: ParsedVaultArgs<'backupReadableBegin'>,
+  ): Promise<VaultResults['backupReadableBegin']> {
+    return this.#unlocked(async () => this.#backups.readableBegin(args));
+  }
+
+  backupExportWrite(args: ParsedVaultArgs<'backupExportWrite'>): Promise<VaultResults['backupExportWrite']> {
+    return this.#backups.exportWrite(args);
+  }
+
+  backupExportFinish(args: ParsedVaultArgs<'backupExportFinish'>): Promise<VaultResults['backupExportFinish']> {
+    return this.#backups.exportFinish(args);
+  }
+
+  backupExportAbort(args: ParsedVaultArgs<'backupExportAbort'>): Promise<null> {
+    return this.#backups.exportAbort(args);
+  }
+
+  async backupUpload(args: ParsedVaultArgs<'backupUpload'>): Promise<VaultResults['backupUpload']> {
+    return this.#backups.upload(args);
+  }
+
+  backupRestoreOpen(args: ParsedVaultArgs<'backupRestoreOpen'>): Promise<VaultResults['backupRestoreOpen']> {
+    return this.#backups.restoreOpen(args);
+  }
+
+  /** Writes the verified backup's identity into this vault, which must have none (restored-identity.ts). */
+  backupRestoreIdentity(args: ParsedVaultArgs<'backupRestoreIdentity'>): Promise<AccountInfo> {
+    const session = this.#backups.restores.get(args.restoreId);
+    return this.#queue.run(async () => {
+      const { profileDir } = this.#options;
+      if (readKeyFile(profileDir) !== null) throw identityExistsError();
+      const { vaultKey, keyFile } = await prepareVaultKey(this.#unwrapping(args.vaultPassphrase));
+      try {
+        removeFiles(profileDir, [
+          PROFILE_FILES.database,
+          `${PROFILE_FILES.database}-wal`,
+          `${PROFILE_FILES.database}-shm`,
+        ]);
+        await writeRestoredDatabase(profileDir, vaultKey, session.verified.keys);
+        markRestorePending(profileDir);
+        writeKeyFile(profileDir, keyFile);
+        session.identityCreated = true;
+        return this.#becomeUnlocked(await OpenVault.open(this.#openOptions(vaultKey)));
+      } finally {
+        wipe(vaultKey);
+      }
+    });
+  }
+
+  backupRestoreRead(args: ParsedVaultArgs<'backupRestoreRead'>): Promise<VaultResults['backupRestoreRead']> {
+    return this.#backups.restoreRead(args);
+  }
+
+  /** 'imported' commits the restore; 'failed' removes the identity it created, so nothing of it stays. */
+  async backupRestoreFinish(args: ParsedVaultArgs<'backupRestoreFinish'>): Promise<null> {
+    const session = await this.#backups.restores.close(args.restoreId, args.outcome);
+    if (!session.identityCreated) return null;
+    return this.#queue.run(async () => {
+      const { profileDir } = this.#options;
+      if (args.outcome === 'imported') {
+        clearRestorePending(profileDir);
+        return null;
+      }
+      const open = this.#open;
+      this.#open = null;
+      this.#lastAccount = null;
+      open?.close();
+      removeRestoredIdentity(profileDir);
+      return null;
+    });
+  }
+
+  /** Opens the history the CLI staged in this profile (staged-restore.ts), verified, for the engine to import. */
+  async backupRestoreStaged(
+    _args: ParsedVaultArgs<'backupRestoreStaged'>,
+  ): Promise<VaultResults['backupRestoreStaged']> {
+    const dataKey = await this.#unlocked(async (open) => open.dataKey().slice());
+    const staged = await openStagedRestore(this.#options.profileDir, dataKey);
+    if (staged === null) return null;
+    const session = await this.#backups.restores.openWithKey(staged.path, staged.opened, staged.path, true);
+    return { restoreId: session.id, summary: session.verified.summary };
+  }
+
+  /** CLI restore: after backupRestoreIdentity, re-seals the verified history into the profile for the engine. */
+  async stageRestoredHistory(restoreId: string): Promise<void> {
+    const session = this.#backups.restores.get(restoreId);
+    const dataKey = await this.#unlocked(async (open) => open.dataKey().slice());
+    await writeStagedRestore(this.#options.profileDir, session, dataKey);
+  }
+
+  /** Delete account (erase-identity.ts): closes the vault, then erases the identity's files; no identity after. */
+  eraseIdentity(_args: ParsedVaultArgs<'eraseIdentity'>): Promise<null> {
+    return this.#queue.run(async () => {
+      const open = this.#open;
+      if (open === null) {
+        throw readKeyFile(this.#options.profileDir) === null ? noIdentityError() : lockedError();
+      }
+      this.#open = null;
+      this.#lastAccount = null;
+      try {
+        open.close();
+        eraseProfileFiles(this.#options.profileDir);
+      } catch (error) {
+        throw storageError('the identity could not be erased', error);
+      }
       return null;
     });
   }

@@ -4,25 +4,38 @@
  * answers may contain the identity private key, a prekey private key, the
  * vault key or its wrapped form.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/common/result.js';
-import { VAULT_METHODS, type VaultMethod } from '../../src/common/vault-api.js';
+import { ERASE_IDENTITY_CONFIRMATION, VAULT_METHODS, type VaultMethod } from '../../src/common/vault-api.js';
 import type { Vault } from '../../src/vault/index.js';
+import { MemoryKeychain } from './support/memory-keychain.js';
 import { RawDevice } from './support/raw-device.js';
 import { TestRelay } from './support/test-relay.js';
 import {
   attempt,
   call,
   createParty,
+  keychainVault,
   randomChallenge,
   receive,
   removeTemporaryDirs,
   send,
+  temporaryProfileDir,
   text,
 } from './support/vault-harness.js';
 import { collectVaultSecrets, SecretWindows, stringsIn } from './support/vault-secrets.js';
 
-afterAll(removeTemporaryDirs);
+// Backups go to ~/Parley Backups: this process gets its own home.
+const home = mkdtempSync(join(tmpdir(), 'parley-surface-home-'));
+process.env.HOME = home;
+
+afterAll(() => {
+  removeTemporaryDirs();
+  rmSync(home, { recursive: true, force: true });
+});
 
 describe('the vault API surface', () => {
   it('never answers with a private key, the vault key or the wrapped vault key', async () => {
@@ -97,6 +110,44 @@ describe('the vault API surface', () => {
     await exercise(alice.vault, 'decrypt', { relayUrl: relay.url, envelopes: [forged] }); // UNTRUSTED_IDENTITY
     await exercise(alice.vault, 'approveIdentity', { accountId: bobId });
     await exercise(alice.vault, 'setVerified', { accountId: bobId, verified: true });
+
+    // Backups (vault/backup/): the file holds the identity; no answer may.
+    const passphrase = '12345 67890 13579 24680 11223 34455';
+    await exercise(alice.vault, 'backupExportBegin', { passphrase: 'password1', includeIdentity: true }); // weak
+    const { exportId } = value<{ exportId: string }>(
+      await exercise(alice.vault, 'backupExportBegin', {
+        passphrase,
+        includeIdentity: true,
+        fileName: 'surface.parleybackup',
+      }),
+    );
+    await exercise(alice.vault, 'backupExportWrite', {
+      exportId,
+      records: [{ type: 'setting', key: 'theme', value: 'dark' }],
+    });
+    const { path } = value<{ path: string }>(await exercise(alice.vault, 'backupExportFinish', { exportId }));
+    const { exportId: readableId } = value<{ exportId: string }>(
+      await exercise(alice.vault, 'backupReadableBegin', {}),
+    );
+    await exercise(alice.vault, 'backupExportAbort', { exportId: readableId });
+    const fresh = keychainVault(temporaryProfileDir(), new MemoryKeychain());
+    const { uploadId } = value<{ uploadId: string }>(
+      await exercise(fresh, 'backupUpload', { data: readFileSync(path).toString('base64') }),
+    );
+    const { restoreId } = value<{ restoreId: string }>(
+      await exercise(fresh, 'backupRestoreOpen', { uploadId, passphrase }),
+    );
+    await exercise(fresh, 'backupRestoreIdentity', { restoreId });
+    await exercise(fresh, 'backupRestoreRead', { restoreId });
+    await exercise(fresh, 'backupRestoreFinish', { restoreId, outcome: 'failed' });
+    await exercise(alice.vault, 'backupRestoreStaged', {}); // nothing staged: null
+    // Delete account: on a profile of its own (Alice's files are scanned below).
+    const doomed = keychainVault(temporaryProfileDir(), new MemoryKeychain());
+    await exercise(doomed, 'eraseIdentity', { confirm: ERASE_IDENTITY_CONFIRMATION }); // NO_IDENTITY
+    await call(doomed, 'createIdentity', {});
+    await exercise(doomed, 'eraseIdentity', {}); // INVALID_ARGUMENT
+    value(await exercise(doomed, 'eraseIdentity', { confirm: ERASE_IDENTITY_CONFIRMATION }));
+
     await exercise(alice.vault, 'lock', {});
     await exercise(alice.vault, 'getDataKey', {}); // LOCKED
     await exercise(alice.vault, 'unlock', {});

@@ -11,6 +11,16 @@
 import type { AccountId, TokenResponse } from '@parley/crypto-core/wire';
 import type { VaultClient } from '../../common/invoke.js';
 import type { AccountInfo, SafetyNumber, VaultStatus } from '../../common/vault-api.js';
+import { deleteEngineDatabase, deleteRelayAccount, eraseVaultIdentity } from './account-deletion.js';
+import {
+  type BackupExportRequest,
+  type BackupExportResult,
+  exportBackup,
+  exportReadable,
+  type ReadableExportRequest,
+} from './backup/backup-export.js';
+import { importStagedBackup } from './backup/backup-restore.js';
+import { readRestoreMarker, writeRestoreMarker } from './backup/restore-marker.js';
 import { BodyCipher } from './body-cipher.js';
 import { type Clock, MonotonicClock, systemClock } from './clock.js';
 import { type ConnectionStatus, OFFLINE_STATUS, sameStatus } from './connection-status.js';
@@ -191,11 +201,31 @@ export class Engine {
   async start(): Promise<AccountSummary> {
     if (this.#runtime !== null && this.#summary !== null) return this.#summary;
     const account = await this.#unlockedAccount();
+    // A profile the backup CLI restored: its history waits in the vault for this first start.
+    await importStagedBackup(this.#vault, account, {
+      indexedDB: this.#options.indexedDB,
+      IDBKeyRange: this.#options.IDBKeyRange,
+      databaseName: (accountId) => this.#options.databaseName ?? databaseNameFor(accountId),
+    }).catch((error: unknown) => {
+      throw vaultFailureError(error);
+    });
     const db = await this.#openDatabase(account);
     try {
       const home = await db.homeRelay();
       if (home === undefined) {
         throw new EngineError(EngineErrorCode.NotRegistered, 'this profile has not registered with a relay yet');
+      }
+      const restore = await readRestoreMarker(db);
+      if (restore?.state === 'importing') {
+        // The page died during a restore; the vault undoes it when it next starts (backup/restore-commit.ts).
+        throw new EngineError(EngineErrorCode.Storage, 'a backup restore was interrupted: restart Parley');
+      }
+      if (restore?.state === 'pending-registration') {
+        // First start after a restore: register afresh (fresh prekeys), then drop the marker.
+        db.close();
+        const summary = await this.register(home.url);
+        await writeRestoreMarker(this.database, null);
+        return summary;
       }
       await this.#launch(db, account, home.url);
       return await this.#finishStart(account, home.url);
@@ -213,6 +243,23 @@ export class Engine {
     if (runtime !== null) await runtime.stop();
     this.#status.set(OFFLINE_STATUS);
     this.#typing.set(new Map());
+  }
+
+  /**
+   * Delete account (account-deletion.ts): the relay erases the account and
+   * its queued messages, the vault erases the identity and its files, then
+   * this profile's local database goes. The engine is stopped afterwards and
+   * the vault has no identity. On failure, the relay step changed nothing;
+   * a later step's failure leaves what is left to a retry, which finishes it.
+   */
+  async deleteAccount(): Promise<void> {
+    const runtime = this.#require();
+    const database = this.database;
+    await deleteRelayAccount(runtime.http, runtime.tokens);
+    await this.stop();
+    this.#summary = null;
+    await eraseVaultIdentity(this.#vault);
+    await deleteEngineDatabase(database);
   }
 
   /**
@@ -301,10 +348,23 @@ export class Engine {
     return this.#require().typingNotifier.setTyping(conversationId, typing);
   }
 
+  /** Writes an encrypted backup of this profile (engine/backup/): history from here, identity and sealing in the vault. */
+  async exportBackup(request: BackupExportRequest): Promise<BackupExportResult> {
+    this.#require();
+    return exportBackup(this.#vault, this.database, request);
+  }
+
+  /** Writes the opt-in readable copy (HTML + JSON, no keys) of everything or one conversation. */
+  async exportReadable(request: ReadableExportRequest = {}): Promise<BackupExportResult> {
+    this.#require();
+    return exportReadable(this.#vault, this.database, request);
+  }
+
   /** Resolves when the receive path and the outbox have nothing in progress (for tests). */
   async whenIdle(): Promise<void> {
     const runtime = this.#require();
     await runtime.pipeline.idle();
+    await runtime.sessionRepair.idle();
     await runtime.outbox.idle();
   }
 

@@ -230,10 +230,13 @@ export class OutboxWorker {
         sentAt: this.context.clock.now(),
       };
     }
+    if (item.kind === 'session-reset') return { type: 'session-reset', id: item.resetId, sentAt: item.createdAt };
     const message = await this.db.messages.get(item.messageId);
     // Gone, or already proved delivered by a receipt: nothing left to send.
     if (message === undefined || message.body === null) return null;
-    if (message.state !== 'sending' && message.state !== 'failed') return null;
+    const sendable =
+      message.state === 'sending' || message.state === 'failed' || (item.resend === true && message.state === 'sent');
+    if (!sendable) return null;
     const body = await this.cipher.open({ table: 'messages', field: 'body', id: message.id }, message.body);
     return { type: 'text', id: message.id, sentAt: message.sentAt, body };
   }

@@ -112,6 +112,12 @@ interface OutboxCommon {
 export interface OutboxTextRecord extends OutboxCommon {
   readonly kind: 'text';
   readonly messageId: string;
+  /**
+   * Sent again after the recipient asked for a session reset (session-repair.ts):
+   * the message is already `sent` and stays so; the same id lets the
+   * recipient drop a copy it has.
+   */
+  readonly resend?: boolean;
 }
 
 export interface OutboxReceiptRecord extends OutboxCommon {
@@ -120,7 +126,14 @@ export interface OutboxReceiptRecord extends OutboxCommon {
   readonly messageIds: readonly string[];
 }
 
-export type OutboxRecord = OutboxTextRecord | OutboxReceiptRecord;
+/** Asks the recipient to re-send what it never saw delivered: this side could not decrypt (session-repair.ts). */
+export interface OutboxSessionResetRecord extends OutboxCommon {
+  readonly kind: 'session-reset';
+  /** The content's id (UUID), the same on every attempt. */
+  readonly resetId: string;
+}
+
+export type OutboxRecord = OutboxTextRecord | OutboxReceiptRecord | OutboxSessionResetRecord;
 
 /** An envelope this client committed: later copies of it are acked and dropped. */
 export interface ReceivedEnvelopeRecord {

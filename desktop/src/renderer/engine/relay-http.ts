@@ -6,6 +6,8 @@
 import {
   type ChallengeResponse,
   challengeResponseSchema,
+  type DeleteAccountResponse,
+  deleteAccountResponseSchema,
   errorResponseSchema,
   type PreKeyBundlesResponse,
   type PreKeyCountResponse,
@@ -30,7 +32,7 @@ export type FetchFunction = (input: string, init?: RequestInit) => Promise<Respo
 export const DEFAULT_HTTP_TIMEOUT_MS = 15_000;
 
 interface RequestSpec {
-  readonly method: 'GET' | 'POST' | 'PUT';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly path: string;
   readonly body?: unknown;
   readonly token?: string;
@@ -90,6 +92,15 @@ export class RelayHttpClient {
     return this.request(senderCertificateResponseSchema, 'sender certificate', {
       method: 'GET',
       path: routes.senderCertificate,
+      token,
+    });
+  }
+
+  /** Erases the token's account on the relay: its devices, prekeys and queued envelopes. */
+  deleteAccount(token: string): Promise<DeleteAccountResponse> {
+    return this.request(deleteAccountResponseSchema, 'account deletion', {
+      method: 'DELETE',
+      path: routes.account,
       token,
     });
   }

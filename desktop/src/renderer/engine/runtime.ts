@@ -31,6 +31,7 @@ import { RelayConnection, type RelayConnectionOptions } from './relay-connection
 import type { FetchFunction } from './relay-http.js';
 import { RelayHttpClient } from './relay-http.js';
 import { SenderCertificates } from './sender-certificates.js';
+import { SessionRepair } from './session-repair.js';
 import { SessionManager } from './sessions.js';
 import { type TypingOptions, type TypingState, TypingThrottle, TypingTracker } from './typing.js';
 import { TypingNotifier } from './typing-notifier.js';
@@ -73,6 +74,7 @@ export class EngineRuntime {
   readonly tokens: RelayTokens;
   readonly connection: RelayConnection;
   readonly sessions: SessionManager;
+  readonly sessionRepair: SessionRepair;
   readonly certificates: SenderCertificates;
   readonly prekeys: PreKeyMaintenance;
   readonly queue: OutboxQueue;
@@ -110,6 +112,15 @@ export class EngineRuntime {
       settings.connection,
     );
     this.sessions = new SessionManager(this.http, this.tokens, vault);
+    this.sessionRepair = new SessionRepair(db, this.sessions, {
+      clock,
+      logger,
+      newId: parts.newId,
+      queued: () => {
+        this.queuedCount.refresh();
+        this.outbox.kick();
+      },
+    });
     this.certificates = new SenderCertificates(db, this.http, this.tokens, vault, relayUrl, clock, logger);
     this.prekeys = new PreKeyMaintenance(db, this.http, this.tokens, vault, relayUrl, clock, logger, settings.prekeys);
     this.queue = new OutboxQueue(db);
@@ -191,6 +202,7 @@ export class EngineRuntime {
       this.parts.vault.on('locked', () => this.parts.onFatal('locked')),
     );
     this.queuedCount.refresh();
+    void this.sessionRepair.seed();
     this.connection.start();
     this.outbox.start();
     void this.parts.db
@@ -204,7 +216,11 @@ export class EngineRuntime {
   async stop(graceMs = 5000): Promise<void> {
     if (this.#stopped) return;
     this.#halt();
-    const settle = Promise.allSettled([this.connection.stop(), this.outbox.stop(), this.pipeline.idle()]);
+    const settle = Promise.allSettled([
+      this.connection.stop(),
+      this.pipeline.idle().then(() => this.sessionRepair.idle()),
+      this.outbox.stop(),
+    ]);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise((resolve) => {
       timer = setTimeout(resolve, graceMs);
@@ -285,6 +301,8 @@ export class EngineRuntime {
     }
     if (result.receiptsQueued) this.outbox.kick();
     if (result.outboxItemsRemoved > 0) this.queuedCount.refresh();
+    this.sessionRepair.repair(plan.sessionRepairs);
+    this.sessionRepair.resend(plan.sessionResets);
   }
 
   #stateChanged(changes: readonly OutboxStateChange[]): void {

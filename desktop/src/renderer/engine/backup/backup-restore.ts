@@ -1,0 +1,194 @@
+/**
+ * The engine's half of a restore on a fresh install (onboarding's "Restore
+ * from a backup", or a profile the CLI staged):
+ *
+ *   1. upload  the page's File goes to the vault in 1 MiB slices
+ *   2. open    the vault verifies the whole file before anything is imported
+ *   3. identity the vault takes the backup's identity (new data key)
+ *   4. import  history batches from the vault are sealed under the new data
+ *              key and written to a fresh Dexie database, one transaction per
+ *              batch, under a restore marker
+ *   5. resets  one `session-reset` per contact is queued: sending it finds no
+ *              session (none are restored), so the outbox fetches the
+ *              contact's bundles and starts a new session; the peer switches
+ *              to it on receipt and re-sends what it never saw delivered
+ *              (session-repair.ts, docs/backup-format.md)
+ *
+ * All or nothing: any failure deletes the Dexie database and tells the vault
+ * the restore failed, which removes the identity it created. The next
+ * Engine.start sees the marker and registers afresh (fresh prekeys) first.
+ */
+
+import type { BackupSummary, HistoryRecord } from '@parley/crypto-core/backup-records';
+import type { AccountId } from '@parley/crypto-core/wire';
+import { Dexie } from 'dexie';
+import type { VaultClient } from '../../../common/invoke.js';
+import { type AccountInfo, MAX_BACKUP_UPLOAD_BYTES } from '../../../common/vault-api.js';
+import type { BodyCipher } from '../body-cipher.js';
+import { EngineDatabase } from '../database.js';
+import { toBase64 } from '../encoding.js';
+import type { ContactRecord, ConversationRecord, MessageRecord, RelayRecord, SettingRecord } from '../records.js';
+import { sessionResetItem } from '../session-repair.js';
+import { VaultGateway } from '../vault-calls.js';
+import { type BackupProgress, dataCipher } from './backup-export.js';
+import { contactFromRecord, conversationFromRecord, messageFromRecord, relayFromRecord } from './history-records.js';
+import { writeRestoreMarker } from './restore-marker.js';
+
+export interface BackupRestoreRequest extends HistoryImportTarget {
+  readonly passphrase: string;
+  /** The new vault's own passphrase, when it is passphrase-protected (web shell). */
+  readonly vaultPassphrase?: string;
+}
+
+export interface BackupRestoreResult {
+  readonly account: AccountInfo;
+  readonly summary: BackupSummary;
+}
+
+/** Sends the backup file (a browser File or any Blob) to the vault; answers the upload id. */
+export async function uploadBackup(
+  vault: VaultClient,
+  file: Blob,
+  onProgress: (progress: BackupProgress) => void = () => undefined,
+): Promise<string> {
+  const gateway = new VaultGateway(vault);
+  let uploadId: string | undefined;
+  for (let offset = 0; offset < file.size || uploadId === undefined; offset += MAX_BACKUP_UPLOAD_BYTES) {
+    const slice = new Uint8Array(await file.slice(offset, offset + MAX_BACKUP_UPLOAD_BYTES).arrayBuffer());
+    if (slice.byteLength === 0) throw new Error('the backup file is empty');
+    const answer = await gateway.call('backupUpload', { data: toBase64(slice), ...(uploadId ? { uploadId } : {}) });
+    uploadId = answer.uploadId;
+    onProgress({ phase: 'uploading', done: answer.bytes, total: file.size });
+  }
+  return uploadId;
+}
+
+async function importBatch(db: EngineDatabase, cipher: BodyCipher, records: readonly HistoryRecord[]): Promise<void> {
+  // Sealing is WebCrypto (async): done before the transaction, which would close on a foreign await.
+  const relays: RelayRecord[] = [];
+  const settings: SettingRecord[] = [];
+  const contacts: ContactRecord[] = [];
+  const conversations: ConversationRecord[] = [];
+  const messages: MessageRecord[] = [];
+  for (const record of records) {
+    if (record.type === 'relay') relays.push(relayFromRecord(record));
+    else if (record.type === 'setting')
+      settings.push({ key: record.key, value: record.value } as unknown as SettingRecord);
+    else if (record.type === 'contact') contacts.push(contactFromRecord(record));
+    else if (record.type === 'conversation') conversations.push(await conversationFromRecord(record, cipher));
+    else messages.push(await messageFromRecord(record, cipher));
+  }
+  await db.dexie.transaction('rw', [db.relays, db.settings, db.contacts, db.conversations, db.messages], async () => {
+    await db.relays.bulkPut(relays);
+    await db.settings.bulkPut(settings);
+    await db.contacts.bulkPut(contacts);
+    await db.conversations.bulkPut(conversations);
+    await db.messages.bulkPut(messages);
+  });
+}
+
+/** One session-reset per contact (session-repair.ts): fresh sessions, and the peers re-send what was not delivered. */
+async function queueSessionResets(db: EngineDatabase, now: number): Promise<void> {
+  const contacts = await db.contacts.toArray();
+  const items = contacts.map((contact) => sessionResetItem(contact.accountId, crypto.randomUUID(), now));
+  await db.dexie.transaction('rw', [db.outbox, db.settings], async () => {
+    await db.outbox.bulkAdd(items);
+    await writeRestoreMarker(db, { state: 'pending-registration', at: now });
+  });
+}
+
+export interface HistoryImportTarget {
+  readonly indexedDB?: IDBFactory | undefined;
+  readonly IDBKeyRange?: typeof IDBKeyRange | undefined;
+  /** Database name for the restored account (default `parley-engine-<accountId>`, as Engine uses). */
+  readonly databaseName?: ((accountId: AccountId) => string) | undefined;
+  readonly onProgress?: ((progress: BackupProgress) => void) | undefined;
+  readonly now?: (() => number) | undefined;
+}
+
+/**
+ * Streams an opened restore's history into a fresh Dexie database and queues
+ * the session resets. On failure the database is deleted and the vault told
+ * (it then removes what the restore created) before the error is rethrown.
+ */
+async function importHistory(
+  gateway: VaultGateway,
+  restoreId: string,
+  summary: BackupSummary,
+  account: () => Promise<AccountInfo>,
+  target: HistoryImportTarget,
+): Promise<AccountInfo> {
+  const report = target.onProgress ?? (() => undefined);
+  const now = target.now ?? Date.now;
+  const total = Object.values(summary.counts).reduce((sum, count) => sum + count, 0) - summary.counts.trustedIdentities;
+  let db: EngineDatabase | null = null;
+  try {
+    const restored = await account();
+    const name = target.databaseName?.(restored.accountId) ?? `parley-engine-${restored.accountId}`;
+    const dexieOptions = {
+      ...(target.indexedDB === undefined ? {} : { indexedDB: target.indexedDB }),
+      ...(target.IDBKeyRange === undefined ? {} : { IDBKeyRange: target.IDBKeyRange }),
+    };
+    // A fresh install has no database by that name; one left by an earlier attempt is not ours to merge into.
+    await new Dexie(name, dexieOptions).delete();
+    db = new EngineDatabase({ name, ...dexieOptions });
+    await db.open();
+    const cipher = await dataCipher(gateway);
+    await writeRestoreMarker(db, { state: 'importing', at: now() });
+    let done = 0;
+    for (;;) {
+      const batch = await gateway.call('backupRestoreRead', { restoreId });
+      if (batch.records.length > 0) await importBatch(db, cipher, batch.records);
+      done = batch.read;
+      report({ phase: 'importing', done, total });
+      if (batch.done) break;
+    }
+    await queueSessionResets(db, now());
+    await gateway.call('backupRestoreFinish', { restoreId, outcome: 'imported' });
+    report({ phase: 'done', done, total: done });
+    return restored;
+  } catch (error) {
+    if (db !== null) await db.dexie.delete().catch(() => undefined);
+    await gateway.call('backupRestoreFinish', { restoreId, outcome: 'failed' }).catch(() => undefined);
+    throw error;
+  } finally {
+    db?.close();
+  }
+}
+
+/** Verifies, restores the identity and imports the history of an uploaded backup; all or nothing. */
+export async function restoreBackup(
+  vault: VaultClient,
+  uploadId: string,
+  request: BackupRestoreRequest,
+): Promise<BackupRestoreResult> {
+  const gateway = new VaultGateway(vault);
+  request.onProgress?.({ phase: 'verifying', done: 0, total: 1 });
+  const { restoreId, summary } = await gateway.call('backupRestoreOpen', { uploadId, passphrase: request.passphrase });
+  const identityArgs =
+    request.vaultPassphrase === undefined ? { restoreId } : { restoreId, vaultPassphrase: request.vaultPassphrase };
+  const account = await importHistory(
+    gateway,
+    restoreId,
+    summary,
+    () => gateway.call('backupRestoreIdentity', identityArgs),
+    request,
+  );
+  return { account, summary };
+}
+
+/**
+ * Imports a history the CLI staged in this profile (`npm run backup --
+ * restore`), if there is one; the vault already holds the identity. A failed
+ * import keeps the staged file, so the next start tries again.
+ */
+export async function importStagedBackup(
+  gateway: VaultGateway,
+  account: AccountInfo,
+  target: HistoryImportTarget,
+): Promise<boolean> {
+  const staged = await gateway.call('backupRestoreStaged', {});
+  if (staged === null) return false;
+  await importHistory(gateway, staged.restoreId, staged.summary, async () => account, target);
+  return true;
+}

@@ -1,0 +1,59 @@
+/**
+ * Writes a fresh vault database for a restore: the backup's identity (same
+ * key pair, registration id and device id, so contacts see no key change) or,
+ * for a backup made without it, a new identity; a new data key (the engine
+ * re-encrypts the history under it); fresh prekey counters; and the trusted
+ * identity keys of contacts with their trust. No session, prekey or sender
+ * key is restored: the device starts new ones. Like createIdentity, the key
+ * file written afterwards (vault.ts) is the commit point.
+ */
+import { generateIdentity, generateKey, type LocalIdentityRecord, loadIdentity } from '@parley/crypto-core';
+import { fromCheckedBase64 } from '../base64.js';
+import { DurableRecords } from '../durable-records.js';
+import { PRIMARY_DEVICE_ID } from '../open-vault.js';
+import { initialPreKeyState } from '../prekey-maintenance.js';
+import { RecordKinds } from '../record-kinds.js';
+import { RowSealer } from '../sealed-rows.js';
+import { VaultDatabase } from '../vault-database.js';
+import { storageError } from '../vault-errors.js';
+import { deriveVaultSubkeys } from '../vault-subkeys.js';
+import type { KeySection } from './key-section.js';
+
+function identityFrom(keys: KeySection): LocalIdentityRecord & { deviceId: number } {
+  if (keys.identity === null) return { ...generateIdentity(), deviceId: PRIMARY_DEVICE_ID };
+  const record = {
+    identityKeyPair: fromCheckedBase64(keys.identity.identityKeyPair),
+    registrationId: keys.identity.registrationId,
+  };
+  // The account id commits to the key: a backup whose id and key disagree is damaged.
+  if (loadIdentity(record).accountId !== keys.identity.accountId) {
+    throw storageError('the backup identity does not match its account id', null);
+  }
+  return { ...record, deviceId: keys.identity.deviceId };
+}
+
+export async function writeRestoredDatabase(profileDir: string, vaultKey: Uint8Array, keys: KeySection): Promise<void> {
+  const database = VaultDatabase.open(profileDir);
+  try {
+    const records = await DurableRecords.load(database, new RowSealer(deriveVaultSubkeys(vaultKey)));
+    if (records.size !== 0) throw storageError('a new vault database is not empty', null);
+    const identity = identityFrom(keys);
+    const dataKey = await generateKey();
+    await records.transaction(async () => {
+      records.set(RecordKinds.localAccount, [], identity);
+      records.set(RecordKinds.dataKey, [], dataKey);
+      records.set(RecordKinds.preKeyState, [], initialPreKeyState());
+      for (const trusted of keys.trusted) {
+        records.set(RecordKinds.remoteIdentity, [trusted.accountId], {
+          identityKey: fromCheckedBase64(trusted.identityKey),
+          trust: trusted.trust,
+          updatedAt: trusted.updatedAt,
+          previousIdentityKey: null,
+        });
+      }
+    });
+    records.clear();
+  } finally {
+    database.close();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * After a restore the device has no ratchet sessions. A peer that writes
+ * first, on its old session, must still get every message through: the
+ * restored side asks for a fresh session (session-reset) and the peer re-sends
+ * what was never delivered. Real relay, real vaults, the app's own export and
+ * restore path.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateBackupPassphrase } from '@parley/crypto-core';
+import { IDBKeyRange } from 'fake-indexeddb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createVaultClient } from '../../src/common/invoke.js';
+import { restoreBackup, uploadBackup } from '../../src/renderer/engine/backup/backup-restore.js';
+import { EngineDatabase } from '../../src/renderer/engine/database.js';
+import { assertUnique, directId, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
+import { TestClient } from '../support/test-client.js';
+import { type RelayProcess, startRelay } from '../support/test-relay.js';
+import { waitFor } from '../support/wait.js';
+
+// The vault writes exports to ~/Parley Backups; this test process gets its own home.
+const home = mkdtempSync(join(tmpdir(), 'parley-session-repair-home-'));
+process.env.HOME = home;
+
+describe('session repair after a restore', () => {
+  let relay: RelayProcess;
+  const clients: TestClient[] = [];
+
+  beforeAll(async () => {
+    relay = await startRelay();
+  });
+
+  afterAll(async () => {
+    for (const client of clients) await client.dispose().catch(() => undefined);
+    await relay?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  /**
+   * Alice and Bob talk; Alice exports, her computer is gone, a fresh install
+   * restores the backup (not started yet). `dropQueuedResets` removes the
+   * session-resets the restore queued, so only the decrypt-failure repair is left.
+   */
+  async function restoredAlice(label: string, options: { dropQueuedResets: boolean }) {
+    const alice = await TestClient.create(`alice-${label}`, relay.url);
+    const bob = await TestClient.create(`bob-${label}`, relay.url);
+    clients.push(bob);
+    await introduce(alice, bob, 'Bob');
+    await alice.engine.sendText(directId(bob), 'hello bob');
+    await waitForTexts(bob, directId(alice), 1);
+    await bob.engine.sendText(directId(alice), 'hi alice');
+    await waitForTexts(alice, directId(bob), 2);
+    await alice.engine.whenIdle();
+
+    const passphrase = generateBackupPassphrase();
+    const exported = await alice.engine.exportBackup({ passphrase, includeIdentity: true });
+    const fileBytes = readFileSync(exported.path);
+    const aliceId = alice.accountId;
+    await alice.dispose();
+
+    const restored = TestClient.offline(`alice-${label}-restored`);
+    clients.push(restored);
+    const vault = createVaultClient(restored.transport);
+    const uploadId = await uploadBackup(vault, new Blob([fileBytes]));
+    await restoreBackup(vault, uploadId, { passphrase, indexedDB: restored.indexedDB, IDBKeyRange });
+    const db = new EngineDatabase({ name: `parley-engine-${aliceId}`, indexedDB: restored.indexedDB, IDBKeyRange });
+    await db.open();
+    const queued = await db.outbox.toArray();
+    expect(queued.map((item) => [item.kind, item.recipient])).toEqual([['session-reset', bob.accountId]]);
+    if (options.dropQueuedResets) await db.outbox.clear();
+    db.close();
+    return { bob, restored, aliceId };
+  }
+
+  /** Bob writes first, on the session the old device had; returns his message ids once the relay holds them. */
+  async function bobWritesFirst(bob: TestClient, aliceId: string, texts: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const text of texts) ids.push((await bob.engine.sendText(`direct:${aliceId}`, text)).id);
+    await waitForStates(bob, ids, ['sent']);
+    return ids;
+  }
+
+  async function expectRecovered(bob: TestClient, restored: TestClient, texts: readonly string[], ids: string[]) {
+    const conversation = directId(bob);
+    const all = await waitForTexts(restored, conversation, 2 + texts.length, 60_000);
+    assertUnique(all);
+    expect(all.map((m) => m.body)).toEqual(['hello bob', 'hi alice', ...texts]);
+    expect(all.slice(2).map((m) => m.id)).toEqual(ids);
+    await waitForStates(bob, ids, ['delivered', 'read'], 60_000);
+
+    // Both directions work on the new sessions.
+    await restored.engine.sendText(conversation, 'back again');
+    const atBob = await waitForTexts(bob, directId(restored), 3 + texts.length);
+    expect(atBob.at(-1)?.body).toBe('back again');
+    await bob.engine.sendText(directId(restored), 'welcome back');
+    const atAlice = await waitForTexts(restored, conversation, 4 + texts.length);
+    expect(atAlice.at(-1)?.body).toBe('welcome back');
+    assertUnique(atAlice);
+    // Nothing was shown for the reset itself, on either side.
+    expect((await bob.allMessages(directId(restored))).filter((m) => m.kind !== 'text')).toEqual([]);
+    expect((await restored.allMessages(conversation)).filter((m) => m.kind !== 'text')).toEqual([]);
+  }
+
+  it('the peer writes first: the restore’s session-reset brings every message, once, in order', async () => {
+    const { bob, restored, aliceId } = await restoredAlice('a', { dropQueuedResets: false });
+    const texts = ['are you there?', 'second', 'third', 'fourth'];
+    const ids = await bobWritesFirst(bob, aliceId, texts);
+    await restored.engine.start();
+    await expectRecovered(bob, restored, texts, ids);
+    // Bob re-sent what he had sent on the old session.
+    expect(bob.logger.lines.some((entry) => entry.message === 'session reset received')).toBe(true);
+  });
+
+  it('without a queued reset, the failed decrypts themselves start the repair (once)', async () => {
+    const { bob, restored, aliceId } = await restoredAlice('b', { dropQueuedResets: true });
+    const texts = ['one', 'two', 'three'];
+    const ids = await bobWritesFirst(bob, aliceId, texts);
+    await restored.engine.start();
+    await expectRecovered(bob, restored, texts, ids);
+    // Bob's old-session (sealed) envelopes did not decrypt; the vault named him from the sender certificate.
+    const undecryptable = restored.logger.lines.filter(
+      (entry) => entry.message === 'envelope dropped' && entry.details?.reason === 'NO_SESSION',
+    );
+    expect(undecryptable).toHaveLength(texts.length);
+    const repairs = restored.logger.lines.filter((entry) => entry.message === 'session repair queued');
+    expect(repairs).toHaveLength(1);
+    await waitFor(
+      'outbox empty',
+      async () => ((await restored.engine.database.outbox.count()) === 0 ? true : null),
+      30_000,
+      50,
+    );
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * Delete account against a real relay process: the relay forgets the account
+ * and drops the messages it still queued for it, the vault has no identity
+ * left, the engine's IndexedDB database is gone, and a contact can no longer
+ * reach the account. A deletion that fails at the relay changes nothing; one
+ * that fails after the relay step finishes on the next attempt.
+ */
+import { formatContactCode } from '@parley/crypto-core/wire';
+import { IDBKeyRange } from 'fake-indexeddb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createVaultClient } from '../../src/common/invoke.js';
+import { databaseNameFor, Engine } from '../../src/renderer/engine/engine.js';
+import { directId, introduce, waitForTexts } from '../support/conversation-helpers.js';
+import { relayMetric } from '../support/relay-metrics.js';
+import { RelayProxy } from '../support/relay-proxy.js';
+import { FAST_ENGINE_OPTIONS, TestClient } from '../support/test-client.js';
+import { type RelayProcess, startRelay } from '../support/test-relay.js';
+import { waitFor } from '../support/wait.js';
+
+let relay: RelayProcess;
+let proxy: RelayProxy;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  proxy = await RelayProxy.start();
+  relay = await startRelay({ args: ['--public-url', proxy.url] });
+  proxy.target = relay.url;
+});
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((client) => client.dispose()));
+  await proxy?.close();
+  await relay?.dispose();
+});
+
+async function client(name: string): Promise<TestClient> {
+  const created = await TestClient.create(name, proxy.url);
+  clients.push(created);
+  await waitFor(`${name} online`, () => created.engine.connection.value.state === 'online');
+  return created;
+}
+
+async function databaseNames(target: TestClient): Promise<string[]> {
+  return (await target.indexedDB.databases()).map((database) => database.name ?? '');
+}
+
+const queueDepth = () => relayMetric(relay.url, 'parley_relay_queue_depth');
+
+describe('deleteAccount', () => {
+  it('erases the account on the relay with its queued messages, the identity in the vault and the local database', async () => {
+    const [alice, bob] = await Promise.all([client('alice'), client('bob')]);
+    await introduce(bob, alice, 'Alice');
+    await bob.engine.sendText(directId(alice), 'delivered before');
+    await waitForTexts(alice, directId(bob), 1);
+    const aliceId = alice.accountId;
+    expect(await databaseNames(alice)).toContain(databaseNameFor(aliceId));
+
+    // Receipts in flight settle first.
+    await waitFor('an empty relay queue', async () => (await queueDepth()) === 0);
+    // Messages the relay holds for Alice: no client acknowledges a push from now on (the proxy garbles them).
+    proxy.hooks.socketEvent = (event, args) => (event === 'envelopes' ? ['withheld by the test'] : args);
+    try {
+      for (const text of ['queued 1', 'queued 2', 'queued 3']) await bob.engine.sendText(directId(alice), text);
+      await waitFor('three envelopes queued for alice', async () => (await queueDepth()) === 3);
+      await alice.engine.deleteAccount();
+      // Never delivered, so only the deletion empties the queue.
+      await waitFor('the queued envelopes erased', async () => (await queueDepth()) === 0, 5_000);
+    } finally {
+      proxy.hooks.socketEvent = undefined;
+    }
+
+    expect(alice.engine.running).toBe(false);
+    expect(alice.engine.account).toBeNull();
+    expect((await alice.vault.getStatus({})).state).toBe('no-identity');
+    expect(await databaseNames(alice)).not.toContain(databaseNameFor(aliceId));
+    // Her contact code leads nowhere now: the relay knows no such account.
+    const newcomer = await client('newcomer');
+    const code = formatContactCode({ accountId: aliceId, relayUrl: proxy.url });
+    await expect(newcomer.engine.addContact(code, 'Alice')).rejects.toMatchObject({
+      name: 'EngineError',
+      code: 'UNKNOWN_ACCOUNT',
+    });
+    // The profile takes a new identity, with a new account id.
+    const again = await alice.engine.createAccount({ relayUrl: proxy.url });
+    expect(again.accountId).not.toBe(aliceId);
+  });
+
+  it('changes nothing when the relay is unavailable', async () => {
+    const carol = await client('carol');
+    const carolId = carol.accountId;
+    const target = proxy.target;
+    proxy.target = 'http://127.0.0.1:9';
+    try {
+      // The proxy answers UNAVAILABLE, as a gateway in front of a stopped relay would.
+      await expect(carol.engine.deleteAccount()).rejects.toMatchObject({ name: 'EngineError', code: 'RELAY_REFUSED' });
+    } finally {
+      proxy.target = target;
+    }
+    expect(carol.engine.running).toBe(true);
+    expect((await carol.vault.getStatus({})).state).toBe('unlocked');
+    expect(await databaseNames(carol)).toContain(databaseNameFor(carolId));
+    // Still registered: a contact reaches the account.
+    const dave = await client('dave');
+    await introduce(dave, carol, 'Carol');
+    await dave.engine.sendText(directId(carol), 'still here');
+    await waitForTexts(carol, directId(dave), 1);
+  });
+
+  it('finishes on the next attempt when the vault failed after the relay deleted the account', async () => {
+    const erin = await client('erin');
+    const erinId = erin.accountId;
+    let failErase = true;
+    const flakyVault = createVaultClient({
+      call: (method, args) => {
+        if (method === 'eraseIdentity' && failErase) {
+          failErase = false;
+          return Promise.resolve({ ok: false, error: { code: 'STORAGE', message: 'the disk failed' } });
+        }
+        return erin.transport.call(method, args);
+      },
+      onEvent: (listener) => erin.transport.onEvent(listener),
+    });
+    await erin.engine.stop();
+    erin.engine = new Engine({
+      ...FAST_ENGINE_OPTIONS,
+      logger: erin.logger,
+      vault: flakyVault,
+      indexedDB: erin.indexedDB,
+      IDBKeyRange,
+    });
+    await erin.engine.start();
+
+    await expect(erin.engine.deleteAccount()).rejects.toMatchObject({ name: 'EngineError', code: 'VAULT_FAILED' });
+    // The relay step happened; the identity and the database are still here.
+    expect((await erin.vault.getStatus({})).state).toBe('unlocked');
+    expect(await databaseNames(erin)).toContain(databaseNameFor(erinId));
+
+    // Started again (as the app does), the next attempt finds the account gone at the relay and goes on.
+    await erin.engine.start();
+    await erin.engine.deleteAccount();
+    expect((await erin.vault.getStatus({})).state).toBe('no-identity');
+    expect(await databaseNames(erin)).not.toContain(databaseNameFor(erinId));
+  });
+
+  it('needs a running engine', async () => {
+    const frank = await client('frank');
+    await frank.engine.stop();
+    await expect(frank.engine.deleteAccount()).rejects.toMatchObject({ name: 'EngineError', code: 'NOT_STARTED' });
+    expect((await frank.vault.getStatus({})).state).toBe('unlocked');
+  });
+});
