@@ -1,0 +1,116 @@
+/**
+ * WCAG 2 contrast of every visible piece of text on a page (UI.md: "contrast
+ * at least WCAG AA for all text"): 4.5:1, or 3:1 for large text (24 px, or
+ * 18.66 px bold). Colours are resolved by the browser itself (a canvas turns
+ * any CSS colour, oklch and color-mix included, into sRGB bytes); the
+ * background is the stack of ancestors' background colours down to an
+ * opaque one, the text's alpha times every ancestor's opacity. Text over a
+ * background image, covered text and inactive controls (WCAG exempts them)
+ * are skipped.
+ */
+import type { Page } from '@playwright/test';
+
+export interface ContrastFailure {
+  readonly text: string;
+  /** The element, and the nearest ancestor with a test id (to find it in the code). */
+  readonly where: string;
+  readonly ratio: number;
+  readonly required: number;
+  readonly color: string;
+  readonly background: string;
+}
+
+export function findLowContrastText(page: Page): Promise<ContrastFailure[]> {
+  return page.evaluate(() => {
+    type Rgba = [number, number, number, number];
+    const canvas = document.createElement('canvas');
+    canvas.width = 1;
+    canvas.height = 1;
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    if (context === null) throw new Error('no 2d canvas');
+    const toRgba = (css: string): Rgba => {
+      context.clearRect(0, 0, 1, 1);
+      context.fillStyle = css;
+      context.fillRect(0, 0, 1, 1);
+      const [r = 0, g = 0, b = 0, a = 0] = context.getImageData(0, 0, 1, 1).data;
+      return [r, g, b, a / 255];
+    };
+    const over = (top: Rgba, bottom: Rgba): Rgba => {
+      const alpha = top[3] + bottom[3] * (1 - top[3]);
+      if (alpha === 0) return [0, 0, 0, 0];
+      const mix = (index: 0 | 1 | 2) => (top[index] * top[3] + bottom[index] * bottom[3] * (1 - top[3])) / alpha;
+      return [mix(0), mix(1), mix(2), alpha];
+    };
+    const luminance = ([r, g, b]: Rgba) => {
+      const channel = (value: number) => {
+        const c = value / 255;
+        return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    };
+    const show = ([r, g, b, a]: Rgba) => `rgba(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)}, ${a.toFixed(2)})`;
+
+    /** The colour behind an element, or null under a background image. */
+    const backgroundOf = (element: Element): Rgba | null => {
+      const layers: Rgba[] = [];
+      for (let node: Element | null = element; node !== null; node = node.parentElement) {
+        const style = getComputedStyle(node);
+        if (style.backgroundImage !== 'none') return null;
+        const colour = toRgba(style.backgroundColor);
+        if (colour[3] > 0) layers.push(colour);
+        if (colour[3] >= 1) break;
+      }
+      // The canvas behind everything is white unless the root says otherwise.
+      return layers.reduceRight<Rgba>((below, layer) => over(layer, below), [255, 255, 255, 1]);
+    };
+    const opacityOf = (element: Element): number => {
+      let opacity = 1;
+      for (let node: Element | null = element; node !== null; node = node.parentElement) {
+        opacity *= Number(getComputedStyle(node).opacity);
+      }
+      return opacity;
+    };
+
+    const failures: ContrastFailure[] = [];
+    for (const element of document.body.querySelectorAll('*')) {
+      const ownText = [...element.childNodes]
+        .filter((node) => node.nodeType === Node.TEXT_NODE)
+        .map((node) => node.textContent ?? '')
+        .join('')
+        .trim();
+      if (ownText === '') continue;
+      if (!element.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
+      const box = element.getBoundingClientRect();
+      if (box.width < 1 || box.height < 1) continue;
+      if (element.closest(':disabled, [aria-disabled="true"]') !== null) continue;
+      // Text clipped away for screen readers only (visually-hidden), or covered (by a modal's backdrop), is not seen.
+      if (box.width <= 1 && box.height <= 1) continue;
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      if (hit === null || !(element.contains(hit) || hit.contains(element))) continue;
+      const background = backgroundOf(element);
+      if (background === null) continue;
+      const style = getComputedStyle(element);
+      const ink = toRgba(style.color);
+      const foreground = over([ink[0], ink[1], ink[2], ink[3] * opacityOf(element)], background);
+      const [lighter, darker] = [luminance(foreground), luminance(background)].sort((a, b) => b - a);
+      const ratio = ((lighter ?? 0) + 0.05) / ((darker ?? 0) + 0.05);
+      const size = Number.parseFloat(style.fontSize);
+      const bold = Number(style.fontWeight) >= 700;
+      const required = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+      if (ratio < required) {
+        const owner = element.closest<HTMLElement>('[data-testid]');
+        const direction = owner?.dataset.direction ? `[data-direction="${owner.dataset.direction}"]` : '';
+        const inside = owner ? ` in [data-testid="${owner.dataset.testid}"]${direction}` : '';
+        failures.push({
+          text: ownText.slice(0, 60),
+          where: `${element.tagName.toLowerCase()}.${[...element.classList].join('.')}${inside}`,
+          ratio: Math.round(ratio * 100) / 100,
+          required,
+          color: show(foreground),
+          background: show(background),
+        });
+      }
+    }
+    return failures;
+  });
+}

@@ -1,0 +1,41 @@
+/** Settings, a panel over the right pane. */
+import type { Locator, Page } from '@playwright/test';
+
+export const SETTINGS_SECTIONS = [
+  'Account',
+  'Relay',
+  'Notifications',
+  'Appearance',
+  'Backups',
+  'Privacy & data',
+] as const;
+
+export type ThemeChoice = 'System' | 'Light' | 'Dark';
+
+export class SettingsPanel {
+  constructor(readonly page: Page) {}
+
+  get dialog(): Locator {
+    return this.page.getByRole('dialog', { name: 'Settings', exact: true });
+  }
+
+  get themeGroup(): Locator {
+    return this.dialog.getByRole('radiogroup', { name: 'Theme', exact: true });
+  }
+
+  get desktopNotifications(): Locator {
+    return this.dialog.getByRole('checkbox', { name: 'Desktop notifications', exact: true });
+  }
+
+  get closeButton(): Locator {
+    return this.dialog.getByRole('button', { name: 'Close settings', exact: true });
+  }
+
+  section(name: (typeof SETTINGS_SECTIONS)[number]): Locator {
+    return this.dialog.getByRole('heading', { name, exact: true });
+  }
+
+  theme(choice: ThemeChoice): Locator {
+    return this.themeGroup.getByRole('radio', { name: choice, exact: true });
+  }
+}
