@@ -10,7 +10,7 @@ import { IDBKeyRange } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVaultClient } from '../../src/common/invoke.js';
 import { databaseNameFor, Engine } from '../../src/renderer/engine/engine.js';
-import { directId, introduce, waitForTexts } from '../support/conversation-helpers.js';
+import { directId, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
 import { relayMetric } from '../support/relay-metrics.js';
 import { RelayProxy } from '../support/relay-proxy.js';
 import { FAST_ENGINE_OPTIONS, TestClient } from '../support/test-client.js';
@@ -50,8 +50,12 @@ describe('deleteAccount', () => {
   it('erases the account on the relay with its queued messages, the identity in the vault and the local database', async () => {
     const [alice, bob] = await Promise.all([client('alice'), client('bob')]);
     await introduce(bob, alice, 'Alice');
-    await bob.engine.sendText(directId(alice), 'delivered before');
+    const before = await bob.engine.sendText(directId(alice), 'delivered before');
     await waitForTexts(alice, directId(bob), 1);
+    // Alice's delivery receipt leaves her outbox after her commit: wait until
+    // Bob has it, or it could still be queued (for Bob, whose pushes are about
+    // to be garbled) when the queue is counted below.
+    await waitForStates(bob, [before.id], ['delivered']);
     const aliceId = alice.accountId;
     expect(await databaseNames(alice)).toContain(databaseNameFor(aliceId));
 
