@@ -95,9 +95,9 @@ export async function benchRawDecrypt(options: {
       address.deviceId,
       raw.session,
       raw.identity,
-      raw.unused.preKey,
-      raw.unused.signedPreKey,
-      raw.unused.kyberPreKey,
+      raw.preKey,
+      raw.signedPreKey,
+      raw.kyberPreKey,
     );
   }
   const seconds = (performance.now() - begin) / 1000;

@@ -16,6 +16,7 @@ import {
   REPAIR_INTERVAL_MS,
   RESEND_WINDOW_MS,
 } from '../../src/renderer/engine/session-repair.js';
+import { envelope } from '../support/receive-harness.js';
 
 const ALICE = 'a'.repeat(32) as AccountId;
 const BOB = 'b'.repeat(32) as AccountId;
@@ -23,18 +24,6 @@ const STRANGER = 's'.repeat(32) as AccountId;
 const OWN = 'z'.repeat(32) as AccountId;
 const NOW = 1_800_000_000_000;
 const DAY = 24 * 60 * 60_000;
-
-let counter = 0;
-function sealedEnvelope(): Envelope {
-  counter++;
-  return {
-    id: `00000000-0000-7000-8000-${String(counter).padStart(12, '0')}`,
-    type: 'sealed',
-    destinationDeviceId: 1,
-    content: 'AAAA',
-    serverTimestamp: NOW,
-  };
-}
 
 function failedFrom(env: Envelope, code: string, sender?: AccountId): DecryptOutcome {
   const error = { code, message: code } as ApiError;
@@ -47,7 +36,7 @@ const context = { knownAccounts: new Set<string>(), ownAccountId: OWN, sealedSen
 
 describe('planReceive: session failures', () => {
   it('acks and drops NO_SESSION, INVALID_MESSAGE and INVALID_KEY_ID, naming the sender the vault learned', () => {
-    const envelopes = [sealedEnvelope(), sealedEnvelope(), sealedEnvelope(), sealedEnvelope()];
+    const envelopes = [envelope(), envelope(), envelope(), envelope()];
     const [a, b, c, d] = envelopes as [Envelope, Envelope, Envelope, Envelope];
     const plan = planReceive(
       envelopes,
@@ -65,7 +54,7 @@ describe('planReceive: session failures', () => {
   });
 
   it('does not repair for failures a fresh session cannot fix, nor for our own account', () => {
-    const envelopes = [sealedEnvelope(), sealedEnvelope(), sealedEnvelope()];
+    const envelopes = [envelope(), envelope(), envelope()];
     const [a, b, c] = envelopes as [Envelope, Envelope, Envelope];
     const plan = planReceive(
       envelopes,
@@ -81,7 +70,7 @@ describe('planReceive: session failures', () => {
   });
 
   it('turns a session-reset into a re-send request and stores nothing', () => {
-    const env = sealedEnvelope();
+    const env = envelope();
     const plan = planReceive(
       [env],
       [

@@ -9,7 +9,6 @@
  * NOT_STARTED. A vault that locks stops the engine and emits `locked`.
  */
 import type { AccountId, TokenResponse } from '@parley/crypto-core/wire';
-import type { VaultClient } from '../../common/invoke.js';
 import type { AccountInfo, SafetyNumber, VaultStatus } from '../../common/vault-api.js';
 import { deleteEngineDatabase, deleteRelayAccount, eraseVaultIdentity } from './account-deletion.js';
 import {
@@ -22,64 +21,42 @@ import {
 import { importStagedBackup } from './backup/backup-restore.js';
 import { readRestoreMarker, writeRestoreMarker } from './backup/restore-marker.js';
 import { BodyCipher } from './body-cipher.js';
-import { type Clock, MonotonicClock, systemClock } from './clock.js';
+import { MonotonicClock, systemClock } from './clock.js';
 import { type ConnectionStatus, OFFLINE_STATUS, sameStatus } from './connection-status.js';
 import type { AddedContact } from './contacts.js';
 import { EngineDatabase } from './database.js';
 import { fromBase64 } from './encoding.js';
+import {
+  type AccountSummary,
+  type CreateAccountRequest,
+  databaseNameFor,
+  type EngineOptions,
+} from './engine-options.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
 import { type EngineLogger, silentLogger } from './logger.js';
 import { EventHub, Observable, type Readable, type Unsubscribe } from './observable.js';
-import { canonicalRelayUrl, registerDevice } from './onboarding.js';
-import { DEFAULT_OUTBOX_OPTIONS, type OutboxFaults, type OutboxOptions } from './outbox-worker.js';
-import { DEFAULT_PREKEY_OPTIONS, type PreKeyOptions } from './prekey-maintenance.js';
+import { canonicalRelayUrl, recordHomeRelay, registerDevice } from './onboarding.js';
+import { DEFAULT_OUTBOX_OPTIONS } from './outbox-worker.js';
+import { DEFAULT_PREKEY_OPTIONS } from './prekey-maintenance.js';
 import type { EngineQueries } from './queries.js';
 import type { MarkReadResult } from './read-receipts.js';
-import { DEFAULT_RECEIVE_OPTIONS, type ReceiveFaults, type ReceivePipelineOptions } from './receive-pipeline.js';
-import type { MessageRecord, RelayRecord } from './records.js';
-import { DEFAULT_CONNECTION_OPTIONS, type RelayConnectionOptions } from './relay-connection.js';
+import { DEFAULT_RECEIVE_OPTIONS } from './receive-pipeline.js';
+import type { MessageRecord } from './records.js';
+import { DEFAULT_CONNECTION_OPTIONS } from './relay-connection.js';
 import { relayFailureError } from './relay-errors-map.js';
-import { type FetchFunction, RelayHttpClient } from './relay-http.js';
+import { RelayHttpClient } from './relay-http.js';
 import { EngineRuntime } from './runtime.js';
-import { DEFAULT_TYPING_OPTIONS, type TypingOptions, type TypingState } from './typing.js';
+import { DEFAULT_TYPING_OPTIONS, type TypingState } from './typing.js';
 import { VaultGateway } from './vault-calls.js';
 import { vaultFailureError } from './vault-errors-map.js';
 
-export interface EngineOptions {
-  readonly vault: VaultClient;
-  /** IndexedDB to use (default: the browser's). Tests pass fake-indexeddb's. */
-  readonly indexedDB?: IDBFactory;
-  readonly IDBKeyRange?: typeof IDBKeyRange;
-  /** Database name (default: one per account, `parley-engine-<accountId>`). */
-  readonly databaseName?: string;
-  readonly fetch?: FetchFunction;
-  readonly logger?: EngineLogger;
-  readonly clock?: Clock;
-  readonly connection?: Partial<RelayConnectionOptions>;
-  readonly outbox?: Partial<OutboxOptions>;
-  readonly typing?: Partial<TypingOptions>;
-  readonly prekeys?: Partial<PreKeyOptions>;
-  readonly receive?: Partial<ReceivePipelineOptions>;
-  /** Crash points for tests (never set in the app). */
-  readonly faults?: ReceiveFaults & OutboxFaults;
-}
-
-export interface CreateAccountRequest {
-  /** The home relay, e.g. http://127.0.0.1:7447. */
-  readonly relayUrl: string;
-  /** Required when the vault protects its key with a passphrase (no OS keychain). */
-  readonly passphrase?: string;
-}
-
-export interface AccountSummary extends AccountInfo {
-  readonly relayUrl: string;
-  readonly contactCode: string;
-}
-
-export function databaseNameFor(accountId: AccountId): string {
-  return `parley-engine-${accountId}`;
-}
+export {
+  type AccountSummary,
+  type CreateAccountRequest,
+  databaseNameFor,
+  type EngineOptions,
+} from './engine-options.js';
 
 export class Engine {
   readonly #options: EngineOptions;
@@ -171,24 +148,7 @@ export class Engine {
     }
     const db = await this.#openDatabase(account);
     try {
-      const now = this.#clock.now();
-      await db.dexie.transaction('rw', [db.relays, db.settings], async () => {
-        await db.relays.where('role').equals('home').modify({ role: 'known' });
-        const existing = await db.relays.get(relayUrl);
-        const relay: RelayRecord = {
-          url: relayUrl,
-          role: 'home',
-          trustRoot: existing?.trustRoot ?? null,
-          registeredAt: now,
-          addedAt: existing?.addedAt ?? now,
-        };
-        await db.relays.put(relay);
-        await db.putSetting('account', {
-          accountId: account.accountId,
-          deviceId: account.deviceId,
-          registrationId: account.registrationId,
-        });
-      });
+      await recordHomeRelay(db, relayUrl, account, this.#clock.now());
       await this.#launch(db, account, relayUrl, token);
       return await this.#finishStart(account, relayUrl);
     } catch (error) {
@@ -205,7 +165,7 @@ export class Engine {
     await importStagedBackup(this.#vault, account, {
       indexedDB: this.#options.indexedDB,
       IDBKeyRange: this.#options.IDBKeyRange,
-      databaseName: (accountId) => this.#options.databaseName ?? databaseNameFor(accountId),
+      databaseName: (accountId) => this.#databaseName(accountId),
     }).catch((error: unknown) => {
       throw vaultFailureError(error);
     });
@@ -388,9 +348,13 @@ export class Engine {
     return status.account;
   }
 
+  #databaseName(accountId: AccountId): string {
+    return this.#options.databaseName ?? databaseNameFor(accountId);
+  }
+
   async #openDatabase(account: AccountInfo): Promise<EngineDatabase> {
     const db = new EngineDatabase({
-      name: this.#options.databaseName ?? databaseNameFor(account.accountId),
+      name: this.#databaseName(account.accountId),
       ...(this.#options.indexedDB === undefined ? {} : { indexedDB: this.#options.indexedDB }),
       ...(this.#options.IDBKeyRange === undefined ? {} : { IDBKeyRange: this.#options.IDBKeyRange }),
     });

@@ -5,7 +5,9 @@
  */
 import { normalizeRelayUrl, type TokenResponse } from '@parley/crypto-core/wire';
 import type { AccountInfo } from '../../common/vault-api.js';
+import type { EngineDatabase } from './database.js';
 import { EngineError, EngineErrorCode } from './errors.js';
+import type { RelayRecord } from './records.js';
 import type { RelayHttpClient } from './relay-http.js';
 import type { VaultGateway } from './vault-calls.js';
 
@@ -31,4 +33,34 @@ export async function registerDevice(
   const { challenge } = await http.challenge(account.accountId, account.deviceId);
   const registration = await vault.call('buildRegistration', { relayUrl, challenge });
   return http.register(registration);
+}
+
+/**
+ * Records a relay registration just answered: it becomes the home relay (any
+ * earlier home becomes known, keeping its pinned trust root) and the account
+ * this database belongs to, in one transaction.
+ */
+export async function recordHomeRelay(
+  db: EngineDatabase,
+  relayUrl: string,
+  account: AccountInfo,
+  now: number,
+): Promise<void> {
+  await db.dexie.transaction('rw', [db.relays, db.settings], async () => {
+    await db.relays.where('role').equals('home').modify({ role: 'known' });
+    const existing = await db.relays.get(relayUrl);
+    const relay: RelayRecord = {
+      url: relayUrl,
+      role: 'home',
+      trustRoot: existing?.trustRoot ?? null,
+      registeredAt: now,
+      addedAt: existing?.addedAt ?? now,
+    };
+    await db.relays.put(relay);
+    await db.putSetting('account', {
+      accountId: account.accountId,
+      deviceId: account.deviceId,
+      registrationId: account.registrationId,
+    });
+  });
 }

@@ -217,9 +217,9 @@ export async function benchVaultDecrypt(messages = 10_000): Promise<VaultDecrypt
               1,
               raw.session,
               raw.identity,
-              raw.unused.preKey,
-              raw.unused.signedPreKey,
-              raw.unused.kyberPreKey,
+              raw.preKey,
+              raw.signedPreKey,
+              raw.kyberPreKey,
             );
           }
         }
