@@ -52,7 +52,11 @@ async function startBystanders(): Promise<{ stop: () => Promise<number> }> {
   // Surfaced by stop(); without this handler a failure would be an unhandled rejection.
   loop.catch(() => undefined);
   return {
+    // Keeps going until two more messages made it through after every hostile
+    // test ran: proof that the relay still serves, whatever the suite's pace.
     stop: async () => {
+      const target = delivered + 2;
+      await daveSocket.waitFor(() => delivered >= target, 10_000, 'bystander deliveries after the attacks');
       running = false;
       await loop;
       carolSocket.close();
@@ -452,7 +456,7 @@ describe('socket input', () => {
 describe('after all of it', () => {
   it('stored only the valid envelopes, and kept serving the bystanders', async () => {
     const delivered = await bystanders.stop();
-    expect(delivered).toBeGreaterThan(5);
+    expect(delivered).toBeGreaterThanOrEqual(2);
     const bobSocket = await connect(relay, bob.token);
     try {
       await bobSocket.waitFor(() => bobSocket.queueEmptyCount === 1, 10_000, 'bob drains');
