@@ -89,7 +89,7 @@ if (!acquireSingleInstance(app, focusMainWindow)) {
 }
 
 async function start(): Promise<void> {
-  const paths = profilePaths(app.getPath('userData'));
+  const paths = profilePaths(app.getPath('userData'), args.profileDir !== null);
   ensureProfileDir(paths);
   const allowedRelays = new AllowedRelays(paths.allowedRelaysFile, args.relayUrls, log);
   const defaultRelayUrl = args.relayUrls.map(canonicalRelayUrl).find((url) => url !== null) ?? null;
@@ -118,8 +118,13 @@ async function start(): Promise<void> {
   const { Vault } = await import('../vault/index.js');
   const vault =
     protection.keyProtection === 'os-keychain'
-      ? new Vault({ profileDir: paths.vaultDir, keyProtection: 'os-keychain', keychain: protection.keychain })
-      : new Vault({ profileDir: paths.vaultDir, keyProtection: 'passphrase' });
+      ? new Vault({
+          profileDir: paths.vaultDir,
+          keyProtection: 'os-keychain',
+          keychain: protection.keychain,
+          backupDir: paths.backupDir,
+        })
+      : new Vault({ profileDir: paths.vaultDir, keyProtection: 'passphrase', backupDir: paths.backupDir });
 
   // One window: closing it ends the app (and locks the vault), on macOS too.
   app.on('window-all-closed', () => app.quit());

@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { VaultApi } from '../common/vault-api.js';
+import { profileBackupDir } from '../host/backup-folder.js';
 import { parseCliArgs, USAGE, type WebShellCliOptions } from './cli-args.js';
 import { checkStartOptions, type RunningWebShell, startWebShell, WebShellStartError } from './web-shell.js';
 
@@ -30,7 +31,11 @@ async function start(options: WebShellCliOptions): Promise<{ shell: RunningWebSh
   // Loaded only now: the vault pulls in libsignal, which takes a moment.
   const { Vault } = await import('../vault/index.js');
   // No OS keychain here: the vault key is derived from the passphrase the user types into the page.
-  const vault = new Vault({ profileDir: options.profileDir, keyProtection: 'passphrase' });
+  const vault = new Vault({
+    profileDir: options.profileDir,
+    keyProtection: 'passphrase',
+    backupDir: profileBackupDir(options.profileDir),
+  });
   return { shell: await startWebShell({ ...shellOptions, vault }), vault };
 }
 

@@ -7,7 +7,7 @@
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { exchangeContacts, onboard, openConversation } from '../e2e/support/flows.js';
 import { ChatView } from '../e2e/support/pages/chat-view.js';
@@ -19,7 +19,8 @@ import { storySteps } from '../e2e/support/story.js';
 import { ui } from '../e2e/support/ui-expect.js';
 import { type E2eUser, type E2eWorld, startWorld } from '../e2e/support/world.js';
 
-// The web shells (children of this process) write backups to ~/Parley Backups.
+// The web shells (children of this process) write backups into their profile folders; a home of
+// its own for this process all the same, so nothing here can reach the user's ~/Parley Backups.
 const home = mkdtempSync(join(tmpdir(), 'parley-backup-ui-home-'));
 process.env.HOME = home;
 
@@ -89,7 +90,8 @@ describe('backup and restore through the UI', () => {
     await ui(dialog.getByTestId('backup-result')).toBeVisible({ timeout: 60_000 });
     await ui(dialog.getByRole('progressbar', { name: 'Backup progress' })).toHaveAttribute('aria-valuenow', '100');
     backupPath = (await dialog.getByTestId('backup-path').innerText()).trim();
-    expect(backupPath.startsWith(join(home, 'Parley Backups'))).toBe(true);
+    // The web shell's --profile DIR keeps its backups in DIR/backups.
+    expect(dirname(backupPath)).toBe(join(alice.profileDir, 'backups'));
     expect(statSync(backupPath).size).toBeGreaterThan(126);
     // Shown once: dismissed, it is gone.
     await dialog.getByRole('button', { name: 'I saved it', exact: true }).click();

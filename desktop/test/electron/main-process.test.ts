@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IPC_CHANNELS } from '../../src/common/preload-api.js';
 import { fetchWebShellConfig } from '../../src/renderer/transport/web-shell-config.js';
@@ -356,10 +356,21 @@ describe('the main process with an OS keyring', () => {
     expect(fake.calls.badgeCounts.at(-1)).toBe(0);
   });
 
+  it('keeps backups in the profile folder given with --parley-profile', async () => {
+    const vaultCall = handler(fake, IPC_CHANNELS.vaultCall);
+    expect(await vaultCall(eventFrom(fake), 'createIdentity', {})).toMatchObject({ ok: true });
+    const begun = await vaultCall(eventFrom(fake), 'backupReadableBegin', {});
+    if (!(begun as { ok: boolean }).ok) throw new Error(`backupReadableBegin failed: ${JSON.stringify(begun)}`);
+    const { exportId, path } = (begun as { value: { exportId: string; path: string } }).value;
+    expect(dirname(path)).toBe(join(profile, 'backups'));
+    expect(await vaultCall(eventFrom(fake), 'backupExportAbort', { exportId })).toEqual({ ok: true, value: null });
+  });
+
   it('forwards vault events to the window, and locks the vault before quitting', async () => {
     const window = fake.windows[0];
     const vaultCall = handler(fake, IPC_CHANNELS.vaultCall);
-    expect(await vaultCall(eventFrom(fake), 'createIdentity', {})).toMatchObject({ ok: true });
+    // The identity from the test before: the vault is unlocked.
+    expect(await vaultCall(eventFrom(fake), 'getStatus', {})).toMatchObject({ ok: true, value: { state: 'unlocked' } });
     const lockedEvents = () =>
       window?.webContents.sent.filter(([channel, name]) => channel === IPC_CHANNELS.vaultEvent && name === 'locked')
         .length ?? 0;

@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from './support/http-client.js';
 import { createRendererFixture, type RendererFixture } from './support/renderer-fixture.js';
@@ -73,6 +73,28 @@ describe('npm run web-shell', () => {
       expect(first.port).not.toBe(second.port);
     } finally {
       await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+});
+
+describe('the profile folder', () => {
+  it('holds the backups: --profile DIR writes them into DIR/backups', async () => {
+    const profile = join(profileDir, 'with-backups');
+    const shell = await startShellProcess(['--profile', profile, '--renderer', fixture.rendererDir]);
+    try {
+      const socket = await openReady(shell);
+      // The shell's vault derives its key with Argon2id MODERATE: a second or two.
+      expect(await socket.call('createIdentity', { passphrase: 'a passphrase for the backup folder' })).toMatchObject({
+        ok: true,
+      });
+      const begun = await socket.call('backupReadableBegin', {});
+      if (!begun.ok) throw new Error(`backupReadableBegin failed: ${begun.error.message}`);
+      const { exportId, path } = begun.value as { exportId: string; path: string };
+      expect(dirname(path)).toBe(join(profile, 'backups'));
+      expect(await socket.call('backupExportAbort', { exportId })).toEqual({ ok: true, value: null });
+      await socket.close();
+    } finally {
+      await shell.stop();
     }
   });
 });

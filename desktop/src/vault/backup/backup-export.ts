@@ -3,10 +3,13 @@
  * container's encrypting writer running over a ByteChannel into a temporary
  * file beside the target, and a tally of what went in. The engine feeds the
  * history in batches (backupExportWrite); `finish` writes the `end` record,
- * closes the stream (TAG_FINAL), fsyncs, renames and fsyncs the folder. Until
- * then the only file is `.<name>.<random>.partial`, which no reader accepts
- * as a backup (it has no final chunk), so an interrupted export (even kill -9)
- * never leaves a file that looks valid.
+ * closes the stream (TAG_FINAL), fsyncs, links the file to its name and
+ * fsyncs the folder. Until then the only file is `.<name>.<random>.partial`,
+ * which no reader accepts as a backup (it has no final chunk), so an
+ * interrupted export (even kill -9) never leaves a file that looks valid. The
+ * name is created exclusively (writeNewBackupFile): an export never replaces
+ * a file; when the name is taken (two exports in one second) it becomes
+ * "name (2).parleybackup", and `finish` answers the name it got.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,7 +24,7 @@ import {
   encodeBackupRecord,
   encryptBackupWithKey,
   type HistoryRecord,
-  writeBackupFile,
+  writeNewBackupFile,
 } from '@parley/crypto-core';
 import { fsyncDir } from '../profile-files.js';
 import { storageError } from '../vault-errors.js';
@@ -35,22 +38,24 @@ export interface ExportTarget {
 }
 
 export interface FinishedExport {
+  /** Where the backup was saved: the name asked for, or a numbered one when that was taken. */
   readonly path: string;
   readonly bytes: number;
   readonly counts: BackupCounts;
 }
 
 export class BackupExport {
+  /** The name asked for (the saved file may get a numbered name: FinishedExport.path). */
   readonly path: string;
   readonly #channel: ByteChannel;
   readonly #tally = new BackupTally();
-  readonly #writer: Promise<{ bytesWritten: number }>;
+  readonly #writer: Promise<{ bytesWritten: number; path: string }>;
   /** Settles (rejects) as soon as the writer fails, so a push never waits on a dead consumer. */
   readonly #writerFailed: Promise<never>;
   #records = 0;
   #plaintextBytes = 0;
 
-  private constructor(path: string, channel: ByteChannel, writer: Promise<{ bytesWritten: number }>) {
+  private constructor(path: string, channel: ByteChannel, writer: Promise<{ bytesWritten: number; path: string }>) {
     this.path = path;
     this.#channel = channel;
     this.#writer = writer;
@@ -77,7 +82,7 @@ export class BackupExport {
     }
     const path = join(target.directory, target.fileName);
     const channel = new ByteChannel();
-    const session = new BackupExport(path, channel, writeBackupFile(path, encryptBackupWithKey(channel, key)));
+    const session = new BackupExport(path, channel, writeNewBackupFile(path, encryptBackupWithKey(channel, key)));
     const head: BackupRecord[] = [
       {
         type: 'backup',
@@ -102,14 +107,14 @@ export class BackupExport {
   async finish(): Promise<FinishedExport> {
     await this.#push([this.#tally.endRecord()]);
     this.#channel.close();
-    let bytesWritten: number;
+    let written: { bytesWritten: number; path: string };
     try {
-      ({ bytesWritten } = await this.#writer);
-      fsyncDir(dirname(this.path));
+      written = await this.#writer;
+      fsyncDir(dirname(written.path));
     } catch (error) {
       throw storageError('the backup file could not be written', error);
     }
-    return { path: this.path, bytes: bytesWritten, counts: { ...this.#tally.counts } };
+    return { path: written.path, bytes: written.bytesWritten, counts: { ...this.#tally.counts } };
   }
 
   /** Stops the export; the temporary file is removed and no backup file appears. */

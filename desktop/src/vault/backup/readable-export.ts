@@ -13,7 +13,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HistoryRecord } from '@parley/crypto-core';
+import { type HistoryRecord, MAX_NUMBERED_NAMES, numberedName } from '@parley/crypto-core';
 import { storageError } from '../vault-errors.js';
 
 type Of<T extends HistoryRecord['type']> = Extract<HistoryRecord, { type: T }>;
@@ -73,6 +73,31 @@ export class ReadableExport {
       throw storageError('the readable copy cannot be written there', error);
     }
     return new ReadableExport(folder, only);
+  }
+
+  /**
+   * Creates a new folder `name` in `parent`, or "name (2)", "name (3)"...
+   * when the name is taken (mkdir fails on an existing name, so two copies
+   * started in the same second never share a folder).
+   */
+  static createNew(parent: string, name: string, only: string | null): ReadableExport {
+    let created: string | null = null;
+    try {
+      mkdirSync(parent, { recursive: true, mode: 0o700 });
+      for (let n = 1; n <= MAX_NUMBERED_NAMES && created === null; n++) {
+        const folder = join(parent, numberedName(name, n));
+        try {
+          mkdirSync(folder, { mode: 0o700 });
+          created = folder;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        }
+      }
+    } catch (error) {
+      throw storageError('the readable copy cannot be written there', error);
+    }
+    if (created === null) throw storageError(`${MAX_NUMBERED_NAMES} folders named like ${name} exist already`, null);
+    return ReadableExport.create(created, only);
   }
 
   add(record: HistoryRecord): void {

@@ -109,11 +109,11 @@ export class VaultBackups {
   /** A readable copy (HTML + JSON) into a new folder beside the backups; fed like an export. */
   readableBegin(args: ParsedVaultArgs<'backupReadableBegin'>): VaultResults['backupReadableBegin'] {
     const stamp = defaultFileName(this.#options.now()).replace(BACKUP_FILE_EXTENSION, '');
-    const folder = join(this.directory, `${stamp.replace('parley-', 'parley-readable-')}`);
-    const readable = ReadableExport.create(folder, args.conversationId ?? null);
+    const name = stamp.replace('parley-', 'parley-readable-');
+    const readable = ReadableExport.createNew(this.directory, name, args.conversationId ?? null);
     const exportId = randomUUID();
     this.#exports.set(exportId, new ReadableSink(readable));
-    return { exportId, path: folder };
+    return { exportId, path: readable.folder };
   }
 
   exportWrite(args: ParsedVaultArgs<'backupExportWrite'>): Promise<VaultResults['backupExportWrite']> {

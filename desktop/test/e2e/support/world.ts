@@ -46,6 +46,14 @@ export class E2eUser {
     return this.#shell;
   }
 
+  /** The profile folder the shell was started with (`--profile DIR`). */
+  get profileDir(): string {
+    const index = this.shellArgs.indexOf('--profile');
+    const dir = index < 0 ? undefined : this.shellArgs[index + 1];
+    if (dir === undefined) throw new Error(`${this.name}'s shell has no --profile`);
+    return dir;
+  }
+
   /**
    * Quits the app and its shell (SIGTERM: the shell locks the vault), then
    * starts the shell again on the same profile and port: the same origin,
