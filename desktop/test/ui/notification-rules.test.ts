@@ -32,4 +32,11 @@ describe('notificationText', () => {
     expect(notificationText('Bob', 'hi there', false)).toEqual({ title: 'Bob', body: 'New message' });
     expect(notificationText('Bob', null, true)).toEqual({ title: 'Bob', body: 'New message' });
   });
+
+  it('drops bidi controls from the preview, so the system shows the text in its order', () => {
+    expect(notificationText('Bob', 'see invoice\u202Efdp.exe', true)).toEqual({
+      title: 'Bob',
+      body: 'see invoicefdp.exe',
+    });
+  });
 });

@@ -230,6 +230,85 @@ describe('the chat view in Chromium', () => {
     await expect.poll(async () => (await viewport()).bottomGap).toBeLessThan(4);
   });
 
+  it('shows text in its own order and links with where they really go', async () => {
+    for (const text of [
+      'invoice \u202Egnp.exe please',
+      'log in at https://\u0430pple.com/login',
+      'see https://bank.example@evil.example/login',
+      '\u200Fhttps://example.net/',
+    ]) {
+      await page.evaluate(
+        (body) => window.parleyUiBench?.addMessage({ text: body, direction: 'incoming', state: 'read' }),
+        text,
+      );
+    }
+    await expect.poll(() => page.getByTestId('message-text').filter({ hasText: 'example.net' }).count()).toBe(1);
+
+    // The override is gone from what is shown, so the file name reads as it is: "gnp.exe", drawn left to right.
+    const invoice = page.getByTestId('message-text').filter({ hasText: 'invoice' });
+    expect(await invoice.textContent()).toBe('invoice gnp.exe please');
+    expect(await invoice.getAttribute('dir')).toBe('auto');
+    const order = await invoice.evaluate(
+      (element, [marks]) => {
+        const text = element.textContent ?? '';
+        return marks.map((mark) => {
+          const at = mark === 'last-e' ? text.lastIndexOf('e') : text.indexOf(mark);
+          // Where the character at `at` of the element's text is drawn.
+          const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+          let offset = at;
+          for (let node = walker.nextNode() as Text | null; node !== null; node = walker.nextNode() as Text | null) {
+            if (offset < node.data.length) {
+              const range = document.createRange();
+              range.setStart(node, offset);
+              range.setEnd(node, offset + 1);
+              return range.getBoundingClientRect().left;
+            }
+            offset -= node.data.length;
+          }
+          throw new Error(`no character ${at}`);
+        });
+      },
+      [['g', '.', 'last-e']] as const,
+    );
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+
+    // A look-alike host: the real one, in punycode, beside the link and first in its preview.
+    const lookalike = page.getByRole('link', { name: 'https://\u0430pple.com/login' });
+    const row = page.getByTestId('message-text').filter({ has: lookalike });
+    expect(await row.textContent()).toMatch(
+      /^log in at https:\/\/\u0430pple\.com\/login \(goes to xn--pple-43d\.com\)/,
+    );
+    expect(await row.getByTestId('link-host').textContent()).toBe('(goes to xn--pple-43d.com)');
+    await lookalike.hover();
+    const preview = page.getByRole('tooltip').filter({ hasText: 'https://xn--pple-43d.com/login' });
+    await expect.poll(() => preview.isVisible()).toBe(true);
+    expect(await preview.textContent()).toBe('xn--pple-43d.com https://xn--pple-43d.com/login');
+    // An honest link has no label.
+    expect(
+      await page.getByTestId('message-text').filter({ hasText: 'read the docs' }).getByTestId('link-host').count(),
+    ).toBe(0);
+
+    // Credentials: text, not a link that would go to evil.example (or do nothing).
+    const credentials = page.getByTestId('message-text').filter({ hasText: 'bank.example@evil.example' });
+    expect(await credentials.textContent()).toBe('see https://bank.example@evil.example/login');
+    expect(await credentials.getByRole('link').count()).toBe(0);
+
+    // The link is isolated left to right: a right-to-left mark before it cannot move its "/" to the front.
+    const isolated = page.getByRole('link', { name: 'https://example.net/' });
+    const [first, last] = await isolated.evaluate((anchor) => {
+      const node = [...anchor.childNodes].find((child): child is Text => child instanceof Text && child.data !== '');
+      if (node === undefined) throw new Error('the link has no text');
+      const left = (offset: number) => {
+        const range = document.createRange();
+        range.setStart(node, offset);
+        range.setEnd(node, offset + 1);
+        return range.getBoundingClientRect().left;
+      };
+      return [left(0), left(node.data.length - 1)];
+    });
+    expect(first).toBeLessThan(last ?? 0);
+  });
+
   it('needed no inline style nor eval and logged no error', async () => {
     // The page sets zod up without eval first, as the renderer does: no CSP report of any kind.
     expect(await bench((api) => api.cspViolations())).toEqual([]);

@@ -1,4 +1,5 @@
 /** When a new message becomes a desktop notification, and what it says (pure, so tests pin it). */
+import { withoutBidiControls } from '../common/bidi-text.js';
 
 export interface NotifyDecision {
   readonly enabled: boolean;
@@ -16,11 +17,11 @@ export function shouldNotify(decision: NotifyDecision): boolean {
   return !looking;
 }
 
-/** Notification text: the conversation's name and the preview (or a neutral line when previews are off). */
+/** Notification text: the conversation's name and the preview (or a neutral line when previews are off), without bidi controls. */
 export function notificationText(
   name: string,
   preview: string | null,
   showPreview: boolean,
 ): { title: string; body: string } {
-  return { title: name, body: showPreview && preview !== null ? preview : 'New message' };
+  return { title: name, body: showPreview && preview !== null ? withoutBidiControls(preview) : 'New message' };
 }
