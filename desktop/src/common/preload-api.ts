@@ -7,6 +7,7 @@
  * 'electron'), so it inlines the constants; a test checks that its copy
  * matches this one.
  */
+import type { RelayHealth } from './relay-health.js';
 import type { Result } from './result.js';
 import type { VaultEventName } from './vault-api.js';
 
@@ -24,8 +25,10 @@ export const IPC_CHANNELS = {
   setBadge: 'parley:set-badge',
   /** renderer -> main (invoke): open an http(s) link in the system browser. */
   openExternal: 'parley:open-external',
-  /** renderer -> main (invoke): let the page reach a relay; answers a RelayAccess. */
+  /** renderer -> main (invoke): ask the user (a dialog main shows) to let the page reach a relay; answers a RelayAccess. */
   allowRelay: 'parley:allow-relay',
+  /** renderer -> main (invoke): main checks a relay's health itself, allowing nothing; answers a RelayCheck. */
+  checkRelay: 'parley:check-relay',
   /** main -> renderer: the user clicked a notification `(conversationId)`. */
   notificationClick: 'parley:notification-click',
 } as const;
@@ -38,10 +41,18 @@ export interface ParleyVaultBridge {
   onEvent(listener: (name: VaultEventName, payload: unknown) => void): () => void;
 }
 
-/** What the main process answers to allowRelay (the renderer's RelayAccess, restated so common stays below renderer). */
+/**
+ * What the main process answers to allowRelay (the renderer's RelayAccess,
+ * restated so common stays below renderer): `declined`, the user did not
+ * allow it in main's dialog; `list-full`, the profile allows as many relays
+ * as it keeps.
+ */
 export type BridgeRelayAccess =
   | { readonly allowed: true; readonly reloadRequired?: true }
-  | { readonly allowed: false; readonly reason: 'not-allowed-by-shell' | 'invalid-url' };
+  | { readonly allowed: false; readonly reason: 'not-allowed-by-shell' | 'invalid-url' | 'declined' | 'list-full' };
+
+/** What main answers to checkRelay: the health it found, or why it did not ask (a bad URL, checks too often). */
+export type BridgeRelayCheck = RelayHealth | { readonly state: 'invalid-url' } | { readonly state: 'too-many-checks' };
 
 /** The app functions the UI needs from Electron; every argument is validated again in main. */
 export interface ParleyAppBridge {
@@ -49,6 +60,7 @@ export interface ParleyAppBridge {
   setBadge(count: number): Promise<Result<null>>;
   openExternal(url: string): Promise<Result<null>>;
   allowRelay(url: string): Promise<Result<BridgeRelayAccess>>;
+  checkRelay(url: string): Promise<Result<BridgeRelayCheck>>;
   /** Called with the conversation id when the user clicks a notification; returns the unsubscribe function. */
   onNotificationClick(listener: (conversationId: string) => void): () => void;
 }

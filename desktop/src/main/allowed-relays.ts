@@ -1,10 +1,12 @@
 /**
  * The relays this profile lets the page reach, persisted in the profile
- * folder (allowed-relays.json, 0600) so a restart keeps them. allowRelay adds
- * one after canonicalising it with the same rule the vault and the relay use
- * for relay URLs (http(s), no credentials, query or fragment). The list is
- * bounded: onboarding's live check may allow several URLs while the user
- * types; the oldest fall off first.
+ * folder (allowed-relays.json, 0600) so a restart keeps them. allow adds one
+ * after canonicalising it with the same rule the vault and the relay use for
+ * relay URLs (http(s), no credentials, query or fragment). Only two things
+ * call allow: the launch (`--parley-relay`) and relay-gate.ts once the user
+ * confirmed the relay in a dialog main showed itself. The list is bounded
+ * and never evicts: when it holds MAX_ALLOWED_RELAYS, a new relay is refused
+ * (`list-full`), so no entry the user confirmed can be pushed out by others.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { normalizeRelayUrl } from '@parley/crypto-core/wire';
@@ -31,7 +33,9 @@ export class AllowedRelays {
 
   /**
    * Reads `file` (a missing or unreadable file is an empty list, logged) and
-   * adds `initial` (the relays the app was started with).
+   * adds `initial` (the relays the app was started with). A launch relay is
+   * always reachable for this run; it is written to the file while there is
+   * room.
    */
   constructor(
     private readonly file: string,
@@ -40,7 +44,13 @@ export class AllowedRelays {
   ) {
     this.#relayUrls = this.#read();
     this.#origins = relayOrigins(this.#relayUrls);
-    for (const url of initial) this.allow(url);
+    const launch = initial.map(canonicalRelayUrl).filter((url): url is string => url !== null);
+    for (const url of launch) {
+      if (this.allow(url).allowed) continue;
+      this.log(`${this.file} is full: ${url} is allowed for this run only`);
+      this.#relayUrls = [...this.#relayUrls, url];
+      this.#origins = relayOrigins(this.#relayUrls);
+    }
   }
 
   get relayUrls(): readonly string[] {
@@ -52,16 +62,25 @@ export class AllowedRelays {
     return this.#origins;
   }
 
+  /** Whether this canonical relay URL is allowed already. */
+  has(canonicalUrl: string): boolean {
+    return this.#relayUrls.includes(canonicalUrl);
+  }
+
+  /** No room for another relay. */
+  get full(): boolean {
+    return this.#relayUrls.length >= MAX_ALLOWED_RELAYS;
+  }
+
+  /** Adds a relay (no-op when it is allowed already); refuses one more than MAX_ALLOWED_RELAYS, evicting nothing. */
   allow(url: string): BridgeRelayAccess {
     const canonical = canonicalRelayUrl(url);
     if (canonical === null) return { allowed: false, reason: 'invalid-url' };
-    const next = [...this.#relayUrls.filter((known) => known !== canonical), canonical].slice(-MAX_ALLOWED_RELAYS);
-    const changed = next.length !== this.#relayUrls.length || next.some((known, i) => known !== this.#relayUrls[i]);
-    if (changed) {
-      this.#relayUrls = next;
-      this.#origins = relayOrigins(next);
-      this.#write();
-    }
+    if (this.has(canonical)) return { allowed: true };
+    if (this.full) return { allowed: false, reason: 'list-full' };
+    this.#relayUrls = [...this.#relayUrls, canonical];
+    this.#origins = relayOrigins(this.#relayUrls);
+    this.#write();
     return { allowed: true };
   }
 
@@ -76,7 +95,8 @@ export class AllowedRelays {
     try {
       const parsed = fileSchema.parse(JSON.parse(text));
       const canonical = parsed.relayUrls.map(canonicalRelayUrl).filter((url): url is string => url !== null);
-      return [...new Set(canonical)].slice(-MAX_ALLOWED_RELAYS);
+      // Every entry stays, even past the bound (the file is ours; nothing the user confirmed is dropped).
+      return [...new Set(canonical)];
     } catch (error) {
       // A damaged list only costs the user re-allowing a relay; the relays are not secrets.
       this.log(`ignoring damaged ${this.file}: ${error instanceof Error ? error.message : String(error)}`);

@@ -34,6 +34,7 @@ export const appArgSchemas = {
   setBadge: z.tuple([z.number().int().min(0).max(1_000_000)]),
   openExternal: z.tuple([shortText(2_048)]),
   allowRelay: z.tuple([shortText(2_048)]),
+  checkRelay: z.tuple([shortText(2_048)]),
 } as const;
 export type AppChannelName = keyof typeof appArgSchemas;
 export type AppArgs<C extends AppChannelName> = z.infer<(typeof appArgSchemas)[C]>;

@@ -1,5 +1,5 @@
 /**
- * The main process's IPC: one channel for vault calls, four app channels,
+ * The main process's IPC: one channel for vault calls, five app channels,
  * and vault events pushed to the window. Every handler first checks that the
  * sender is our window's main frame on the app:// origin (ipc-checks.ts);
  * vault calls are then validated and run by dispatchVaultCall (the same
@@ -10,7 +10,7 @@ import { checkWire } from '@parley/crypto-core/wire';
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { ApiErrorCode } from '../common/api-errors.js';
 import { dispatchVaultCall } from '../common/dispatch.js';
-import { type BridgeRelayAccess, IPC_CHANNELS } from '../common/preload-api.js';
+import { type BridgeRelayAccess, type BridgeRelayCheck, IPC_CHANNELS } from '../common/preload-api.js';
 import { fail, ok, type Result } from '../common/result.js';
 import { type HostedVault, VAULT_EVENT_NAMES } from '../host/hosted-vault.js';
 import { type AppArgs, type AppChannelName, appArgSchemas, type SenderFacts, senderProblem } from './ipc-checks.js';
@@ -21,7 +21,10 @@ export interface AppActions {
   setBadge(count: number): void;
   /** False when the URL is not one the system browser may get (only http(s)). */
   openExternal(url: string): boolean;
-  allowRelay(url: string): BridgeRelayAccess;
+  /** Asks the user in main's own dialog (relay-gate.ts); the only way the request filter widens. */
+  allowRelay(url: string): Promise<BridgeRelayAccess>;
+  /** One bounded health request from main; allows nothing. */
+  checkRelay(url: string): Promise<BridgeRelayCheck>;
 }
 
 export interface IpcOptions {
@@ -56,7 +59,7 @@ export function registerIpc(options: IpcOptions): () => void {
   function handleApp<C extends AppChannelName>(
     name: C,
     channel: string,
-    run: (args: AppArgs<C>) => Result<unknown>,
+    run: (args: AppArgs<C>) => Result<unknown> | Promise<Result<unknown>>,
   ): void {
     ipcMain.handle(channel, async (event, ...args: unknown[]) => {
       const refused = refusal(event, channel);
@@ -82,7 +85,8 @@ export function registerIpc(options: IpcOptions): () => void {
       ? ok(null)
       : fail(ApiErrorCode.InvalidArgument, 'only http(s) links open outside the app'),
   );
-  handleApp('allowRelay', IPC_CHANNELS.allowRelay, ([url]) => ok(actions.allowRelay(url)));
+  handleApp('allowRelay', IPC_CHANNELS.allowRelay, async ([url]) => ok(await actions.allowRelay(url)));
+  handleApp('checkRelay', IPC_CHANNELS.checkRelay, async ([url]) => ok(await actions.checkRelay(url)));
 
   const unsubscribe = VAULT_EVENT_NAMES.map((name) =>
     vault.on(name, (payload) => trustedWebContents()?.send(IPC_CHANNELS.vaultEvent, name, payload)),
@@ -96,6 +100,7 @@ export function registerIpc(options: IpcOptions): () => void {
       IPC_CHANNELS.setBadge,
       IPC_CHANNELS.openExternal,
       IPC_CHANNELS.allowRelay,
+      IPC_CHANNELS.checkRelay,
     ]) {
       ipcMain.removeHandler(channel);
     }

@@ -40,6 +40,7 @@ import { PageCsp } from './page-csp.js';
 import { restrictPermissions } from './permissions.js';
 import { ensureProfileDir, profilePaths } from './profile-paths.js';
 import { createAppProtocolHandler, registerAppScheme, serveAppProtocol } from './protocol.js';
+import { RELAY_CONSENT_ALLOW, RelayGate, relayConsentDialog } from './relay-gate.js';
 import { acquireSingleInstance } from './single-instance.js';
 import { hardenWebContents, mainWindowOptions } from './window.js';
 
@@ -103,6 +104,18 @@ async function start(): Promise<void> {
   });
 
   const pageCsp = new PageCsp(allowedRelays);
+  const relayGate = new RelayGate({
+    relays: allowedRelays,
+    pageCsp,
+    // Shown by main over our window, never drawn by the page: the page cannot fake or skip it.
+    confirm: async (relayUrl) => {
+      const window = liveWindow();
+      if (window === null) return false;
+      const { response } = await dialog.showMessageBox(window, relayConsentDialog(relayUrl));
+      return response === RELAY_CONSENT_ALLOW;
+    },
+    log,
+  });
   serveAppProtocol(
     protocol,
     createAppProtocolHandler({
@@ -153,7 +166,8 @@ async function start(): Promise<void> {
       notify: (notification) => notifier.show(notification),
       setBadge: (count) => badge.set(count),
       openExternal,
-      allowRelay: (url) => pageCsp.allowRelay(url),
+      allowRelay: (url) => relayGate.allow(url),
+      checkRelay: (url) => relayGate.check(url),
     },
     log,
   });

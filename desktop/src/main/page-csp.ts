@@ -4,14 +4,14 @@
  * (http(s) and the ws(s) twin), so the policy, like the request filter, names
  * the hosts. A document keeps the CSP it was served with for its whole life:
  * a relay allowed afterwards passes the request filter at once but is still
- * blocked by that document's CSP, so allowRelay answers `reloadRequired` and
- * the page reloads to get a policy that lists it (the renderer saves what it
+ * blocked by that document's CSP, so allowRelay (relay-gate.ts) answers
+ * `reloadRequired` and the page reloads to get a policy that lists it (the renderer saves what it
  * was doing first). Relays given at launch, and every relay allowed before,
  * are in the policy from the first load, so the normal path never reloads.
  */
 import type { BridgeRelayAccess } from '../common/preload-api.js';
 import { contentSecurityPolicy, relayConnectSources } from '../host/security-headers.js';
-import { type AllowedRelays, canonicalRelayUrl } from './allowed-relays.js';
+import type { AllowedRelays } from './allowed-relays.js';
 
 export class PageCsp {
   /** The relay origins in the CSP of the document the window shows (the last one served). */
@@ -31,12 +31,9 @@ export class PageCsp {
     this.#documentOrigins = this.relays.origins;
   }
 
-  /** Allows the relay (request filter and the next documents' CSP); says whether this document must reload. */
-  allowRelay(url: string): BridgeRelayAccess {
-    const access = this.relays.allow(url);
-    const canonical = canonicalRelayUrl(url);
-    if (!access.allowed || canonical === null) return access;
-    const covered = relayConnectSources(canonical).every((origin) => this.#documentOrigins.has(origin));
+  /** For a relay that is allowed: answered as is when this document's CSP lists it, else `reloadRequired`. */
+  accessFor(canonicalUrl: string): BridgeRelayAccess {
+    const covered = relayConnectSources(canonicalUrl).every((origin) => this.#documentOrigins.has(origin));
     return covered ? { allowed: true } : { allowed: true, reloadRequired: true };
   }
 }

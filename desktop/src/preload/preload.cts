@@ -25,6 +25,7 @@ const CHANNELS = {
   setBadge: 'parley:set-badge',
   openExternal: 'parley:open-external',
   allowRelay: 'parley:allow-relay',
+  checkRelay: 'parley:check-relay',
   notificationClick: 'parley:notification-click',
 } as const satisfies Record<string, IpcChannel>;
 
@@ -49,6 +50,7 @@ const bridge: ParleyBridge = {
     setBadge: (count: number) => ipcRenderer.invoke(CHANNELS.setBadge, count),
     openExternal: (url: string) => ipcRenderer.invoke(CHANNELS.openExternal, url),
     allowRelay: (url: string) => ipcRenderer.invoke(CHANNELS.allowRelay, url),
+    checkRelay: (url: string) => ipcRenderer.invoke(CHANNELS.checkRelay, url),
     onNotificationClick: (listener: (conversationId: string) => void) =>
       subscribe<[string]>(CHANNELS.notificationClick, listener),
   }),

@@ -1,18 +1,20 @@
 /**
  * The main process's pure pieces, without Electron: the allowed-relay list
- * on disk, the command-line switches, the safeStorage keychain, the request
+ * on disk and the gate in front of it (consent, checks), the command-line switches, the safeStorage keychain, the request
  * filter's decisions and the badge text.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AllowedRelays, MAX_ALLOWED_RELAYS } from '../../src/main/allowed-relays.js';
 import { parseAppArgs } from '../../src/main/app-args.js';
 import { unreadLabel } from '../../src/main/badge.js';
 import { isRequestAllowed, relayOrigins } from '../../src/main/csp.js';
 import { senderProblem } from '../../src/main/ipc-checks.js';
 import { chooseKeyProtection, type SafeStorageLike } from '../../src/main/keychain.js';
+import { PageCsp } from '../../src/main/page-csp.js';
+import { MAX_CHECKS_PER_MINUTE, RelayGate, relayConsentDialog } from '../../src/main/relay-gate.js';
 
 let dir: string;
 beforeAll(() => {
@@ -21,12 +23,13 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('AllowedRelays', () => {
-  it('stores canonical URLs once, newest last, in a 0600 file that a restart reads back', () => {
+  it('stores canonical URLs once, in the order allowed, in a 0600 file that a restart reads back', () => {
     const file = join(dir, 'relays-a.json');
     const relays = new AllowedRelays(file, ['http://127.0.0.1:7447/']);
     expect(relays.allow('https://relay.example.org/base/')).toEqual({ allowed: true });
     expect(relays.allow('http://127.0.0.1:7447')).toEqual({ allowed: true });
-    expect(relays.relayUrls).toEqual(['https://relay.example.org/base', 'http://127.0.0.1:7447']);
+    expect(relays.relayUrls).toEqual(['http://127.0.0.1:7447', 'https://relay.example.org/base']);
+    expect(relays.has('https://relay.example.org/base')).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(new AllowedRelays(file).relayUrls).toEqual(relays.relayUrls);
   });
@@ -39,11 +42,26 @@ describe('AllowedRelays', () => {
     expect(relays.relayUrls).toEqual([]);
   });
 
-  it(`keeps the ${MAX_ALLOWED_RELAYS} most recent`, () => {
-    const relays = new AllowedRelays(join(dir, 'relays-c.json'));
-    for (let i = 0; i < MAX_ALLOWED_RELAYS + 5; i++) relays.allow(`https://relay-${i}.example.org`);
+  it(`refuses relay ${MAX_ALLOWED_RELAYS + 1} and evicts none, on disk too`, () => {
+    const file = join(dir, 'relays-c.json');
+    const relays = new AllowedRelays(file);
+    for (let i = 0; i < MAX_ALLOWED_RELAYS; i++) {
+      expect(relays.allow(`https://relay-${i}.example.org`)).toEqual({ allowed: true });
+    }
+    expect(relays.full).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      expect(relays.allow(`https://flood-${i}.example.org`)).toEqual({ allowed: false, reason: 'list-full' });
+    }
     expect(relays.relayUrls).toHaveLength(MAX_ALLOWED_RELAYS);
-    expect(relays.relayUrls[0]).toBe('https://relay-5.example.org');
+    expect(relays.relayUrls[0]).toBe('https://relay-0.example.org');
+    expect(relays.origins.has('https://relay-0.example.org')).toBe(true);
+    expect(relays.origins.has('https://flood-0.example.org')).toBe(false);
+    // An allowed one asked again is still fine.
+    expect(relays.allow('https://relay-0.example.org')).toEqual({ allowed: true });
+    // A launch relay past the bound is reachable for this run, and never pushes one out of the file.
+    const launched = new AllowedRelays(file, ['https://launch.example.org']);
+    expect(launched.has('https://launch.example.org')).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8')).relayUrls).toEqual(relays.relayUrls);
   });
 
   it('starts empty from a damaged file, says so, and drops invalid entries of a valid one', () => {
@@ -56,6 +74,88 @@ describe('AllowedRelays', () => {
     writeFileSync(mixed, JSON.stringify({ version: 1, relayUrls: ['https://ok.example.org', 'file:///etc'] }));
     expect(new AllowedRelays(mixed).relayUrls).toEqual(['https://ok.example.org']);
     expect(JSON.parse(readFileSync(mixed, 'utf8')).relayUrls).toHaveLength(2);
+  });
+});
+
+describe('RelayGate', () => {
+  function gate(name: string, answers: boolean[], fetchImpl?: typeof fetch, now?: () => number) {
+    const relays = new AllowedRelays(join(dir, `${name}.json`), ['http://127.0.0.1:7447']);
+    const asked: string[] = [];
+    const released: (() => void)[] = [];
+    const confirm = (relayUrl: string) => {
+      asked.push(relayUrl);
+      // Each dialog stays open until the test answers it.
+      return new Promise<boolean>((resolve) => released.push(() => resolve(answers.shift() ?? false)));
+    };
+    const relayGate = new RelayGate({
+      relays,
+      pageCsp: new PageCsp(relays),
+      confirm,
+      ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+      ...(now === undefined ? {} : { now }),
+    });
+    const answerNext = async () => {
+      await vi.waitFor(() => expect(released.length).toBeGreaterThan(0));
+      released.shift()?.();
+    };
+    return { relays, relayGate, asked, answerNext };
+  }
+
+  it('names the canonical relay in a dialog whose default is Cancel', () => {
+    const options = relayConsentDialog('https://relay.example.org');
+    expect(options.message).toContain('https://relay.example.org');
+    expect(options.buttons?.[options.defaultId ?? -1]).toBe('Cancel');
+    expect(options.buttons?.[options.cancelId ?? -1]).toBe('Cancel');
+  });
+
+  it('shows one dialog at a time: the same relay shares it, another is declined unseen', async () => {
+    const { relayGate, asked, answerNext, relays } = gate('gate-a', [true]);
+    const first = relayGate.allow('https://relay.example.org/');
+    const same = relayGate.allow('https://relay.example.org');
+    const other = relayGate.allow('https://other.example.org');
+    expect(await other).toEqual({ allowed: false, reason: 'declined' });
+    await answerNext();
+    expect(await first).toEqual({ allowed: true, reloadRequired: true });
+    expect(await same).toEqual({ allowed: true, reloadRequired: true });
+    expect(asked).toEqual(['https://relay.example.org']);
+    expect(relays.has('https://other.example.org')).toBe(false);
+  });
+
+  it('declines when the dialog fails', async () => {
+    const relays = new AllowedRelays(join(dir, 'gate-b.json'));
+    const relayGate = new RelayGate({
+      relays,
+      pageCsp: new PageCsp(relays),
+      confirm: async () => {
+        throw new Error('no window');
+      },
+    });
+    expect(await relayGate.allow('https://relay.example.org')).toEqual({ allowed: false, reason: 'declined' });
+    expect(relays.relayUrls).toEqual([]);
+  });
+
+  it('checks with one request at a time, the newest cancelling the older, and at most a bounded number a minute', async () => {
+    const signals: AbortSignal[] = [];
+    const fetchImpl = ((_input: RequestInfo | URL, init?: RequestInit) => {
+      const signal = init?.signal;
+      if (signal) signals.push(signal);
+      return new Promise<Response>((resolve, reject) => {
+        if (signals.length > 1) resolve(new Response(JSON.stringify({ status: 'ok', version: '1', wireVersion: 1 })));
+        signal?.addEventListener('abort', () => reject(signal.reason));
+      });
+    }) as typeof fetch;
+    let clock = 0;
+    const { relayGate, relays } = gate('gate-c', [], fetchImpl, () => clock);
+    const older = relayGate.check('https://slow.example.org');
+    const newer = relayGate.check('https://relay.example.org');
+    expect(await older).toEqual({ state: 'unreachable' });
+    expect(await newer).toEqual({ state: 'ok', version: '1' });
+    expect(signals[0]?.aborted).toBe(true);
+    for (let i = 2; i < MAX_CHECKS_PER_MINUTE; i++) await relayGate.check('https://relay.example.org');
+    expect(await relayGate.check('https://relay.example.org')).toEqual({ state: 'too-many-checks' });
+    clock += 60_000;
+    expect(await relayGate.check('https://relay.example.org')).toEqual({ state: 'ok', version: '1' });
+    expect(relays.relayUrls).toEqual(['http://127.0.0.1:7447']);
   });
 });
 

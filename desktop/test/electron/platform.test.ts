@@ -144,6 +144,20 @@ describe('WebPlatform', () => {
     expect(loadConfig).toHaveBeenCalledTimes(1);
   });
 
+  it('checks only the relays the web shell was started with, from the page, with one bounded request', async () => {
+    const fetched: string[] = [];
+    const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      fetched.push(`${String(input)} redirect=${init?.redirect} credentials=${init?.credentials}`);
+      return new Response(JSON.stringify({ status: 'ok', version: '9.9.9', wireVersion: 1 }));
+    }) as typeof fetch;
+    const platform = new WebPlatform(fakeBrowser().scope, async () => config(['http://127.0.0.1:7447']), fetchImpl);
+    expect(await platform.checkRelay('http://127.0.0.1:7447/')).toEqual({ state: 'ok', version: '9.9.9' });
+    // Its CSP would refuse any other relay: not even asked.
+    expect(await platform.checkRelay('https://other.example.org')).toEqual({ state: 'not-allowed-by-shell' });
+    expect(await platform.checkRelay('ftp://relay.example.org')).toEqual({ state: 'invalid-url' });
+    expect(fetched).toEqual(['http://127.0.0.1:7447/healthz redirect=error credentials=omit']);
+  });
+
   it('retries the config after a failed fetch', async () => {
     const loadConfig = vi
       .fn<() => Promise<WebShellConfig>>()
@@ -175,6 +189,10 @@ function fakeBridge(overrides: Partial<ParleyAppBridge> = {}) {
       calls.push(['allowRelay', url]);
       return { ok: true, value: { allowed: true } };
     },
+    checkRelay: async (url) => {
+      calls.push(['checkRelay', url]);
+      return { ok: true, value: { state: 'ok', version: '1.2.3' } };
+    },
     onNotificationClick: (listener) => {
       clickListeners.add(listener);
       return () => clickListeners.delete(listener);
@@ -196,12 +214,14 @@ describe('ElectronPlatform', () => {
     platform.setUnreadBadge(4);
     platform.setUnreadBadge(-2);
     platform.openExternal('file:///etc/passwd');
+    expect(await platform.checkRelay(' https://relay.example.org ')).toEqual({ state: 'ok', version: '1.2.3' });
     expect(await platform.allowRelay(' https://relay.example.org ')).toEqual({ allowed: true });
     expect(bridge.calls).toEqual([
       ['notify', { title: 'Alice', body: 'Hi', conversationId: 'c1' }],
       ['setBadge', 4],
       ['setBadge', 0],
       ['openExternal', 'file:///etc/passwd'],
+      ['checkRelay', 'https://relay.example.org'],
       ['allowRelay', 'https://relay.example.org'],
     ]);
     await vi.waitFor(() => expect(warn).toHaveBeenCalledWith(expect.stringContaining('INVALID_ARGUMENT')));
@@ -229,11 +249,22 @@ describe('ElectronPlatform', () => {
     });
   });
 
-  it('treats an argument main refused as an invalid relay URL', async () => {
+  it('passes on that the user declined the relay in main’s dialog', async () => {
     const bridge = fakeBridge({
-      allowRelay: async () => ({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'too long' } }),
+      allowRelay: async () => ({ ok: true, value: { allowed: false, reason: 'declined' } }),
     });
-    expect(await new ElectronPlatform(bridge.app).allowRelay('x')).toEqual({ allowed: false, reason: 'invalid-url' });
+    expect(await new ElectronPlatform(bridge.app).allowRelay('https://relay.example.org')).toEqual({
+      allowed: false,
+      reason: 'declined',
+    });
+  });
+
+  it('treats an argument main refused as an invalid relay URL', async () => {
+    const refused = { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'too long' } } as const;
+    const bridge = fakeBridge({ allowRelay: async () => refused, checkRelay: async () => refused });
+    const platform = new ElectronPlatform(bridge.app);
+    expect(await platform.allowRelay('x')).toEqual({ allowed: false, reason: 'invalid-url' });
+    expect(await platform.checkRelay('x')).toEqual({ state: 'invalid-url' });
   });
 });
 

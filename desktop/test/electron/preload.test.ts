@@ -84,6 +84,7 @@ describe('the preload', () => {
     expect(Object.keys(api.vault).sort()).toEqual(['call', 'onEvent']);
     expect(Object.keys(api.app).sort()).toEqual([
       'allowRelay',
+      'checkRelay',
       'notify',
       'onNotificationClick',
       'openExternal',
@@ -100,12 +101,14 @@ describe('the preload', () => {
     await api.app.setBadge(2);
     await api.app.openExternal('https://example.org');
     await api.app.allowRelay('https://relay.example.org');
+    await api.app.checkRelay('https://relay.example.org');
     expect(loaded.invoked).toEqual([
       [IPC_CHANNELS.vaultCall, 'getStatus', {}],
       [IPC_CHANNELS.notify, { title: 'Alice', body: 'Hi', conversationId: 'c1' }],
       [IPC_CHANNELS.setBadge, 2],
       [IPC_CHANNELS.openExternal, 'https://example.org'],
       [IPC_CHANNELS.allowRelay, 'https://relay.example.org'],
+      [IPC_CHANNELS.checkRelay, 'https://relay.example.org'],
     ]);
   });
 

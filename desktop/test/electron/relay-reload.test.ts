@@ -1,12 +1,15 @@
 /**
- * Electron's reload for a relay the page's CSP lacks, in Debian's Chromium:
- * the built renderer is served by main's own app:// handler (page-csp.ts for
- * the CSP, reached over plain HTTP because no Electron runtime exists here),
- * with the preload's bridge stood in by Playwright bindings to a real vault
- * and to main's allowRelay. Onboarding types a relay that is not in the
- * CSP: no request is made to it before the reload (no CSP violation), the
- * page reloads once under a CSP that lists it, continues at the relay step
- * by itself and registers — with a passphrase vault (the identity is created
+ * Electron's relay step for a relay the page's CSP lacks, in Debian's
+ * Chromium: the built renderer is served by main's own app:// handler
+ * (page-csp.ts for the CSP, reached over plain HTTP because no Electron
+ * runtime exists here), with the preload's bridge stood in by Playwright
+ * bindings to a real vault and to main's RelayGate (its dialog stood in by a
+ * recorded answer). Onboarding types a relay that is not in the CSP: main
+ * checks it (the page makes no request to it, no CSP violation) and nothing
+ * is allowed while the user types; Continue asks the user once, naming the
+ * relay (a "Cancel" leaves everything as it was and says so), then the page
+ * reloads once under a CSP that lists it, continues at the relay step by
+ * itself and registers — with a passphrase vault (the identity is created
  * before the reload) and a keychain vault (no identity until after it).
  */
 
@@ -26,6 +29,7 @@ import { securityHeaders } from '../../src/host/security-headers.js';
 import { AllowedRelays } from '../../src/main/allowed-relays.js';
 import { PageCsp } from '../../src/main/page-csp.js';
 import { createAppProtocolHandler } from '../../src/main/protocol.js';
+import { RelayGate } from '../../src/main/relay-gate.js';
 import { Vault } from '../../src/vault/index.js';
 import { type RelayProcess, startRelay } from '../support/test-relay.js';
 import { MemoryKeychain } from '../vault/support/memory-keychain.js';
@@ -42,8 +46,17 @@ let browser: Browser;
 let relay: RelayProcess;
 let context: BrowserContext | undefined;
 const servers: Server[] = [];
-/** Main's state per profile: its allowed relays and the CSP of the document it served last. */
-const hosts = new Map<string, { relays: AllowedRelays; pageCsp: PageCsp }>();
+/** Main's state per profile: its allowed relays, the CSP of the document it served last, the gate. */
+interface MainState {
+  readonly relays: AllowedRelays;
+  readonly pageCsp: PageCsp;
+  readonly gate: RelayGate;
+  /** The relays main's dialog was shown for, in order. */
+  readonly asked: string[];
+  /** The user's answers to main's dialog, in order (true: Allow). */
+  readonly answers: boolean[];
+}
+const hosts = new Map<string, MainState>();
 
 interface AppHost {
   readonly url: string;
@@ -55,6 +68,16 @@ interface AppHost {
 async function startAppHost(name: string): Promise<AppHost> {
   const relays = new AllowedRelays(join(workDir, `${name}-allowed-relays.json`), [LAUNCH_RELAY]);
   const pageCsp = new PageCsp(relays);
+  const asked: string[] = [];
+  const answers: boolean[] = [];
+  const gate = new RelayGate({
+    relays,
+    pageCsp,
+    confirm: async (relayUrl) => {
+      asked.push(relayUrl);
+      return answers.shift() ?? false;
+    },
+  });
   const documents: string[] = [];
   const handler = createAppProtocolHandler({
     files: new StaticFiles(realpathSync(rendererDir)),
@@ -81,11 +104,11 @@ async function startAppHost(name: string): Promise<AppHost> {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  hosts.set(name, { relays, pageCsp });
+  hosts.set(name, { relays, pageCsp, gate, asked, answers });
   return { url: `http://127.0.0.1:${port}/index.html`, documents };
 }
 
-/** A page whose window.parley is the preload's bridge, answered by `vault` and this host's allowRelay. */
+/** A page whose window.parley is the preload's bridge, answered by `vault` and this host's RelayGate. */
 async function electronPage(name: string, vault: Vault): Promise<{ page: Page; problems: string[] }> {
   const host = hosts.get(name);
   if (host === undefined) throw new Error(`no host ${name}`);
@@ -93,7 +116,8 @@ async function electronPage(name: string, vault: Vault): Promise<{ page: Page; p
   await context.exposeBinding('parleyVaultCall', (_source, method: unknown, args: unknown) =>
     dispatchVaultCall(vault, method, args),
   );
-  await context.exposeBinding('parleyAllowRelay', (_source, url: string) => ok(host.pageCsp.allowRelay(url)));
+  await context.exposeBinding('parleyAllowRelay', async (_source, url: string) => ok(await host.gate.allow(url)));
+  await context.exposeBinding('parleyCheckRelay', async (_source, url: string) => ok(await host.gate.check(url)));
   await context.addInitScript(() => {
     const scope = window as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const done = async () => ({ ok: true, value: null });
@@ -108,6 +132,7 @@ async function electronPage(name: string, vault: Vault): Promise<{ page: Page; p
           setBadge: done,
           openExternal: done,
           allowRelay: (url: string) => scope.parleyAllowRelay?.(url),
+          checkRelay: (url: string) => scope.parleyCheckRelay?.(url),
           onNotificationClick: () => () => {},
         }),
       }),
@@ -141,17 +166,40 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-/** From the relay step: type the new relay, continue, and follow the page through its one reload. */
-async function chooseNewRelay(page: Page, host: AppHost): Promise<string> {
+/**
+ * From the relay step: type the new relay (checked by main, allowed by
+ * nobody), continue, answer main's dialog (`answers`: a Cancel first, then
+ * pressing Continue again), and follow the page through its one reload.
+ */
+async function chooseNewRelay(page: Page, host: AppHost, main: MainState, answers: boolean[]): Promise<string> {
   const field = page.getByLabel('Relay URL');
   await expect.poll(() => field.inputValue(), { timeout: SCREEN_TIMEOUT }).toBe(LAUNCH_RELAY);
   await field.fill(relay.url);
   const check = page.getByTestId('relay-check');
-  await expect.poll(() => check.textContent(), { timeout: SCREEN_TIMEOUT }).toContain('reloads this window once');
+  await expect.poll(() => check.textContent(), { timeout: SCREEN_TIMEOUT }).toContain('Relay reachable');
+  // Typing and checking allowed nothing: the list holds the launch relay only, nobody was asked.
+  expect(main.relays.relayUrls).toEqual([LAUNCH_RELAY]);
+  expect(main.asked).toEqual([]);
   expect(host.documents).toHaveLength(1);
-  await page.getByRole('button', { name: 'Continue' }).click();
+  for (const answer of answers) {
+    main.answers.push(answer);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    if (answer) break;
+    await expect.poll(() => check.textContent(), { timeout: SCREEN_TIMEOUT }).toContain('choose Allow');
+    expect(main.relays.relayUrls).toEqual([LAUNCH_RELAY]);
+    expect(host.documents).toHaveLength(1);
+  }
   const code = (await page.getByTestId('own-contact-code').textContent({ timeout: SCREEN_TIMEOUT })) ?? '';
+  // One dialog per Continue before the reload, none after it, each naming the relay.
+  expect(main.asked).toEqual(answers.map(() => relay.url));
+  expect(main.relays.relayUrls).toEqual([LAUNCH_RELAY, relay.url]);
   return code;
+}
+
+function mainState(name: string): MainState {
+  const state = hosts.get(name);
+  if (state === undefined) throw new Error(`no host ${name}`);
+  return state;
 }
 
 describe('a relay the CSP lacks (Electron)', () => {
@@ -169,7 +217,7 @@ describe('a relay the CSP lacks (Electron)', () => {
     await page.getByLabel('Confirm passphrase').fill('a passphrase for the reload test');
     await page.getByRole('button', { name: 'Continue' }).click();
 
-    const code = await chooseNewRelay(page, host);
+    const code = await chooseNewRelay(page, host, mainState('passphrase'), [true]);
     expect(code).toContain(`relay=${encodeURIComponent(relay.url)}`);
     // Two documents: the first CSP had only the launch relay, the reloaded one lists the new relay too.
     expect(host.documents).toEqual([
@@ -196,7 +244,8 @@ describe('a relay the CSP lacks (Electron)', () => {
     await page.goto(host.url);
     await page.getByRole('button', { name: 'Create a new identity' }).click({ timeout: SCREEN_TIMEOUT });
 
-    const code = await chooseNewRelay(page, host);
+    // The user cancels main's dialog once: nothing changes, the step says why; Continue again and Allow.
+    const code = await chooseNewRelay(page, host, mainState('keychain'), [false, true]);
     expect(code).toContain(`relay=${encodeURIComponent(relay.url)}`);
     expect(host.documents).toHaveLength(2);
     expect((await vault.getStatus({})).state).toBe('unlocked');

@@ -1,13 +1,20 @@
 /**
  * The Platform inside Electron, over the app half of the preload's bridge
  * (common/preload-api.ts). The main process shows notifications, sets the
- * dock/tray badge, opens links in the system browser and allows a relay (its
- * request filter at once, the page's CSP from the next load); it validates
- * every argument again.
+ * dock/tray badge, opens links in the system browser, checks a relay's
+ * health itself, and allows a relay once the user confirmed it in main's own
+ * dialog (its request filter at once, the page's CSP from the next load); it
+ * validates every argument again.
  */
 import type { ParleyAppBridge } from '../../common/preload-api.js';
 import type { Result } from '../../common/result.js';
-import type { MessageNotification, NotificationPermissionState, Platform, RelayAccess } from './platform.js';
+import type {
+  MessageNotification,
+  NotificationPermissionState,
+  Platform,
+  RelayAccess,
+  RelayCheck,
+} from './platform.js';
 
 /** Answers to fire-and-forget calls are only logged: the UI has nothing to do about a refused badge. */
 function logFailure(what: string, answer: Promise<Result<unknown>>): void {
@@ -55,5 +62,10 @@ export class ElectronPlatform implements Platform {
     if (result.ok) return result.value;
     // An argument main refused (too long, not text) is not a relay URL either.
     return { allowed: false, reason: 'invalid-url' };
+  }
+
+  async checkRelay(url: string): Promise<RelayCheck> {
+    const result = await this.bridge.checkRelay(url.trim());
+    return result.ok ? result.value : { state: 'invalid-url' };
   }
 }

@@ -1,11 +1,13 @@
 /**
  * What the UI needs from the environment it runs in, beyond the vault: desktop
- * notifications, the unread badge, opening links outside the app and letting
- * the page reach a relay. Electron implements it over the preload bridge (the
- * main process shows notifications, sets the dock/tray badge, opens links in
- * the system browser and widens the CSP); the web shell implements it with
- * browser APIs. The UI codes against this interface only.
+ * notifications, the unread badge, opening links outside the app, checking a
+ * relay and letting the page reach one. Electron implements it over the
+ * preload bridge (the main process shows notifications, sets the dock/tray
+ * badge, opens links in the system browser, checks relays itself and asks
+ * the user before it widens its request filter and the CSP); the web shell
+ * implements it with browser APIs. The UI codes against this interface only.
  */
+import type { BridgeRelayCheck } from '../../common/preload-api.js';
 
 export type NotificationPermissionState = 'granted' | 'denied' | 'default';
 
@@ -21,11 +23,16 @@ export interface MessageNotification {
 /**
  * Whether the page may now talk to a relay URL, and why not. `reloadRequired`
  * (Electron): the relay is allowed, but this document's CSP was fixed before
- * it was, so the page must reload before it can reach it.
+ * it was, so the page must reload before it can reach it. `declined`
+ * (Electron): the user did not allow it in the main process's dialog;
+ * `list-full`: the profile allows as many relays as it keeps.
  */
 export type RelayAccess =
   | { readonly allowed: true; readonly reloadRequired?: true }
-  | { readonly allowed: false; readonly reason: 'not-allowed-by-shell' | 'invalid-url' };
+  | { readonly allowed: false; readonly reason: 'not-allowed-by-shell' | 'invalid-url' | 'declined' | 'list-full' };
+
+/** A relay's health as a check found it (common/relay-health.ts), or why it was not asked. */
+export type RelayCheck = BridgeRelayCheck | { readonly state: 'not-allowed-by-shell' };
 
 export interface Platform {
   readonly kind: 'electron' | 'web';
@@ -42,9 +49,17 @@ export interface Platform {
   openExternal(url: string): void;
   /**
    * Makes the relay reachable from this page before the engine first connects
-   * to it (Electron adds it to the request filter and the CSP of the next
-   * load, answering `reloadRequired` when this document's CSP lacks it; the
-   * web shell can only allow the relays it was started with).
+   * to it: for the relay the user finally chose, never while they type
+   * (Electron asks the user in a dialog the main process shows, then adds it
+   * to the request filter and the CSP of the next load, answering
+   * `reloadRequired` when this document's CSP lacks it; the web shell can
+   * only allow the relays it was started with).
    */
   allowRelay(url: string): Promise<RelayAccess>;
+  /**
+   * One bounded health request to the relay (GET /healthz), allowing nothing
+   * (Electron: made by the main process; the web shell: by the page, for the
+   * relays its CSP allows, `not-allowed-by-shell` for others).
+   */
+  checkRelay(url: string): Promise<RelayCheck>;
 }

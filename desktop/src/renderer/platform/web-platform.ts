@@ -3,13 +3,21 @@
  * the unread count in the tab title ("(3) Parley") and the installed-app
  * badge where the browser has one, links in a new tab without opener or
  * referrer, and only the relays the web shell was started with (its CSP
- * allows exactly those, so no other relay can be reached from this page).
+ * allows exactly those, so no other relay can be reached or even checked
+ * from this page; the shell's CSP is made per launch from its --relay list).
  */
 import { normalizeRelayUrl } from '@parley/crypto-core/wire';
 import { isExternalWebUrl } from '../../common/external-url.js';
+import { fetchRelayHealth } from '../../common/relay-health.js';
 import type { WebShellConfig } from '../../common/web-shell-protocol.js';
 import { fetchWebShellConfig } from '../transport/web-shell-config.js';
-import type { MessageNotification, NotificationPermissionState, Platform, RelayAccess } from './platform.js';
+import type {
+  MessageNotification,
+  NotificationPermissionState,
+  Platform,
+  RelayAccess,
+  RelayCheck,
+} from './platform.js';
 
 /** The browser objects this platform uses (window in the app; small fakes in tests). */
 export interface WebPlatformScope {
@@ -34,6 +42,7 @@ export class WebPlatform implements Platform {
   constructor(
     private readonly scope: WebPlatformScope = window,
     private readonly loadConfig: () => Promise<WebShellConfig> = () => fetchWebShellConfig(),
+    private readonly fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init),
   ) {}
 
   notificationPermission(): NotificationPermissionState {
@@ -82,16 +91,28 @@ export class WebPlatform implements Platform {
   }
 
   async allowRelay(url: string): Promise<RelayAccess> {
-    let canonical: string;
+    const canonical = await this.#shellRelay(url);
+    if (canonical === null) return { allowed: false, reason: 'invalid-url' };
+    return canonical.allowed ? { allowed: true } : { allowed: false, reason: 'not-allowed-by-shell' };
+  }
+
+  async checkRelay(url: string): Promise<RelayCheck> {
+    const canonical = await this.#shellRelay(url);
+    if (canonical === null) return { state: 'invalid-url' };
+    if (!canonical.allowed) return { state: 'not-allowed-by-shell' };
+    return fetchRelayHealth(canonical.relayUrl, this.fetchImpl);
+  }
+
+  /** The canonical relay URL and whether the shell was started with it; null when it is no relay URL. */
+  async #shellRelay(url: string): Promise<{ relayUrl: string; allowed: boolean } | null> {
+    let relayUrl: string;
     try {
-      canonical = normalizeRelayUrl(url.trim());
+      relayUrl = normalizeRelayUrl(url.trim());
     } catch {
-      return { allowed: false, reason: 'invalid-url' };
+      return null;
     }
     const config = await this.#shellConfig();
-    return config.relayUrls.includes(canonical)
-      ? { allowed: true }
-      : { allowed: false, reason: 'not-allowed-by-shell' };
+    return { relayUrl, allowed: config.relayUrls.includes(relayUrl) };
   }
 
   async #shellConfig(): Promise<WebShellConfig> {

@@ -44,7 +44,11 @@ export function createFakeElectron(settings: FakeElectronSettings) {
     setPath: [] as [string, string][],
     badgeCounts: [] as number[],
     openedExternally: [] as string[],
+    /** The options of every message box main showed, and the window it was shown over. */
     dialogs: [] as unknown[],
+    dialogParents: [] as unknown[],
+    /** The buttons the user presses, in order (their indexes); when none is left, the first button. */
+    dialogAnswers: [] as number[],
     quit: 0,
   };
   const sessionHandlers: {
@@ -193,9 +197,10 @@ export function createFakeElectron(settings: FakeElectronSettings) {
       },
     },
     dialog: {
-      showMessageBox: async (_window: unknown, options: unknown) => {
+      showMessageBox: async (window: unknown, options: unknown) => {
         calls.dialogs.push(options);
-        return { response: 0 };
+        calls.dialogParents.push(window);
+        return { response: calls.dialogAnswers.shift() ?? 0, checkboxChecked: false };
       },
     },
   };

@@ -1,6 +1,10 @@
-/** The relay field's live check as the onboarding screen shows it: debounced, latest answer wins. */
+/**
+ * The relay field as the onboarding screen shows it: the live check,
+ * debounced, latest answer wins; and the final choice, which asks the
+ * platform to let the page reach the relay (relay-check.ts).
+ */
 import type { Platform } from '../../platform/platform.js';
-import { checkRelay, type RelayCheckResult } from './relay-check.js';
+import { checkRelay, chooseRelay, type RelayCheckResult, type RelayChoice } from './relay-check.js';
 
 export type RelayCheckState = 'idle' | 'checking' | 'ok' | 'error';
 
@@ -11,9 +15,9 @@ export class RelayCheck {
   message = $state('');
   #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #platform: Pick<Platform, 'allowRelay'>;
+  readonly #platform: Pick<Platform, 'checkRelay' | 'allowRelay'>;
 
-  constructor(platform: Pick<Platform, 'allowRelay'>) {
+  constructor(platform: Pick<Platform, 'checkRelay' | 'allowRelay'>) {
     this.#platform = platform;
   }
 
@@ -39,6 +43,19 @@ export class RelayCheck {
       this.message = result.message;
     }
     return result;
+  }
+
+  /** The user chose this URL: checks it, then asks the platform to allow it; a refusal is shown here. */
+  async choose(url: string): Promise<RelayChoice> {
+    const result = await this.run(url);
+    if (!result.ok) return { kind: 'refused', message: result.message };
+    const generation = this.#generation;
+    const choice = await chooseRelay(result.relayUrl, this.#platform);
+    if (choice.kind === 'refused' && generation === this.#generation) {
+      this.state = 'error';
+      this.message = choice.message;
+    }
+    return choice;
   }
 
   dispose(): void {

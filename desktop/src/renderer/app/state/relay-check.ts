@@ -1,69 +1,84 @@
 /**
- * Onboarding's live check of a relay URL: is it a relay URL, may this page
- * reach it (platform.allowRelay, which must also happen before the engine
- * first connects), and does a Parley relay answer at it (GET /healthz)?
- * Each failure is one sentence. A relay Electron allows only from the next
- * page load is reported as such, unchecked: the CSP would refuse the fetch.
+ * Onboarding's relay: the live check while the user types (is it a relay
+ * URL, does a Parley relay answer there?), which asks the platform for one
+ * bounded health request and allows nothing, and, for the relay the user
+ * finally chooses, the platform's permission to reach it (Electron asks the
+ * user in a dialog of its own; the page may then need one reload for its
+ * CSP). Each outcome is one sentence.
  */
-import { healthResponseSchema, normalizeRelayUrl, routes } from '@parley/crypto-core/wire';
+import { normalizeRelayUrl } from '@parley/crypto-core/wire';
 import { EngineError, EngineErrorCode } from '../../engine/index.js';
-import type { Platform } from '../../platform/platform.js';
+import type { Platform, RelayAccess, RelayCheck } from '../../platform/platform.js';
 import { errorSentence } from './error-sentences.js';
 
 export type RelayCheckResult =
   | { readonly ok: true; readonly relayUrl: string; readonly message: string }
-  | { readonly ok: false; readonly message: string }
+  | { readonly ok: false; readonly message: string };
+
+/** What to do with the relay the user chose, once the platform answered. */
+export type RelayChoice =
+  | { readonly kind: 'register'; readonly relayUrl: string }
   /** Allowed, but this page can reach it only after a reload (Electron's CSP is fixed per page load). */
-  | { readonly ok: false; readonly reloadRequired: true; readonly relayUrl: string; readonly message: string };
-
-export const RELAY_CHECK_TIMEOUT_MS = 5_000;
-
-export const RELOAD_REQUIRED_MESSAGE = 'Parley reloads this window once to reach a new relay; press Continue to go on.';
+  | { readonly kind: 'reload'; readonly relayUrl: string }
+  | { readonly kind: 'refused'; readonly message: string };
 
 const NOT_ALLOWED_BY_SHELL =
   'This web shell may only reach the relays it was started with; start it with --relay and this URL to use it.';
+const DECLINED = 'Parley connects to a new relay only once you allow it; press Continue and choose Allow.';
+const LIST_FULL =
+  'This profile already allows as many relays as Parley keeps; choose one of the relays you used before.';
+const TOO_MANY_CHECKS = 'Parley checked many addresses in a short time; wait a minute, then try again.';
 
-export async function checkRelay(
-  input: string,
-  platform: Pick<Platform, 'allowRelay'>,
-  fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis),
-): Promise<RelayCheckResult> {
+function invalidUrl(cause?: unknown): string {
+  return errorSentence(new EngineError(EngineErrorCode.InvalidRelayUrl, 'bad url', cause));
+}
+
+function checkSentence(check: Exclude<RelayCheck, { state: 'ok' }>): string {
+  switch (check.state) {
+    case 'invalid-url':
+      return invalidUrl();
+    case 'not-allowed-by-shell':
+      return NOT_ALLOWED_BY_SHELL;
+    case 'too-many-checks':
+      return TOO_MANY_CHECKS;
+    case 'unreachable':
+      return errorSentence(new EngineError(EngineErrorCode.RelayUnreachable, 'no answer'));
+    case 'not-a-relay':
+      return 'Something answers at this address, but it is not a Parley relay; check the URL.';
+    case 'unhealthy':
+      return 'The relay answers but reports a problem; try again in a moment.';
+  }
+}
+
+/** The live check: a relay URL, and a Parley relay answering there. Allows nothing. */
+export async function checkRelay(input: string, platform: Pick<Platform, 'checkRelay'>): Promise<RelayCheckResult> {
   let relayUrl: string;
   try {
     relayUrl = normalizeRelayUrl(input.trim());
   } catch (error) {
-    return { ok: false, message: errorSentence(new EngineError(EngineErrorCode.InvalidRelayUrl, 'bad url', error)) };
+    return { ok: false, message: invalidUrl(error) };
   }
+  const check = await platform.checkRelay(relayUrl);
+  if (check.state !== 'ok') return { ok: false, message: checkSentence(check) };
+  return { ok: true, relayUrl, message: `Relay reachable (version ${check.version}).` };
+}
+
+function refusal(access: Extract<RelayAccess, { allowed: false }>): string {
+  switch (access.reason) {
+    case 'invalid-url':
+      return invalidUrl();
+    case 'not-allowed-by-shell':
+      return NOT_ALLOWED_BY_SHELL;
+    case 'declined':
+      return DECLINED;
+    case 'list-full':
+      return LIST_FULL;
+  }
+}
+
+/** The user chose `relayUrl` (checked, canonical): asks the platform to let the page reach it. */
+export async function chooseRelay(relayUrl: string, platform: Pick<Platform, 'allowRelay'>): Promise<RelayChoice> {
   const access = await platform.allowRelay(relayUrl);
-  if (!access.allowed) {
-    if (access.reason === 'not-allowed-by-shell') return { ok: false, message: NOT_ALLOWED_BY_SHELL };
-    return { ok: false, message: errorSentence(new EngineError(EngineErrorCode.InvalidRelayUrl, 'refused url')) };
-  }
-  // The page's CSP would block the health check (and the engine) until the reload.
-  if (access.reloadRequired === true)
-    return { ok: false, reloadRequired: true, relayUrl, message: RELOAD_REQUIRED_MESSAGE };
-  let response: Response;
-  try {
-    response = await fetchImpl(`${relayUrl}${routes.health}`, {
-      cache: 'no-store',
-      credentials: 'omit',
-      signal: AbortSignal.timeout(RELAY_CHECK_TIMEOUT_MS),
-    });
-  } catch (error) {
-    return { ok: false, message: errorSentence(new EngineError(EngineErrorCode.RelayUnreachable, 'no answer', error)) };
-  }
-  let body: unknown = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
-  const health = healthResponseSchema.safeParse(body);
-  if (!health.success) {
-    return { ok: false, message: 'Something answers at this address, but it is not a Parley relay; check the URL.' };
-  }
-  if (health.data.status !== 'ok') {
-    return { ok: false, message: 'The relay answers but reports a problem; try again in a moment.' };
-  }
-  return { ok: true, relayUrl, message: `Relay reachable (version ${health.data.version}).` };
+  if (!access.allowed) return { kind: 'refused', message: refusal(access) };
+  return access.reloadRequired === true ? { kind: 'reload', relayUrl } : { kind: 'register', relayUrl };
 }

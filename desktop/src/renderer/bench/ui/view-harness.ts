@@ -88,6 +88,7 @@ export function recordingPlatform(base: Platform, record: ViewRecord): Platform 
       record.openedLinks.push(url);
     },
     allowRelay: (url) => base.allowRelay(url),
+    checkRelay: (url) => base.checkRelay(url),
   };
 }
 
