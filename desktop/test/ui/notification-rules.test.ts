@@ -7,6 +7,7 @@ const looking = {
   openConversationId: 'direct:bob',
   pageVisible: true,
   windowFocused: true,
+  covered: false,
 };
 
 describe('shouldNotify', () => {
@@ -19,6 +20,10 @@ describe('shouldNotify', () => {
     expect(shouldNotify({ ...looking, openConversationId: null })).toBe(true);
     expect(shouldNotify({ ...looking, pageVisible: false })).toBe(true);
     expect(shouldNotify({ ...looking, windowFocused: false })).toBe(true);
+  });
+
+  it('notifies when settings or a dialog cover the open conversation: the user is not reading it', () => {
+    expect(shouldNotify({ ...looking, covered: true })).toBe(true);
   });
 
   it('never notifies when notifications are off', () => {

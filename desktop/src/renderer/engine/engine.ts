@@ -39,6 +39,7 @@ import { EventHub, Observable, type Readable, type Unsubscribe } from './observa
 import { canonicalRelayUrl, recordHomeRelay, registerDevice } from './onboarding.js';
 import { DEFAULT_OUTBOX_OPTIONS } from './outbox-worker.js';
 import { DEFAULT_PREKEY_OPTIONS } from './prekey-maintenance.js';
+import { PrivacySettings } from './privacy-settings.js';
 import type { EngineQueries } from './queries.js';
 import type { MarkReadResult } from './read-receipts.js';
 import { DEFAULT_RECEIVE_OPTIONS } from './receive-pipeline.js';
@@ -103,6 +104,11 @@ export class Engine {
   /** Reads for the UI (wrap them in liveQuery). */
   get queries(): EngineQueries {
     return this.#require().queries;
+  }
+
+  /** Read receipts and typing indicators on or off (a Svelte store; `update` stores a change). */
+  get privacy(): PrivacySettings {
+    return this.#require().privacy;
   }
 
   /** The database (for liveQuery over custom reads, and for tests). */
@@ -298,9 +304,13 @@ export class Engine {
     return this.#require().retry(messageId);
   }
 
-  /** Marks the conversation read: clears unread and sends read receipts. */
-  async markRead(conversationId: string): Promise<MarkReadResult> {
-    return this.#require().markRead(conversationId);
+  /**
+   * Marks what the user saw read: the unread messages sorting at or before
+   * `through` (the newest one the view showed; default all), with read
+   * receipts unless the user turned them off.
+   */
+  async markRead(conversationId: string, through?: string): Promise<MarkReadResult> {
+    return this.#require().markRead(conversationId, through);
   }
 
   /** The user is (or stopped) typing in a conversation; throttled, best effort. */
@@ -376,6 +386,12 @@ export class Engine {
       throw vaultFailureError(error);
     }
     const options = this.#options;
+    let privacy: PrivacySettings;
+    try {
+      privacy = await PrivacySettings.load(db);
+    } catch (error) {
+      throw new EngineError(EngineErrorCode.Storage, 'the settings could not be read', error);
+    }
     const runtime = new EngineRuntime(
       {
         db,
@@ -388,6 +404,7 @@ export class Engine {
         events: this.#events,
         status: this.#status,
         typing: this.#typing,
+        privacy,
         newId: () => crypto.randomUUID(),
         onFatal: () => void this.#lockedStop(),
       },

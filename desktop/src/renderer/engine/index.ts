@@ -19,6 +19,7 @@ export type { EngineEvents } from './events.js';
 export { consoleLogger, type EngineLogger, silentLogger } from './logger.js';
 export type { Readable, Unsubscribe } from './observable.js';
 export type { OutboxOptions } from './outbox-worker.js';
+export { DEFAULT_PRIVACY, type PrivacyChoices, PrivacySettings } from './privacy-settings.js';
 export {
   type ContactView,
   type ConversationView,

@@ -1,7 +1,9 @@
 /**
- * Reading a conversation: its incoming messages become `read`, its unread
- * count goes to zero, and read receipts for those messages are queued to the
- * sender, all in one transaction (the outbox sends them when it can).
+ * Reading a conversation: the incoming messages the user has seen become
+ * `read` (all unread ones up to `through`, the sort key of the newest message
+ * the view showed), the unread count drops to what is left, and read
+ * receipts for them are queued to the sender unless the user turned read
+ * receipts off, all in one transaction (the outbox sends them when it can).
  */
 import { MAX_RECEIPT_MESSAGE_IDS } from '@parley/crypto-core/content';
 import type { AccountId } from '@parley/crypto-core/wire';
@@ -15,13 +17,20 @@ export interface MarkReadResult {
   readonly receiptsQueued: number;
 }
 
+export interface MarkReadOptions {
+  /** Only messages sorting at or before this key (the newest the user saw); default every unread one. */
+  readonly through?: string | undefined;
+  /** Queue read receipts (the user's privacy choice). */
+  readonly receipts: boolean;
+}
+
 export class ReadReceipts {
   constructor(
     private readonly db: EngineDatabase,
     private readonly clock: Clock,
   ) {}
 
-  markRead(conversationId: string): Promise<MarkReadResult> {
+  markRead(conversationId: string, options: MarkReadOptions): Promise<MarkReadResult> {
     return this.db.dexie.transaction('rw', ['messages', 'conversations', 'outbox'], async () => {
       const conversation = await this.db.conversations.get(conversationId);
       if (conversation === undefined)
@@ -30,11 +39,16 @@ export class ReadReceipts {
         .where('[conversationId+direction+state]')
         .equals([conversationId, 'incoming', 'delivered'])
         .toArray();
+      const through = options.through;
+      // In the conversation's order (the index returns them by id), so receipts name them as they were read.
+      const seen = unread
+        .filter((message) => through === undefined || message.sortKey <= through)
+        .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
       const now = this.clock.now();
       const bySender = new Map<AccountId, string[]>();
-      for (const message of unread) {
+      for (const message of seen) {
         await this.db.messages.update(message.id, { state: 'read' });
-        if (message.kind !== 'text') continue;
+        if (message.kind !== 'text' || !options.receipts) continue;
         const ids = bySender.get(message.senderAccountId) ?? [];
         ids.push(message.id);
         bySender.set(message.senderAccountId, ids);
@@ -58,8 +72,9 @@ export class ReadReceipts {
           receiptsQueued++;
         }
       }
-      if (conversation.unreadCount !== 0) await this.db.conversations.update(conversationId, { unreadCount: 0 });
-      return { messageIds: unread.map((message) => message.id), receiptsQueued };
+      const unreadCount = unread.length - seen.length;
+      if (conversation.unreadCount !== unreadCount) await this.db.conversations.update(conversationId, { unreadCount });
+      return { messageIds: seen.map((message) => message.id), receiptsQueued };
     });
   }
 }

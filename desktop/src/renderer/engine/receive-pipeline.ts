@@ -111,6 +111,8 @@ export class ReceivePipeline {
       readonly options?: ReceivePipelineOptions | undefined;
       /** Installs the relay's sealed-sender material in the vault if needed; false when that failed. */
       readonly ensureSealedSender: () => Promise<boolean>;
+      /** The user shows contacts' read receipts (privacy-settings.ts; default yes); else they count as delivery receipts. */
+      readonly showReadReceipts?: () => boolean;
     },
   ) {
     this.#releases = new PendingReleases(vault, context.logger);
@@ -269,6 +271,7 @@ export class ReceivePipeline {
       knownAccounts,
       ownAccountId: this.context.ownAccountId,
       sealedSenderReady: item.sealedSenderReady,
+      showReadReceipts: this.context.showReadReceipts?.() ?? true,
     });
     for (const dropped of plan.dropped) {
       logger.info('envelope dropped', { envelopeId: dropped.envelopeId, reason: dropped.reason });

@@ -4,7 +4,9 @@
  * one place. The rules:
  *
  * - text and content from a newer Parley: stored as messages; receipts:
- *   applied to own messages; typing: in-memory state only; content that only
+ *   applied to own messages (a read receipt as a delivery receipt while the
+ *   user turned read receipts off: then no read state is shown); typing:
+ *   in-memory state only; content that only
  *   updated vault state (null) and group control (not supported yet): nothing
  *   to store. All of these are committed (recorded as received, then acked).
  * - DUPLICATE_MESSAGE and every "this will never decrypt" code: committed
@@ -114,6 +116,8 @@ export interface PlanContext {
    * that failure is retried rather than dropped.
    */
   readonly sealedSenderReady: boolean;
+  /** The user shows contacts' read receipts (default); when false, a read receipt counts as a delivery receipt. */
+  readonly showReadReceipts?: boolean;
 }
 
 function conversationFor(sender: AccountId, groupId: string | undefined): string {
@@ -192,12 +196,18 @@ export function planReceive(
       plan.dropped.push({ envelopeId: envelope.id, reason: `ephemeral ${content.type}` });
       continue;
     }
-    applyContent(plan, envelope, sender.accountId, content);
+    applyContent(plan, envelope, sender.accountId, content, context);
   }
   return plan;
 }
 
-function applyContent(plan: ReceivePlan, envelope: Envelope, sender: AccountId, content: IncomingContent): void {
+function applyContent(
+  plan: ReceivePlan,
+  envelope: Envelope,
+  sender: AccountId,
+  content: IncomingContent,
+  context: PlanContext,
+): void {
   switch (content.type) {
     case 'text': {
       const sentAt = orderingTime(content.sentAt, envelope.serverTimestamp);
@@ -215,9 +225,11 @@ function applyContent(plan: ReceivePlan, envelope: Envelope, sender: AccountId, 
       });
       return;
     }
-    case 'receipt':
-      plan.receipts.push({ senderAccountId: sender, kind: content.kind, messageIds: content.messageIds });
+    case 'receipt': {
+      const kind = content.kind === 'read' && context.showReadReceipts === false ? 'delivery' : content.kind;
+      plan.receipts.push({ senderAccountId: sender, kind, messageIds: content.messageIds });
       return;
+    }
     case 'typing':
       plan.typing.push({
         senderAccountId: sender,

@@ -162,6 +162,8 @@ export interface SettingValues {
   pendingPreKeyUpload: PendingPreKeyUpload | null;
   /** When the vault was last asked whether prekeys are due for rotation (ms). */
   lastRotationCheckAt: number;
+  /** Read receipts and typing indicators on or off (privacy-settings.ts). */
+  privacy: { readReceipts: boolean; typingIndicators: boolean };
 }
 
 export interface PendingPreKeyUpload {

@@ -19,6 +19,7 @@ import type { EventHub, Observable, Unsubscribe } from './observable.js';
 import { OutboxQueue, type OutboxStateChange } from './outbox-queue.js';
 import { type OutboxFaults, type OutboxOptions, OutboxWorker } from './outbox-worker.js';
 import { PreKeyMaintenance, type PreKeyOptions } from './prekey-maintenance.js';
+import type { PrivacySettings } from './privacy-settings.js';
 import { EngineQueries } from './queries.js';
 import { QueuedCount } from './queued-count.js';
 import { type MarkReadResult, ReadReceipts } from './read-receipts.js';
@@ -64,6 +65,8 @@ export interface RuntimeParts {
   readonly events: EventHub<EngineEvents>;
   readonly status: Observable<ConnectionStatus>;
   readonly typing: Observable<TypingState>;
+  /** Read receipts and typing on or off, loaded before the runtime starts. */
+  readonly privacy: PrivacySettings;
   readonly newId: () => string;
   /** The vault locked or the engine must stop for another reason. */
   readonly onFatal: (reason: 'locked') => void;
@@ -87,6 +90,7 @@ export class EngineRuntime {
   readonly composer: Composer;
   readonly readReceipts: ReadReceipts;
   readonly queries: EngineQueries;
+  readonly privacy: PrivacySettings;
   readonly #unsubscribe: Unsubscribe[] = [];
   #stopped = false;
 
@@ -94,7 +98,7 @@ export class EngineRuntime {
     private readonly parts: RuntimeParts,
     settings: RuntimeSettings,
   ) {
-    const { db, cipher, vault, account, relayUrl, clock, logger } = parts;
+    const { db, cipher, vault, account, relayUrl, clock, logger, privacy } = parts;
     const accountId = account.accountId;
     this.http = new RelayHttpClient(relayUrl, settings.fetch);
     this.tokens = new RelayTokens(this.http, vault, relayUrl, account, clock);
@@ -157,6 +161,7 @@ export class EngineRuntime {
         logger,
         faults: settings.faults,
         options: settings.receive,
+        showReadReceipts: () => privacy.value.readReceipts,
         ensureSealedSender: () =>
           this.certificates.ensure().then(
             () => true,
@@ -172,7 +177,7 @@ export class EngineRuntime {
       this.connection,
       this.sessions,
       new TypingThrottle(clock, settings.typing),
-      { relayUrl, clock, logger },
+      { relayUrl, clock, logger, enabled: () => privacy.value.typingIndicators },
     );
     this.contacts = new ContactBook(db, this.sessions, vault, {
       homeRelayUrl: relayUrl,
@@ -182,6 +187,7 @@ export class EngineRuntime {
     this.composer = new Composer(db, cipher, { ownAccountId: accountId, clock, newId: parts.newId });
     this.readReceipts = new ReadReceipts(db, clock);
     this.queries = new EngineQueries(db, cipher, logger);
+    this.privacy = privacy;
   }
 
   start(): void {
@@ -200,6 +206,10 @@ export class EngineRuntime {
         void this.recordIdentityChange(accountId);
       }),
       this.parts.vault.on('locked', () => this.parts.onFatal('locked')),
+      // Typing turned off: nobody shows as typing any more (and nobody will until it is on again).
+      this.parts.privacy.subscribe((choices) => {
+        if (!choices.typingIndicators) this.typingTracker.stop();
+      }),
     );
     this.queuedCount.refresh();
     void this.sessionRepair.seed();
@@ -284,7 +294,8 @@ export class EngineRuntime {
 
   #received(result: ReceiveCommitResult, plan: ReceivePlan): void {
     const { events } = this.parts;
-    for (const typing of plan.typing) {
+    const showTyping = this.parts.privacy.value.typingIndicators;
+    for (const typing of showTyping ? plan.typing : []) {
       this.typingTracker.update(typing.conversationId, typing.senderAccountId, typing.action);
     }
     for (const message of result.stored) {
@@ -336,9 +347,10 @@ export class EngineRuntime {
     return message;
   }
 
-  /** Marks a conversation read; its read receipts go out with the outbox. */
-  async markRead(conversationId: string): Promise<MarkReadResult> {
-    const result = await this.readReceipts.markRead(conversationId);
+  /** Marks what the user saw read (through `through`); read receipts, when on, go out with the outbox. */
+  async markRead(conversationId: string, through?: string): Promise<MarkReadResult> {
+    const receipts = this.parts.privacy.value.readReceipts;
+    const result = await this.readReceipts.markRead(conversationId, { through, receipts });
     if (result.receiptsQueued > 0) this.outbox.kick();
     return result;
   }

@@ -1,7 +1,8 @@
 /**
  * Telling a peer that the user is typing: throttled (typing.ts), sealed,
  * ephemeral (the relay hands it only to devices online now and never stores
- * it), best effort: never queued, never retried, skipped while offline.
+ * it), best effort: never queued, never retried, skipped while offline, and
+ * never sent while the user turned typing indicators off.
  */
 import type { Clock } from './clock.js';
 import type { EngineDatabase } from './database.js';
@@ -19,10 +20,17 @@ export class TypingNotifier {
     private readonly connection: RelayConnection,
     private readonly sessions: SessionManager,
     private readonly throttle: TypingThrottle,
-    private readonly context: { readonly relayUrl: string; readonly clock: Clock; readonly logger: EngineLogger },
+    private readonly context: {
+      readonly relayUrl: string;
+      readonly clock: Clock;
+      readonly logger: EngineLogger;
+      /** The user's choice (privacy-settings.ts). */
+      readonly enabled: () => boolean;
+    },
   ) {}
 
   async setTyping(conversationId: string, typing: boolean): Promise<void> {
+    if (!this.context.enabled()) return;
     const conversation = await this.db.conversations.get(conversationId);
     if (conversation === undefined) throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
     // Typing is worth nothing later: offline, nothing is sent (or remembered as sent).

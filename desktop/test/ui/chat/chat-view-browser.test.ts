@@ -230,6 +230,27 @@ describe('the chat view in Chromium', () => {
     await expect.poll(async () => (await viewport()).bottomGap).toBeLessThan(4);
   });
 
+  it('marks a message read only once it is in the viewport', async () => {
+    // Read up from the bottom by a few screens: the newest rows are loaded but out of sight.
+    await page.evaluate(() => {
+      const scroller = document.querySelector('[role="list"][aria-label="Messages"]')?.parentElement;
+      if (!scroller) throw new Error('no history');
+      scroller.scrollTop = Math.max(0, scroller.scrollHeight - scroller.clientHeight * 3);
+    });
+    await expect.poll(async () => (await viewport()).bottomGap).toBeGreaterThan(1000);
+    const id = await page.evaluate(() =>
+      window.parleyUiBench?.addMessage({ text: 'out of sight', direction: 'incoming', state: 'delivered' }),
+    );
+    // Written straight into the database (no engine event): the button offers the newest.
+    const jump = page.getByRole('button', { name: /new message|Jump to newest/ });
+    await expect.poll(() => jump.isVisible()).toBe(true);
+    await page.waitForTimeout(800);
+    const state = () => page.evaluate((messageId) => window.parleyUiBench?.messageState(messageId ?? ''), id);
+    expect(await state()).toBe('delivered');
+    await jump.click();
+    await expect.poll(state, { timeout: 15_000 }).toBe('read');
+  });
+
   it('shows text in its own order and links with where they really go', async () => {
     for (const text of [
       'invoice \u202Egnp.exe please',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { composerAction, sendableText } from '../../../src/renderer/app/chat/composer-keys.js';
-import { deliveryDisplay } from '../../../src/renderer/app/chat/delivery.js';
-import { shouldMarkRead } from '../../../src/renderer/app/chat/read-marking.js';
+import { deliveryDisplay, shownState } from '../../../src/renderer/app/chat/delivery.js';
+import { conversationInSight, readThrough } from '../../../src/renderer/app/chat/read-marking.js';
 import type { MessageView } from '../../../src/renderer/engine/queries.js';
 
 const key = (k: string, extra: Partial<Parameters<typeof composerAction>[0]> = {}) => ({
@@ -34,15 +34,36 @@ describe('delivery display', () => {
     expect(deliveryDisplay('read').icon).toBe('double-check-filled');
     expect(deliveryDisplay('failed')).toEqual({ icon: 'exclamation', label: 'Not sent' });
   });
+
+  it('shows "read" as "delivered" while read receipts are off, every other state as it is', () => {
+    expect(shownState('read', false)).toBe('delivered');
+    expect(shownState('read', true)).toBe('read');
+    for (const state of ['sending', 'sent', 'delivered', 'failed'] as const) {
+      expect(shownState(state, false)).toBe(state);
+    }
+  });
 });
 
-describe('shouldMarkRead', () => {
-  const row = (direction: 'incoming' | 'outgoing', state: MessageView['state']) =>
-    ({ direction, state }) as MessageView;
+describe('read marking', () => {
+  const row = (direction: 'incoming' | 'outgoing', state: MessageView['state'], sortKey: string) =>
+    ({ direction, state, sortKey }) as MessageView;
+  const sight = { pageVisible: true, windowFocused: true, covered: false };
 
-  it('marks read only with unread incoming rows on a visible, focused page', () => {
-    expect(shouldMarkRead([row('incoming', 'read'), row('incoming', 'delivered')], true)).toBe(true);
-    expect(shouldMarkRead([row('incoming', 'delivered')], false)).toBe(false);
-    expect(shouldMarkRead([row('outgoing', 'delivered'), row('incoming', 'read')], true)).toBe(false);
+  it('sees the conversation only on a visible page in a focused window with nothing over it', () => {
+    expect(conversationInSight(sight)).toBe(true);
+    expect(conversationInSight({ ...sight, pageVisible: false })).toBe(false);
+    expect(conversationInSight({ ...sight, windowFocused: false })).toBe(false);
+    expect(conversationInSight({ ...sight, covered: true })).toBe(false);
+  });
+
+  it('marks read through the newest row in the viewport, only when an unread one is at or above it', () => {
+    const rows = [row('incoming', 'read', 'a'), row('incoming', 'delivered', 'b'), row('incoming', 'delivered', 'c')];
+    expect(readThrough(rows, 'b', true)).toBe('b');
+    expect(readThrough(rows, 'c', true)).toBe('c');
+    // The unread ones are all below the viewport: nothing seen yet.
+    expect(readThrough(rows, 'a', true)).toBeNull();
+    expect(readThrough(rows, null, true)).toBeNull();
+    expect(readThrough(rows, 'c', false)).toBeNull();
+    expect(readThrough([row('outgoing', 'delivered', 'a'), row('incoming', 'read', 'b')], 'b', true)).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import {
   anchoredScrollTop,
   captureAnchor,
   isAtBottom,
+  lastVisibleIndex,
   pagingNeed,
   renderRange,
 } from '../../../src/renderer/app/chat/viewport-math.js';
@@ -63,5 +64,28 @@ describe('isAtBottom and pagingNeed', () => {
       older: false,
       newer: false,
     });
+  });
+});
+
+describe('lastVisibleIndex', () => {
+  it('is the last row shown by at least the minimum, or whole when it is shorter', () => {
+    const heights = rows(100);
+    // 1000..1500 shows rows 20..29 whole.
+    expect(lastVisibleIndex(heights, { scrollTop: 1000, height: 500 }, 24)).toBe(29);
+    // Row 30 shows 10 px of 50: not seen yet; at 30 px it is.
+    expect(lastVisibleIndex(heights, { scrollTop: 1010, height: 500 }, 24)).toBe(29);
+    expect(lastVisibleIndex(heights, { scrollTop: 1030, height: 500 }, 24)).toBe(30);
+    // At the bottom: the last row.
+    expect(lastVisibleIndex(heights, { scrollTop: 4600, height: 500 }, 24)).toBe(99);
+    // A short row counts once all of it shows.
+    const short = rows(10, 10);
+    expect(lastVisibleIndex(short, { scrollTop: 0, height: 55 }, 24)).toBe(4);
+    expect(lastVisibleIndex(short, { scrollTop: 0, height: 60 }, 24)).toBe(5);
+  });
+
+  it('is -1 for no rows, no viewport, or rows all above it', () => {
+    expect(lastVisibleIndex(rows(0), { scrollTop: 0, height: 500 }, 24)).toBe(-1);
+    expect(lastVisibleIndex(rows(10), { scrollTop: 0, height: 0 }, 24)).toBe(-1);
+    expect(lastVisibleIndex(rows(10), { scrollTop: 600, height: 100 }, 24)).toBe(-1);
   });
 });

@@ -19,3 +19,11 @@ const DISPLAY: Record<MessageState, DeliveryDisplay> = {
 export function deliveryDisplay(state: MessageState): DeliveryDisplay {
   return DISPLAY[state];
 }
+
+/**
+ * The state an own message shows: with read receipts off the user sees no
+ * one's read state (as in Signal), so "read" shows as "delivered".
+ */
+export function shownState(state: MessageState, showRead: boolean): MessageState {
+  return state === 'read' && !showRead ? 'delivered' : state;
+}

@@ -149,12 +149,13 @@ export class HistoryWindow {
     if (settled !== this.#loaded.settled) this.#show({ ...this.#loaded, settled }, this.hasNewer);
   }
 
-  /** The conversation was marked read: settled incoming rows show it (the live tail re-reads by itself). */
-  markedRead(): void {
+  /** These messages were marked read: settled rows show it (the live tail re-reads by itself). */
+  markedRead(messageIds: readonly string[]): void {
+    const ids = new Set(messageIds);
     const settled = this.#loaded.settled;
-    if (!settled.some((row) => row.direction === 'incoming' && row.state === 'delivered')) return;
+    if (!settled.some((row) => ids.has(row.id) && row.state !== 'read')) return;
     const read = settled.map((row) =>
-      row.direction === 'incoming' && row.state === 'delivered' ? { ...row, state: 'read' as const } : row,
+      ids.has(row.id) && row.state !== 'read' ? { ...row, state: 'read' as const } : row,
     );
     this.#show({ ...this.#loaded, settled: read }, this.hasNewer);
   }

@@ -55,6 +55,24 @@ export function anchoredScrollTop(rows: RowOffsets, anchor: Anchor): number | nu
   return Math.max(0, rows.offsetOf(index) - anchor.offset);
 }
 
+/**
+ * The last row the viewport shows: at least `minVisiblePx` of it (all of it,
+ * when it is shorter) lies inside the viewport. -1 when none does.
+ */
+export function lastVisibleIndex(rows: RowOffsets, viewport: Viewport, minVisiblePx: number): number {
+  if (rows.count === 0 || viewport.height <= 0) return -1;
+  const top = viewport.scrollTop;
+  const bottom = top + viewport.height;
+  for (let index = Math.min(rows.count - 1, rows.indexAt(bottom)); index >= 0; index--) {
+    const rowTop = rows.offsetOf(index);
+    const rowBottom = rows.offsetOf(index + 1);
+    if (rowBottom <= top) return -1;
+    const shown = Math.min(rowBottom, bottom) - Math.max(rowTop, top);
+    if (shown > 0 && shown >= Math.min(rowBottom - rowTop, minVisiblePx)) return index;
+  }
+  return -1;
+}
+
 /** Within `thresholdPx` of the end: the view follows new messages. */
 export function isAtBottom(viewport: Viewport, contentHeight: number, thresholdPx: number): boolean {
   return viewport.scrollTop + viewport.height >= contentHeight - thresholdPx;

@@ -1,4 +1,5 @@
 /** When a new message becomes a desktop notification, and what it says (pure, so tests pin it). */
+import { conversationInSight } from '../chat/read-marking.js';
 import { withoutBidiControls } from '../common/bidi-text.js';
 
 export interface NotifyDecision {
@@ -7,13 +8,20 @@ export interface NotifyDecision {
   readonly openConversationId: string | null;
   readonly pageVisible: boolean;
   readonly windowFocused: boolean;
+  /** A dialog or the settings panel covers the open conversation. */
+  readonly covered: boolean;
 }
 
-/** True unless notifications are off or the user is reading that very conversation. */
+/** True unless notifications are off or the user is reading that very conversation (and nothing covers it). */
 export function shouldNotify(decision: NotifyDecision): boolean {
   if (!decision.enabled) return false;
   const looking =
-    decision.openConversationId === decision.messageConversationId && decision.pageVisible && decision.windowFocused;
+    decision.openConversationId === decision.messageConversationId &&
+    conversationInSight({
+      pageVisible: decision.pageVisible,
+      windowFocused: decision.windowFocused,
+      covered: decision.covered,
+    });
   return !looking;
 }
 

@@ -1,10 +1,12 @@
 /**
  * Desktop notifications for new messages, and the unread badge. A message
  * notifies unless the user is looking at its conversation (open, page
- * visible, window focused); clicking a notification opens the conversation.
+ * visible, window focused, no dialog or settings panel over it); clicking a
+ * notification opens the conversation.
  */
 import { type Engine, liveQuery } from '../../engine/index.js';
 import type { Platform } from '../../platform/platform.js';
+import { modals } from '../common/modal-count.svelte.js';
 import { notificationText, shouldNotify } from './notification-rules.js';
 import type { Preferences } from './preferences.svelte.js';
 import type { Workspace } from './workspace.svelte.js';
@@ -13,11 +15,14 @@ import type { Workspace } from './workspace.svelte.js';
 export interface Attention {
   pageVisible(): boolean;
   windowFocused(): boolean;
+  /** A modal dialog (the settings panel too) is open over the page. */
+  covered(): boolean;
 }
 
 export const documentAttention: Attention = {
   pageVisible: () => document.visibilityState === 'visible',
   windowFocused: () => document.hasFocus(),
+  covered: () => modals.open > 0,
 };
 
 export class MessageNotifier {
@@ -56,6 +61,7 @@ export class MessageNotifier {
       openConversationId: this.#workspace.openConversationId,
       pageVisible: this.#attention.pageVisible(),
       windowFocused: this.#attention.windowFocused(),
+      covered: this.#attention.covered(),
     });
     if (!notify) return;
     try {

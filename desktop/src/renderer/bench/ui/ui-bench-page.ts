@@ -61,6 +61,8 @@ export interface ParleyUiBench {
   /** What the view asked for since open(). */
   record(): ViewRecord;
   addMessage(message: NewMessage): Promise<string>;
+  /** A stored message's state (what read marking wrote), or null when there is none. */
+  messageState(messageId: string): Promise<string | null>;
   markNewestUnread(count: number): Promise<void>;
   setPeerTyping(typing: boolean): void;
   createAccount(relayUrl: string, passphrase: string): Promise<{ accountId: AccountId; deviceId: number }>;
@@ -240,6 +242,10 @@ window.parleyUiBench = {
   addMessage(message) {
     if (cipher === null || conversationId === null) throw new Error('seed first');
     return addMessage(running(), cipher, conversationId, ownAccount(), message);
+  },
+
+  async messageState(messageId) {
+    return (await running().database.messages.get(messageId))?.state ?? null;
   },
 
   markNewestUnread(count) {

@@ -27,6 +27,16 @@ export class SettingsPanel {
     return this.dialog.getByRole('checkbox', { name: 'Desktop notifications', exact: true });
   }
 
+  /** Settings → Privacy & data: read receipts on or off. */
+  get readReceipts(): Locator {
+    return this.dialog.getByRole('checkbox', { name: 'Read receipts', exact: true });
+  }
+
+  /** Settings → Privacy & data: typing indicators on or off. */
+  get typingIndicators(): Locator {
+    return this.dialog.getByRole('checkbox', { name: 'Typing indicators', exact: true });
+  }
+
   get closeButton(): Locator {
     return this.dialog.getByRole('button', { name: 'Close settings', exact: true });
   }
