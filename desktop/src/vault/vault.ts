@@ -146,9 +146,11 @@ export class Vault implements VaultApi {
       const keyFile = readKeyFile(this.#options.profileDir);
       if (keyFile === null) throw noIdentityError();
       const unwrapping = this.#unwrapping(args.passphrase);
-      if (this.#open !== null) return this.#open.account;
+      // Checked even when already unlocked: "unlock" answers only to the
+      // right passphrase (BAD_PASSPHRASE otherwise), never as a free pass.
       const vaultKey = await unwrapVaultKey(keyFile, unwrapping);
       try {
+        if (this.#open !== null) return this.#open.account;
         return this.#becomeUnlocked(await OpenVault.open(this.#openOptions(vaultKey)));
       } finally {
         wipe(vaultKey);

@@ -151,6 +151,7 @@ describe('the vault API surface', () => {
     await exercise(alice.vault, 'lock', {});
     await exercise(alice.vault, 'getDataKey', {}); // LOCKED
     await exercise(alice.vault, 'unlock', {});
+    await exercise(alice.vault, 'unlock', {}); // already unlocked: the keychain is asked again
     await exercise(alice.vault, 'unlock', { passphrase: 'not here' }); // INVALID_ARGUMENT
     await exercise(alice.vault, 'encrypt', { recipient: bobId, content: { type: 'text' }, relayUrl: relay.url }); // INVALID_ARGUMENT
     await exercise(alice.vault, 'lock', {});
