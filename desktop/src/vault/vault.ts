@@ -244,13 +244,6 @@ export class Vault implements VaultApi {
     return this.#unlocked(async (open) => open.trust.getContactIdentity(args.accountId));
   }
 
-  approveIdentity(args: ParsedVaultArgs<'approveIdentity'>): Promise<null> {
-    return this.#unlocked(async (open) => {
-      await open.trust.approve(args.accountId);
-      return null;
-    });
-  }
-
   setVerified(args: ParsedVaultArgs<'setVerified'>): Promise<null> {
     return this.#unlocked(async (open) => {
       await open.trust.setVerified(args.accountId, args.verified);

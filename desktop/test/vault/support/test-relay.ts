@@ -7,6 +7,7 @@
  */
 import {
   type AccountId,
+  bytes,
   generateTrustRoot,
   type IssuedServerCertificate,
   issueSenderCertificate,
@@ -25,6 +26,7 @@ import type {
   RegisterRequest,
   SignedPreKeyWire,
 } from '@parley/crypto-core/wire';
+import { PrivateKey, PublicKey, SenderCertificate, ServerCertificate } from '@signalapp/libsignal-client';
 
 interface DeviceKeys {
   registrationId: number;
@@ -121,6 +123,27 @@ export class TestRelay {
       serverCertificate: this.#server.certificate,
       serverPrivateKey: this.#server.privateKey,
     });
+  }
+
+  /**
+   * What a lying relay can do and crypto-core's issuer refuses: a certificate,
+   * validly signed with this relay's server key, binding `address` to a key
+   * its account id does not commit to.
+   */
+  forgeCertificate(
+    address: DeviceAddress,
+    identityKey: Uint8Array,
+    expiresAt = Date.now() + 24 * 60 * 60 * 1000,
+  ): Uint8Array {
+    return SenderCertificate.new(
+      address.accountId,
+      null,
+      address.deviceId,
+      PublicKey.deserialize(bytes(identityKey)),
+      expiresAt,
+      ServerCertificate.deserialize(this.#server.certificate),
+      PrivateKey.deserialize(this.#server.privateKey),
+    ).serialize();
   }
 
   /** The envelopes a send becomes, one per addressed device (sealed ones carry no source). */
