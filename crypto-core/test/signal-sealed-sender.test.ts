@@ -13,6 +13,7 @@ import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
 import { ForgedIdentityError } from '../src/signal/errors-map.js';
 import { generateIdentity } from '../src/signal/identity.js';
 import {
+  certificateValidationTime,
   generateTrustRoot,
   type IssuedServerCertificate,
   issueSenderCertificate,
@@ -23,6 +24,7 @@ import {
   validateSenderCertificate,
 } from '../src/signal/sealed-sender.js';
 import { signalStoresFor } from '../src/store/adapters.js';
+import { MAX_ENVELOPE_TTL_MS } from '../src/wire/envelope.js';
 import { createTestDevice, type TestDevice } from './support/test-devices.js';
 
 const HOUR = 3600_000;
@@ -195,6 +197,20 @@ describe('sealed sender', () => {
     );
     const real = await aliceSealed.encrypt(bob.address, utf8('the real alice'), aliceCertificate, now);
     expect(fromUtf8((await bobSealed.decrypt(real, now)).plaintext)).toBe('the real alice');
+  });
+
+  it("judges a received certificate at the relay's stamp, bounded by the longest an envelope can wait", async () => {
+    const DAY = 24 * HOUR;
+    // A receiver whose clock is a day fast judges at the relay's stamp, where the certificate is valid.
+    const stamped = now;
+    expect(certificateValidationTime(stamped, now + DAY)).toBe(stamped);
+    const sealed = await aliceSealed.encrypt(bob.address, utf8('from the relay time'), aliceCertificate, now);
+    expect(fromUtf8((await bobSealed.decrypt(sealed, certificateValidationTime(stamped, now + DAY))).plaintext)).toBe(
+      'from the relay time',
+    );
+    // A stamp older than any envelope can be is not believed further back than that.
+    expect(certificateValidationTime(0, now)).toBe(now - MAX_ENVELOPE_TTL_MS);
+    expect(certificateValidationTime(now - MAX_ENVELOPE_TTL_MS + 1, now)).toBe(now - MAX_ENVELOPE_TTL_MS + 1);
   });
 
   it('rejects a tampered sealed message and garbage', async () => {

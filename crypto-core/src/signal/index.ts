@@ -36,6 +36,7 @@ export {
   type SafetyNumberParty,
 } from './safety-number.js';
 export {
+  certificateValidationTime,
   generateTrustRoot,
   type IssuedServerCertificate,
   issueSenderCertificate,

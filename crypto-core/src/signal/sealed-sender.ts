@@ -6,7 +6,10 @@
  * they like), issues a server certificate for the relay's signing key under
  * it, and the relay issues short-lived sender certificates binding
  * (account id, device id, identity key) to an expiry. Clients know the trust
- * root's public key and validate certificates against it at the current time.
+ * root's public key and validate certificates against it at a time the caller
+ * gives: the relay's clock, not the local one (a receiver passes the
+ * envelope's server timestamp, as Signal does; a sender its estimate of the
+ * relay's time), so a client whose clock is off still sends and receives.
  * Every certificate failure (expired, forged signature, other root, sender
  * key not matching the account id) is INVALID_CERTIFICATE, except one: a
  * certificate that validates under the trust root yet binds an account id to
@@ -30,6 +33,7 @@ import { type Bytes, bytes, equalBytes } from '../encoding.js';
 import { CryptoErrorCode, invalidInput, ParleyCryptoError } from '../errors.js';
 import { type SignalStores, signalStoresFor } from '../store/adapters.js';
 import type { ProtocolStore } from '../store/protocol-store.js';
+import { MAX_ENVELOPE_TTL_MS } from '../wire/envelope.js';
 import { AddressCache, assertDeviceAddress, type DeviceAddress, toProtocolAddress } from './address.js';
 import { type ErrorContext, ForgedIdentityError, toCryptoError } from './errors-map.js';
 
@@ -184,6 +188,20 @@ export function validateSenderCertificate(
   }
   if (!valid) throw certificateError('sender certificate is expired or not signed under the trust root');
   return readSenderCertificate(certificate);
+}
+
+/**
+ * The time at which a received sealed envelope's sender certificate is
+ * judged: when the relay accepted the envelope (its `serverTimestamp`), as
+ * Signal does, so neither a receiver's wrong clock nor a long time offline
+ * turns a valid message into an undecryptable one. The relay that stamps the
+ * envelope is the one that signs certificates, so trusting its stamp gives it
+ * nothing it lacks. Bound: never earlier than MAX_ENVELOPE_TTL_MS before the
+ * receiver's clock (no envelope legitimately waits longer), so an expired
+ * certificate cannot be revived by an arbitrarily old stamp.
+ */
+export function certificateValidationTime(serverTimestamp: number, receiverNow: number): number {
+  return Math.max(serverTimestamp, receiverNow - MAX_ENVELOPE_TTL_MS);
 }
 
 interface CachedCertificate {

@@ -37,6 +37,7 @@ import {
   type PreKeyUpload,
   preKeyBundlesResponseSchema,
   type RegisterRequest,
+  timestampSchema,
 } from '@parley/crypto-core/wire';
 import { z } from 'zod';
 import type { ApiError } from './result.js';
@@ -178,6 +179,12 @@ export const vaultArgSchemas = {
     relayUrl: relayUrlSchema,
     certificate: base64Bytes(1, 4096),
     trustRoot: base64Bytes(33, 33),
+    /**
+     * The relay's clock when it issued the certificate (its answer's
+     * `serverTime`): the vault judges the certificate by the relay's time,
+     * not its own. Absent: the vault's clock.
+     */
+    serverTime: timestampSchema.optional(),
   }),
   startSessions: z.strictObject({ bundles: preKeyBundlesResponseSchema }),
   getSessionDevices: z.strictObject({ accountId: accountIdSchema }),

@@ -17,12 +17,17 @@
  * commit to, in a PreKey message or a relay-signed sender certificate) names
  * the impersonated account in its outcome, and nothing else: no sender to ask
  * for a session, nothing recorded, the real contact's session untouched.
+ *
+ * Sealed envelopes' sender certificates are judged at the envelope's server
+ * timestamp (crypto-core certificateValidationTime), not at this machine's
+ * clock.
  * Once the ratchet has moved, the outcome (content, or INVALID_CONTENT for
  * content that does not decode) is final and cached with the ratchet step.
  */
 import { hash } from 'node:crypto';
 import {
   type Bytes,
+  certificateValidationTime,
   type DeviceAddress,
   decodeContent,
   ForgedIdentityError,
@@ -177,7 +182,10 @@ export class IncomingMessages {
     if (envelope.destinationDeviceId !== this.#context.local.deviceId) return null;
     if (envelope.type !== 'sealed') return envelope.source ?? null;
     try {
-      return await sealedCipher().certifiedSender(fromCheckedBase64(envelope.content), this.#context.now());
+      return await sealedCipher().certifiedSender(
+        fromCheckedBase64(envelope.content),
+        certificateValidationTime(envelope.serverTimestamp, this.#context.now()),
+      );
     } catch {
       // The outer layer or the certificate is bad too: nobody to ask.
       return null;
@@ -191,7 +199,8 @@ export class IncomingMessages {
     }
     const body = fromCheckedBase64(envelope.content);
     if (envelope.type === 'sealed') {
-      const { sender, plaintext } = await sealedCipher().decrypt(body, now());
+      const at = certificateValidationTime(envelope.serverTimestamp, now());
+      const { sender, plaintext } = await sealedCipher().decrypt(body, at);
       return { sender, sealed: true, plaintext };
     }
     const source = envelope.source;

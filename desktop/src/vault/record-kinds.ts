@@ -48,6 +48,11 @@ export interface PreKeyState {
 export interface SenderCertificateRecord {
   readonly certificate: Bytes;
   readonly trustRoot: Bytes;
+  /**
+   * The relay's clock minus ours when the certificate was issued (ms): sealed
+   * sends judge the certificate at our clock plus this, the relay's time.
+   */
+  readonly clockOffsetMs: number;
 }
 
 /** The outcome of one decrypted envelope, kept until the engine releases it. */
@@ -195,8 +200,11 @@ export const RecordKinds = {
     (value: SenderCertificateRecord) => ({
       certificate: toBase64(value.certificate),
       trustRoot: toBase64(value.trustRoot),
+      clockOffsetMs: value.clockOffsetMs,
     }),
-    z.strictObject({ certificate: bytesField, trustRoot: bytesField }),
+    z
+      .strictObject({ certificate: bytesField, trustRoot: bytesField, clockOffsetMs: z.number().int().optional() })
+      .transform((value): SenderCertificateRecord => ({ ...value, clockOffsetMs: value.clockOffsetMs ?? 0 })),
   ),
   /** Key parts: batch id (random). */
   decryptedBatch: jsonKind(

@@ -204,6 +204,7 @@ export class Vault implements VaultApi {
         args.relayUrl,
         fromCheckedBase64(args.certificate),
         fromCheckedBase64(args.trustRoot),
+        args.serverTime,
       );
       return null;
     });

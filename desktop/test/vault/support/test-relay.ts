@@ -52,12 +52,18 @@ export class TestRelay {
   readonly trustRoot: KeyPairBytes;
   readonly #server: IssuedServerCertificate;
   readonly #devices = new Map<string, DeviceKeys>();
-  #clock = 1_700_000_000_000;
+  /** The relay's clock for server timestamps: real time, strictly increasing. */
+  #clock = Date.now();
 
   constructor(url = 'https://relay.test.example') {
     this.url = url;
     this.trustRoot = generateTrustRoot();
     this.#server = issueServerCertificate(this.trustRoot.privateKey, 1);
+  }
+
+  /** The relay's clock (real time; clients may have another). */
+  now(): number {
+    return Date.now();
   }
 
   register(request: RegisterRequest): void {
