@@ -62,6 +62,20 @@ function forgeBundlesOf(victim: TestClient, path = `/v1/keys/bundles/${victim.ac
   };
 }
 
+/** The proxy delivers Mallory's envelopes as if Alice's device had sent them. */
+function relabelMallorysEnvelopesAsAlices(): void {
+  proxy.hooks.socketEvent = (event, args) => {
+    if (event !== 'envelopes') return args;
+    return args.map((batch) =>
+      (batch as Array<{ source?: { accountId: string; deviceId: number } }>).map((envelope) =>
+        envelope.source?.accountId === mallory.accountId
+          ? { ...envelope, source: { accountId: alice.accountId, deviceId: 1 } }
+          : envelope,
+      ),
+    );
+  };
+}
+
 function droppedAsForged(client: TestClient): number {
   return client.logger.lines.filter(
     (line) =>
@@ -99,16 +113,7 @@ it("refuses a stranger's pre-key message relabelled as a contact's: acked, one n
   const safetyBefore = await bob.engine.safetyNumber(alice.accountId);
 
   await introduce(mallory, bob);
-  proxy.hooks.socketEvent = (event, args) => {
-    if (event !== 'envelopes') return args;
-    return args.map((batch) =>
-      (batch as Array<{ source?: { accountId: string; deviceId: number } }>).map((envelope) =>
-        envelope.source?.accountId === mallory.accountId
-          ? { ...envelope, source: { accountId: alice.accountId, deviceId: 1 } }
-          : envelope,
-      ),
-    );
-  };
+  relabelMallorysEnvelopesAsAlices();
   const notices: EngineEvents['forged-key'][] = [];
   bob.engine.on('forged-key', (notice) => notices.push(notice));
   try {
@@ -148,6 +153,24 @@ it("refuses a stranger's pre-key message relabelled as a contact's: acked, one n
   await bob.engine.sendText(directId(alice), 'hi Alice');
   await waitForTexts(alice, directId(bob), 2);
   expect((await alice.allMessages(directId(bob))).filter((m) => m.kind === 'forged-key')).toEqual([]);
+
+  // Something else happened since the notice: the next forgery gets a notice of its own.
+  relabelMallorysEnvelopesAsAlices();
+  const later: EngineEvents['forged-key'][] = [];
+  bob.engine.on('forged-key', (notice) => later.push(notice));
+  try {
+    await mallory.engine.sendText(directId(bob), 'one more time, as Alice');
+    await waitFor('a notice for the forgery after the real messages', () => later.length > 0);
+  } finally {
+    proxy.hooks.socketEvent = undefined;
+  }
+  expect((await bob.allMessages(directId(alice))).map((m) => [m.kind, m.direction])).toEqual([
+    ['text', 'incoming'],
+    ['forged-key', 'incoming'],
+    ['text', 'incoming'],
+    ['text', 'outgoing'],
+    ['forged-key', 'incoming'],
+  ]);
 });
 
 it('fails a send when the relay forges the recipient’s bundle, with the notice, and keeps the session', async () => {
