@@ -18,8 +18,13 @@ export const CryptoErrorCode = {
   InvalidSignature: 'INVALID_SIGNATURE',
   /** A prekey bundle is malformed or inconsistent. */
   InvalidBundle: 'INVALID_BUNDLE',
-  /** The remote identity key differs from the one we trusted before. */
-  UntrustedIdentity: 'UNTRUSTED_IDENTITY',
+  /**
+   * A message, or the sender certificate of a sealed one, presents an identity
+   * key that its account id does not commit to. Ids are hashes of keys, so this
+   * is never a key change: it is a forgery, and only the relay (which names
+   * senders and signs certificates) can make one.
+   */
+  ForgedIdentity: 'FORGED_IDENTITY',
   /** A message was already decrypted once (replay or duplicate delivery). */
   DuplicateMessage: 'DUPLICATE_MESSAGE',
   /** A ciphertext fails to authenticate or decrypt. */

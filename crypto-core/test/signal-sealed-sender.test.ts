@@ -2,6 +2,7 @@ import {
   IdentityKeyPair,
   PrivateKey,
   ProtocolAddress,
+  PublicKey,
   SenderCertificate,
   ServerCertificate,
   sealedSenderEncryptMessage,
@@ -9,8 +10,10 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromUtf8, utf8 } from '../src/encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
+import { ForgedIdentityError } from '../src/signal/errors-map.js';
 import { generateIdentity } from '../src/signal/identity.js';
 import {
+  certificateValidationTime,
   generateTrustRoot,
   type IssuedServerCertificate,
   issueSenderCertificate,
@@ -21,6 +24,7 @@ import {
   validateSenderCertificate,
 } from '../src/signal/sealed-sender.js';
 import { signalStoresFor } from '../src/store/adapters.js';
+import { MAX_ENVELOPE_TTL_MS } from '../src/wire/envelope.js';
 import { createTestDevice, type TestDevice } from './support/test-devices.js';
 
 const HOUR = 3600_000;
@@ -142,6 +146,71 @@ describe('sealed sender', () => {
     const misconfigured = new SealedSenderCipher(alice.store, alice.address, otherRoot.publicKey);
     const sealed = await misconfigured.encrypt(bob.address, utf8('from elsewhere'), foreign, now);
     expect((await rejection(bobSealed.decrypt(sealed, now))).code).toBe(CryptoErrorCode.InvalidCertificate);
+  });
+
+  it('refuses a relay-signed certificate naming a contact with another key as a forgery, sessions intact', async () => {
+    // The relay (it holds the server key) certifies Alice's account id with Mallory's key.
+    const mallory = await createTestDevice({ deviceId: 4 });
+    const malloryKey = IdentityKeyPair.deserialize(mallory.identity.identityKeyPair).publicKey;
+    /** Alice's id and device with Mallory's key, signed by `signer` under the relay's server certificate. */
+    const aliceWithMalloryKey = (signer: PrivateKey) =>
+      SenderCertificate.new(
+        alice.identity.accountId,
+        null,
+        alice.address.deviceId,
+        malloryKey,
+        now + HOUR,
+        ServerCertificate.deserialize(server.certificate),
+        signer,
+      );
+    const forged = aliceWithMalloryKey(PrivateKey.deserialize(server.privateKey));
+    expect(forged.validate(PublicKey.deserialize(root.publicKey), now)).toBe(true);
+    const stores = signalStoresFor(mallory.store);
+    const bobAddress = ProtocolAddress.new(bob.address.accountId, bob.address.deviceId);
+    const seal = (text: string, certificate = forged) =>
+      sealedSenderEncryptMessage(utf8(text), bobAddress, certificate, stores.session, stores.identity);
+
+    // Inner PreKey message: refused by the identity check, naming the impersonated account.
+    await mallory.session.startSession(bob.nextBundle());
+    const first = await rejection(bobSealed.decrypt(await seal('it is alice'), now));
+    expect(first.code).toBe(CryptoErrorCode.ForgedIdentity);
+    expect(first).toBeInstanceOf(ForgedIdentityError);
+    expect((first as ForgedIdentityError).accountId).toBe(alice.identity.accountId);
+
+    // Inner ordinary message (Mallory has a ratcheted session with Bob under her own
+    // name): it fails on Bob's session with Alice, and is still told as the forgery it is.
+    await bob.session.decrypt(mallory.address, await mallory.session.encrypt(bob.address, utf8('hello, mallory here')));
+    await mallory.session.decrypt(bob.address, await bob.session.encrypt(mallory.address, utf8('hi mallory')));
+    const second = await rejection(bobSealed.decrypt(await seal('it is alice again'), now));
+    expect(second.code).toBe(CryptoErrorCode.ForgedIdentity);
+    expect((second as ForgedIdentityError).accountId).toBe(alice.identity.accountId);
+
+    // The same lie signed by someone other than the relay is no relay's forgery: an invalid certificate.
+    const unsigned = aliceWithMalloryKey(PrivateKey.generate());
+    expect((await rejection(bobSealed.decrypt(await seal('unsigned', unsigned), now))).code).toBe(
+      CryptoErrorCode.InvalidCertificate,
+    );
+
+    // Bob's key for Alice and his session with her are untouched.
+    expect((await bob.store.getRemoteIdentity(alice.identity.accountId))?.identityKey).toEqual(
+      alice.identity.identityKey,
+    );
+    const real = await aliceSealed.encrypt(bob.address, utf8('the real alice'), aliceCertificate, now);
+    expect(fromUtf8((await bobSealed.decrypt(real, now)).plaintext)).toBe('the real alice');
+  });
+
+  it("judges a received certificate at the relay's stamp, bounded by the longest an envelope can wait", async () => {
+    const DAY = 24 * HOUR;
+    // A receiver whose clock is a day fast judges at the relay's stamp, where the certificate is valid.
+    const stamped = now;
+    expect(certificateValidationTime(stamped, now + DAY)).toBe(stamped);
+    const sealed = await aliceSealed.encrypt(bob.address, utf8('from the relay time'), aliceCertificate, now);
+    expect(fromUtf8((await bobSealed.decrypt(sealed, certificateValidationTime(stamped, now + DAY))).plaintext)).toBe(
+      'from the relay time',
+    );
+    // A stamp older than any envelope can be is not believed further back than that.
+    expect(certificateValidationTime(0, now)).toBe(now - MAX_ENVELOPE_TTL_MS);
+    expect(certificateValidationTime(now - MAX_ENVELOPE_TTL_MS + 1, now)).toBe(now - MAX_ENVELOPE_TTL_MS + 1);
   });
 
   it('rejects a tampered sealed message and garbage', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Bytes, fromUtf8, toBase64, utf8 } from '../src/encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
 import { bundleFromWire } from '../src/signal/bundle.js';
-import { UntrustedIdentityError } from '../src/signal/errors-map.js';
+import { ForgedIdentityError } from '../src/signal/errors-map.js';
 import { generateIdentity } from '../src/signal/identity.js';
 import { SessionCipher, type SignalCiphertext } from '../src/signal/session.js';
 import { trustIdentity } from '../src/signal/trust.js';
@@ -183,7 +183,7 @@ describe.each(storeKinds)('sessions over %s', (_name, store) => {
     expect(missing.code).toBe(CryptoErrorCode.InvalidKeyId);
   });
 
-  it('detects an identity key change on a bundle and works again after the change is trusted', async () => {
+  it('refuses a bundle with another key for a known id as a forgery; nothing can trust it, the session stays', async () => {
     const alice = await device();
     const bob = await device();
     await connect(alice, bob);
@@ -191,32 +191,32 @@ describe.each(storeKinds)('sessions over %s', (_name, store) => {
 
     // Someone presents a different identity key for Bob's address. Through
     // the wire that fails the account-id check; even past it (a libsignal
-    // bundle built directly) the trust check refuses it.
+    // bundle built directly) the identity store refuses it as a forgery.
     const impostor = await device({ identity: generateIdentity() });
     const forgedWire = { ...impostor.nextBundle(), accountId: bob.identity.accountId };
     expect((await rejection(alice.session.startSession(forgedWire))).code).toBe(CryptoErrorCode.AccountIdMismatch);
 
     const impostorBundle = bundleFromWire(impostor.nextBundle());
     const refused = await rejection(alice.session.processPreKeyBundle(bob.address, impostorBundle));
-    expect(refused.code).toBe(CryptoErrorCode.UntrustedIdentity);
-    expect(refused).toBeInstanceOf(UntrustedIdentityError);
-    if (!(refused instanceof UntrustedIdentityError)) throw refused;
+    expect(refused.code).toBe(CryptoErrorCode.ForgedIdentity);
+    expect(refused).toBeInstanceOf(ForgedIdentityError);
+    if (!(refused instanceof ForgedIdentityError)) throw refused;
     expect(refused.accountId).toBe(bob.identity.accountId);
-    expect(refused.identityKey).toEqual(impostor.identity.identityKey);
-    // Not accepted silently: the old key is still the one on record.
+    // Nothing can make the forged key trusted: trustIdentity refuses it too.
+    const trusting = await rejection(trustIdentity(alice.store, bob.identity.accountId, impostor.identity.identityKey));
+    expect(trusting.code).toBe(CryptoErrorCode.AccountIdMismatch);
+    expect((await rejection(alice.session.processPreKeyBundle(bob.address, impostorBundle))).code).toBe(
+      CryptoErrorCode.ForgedIdentity,
+    );
+    // Bob's key is still the one on record, and the session with him still works.
     expect((await alice.store.getRemoteIdentity(bob.identity.accountId))?.identityKey).toEqual(
       bob.identity.identityKey,
     );
-
-    const approved = await trustIdentity(alice.store, bob.identity.accountId, impostor.identity.identityKey);
-    expect(approved.trust).toBe('approved');
-    expect(approved.previousIdentityKey).toEqual(bob.identity.identityKey);
-    await alice.session.processPreKeyBundle(bob.address, impostorBundle);
-    const message = await alice.session.encrypt(bob.address, utf8('after approval'));
-    expect(fromUtf8(await impostor.session.decrypt(alice.address, message))).toBe('after approval');
+    const message = await alice.session.encrypt(bob.address, utf8('still you'));
+    expect(fromUtf8(await bob.session.decrypt(alice.address, message))).toBe('still you');
   });
 
-  it('detects an incoming message with a changed identity key, then accepts it once trusted', async () => {
+  it("refuses an incoming PreKey message with another key under a contact's address, changing no session", async () => {
     const alice = await device();
     const bob = await device();
     await connect(alice, bob);
@@ -227,23 +227,23 @@ describe.each(storeKinds)('sessions over %s', (_name, store) => {
     const spoofedSender = new SessionCipher(newAlice.store, alice.address);
     await spoofedSender.startSession(bob.nextBundle());
     const spoofed = await spoofedSender.encrypt(bob.address, utf8('it is me, really'));
+    const sessionBefore = await bob.store.loadSession(alice.identity.accountId, alice.address.deviceId);
     const refused = await rejection(bob.session.decrypt(alice.address, spoofed));
-    expect(refused.code).toBe(CryptoErrorCode.UntrustedIdentity);
-    if (!(refused instanceof UntrustedIdentityError)) throw refused;
-    expect(refused.identityKey).toEqual(newAlice.identity.identityKey);
+    expect(refused.code).toBe(CryptoErrorCode.ForgedIdentity);
+    if (!(refused instanceof ForgedIdentityError)) throw refused;
+    expect(refused.accountId).toBe(alice.identity.accountId);
+    expect(await bob.store.loadSession(alice.identity.accountId, alice.address.deviceId)).toEqual(sessionBefore);
     expect((await bob.store.getRemoteIdentity(alice.identity.accountId))?.identityKey).toEqual(
       alice.identity.identityKey,
     );
+    expect(
+      (await rejection(trustIdentity(bob.store, alice.identity.accountId, newAlice.identity.identityKey))).code,
+    ).toBe(CryptoErrorCode.AccountIdMismatch);
+    expect((await rejection(bob.session.decrypt(alice.address, spoofed))).code).toBe(CryptoErrorCode.ForgedIdentity);
 
-    const record = await trustIdentity(bob.store, alice.identity.accountId, newAlice.identity.identityKey, {
-      verified: true,
-    });
-    expect(record.trust).toBe('verified');
-    expect(fromUtf8(await bob.session.decrypt(alice.address, spoofed))).toBe('it is me, really');
-    // And now the original key is the one refused.
-    const fromOldKey = await alice.session.encrypt(bob.address, utf8('old key'));
-    const stale = await rejection(bob.session.decrypt(alice.address, fromOldKey));
-    expect(stale.code).toBe(CryptoErrorCode.UntrustedIdentity);
+    // The real Alice's next message still decrypts on the untouched session.
+    const real = await alice.session.encrypt(bob.address, utf8('the real one'));
+    expect(fromUtf8(await bob.session.decrypt(alice.address, real))).toBe('the real one');
   });
 
   it('refuses a first contact whose identity key is not the key its account id commits to', async () => {
@@ -254,7 +254,7 @@ describe.each(storeKinds)('sessions over %s', (_name, store) => {
     const asAlice = new SessionCipher(mallory.store, alice.address);
     await asAlice.startSession(bob.nextBundle());
     const forged = await asAlice.encrypt(bob.address, utf8('hello from "alice"'));
-    expect((await rejection(bob.session.decrypt(alice.address, forged))).code).toBe(CryptoErrorCode.UntrustedIdentity);
+    expect((await rejection(bob.session.decrypt(alice.address, forged))).code).toBe(CryptoErrorCode.ForgedIdentity);
     expect(await bob.store.getRemoteIdentity(alice.identity.accountId)).toBeNull();
   });
 

@@ -98,7 +98,7 @@ describe.each([
   ['MemoryProtocolStore', (identity: ReturnType<typeof generateIdentity>) => new MemoryProtocolStore(identity)],
   ['a bytes-only store', (identity: ReturnType<typeof generateIdentity>) => new BytesOnlyProtocolStore(identity)],
 ])('libsignal adapters over %s', (_name, makeStore) => {
-  it('trusts on first use only the key the account id commits to, and never replaces a key', async () => {
+  it('trusts only the key the account id commits to; a recorded key cannot widen that', async () => {
     const store = makeStore(generateIdentity());
     const { identity } = signalStoresFor(store);
     const bob = generateIdentity();
@@ -107,7 +107,6 @@ describe.each([
     const bobAddress = ProtocolAddress.new(bob.accountId, 1);
 
     expect(await identity.isTrustedIdentity(bobAddress, strangerKey, Direction.Sending)).toBe(false);
-    expect(identity.takeRefusedIdentity(bob.accountId)).toEqual(strangerKey.serialize());
     expect(await identity.isTrustedIdentity(bobAddress, bobKey, Direction.Receiving)).toBe(true);
     expect(await identity.getIdentity(bobAddress)).toBeNull();
 
@@ -118,9 +117,21 @@ describe.each([
     expect((await identity.getIdentity(bobAddress))?.equals(bobKey)).toBe(true);
 
     const refused = await rejection(identity.saveIdentity(bobAddress, strangerKey));
-    expect(ParleyCryptoError.is(refused, CryptoErrorCode.UntrustedIdentity)).toBe(true);
+    expect(ParleyCryptoError.is(refused, CryptoErrorCode.ForgedIdentity)).toBe(true);
     expect((await store.getRemoteIdentity(bob.accountId))?.identityKey).toEqual(bob.identityKey);
     expect(await identity.isTrustedIdentity(bobAddress, strangerKey, Direction.Receiving)).toBe(false);
+
+    // A store written when a user could accept a forged key may hold one: it
+    // is still not trusted, and the key the id commits to takes its place.
+    await store.saveRemoteIdentity(bob.accountId, {
+      identityKey: strangerKey.serialize(),
+      trust: 'first-use',
+      updatedAt: 1,
+    });
+    expect(await identity.isTrustedIdentity(bobAddress, strangerKey, Direction.Sending)).toBe(false);
+    expect(await identity.isTrustedIdentity(bobAddress, bobKey, Direction.Receiving)).toBe(true);
+    expect(await identity.saveIdentity(bobAddress, bobKey)).toBe(IdentityChange.ReplacedExisting);
+    expect((await store.getRemoteIdentity(bob.accountId))?.identityKey).toEqual(bob.identityKey);
   });
 
   it('removes used one-time Kyber prekeys, keeps the last-resort one and refuses its replay', async () => {
@@ -182,32 +193,26 @@ describe('signalStoresFor', () => {
 });
 
 describe('trustIdentity', () => {
-  it('records approvals, verification and the key a change replaced', async () => {
+  it('records the committed key and whether it was verified, and refuses any other key', async () => {
     const store = new MemoryProtocolStore(generateIdentity());
     const bob = generateIdentity();
     const other = generateIdentity();
 
     const first = await trustIdentity(store, bob.accountId, bob.identityKey, { now: 1000 });
-    expect(first).toEqual({
-      identityKey: bob.identityKey,
-      trust: 'approved',
-      updatedAt: 1000,
-      previousIdentityKey: null,
-    });
+    expect(first).toEqual({ identityKey: bob.identityKey, trust: 'first-use', updatedAt: 1000 });
     const verified = await trustIdentity(store, bob.accountId, bob.identityKey, { verified: true, now: 2000 });
     expect(verified.trust).toBe('verified');
-    expect(verified.previousIdentityKey).toBeNull();
     const same = await trustIdentity(store, bob.accountId, bob.identityKey, { now: 3000 });
     expect(same.trust).toBe('verified');
+    const withdrawn = await trustIdentity(store, bob.accountId, bob.identityKey, { verified: false, now: 3500 });
+    expect(withdrawn).toEqual({ identityKey: bob.identityKey, trust: 'first-use', updatedAt: 3500 });
 
-    const changed = await trustIdentity(store, bob.accountId, other.identityKey, { now: 4000 });
-    expect(changed).toEqual({
-      identityKey: other.identityKey,
-      trust: 'approved',
-      updatedAt: 4000,
-      previousIdentityKey: bob.identityKey,
-    });
-    expect(await store.getRemoteIdentity(bob.accountId)).toEqual(changed);
+    // Another key for Bob's id is a forgery: refused, nothing written.
+    const forged = await rejection(
+      trustIdentity(store, bob.accountId, other.identityKey, { verified: true, now: 4000 }),
+    );
+    expect(ParleyCryptoError.is(forged, CryptoErrorCode.AccountIdMismatch)).toBe(true);
+    expect(await store.getRemoteIdentity(bob.accountId)).toEqual(withdrawn);
 
     const badKey = await rejection(trustIdentity(store, bob.accountId, new Uint8Array(33)));
     expect(ParleyCryptoError.is(badKey, CryptoErrorCode.InvalidEncoding)).toBe(true);

@@ -9,7 +9,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { MAX_ENVELOPE_CONTENT_BYTES, normalizeRelayUrl } from '@parley/crypto-core/wire';
+import { MAX_ENVELOPE_CONTENT_BYTES, MAX_ENVELOPE_TTL_MS, normalizeRelayUrl } from '@parley/crypto-core/wire';
 import { SQLITE_SYNCHRONOUS_LEVELS, type SqliteSynchronousLevel } from './storage/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -255,7 +255,7 @@ export const OPTIONS = {
     valueName: 'DURATION',
     defaultText: '30d',
     description: 'how long an undelivered envelope is kept',
-    parse: duration(1000, 365 * DAY),
+    parse: duration(1000, MAX_ENVELOPE_TTL_MS),
   },
   sweepIntervalMs: {
     flag: 'sweep-interval',

@@ -55,6 +55,7 @@ export const trustedIdentityRecordSchema = z.strictObject({
   type: z.literal('trusted-identity'),
   accountId: accountIdSchema,
   identityKey: base64,
+  /** 'approved' only in backups from versions that could accept a changed key: restored as 'first-use'. */
   trust: z.enum(['first-use', 'approved', 'verified']),
   updatedAt: time,
 });
@@ -80,7 +81,8 @@ export const contactRecordSchema = z.strictObject({
   displayName: shortText.nullable(),
   relayUrl: shortText,
   verified: z.boolean(),
-  identityChangedAt: time.nullable(),
+  /** Legacy: versions that offered to accept a forged key marked it here; written no more, ignored on import. */
+  identityChangedAt: time.nullable().optional(),
   origin: z.enum(['contact-code', 'incoming']),
   addedAt: time,
 });
@@ -102,7 +104,8 @@ export const messageRecordSchema = z.strictObject({
   type: z.literal('message'),
   id: shortText,
   conversationId: shortText,
-  kind: z.enum(['text', 'identity-changed', 'unsupported']),
+  /** 'forged-key': a notice that a relay sent a key the contact's id does not commit to; body: the relay's URL. */
+  kind: z.enum(['text', 'forged-key', 'identity-changed', 'unsupported']),
   direction: z.enum(['incoming', 'outgoing']),
   senderAccountId: accountIdSchema,
   sentAt: time,

@@ -14,24 +14,23 @@
  */
 import { ErrorCode, LibSignalErrorBase } from '@signalapp/libsignal-client';
 import { isAccountId } from '../address/account-id.js';
-import type { Bytes } from '../encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../errors.js';
-import type { ParleyIdentityKeyStore } from '../store/adapters.js';
 import { markedCode } from '../store/store-errors.js';
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(CryptoErrorCode));
 
-/** UNTRUSTED_IDENTITY, naming the account and the key that was refused, so the UI can show and approve it. */
-export class UntrustedIdentityError extends ParleyCryptoError<typeof CryptoErrorCode.UntrustedIdentity> {
-  /** Account whose recorded identity key differs from the one offered. */
+/**
+ * FORGED_IDENTITY, naming the account whose id the refused key claimed (the
+ * account that was impersonated), so the app can tell its user about that
+ * conversation. The key itself is not kept: nothing is ever done with it.
+ */
+export class ForgedIdentityError extends ParleyCryptoError<typeof CryptoErrorCode.ForgedIdentity> {
+  /** The account the forged key was presented for; null when libsignal did not name it. */
   readonly accountId: string | null;
-  /** The refused identity key (33 bytes), or null when libsignal did not reveal it. */
-  readonly identityKey: Bytes | null;
 
-  constructor(message: string, cause: unknown, accountId: string | null, identityKey: Bytes | null) {
-    super(CryptoErrorCode.UntrustedIdentity, message, cause);
+  constructor(message: string, cause: unknown, accountId: string | null) {
+    super(CryptoErrorCode.ForgedIdentity, message, cause);
     this.accountId = accountId;
-    this.identityKey = identityKey;
   }
 }
 
@@ -40,8 +39,6 @@ export interface ErrorContext {
   readonly fallback: CryptoErrorCode;
   /** Code for libsignal's "invalid signature" (a bad bundle vs. a tampered message). */
   readonly badSignature?: CryptoErrorCode;
-  /** Where refused identity keys were logged, to attach to UNTRUSTED_IDENTITY. */
-  readonly identityStore?: ParleyIdentityKeyStore;
 }
 
 function codeFromGenericMessage(message: string, context: ErrorContext): CryptoErrorCode {
@@ -64,7 +61,7 @@ function accountIdOfAddress(address: string): string | null {
   return isAccountId(name) ? name : null;
 }
 
-function untrustedIdentity(error: LibSignalErrorBase, context: ErrorContext): UntrustedIdentityError {
+function forgedIdentity(error: LibSignalErrorBase): ForgedIdentityError {
   // libsignal's `addr` getter rebuilds a ProtocolAddress for some codes; for
   // UntrustedIdentity it is the "name.device" text. Read it defensively.
   let address: unknown = null;
@@ -76,10 +73,9 @@ function untrustedIdentity(error: LibSignalErrorBase, context: ErrorContext): Un
   const accountId =
     accountIdOfAddress(typeof address === 'string' ? address : String(address ?? '')) ??
     // Raised by our own saveIdentity callback: the account is in the message.
-    /identity key for (\S+) is not trusted/.exec(error.message)?.[1] ??
+    /identity key for (\S+) is not the key/.exec(error.message)?.[1] ??
     null;
-  const identityKey = accountId === null ? null : (context.identityStore?.takeRefusedIdentity(accountId) ?? null);
-  return new UntrustedIdentityError(error.message, error, accountId, identityKey);
+  return new ForgedIdentityError(error.message, error, accountId);
 }
 
 /** The ParleyCryptoError for anything thrown by libsignal (or by our own checks) during an operation. */
@@ -90,7 +86,8 @@ export function toCryptoError(error: unknown, context: ErrorContext): ParleyCryp
       case ErrorCode.DuplicatedMessage:
         return new ParleyCryptoError(CryptoErrorCode.DuplicateMessage, error.message, error);
       case ErrorCode.UntrustedIdentity:
-        return untrustedIdentity(error, context);
+        // Parley's identity store trusts only the key an account id commits to.
+        return forgedIdentity(error);
       case ErrorCode.SealedSenderSelfSend:
       case ErrorCode.InvalidRegistrationId:
         return new ParleyCryptoError(CryptoErrorCode.InvalidMessage, error.message, error);
@@ -104,7 +101,7 @@ export function toCryptoError(error: unknown, context: ErrorContext): ParleyCryp
         return new ParleyCryptoError(CryptoErrorCode.NoSenderKey, error.message, error);
       case ErrorCode.Generic: {
         const code = codeFromGenericMessage(error.message, context);
-        if (code === CryptoErrorCode.UntrustedIdentity) return untrustedIdentity(error, context);
+        if (code === CryptoErrorCode.ForgedIdentity) return forgedIdentity(error);
         return new ParleyCryptoError(code, error.message, error);
       }
       default:

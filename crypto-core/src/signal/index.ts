@@ -1,6 +1,6 @@
 export { assertDeviceAddress, type DeviceAddress } from './address.js';
 export { bundleFromWire, bundleToWire, type VerifiedBundle, verifyBundle } from './bundle.js';
-export { UntrustedIdentityError } from './errors-map.js';
+export { ForgedIdentityError } from './errors-map.js';
 export { GroupCipher, newDistributionId } from './group.js';
 export {
   generateIdentity,
@@ -36,6 +36,7 @@ export {
   type SafetyNumberParty,
 } from './safety-number.js';
 export {
+  certificateValidationTime,
   generateTrustRoot,
   type IssuedServerCertificate,
   issueSenderCertificate,

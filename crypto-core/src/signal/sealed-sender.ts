@@ -6,9 +6,15 @@
  * they like), issues a server certificate for the relay's signing key under
  * it, and the relay issues short-lived sender certificates binding
  * (account id, device id, identity key) to an expiry. Clients know the trust
- * root's public key and validate certificates against it at the current time.
+ * root's public key and validate certificates against it at a time the caller
+ * gives: the relay's clock, not the local one (a receiver passes the
+ * envelope's server timestamp, as Signal does; a sender its estimate of the
+ * relay's time), so a client whose clock is off still sends and receives.
  * Every certificate failure (expired, forged signature, other root, sender
- * key not matching the account id) is INVALID_CERTIFICATE.
+ * key not matching the account id) is INVALID_CERTIFICATE, except one: a
+ * certificate that validates under the trust root yet binds an account id to
+ * a key the id does not commit to was signed by the relay itself, and a
+ * message carrying it is FORGED_IDENTITY.
  *
  * All transported forms are libsignal's serializations (bytes).
  */
@@ -27,8 +33,9 @@ import { type Bytes, bytes, equalBytes } from '../encoding.js';
 import { CryptoErrorCode, invalidInput, ParleyCryptoError } from '../errors.js';
 import { type SignalStores, signalStoresFor } from '../store/adapters.js';
 import type { ProtocolStore } from '../store/protocol-store.js';
+import { MAX_ENVELOPE_TTL_MS } from '../wire/envelope.js';
 import { AddressCache, assertDeviceAddress, type DeviceAddress, toProtocolAddress } from './address.js';
-import { type ErrorContext, toCryptoError } from './errors-map.js';
+import { type ErrorContext, ForgedIdentityError, toCryptoError } from './errors-map.js';
 
 export interface KeyPairBytes {
   /** 33-byte serialized public key. */
@@ -183,6 +190,20 @@ export function validateSenderCertificate(
   return readSenderCertificate(certificate);
 }
 
+/**
+ * The time at which a received sealed envelope's sender certificate is
+ * judged: when the relay accepted the envelope (its `serverTimestamp`), as
+ * Signal does, so neither a receiver's wrong clock nor a long time offline
+ * turns a valid message into an undecryptable one. The relay that stamps the
+ * envelope is the one that signs certificates, so trusting its stamp gives it
+ * nothing it lacks. Bound: never earlier than MAX_ENVELOPE_TTL_MS before the
+ * receiver's clock (no envelope legitimately waits longer), so an expired
+ * certificate cannot be revived by an arbitrarily old stamp.
+ */
+export function certificateValidationTime(serverTimestamp: number, receiverNow: number): number {
+  return Math.max(serverTimestamp, receiverNow - MAX_ENVELOPE_TTL_MS);
+}
+
 interface CachedCertificate {
   readonly bytes: Uint8Array;
   readonly certificate: SenderCertificate;
@@ -207,7 +228,7 @@ export class SealedSenderCipher {
     this.localAddress = { accountId: localAddress.accountId, deviceId: localAddress.deviceId };
     this.#stores = signalStoresFor(store);
     this.#trustRoot = trustRootKey(trustRoot);
-    this.#errors = { fallback: CryptoErrorCode.InvalidMessage, identityStore: this.#stores.identity };
+    this.#errors = { fallback: CryptoErrorCode.InvalidMessage };
   }
 
   /**
@@ -288,7 +309,9 @@ export class SealedSenderCipher {
   /**
    * Opens a sealed message: validates the sender certificate against the trust
    * root at `now`, decrypts the inner message with the sender's session, and
-   * returns who sent it.
+   * returns who sent it. A certificate the relay signed for a key the named
+   * account id does not commit to is FORGED_IDENTITY (ForgedIdentityError,
+   * naming that account), whatever the inner message is.
    */
   async decrypt(ciphertext: Uint8Array, now: number = Date.now()): Promise<SealedMessage> {
     if (!(ciphertext instanceof Uint8Array))
@@ -310,13 +333,42 @@ export class SealedSenderCipher {
       );
       // libsignal has checked the certificate against the trust root at `now`
       // and that the sealing key is the certificate's key; that this key is
-      // the one trusted for the sender's account is the identity store's
-      // check on the inner message (first use: the account id commits to it).
+      // the one the sender's account id commits to is the identity store's
+      // check on the inner message (store/identity-policy.ts).
       const accountId = result.senderUuid();
       if (!isAccountId(accountId)) throw certificateError('sender certificate does not name a Parley account');
       return { sender: { accountId, deviceId: result.deviceId() }, plaintext: result.message() };
     } catch (error) {
-      throw toCryptoError(error, this.#errors);
+      const mapped = toCryptoError(error, this.#errors);
+      if (ParleyCryptoError.is(mapped, CryptoErrorCode.ForgedIdentity)) throw mapped;
+      // An inner message that is not a PreKey message never reaches the
+      // identity check (it fails on the real sender's session instead), so a
+      // forged certificate is looked for explicitly, on failures only.
+      throw (await this.#forgedCertificate(ciphertext, now)) ?? mapped;
+    }
+  }
+
+  /**
+   * A ForgedIdentityError when the outer layer opens and carries a certificate
+   * that is signed under the trust root (valid at `now`) for an account id
+   * that does not commit to the certificate's key; null otherwise. Without a
+   * valid signature it is no relay's doing (a sender can put any bytes in
+   * there), and stays the failure it was.
+   */
+  async #forgedCertificate(ciphertext: Uint8Array, now: number): Promise<ForgedIdentityError | null> {
+    try {
+      const outer = await sealedSenderDecryptToUsmc(bytes(ciphertext), this.#stores.identity);
+      const certificate = outer.senderCertificate();
+      const accountId = certificate.senderUuid();
+      if (!isAccountId(accountId) || !certificate.validate(this.#trustRoot, now)) return null;
+      if (accountIdMatches(accountId, certificate.key().serialize())) return null;
+      return new ForgedIdentityError(
+        `the relay certified a key for ${accountId} that its account id does not commit to`,
+        new Error('forged sender certificate'),
+        accountId,
+      );
+    } catch {
+      return null;
     }
   }
 }

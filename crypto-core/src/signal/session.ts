@@ -5,9 +5,10 @@
  *
  * Failures are ParleyCryptoErrors: NO_SESSION, DUPLICATE_MESSAGE (a replay or
  * a re-delivery), INVALID_MESSAGE (tampered or malformed), INVALID_KEY_ID (a
- * PreKey message naming a prekey we no longer hold), UNTRUSTED_IDENTITY (the
- * peer's identity key is not the one trusted for its account; see
- * trust.ts), INTERNAL (the store failed; safe to retry).
+ * PreKey message naming a prekey we no longer hold), FORGED_IDENTITY (the
+ * peer presents an identity key its account id does not commit to: refused
+ * before any session state changes; see store/identity-policy.ts), INTERNAL
+ * (the store failed; safe to retry).
  *
  * Hot path: resolved addresses are cached and the store adapters are shared,
  * so a message costs libsignal's work plus a few property reads.
@@ -52,13 +53,11 @@ export class SessionCipher {
     this.#local = toProtocolAddress(localAddress);
     this.localAddress = { accountId: localAddress.accountId, deviceId: localAddress.deviceId };
     this.#stores = signalStoresFor(store);
-    const identityStore = this.#stores.identity;
-    this.#encryptErrors = { fallback: CryptoErrorCode.Internal, identityStore };
-    this.#decryptErrors = { fallback: CryptoErrorCode.InvalidMessage, identityStore };
+    this.#encryptErrors = { fallback: CryptoErrorCode.Internal };
+    this.#decryptErrors = { fallback: CryptoErrorCode.InvalidMessage };
     this.#bundleErrors = {
       fallback: CryptoErrorCode.InvalidBundle,
       badSignature: CryptoErrorCode.InvalidSignature,
-      identityStore,
     };
   }
 

@@ -1,19 +1,15 @@
 /**
- * Explicit identity trust decisions (docs/protocol.md §Identity trust).
+ * What the user decides about a contact's identity key (docs/protocol.md
+ * §Identity trust): only whether safety numbers were compared.
  *
- * The adapters trust a key on first use only when the account id commits to
- * it, and refuse any other key (UNTRUSTED_IDENTITY). Changing that is always
- * an explicit call here, made after the user decided: approving a changed key
- * records the key it replaces, and marking a key verified records that
- * safety numbers were compared.
- *
- * Note that in Parley an account id is a hash of its identity key, so a
- * different key for a known account id cannot be a legitimate key rotation:
- * it is someone else claiming the id. Approving one is for the user who
- * verified it out of band; the UI should say so.
+ * Which key is trusted is not a decision: an account id is a hash of its
+ * identity key, so the one key the id commits to is trusted and any other is a
+ * forgery (store/identity-policy.ts). Nothing here can record another key;
+ * `trustIdentity` refuses one with ACCOUNT_ID_MISMATCH, in case a caller
+ * passes a key it took from somewhere untrusted.
  */
 import { PublicKey } from '@signalapp/libsignal-client';
-import { isAccountId } from '../address/account-id.js';
+import { assertAccountIdMatches, isAccountId } from '../address/account-id.js';
 import { bytes, equalBytes } from '../encoding.js';
 import { CryptoErrorCode, invalidInput, ParleyCryptoError } from '../errors.js';
 import type { ProtocolStore, RemoteIdentityRecord } from '../store/protocol-store.js';
@@ -28,7 +24,11 @@ async function storeCall<T>(run: () => Promise<T>): Promise<T> {
 }
 
 export interface TrustIdentityOptions {
-  /** The user compared safety numbers for this key (trust level 'verified'). */
+  /**
+   * true: the user compared safety numbers for this key ('verified'); false:
+   * that mark is withdrawn ('first-use'); absent: the recorded trust stays
+   * ('first-use' for a key not recorded yet).
+   */
   readonly verified?: boolean;
   /** Time recorded with the decision (ms since epoch). */
   readonly now?: number;
@@ -43,9 +43,9 @@ function canonicalIdentityKey(identityKey: Uint8Array): Uint8Array<ArrayBuffer> 
 }
 
 /**
- * Trusts `identityKey` for `accountId`: records it as approved (or verified),
- * replacing and remembering a different key recorded before. Afterwards
- * sessions with that key work; sessions with the replaced key are refused.
+ * Records `identityKey` for `accountId` with the trust level the options say.
+ * The key must be the one the account id commits to (ACCOUNT_ID_MISMATCH
+ * otherwise, and nothing is written).
  */
 export async function trustIdentity(
   store: ProtocolStore,
@@ -55,14 +55,13 @@ export async function trustIdentity(
 ): Promise<RemoteIdentityRecord> {
   if (!isAccountId(accountId)) throw invalidInput(CryptoErrorCode.InvalidEncoding, 'not an account id');
   const key = canonicalIdentityKey(identityKey);
-  const now = options.now ?? Date.now();
+  assertAccountIdMatches(accountId, key);
   const recorded = await storeCall(() => store.getRemoteIdentity(accountId));
-  const sameKey = recorded !== null && equalBytes(recorded.identityKey, key);
+  const recordedTrust = recorded !== null && equalBytes(recorded.identityKey, key) ? recorded.trust : 'first-use';
   const record: RemoteIdentityRecord = {
     identityKey: key,
-    trust: options.verified === true ? 'verified' : sameKey && recorded !== null ? recorded.trust : 'approved',
-    updatedAt: now,
-    previousIdentityKey: recorded === null ? null : sameKey ? recorded.previousIdentityKey : recorded.identityKey,
+    trust: options.verified === undefined ? recordedTrust : options.verified ? 'verified' : 'first-use',
+    updatedAt: options.now ?? Date.now(),
   };
   await storeCall(() => store.saveRemoteIdentity(accountId, record));
   return record;

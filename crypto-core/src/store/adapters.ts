@@ -25,7 +25,7 @@ import {
   type SignedPreKeyRecord,
   SignedPreKeyStore,
 } from '@signalapp/libsignal-client';
-import type { Bytes } from '../encoding.js';
+import { equalBytes } from '../encoding.js';
 import { CryptoErrorCode } from '../errors.js';
 import { isTrustedRemoteKey } from './identity-policy.js';
 import type { ProtocolStore } from './protocol-store.js';
@@ -40,13 +40,9 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return value instanceof Promise;
 }
 
-/** Remembers identity keys the trust check refused, so the error can name them. */
-const MAX_REFUSED_REMEMBERED = 256;
-
 export class ParleyIdentityKeyStore extends IdentityKeyStore {
   readonly #access: RecordAccess;
   #local: LocalIdentityKeys | undefined;
-  readonly #refused = new Map<string, Bytes>();
 
   constructor(access: RecordAccess) {
     super();
@@ -75,53 +71,38 @@ export class ParleyIdentityKeyStore extends IdentityKeyStore {
   }
 
   async isTrustedIdentity(address: ProtocolAddress, key: PublicKey, _direction: Direction): Promise<boolean> {
-    // Same rule for sending and receiving: unlike Signal's apps, Parley never
-    // accepts a changed key on receipt without the user approving it.
-    const accountId = address.name();
-    const offered = key.serialize();
-    const pending = this.#access.remoteIdentity(accountId);
-    const recorded = isPromise(pending) ? await pending : pending;
-    if (isTrustedRemoteKey(accountId, offered, recorded)) return true;
-    this.#rememberRefused(accountId, offered);
-    return false;
+    // Same rule for sending and receiving, and no recorded key can widen it:
+    // only the key the account id commits to. libsignal checks this before it
+    // touches any session, so a refused message changes nothing.
+    return isTrustedRemoteKey(address.name(), key.serialize());
   }
 
   async saveIdentity(address: ProtocolAddress, key: PublicKey): Promise<IdentityChange> {
     const accountId = address.name();
     const offered = key.serialize();
+    // libsignal saves only after its trust check passed; refuse anyway, never record a forged key.
+    if (!isTrustedRemoteKey(accountId, offered)) {
+      throw storeCallbackError(
+        CryptoErrorCode.ForgedIdentity,
+        `identity key for ${accountId} is not the key its account id commits to`,
+      );
+    }
     const pending = this.#access.remoteIdentity(accountId);
     const recorded = isPromise(pending) ? await pending : pending;
-    if (recorded !== null && isTrustedRemoteKey(accountId, offered, recorded)) return IdentityChange.NewOrUnchanged;
-    // libsignal saves only after its trust check passed, so anything but a
-    // first use of the committed key here is a logic error: refuse, never replace.
-    if (recorded !== null || !isTrustedRemoteKey(accountId, offered, null)) {
-      this.#rememberRefused(accountId, offered);
-      throw storeCallbackError(CryptoErrorCode.UntrustedIdentity, `identity key for ${accountId} is not trusted`);
-    }
+    if (recorded !== null && equalBytes(recorded.identityKey, offered)) return IdentityChange.NewOrUnchanged;
+    // Nothing recorded yet, or (in a store written by an older Parley) a key
+    // the id does not commit to: the committed key takes its place.
     await this.#access.saveRemoteIdentity(accountId, {
       identityKey: offered,
       trust: 'first-use',
       updatedAt: Date.now(),
-      previousIdentityKey: null,
     });
-    return IdentityChange.NewOrUnchanged;
+    return recorded === null ? IdentityChange.NewOrUnchanged : IdentityChange.ReplacedExisting;
   }
 
   async getIdentity(address: ProtocolAddress): Promise<PublicKey | null> {
     const recorded = await this.#access.remoteIdentity(address.name());
     return recorded === null ? null : PublicKey.deserialize(recorded.identityKey);
-  }
-
-  #rememberRefused(accountId: string, key: Bytes): void {
-    if (this.#refused.size >= MAX_REFUSED_REMEMBERED) this.#refused.clear();
-    this.#refused.set(accountId, key);
-  }
-
-  /** The key most recently refused for `accountId` (consumed by the error mapper). */
-  takeRefusedIdentity(accountId: string): Bytes | null {
-    const key = this.#refused.get(accountId) ?? null;
-    this.#refused.delete(accountId);
-    return key;
   }
 }
 
@@ -270,7 +251,7 @@ const storesByProtocolStore = new WeakMap<ProtocolStore, SignalStores>();
 
 /**
  * The libsignal adapters for `store`, created once per store so every cipher
- * over the same store shares one cached local identity and one refusal log.
+ * over the same store shares one cached local identity.
  */
 export function signalStoresFor(store: ProtocolStore): SignalStores {
   let stores = storesByProtocolStore.get(store);

@@ -23,22 +23,20 @@ export interface LocalIdentityRecord {
 }
 
 /**
- * How a remote identity key came to be trusted:
- * - `first-use`: seen first on a session set up with an account whose id commits to it;
- * - `approved`: the user explicitly approved this key (e.g. after a key change);
+ * What the user knows about a contact's key (the only key its account id
+ * commits to, so never a changed one):
+ * - `first-use`: recorded when the first session with the account was set up;
  * - `verified`: the user compared safety numbers out of band.
  */
-export type IdentityTrustLevel = 'first-use' | 'approved' | 'verified';
+export type IdentityTrustLevel = 'first-use' | 'verified';
 
-/** The identity key trusted for one account (all its devices share it). */
+/** The identity key recorded for one account (all its devices share it). */
 export interface RemoteIdentityRecord {
-  /** libsignal's 33-byte serialized public key. */
+  /** libsignal's 33-byte serialized public key: the key the account id commits to. */
   readonly identityKey: Bytes;
   readonly trust: IdentityTrustLevel;
   /** When this key was recorded or its trust last changed (ms since epoch). */
   readonly updatedAt: number;
-  /** The key this one replaced when a change was approved; null otherwise. */
-  readonly previousIdentityKey: Bytes | null;
 }
 
 /** A Kyber prekey record and whether it is the last-resort key (kept after use). */

@@ -20,6 +20,13 @@ import {
  * 1 KiB, so this leaves room without inviting abuse.
  */
 export const MAX_ENVELOPE_CONTENT_BYTES = 80 * 1024;
+/**
+ * The longest a relay may keep an undelivered envelope (its configurable TTL
+ * is at most this). No legitimate envelope arrives with a server timestamp
+ * older than this, which bounds how far back a sealed sender certificate is
+ * ever judged (signal/sealed-sender.ts).
+ */
+export const MAX_ENVELOPE_TTL_MS = 365 * 24 * 60 * 60 * 1000;
 /** A send addresses at most this many devices of one recipient. */
 export const MAX_DEVICES_PER_SEND = 16;
 

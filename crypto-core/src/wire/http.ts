@@ -28,6 +28,13 @@ export const senderCertificateResponseSchema = z.strictObject({
   /** A libsignal SenderCertificate, serialized. */
   certificate: base64Bytes(1, 4096),
   expiresAt: timestampSchema,
+  /**
+   * The relay's clock when it issued the certificate (ms). Clients judge the
+   * certificate's freshness by the relay's clock, learned from this, so a
+   * client whose own clock is off still sends sealed. Relays that predate it
+   * omit it; clients then use their own clock.
+   */
+  serverTime: timestampSchema.optional(),
 });
 export type SenderCertificateResponse = z.infer<typeof senderCertificateResponseSchema>;
 

@@ -37,6 +37,7 @@ import {
   type PreKeyUpload,
   preKeyBundlesResponseSchema,
   type RegisterRequest,
+  timestampSchema,
 } from '@parley/crypto-core/wire';
 import { z } from 'zod';
 import type { ApiError } from './result.js';
@@ -44,7 +45,8 @@ import type { ApiError } from './result.js';
 export type VaultState = 'no-identity' | 'locked' | 'unlocked';
 /** Where the vault key comes from: the OS keychain (Electron safeStorage) or a passphrase (Argon2id). */
 export type KeyProtection = 'os-keychain' | 'passphrase';
-export type IdentityTrust = 'first-use' | 'approved' | 'verified';
+/** 'first-use': recorded with the first session; 'verified': safety numbers were compared. */
+export type IdentityTrust = 'first-use' | 'verified';
 
 export interface AccountInfo {
   readonly accountId: AccountId;
@@ -120,6 +122,12 @@ export type DecryptOutcome =
        * Lets the engine ask that contact for a fresh session.
        */
       readonly sender?: DeviceAddress;
+      /**
+       * FORGED_IDENTITY only: the account whose id the envelope presented a
+       * key for that the id does not commit to (the account the relay tried
+       * to impersonate). Nothing of the envelope was accepted.
+       */
+      readonly impersonated?: AccountId;
     };
 
 export interface SafetyNumber {
@@ -132,10 +140,8 @@ export interface SafetyNumber {
 export interface ContactIdentity {
   readonly accountId: AccountId;
   readonly trust: IdentityTrust;
-  /** When the trusted key was recorded or its trust last changed. */
+  /** When the key was recorded or its trust last changed. */
   readonly updatedAt: number;
-  /** True when the key was changed (and approved) at least once. */
-  readonly changed: boolean;
 }
 
 const passphraseSchema = z.string().min(1).max(1024);
@@ -173,6 +179,12 @@ export const vaultArgSchemas = {
     relayUrl: relayUrlSchema,
     certificate: base64Bytes(1, 4096),
     trustRoot: base64Bytes(33, 33),
+    /**
+     * The relay's clock when it issued the certificate (its answer's
+     * `serverTime`): the vault judges the certificate by the relay's time,
+     * not its own. Absent: the vault's clock.
+     */
+    serverTime: timestampSchema.optional(),
   }),
   startSessions: z.strictObject({ bundles: preKeyBundlesResponseSchema }),
   getSessionDevices: z.strictObject({ accountId: accountIdSchema }),
@@ -197,7 +209,6 @@ export const vaultArgSchemas = {
   getSafetyNumber: z.strictObject({ accountId: accountIdSchema }),
   compareSafetyNumber: z.strictObject({ accountId: accountIdSchema, scanned: base64Bytes(1, 1024) }),
   getContactIdentity: z.strictObject({ accountId: accountIdSchema }),
-  approveIdentity: z.strictObject({ accountId: accountIdSchema }),
   setVerified: z.strictObject({ accountId: accountIdSchema, verified: z.boolean() }),
   // Backups (vault/backup/, docs/backup-format.md): the engine streams the
   // history in batches; the vault adds the identity, seals and writes.
@@ -274,7 +285,6 @@ export interface VaultResults {
   getSafetyNumber: SafetyNumber;
   compareSafetyNumber: { match: boolean };
   getContactIdentity: ContactIdentity | null;
-  approveIdentity: null;
   setVerified: null;
   backupExportBegin: { exportId: string; path: string };
   backupReadableBegin: { exportId: string; path: string };
@@ -300,8 +310,6 @@ export type VaultApi = {
 
 /** Events the vault pushes to the renderer. */
 export interface VaultEvents {
-  /** A contact's identity key changed; the new key is not trusted until approved. */
-  'identity-changed': { accountId: AccountId };
   /** The vault locked itself (or was locked); the engine must stop. */
   locked: Record<string, never>;
 }

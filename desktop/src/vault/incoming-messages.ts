@@ -10,27 +10,37 @@
  * plaintext once the renderer has committed it, either on its own or folded
  * into the next decrypt call (one commit for both).
  *
- * Each envelope is isolated: a Signal failure (duplicate, tampered, untrusted
+ * Each envelope is isolated: a Signal failure (duplicate, tampered, forged
  * identity, no session...) rolls back that envelope's staged writes only and
  * becomes its error outcome; nothing is cached for it, so it can be retried.
+ * A forged identity (FORGED_IDENTITY: a key the named account id does not
+ * commit to, in a PreKey message or a relay-signed sender certificate) names
+ * the impersonated account in its outcome, and nothing else: no sender to ask
+ * for a session, nothing recorded, the real contact's session untouched.
+ *
+ * Sealed envelopes' sender certificates are judged at the envelope's server
+ * timestamp (crypto-core certificateValidationTime), not at this machine's
+ * clock.
  * Once the ratchet has moved, the outcome (content, or INVALID_CONTENT for
  * content that does not decode) is final and cached with the ratchet step.
  */
 import { hash } from 'node:crypto';
 import {
   type Bytes,
+  certificateValidationTime,
   type DeviceAddress,
   decodeContent,
+  ForgedIdentityError,
   GroupCipher,
+  isAccountId,
   type SealedSenderCipher,
 } from '@parley/crypto-core';
-import type { AccountId, Envelope } from '@parley/crypto-core/wire';
+import type { Envelope } from '@parley/crypto-core/wire';
 import { ApiErrorCode } from '../common/api-errors.js';
 import { errorResult } from '../common/dispatch.js';
 import type { DecryptOutcome } from '../common/vault-api.js';
 import { fromCheckedBase64 } from './base64.js';
 import { mapIncomingContent } from './content-mapping.js';
-import type { IdentityTrust } from './identity-trust.js';
 import { PlaintextCache } from './plaintext-cache.js';
 import type { CachedDecryption } from './record-kinds.js';
 import type { SenderCertificates } from './sender-certificates.js';
@@ -51,6 +61,13 @@ function failure(envelopeId: string, error: unknown, sender?: DeviceAddress | nu
     : { ok: false, envelopeId, error: apiError, sender };
 }
 
+/** The outcome of a forged envelope: which account it impersonated, when known; never a sender to answer. */
+function forgery(envelope: Envelope, error: ForgedIdentityError): DecryptOutcome {
+  const outcome = failure(envelope.id, error);
+  const claimed = error.accountId ?? envelope.source?.accountId;
+  return isAccountId(claimed) && !outcome.ok ? { ...outcome, impersonated: claimed } : outcome;
+}
+
 /** Node's one-shot hash: no Hash object per envelope (measured ~30% cheaper than copying one). */
 function contentDigest(content: string): string {
   return hash('sha256', content, 'base64');
@@ -61,14 +78,12 @@ type SealedCipherLookup = () => SealedSenderCipher;
 
 export class IncomingMessages {
   readonly #context: UnlockedContext;
-  readonly #trust: IdentityTrust;
   readonly #certificates: SenderCertificates;
   readonly #groups: GroupCipher;
   readonly #cache: PlaintextCache;
 
-  constructor(context: UnlockedContext, trust: IdentityTrust, certificates: SenderCertificates) {
+  constructor(context: UnlockedContext, certificates: SenderCertificates) {
     this.#context = context;
-    this.#trust = trust;
     this.#certificates = certificates;
     this.#groups = new GroupCipher(context.store, context.local);
     this.#cache = new PlaintextCache(context.records, context.now);
@@ -83,7 +98,6 @@ export class IncomingMessages {
     envelopes: readonly Envelope[],
     release: readonly string[] = [],
   ): Promise<{ results: DecryptOutcome[] }> {
-    const changedIdentities = new Set<AccountId>();
     let sealed: SealedSenderCipher | undefined;
     const sealedCipher: SealedCipherLookup = () => {
       sealed ??= this.#certificates.cipherFor(this.#certificates.require(relayUrl));
@@ -93,7 +107,7 @@ export class IncomingMessages {
       const outcomes: DecryptOutcome[] = [];
       const fresh = new Map<string, CachedDecryption>();
       for (const envelope of envelopes) {
-        outcomes.push(await this.#decryptOne(envelope, sealedCipher, fresh, changedIdentities));
+        outcomes.push(await this.#decryptOne(envelope, sealedCipher, fresh));
       }
       // After the batch: a released id redelivered in it was answered from the cache first.
       return {
@@ -104,8 +118,6 @@ export class IncomingMessages {
     });
     this.#cache.committed(staged);
     this.#cache.released(released);
-    // Only now is the refused key on disk for approveIdentity to find.
-    for (const accountId of changedIdentities) this.#context.emit('identity-changed', { accountId });
     return { results };
   }
 
@@ -122,7 +134,6 @@ export class IncomingMessages {
     envelope: Envelope,
     sealedCipher: SealedCipherLookup,
     fresh: Map<string, CachedDecryption>,
-    changedIdentities: Set<AccountId>,
   ): Promise<DecryptOutcome> {
     const { records } = this.#context;
     const digest = contentDigest(envelope.content);
@@ -140,8 +151,7 @@ export class IncomingMessages {
       opened = await this.#open(envelope, sealedCipher);
     } catch (error) {
       records.rollbackTo(mark);
-      const refused = this.#trust.rememberRefused(error);
-      if (refused !== null) changedIdentities.add(refused);
+      if (error instanceof ForgedIdentityError) return forgery(envelope, error);
       return failure(envelope.id, error, await this.#failedSender(envelope, sealedCipher));
     }
     let outcome: DecryptOutcome;
@@ -172,7 +182,10 @@ export class IncomingMessages {
     if (envelope.destinationDeviceId !== this.#context.local.deviceId) return null;
     if (envelope.type !== 'sealed') return envelope.source ?? null;
     try {
-      return await sealedCipher().certifiedSender(fromCheckedBase64(envelope.content), this.#context.now());
+      return await sealedCipher().certifiedSender(
+        fromCheckedBase64(envelope.content),
+        certificateValidationTime(envelope.serverTimestamp, this.#context.now()),
+      );
     } catch {
       // The outer layer or the certificate is bad too: nobody to ask.
       return null;
@@ -186,7 +199,8 @@ export class IncomingMessages {
     }
     const body = fromCheckedBase64(envelope.content);
     if (envelope.type === 'sealed') {
-      const { sender, plaintext } = await sealedCipher().decrypt(body, now());
+      const at = certificateValidationTime(envelope.serverTimestamp, now());
+      const { sender, plaintext } = await sealedCipher().decrypt(body, at);
       return { sender, sealed: true, plaintext };
     }
     const source = envelope.source;

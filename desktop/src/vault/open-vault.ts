@@ -16,6 +16,7 @@ import { DurableProtocolStore } from './durable-protocol-store.js';
 import { DurableRecords } from './durable-records.js';
 import { IdentityTrust } from './identity-trust.js';
 import { IncomingMessages } from './incoming-messages.js';
+import { dropLegacyIdentities } from './legacy-identities.js';
 import { OutgoingMessages } from './outgoing-messages.js';
 import { initialPreKeyState, PreKeyMaintenance } from './prekey-maintenance.js';
 import { RecordKinds } from './record-kinds.js';
@@ -57,10 +58,10 @@ export class OpenVault {
       registrationId: context.identity.registrationId,
     };
     this.trust = new IdentityTrust(context);
-    this.sessions = new Sessions(context, this.trust);
+    this.sessions = new Sessions(context);
     this.certificates = new SenderCertificates(context);
     this.outgoing = new OutgoingMessages(context, this.sessions, this.certificates);
-    this.incoming = new IncomingMessages(context, this.trust, this.certificates);
+    this.incoming = new IncomingMessages(context, this.certificates);
     this.preKeys = new PreKeyMaintenance(context);
   }
 
@@ -93,6 +94,7 @@ export class OpenVault {
     const database = VaultDatabase.open(options.profileDir);
     try {
       const records = await DurableRecords.load(database, new RowSealer(deriveVaultSubkeys(options.vaultKey)));
+      await dropLegacyIdentities(records);
       const vault = OpenVault.#build(options, records, database);
       await vault.incoming.purgeStale();
       return vault;

@@ -35,7 +35,7 @@ export class OutgoingMessages {
   }
 
   async encrypt(request: EncryptRequest): Promise<{ messages: OutgoingMessage[] }> {
-    const { records, sessions, now } = this.#context;
+    const { records, sessions } = this.#context;
     const devices = await this.#sessions.devices(request.recipient);
     if (devices.length === 0) {
       throw protocolError(ApiErrorCode.NoSession, 'no session with any device of the recipient: start sessions first');
@@ -48,7 +48,13 @@ export class OutgoingMessages {
       for (const deviceId of devices) {
         const remote = { accountId: request.recipient, deviceId };
         if (cipher !== null && sealing !== null) {
-          const body = await cipher.encrypt(remote, plaintext, sealing.certificate, now());
+          // Judged by the relay's clock: the certificate's expiry is the relay's time.
+          const body = await cipher.encrypt(
+            remote,
+            plaintext,
+            sealing.certificate,
+            this.#certificates.relayNow(sealing),
+          );
           out.push({ deviceId, type: 'sealed', content: toBase64(body) });
         } else {
           const { type, body } = await sessions.encrypt(remote, plaintext);

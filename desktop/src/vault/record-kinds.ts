@@ -44,16 +44,15 @@ export interface PreKeyState {
   readonly retired: readonly (PublishedKeyPair & { readonly retiredAt: number })[];
 }
 
-/** A changed identity key that was refused, remembered so exactly it can be approved. */
-export interface RefusedIdentity {
-  readonly identityKey: Bytes;
-  readonly refusedAt: number;
-}
-
 /** A relay's sealed-sender material: our certificate and the relay's trust root. */
 export interface SenderCertificateRecord {
   readonly certificate: Bytes;
   readonly trustRoot: Bytes;
+  /**
+   * The relay's clock minus ours when the certificate was issued (ms): sealed
+   * sends judge the certificate at our clock plus this, the relay's time.
+   */
+  readonly clockOffsetMs: number;
 }
 
 /** The outcome of one decrypted envelope, kept until the engine releases it. */
@@ -99,6 +98,21 @@ function jsonKind<V, Json>(name: string, toJson: (value: V) => Json, schema: z.Z
 
 const publishedPairShape = { signedPreKeyId: idField, lastResortKyberPreKeyId: idField };
 
+const remoteIdentitySchema = z
+  .strictObject({
+    identityKey: bytesField,
+    trust: z.enum(['first-use', 'approved', 'verified']),
+    updatedAt: timeField,
+    previousIdentityKey: bytesField.nullable().optional(),
+  })
+  .transform(
+    (value): RemoteIdentityRecord => ({
+      identityKey: value.identityKey,
+      trust: value.trust === 'verified' ? 'verified' : 'first-use',
+      updatedAt: value.updatedAt,
+    }),
+  );
+
 export const RecordKinds = {
   localAccount: jsonKind(
     'local-account',
@@ -126,27 +140,30 @@ export const RecordKinds = {
       retired: z.array(z.strictObject({ ...publishedPairShape, retiredAt: timeField })),
     }),
   ),
-  /** Key parts: account id. */
+  /**
+   * Key parts: account id. Vaults before forged keys were refused outright
+   * also wrote trust 'approved' (a changed key the user accepted) and the key
+   * it replaced: read as 'first-use' without it; the key itself is checked
+   * against its account id at unlock (legacy-identities.ts).
+   */
   remoteIdentity: jsonKind(
     'remote-identity',
-    (value: RemoteIdentityRecord) => ({
+    (value: RemoteIdentityRecord): z.input<typeof remoteIdentitySchema> => ({
       identityKey: toBase64(value.identityKey),
       trust: value.trust,
       updatedAt: value.updatedAt,
-      previousIdentityKey: value.previousIdentityKey === null ? null : toBase64(value.previousIdentityKey),
     }),
-    z.strictObject({
-      identityKey: bytesField,
-      trust: z.enum(['first-use', 'approved', 'verified']),
-      updatedAt: timeField,
-      previousIdentityKey: bytesField.nullable(),
-    }),
+    remoteIdentitySchema,
   ),
-  /** Key parts: account id. */
-  refusedIdentity: jsonKind(
+  /**
+   * Legacy, key parts: account id. A refused key kept for approval by vaults
+   * before forged keys were refused outright; never written now, and removed
+   * at unlock (legacy-identities.ts).
+   */
+  legacyRefusedIdentity: jsonKind(
     'refused-identity',
-    (value: RefusedIdentity) => ({ identityKey: toBase64(value.identityKey), refusedAt: value.refusedAt }),
-    z.strictObject({ identityKey: bytesField, refusedAt: timeField }),
+    (value: true) => value,
+    z.unknown().transform((): true => true),
   ),
   /** Key parts: account id, device id. */
   session: bytesKind('session'),
@@ -183,8 +200,11 @@ export const RecordKinds = {
     (value: SenderCertificateRecord) => ({
       certificate: toBase64(value.certificate),
       trustRoot: toBase64(value.trustRoot),
+      clockOffsetMs: value.clockOffsetMs,
     }),
-    z.strictObject({ certificate: bytesField, trustRoot: bytesField }),
+    z
+      .strictObject({ certificate: bytesField, trustRoot: bytesField, clockOffsetMs: z.number().int().optional() })
+      .transform((value): SenderCertificateRecord => ({ ...value, clockOffsetMs: value.clockOffsetMs ?? 0 })),
   ),
   /** Key parts: batch id (random). */
   decryptedBatch: jsonKind(

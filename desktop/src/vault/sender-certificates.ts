@@ -4,6 +4,12 @@
  * relay signs its own certificates under its own root, so both are kept per
  * canonical relay URL, and a certificate is accepted only when it validates
  * under the root given with it and names exactly this device and identity key.
+ *
+ * A certificate's expiry is the relay's time, so it is judged by the relay's
+ * clock: the offset between the relay's clock and ours, learned when the
+ * certificate was issued (the relay's `serverTime`), is kept with it, and
+ * sealed sends judge the certificate at our clock plus that offset. A machine
+ * whose clock is a day off still sends sealed.
  */
 import {
   type Bytes,
@@ -39,9 +45,12 @@ export class SenderCertificates {
     this.#context = context;
   }
 
-  async set(relayUrl: string, certificate: Bytes, trustRoot: Bytes): Promise<void> {
+  /** `serverTime`: the relay's clock when it issued the certificate (absent: ours). */
+  async set(relayUrl: string, certificate: Bytes, trustRoot: Bytes, serverTime?: number): Promise<void> {
     const { identity, local, records, now } = this.#context;
-    const info = validateSenderCertificate(certificate, trustRoot, now());
+    const localNow = now();
+    const relayNow = serverTime ?? localNow;
+    const info = validateSenderCertificate(certificate, trustRoot, relayNow);
     const ours =
       info.sender.accountId === local.accountId &&
       info.sender.deviceId === local.deviceId &&
@@ -54,7 +63,11 @@ export class SenderCertificates {
       );
     }
     await records.transaction(async () => {
-      records.set(RecordKinds.senderCertificate, [canonicalRelayUrl(relayUrl)], { certificate, trustRoot });
+      records.set(RecordKinds.senderCertificate, [canonicalRelayUrl(relayUrl)], {
+        certificate,
+        trustRoot,
+        clockOffsetMs: relayNow - localNow,
+      });
     });
   }
 
@@ -68,6 +81,11 @@ export class SenderCertificates {
       );
     }
     return record;
+  }
+
+  /** The relay's time now, as far as we know it (our clock plus the offset learned with the certificate). */
+  relayNow(record: SenderCertificateRecord): number {
+    return this.#context.now() + record.clockOffsetMs;
   }
 
   /** The sealed-sender cipher for a relay's trust root. */

@@ -1,22 +1,20 @@
 /**
  * 1:1 sessions with a contact's devices: starting them from the bundles the
  * relay handed out, and listing them. Bundle checks (schema, account id
- * against identity key, signatures, identity trust) are crypto-core's; a
- * refused identity key is remembered for approval and announced.
+ * against identity key, signatures, identity trust) are crypto-core's: a
+ * bundle whose key the account id does not commit to is ACCOUNT_ID_MISMATCH,
+ * and the whole call changes nothing (existing sessions stay as they were).
  */
 import type { AccountId, PreKeyBundlesResponse } from '@parley/crypto-core/wire';
 import { ApiErrorCode } from '../common/api-errors.js';
-import type { IdentityTrust } from './identity-trust.js';
 import type { UnlockedContext } from './unlocked-context.js';
 import { protocolError } from './vault-errors.js';
 
 export class Sessions {
   readonly #context: UnlockedContext;
-  readonly #trust: IdentityTrust;
 
-  constructor(context: UnlockedContext, trust: IdentityTrust) {
+  constructor(context: UnlockedContext) {
     this.#context = context;
-    this.#trust = trust;
   }
 
   /** Starts a session with every device in the response, all or none. */
@@ -34,19 +32,14 @@ export class Sessions {
         throw protocolError(ApiErrorCode.InvalidBundle, 'a bundle for this very device');
       }
     }
-    try {
-      const devices = await records.transaction(async () => {
-        const started: number[] = [];
-        for (const bundle of response.bundles) {
-          started.push((await sessions.startSession(bundle, new Date(now()))).deviceId);
-        }
-        return started.sort((a, b) => a - b);
-      });
-      return { accountId, devices };
-    } catch (error) {
-      await this.#announceRefusal(error);
-      throw error;
-    }
+    const devices = await records.transaction(async () => {
+      const started: number[] = [];
+      for (const bundle of response.bundles) {
+        started.push((await sessions.startSession(bundle, new Date(now()))).deviceId);
+      }
+      return started.sort((a, b) => a - b);
+    });
+    return { accountId, devices };
   }
 
   /** Devices of `accountId` we can encrypt to now. */
@@ -58,10 +51,5 @@ export class Sessions {
       if (await sessions.hasSession({ accountId, deviceId })) devices.push(deviceId);
     }
     return devices;
-  }
-
-  async #announceRefusal(error: unknown): Promise<void> {
-    const refused = await this.#context.records.transaction(async () => this.#trust.rememberRefused(error));
-    if (refused !== null) this.#context.emit('identity-changed', { accountId: refused });
   }
 }

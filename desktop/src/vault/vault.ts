@@ -146,9 +146,11 @@ export class Vault implements VaultApi {
       const keyFile = readKeyFile(this.#options.profileDir);
       if (keyFile === null) throw noIdentityError();
       const unwrapping = this.#unwrapping(args.passphrase);
-      if (this.#open !== null) return this.#open.account;
+      // Checked even when already unlocked: "unlock" answers only to the
+      // right passphrase (BAD_PASSPHRASE otherwise), never as a free pass.
       const vaultKey = await unwrapVaultKey(keyFile, unwrapping);
       try {
+        if (this.#open !== null) return this.#open.account;
         return this.#becomeUnlocked(await OpenVault.open(this.#openOptions(vaultKey)));
       } finally {
         wipe(vaultKey);
@@ -202,6 +204,7 @@ export class Vault implements VaultApi {
         args.relayUrl,
         fromCheckedBase64(args.certificate),
         fromCheckedBase64(args.trustRoot),
+        args.serverTime,
       );
       return null;
     });
@@ -240,13 +243,6 @@ export class Vault implements VaultApi {
 
   getContactIdentity(args: ParsedVaultArgs<'getContactIdentity'>): Promise<VaultResults['getContactIdentity']> {
     return this.#unlocked(async (open) => open.trust.getContactIdentity(args.accountId));
-  }
-
-  approveIdentity(args: ParsedVaultArgs<'approveIdentity'>): Promise<null> {
-    return this.#unlocked(async (open) => {
-      await open.trust.approve(args.accountId);
-      return null;
-    });
   }
 
   setVerified(args: ParsedVaultArgs<'setVerified'>): Promise<null> {

@@ -130,6 +130,6 @@ describe('backup and restore through the UI', () => {
     await ui(bobChat.message('Hello again from the restored install')).toHaveCount(1, { timeout: 30_000 });
     await bobChat.write('Welcome back');
     await ui(chat.message('Welcome back')).toHaveCount(1, { timeout: 30_000 });
-    await ui(bob.page.getByTestId('identity-notice')).toHaveCount(0);
+    await ui(bob.page.getByTestId('forgery-notice')).toHaveCount(0);
   });
 });

@@ -46,7 +46,6 @@ describe('two clients', () => {
     expect(contact).toMatchObject({
       displayName: 'Bob',
       verified: false,
-      identityChanged: false,
       origin: 'contact-code',
     });
 

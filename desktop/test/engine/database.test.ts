@@ -1,14 +1,15 @@
 /**
- * The Dexie schema: version 1's tables and indexes, a version 2 migrating a
- * version 1 database (the path every later schema change takes), and paging
- * a conversation of 100,000 messages through [conversationId+sortKey].
+ * The Dexie schema: its tables and indexes, version 2 migrating what version 1
+ * kept for reviewing changed keys, a further version migrating the current
+ * one (the path every later schema change takes), and paging a conversation
+ * of 100,000 messages through [conversationId+sortKey].
  */
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { messageSortKey } from '../../src/renderer/engine/conversation-ids.js';
 import { silentLogger } from '../../src/renderer/engine/logger.js';
 import { EngineQueries } from '../../src/renderer/engine/queries.js';
-import type { ContactRecord, MessageRecord } from '../../src/renderer/engine/records.js';
+import type { ContactRecord, MessageRecord, OutboxRecord } from '../../src/renderer/engine/records.js';
 import { SCHEMA_VERSION, SCHEMA_VERSIONS, V1_STORES } from '../../src/renderer/engine/schema.js';
 import { memoryDatabase, testCipher } from '../support/memory-database.js';
 
@@ -20,16 +21,15 @@ function contact(accountId: ContactRecord['accountId']): ContactRecord {
     displayName: 'Alice',
     relayUrl: 'http://127.0.0.1:7447',
     verified: false,
-    identityChangedAt: null,
     origin: 'contact-code',
     addedAt: 1,
   };
 }
 
-describe('schema version 1', () => {
+describe('the schema', () => {
   it('has every table with its indexes', async () => {
     const db = await memoryDatabase();
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(SCHEMA_VERSION).toBe(2);
     const tables = Object.fromEntries(
       db.dexie.tables.map((table) => [
         table.name,
@@ -49,8 +49,70 @@ describe('schema version 1', () => {
   });
 });
 
+describe('version 2: no key is ever up for review', () => {
+  it('drops the review marker, fails texts held for a review, makes held receipts due, keeps old notices', async () => {
+    const indexedDB = new IDBFactory();
+    const v1 = await memoryDatabase({ name: 'held', indexedDB, versions: SCHEMA_VERSIONS.slice(0, 1) });
+    const conversationId = `direct:${ALICE}`;
+    const message = (id: string, kind: MessageRecord['kind'], state: MessageRecord['state']): MessageRecord => ({
+      id,
+      conversationId,
+      kind,
+      direction: kind === 'text' ? 'outgoing' : 'incoming',
+      senderAccountId: ALICE,
+      sentAt: 10,
+      receivedAt: null,
+      sortKey: messageSortKey(10, id),
+      state,
+      envelopeId: null,
+      serverTimestamp: null,
+      body: null,
+    });
+    // Rows as version 1 wrote them, with the fields it had.
+    await v1.contacts.add({ ...contact(ALICE), identityChangedAt: 5 } as ContactRecord);
+    await v1.messages.bulkAdd([
+      message('held-text', 'text', 'sending'),
+      message('free-text', 'text', 'sending'),
+      message('old-notice', 'identity-changed', 'read'),
+    ]);
+    const item = { recipient: ALICE, conversationId, attempts: 0, lastError: null, createdAt: 1 };
+    const NEVER = Number.MAX_SAFE_INTEGER;
+    await v1.outbox.bulkAdd([
+      { ...item, kind: 'text', messageId: 'held-text', nextAttemptAt: NEVER, heldForIdentity: true },
+      {
+        ...item,
+        kind: 'receipt',
+        receiptKind: 'delivery',
+        messageIds: ['m'],
+        nextAttemptAt: NEVER,
+        heldForIdentity: true,
+      },
+      { ...item, kind: 'text', messageId: 'free-text', nextAttemptAt: 20, heldForIdentity: false },
+    ] as unknown as OutboxRecord[]);
+    v1.close();
+
+    const before = Date.now();
+    const v2 = await memoryDatabase({ name: 'held', indexedDB });
+    expect(v2.dexie.verno).toBe(2);
+    expect(await v2.contacts.get(ALICE)).toEqual(contact(ALICE));
+    const outbox = await v2.outbox.toArray();
+    expect(outbox.map((row) => [row.kind, 'heldForIdentity' in row])).toEqual([
+      ['receipt', false],
+      ['text', false],
+    ]);
+    expect(outbox[0]?.nextAttemptAt).toBeGreaterThanOrEqual(before);
+    expect(outbox[0]?.nextAttemptAt).toBeLessThanOrEqual(Date.now());
+    expect(outbox[1]?.nextAttemptAt).toBe(20);
+    // The held text failed (the UI offers Retry); the other one still sends; the old notice stays.
+    const messages = await v2.messages.bulkGet(['held-text', 'free-text', 'old-notice']);
+    expect(messages.map((row) => row?.state)).toEqual(['failed', 'sending', 'read']);
+    expect(messages[2]?.kind).toBe('identity-changed');
+    v2.close();
+  });
+});
+
 describe('migrations', () => {
-  it('upgrades a version 1 database to a version 2 that adds an index and rewrites rows', async () => {
+  it('upgrades the current version to a next one that adds an index and rewrites rows', async () => {
     const indexedDB = new IDBFactory();
     const v1 = await memoryDatabase({ name: 'migrating', indexedDB });
     await v1.contacts.add(contact(ALICE));
@@ -62,7 +124,7 @@ describe('migrations', () => {
       versions: [
         ...SCHEMA_VERSIONS,
         {
-          version: 2,
+          version: SCHEMA_VERSION + 1,
           stores: { ...V1_STORES, contacts: 'accountId, nickname' },
           upgrade: async (tx) => {
             await tx
@@ -75,7 +137,7 @@ describe('migrations', () => {
         },
       ],
     });
-    expect(v2.dexie.verno).toBe(2);
+    expect(v2.dexie.verno).toBe(SCHEMA_VERSION + 1);
     const migrated = (await v2.contacts.get(ALICE)) as ContactRecord & { nickname?: string };
     expect(migrated.nickname).toBe('Alice (migrated)');
     expect(await v2.contacts.where('nickname').equals('Alice (migrated)').count()).toBe(1);

@@ -121,22 +121,30 @@ describe('planReceive', () => {
     expect(planReceive([env], [failed(env, 'INVALID_CERTIFICATE')], context).commitIds).toEqual([env.id]);
   });
 
-  it('holds an untrusted identity from a known contact, and drops a forged first contact', () => {
+  it('acks every forged key at once: a forgery of a contact (unsealed or sealed) for a notice, a forged first contact dropped', () => {
     const fromAlice = envelope();
     const sealed = envelope({ type: 'sealed', source: undefined });
     const fromStranger = envelope({ source: { accountId: MALLORY, deviceId: 1 } });
     const plan = planReceive(
       [fromAlice, sealed, fromStranger],
       [
-        failed(fromAlice, 'UNTRUSTED_IDENTITY'),
-        failed(sealed, 'UNTRUSTED_IDENTITY'),
-        failed(fromStranger, 'UNTRUSTED_IDENTITY'),
+        failed(fromAlice, 'FORGED_IDENTITY'),
+        { ...failed(sealed, 'FORGED_IDENTITY'), impersonated: ALICE } as DecryptOutcome,
+        failed(fromStranger, 'FORGED_IDENTITY'),
       ],
       context,
     );
-    expect(plan.identityChanges).toEqual([ALICE]);
-    expect(plan.heldIds).toEqual([fromAlice.id, sealed.id]);
-    expect(plan.commitIds).toEqual([fromStranger.id]);
+    expect(plan.forgeries).toEqual([ALICE, ALICE]);
+    expect(plan.commitIds).toEqual([fromAlice.id, sealed.id, fromStranger.id]);
+    expect(plan.retry).toEqual([]);
+    // Nothing to ask for a session, nothing released (the vault kept nothing).
+    expect(plan.sessionRepairs).toEqual([]);
+    expect(plan.releaseIds).toEqual([]);
+    expect(plan.dropped.map((d) => d.reason)).toEqual([
+      'forged key for a contact (FORGED_IDENTITY)',
+      'forged key for a contact (FORGED_IDENTITY)',
+      'forged first contact (FORGED_IDENTITY)',
+    ]);
   });
 
   it('keeps content from a newer Parley as a placeholder, and ignores own-account and ephemeral texts', () => {

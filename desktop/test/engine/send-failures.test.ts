@@ -50,16 +50,19 @@ describe('classifySendFailure', () => {
     expect(classifySendFailure(new Error('bug'))).toEqual({ kind: 'retry', counts: true, afterMs: null });
   });
 
-  it('holds for an identity change, stops when locked, fails what cannot succeed', () => {
-    expect(classifySendFailure(vault('UNTRUSTED_IDENTITY'))).toEqual({ kind: 'hold-for-identity' });
-    expect(classifySendFailure(new EngineError('IDENTITY_CHANGED', 'x'))).toEqual({ kind: 'hold-for-identity' });
+  it('fails a forged key with a notice (never holds it for review), stops when locked, fails what cannot succeed', () => {
+    expect(classifySendFailure(vault('FORGED_IDENTITY'))).toEqual({ kind: 'forged-key' });
+    expect(classifySendFailure(vault('ACCOUNT_ID_MISMATCH'))).toEqual({ kind: 'forged-key' });
+    expect(classifySendFailure(new EngineError('FORGED_KEY', 'x'))).toEqual({ kind: 'forged-key' });
+    expect(classifySendFailure(new EngineError('ACCOUNT_ID_MISMATCH', 'x', null, 'http://relay.test'))).toEqual({
+      kind: 'forged-key',
+    });
     expect(classifySendFailure(vault('LOCKED'))).toEqual({ kind: 'vault-locked' });
     for (const error of [
       relay('UNKNOWN_ACCOUNT'),
       relay('PAYLOAD_TOO_LARGE'),
       relay('BAD_REQUEST'),
       vault('CONTENT_TOO_LARGE'),
-      new EngineError('ACCOUNT_ID_MISMATCH', 'x'),
     ]) {
       expect(classifySendFailure(error)).toEqual({ kind: 'fail' });
     }

@@ -11,7 +11,7 @@ import type { Result } from '../../src/common/result.js';
 import type { VaultEventName } from '../../src/common/vault-api.js';
 import type { Vault } from '../../src/vault/index.js';
 
-const EVENT_NAMES: readonly VaultEventName[] = ['identity-changed', 'locked'];
+const EVENT_NAMES: readonly VaultEventName[] = ['locked'];
 
 function jsonCopy<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);

@@ -51,9 +51,17 @@ export class TestClient {
     this.engine = this.newEngine();
   }
 
-  /** A client with an identity registered at `relayUrl`, engine running. */
-  static async create(name: string, relayUrl: string, overrides: EngineOverrides = {}): Promise<TestClient> {
-    const client = TestClient.offline(name, overrides);
+  /**
+   * A client with an identity registered at `relayUrl`, engine running.
+   * `clockSkewMs` sets the machine's clock that far off (engine and vault alike).
+   */
+  static async create(
+    name: string,
+    relayUrl: string,
+    overrides: EngineOverrides = {},
+    options: { clockSkewMs?: number } = {},
+  ): Promise<TestClient> {
+    const client = TestClient.offline(name, overrides, { keyProtection: 'os-keychain' }, options.clockSkewMs ?? 0);
     await client.engine.createAccount({ relayUrl });
     return client;
   }
@@ -69,14 +77,16 @@ export class TestClient {
     protection: { keyProtection: 'passphrase'; kdf: Argon2idParams } | { keyProtection: 'os-keychain' } = {
       keyProtection: 'os-keychain',
     },
+    clockSkewMs = 0,
   ): TestClient {
     const root = mkdtempSync(join(tmpdir(), `parley-engine-${name}-`));
     const profileDir = join(root, 'profile');
+    const now = () => Date.now() + clockSkewMs;
     const vault =
       protection.keyProtection === 'passphrase'
-        ? new Vault({ profileDir, keyProtection: 'passphrase', kdf: protection.kdf })
-        : new Vault({ profileDir, keyProtection: 'os-keychain', keychain: new MemoryKeychain() });
-    return new TestClient(name, vault, root, overrides);
+        ? new Vault({ profileDir, keyProtection: 'passphrase', kdf: protection.kdf, now })
+        : new Vault({ profileDir, keyProtection: 'os-keychain', keychain: new MemoryKeychain(), now });
+    return new TestClient(name, vault, root, clockSkewMs === 0 ? overrides : { clock: { now }, ...overrides });
   }
 
   get accountId() {

@@ -44,7 +44,6 @@ describe('the vault API surface', () => {
     const bob = await createParty(relay);
     const answers: unknown[] = [];
     const covered = new Set<VaultMethod>();
-    alice.vault.on('identity-changed', (payload) => answers.push(payload));
     alice.vault.on('locked', (payload) => answers.push(payload));
     const exercise = async (vault: Vault, method: VaultMethod, args: unknown): Promise<Result<unknown>> => {
       const result = await attempt(vault, method, args);
@@ -99,7 +98,6 @@ describe('the vault API surface', () => {
     await exercise(alice.vault, 'compareSafetyNumber', { accountId: bobId, scanned: safety.scannable });
     await exercise(alice.vault, 'compareSafetyNumber', { accountId: bobId, scanned: 'AAAA' });
     await exercise(alice.vault, 'getContactIdentity', { accountId: bobId });
-    await exercise(alice.vault, 'approveIdentity', { accountId: bobId }); // nothing to approve
     const impostor = new RawDevice();
     await impostor.startSession(relay.bundles(alice.account.accountId));
     const forged = await impostor.envelope(
@@ -107,8 +105,7 @@ describe('the vault API surface', () => {
       { type: 'text', id: crypto.randomUUID(), sentAt: 1, body: 'x' },
       bob.address,
     );
-    await exercise(alice.vault, 'decrypt', { relayUrl: relay.url, envelopes: [forged] }); // UNTRUSTED_IDENTITY
-    await exercise(alice.vault, 'approveIdentity', { accountId: bobId });
+    await exercise(alice.vault, 'decrypt', { relayUrl: relay.url, envelopes: [forged] }); // FORGED_IDENTITY
     await exercise(alice.vault, 'setVerified', { accountId: bobId, verified: true });
 
     // Backups (vault/backup/): the file holds the identity; no answer may.
@@ -151,6 +148,7 @@ describe('the vault API surface', () => {
     await exercise(alice.vault, 'lock', {});
     await exercise(alice.vault, 'getDataKey', {}); // LOCKED
     await exercise(alice.vault, 'unlock', {});
+    await exercise(alice.vault, 'unlock', {}); // already unlocked: the keychain is asked again
     await exercise(alice.vault, 'unlock', { passphrase: 'not here' }); // INVALID_ARGUMENT
     await exercise(alice.vault, 'encrypt', { recipient: bobId, content: { type: 'text' }, relayUrl: relay.url }); // INVALID_ARGUMENT
     await exercise(alice.vault, 'lock', {});

@@ -1,9 +1,11 @@
-import { newDistributionId } from '@parley/crypto-core';
+import { accountIdMatches, newDistributionId, type RemoteIdentityRecord } from '@parley/crypto-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VAULT_METHODS } from '../../src/common/vault-api.js';
 import { RawDevice } from './support/raw-device.js';
 import { TestRelay } from './support/test-relay.js';
 import type { Party } from './support/vault-harness.js';
 import {
+  attempt,
   call,
   connect,
   createParty,
@@ -16,6 +18,7 @@ import {
   text,
   textBody,
 } from './support/vault-harness.js';
+import { collectVaultSecrets } from './support/vault-secrets.js';
 
 afterAll(removeTemporaryDirs);
 
@@ -37,7 +40,6 @@ describe('contact identities', () => {
     expect(await call(alice.vault, 'getContactIdentity', { accountId: bob.account.accountId })).toMatchObject({
       accountId: bob.account.accountId,
       trust: 'first-use',
-      changed: false,
     });
     expect(await call(alice.vault, 'getContactIdentity', { accountId: relayless() })).toBeNull();
     const fromAlice = await call(alice.vault, 'getSafetyNumber', { accountId: bob.account.accountId });
@@ -71,14 +73,12 @@ describe('contact identities', () => {
     );
   });
 
-  it('surfaces a changed identity key as an event and UNTRUSTED_IDENTITY; approving trusts exactly that key', async () => {
-    const events: unknown[] = [];
-    bob.vault.on('identity-changed', (payload) => events.push(payload));
-    expect(await errorCodeOf(bob.vault, 'approveIdentity', { accountId: alice.account.accountId })).toBe(
-      'INVALID_ARGUMENT',
-    );
+  it("refuses a PreKey message with another key under a contact's address, and changes nothing", async () => {
+    const aliceId = alice.account.accountId;
+    const identityBefore = await call(bob.vault, 'getContactIdentity', { accountId: aliceId });
+    const safetyBefore = await call(bob.vault, 'getSafetyNumber', { accountId: aliceId });
 
-    // Someone else's key, arriving under Alice's address.
+    // Someone else's key, arriving under Alice's address (only a relay can label it so).
     const impostor = new RawDevice();
     await impostor.startSession(relay.bundles(bob.account.accountId));
     const forged = await impostor.envelope(
@@ -87,26 +87,88 @@ describe('contact identities', () => {
       alice.address,
     );
     const [refused] = await receive(relay, bob, [forged]);
-    expect(errorCode(refused)).toBe('UNTRUSTED_IDENTITY');
-    expect(events).toEqual([{ accountId: alice.account.accountId }]);
-    // Nothing changed yet: Alice's real messages still decrypt, her key is still the trusted one.
+    expect(refused).toEqual({
+      ok: false,
+      envelopeId: forged.id,
+      error: { code: 'FORGED_IDENTITY', message: expect.any(String) },
+      // The impersonated account; no sender to ask for a session.
+      impersonated: aliceId,
+    });
+    // Refused again on redelivery: nothing was cached or learned from it.
+    expect(errorCode((await receive(relay, bob, [forged]))[0])).toBe('FORGED_IDENTITY');
+
+    // Alice's key, trust and safety number are as they were, and her session with Bob works both ways.
+    expect(await call(bob.vault, 'getContactIdentity', { accountId: aliceId })).toEqual(identityBefore);
+    expect(await call(bob.vault, 'getSafetyNumber', { accountId: aliceId })).toEqual(safetyBefore);
     expect(textBody((await receive(relay, bob, await send(relay, alice, bob, text('the real alice'))))[0])).toBe(
       'the real alice',
     );
-    expect(await call(bob.vault, 'getContactIdentity', { accountId: alice.account.accountId })).toMatchObject({
-      changed: false,
-    });
+    expect(textBody((await receive(relay, bob, await send(relay, alice, bob, text('unsealed'), false)))[0])).toBe(
+      'unsealed',
+    );
+    expect(textBody((await receive(relay, alice, await send(relay, bob, alice, text('hi alice'))))[0])).toBe(
+      'hi alice',
+    );
+  });
 
-    await call(bob.vault, 'approveIdentity', { accountId: alice.account.accountId });
-    expect(await call(bob.vault, 'getContactIdentity', { accountId: alice.account.accountId })).toMatchObject({
-      trust: 'approved',
-      changed: true,
+  it('refuses a sealed message whose relay-signed certificate names a contact with another key', async () => {
+    const aliceId = alice.account.accountId;
+    const impostor = new RawDevice();
+    // The relay certifies Alice's id and device with the impostor's key; crypto-core's issuer would refuse.
+    const forgedCertificate = relay.forgeCertificate(alice.address, impostor.identity.identityKey);
+    const content = (body: string) => ({ type: 'text' as const, id: crypto.randomUUID(), sentAt: 2, body });
+
+    // First as a sealed PreKey message, then (the impostor's session with Bob ratcheted) as an ordinary one.
+    await impostor.startSession(relay.bundles(bob.account.accountId));
+    const asPreKey = await impostor.sealedEnvelope(bob.address, content('sealed, it is alice'), forgedCertificate);
+    const [first] = await receive(relay, bob, [asPreKey]);
+    expect(first).toMatchObject({ ok: false, error: { code: 'FORGED_IDENTITY' }, impersonated: aliceId });
+    expect(first).not.toHaveProperty('sender');
+
+    const open = await impostor.envelope(bob.address, content('hello from the impostor itself'));
+    expect(textBody((await receive(relay, bob, [open]))[0])).toBe('hello from the impostor itself');
+    const { messages } = await call(bob.vault, 'encrypt', {
+      recipient: impostor.identity.accountId,
+      content: text('hi, stranger'),
+      sealed: false,
+      relayUrl: relay.url,
     });
-    // The same envelope, redelivered: now it opens (its one-time prekey was not consumed by the refusal).
-    expect(textBody((await receive(relay, bob, [forged]))[0])).toBe('it is me, alice');
-    // And the replaced key is refused now.
-    const fromRealAlice = await send(relay, alice, bob, text('me again'), false);
-    expect(errorCode((await receive(relay, bob, fromRealAlice))[0])).toBe('UNTRUSTED_IDENTITY');
+    for (const { type, content: body } of messages) {
+      if (type === 'sealed') throw new Error('asked for an unsealed reply');
+      await impostor.session.decrypt(bob.address, { type, body: Buffer.from(body, 'base64') });
+    }
+    const asMessage = await impostor.sealedEnvelope(bob.address, content('sealed again'), forgedCertificate);
+    const [second] = await receive(relay, bob, [asMessage]);
+    expect(second).toMatchObject({ ok: false, error: { code: 'FORGED_IDENTITY' }, impersonated: aliceId });
+
+    expect(await call(bob.vault, 'getContactIdentity', { accountId: aliceId })).toMatchObject({
+      accountId: aliceId,
+      trust: 'first-use',
+    });
+    expect(textBody((await receive(relay, bob, await send(relay, alice, bob, text('still alice'))))[0])).toBe(
+      'still alice',
+    );
+  });
+
+  it('offers no way to accept a refused key, and keeps nothing of one', async () => {
+    expect(VAULT_METHODS.filter((method) => /approve|accept|trust/i.test(method))).toEqual([]);
+    expect(await attempt(bob.vault, 'approveIdentity', { accountId: alice.account.accountId })).toMatchObject({
+      ok: false,
+      error: { code: 'UNKNOWN_METHOD' },
+    });
+    await call(bob.vault, 'lock', {});
+    try {
+      const { records } = await collectVaultSecrets(bob.profileDir, bob.keychain);
+      expect(records.filter((record) => record.kind === 'refused-identity')).toEqual([]);
+      const remote = records.filter((record) => record.kind === 'remote-identity');
+      // Only keys the account ids commit to.
+      expect(remote.length).toBeGreaterThan(0);
+      for (const record of remote) {
+        expect(accountIdMatches(record.parts[0] ?? '', (record.value as RemoteIdentityRecord).identityKey)).toBe(true);
+      }
+    } finally {
+      await call(bob.vault, 'unlock', {});
+    }
   });
 
   it('takes sender keys out of group content and processes them in the vault', async () => {

@@ -112,4 +112,39 @@ describe('vault lifecycle with a passphrase (Argon2id in a worker)', () => {
     expect(await call(restarted, 'getDataKey', {})).toEqual({ key });
     await call(restarted, 'lock', {});
   });
+
+  it('checks the passphrase of an unlock while already unlocked, with the same refusal as when locked', async () => {
+    const dir = temporaryProfileDir();
+    const vault = passphraseVault(dir);
+    const account = await call(vault, 'createIdentity', { passphrase: 'correct horse battery staple' });
+    const lockedEvents: unknown[] = [];
+    vault.on('locked', (payload) => lockedEvents.push(payload));
+    expect(await errorCodeOf(vault, 'unlock', { passphrase: 'wrong horse battery staple' })).toBe('BAD_PASSPHRASE');
+    expect(await errorCodeOf(vault, 'unlock', {})).toBe('INVALID_ARGUMENT');
+    // The refusal changes nothing: still unlocked, and the right passphrase answers as before.
+    expect(await call(vault, 'getStatus', {})).toMatchObject({ state: 'unlocked' });
+    expect(lockedEvents).toEqual([]);
+    expect(await call(vault, 'unlock', { passphrase: 'correct horse battery staple' })).toEqual(account);
+    expect(await call(vault, 'getStatus', {})).toMatchObject({ state: 'unlocked' });
+    await call(vault, 'lock', {});
+  });
+});
+
+describe('unlocking an unlocked vault with the OS keychain', () => {
+  it('asks the keychain again rather than answering unasked', async () => {
+    const dir = temporaryProfileDir();
+    const keychain = new MemoryKeychain();
+    const vault = keychainVault(dir, keychain);
+    const account = await call(vault, 'createIdentity', {});
+    expect(await call(vault, 'unlock', {})).toEqual(account);
+    let asked = 0;
+    const decrypt = keychain.decrypt.bind(keychain);
+    keychain.decrypt = async (blob) => {
+      asked++;
+      return decrypt(blob);
+    };
+    expect(await call(vault, 'unlock', {})).toEqual(account);
+    expect(asked).toBe(1);
+    await call(vault, 'lock', {});
+  });
 });

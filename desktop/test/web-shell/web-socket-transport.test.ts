@@ -75,7 +75,6 @@ describe('against the web shell', () => {
     expect(await client.invoke('getStatus', {})).toEqual({ ok: true, value: STATUS });
     const locked: unknown[] = [];
     client.on('locked', (payload) => locked.push(payload));
-    fake.emit('identity-changed', { accountId: 'c'.repeat(32) as never });
     fake.emit('locked', {});
     await expect.poll(() => locked).toEqual([{}]);
   });

@@ -6,7 +6,9 @@
  *
  * A sender certificate binds the caller's (account id, device id, identity
  * key) under the relay's server certificate; clients put it inside sealed
- * envelopes so recipients learn the sender and the relay does not.
+ * envelopes so recipients learn the sender and the relay does not. The
+ * answer carries the relay's clock (`serverTime`), by which clients judge the
+ * certificate's freshness.
  */
 import { routes, type SenderCertificateResponse, type TrustRootResponse } from '@parley/crypto-core/wire';
 import type { FastifyInstance } from 'fastify';
@@ -16,14 +18,15 @@ import { authenticateRegistered } from './authenticate.js';
 export function registerCertificateRoutes(app: FastifyInstance, ctx: RelayContext): void {
   app.get(routes.senderCertificate, async (request): Promise<SenderCertificateResponse> => {
     const { device, account } = await authenticateRegistered(request, ctx);
-    const expiresAt = Date.now() + ctx.config.senderCertificateTtlMs;
+    const serverTime = Date.now();
+    const expiresAt = serverTime + ctx.config.senderCertificateTtlMs;
     const certificate = ctx.sealedSender.issueSenderCertificate(
       device.accountId,
       device.deviceId,
       account.identityKey,
       expiresAt,
     );
-    return { certificate, expiresAt };
+    return { certificate, expiresAt, serverTime };
   });
 
   app.get(routes.trustRoot, async (): Promise<TrustRootResponse> => {

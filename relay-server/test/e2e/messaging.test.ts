@@ -210,9 +210,15 @@ describe('messaging through a real relay', () => {
     const sender = await registerDevice(http);
     const recipient = await registerDevice(http);
     const trustRoot = parseWire(trustRootResponseSchema, (await http.request(routes.trustRoot)).body, 'trust root');
+    const askedAt = Date.now();
     const certificateResult = await http.request(routes.senderCertificate, { token: sender.token });
+    const answeredAt = Date.now();
     expect(certificateResult.status).toBe(200);
     const certificate = parseWire(senderCertificateResponseSchema, certificateResult.body, 'certificate');
+    // The relay's clock at issue, by which clients judge freshness; the certificate lives a day from it.
+    expect(certificate.serverTime).toBeGreaterThanOrEqual(askedAt);
+    expect(certificate.serverTime).toBeLessThanOrEqual(answeredAt);
+    expect(certificate.expiresAt - (certificate.serverTime ?? 0)).toBe(24 * 60 * 60 * 1000);
     const certificateBytes = fromBase64(certificate.certificate);
     const info = readSenderCertificate(certificateBytes);
     expect(info.sender).toEqual(sender.device.address);

@@ -83,7 +83,6 @@ export class Composer {
       conversationId,
       attempts: 0,
       nextAttemptAt: sentAt,
-      heldForIdentity: false,
       lastError: null,
       createdAt: sentAt,
     };
@@ -122,7 +121,6 @@ export class Composer {
         conversationId: message.conversationId,
         attempts: 0,
         nextAttemptAt: now,
-        heldForIdentity: false,
         lastError: null,
         createdAt: now,
       };

@@ -63,7 +63,8 @@ export class ContactBook {
     try {
       devices = await this.#sessionDevices(code.accountId);
     } catch (error) {
-      const mapped = sessionError(error);
+      // The bundles came from the home relay (contacts on other relays cannot be added yet).
+      const mapped = sessionError(error, this.context.homeRelayUrl);
       if (EngineError.is(mapped)) throw mapped;
       throw relayFailureError(mapped) ?? vaultFailureError(mapped);
     }
@@ -77,7 +78,6 @@ export class ContactBook {
         displayName: name,
         relayUrl: code.relayUrl,
         verified: false,
-        identityChangedAt: null,
         origin: 'contact-code',
         addedAt: now,
       };

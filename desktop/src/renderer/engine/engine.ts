@@ -285,15 +285,6 @@ export class Engine {
     }
   }
 
-  /** The user accepted a contact's changed identity key: held messages flow again. */
-  async approveIdentity(accountId: AccountId): Promise<void> {
-    try {
-      await this.#require().approveIdentity(accountId);
-    } catch (error) {
-      throw vaultFailureError(error);
-    }
-  }
-
   /** Stores and queues a text; returns the stored message (state 'sending'). */
   async sendText(conversationId: string, body: string): Promise<MessageRecord> {
     return this.#require().sendText(conversationId, body);

@@ -14,12 +14,12 @@ export const EngineErrorCode = {
   ForeignRelay: 'FOREIGN_RELAY',
   /** The relay knows no such account (or it was deleted). */
   UnknownAccount: 'UNKNOWN_ACCOUNT',
-  /** The relay served keys that do not belong to the account id: refused. */
+  /** The relay served keys that do not belong to the account id (a forged bundle): refused. `relayUrl` names it. */
   AccountIdMismatch: 'ACCOUNT_ID_MISMATCH',
   /** The relay served a malformed or badly signed prekey bundle. */
   InvalidBundle: 'INVALID_BUNDLE',
-  /** The contact's identity key changed; the user must review it before messages flow again. */
-  IdentityChanged: 'IDENTITY_CHANGED',
+  /** The relay presented a key the contact's account id does not commit to (a forgery): refused. `relayUrl` names it. */
+  ForgedKey: 'FORGED_KEY',
   /** The relay URL is not an http(s) URL without credentials, query or fragment. */
   InvalidRelayUrl: 'INVALID_RELAY_URL',
   /** The relay could not be reached (network, DNS, refused connection, timeout). */
@@ -62,6 +62,8 @@ export class EngineError extends Error {
     readonly code: EngineErrorCode,
     message: string,
     override readonly cause: unknown = undefined,
+    /** The relay the failure is about, when the UI should name it (a forged key or bundle). */
+    readonly relayUrl: string | null = null,
   ) {
     super(message, { cause });
   }

@@ -11,8 +11,11 @@ export interface EngineEvents {
   message: { readonly conversationId: string; readonly messageId: string; readonly senderAccountId: AccountId };
   /** An own message moved to another state (sent, delivered, read, failed). */
   'message-state': { readonly conversationId: string; readonly messageId: string; readonly state: MessageState };
-  /** A contact's identity key changed; a notice was added to the conversation. */
-  'identity-changed': { readonly accountId: AccountId; readonly conversationId: string };
+  /**
+   * A relay presented a key that the contact's account id does not commit to:
+   * refused, and a notice naming the relay was added to the conversation.
+   */
+  'forged-key': { readonly accountId: AccountId; readonly conversationId: string; readonly relayUrl: string };
   /** Who is typing where. */
   typing: TypingState;
   /** The relay's queue (as of connecting) is received and stored. */

@@ -1,17 +1,15 @@
 /**
  * The outbox table's operations. Items are sent in the order they were
- * queued (`seq`), each when its `nextAttemptAt` has come; an item held for an
- * identity review waits at the end of time until approved. A text item's
+ * queued (`seq`), each when its `nextAttemptAt` has come. A text item's
  * message moves to `sent` in the same transaction that deletes the item, so
  * after any crash either the item is still queued (and is sent again; the
  * receiver drops the copy by message id) or the message is marked sent.
  */
-import type { AccountId } from '@parley/crypto-core/wire';
 import type { EngineDatabase } from './database.js';
 import { isAhead } from './message-state.js';
 import type { MessageState, OutboxRecord } from './records.js';
 
-/** nextAttemptAt of an item that must not be tried until something changes. */
+/** "No item is waiting" (nextDueAt with an empty outbox). */
 export const NEVER = Number.MAX_SAFE_INTEGER;
 
 export interface SentItem {
@@ -82,20 +80,5 @@ export class OutboxQueue {
       await this.db.messages.update(item.messageId, { state: 'failed' });
       return { conversationId: message.conversationId, messageId: message.id, state: 'failed' };
     });
-  }
-
-  /** Waits for the user to review `recipient`'s identity change. */
-  async hold(item: OutboxRecord, lastError: string): Promise<void> {
-    if (item.seq === undefined) return;
-    await this.db.outbox.update(item.seq, { heldForIdentity: true, nextAttemptAt: NEVER, lastError });
-  }
-
-  /** The identity was approved: everything held for it is due now. */
-  async releaseHeld(recipient: AccountId, now: number): Promise<number> {
-    return this.db.outbox
-      .where('recipient')
-      .equals(recipient)
-      .filter((item) => item.heldForIdentity)
-      .modify({ heldForIdentity: false, nextAttemptAt: now });
   }
 }

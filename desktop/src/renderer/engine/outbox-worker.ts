@@ -5,7 +5,9 @@
  * once (socket.io keeps their order, and the relay commits them in one batch),
  * then every accepted item is recorded in one transaction. Failures follow
  * send-failures.ts; transient ones back off per item, and an item that keeps
- * failing ends as a failed message the user can retry.
+ * failing ends as a failed message the user can retry. A key the relay
+ * forged for the recipient fails the item at once, after a notice in the
+ * conversation says which relay did it; nothing waits for a review.
  */
 import type { AccountId, OutgoingMessage, SendRequest } from '@parley/crypto-core/wire';
 import type { OutgoingContent } from '../../common/vault-api.js';
@@ -48,8 +50,8 @@ export interface OutboxListener {
   /** The number of queued texts may have changed. */
   queueChanged(): void;
   vaultLocked(): void;
-  /** The recipient's identity key changed (record it; the item is held). */
-  identityChanged(accountId: AccountId): Promise<void>;
+  /** The relay forged the recipient's key (a notice names it; the item fails). */
+  forgedKey(accountId: AccountId): Promise<void>;
   /** The vault needs a fresh sealed-sender certificate. */
   refreshCertificate(): Promise<void>;
 }
@@ -254,9 +256,9 @@ export class OutboxWorker {
       case 'vault-locked':
         this.listener.vaultLocked();
         return;
-      case 'hold-for-identity':
-        await this.listener.identityChanged(item.recipient);
-        await this.queue.hold(item, summary);
+      case 'forged-key':
+        await this.listener.forgedKey(item.recipient);
+        await this.#giveUp(item, summary);
         return;
       case 'fail':
         await this.#giveUp(item, summary);

@@ -33,8 +33,6 @@ export interface ContactView {
   readonly displayName: string | null;
   readonly relayUrl: string;
   readonly verified: boolean;
-  /** The identity key changed and the user has not reviewed it yet. */
-  readonly identityChanged: boolean;
   readonly origin: ContactRecord['origin'];
 }
 
@@ -61,7 +59,10 @@ export interface MessageView {
   readonly receivedAt: number | null;
   readonly sortKey: string;
   readonly state: MessageState;
-  /** The text (kind 'text'); null for notices, or when the stored body cannot be decrypted. */
+  /**
+   * The text (kind 'text'), or the URL of the relay a 'forged-key' notice
+   * names; null for other notices, or when the stored body cannot be decrypted.
+   */
   readonly body: string | null;
 }
 
@@ -138,7 +139,6 @@ function contactView(contact: ContactRecord): ContactView {
     displayName: contact.displayName,
     relayUrl: contact.relayUrl,
     verified: contact.verified,
-    identityChanged: contact.identityChangedAt !== null,
     origin: contact.origin,
   };
 }

@@ -64,7 +64,6 @@ export class ReadReceipts {
             conversationId,
             attempts: 0,
             nextAttemptAt: now,
-            heldForIdentity: false,
             lastError: null,
             createdAt: now,
           };

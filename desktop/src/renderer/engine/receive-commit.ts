@@ -5,7 +5,8 @@
  * new messages (de-duplicated again by message id: a sender that resent after
  * a lost acknowledgement uses the same id), conversations and unread counts,
  * delivery receipts to send (queued in the outbox, so they survive a restart),
- * receipts applied to own messages (forward only), and identity-change notices.
+ * receipts applied to own messages (forward only), and forged-key notices
+ * (so a forged envelope is acked only once its notice is on disk).
  *
  * Only IndexedDB work happens in here: bodies and previews were sealed
  * before (an await on WebCrypto would end the transaction early).
@@ -16,7 +17,7 @@ import type { AccountId } from '@parley/crypto-core/wire';
 import { Dexie } from 'dexie';
 import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
-import { type IdentityNotice, writeIdentityNotice } from './identity-notices.js';
+import { type ForgeryNotice, type PreparedForgeryNotice, writeForgeryNotices } from './forgery-notices.js';
 import { isAhead } from './message-state.js';
 import { committedEnvelopeIds } from './receive-known-envelopes.js';
 import type { IncomingMessage, IncomingReceipt } from './receive-plan.js';
@@ -43,12 +44,12 @@ export interface ReceiveCommitInput {
   /** Per conversation: the preview of the batch's newest message there. */
   readonly previews: ReadonlyMap<string, SealedPreview>;
   readonly receipts: readonly IncomingReceipt[];
-  readonly identityChanges: readonly AccountId[];
+  /** Notices of forged keys, prepared (sealed) before the transaction. */
+  readonly forgeryNotices: readonly PreparedForgeryNotice[];
   readonly envelopeIds: readonly string[];
   /** Where strangers who write to us can be answered (the relay they reached us on). */
   readonly relayUrl: string;
   readonly now: number;
-  readonly newId: () => string;
 }
 
 export interface StateChange {
@@ -61,7 +62,7 @@ export interface ReceiveCommitResult {
   /** Messages stored for the first time. */
   readonly stored: readonly MessageRecord[];
   readonly stateChanges: readonly StateChange[];
-  readonly notices: readonly IdentityNotice[];
+  readonly notices: readonly ForgeryNotice[];
   /** Delivery receipts were queued (the outbox has work). */
   readonly receiptsQueued: boolean;
   /** Own messages still in the outbox that a receipt proved delivered: removed from it. */
@@ -146,7 +147,6 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
           conversationId: directConversationId(recipient),
           attempts: 0,
           nextAttemptAt: input.now,
-          heldForIdentity: false,
           lastError: null,
           createdAt: input.now,
         });
@@ -156,11 +156,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
 
     const { stateChanges, outboxItemsRemoved } = await applyReceipts(db, input.receipts);
 
-    const notices: IdentityNotice[] = [];
-    for (const accountId of new Set(input.identityChanges)) {
-      const notice = await writeIdentityNotice(db, accountId, input.now, input.newId);
-      if (notice !== null) notices.push(notice);
-    }
+    const notices = await writeForgeryNotices(db, input.forgeryNotices);
 
     const fresh = input.envelopeIds.filter((id) => !seenIds.has(id));
     if (fresh.length > 0) {
@@ -211,7 +207,6 @@ async function loadConversations(
           displayName: null,
           relayUrl: input.relayUrl,
           verified: false,
-          identityChangedAt: null,
           origin: 'incoming',
           addedAt: input.now,
         }),

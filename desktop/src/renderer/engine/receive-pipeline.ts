@@ -4,7 +4,8 @@
  *   decrypt stage: skip copies already committed -> vault.decrypt (the batch,
  *     carrying the release of what committed since the last call)
  *   commit stage:  plan (receive-plan.ts) -> seal bodies and previews
- *     (receive-seal.ts) -> ONE Dexie transaction (receive-commit.ts)
+ *     (receive-seal.ts) and notices of forged keys (forgery-notices.ts)
+ *     -> ONE Dexie transaction (receive-commit.ts)
  *     -> only after it committed: ack to the relay; the ids join the
  *     pending releases (receive-releases.ts)
  *
@@ -25,6 +26,7 @@ import type { BodyCipher } from './body-cipher.js';
 import type { Clock } from './clock.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
+import { prepareForgeryNotices } from './forgery-notices.js';
 import type { EngineLogger } from './logger.js';
 import { Observable } from './observable.js';
 import { commitReceived, type ReceiveCommitResult } from './receive-commit.js';
@@ -266,7 +268,7 @@ export class ReceivePipeline {
   async #commit(item: DecryptedBatch): Promise<void> {
     const { logger } = this.context;
     const sealStart = performance.now();
-    const knownAccounts = await this.#knownSenders(item.envelopes);
+    const knownAccounts = await this.#knownSenders(item.envelopes, item.outcomes);
     const plan = planReceive(item.envelopes, item.outcomes, {
       knownAccounts,
       ownAccountId: this.context.ownAccountId,
@@ -276,12 +278,26 @@ export class ReceivePipeline {
     for (const dropped of plan.dropped) {
       logger.info('envelope dropped', { envelopeId: dropped.envelopeId, reason: dropped.reason });
     }
-    if (plan.heldIds.length > 0) {
-      logger.warn('envelopes held until an identity change is reviewed', { count: plan.heldIds.length });
+    if (plan.forgeries.length > 0) {
+      // The relay these envelopes came from named a contact with a key that is not theirs.
+      logger.warn('refused keys the relay forged for contacts', {
+        relayUrl: this.context.relayUrl,
+        count: plan.forgeries.length,
+      });
     }
     if (plan.retry.length > 0) this.#retries.later(plan.retry);
 
-    const sealed = await sealIncoming(this.cipher, plan.messages);
+    const now = this.context.clock.now();
+    const [sealed, forgeryNotices] = await Promise.all([
+      sealIncoming(this.cipher, plan.messages),
+      prepareForgeryNotices(
+        this.db,
+        this.cipher,
+        plan.forgeries.map((accountId) => ({ accountId, relayUrl: this.context.relayUrl })),
+        now,
+        this.context.newId,
+      ),
+    ]);
     const sealMs = since(sealStart);
     await this.context.faults?.beforeReceiveCommit?.(plan.commitIds);
 
@@ -290,11 +306,10 @@ export class ReceivePipeline {
       messages: sealed.messages,
       previews: sealed.previews,
       receipts: plan.receipts,
-      identityChanges: plan.identityChanges,
+      forgeryNotices,
       envelopeIds: plan.commitIds,
       relayUrl: this.context.relayUrl,
-      now: this.context.clock.now(),
-      newId: this.context.newId,
+      now,
     });
     const commitMs = since(commitStart);
     this.#retries.settled(plan.commitIds);
@@ -306,8 +321,15 @@ export class ReceivePipeline {
     logger.debug('receive batch', { envelopes: item.envelopes.length, ...item.timings, sealMs, commitMs });
   }
 
-  async #knownSenders(envelopes: readonly Envelope[]): Promise<Set<string>> {
-    const senders = [...new Set(envelopes.flatMap((envelope) => (envelope.source ? [envelope.source.accountId] : [])))];
+  /** Which of the batch's named senders (sources, and accounts a forged key claimed) are contacts. */
+  async #knownSenders(envelopes: readonly Envelope[], outcomes: readonly DecryptOutcome[]): Promise<Set<string>> {
+    const named = [
+      ...envelopes.flatMap((envelope) => (envelope.source ? [envelope.source.accountId] : [])),
+      ...outcomes.flatMap((outcome) =>
+        !outcome.ok && outcome.impersonated !== undefined ? [outcome.impersonated] : [],
+      ),
+    ];
+    const senders = [...new Set(named)];
     const contacts = await this.db.contacts.bulkGet(senders);
     return new Set(contacts.flatMap((contact) => (contact === undefined ? [] : [contact.accountId])));
   }

@@ -12,11 +12,14 @@
  * - DUPLICATE_MESSAGE and every "this will never decrypt" code: committed
  *   without content (acked and dropped, logged), so the relay stops
  *   re-sending it.
- * - UNTRUSTED_IDENTITY from a known contact: held (neither acked nor
- *   released) and the change recorded: once the user approves the new key,
- *   a reconnect brings the envelope back and it decrypts. From an unknown
- *   account it is a forged first contact (an account id commits to its key)
- *   and is dropped.
+ * - FORGED_IDENTITY (a key the named account id does not commit to, in a
+ *   PreKey message or a relay-signed sender certificate): refused by the
+ *   vault with nothing of it kept, committed without content (acked, so it
+ *   neither blocks the queue nor comes back). For a known contact it is a
+ *   forgery by the relay it came from: a notice goes into the conversation
+ *   in the same commit (forgery-notices.ts). From an unknown account it is a
+ *   forged first contact, which cannot impersonate anyone the user knows:
+ *   dropped and logged, nothing shown.
  * - LOCKED, INTERNAL, STORAGE, an unreachable vault or any code we do not
  *   know: retried later, never acked.
  * - NO_SESSION, INVALID_MESSAGE, INVALID_KEY_ID with a sender the vault
@@ -65,14 +68,12 @@ export interface ReceivePlan {
   readonly messages: IncomingMessage[];
   readonly receipts: IncomingReceipt[];
   readonly typing: IncomingTyping[];
-  /** Known contacts whose identity key changed (from UNTRUSTED_IDENTITY on an unsealed envelope). */
-  readonly identityChanges: AccountId[];
+  /** Known contacts for whom the relay presented a key their id does not commit to (FORGED_IDENTITY). */
+  readonly forgeries: AccountId[];
   /** Stored (non-ephemeral) envelopes to record as received and ack after the commit. */
   readonly commitIds: string[];
   /** Envelopes decrypted by the vault: released once committed (ephemeral ones at once). */
   readonly releaseIds: string[];
-  /** Left at the relay until the user decides about an identity change. */
-  readonly heldIds: string[];
   /** Transient failures: decrypt again later. */
   readonly retry: Envelope[];
   readonly dropped: DroppedEnvelope[];
@@ -107,7 +108,7 @@ const UNDECRYPTABLE: ReadonlySet<string> = new Set([
 ]);
 
 export interface PlanContext {
-  /** Account ids with a contact record (decides hold versus drop on UNTRUSTED_IDENTITY). */
+  /** Account ids with a contact record (a forged key for one of them is worth a notice). */
   readonly knownAccounts: ReadonlySet<string>;
   readonly ownAccountId: AccountId;
   /**
@@ -133,10 +134,9 @@ export function planReceive(
     messages: [],
     receipts: [],
     typing: [],
-    identityChanges: [],
+    forgeries: [],
     commitIds: [],
     releaseIds: [],
-    heldIds: [],
     retry: [],
     dropped: [],
     sessionRepairs: [],
@@ -155,18 +155,15 @@ export function planReceive(
     }
     if (!outcome.ok) {
       const code = outcome.error.code;
-      if (code === 'UNTRUSTED_IDENTITY') {
-        const sender = envelope.source?.accountId;
-        if (sender !== undefined && context.knownAccounts.has(sender)) {
-          plan.identityChanges.push(sender);
-          plan.heldIds.push(envelope.id);
-        } else if (sender === undefined) {
-          // Sealed: the vault reports whose key changed through its identity-changed event.
-          plan.heldIds.push(envelope.id);
-        } else {
-          plan.dropped.push({ envelopeId: envelope.id, reason: 'forged first contact (UNTRUSTED_IDENTITY)' });
-          if (stored) plan.commitIds.push(envelope.id);
-        }
+      if (code === 'FORGED_IDENTITY') {
+        const impersonated = outcome.impersonated ?? envelope.source?.accountId;
+        const known = impersonated !== undefined && context.knownAccounts.has(impersonated);
+        if (known) plan.forgeries.push(impersonated);
+        plan.dropped.push({
+          envelopeId: envelope.id,
+          reason: known ? 'forged key for a contact (FORGED_IDENTITY)' : 'forged first contact (FORGED_IDENTITY)',
+        });
+        if (stored) plan.commitIds.push(envelope.id);
       } else if (code === 'INVALID_CERTIFICATE' && !context.sealedSenderReady) {
         plan.retry.push(envelope);
       } else if (UNDECRYPTABLE.has(code)) {

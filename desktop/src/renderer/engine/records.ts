@@ -21,10 +21,8 @@ export interface ContactRecord {
   displayName: string | null;
   /** The relay from the contact code (where the contact receives). */
   relayUrl: string;
-  /** Safety numbers were compared for the current identity key. */
+  /** Safety numbers were compared for the contact's identity key. */
   verified: boolean;
-  /** Set when the contact's identity key changed and the user has not reviewed it yet. */
-  identityChangedAt: number | null;
   /** How we learned of the contact. */
   readonly origin: 'contact-code' | 'incoming';
   readonly addedAt: number;
@@ -68,8 +66,14 @@ export type MessageDirection = 'incoming' | 'outgoing';
  * read once the user has seen them (markRead).
  */
 export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
-/** text: a message; identity-changed: a notice in the history; unsupported: content from a newer Parley. */
-export type MessageKind = 'text' | 'identity-changed' | 'unsupported';
+/**
+ * text: a message; unsupported: content from a newer Parley; forged-key: a
+ * notice that a relay sent a key the contact's account id does not commit to
+ * (forgery-notices.ts; its body is the relay's URL); identity-changed: the
+ * notice older versions wrote for the same event, when they still offered to
+ * accept such a key (shown as a past forgery, with nothing to accept).
+ */
+export type MessageKind = 'text' | 'forged-key' | 'identity-changed' | 'unsupported';
 
 export interface MessageRecord {
   /** The message id: chosen by the sender and carried inside the encrypted content (UUID). */
@@ -89,7 +93,7 @@ export interface MessageRecord {
   readonly envelopeId: string | null;
   /** When the relay accepted it (ms); null until known. */
   serverTimestamp: number | null;
-  /** The text (kind 'text'), encrypted; null otherwise. */
+  /** The text (kind 'text') or the relay's URL (kind 'forged-key'), encrypted; null otherwise. */
   readonly body: EncryptedField | null;
 }
 
@@ -100,10 +104,8 @@ interface OutboxCommon {
   readonly conversationId: string;
   /** Sends tried and refused or lost (only what counts toward the limit). */
   attempts: number;
-  /** Not before this time (ms); Number.MAX_SAFE_INTEGER while held. */
+  /** Not before this time (ms). */
   nextAttemptAt: number;
-  /** Waiting for the user to review the recipient's changed identity. */
-  heldForIdentity: boolean;
   lastError: string | null;
   readonly createdAt: number;
 }

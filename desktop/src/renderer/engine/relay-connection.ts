@@ -100,7 +100,6 @@ export class RelayConnection {
   /** Ends the attempt in progress, connected or not. */
   #endAttempt: (() => void) | null = null;
   #wake: AbortController = new AbortController();
-  #skipNextPause = false;
   readonly #pending = new Set<(error: RelayCallError) => void>();
 
   constructor(
@@ -135,20 +134,6 @@ export class RelayConnection {
   reconnectNow(): void {
     this.#backoff.reset();
     this.#wake.abort();
-  }
-
-  /**
-   * Drops the connection and connects again at once. The relay re-sends
-   * every envelope not yet acknowledged only on a new connection, so this is
-   * how held envelopes (e.g. after an identity was approved) come back.
-   */
-  recycle(): void {
-    if (this.#socket === null) {
-      this.reconnectNow();
-      return;
-    }
-    this.#skipNextPause = true;
-    this.#endAttempt?.();
   }
 
   /** Sends envelopes; resolves with the relay's answer (ok: true means durably committed). */
@@ -227,10 +212,6 @@ export class RelayConnection {
         this.logger.info('relay connection closed', { relay: this.relayUrl, reason: outcome.reason });
         const stableAfter = this.options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS;
         if (outcome.onlineForMs !== null && outcome.onlineForMs >= stableAfter) this.#backoff.reset();
-      }
-      if (this.#skipNextPause) {
-        this.#skipNextPause = false;
-        continue;
       }
       await this.#pause();
     }

@@ -3,7 +3,6 @@
  * database, one data key and the home relay, and wires them together. The
  * Engine facade (engine.ts) creates one per start and drops it on stop.
  */
-import type { AccountId } from '@parley/crypto-core/wire';
 import type { AccountInfo } from '../../common/vault-api.js';
 import type { BodyCipher } from './body-cipher.js';
 import type { MonotonicClock } from './clock.js';
@@ -13,7 +12,7 @@ import { ContactBook } from './contacts.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import type { EngineEvents } from './events.js';
-import { recordIdentityChange } from './identity-notices.js';
+import { type Forgery, recordForgery } from './forgery-notices.js';
 import type { EngineLogger } from './logger.js';
 import type { EventHub, Observable, Unsubscribe } from './observable.js';
 import { OutboxQueue, type OutboxStateChange } from './outbox-queue.js';
@@ -139,7 +138,7 @@ export class EngineRuntime {
         stateChanged: (changes) => this.#stateChanged(changes),
         queueChanged: () => this.queuedCount.refresh(),
         vaultLocked: () => this.parts.onFatal('locked'),
-        identityChanged: (changed) => this.recordIdentityChange(changed),
+        forgedKey: (accountId) => this.recordForgery({ accountId, relayUrl }),
         refreshCertificate: () => this.certificates.refresh(),
       },
       { relayUrl, clock, logger, options: settings.outbox, faults: settings.faults },
@@ -202,9 +201,6 @@ export class EngineRuntime {
         this.parts.typing.set(state);
         this.parts.events.emit('typing', state);
       }),
-      this.parts.vault.on('identity-changed', ({ accountId }) => {
-        void this.recordIdentityChange(accountId);
-      }),
       this.parts.vault.on('locked', () => this.parts.onFatal('locked')),
       // Typing turned off: nobody shows as typing any more (and nobody will until it is on again).
       this.parts.privacy.subscribe((choices) => {
@@ -259,26 +255,19 @@ export class EngineRuntime {
     this.queuedCount.stop();
   }
 
-  /** Records an identity change (once until reviewed) and tells the UI. */
-  async recordIdentityChange(accountId: AccountId): Promise<void> {
+  /** A relay forged a contact's key outside the receive path (a bundle, when sending): notice it and tell the UI. */
+  async recordForgery(forgery: Forgery): Promise<void> {
+    const { db, cipher, clock, newId, logger, events } = this.parts;
+    logger.warn('refused a key the relay forged for a contact', { relayUrl: forgery.relayUrl });
     try {
-      const notice = await recordIdentityChange(this.parts.db, accountId, this.parts.clock.now(), this.parts.newId);
+      const notice = await recordForgery(db, cipher, forgery, clock.now(), newId);
       if (notice !== null) {
-        this.parts.events.emit('identity-changed', { accountId, conversationId: notice.conversationId });
+        const { accountId, conversationId, relayUrl } = notice;
+        events.emit('forged-key', { accountId, conversationId, relayUrl });
       }
     } catch (error) {
-      this.parts.logger.error('could not record an identity change', { error: describeError(error) });
+      logger.error('could not record a forged key', { error: describeError(error) });
     }
-  }
-
-  /** The user reviewed and accepted a contact's new identity key: messages flow again. */
-  async approveIdentity(accountId: AccountId): Promise<void> {
-    await this.parts.vault.call('approveIdentity', { accountId });
-    await this.parts.db.contacts.update(accountId, { identityChangedAt: null, verified: false });
-    await this.queue.releaseHeld(accountId, this.parts.clock.now());
-    // Envelopes held at the relay come back only on a new connection.
-    this.connection.recycle();
-    this.outbox.kick();
   }
 
   #connected(): void {
@@ -307,8 +296,8 @@ export class EngineRuntime {
       });
     }
     for (const change of result.stateChanges) events.emit('message-state', change);
-    for (const notice of result.notices) {
-      events.emit('identity-changed', { accountId: notice.accountId, conversationId: notice.conversationId });
+    for (const { accountId, conversationId, relayUrl } of result.notices) {
+      events.emit('forged-key', { accountId, conversationId, relayUrl });
     }
     if (result.receiptsQueued) this.outbox.kick();
     if (result.outboxItemsRemoved > 0) this.queuedCount.refresh();

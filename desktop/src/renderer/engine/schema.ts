@@ -36,7 +36,52 @@ export const V1_STORES = {
   relays: 'url, role',
 } as const;
 
-export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [{ version: 1, stores: V1_STORES }];
+/**
+ * Version 2: a key that a contact's account id does not commit to is refused
+ * as a forgery, never offered for review (forgery-notices.ts). What version 1
+ * kept for that review goes: the contact's `identityChangedAt` marker, and
+ * outbox items held until a review (`heldForIdentity`, never due): a held
+ * text becomes a failed message the user can retry, a held receipt or
+ * session reset is due again. `identity-changed` notices stay in the history
+ * and are shown as a past forgery, with nothing to accept.
+ */
+async function dropIdentityReview(tx: Transaction): Promise<void> {
+  const now = Date.now();
+  await tx
+    .table('contacts')
+    .toCollection()
+    .modify((contact: Record<string, unknown>) => {
+      delete contact.identityChangedAt;
+    });
+  const heldTexts: string[] = [];
+  await tx
+    .table('outbox')
+    .toCollection()
+    .modify((item: Record<string, unknown>, ref: { value: unknown }) => {
+      const held = item.heldForIdentity === true;
+      delete item.heldForIdentity;
+      if (!held) return;
+      if (item.kind === 'text') {
+        if (typeof item.messageId === 'string') heldTexts.push(item.messageId);
+        // Dexie deletes a row whose value the modifier deletes.
+        delete (ref as { value?: unknown }).value;
+        return;
+      }
+      item.nextAttemptAt = now;
+    });
+  await tx
+    .table('messages')
+    .where('id')
+    .anyOf(heldTexts)
+    .modify((message: Record<string, unknown>) => {
+      if (message.state === 'sending') message.state = 'failed';
+    });
+}
+
+export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
+  { version: 1, stores: V1_STORES },
+  { version: 2, stores: V1_STORES, upgrade: dropIdentityReview },
+];
 
 export const SCHEMA_VERSION = SCHEMA_VERSIONS.reduce((latest, next) => Math.max(latest, next.version), 0);
 

@@ -17,8 +17,12 @@ export type SendFailureAction =
   | { readonly kind: 'start-sessions' }
   /** The sealed-sender certificate is missing or stale: fetch a new one, then try again. */
   | { readonly kind: 'refresh-certificate' }
-  /** The recipient's identity changed: record it and hold the item until approved. */
-  | { readonly kind: 'hold-for-identity' }
+  /**
+   * The relay presented a key the recipient's id does not commit to (a forged
+   * bundle, or a session on one): refused; tell the user, fail the item (a
+   * text can be retried).
+   */
+  | { readonly kind: 'forged-key' }
   /** The vault is locked: the engine stops; the item stays as it is. */
   | { readonly kind: 'vault-locked' }
   /** Will never succeed: fail the message. */
@@ -50,8 +54,9 @@ export function classifySendFailure(error: unknown): SendFailureAction {
   }
   if (error instanceof VaultCallError) {
     switch (error.code) {
-      case 'UNTRUSTED_IDENTITY':
-        return { kind: 'hold-for-identity' };
+      case 'FORGED_IDENTITY':
+      case 'ACCOUNT_ID_MISMATCH':
+        return { kind: 'forged-key' };
       case 'NO_SESSION':
         return { kind: 'start-sessions' };
       case 'INVALID_CERTIFICATE':
@@ -64,8 +69,9 @@ export function classifySendFailure(error: unknown): SendFailureAction {
   }
   if (EngineError.is(error)) {
     switch (error.code) {
-      case EngineErrorCode.IdentityChanged:
-        return { kind: 'hold-for-identity' };
+      case EngineErrorCode.ForgedKey:
+      case EngineErrorCode.AccountIdMismatch:
+        return { kind: 'forged-key' };
       case EngineErrorCode.RelayUnreachable:
       case EngineErrorCode.Storage:
       case EngineErrorCode.VaultFailed:

@@ -4,6 +4,11 @@
  * messages so recipients know who wrote without the relay knowing. Fetched at
  * login and whenever it nears expiry; the relay's trust root is pinned the
  * first time it is seen (relays table), so a relay cannot later swap it.
+ *
+ * The certificate's expiry is the relay's time, so "nears expiry" is judged
+ * by the relay's clock: its answer says what time it is there (`serverTime`),
+ * and the offset from our clock is kept and passed to the vault, which judges
+ * the certificate the same way. A clock a day off changes nothing.
  */
 import type { Clock } from './clock.js';
 import type { EngineDatabase } from './database.js';
@@ -20,6 +25,8 @@ const RETRY_AFTER_FAILURE_MS = 60_000;
 
 export class SenderCertificates {
   #expiresAt = 0;
+  /** The relay's clock minus ours, as of the last certificate. */
+  #clockOffsetMs = 0;
   #margin = CERTIFICATE_RENEW_MARGIN_MS;
   #refreshing: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -37,7 +44,7 @@ export class SenderCertificates {
 
   /** Refreshes unless a certificate fetched this session is still comfortably valid. */
   async ensure(): Promise<void> {
-    if (this.#expiresAt - this.#margin > this.clock.now()) return;
+    if (this.#expiresAt - this.#margin > this.clock.now() + this.#clockOffsetMs) return;
     await this.refresh();
   }
 
@@ -60,11 +67,22 @@ export class SenderCertificates {
   async #fetchAndInstall(): Promise<void> {
     try {
       const trustRoot = await this.#trustRoot();
-      const { certificate, expiresAt } = await this.tokens.withToken((token) => this.http.senderCertificate(token));
-      await this.vault.call('setSenderCertificate', { relayUrl: this.relayUrl, certificate, trustRoot });
+      const answer = await this.tokens.withToken((token) => this.http.senderCertificate(token));
+      const { certificate, expiresAt, serverTime } = answer;
+      const receivedAt = this.clock.now();
+      // A relay that does not say its time: ours is the best guess.
+      const relayNow = serverTime ?? receivedAt;
+      await this.vault.call('setSenderCertificate', {
+        relayUrl: this.relayUrl,
+        certificate,
+        trustRoot,
+        serverTime: relayNow,
+      });
+      this.#clockOffsetMs = relayNow - receivedAt;
       this.#expiresAt = expiresAt;
-      this.#margin = Math.min(CERTIFICATE_RENEW_MARGIN_MS, Math.floor(Math.max(0, expiresAt - this.clock.now()) / 5));
-      this.#scheduleAt(expiresAt - this.#margin);
+      this.#margin = Math.min(CERTIFICATE_RENEW_MARGIN_MS, Math.floor(Math.max(0, expiresAt - relayNow) / 5));
+      // The timer runs on our clock.
+      this.#scheduleAt(expiresAt - this.#margin - this.#clockOffsetMs);
     } catch (error) {
       this.logger.warn('sender certificate refresh failed', { error: describeError(error) });
       this.#scheduleAt(this.clock.now() + RETRY_AFTER_FAILURE_MS);

@@ -83,7 +83,6 @@ function newDirectItem(recipient: AccountId, now: number) {
     conversationId: directConversationId(recipient),
     attempts: 0,
     nextAttemptAt: now,
-    heldForIdentity: false,
     lastError: null,
     createdAt: now,
   };

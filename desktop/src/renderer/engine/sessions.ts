@@ -4,7 +4,9 @@
  * the engine checks it too: every bundle must be for the account asked about
  * and carry the identity key that account's id commits to. The vault checks
  * the same again; two independent checks of the one property that stops a
- * relay from putting itself in the middle.
+ * relay from putting itself in the middle. A bundle that fails it is a
+ * forgery by the relay it came from (ACCOUNT_ID_MISMATCH, naming that relay):
+ * nothing of it reaches the vault, and existing sessions stay as they were.
  *
  * Also remembers devices the relay said no longer exist (DEVICE_MISMATCH
  * extraDevices): the vault API cannot drop a session yet, so sends leave
@@ -25,20 +27,24 @@ import { RelayCallError } from './relay-errors.js';
 import type { RelayHttpClient } from './relay-http.js';
 import type { VaultGateway } from './vault-calls.js';
 
-/** Throws ACCOUNT_ID_MISMATCH unless every bundle belongs to `accountId` by its identity key. */
-export function checkBundles(accountId: AccountId, response: PreKeyBundlesResponse): void {
-  const foreign = response.accountId !== accountId || response.bundles.some((bundle) => bundle.accountId !== accountId);
-  const badKey = response.bundles.some((bundle) => !accountIdMatches(accountId, fromBase64(bundle.identityKey)));
-  if (foreign || badKey) {
-    throw new EngineError(
-      EngineErrorCode.AccountIdMismatch,
-      'the relay returned keys that do not belong to this account: refused',
-    );
-  }
+function forgedBundle(relayUrl: string, cause?: unknown): EngineError {
+  return new EngineError(
+    EngineErrorCode.AccountIdMismatch,
+    'the relay returned keys that do not belong to this account: refused',
+    cause,
+    relayUrl,
+  );
 }
 
-/** Maps failures of fetching bundles or starting sessions to what the UI shows. */
-export function sessionError(error: unknown): unknown {
+/** Throws ACCOUNT_ID_MISMATCH (naming `relayUrl`) unless every bundle belongs to `accountId` by its identity key. */
+export function checkBundles(accountId: AccountId, response: PreKeyBundlesResponse, relayUrl: string): void {
+  const foreign = response.accountId !== accountId || response.bundles.some((bundle) => bundle.accountId !== accountId);
+  const badKey = response.bundles.some((bundle) => !accountIdMatches(accountId, fromBase64(bundle.identityKey)));
+  if (foreign || badKey) throw forgedBundle(relayUrl);
+}
+
+/** Maps failures of fetching bundles (from `relayUrl`) or starting sessions to what the UI shows. */
+export function sessionError(error: unknown, relayUrl: string): unknown {
   if (EngineError.is(error)) return error;
   if (RelayCallError.is(error, RelayErrorCode.UnknownAccount)) {
     return new EngineError(EngineErrorCode.UnknownAccount, 'the relay knows no such account', error);
@@ -46,13 +52,14 @@ export function sessionError(error: unknown): unknown {
   if (error instanceof VaultCallError) {
     switch (error.code) {
       case 'ACCOUNT_ID_MISMATCH':
+        return forgedBundle(relayUrl, error);
+      case 'FORGED_IDENTITY':
         return new EngineError(
-          EngineErrorCode.AccountIdMismatch,
-          'the relay returned keys that do not belong to this account: refused',
+          EngineErrorCode.ForgedKey,
+          "the relay presented a key that is not the contact's: refused",
           error,
+          relayUrl,
         );
-      case 'UNTRUSTED_IDENTITY':
-        return new EngineError(EngineErrorCode.IdentityChanged, "the contact's identity key changed", error);
       case 'INVALID_BUNDLE':
       case 'INVALID_SIGNATURE':
       case 'INVALID_ENCODING':
@@ -74,7 +81,7 @@ export class SessionManager {
   /** Fetches bundles (all devices, or only `deviceIds`), checks them and starts sessions; returns the devices. */
   async establish(accountId: AccountId, deviceIds?: readonly number[]): Promise<number[]> {
     const bundles = await this.#fetch(accountId, deviceIds);
-    checkBundles(accountId, bundles);
+    checkBundles(accountId, bundles, this.http.baseUrl);
     const { devices } = await this.vault.call('startSessions', { bundles });
     const gone = this.#goneDevices.get(accountId);
     if (gone !== undefined) for (const device of devices) gone.delete(device);
@@ -102,7 +109,7 @@ export class SessionManager {
     const bundles: PreKeyBundleWire[] = [];
     for (const deviceId of deviceIds) {
       const response = await this.tokens.withToken((token) => this.http.bundles(token, accountId, deviceId));
-      checkBundles(accountId, response);
+      checkBundles(accountId, response, this.http.baseUrl);
       bundles.push(...response.bundles);
     }
     return { accountId, bundles };

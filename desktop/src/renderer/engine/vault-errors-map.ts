@@ -14,8 +14,8 @@ export function vaultFailureError(error: unknown): EngineError {
         return new EngineError(EngineErrorCode.IdentityExists, 'this profile already has an identity', error);
       case 'BAD_PASSPHRASE':
         return new EngineError(EngineErrorCode.BadPassphrase, 'the passphrase is not right', error);
-      case 'UNTRUSTED_IDENTITY':
-        return new EngineError(EngineErrorCode.IdentityChanged, "the contact's identity key changed", error);
+      case 'FORGED_IDENTITY':
+        return new EngineError(EngineErrorCode.ForgedKey, "the relay presented a key that is not the contact's", error);
       case 'ACCOUNT_ID_MISMATCH':
         return new EngineError(EngineErrorCode.AccountIdMismatch, 'the key does not belong to this account', error);
       default:

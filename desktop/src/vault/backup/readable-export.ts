@@ -14,6 +14,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type HistoryRecord, MAX_NUMBERED_NAMES, numberedName } from '@parley/crypto-core';
+import { forgeryNoticeText } from '../../common/forgery-notice.js';
 import { storageError } from '../vault-errors.js';
 
 type Of<T extends HistoryRecord['type']> = Extract<HistoryRecord, { type: T }>;
@@ -173,9 +174,9 @@ export class ReadableExport {
     const text =
       record.kind === 'text'
         ? (record.body ?? '')
-        : record.kind === 'identity-changed'
-          ? `${sender}'s safety number changed.`
-          : 'A message from a newer version of Parley.';
+        : record.kind === 'unsupported'
+          ? 'A message from a newer version of Parley.'
+          : forgeryNoticeText({ kind: record.kind, relayUrl: record.body, peerName: sender });
     const row = `<li class="${record.direction === 'outgoing' ? 'out' : 'in'}"><span class="meta">${escapeHtml(sender)} · ${new Date(record.sentAt).toISOString()}</span><div class="text">${escapeHtml(text)}</div></li>\n`;
     if (this.#buffered !== null && this.#buffered.page !== conversationPage) this.#flush();
     this.#buffered = { page: conversationPage, html: (this.#buffered?.html ?? '') + row };

@@ -2,12 +2,19 @@
  * Writes a fresh vault database for a restore: the backup's identity (same
  * key pair, registration id and device id, so contacts see no key change) or,
  * for a backup made without it, a new identity; a new data key (the engine
- * re-encrypts the history under it); fresh prekey counters; and the trusted
- * identity keys of contacts with their trust. No session, prekey or sender
+ * re-encrypts the history under it); fresh prekey counters; and the
+ * recorded identity keys of contacts with their trust (only keys their
+ * account ids commit to). No session, prekey or sender
  * key is restored: the device starts new ones. Like createIdentity, the key
  * file written afterwards (vault.ts) is the commit point.
  */
-import { generateIdentity, generateKey, type LocalIdentityRecord, loadIdentity } from '@parley/crypto-core';
+import {
+  accountIdMatches,
+  generateIdentity,
+  generateKey,
+  type LocalIdentityRecord,
+  loadIdentity,
+} from '@parley/crypto-core';
 import { fromCheckedBase64 } from '../base64.js';
 import { DurableRecords } from '../durable-records.js';
 import { PRIMARY_DEVICE_ID } from '../open-vault.js';
@@ -44,11 +51,15 @@ export async function writeRestoredDatabase(profileDir: string, vaultKey: Uint8A
       records.set(RecordKinds.dataKey, [], dataKey);
       records.set(RecordKinds.preKeyState, [], initialPreKeyState());
       for (const trusted of keys.trusted) {
+        const identityKey = fromCheckedBase64(trusted.identityKey);
+        // Backups from before forged keys were refused outright may hold an
+        // impostor's key a user accepted: not restored (the next session uses
+        // the key the id commits to), and their 'approved' is 'first-use'.
+        if (!accountIdMatches(trusted.accountId, identityKey)) continue;
         records.set(RecordKinds.remoteIdentity, [trusted.accountId], {
-          identityKey: fromCheckedBase64(trusted.identityKey),
-          trust: trusted.trust,
+          identityKey,
+          trust: trusted.trust === 'verified' ? 'verified' : 'first-use',
           updatedAt: trusted.updatedAt,
-          previousIdentityKey: null,
         });
       }
     });

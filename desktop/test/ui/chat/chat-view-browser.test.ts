@@ -3,7 +3,8 @@
  * engine and vault through the web shell, under the shell's CSP: a seeded
  * conversation (bodies encrypted at rest) opens at the unread divider and
  * marks it read; text stays text; links preview and open through the
- * platform; the identity notice and "Safety number" open the contact; a
+ * platform; forged-key notices name the relay and offer nothing to accept,
+ * and "Safety number" opens the contact; a
  * failed message retries; Enter sends and Shift+Enter adds a line; the typing
  * indicator; scrolling up pages older messages in without moving the row
  * being read; a new message while scrolled up waits behind the jump button.
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUiBenchSession, type UiBenchSession } from './ui-bench-session.js';
 
 const SEEDED = 400;
+const FORGING_RELAY = 'https://relay.example:7447';
 const LINK = 'https://example.org/docs?page=2';
 
 let session: UiBenchSession | undefined;
@@ -72,6 +74,13 @@ beforeAll(async () => {
   await bench(async (api) => {
     await api.addMessage({ text: 'this one failed', direction: 'outgoing', state: 'failed' });
     await api.addMessage({ text: null, direction: 'incoming', state: 'read', kind: 'identity-changed' });
+    // FORGING_RELAY, spelled out: this function runs in the page.
+    await api.addMessage({
+      text: 'https://relay.example:7447',
+      direction: 'incoming',
+      state: 'read',
+      kind: 'forged-key',
+    });
     await api.addMessage({
       text: 'read the docs at https://example.org/docs?page=2.',
       direction: 'incoming',
@@ -117,12 +126,18 @@ describe('the chat view in Chromium', () => {
     expect((await bench((api) => api.record())).openedLinks).toEqual([LINK]);
   });
 
-  it('shows the identity notice whose Verify opens the contact, as the header button does', async () => {
-    const notice = page.getByTestId('identity-notice');
-    expect(await notice.textContent()).toContain("Bench Peer's safety number changed.");
-    await notice.getByRole('button', { name: 'Verify' }).click();
+  it('shows full-width notices naming the relay that forged a key, with nothing to accept', async () => {
+    const notices = page.getByTestId('forgery-notice');
+    await expect.poll(() => notices.count()).toBe(2);
+    expect(await notices.allTextContents()).toEqual([
+      "Earlier, your relay sent a key that isn't Bench Peer's; Parley now refuses such keys.",
+      `Your relay (${FORGING_RELAY}) sent a key that isn't Bench Peer's; nothing from it was accepted.`,
+    ]);
+    expect(await notices.getByRole('button').count()).toBe(0);
+    expect(await page.getByRole('button', { name: /accept/i }).count()).toBe(0);
+    // The safety number is one click away in the header, as always.
     await page.getByRole('button', { name: 'Safety number' }).click();
-    expect((await bench((api) => api.record())).contactOpened).toBe(2);
+    expect((await bench((api) => api.record())).contactOpened).toBe(1);
   });
 
   it('offers Retry on a failed message and hands it to the engine', async () => {

@@ -175,7 +175,6 @@ describe('conversation', () => {
       displayName: 'Bob',
       relayUrl: 'http://127.0.0.1:7447',
       verified: true,
-      identityChangedAt: null,
       origin: 'contact-code',
       addedAt: T0,
     });

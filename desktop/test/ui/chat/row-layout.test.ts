@@ -3,7 +3,9 @@ import { dayLabel } from '../../../src/renderer/app/chat/day-label.js';
 import {
   estimateRowHeight,
   GROUP_GAP_MS,
+  isNotice,
   layoutRows,
+  noticeText,
   reuseUnchanged,
 } from '../../../src/renderer/app/chat/row-layout.js';
 import type { MessageView } from '../../../src/renderer/engine/queries.js';
@@ -80,7 +82,13 @@ describe('layoutRows', () => {
   it('never groups a notice with messages', () => {
     const t = NOW - 10 * MINUTE;
     const rows = layoutRows(
-      [message(t), message(t + 1000, { kind: 'identity-changed', body: null }), message(t + 2000)],
+      [
+        message(t),
+        message(t + 1000, { kind: 'forged-key', body: 'https://relay.example' }),
+        message(t + 2000),
+        message(t + 3000, { kind: 'identity-changed', body: null }),
+        message(t + 4000),
+      ],
       {
         firstUnreadKey: null,
         hasOlder: true,
@@ -91,7 +99,27 @@ describe('layoutRows', () => {
       [true, true],
       [true, true],
       [true, true],
+      [true, true],
+      [true, true],
     ]);
+  });
+});
+
+describe('noticeText', () => {
+  it('names the relay that forged the key, and offers nothing to accept', () => {
+    const forged = message(NOW, { kind: 'forged-key', body: 'https://relay.example' });
+    expect(noticeText(forged, 'Bob')).toBe(
+      "Your relay (https://relay.example) sent a key that isn't Bob's; nothing from it was accepted.",
+    );
+    expect(noticeText({ ...forged, body: null }, 'Bob')).toBe(
+      "Your relay sent a key that isn't Bob's; nothing from it was accepted.",
+    );
+    // Written by versions that offered to accept it: told as the past forgery it was.
+    expect(noticeText(message(NOW, { kind: 'identity-changed', body: null }), 'Bob')).toBe(
+      "Earlier, your relay sent a key that isn't Bob's; Parley now refuses such keys.",
+    );
+    expect(isNotice(forged)).toBe(true);
+    expect(isNotice(message(NOW))).toBe(false);
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * A peer built directly on crypto-core (no vault): for messages the vault API
  * cannot produce (group control with a sender-key distribution, an impostor
- * claiming someone else's address) and for fast bulk senders.
+ * claiming someone else's address, unsealed or under a relay's forged sender
+ * certificate) and for fast bulk senders.
  */
 import {
+  bytes,
   encodeContent,
   GroupCipher,
   generateIdentity,
@@ -11,8 +13,10 @@ import {
   type LocalIdentity,
   MemoryProtocolStore,
   SessionCipher,
+  signalStoresFor,
 } from '@parley/crypto-core';
 import type { DeviceAddress, Envelope, PreKeyBundlesResponse } from '@parley/crypto-core/wire';
+import { ProtocolAddress, SenderCertificate, sealedSenderEncryptMessage } from '@signalapp/libsignal-client';
 
 export class RawDevice {
   readonly identity: LocalIdentity = generateIdentity();
@@ -42,6 +46,33 @@ export class RawDevice {
       destinationDeviceId: to.deviceId,
       content: Buffer.from(body).toString('base64'),
       serverTimestamp: this.#clock++,
+    };
+  }
+
+  /**
+   * A sealed envelope to `to` carrying `certificate` as it is, with no check
+   * that it is this device's (a lying relay's certificate naming someone else).
+   */
+  async sealedEnvelope(
+    to: DeviceAddress,
+    content: KnownContent,
+    certificate: Uint8Array,
+    serverTimestamp: number = Date.now(),
+  ): Promise<Envelope> {
+    const stores = signalStoresFor(this.store);
+    const body = await sealedSenderEncryptMessage(
+      encodeContent(content),
+      ProtocolAddress.new(to.accountId, to.deviceId),
+      SenderCertificate.deserialize(bytes(certificate)),
+      stores.session,
+      stores.identity,
+    );
+    return {
+      id: crypto.randomUUID(),
+      type: 'sealed',
+      destinationDeviceId: to.deviceId,
+      content: Buffer.from(body).toString('base64'),
+      serverTimestamp,
     };
   }
 }

@@ -7,6 +7,7 @@
  */
 import {
   type AccountId,
+  bytes,
   generateTrustRoot,
   type IssuedServerCertificate,
   issueSenderCertificate,
@@ -25,6 +26,7 @@ import type {
   RegisterRequest,
   SignedPreKeyWire,
 } from '@parley/crypto-core/wire';
+import { PrivateKey, PublicKey, SenderCertificate, ServerCertificate } from '@signalapp/libsignal-client';
 
 interface DeviceKeys {
   registrationId: number;
@@ -50,12 +52,18 @@ export class TestRelay {
   readonly trustRoot: KeyPairBytes;
   readonly #server: IssuedServerCertificate;
   readonly #devices = new Map<string, DeviceKeys>();
-  #clock = 1_700_000_000_000;
+  /** The relay's clock for server timestamps: real time, strictly increasing. */
+  #clock = Date.now();
 
   constructor(url = 'https://relay.test.example') {
     this.url = url;
     this.trustRoot = generateTrustRoot();
     this.#server = issueServerCertificate(this.trustRoot.privateKey, 1);
+  }
+
+  /** The relay's clock (real time; clients may have another). */
+  now(): number {
+    return Date.now();
   }
 
   register(request: RegisterRequest): void {
@@ -121,6 +129,27 @@ export class TestRelay {
       serverCertificate: this.#server.certificate,
       serverPrivateKey: this.#server.privateKey,
     });
+  }
+
+  /**
+   * What a lying relay can do and crypto-core's issuer refuses: a certificate,
+   * validly signed with this relay's server key, binding `address` to a key
+   * its account id does not commit to.
+   */
+  forgeCertificate(
+    address: DeviceAddress,
+    identityKey: Uint8Array,
+    expiresAt = Date.now() + 24 * 60 * 60 * 1000,
+  ): Uint8Array {
+    return SenderCertificate.new(
+      address.accountId,
+      null,
+      address.deviceId,
+      PublicKey.deserialize(bytes(identityKey)),
+      expiresAt,
+      ServerCertificate.deserialize(this.#server.certificate),
+      PrivateKey.deserialize(this.#server.privateKey),
+    ).serialize();
   }
 
   /** The envelopes a send becomes, one per addressed device (sealed ones carry no source). */

@@ -111,6 +111,8 @@ export async function registerParty(vault: Vault, relay: TestRelay): Promise<voi
       relay.senderCertificate({ accountId: registration.accountId, deviceId: registration.deviceId }),
     ).toString('base64'),
     trustRoot: Buffer.from(relay.trustRoot.publicKey).toString('base64'),
+    // The relay's clock at issue, as the relay's answer carries it.
+    serverTime: relay.now(),
   });
 }
 

@@ -5,6 +5,7 @@
  * last of a group shows the time). Also a first guess at each row's height,
  * used until the row has been rendered and measured.
  */
+import { forgeryNoticeText } from '../../../common/forgery-notice.js';
 import type { MessageView } from '../../engine/queries.js';
 import { dayLabel, localDay } from './day-label.js';
 
@@ -31,8 +32,24 @@ export interface LayoutContext {
   readonly locale?: string;
 }
 
+/** A full-width notice in the history rather than a bubble. */
+export function isNotice(message: MessageView): boolean {
+  return message.kind === 'forged-key' || message.kind === 'identity-changed';
+}
+
 function isBubble(message: MessageView): boolean {
-  return message.kind !== 'identity-changed';
+  return !isNotice(message);
+}
+
+/**
+ * What a notice says (common/forgery-notice.ts). 'forged-key': a relay sent a
+ * key that the contact's id does not commit to and Parley refused it (its
+ * body is that relay's URL). 'identity-changed': the same event as versions
+ * before that recorded it, which offered to accept the key.
+ */
+export function noticeText(message: MessageView, peerName: string): string {
+  const kind = message.kind === 'identity-changed' ? 'identity-changed' : 'forged-key';
+  return forgeryNoticeText({ kind, relayUrl: message.body, peerName });
 }
 
 function continues(previous: MessageView | undefined, message: MessageView, sameDay: boolean): boolean {

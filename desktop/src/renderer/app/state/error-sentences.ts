@@ -14,9 +14,9 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
   UNKNOWN_ACCOUNT:
     "Your relay doesn't know this account; check the code with your contact, who may have deleted their account.",
   ACCOUNT_ID_MISMATCH:
-    "The relay sent keys that don't belong to this contact code, so Parley refused them; check the code with your contact.",
+    "Your relay sent keys that don't belong to this contact code, so Parley refused them; check the code with your contact.",
   INVALID_BUNDLE: 'The relay sent unusable keys for this contact; try again later.',
-  IDENTITY_CHANGED: "This contact's safety number changed; verify it before messages flow again.",
+  FORGED_KEY: "Your relay sent a key that isn't this contact's, so Parley refused it; nothing from it was accepted.",
   INVALID_RELAY_URL: 'Enter a relay URL that starts with http:// or https://, without a query or fragment.',
   RELAY_UNREACHABLE: "Parley can't reach the relay; check the address and your connection, then try again.",
   RELAY_REFUSED: 'The relay refused the request; try again, and check the relay address if it keeps happening.',
@@ -44,6 +44,14 @@ const TRANSPORT_SENTENCES: Record<VaultTransportErrorCode, string> = {
   CLOSED: 'The connection to the key vault was closed; reload the page.',
 };
 
+/** Sentences that name the relay a failure is about (a forged key or bundle), when the error knows it. */
+const RELAY_SENTENCES: Partial<Record<EngineErrorCode, (relayUrl: string) => string>> = {
+  ACCOUNT_ID_MISMATCH: (relayUrl) =>
+    `Your relay (${relayUrl}) sent keys that don't belong to this contact code, so Parley refused them; check the code with your contact.`,
+  FORGED_KEY: (relayUrl) =>
+    `Your relay (${relayUrl}) sent a key that isn't this contact's, so Parley refused it; nothing from it was accepted.`,
+};
+
 const FALLBACK_SENTENCE = ENGINE_SENTENCES.INTERNAL;
 
 /** The first VaultTransportError in an error's cause chain, if any (the engine wraps them). */
@@ -60,7 +68,11 @@ function transportFailure(error: unknown): VaultTransportError | null {
 export function errorSentence(error: unknown): string {
   const transport = transportFailure(error);
   if (transport !== null) return TRANSPORT_SENTENCES[transport.code];
-  if (EngineError.is(error)) return ENGINE_SENTENCES[error.code] ?? FALLBACK_SENTENCE;
+  if (EngineError.is(error)) {
+    const naming = RELAY_SENTENCES[error.code];
+    if (naming !== undefined && error.relayUrl !== null) return naming(error.relayUrl);
+    return ENGINE_SENTENCES[error.code] ?? FALLBACK_SENTENCE;
+  }
   return FALLBACK_SENTENCE;
 }
 

@@ -94,16 +94,18 @@ export async function seedHistory(
     let mark = performance.now();
     const bodies = await Promise.all(
       plans.map((plan) =>
-        plan.notice
-          ? null
-          : cipher.seal({ table: 'messages', field: 'body', id: plan.id }, benchBody(plan.index, random)),
+        // A notice's body is the URL of the relay it names.
+        cipher.seal(
+          { table: 'messages', field: 'body', id: plan.id },
+          plan.notice ? 'http://127.0.0.1:9' : benchBody(plan.index, random),
+        ),
       ),
     );
     sealMs += performance.now() - mark;
     const rows: MessageRecord[] = plans.map((plan, offset) => ({
       id: plan.id,
       conversationId,
-      kind: plan.notice ? 'identity-changed' : 'text',
+      kind: plan.notice ? 'forged-key' : 'text',
       direction: plan.outgoing ? 'outgoing' : 'incoming',
       senderAccountId: plan.outgoing ? options.ownAccount : BENCH_PEER,
       sentAt: plan.sentAt,
@@ -125,7 +127,6 @@ export async function seedHistory(
       displayName: 'Bench Peer',
       relayUrl: 'http://127.0.0.1:9',
       verified: true,
-      identityChangedAt: null,
       origin: 'contact-code',
       addedAt: startAt,
     });
