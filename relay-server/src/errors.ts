@@ -105,14 +105,28 @@ export function httpStatusOf(code: RelayErrorCode): number {
   return HTTP_STATUS[code];
 }
 
+/** Store refusals that are the client's to act on, and the wire code each becomes (same message). */
+const STORE_REFUSALS: Readonly<Partial<Record<RelayStoreErrorCode, RelayErrorCode>>> = {
+  [RelayStoreErrorCode.TooManyPreKeys]: RelayErrorCode.TooManyPreKeys,
+  [RelayStoreErrorCode.PreKeyIdConflict]: RelayErrorCode.PreKeyIdConflict,
+  [RelayStoreErrorCode.RegistrationClosed]: RelayErrorCode.RegistrationClosed,
+  [RelayStoreErrorCode.InviteRequired]: RelayErrorCode.InviteRequired,
+  [RelayStoreErrorCode.InviteInvalid]: RelayErrorCode.InviteInvalid,
+};
+
 /**
  * Any thrown value as a RelayServerError. Store failures a client can act on
  * keep their meaning (a device deleted meanwhile is UNKNOWN_ACCOUNT, a closed
- * store UNAVAILABLE); anything else is INTERNAL with a generic message, so no
- * internal detail leaks to clients.
+ * store UNAVAILABLE, a refused prekey upload or registration its own code);
+ * anything else is INTERNAL with a generic message, so no internal detail
+ * leaks to clients.
  */
 export function toRelayServerError(error: unknown): RelayServerError {
   if (RelayServerError.is(error)) return error;
+  if (RelayStoreError.is(error)) {
+    const code = STORE_REFUSALS[error.code];
+    if (code !== undefined) return new RelayServerError(code, error.message, error);
+  }
   if (RelayStoreError.is(error, RelayStoreErrorCode.UnknownDevice)) {
     return new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account or device on this relay', error);
   }
