@@ -1,8 +1,9 @@
 /**
  * Onboarding's relay check against small HTTP servers on 127.0.0.1: a relay's
  * health answer, a degraded one, something that is not a relay, a closed
- * port, a bad URL, a relay the platform refuses, and one it allows only after
- * a reload.
+ * port, a bad URL, a relay the platform refuses, one it allows only after
+ * a reload, and the registration policy (open, invite, closed, or not said by
+ * an older relay).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,8 +13,15 @@ import type { RelayAccess } from '../../src/renderer/platform/platform.js';
 
 const servers: Server[] = [];
 
-async function serve(status: number, body: string): Promise<string> {
+const HEALTHY = JSON.stringify({ status: 'ok', version: '0.1.0', wireVersion: 1 });
+
+/** A server answering /healthz with `body`, and /v1/registration with `policy` when given (404 otherwise). */
+async function serve(status: number, body: string, policy?: string): Promise<string> {
   const server = createServer((request, response) => {
+    if (request.url === '/v1/registration' && policy !== undefined) {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ policy }));
+      return;
+    }
     if (request.url !== '/healthz') {
       response.writeHead(404).end();
       return;
@@ -28,12 +36,18 @@ async function serve(status: number, body: string): Promise<string> {
 const allowAll = { allowRelay: async (): Promise<RelayAccess> => ({ allowed: true }) };
 
 let relay: string;
+let openRelay: string;
+let inviteRelay: string;
+let closedRelay: string;
 let degraded: string;
 let notRelay: string;
 let closedPort: string;
 
 beforeAll(async () => {
-  relay = await serve(200, JSON.stringify({ status: 'ok', version: '0.1.0', wireVersion: 1 }));
+  relay = await serve(200, HEALTHY);
+  openRelay = await serve(200, HEALTHY, 'open');
+  inviteRelay = await serve(200, HEALTHY, 'invite');
+  closedRelay = await serve(200, HEALTHY, 'closed');
   degraded = await serve(503, JSON.stringify({ status: 'degraded', version: '0.1.0', wireVersion: 1 }));
   notRelay = await serve(200, '<html>hello</html>');
   const closing = createServer();
@@ -48,8 +62,30 @@ afterAll(async () => {
 
 describe('checkRelay', () => {
   it('accepts a relay that answers its health check, with the canonical URL', async () => {
-    const result = await checkRelay(`  ${relay}/  `, allowAll);
-    expect(result).toEqual({ ok: true, relayUrl: relay, message: 'Relay reachable (version 0.1.0).' });
+    const result = await checkRelay(`  ${openRelay}/  `, allowAll);
+    expect(result).toEqual({
+      ok: true,
+      relayUrl: openRelay,
+      message: 'Relay reachable (version 0.1.0).',
+      registration: 'open',
+    });
+  });
+
+  it('says when new accounts need an invite code, and refuses a relay closed to new accounts', async () => {
+    expect(await checkRelay(inviteRelay, allowAll)).toEqual({
+      ok: true,
+      relayUrl: inviteRelay,
+      message: 'Relay reachable (version 0.1.0); new accounts need an invite code from its operator.',
+      registration: 'invite',
+    });
+    expect(await checkRelay(closedRelay, allowAll)).toEqual({
+      ok: false,
+      message: "This relay isn't accepting new accounts; choose another relay or ask the person who runs it.",
+    });
+  });
+
+  it('reads a relay that does not say its policy (an older one) as unknown, and lets registration find out', async () => {
+    expect(await checkRelay(relay, allowAll)).toMatchObject({ ok: true, registration: 'unknown' });
   });
 
   it('asks the platform first, and says so when the shell refuses the relay', async () => {

@@ -1,6 +1,6 @@
 /** The relay field's live check as the onboarding screen shows it: debounced, latest answer wins. */
 import type { Platform } from '../../platform/platform.js';
-import { checkRelay, type RelayCheckResult } from './relay-check.js';
+import { checkRelay, type RelayCheckResult, type RelayRegistration } from './relay-check.js';
 
 export type RelayCheckState = 'idle' | 'checking' | 'ok' | 'error';
 
@@ -9,6 +9,8 @@ export const RELAY_CHECK_DEBOUNCE_MS = 350;
 export class RelayCheck {
   state = $state<RelayCheckState>('idle');
   message = $state('');
+  /** Who may register at the relay last checked (`unknown` until a check says). */
+  registration = $state<RelayRegistration>('unknown');
   #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #platform: Pick<Platform, 'allowRelay'>;
@@ -37,6 +39,7 @@ export class RelayCheck {
     if (generation === this.#generation) {
       this.state = result.ok ? 'ok' : 'error';
       this.message = result.message;
+      this.registration = result.ok ? result.registration : 'unknown';
     }
     return result;
   }

@@ -1,17 +1,35 @@
 /**
  * Onboarding's live check of a relay URL: is it a relay URL, may this page
  * reach it (platform.allowRelay, which must also happen before the engine
- * first connects), and does a Parley relay answer at it (GET /healthz)?
- * Each failure is one sentence. A relay Electron allows only from the next
- * page load is reported as such, unchecked: the CSP would refuse the fetch.
+ * first connects), does a Parley relay answer at it (GET /healthz), and who
+ * may register there (GET /v1/registration: open, invite, closed)? Each
+ * failure is one sentence. A relay Electron allows only from the next page
+ * load is reported as such, unchecked: the CSP would refuse the fetch. A
+ * relay too old to say its policy reads as `unknown`: registration then
+ * tries without a code and learns from the refusal.
  */
-import { healthResponseSchema, normalizeRelayUrl, routes } from '@parley/crypto-core/wire';
+import {
+  healthResponseSchema,
+  normalizeRelayUrl,
+  type RegistrationPolicy,
+  registrationInfoResponseSchema,
+  routes,
+} from '@parley/crypto-core/wire';
 import { EngineError, EngineErrorCode } from '../../engine/index.js';
 import type { Platform } from '../../platform/platform.js';
 import { errorSentence } from './error-sentences.js';
 
+/** Who may register at the relay, as it said; `unknown` when it did not say. */
+export type RelayRegistration = RegistrationPolicy | 'unknown';
+
 export type RelayCheckResult =
-  | { readonly ok: true; readonly relayUrl: string; readonly message: string }
+  | {
+      readonly ok: true;
+      readonly relayUrl: string;
+      readonly message: string;
+      /** `invite`: registering a new account needs the operator's code. */
+      readonly registration: Exclude<RelayRegistration, 'closed'>;
+    }
   | { readonly ok: false; readonly message: string }
   /** Allowed, but this page can reach it only after a reload (Electron's CSP is fixed per page load). */
   | { readonly ok: false; readonly reloadRequired: true; readonly relayUrl: string; readonly message: string };
@@ -65,5 +83,28 @@ export async function checkRelay(
   if (health.data.status !== 'ok') {
     return { ok: false, message: 'The relay answers but reports a problem; try again in a moment.' };
   }
-  return { ok: true, relayUrl, message: `Relay reachable (version ${health.data.version}).` };
+  const registration = await registrationPolicyOf(relayUrl, fetchImpl);
+  if (registration === 'closed') {
+    return { ok: false, message: errorSentence(new EngineError(EngineErrorCode.RegistrationClosed, 'closed')) };
+  }
+  const reachable = `Relay reachable (version ${health.data.version})`;
+  const message =
+    registration === 'invite' ? `${reachable}; new accounts need an invite code from its operator.` : `${reachable}.`;
+  return { ok: true, relayUrl, message, registration };
+}
+
+/** GET /v1/registration's policy, or `unknown` when the relay does not answer it (older relays: 404). */
+async function registrationPolicyOf(relayUrl: string, fetchImpl: typeof fetch): Promise<RelayRegistration> {
+  try {
+    const response = await fetchImpl(`${relayUrl}${routes.registration}`, {
+      cache: 'no-store',
+      credentials: 'omit',
+      signal: AbortSignal.timeout(RELAY_CHECK_TIMEOUT_MS),
+    });
+    if (!response.ok) return 'unknown';
+    const info = registrationInfoResponseSchema.safeParse(await response.json());
+    return info.success ? info.data.policy : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
