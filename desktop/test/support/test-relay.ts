@@ -38,6 +38,8 @@ const ENGINE_TEST_RELAY_ARGS = [
   '10GiB',
   '--daily-send-quota',
   '100GiB',
+  '--max-connections-per-ip',
+  '100000',
 ] as const;
 
 export function startRelay(options: RelayProcessOptions = {}): Promise<RelayProcess> {
