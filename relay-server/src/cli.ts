@@ -112,7 +112,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     },
     `relay listening on ${relay.url} (registration: ${config.registration})`,
   );
-  if (config.registration === 'invite' && config.registrationIsDefault) {
+  if (config.registration === 'invite' && config.store === 'memory') {
+    logger.warn(
+      'registration is invite-only but --store memory keeps no invite codes (`parley-relay invite` writes them to the database): no new account can register; use --registration open for experiments',
+    );
+  } else if (config.registration === 'invite' && config.registrationIsDefault) {
     logger.info(
       'new accounts need an invite code (the default for a relay reachable beyond loopback): make codes with `npm run relay -- invite`, or choose --registration open or closed',
     );

@@ -126,6 +126,16 @@ describe('a closed relay', () => {
   });
 });
 
+describe('a relay that cannot keep invites', () => {
+  it('warns at start when it is invite-only on --store memory', async () => {
+    const relay = await start(['--store', 'memory', '--registration', 'invite']);
+    const warnings = relay.logLines().filter((line) => line.level === 40);
+    expect(warnings.map((line) => String(line.msg))).toEqual([
+      expect.stringContaining('--store memory keeps no invite codes'),
+    ]);
+  });
+});
+
 describe('the default policy', () => {
   it('is open on loopback', async () => {
     const relay = await start([]);
