@@ -184,7 +184,7 @@ describe('connections per client address', () => {
       idle.socket.destroy();
       // With connections closed there is room again (the relay notices a close asynchronously).
       let status = 0;
-      for (let i = 0; i < 50 && status !== 200; i++) {
+      for (let i = 0; i < 100 && status !== 200; i++) {
         status = await healthOnNewConnection(relay).catch(() => 0);
         if (status !== 200) await sleep(100);
       }
@@ -217,7 +217,7 @@ describe('connections per client address', () => {
 
       first.close();
       let status = 0;
-      for (let i = 0; i < 50 && status !== 200; i++) {
+      for (let i = 0; i < 100 && status !== 200; i++) {
         status = (await http.request(routes.health, { headers: client })).status;
         if (status !== 200) await sleep(100);
       }

@@ -20,7 +20,17 @@ let http: RelayHttp;
 
 beforeAll(async () => {
   relay = await RelayProcess.start({
-    args: ['--max-prekeys', '200', '--max-kyber-prekeys', '200', '--prekey-upload-burst', '30'],
+    // 30 uploads per device at once, then one per 100 minutes: no refill however slow the machine.
+    args: [
+      '--max-prekeys',
+      '200',
+      '--max-kyber-prekeys',
+      '200',
+      '--prekey-upload-burst',
+      '30',
+      '--prekey-upload-rate',
+      '0.01',
+    ],
   });
   http = httpOf(relay);
 });
