@@ -67,6 +67,11 @@ const validSamples = {
     { ok: false, error: { code: 'DEVICE_MISMATCH', message: 'x', missingDevices: [2] } },
   ],
   error: [wire.errorResponseSchema, { error: { code: 'RATE_LIMITED', message: 'slow down', retryAfter: 3 } }],
+  queueFull: [
+    wire.sendResultSchema,
+    { ok: false, error: { code: 'QUEUE_FULL', message: 'full', recipient: accountId, fullDevices: [1, 3] } },
+  ],
+  registrationInfo: [wire.registrationInfoResponseSchema, { policy: 'invite' }],
 } as const;
 
 describe('wire schemas', () => {
@@ -86,6 +91,38 @@ describe('wire schemas', () => {
     expect(() =>
       wire.parseWire(wire.sendRequestSchema, { recipient: accountId, messages: [message, message] }, 'send'),
     ).toThrow(/each device may be addressed once/);
+  });
+
+  it('refuse an upload or registration that names one prekey id twice', () => {
+    const twice = {
+      preKeys: [
+        { keyId: 3, publicKey: ecKey },
+        { keyId: 3, publicKey: b64(33, 6) },
+      ],
+    };
+    expect(() => wire.parseWire(wire.preKeyUploadSchema, twice, 'upload')).toThrow(/preKeys: each key id/);
+    const kyberTwice = { kyberPreKeys: [kyberPreKey, kyberPreKey] };
+    expect(() => wire.parseWire(wire.preKeyUploadSchema, kyberTwice, 'upload')).toThrow(/kyberPreKeys: each key id/);
+    const [schema, sample] = validSamples.register;
+    expect(() => wire.parseWire(schema, { ...sample, ...twice }, 'register')).toThrow(/each key id may appear once/);
+    // The same ids in the two kinds are separate id spaces.
+    const both = { preKeys: [{ keyId: 2, publicKey: ecKey }], kyberPreKeys: [kyberPreKey] };
+    expect(() => wire.parseWire(wire.preKeyUploadSchema, both, 'upload')).not.toThrow();
+  });
+
+  it('take an optional invite code at registration', () => {
+    const [schema, sample] = validSamples.register;
+    expect(wire.parseWire(schema, { ...sample, inviteCode: 'abcde-fghij' }, 'register').inviteCode).toBe('abcde-fghij');
+    expect(() => wire.parseWire(schema, { ...sample, inviteCode: '' }, 'register')).toThrow(/inviteCode/);
+    expect(() => wire.parseWire(schema, { ...sample, inviteCode: 'x'.repeat(65) }, 'register')).toThrow(/inviteCode/);
+  });
+
+  it('compute decoded base64 lengths from length and padding', () => {
+    for (let length = 0; length < 12; length++) {
+      const text = b64(length);
+      expect(wire.base64DecodedLength(text)).toBe(length);
+      expect(text.length).toBe(wire.base64Chars(length));
+    }
   });
 
   it('check decoded byte lengths, not only the alphabet', () => {

@@ -77,8 +77,16 @@ export class ServerProcess {
       'sqlite',
       '--sqlite-synchronous',
       'FULL',
-      // A load test, not abuse: 1,000 registrations from one IP, and sends
-      // far above the per-account default of 30/s.
+      // A load test, not abuse: 1,000 registrations and websockets from one
+      // IP, and sends and acks far above the per-account defaults.
+      '--max-connections-per-ip',
+      '1000000',
+      '--ack-rate',
+      '1000000',
+      '--ack-burst',
+      '1000000',
+      '--daily-send-quota',
+      '1024GiB',
       '--auth-rate',
       '1000000',
       '--auth-burst',

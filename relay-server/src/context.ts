@@ -10,6 +10,7 @@ import type { RelayConfig } from './config.js';
 import type { SealedSenderAuthority } from './crypto/index.js';
 import type { ConnectionRegistry } from './delivery/connection-registry.js';
 import type { EnvelopeCommitter } from './delivery/envelope-committer.js';
+import type { ConnectionLimiter } from './limits/connection-limiter.js';
 import type { RateLimits } from './limits/rate-limits.js';
 import type { Logger } from './logging.js';
 import type { RelayMetrics } from './metrics.js';
@@ -26,6 +27,8 @@ export interface RelayContext {
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
   readonly limits: RateLimits;
+  /** Open connections per client address (--max-connections-per-ip). */
+  readonly connectionLimiter: ConnectionLimiter;
   readonly tokens: TokenService;
   readonly challenges: ChallengeService;
   /** This relay's URLs, which challenge signatures must name (settled at listen). */

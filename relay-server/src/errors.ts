@@ -6,7 +6,7 @@
  * acknowledgements turn it into the wire's error body, so a client only ever
  * branches on codes.
  */
-import { type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
+import { type AccountId, type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
 import { RelayStoreError, RelayStoreErrorCode } from './storage/relay-store-errors.js';
 
 export { RelayErrorCode };
@@ -19,6 +19,10 @@ export interface RelayErrorDetails {
   readonly missingDevices?: readonly number[] | undefined;
   /** DEVICE_MISMATCH: devices the sender addressed that do not exist. */
   readonly extraDevices?: readonly number[] | undefined;
+  /** QUEUE_FULL: the recipient of the refused send... */
+  readonly recipient?: AccountId | undefined;
+  /** ...and its devices without room. */
+  readonly fullDevices?: readonly number[] | undefined;
   /** An HTTP status other than the code's usual one (e.g. 415 for a BAD_REQUEST content type). */
   readonly httpStatus?: number | undefined;
 }
@@ -36,6 +40,15 @@ const HTTP_STATUS: Readonly<Record<RelayErrorCode, number>> = {
   UNKNOWN_ACCOUNT: 404,
   DEVICE_MISMATCH: 409,
   RATE_LIMITED: 429,
+  TOO_MANY_CONNECTIONS: 429,
+  QUEUE_FULL: 409,
+  QUOTA_EXCEEDED: 429,
+  TOO_MANY_PREKEYS: 409,
+  PREKEY_ID_CONFLICT: 409,
+  INVALID_KEY: 400,
+  INVITE_REQUIRED: 403,
+  INVITE_INVALID: 403,
+  REGISTRATION_CLOSED: 403,
   NOT_FOUND: 404,
   UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -67,6 +80,8 @@ export class RelayServerError<C extends RelayErrorCode = RelayErrorCode> extends
     if (this.details.retryAfter !== undefined) body.retryAfter = this.details.retryAfter;
     if (this.details.missingDevices !== undefined) body.missingDevices = [...this.details.missingDevices];
     if (this.details.extraDevices !== undefined) body.extraDevices = [...this.details.extraDevices];
+    if (this.details.recipient !== undefined) body.recipient = this.details.recipient;
+    if (this.details.fullDevices !== undefined) body.fullDevices = [...this.details.fullDevices];
     return body;
   }
 
@@ -90,14 +105,28 @@ export function httpStatusOf(code: RelayErrorCode): number {
   return HTTP_STATUS[code];
 }
 
+/** Store refusals that are the client's to act on, and the wire code each becomes (same message). */
+const STORE_REFUSALS: Readonly<Partial<Record<RelayStoreErrorCode, RelayErrorCode>>> = {
+  [RelayStoreErrorCode.TooManyPreKeys]: RelayErrorCode.TooManyPreKeys,
+  [RelayStoreErrorCode.PreKeyIdConflict]: RelayErrorCode.PreKeyIdConflict,
+  [RelayStoreErrorCode.RegistrationClosed]: RelayErrorCode.RegistrationClosed,
+  [RelayStoreErrorCode.InviteRequired]: RelayErrorCode.InviteRequired,
+  [RelayStoreErrorCode.InviteInvalid]: RelayErrorCode.InviteInvalid,
+};
+
 /**
  * Any thrown value as a RelayServerError. Store failures a client can act on
  * keep their meaning (a device deleted meanwhile is UNKNOWN_ACCOUNT, a closed
- * store UNAVAILABLE); anything else is INTERNAL with a generic message, so no
- * internal detail leaks to clients.
+ * store UNAVAILABLE, a refused prekey upload or registration its own code);
+ * anything else is INTERNAL with a generic message, so no internal detail
+ * leaks to clients.
  */
 export function toRelayServerError(error: unknown): RelayServerError {
   if (RelayServerError.is(error)) return error;
+  if (RelayStoreError.is(error)) {
+    const code = STORE_REFUSALS[error.code];
+    if (code !== undefined) return new RelayServerError(code, error.message, error);
+  }
   if (RelayStoreError.is(error, RelayStoreErrorCode.UnknownDevice)) {
     return new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account or device on this relay', error);
   }

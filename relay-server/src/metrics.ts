@@ -3,7 +3,21 @@
  * so two relays in one process, as in tests, do not collide). Names follow
  * Prometheus conventions: `_total` counters, base units (seconds).
  */
+import { RelayErrorCode } from '@parley/crypto-core/wire';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The codes parley_relay_limit_refusals_total counts: every limit, quota and registration refusal. */
+const LIMIT_CODES: ReadonlySet<string> = new Set<string>([
+  RelayErrorCode.RateLimited,
+  RelayErrorCode.TooManyConnections,
+  RelayErrorCode.PayloadTooLarge,
+  RelayErrorCode.QueueFull,
+  RelayErrorCode.QuotaExceeded,
+  RelayErrorCode.TooManyPreKeys,
+  RelayErrorCode.InviteRequired,
+  RelayErrorCode.InviteInvalid,
+  RelayErrorCode.RegistrationClosed,
+]);
 
 export class RelayMetrics {
   readonly registry = new Registry();
@@ -21,6 +35,8 @@ export class RelayMetrics {
   readonly envelopesExpired: Counter;
   /** Sends refused, by error code. */
   readonly sendsRefused: Counter<'code'>;
+  /** Requests, events and connections refused by a limit, quota or the registration policy, by code. */
+  readonly limitRefusals: Counter<'code'>;
   /** Envelopes queued in the store, all recipients (read at scrape time). */
   readonly queueDepth: Gauge;
   /** Time from acceptance (server timestamp) to the recipient's ack. */
@@ -63,6 +79,12 @@ export class RelayMetrics {
       labelNames: ['code'],
       registers,
     });
+    this.limitRefusals = new Counter({
+      name: 'parley_relay_limit_refusals_total',
+      help: 'Requests, events and connections refused by a limit, quota or the registration policy, by code',
+      labelNames: ['code'],
+      registers,
+    });
     this.queueDepth = new Gauge({
       name: 'parley_relay_queue_depth',
       help: 'Envelopes queued in the store, all recipients',
@@ -83,6 +105,11 @@ export class RelayMetrics {
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers,
     });
+  }
+
+  /** Counts a refusal in parley_relay_limit_refusals_total if `code` is a limit's, a quota's or the registration policy's. */
+  countRefusal(code: string): void {
+    if (LIMIT_CODES.has(code)) this.limitRefusals.inc({ code });
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -9,7 +9,9 @@
  *   2. stop listening for new connections;
  *   3. let the commit batch in progress and the queued sends commit, so every
  *      send already accepted is acknowledged, and let running acks finish;
- *   4. close every socket, then the HTTP server;
+ *   4. close every socket, then the HTTP server: requests still unfinished
+ *      SHUTDOWN_GRACE_MS later (a client trickling its body, say) are cut off,
+ *      so no client can hold the stop open;
  *   5. close the store (checkpoint, release the file).
  */
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,7 @@ import { ensureDataFolder, JWT_SECRET_FILE, loadOrCreateSecret } from './data-fo
 import { ConnectionRegistry } from './delivery/connection-registry.js';
 import { EnvelopeCommitter } from './delivery/envelope-committer.js';
 import { createHttpApp } from './http/app.js';
+import { ConnectionLimiter } from './limits/connection-limiter.js';
 import { RateLimits } from './limits/rate-limits.js';
 import type { Logger } from './logging.js';
 import { RelayMetrics } from './metrics.js';
@@ -42,6 +45,9 @@ export interface RunningRelay {
   /** Graceful stop; safe to call more than once. */
   close(): Promise<void>;
 }
+
+/** How long a graceful stop waits for HTTP requests in progress before it closes their connections. */
+export const SHUTDOWN_GRACE_MS = 3000;
 
 /** Smallest HS256 secret accepted (RFC 7518 §3.2: at least the hash size). */
 const MIN_JWT_SECRET_BYTES = 32;
@@ -102,12 +108,23 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
       logger,
       metrics,
       limits: new RateLimits(config),
+      connectionLimiter: new ConnectionLimiter(config.maxConnectionsPerIp),
       tokens: new TokenService(jwtSecret, config.issuer, config.tokenTtlMs),
       challenges: new ChallengeService(store, config.challengeTtlMs),
       relayUrls,
       sealedSender,
       connections,
-      committer: new EnvelopeCommitter(store, metrics, logger, (stored) => connections.offerCommitted(stored)),
+      committer: new EnvelopeCommitter(
+        store,
+        metrics,
+        logger,
+        {
+          maxQueueEnvelopes: config.maxQueueEnvelopes,
+          maxQueueBytes: config.maxQueueBytes,
+          dailySendBytes: config.dailySendBytes,
+        },
+        (stored) => connections.offerCommitted(stored),
+      ),
       lifecycle: lifecycle satisfies Lifecycle,
       version: packageVersion(),
     };
@@ -149,7 +166,9 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
       await pendingAcks.settled();
       await sweeper.stop();
       io.local.disconnectSockets(true);
+      const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await httpClosed;
+      clearTimeout(grace);
       await store.close();
       logger.info('relay stopped');
     })();

@@ -1,7 +1,7 @@
 /**
  * The periodic sweep: deletes envelopes past their TTL (counted in
- * parley_relay_envelopes_expired_total) and expired challenges, and prunes
- * idle rate-limit buckets. Runs once at start and then every interval; a
+ * parley_relay_envelopes_expired_total), expired challenges and invite
+ * codes, and the send usage of past days, and prunes idle rate-limit buckets. Runs once at start and then every interval; a
  * failed sweep is logged and retried at the next tick.
  */
 import type { RelayContext } from './context.js';
@@ -37,9 +37,13 @@ export class Sweeper {
     try {
       const expired = await this.ctx.store.deleteExpiredEnvelopes(now);
       const challenges = await this.ctx.store.deleteExpiredChallenges(now);
+      const invites = await this.ctx.store.deleteExpiredInvites(now);
+      await this.ctx.store.deleteExpiredSendUsage(now);
       this.ctx.limits.prune();
       this.ctx.metrics.envelopesExpired.inc(expired);
-      if (expired > 0 || challenges > 0) this.ctx.logger.info({ expired, challenges }, 'sweep removed expired data');
+      if (expired > 0 || challenges > 0 || invites > 0) {
+        this.ctx.logger.info({ expired, challenges, invites }, 'sweep removed expired data');
+      }
     } catch (error) {
       this.ctx.logger.error({ err: error }, 'sweep failed');
     }

@@ -27,6 +27,7 @@ export {
   signedPreKeyToWire,
   storeGeneratedPreKeys,
 } from './prekeys.js';
+export { isUsableCurvePublicKey, isUsableKyberPublicKey } from './public-keys.js';
 export {
   compareScannedFingerprint,
   computeSafetyNumber,

@@ -72,7 +72,20 @@ export function authSignedMessage(
   );
 }
 
-/** Registers (or re-registers, replacing its keys) one device of an account. */
+/**
+ * An invite code as the user typed or pasted it. The relay ignores case,
+ * spaces and dashes (its codes are 20 base32 characters shown in groups of
+ * five); anything else simply matches no code.
+ */
+export const inviteCodeSchema = z.string().min(1).max(64);
+
+/**
+ * Registers (or re-registers, replacing its keys) one device of an account.
+ * `inviteCode` is needed only to create an account on a relay whose policy is
+ * `invite` (GET /v1/registration); devices of an existing account never need
+ * one. It is not covered by the signature: it admits an account, it does not
+ * identify one.
+ */
 export const registerRequestSchema = z.strictObject({
   accountId: accountIdSchema,
   deviceId: deviceIdSchema,
@@ -84,6 +97,7 @@ export const registerRequestSchema = z.strictObject({
   lastResortKyberPreKey: kyberPreKeySchema,
   preKeys: preKeyUploadSchema.shape.preKeys,
   kyberPreKeys: preKeyUploadSchema.shape.kyberPreKeys,
+  inviteCode: inviteCodeSchema.optional(),
 });
 export type RegisterRequest = z.input<typeof registerRequestSchema>;
 

@@ -4,7 +4,7 @@
  * clients branch on codes, never on message text. Browser-safe.
  */
 import { z } from 'zod';
-import { deviceIdSchema } from './primitives.js';
+import { accountIdSchema, deviceIdSchema } from './primitives.js';
 
 export const RelayErrorCode = {
   /** The request does not match its schema (wrong types, missing or unknown fields). */
@@ -29,6 +29,28 @@ export const RelayErrorCode = {
   DeviceMismatch: 'DEVICE_MISMATCH',
   /** Too many requests of this kind: back off and retry later. */
   RateLimited: 'RATE_LIMITED',
+  /** Too many open connections from this client address: close some, then retry. */
+  TooManyConnections: 'TOO_MANY_CONNECTIONS',
+  /**
+   * A recipient device has as many undelivered envelopes (or bytes) queued as
+   * the relay keeps: nothing of the send was stored. Names the recipient and
+   * `fullDevices`; retry once the recipient has fetched its queue.
+   */
+  QueueFull: 'QUEUE_FULL',
+  /** The sending account used up its daily byte quota: nothing was stored; retry after `retryAfter` seconds. */
+  QuotaExceeded: 'QUOTA_EXCEEDED',
+  /** The upload would leave the device more one-time prekeys (EC or Kyber) than the relay keeps: nothing was stored. */
+  TooManyPreKeys: 'TOO_MANY_PREKEYS',
+  /** A prekey id the device already stored holds another key: nothing was stored (re-uploading the same key is fine). */
+  PreKeyIdConflict: 'PREKEY_ID_CONFLICT',
+  /** A public key is not a usable Curve25519 or Kyber key (wrong type, small order, out-of-range coefficients). */
+  InvalidKey: 'INVALID_KEY',
+  /** Registering a new account on this relay needs an invite code, and the request had none. */
+  InviteRequired: 'INVITE_REQUIRED',
+  /** The invite code is unknown, already used or expired. */
+  InviteInvalid: 'INVITE_INVALID',
+  /** This relay registers no new accounts (existing accounts may still re-register their devices). */
+  RegistrationClosed: 'REGISTRATION_CLOSED',
   /** The route does not exist. */
   NotFound: 'NOT_FOUND',
   /** The relay is shutting down or its storage is unavailable: retry later. */
@@ -43,12 +65,16 @@ export const relayErrorCodeSchema = z.enum(Object.values(RelayErrorCode) as [Rel
 export const relayErrorSchema = z.strictObject({
   code: relayErrorCodeSchema,
   message: z.string().max(1000),
-  /** Seconds to wait before retrying (RATE_LIMITED, UNAVAILABLE). */
+  /** Seconds to wait before retrying (RATE_LIMITED, QUOTA_EXCEEDED, UNAVAILABLE). */
   retryAfter: z.number().int().min(0).optional(),
   /** DEVICE_MISMATCH: devices the sender must add (fetch their bundles)... */
   missingDevices: z.array(deviceIdSchema).optional(),
   /** ...and devices the sender addressed that no longer exist. */
   extraDevices: z.array(deviceIdSchema).optional(),
+  /** QUEUE_FULL: the recipient of the refused send... */
+  recipient: accountIdSchema.optional(),
+  /** ...and which of its devices have no room. */
+  fullDevices: z.array(deviceIdSchema).optional(),
 });
 export type RelayError = z.infer<typeof relayErrorSchema>;
 

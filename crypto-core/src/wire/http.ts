@@ -20,6 +20,7 @@ export const routes = {
   bundles: `${API_PREFIX}/keys/bundles`,
   senderCertificate: `${API_PREFIX}/certificate`,
   trustRoot: `${API_PREFIX}/trust-root`,
+  registration: `${API_PREFIX}/registration`,
   health: '/healthz',
   metrics: '/metrics',
 } as const;
@@ -53,3 +54,15 @@ export const healthResponseSchema = z.strictObject({
   wireVersion: z.literal(WIRE_VERSION),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+/**
+ * Who may create an account: anyone (`open`), holders of a one-time invite
+ * code from the operator (`invite`), or no one new (`closed`). Devices of
+ * existing accounts may re-register under every policy.
+ */
+export const registrationPolicySchema = z.enum(['open', 'invite', 'closed']);
+export type RegistrationPolicy = z.infer<typeof registrationPolicySchema>;
+
+/** GET /v1/registration, unauthenticated: what a client must know before it registers. */
+export const registrationInfoResponseSchema = z.strictObject({ policy: registrationPolicySchema });
+export type RegistrationInfoResponse = z.infer<typeof registrationInfoResponseSchema>;

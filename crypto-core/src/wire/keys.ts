@@ -34,12 +34,21 @@ export const kyberPreKeySchema = z.strictObject({
 });
 export type KyberPreKeyWire = z.infer<typeof kyberPreKeySchema>;
 
+/** One-time prekeys of one kind in one upload: at most 200, each key id once. */
+function oneTimeKeyList<S extends z.ZodType<{ keyId: number }>>(key: S) {
+  return z
+    .array(key)
+    .max(MAX_PREKEYS_PER_UPLOAD)
+    .refine((keys) => new Set(keys.map((k) => k.keyId)).size === keys.length, 'each key id may appear once')
+    .default([]);
+}
+
 /** What a device publishes: everything a peer needs to start a PQXDH session. */
 export const preKeyUploadSchema = z.strictObject({
   signedPreKey: signedPreKeySchema.optional(),
   lastResortKyberPreKey: kyberPreKeySchema.optional(),
-  preKeys: z.array(oneTimePreKeySchema).max(MAX_PREKEYS_PER_UPLOAD).default([]),
-  kyberPreKeys: z.array(kyberPreKeySchema).max(MAX_PREKEYS_PER_UPLOAD).default([]),
+  preKeys: oneTimeKeyList(oneTimePreKeySchema),
+  kyberPreKeys: oneTimeKeyList(kyberPreKeySchema),
 });
 export type PreKeyUpload = z.infer<typeof preKeyUploadSchema>;
 

@@ -10,19 +10,31 @@ import { BASE64_PATTERN } from '../encoding.js';
 /** Version of the wire protocol described by this module (docs/protocol.md §Wire). */
 export const WIRE_VERSION = 1;
 
+/** Characters of canonical base64 for `bytes` bytes. */
+export function base64Chars(bytes: number): number {
+  return Math.ceil(bytes / 3) * 4;
+}
+
+/**
+ * Bytes that padded base64 text of this length decodes to, from its length
+ * and padding alone (no decoding): exact for canonical base64, and for any
+ * other text the length it would have if it were.
+ */
+export function base64DecodedLength(value: string): number {
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  return Math.floor(value.length / 4) * 3 - padding;
+}
+
 /** Base64 text whose decoded length lies in [min, max] bytes. */
 export function base64Bytes(min: number, max: number) {
-  const minChars = Math.ceil(min / 3) * 4;
-  const maxChars = Math.ceil(max / 3) * 4;
   return z
     .string()
-    .min(minChars)
-    .max(maxChars)
+    .min(base64Chars(min))
+    .max(base64Chars(max))
     .regex(BASE64_PATTERN, 'must be canonical base64')
     .refine(
       (value) => {
-        const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
-        const length = (value.length / 4) * 3 - padding;
+        const length = base64DecodedLength(value);
         return length >= min && length <= max;
       },
       `must decode to ${min === max ? `${min}` : `${min}..${max}`} bytes`,

@@ -6,11 +6,19 @@
  * so checking a relay never lets the page reach it), the web shell's page
  * runs it itself for the relays its CSP already allows. Browser-safe.
  */
-import { healthResponseSchema, routes } from '@parley/crypto-core/wire';
+import {
+  healthResponseSchema,
+  type RegistrationPolicy,
+  registrationInfoResponseSchema,
+  routes,
+} from '@parley/crypto-core/wire';
+
+/** Who may register at the relay, as it said; `unknown` when it did not say (older relays). */
+export type RelayRegistration = RegistrationPolicy | 'unknown';
 
 /** What a health request found. */
 export type RelayHealth =
-  | { readonly state: 'ok'; readonly version: string }
+  | { readonly state: 'ok'; readonly version: string; readonly registration: RelayRegistration }
   /** Something answers, but not a Parley relay's health answer. */
   | { readonly state: 'not-a-relay' }
   /** A Parley relay that reports a problem (e.g. its storage). */
@@ -48,16 +56,16 @@ async function boundedText(response: Response, limit: number): Promise<string | 
 }
 
 /**
- * Asks the relay at `relayUrl` (canonical: normalizeRelayUrl's output) for
- * its health. `signal` cancels it early (the answer is then `unreachable`).
+ * One bounded GET of `path` on the relay: the parsed JSON body and the
+ * status, or null when nothing usable answered (refused, timed out, a
+ * redirect, too long, not JSON).
  */
-export async function fetchRelayHealth(
-  relayUrl: string,
+async function boundedJson(
+  url: string,
   fetchImpl: typeof fetch,
-  options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
-): Promise<RelayHealth> {
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? RELAY_HEALTH_TIMEOUT_MS);
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+  signal: AbortSignal,
+): Promise<{ readonly status: number; readonly body: unknown } | null> {
+  let response: Response;
   let text: string | null;
   try {
     // `cache` is the browser's (Node's fetch has no HTTP cache, and its types lack the field).
@@ -67,19 +75,41 @@ export async function fetchRelayHealth(
       redirect: 'error',
       signal,
     };
-    const response = await fetchImpl(`${relayUrl}${routes.health}`, init);
+    response = await fetchImpl(url, init);
     text = await boundedText(response, MAX_HEALTH_BODY_BYTES);
   } catch {
-    return { state: 'unreachable' };
+    return null;
   }
-  let body: unknown = null;
   try {
-    body = text === null ? null : JSON.parse(text);
+    return { status: response.status, body: text === null ? null : JSON.parse(text) };
   } catch {
-    body = null;
+    return { status: response.status, body: null };
   }
-  const health = healthResponseSchema.safeParse(body);
+}
+
+/**
+ * Asks the relay at `relayUrl` (canonical: normalizeRelayUrl's output) for
+ * its health and, when healthy, who may register there (GET
+ * /v1/registration; `unknown` when the relay does not say). `signal`
+ * cancels it early (the answer is then `unreachable`).
+ */
+export async function fetchRelayHealth(
+  relayUrl: string,
+  fetchImpl: typeof fetch,
+  options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
+): Promise<RelayHealth> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? RELAY_HEALTH_TIMEOUT_MS);
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+  const answer = await boundedJson(`${relayUrl}${routes.health}`, fetchImpl, signal);
+  if (answer === null) return { state: 'unreachable' };
+  const health = healthResponseSchema.safeParse(answer.body);
   if (!health.success) return { state: 'not-a-relay' };
   if (health.data.status !== 'ok') return { state: 'unhealthy' };
-  return { state: 'ok', version: health.data.version };
+  const policy = await boundedJson(`${relayUrl}${routes.registration}`, fetchImpl, signal);
+  const info = policy !== null && policy.status === 200 ? registrationInfoResponseSchema.safeParse(policy.body) : null;
+  return {
+    state: 'ok',
+    version: health.data.version,
+    registration: info?.success === true ? info.data.policy : 'unknown',
+  };
 }

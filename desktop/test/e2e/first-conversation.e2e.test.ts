@@ -1,7 +1,8 @@
 /**
  * Two people meet on one relay, through the whole UI in Debian's Chromium
- * (each with their own web shell, profile and browser context): first run,
- * a malformed contact code, exchanging codes, comparing safety numbers and
+ * (each with their own web shell, profile and browser context): first run
+ * on an invite-only relay with codes its operator made (and, for Carol, the
+ * refusals of a missing and a wrong code first), a malformed contact code, exchanging codes, comparing safety numbers and
  * marking each other verified, then chatting both ways with delivery and
  * read receipts and the typing indicator; settings and themes. Screenshots of
  * each screen in light and dark land in .artifacts/screenshots/. The tests
@@ -19,7 +20,7 @@ import { MainWindow, OwnContactCodeDialog } from './support/pages/main-window.js
 import { SETTINGS_SECTIONS, SettingsPanel } from './support/pages/settings-panel.js';
 import { storySteps } from './support/story.js';
 import { ui } from './support/ui-expect.js';
-import { type E2eUser, type E2eWorld, startWorld } from './support/world.js';
+import { type E2eUser, type E2eWorld, SCREENSHOT_VIEWPORT, startWorld } from './support/world.js';
 
 const SAFETY_NUMBER = /^\d{5}( \d{5}){11}$/;
 const MALFORMED_CODE_ERROR = /isn['’]t a valid Parley contact code/;
@@ -34,7 +35,7 @@ let aliceChat: ChatView;
 let bobChat: ChatView;
 
 beforeAll(async () => {
-  world = await startWorld(['Alice', 'Bob', 'Carol']);
+  world = await startWorld(['Alice', 'Bob', 'Carol'], SCREENSHOT_VIEWPORT, ['--registration', 'invite']);
   const [first, second, third] = world.users;
   if (first === undefined || second === undefined || third === undefined) throw new Error('three users expected');
   [alice, bob, carol] = [first, second, third];
@@ -54,12 +55,14 @@ describe('two people meet on one relay', () => {
   const step = storySteps();
 
   step(
-    'each goes through the first run and gets a contact code, with its QR code and a working copy button',
+    'each goes through the first run with an invite code and gets a contact code, with its QR code and a working copy button',
     async () => {
+      // The relay's operator makes three codes while it runs, as `npm run relay -- invite --count 3` does.
+      const [aliceInvite, bobInvite, carolInvite] = await world.relay.invite(3);
       const [aliceCode, bobCode, carolCode] = await Promise.all([
-        onboard(alice, world.relay.url, { screenshots: true }),
-        onboard(bob, world.relay.url),
-        onboard(carol, world.relay.url),
+        onboard(alice, world.relay.url, { screenshots: true, inviteCode: aliceInvite }),
+        onboard(bob, world.relay.url, { inviteCode: bobInvite }),
+        onboard(carol, world.relay.url, { inviteCode: carolInvite, triesWrongCodes: true }),
       ]);
       expect(new Set([aliceCode, bobCode, carolCode]).size).toBe(3);
       codes.set(alice, aliceCode);

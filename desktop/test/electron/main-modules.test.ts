@@ -149,12 +149,16 @@ describe('RelayGate', () => {
     const older = relayGate.check('https://slow.example.org');
     const newer = relayGate.check('https://relay.example.org');
     expect(await older).toEqual({ state: 'unreachable' });
-    expect(await newer).toEqual({ state: 'ok', version: '1' });
+    expect(await newer).toEqual({ state: 'ok', version: '1', registration: 'unknown' });
     expect(signals[0]?.aborted).toBe(true);
     for (let i = 2; i < MAX_CHECKS_PER_MINUTE; i++) await relayGate.check('https://relay.example.org');
     expect(await relayGate.check('https://relay.example.org')).toEqual({ state: 'too-many-checks' });
     clock += 60_000;
-    expect(await relayGate.check('https://relay.example.org')).toEqual({ state: 'ok', version: '1' });
+    expect(await relayGate.check('https://relay.example.org')).toEqual({
+      state: 'ok',
+      version: '1',
+      registration: 'unknown',
+    });
     expect(relays.relayUrls).toEqual(['http://127.0.0.1:7447']);
   });
 });

@@ -264,7 +264,7 @@ describe('the main process with an OS keyring', () => {
     const checkRelay = handler(fake, IPC_CHANNELS.checkRelay);
     expect(await checkRelay(eventFrom(fake), `${healthyRelay}/`)).toEqual({
       ok: true,
-      value: { state: 'ok', version: '0.9.0' },
+      value: { state: 'ok', version: '0.9.0', registration: 'unknown' },
     });
     expect(await checkRelay(eventFrom(fake), 'ftp://relay.example.org')).toEqual({
       ok: true,

@@ -151,11 +151,18 @@ describe('WebPlatform', () => {
       return new Response(JSON.stringify({ status: 'ok', version: '9.9.9', wireVersion: 1 }));
     }) as typeof fetch;
     const platform = new WebPlatform(fakeBrowser().scope, async () => config(['http://127.0.0.1:7447']), fetchImpl);
-    expect(await platform.checkRelay('http://127.0.0.1:7447/')).toEqual({ state: 'ok', version: '9.9.9' });
+    expect(await platform.checkRelay('http://127.0.0.1:7447/')).toEqual({
+      state: 'ok',
+      version: '9.9.9',
+      registration: 'unknown',
+    });
     // Its CSP would refuse any other relay: not even asked.
     expect(await platform.checkRelay('https://other.example.org')).toEqual({ state: 'not-allowed-by-shell' });
     expect(await platform.checkRelay('ftp://relay.example.org')).toEqual({ state: 'invalid-url' });
-    expect(fetched).toEqual(['http://127.0.0.1:7447/healthz redirect=error credentials=omit']);
+    expect(fetched).toEqual([
+      'http://127.0.0.1:7447/healthz redirect=error credentials=omit',
+      'http://127.0.0.1:7447/v1/registration redirect=error credentials=omit',
+    ]);
   });
 
   it('retries the config after a failed fetch', async () => {
@@ -191,7 +198,7 @@ function fakeBridge(overrides: Partial<ParleyAppBridge> = {}) {
     },
     checkRelay: async (url) => {
       calls.push(['checkRelay', url]);
-      return { ok: true, value: { state: 'ok', version: '1.2.3' } };
+      return { ok: true, value: { state: 'ok', version: '1.2.3', registration: 'open' } };
     },
     onNotificationClick: (listener) => {
       clickListeners.add(listener);
@@ -214,7 +221,11 @@ describe('ElectronPlatform', () => {
     platform.setUnreadBadge(4);
     platform.setUnreadBadge(-2);
     platform.openExternal('file:///etc/passwd');
-    expect(await platform.checkRelay(' https://relay.example.org ')).toEqual({ state: 'ok', version: '1.2.3' });
+    expect(await platform.checkRelay(' https://relay.example.org ')).toEqual({
+      state: 'ok',
+      version: '1.2.3',
+      registration: 'open',
+    });
     expect(await platform.allowRelay(' https://relay.example.org ')).toEqual({ allowed: true });
     expect(bridge.calls).toEqual([
       ['notify', { title: 'Alice', body: 'Hi', conversationId: 'c1' }],

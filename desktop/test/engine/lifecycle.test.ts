@@ -6,8 +6,8 @@
 import { ARGON2ID_INTERACTIVE, generateIdentity } from '@parley/crypto-core';
 import { formatContactCode } from '@parley/crypto-core/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../../src/renderer/engine/errors.js';
 import { directId, introduce, waitForTexts } from '../support/conversation-helpers.js';
+import { engineFailure } from '../support/engine-failure.js';
 import { TestClient } from '../support/test-client.js';
 import { type RelayProcess, startRelay } from '../support/test-relay.js';
 import { waitFor } from '../support/wait.js';
@@ -25,15 +25,6 @@ afterAll(async () => {
   await Promise.allSettled([alice?.dispose(), bob?.dispose()]);
   await relay?.dispose();
 });
-
-async function failure(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  if (!EngineError.is(error)) throw new Error(`expected an EngineError, got ${String(error)}`);
-  return error;
-}
 
 describe('onboarding', () => {
   it('creates a passphrase-protected account, and starts again after lock and unlock with its data', async () => {
@@ -53,8 +44,8 @@ describe('onboarding', () => {
       await locked;
       expect(carol.engine.running).toBe(false);
       expect(carol.engine.connection.value.state).toBe('offline');
-      expect((await failure(carol.engine.start())).code).toBe('LOCKED');
-      expect((await failure(carol.engine.sendText(directId(bob), 'x'))).code).toBe('NOT_STARTED');
+      expect((await engineFailure(carol.engine.start())).code).toBe('LOCKED');
+      expect((await engineFailure(carol.engine.sendText(directId(bob), 'x'))).code).toBe('NOT_STARTED');
 
       await carol.vault.unlock({ passphrase: 'correct horse' });
       carol.engine = carol.newEngine();
@@ -72,9 +63,11 @@ describe('onboarding', () => {
     const dave = TestClient.offline('dave');
     try {
       const unreachable = 'http://127.0.0.1:9';
-      expect((await failure(dave.engine.createAccount({ relayUrl: unreachable }))).code).toBe('RELAY_UNREACHABLE');
-      expect((await failure(dave.engine.start())).code).toBe('NOT_REGISTERED');
-      expect((await failure(dave.engine.createAccount({ relayUrl: relay.url }))).code).toBe('IDENTITY_EXISTS');
+      expect((await engineFailure(dave.engine.createAccount({ relayUrl: unreachable }))).code).toBe(
+        'RELAY_UNREACHABLE',
+      );
+      expect((await engineFailure(dave.engine.start())).code).toBe('NOT_REGISTERED');
+      expect((await engineFailure(dave.engine.createAccount({ relayUrl: relay.url }))).code).toBe('IDENTITY_EXISTS');
       const summary = await dave.engine.register(relay.url);
       expect(summary.relayUrl).toBe(relay.url);
       await waitFor('dave online', () => dave.engine.connection.value.state === 'online');
@@ -87,7 +80,7 @@ describe('onboarding', () => {
     const eve = TestClient.offline('eve');
     try {
       for (const relayUrl of ['relay.example.org', 'ftp://relay.example.org', 'https://user:pw@relay.example.org']) {
-        expect((await failure(eve.engine.createAccount({ relayUrl }))).code).toBe('INVALID_RELAY_URL');
+        expect((await engineFailure(eve.engine.createAccount({ relayUrl }))).code).toBe('INVALID_RELAY_URL');
       }
       expect((await eve.vault.getStatus({})).state).toBe('no-identity');
     } finally {
@@ -98,13 +91,13 @@ describe('onboarding', () => {
 
 describe('contact codes', () => {
   it('refuses what is not a contact code, our own code, unknown accounts and other relays', async () => {
-    expect((await failure(alice.engine.addContact('hello'))).code).toBe('INVALID_CONTACT_CODE');
-    expect((await failure(alice.engine.addContact(`${bob.contactCode}&x=1`))).code).toBe('INVALID_CONTACT_CODE');
-    expect((await failure(alice.engine.addContact(alice.contactCode))).code).toBe('OWN_CONTACT_CODE');
+    expect((await engineFailure(alice.engine.addContact('hello'))).code).toBe('INVALID_CONTACT_CODE');
+    expect((await engineFailure(alice.engine.addContact(`${bob.contactCode}&x=1`))).code).toBe('INVALID_CONTACT_CODE');
+    expect((await engineFailure(alice.engine.addContact(alice.contactCode))).code).toBe('OWN_CONTACT_CODE');
     const stranger = formatContactCode({ accountId: generateIdentity().accountId, relayUrl: relay.url });
-    expect((await failure(alice.engine.addContact(stranger))).code).toBe('UNKNOWN_ACCOUNT');
+    expect((await engineFailure(alice.engine.addContact(stranger))).code).toBe('UNKNOWN_ACCOUNT');
     const elsewhere = formatContactCode({ accountId: bob.accountId, relayUrl: 'https://relay.example.org' });
-    expect((await failure(alice.engine.addContact(elsewhere))).code).toBe('FOREIGN_RELAY');
+    expect((await engineFailure(alice.engine.addContact(elsewhere))).code).toBe('FOREIGN_RELAY');
     expect(await alice.engine.queries.contacts()).toEqual([]);
   });
 
@@ -121,11 +114,15 @@ describe('contact codes', () => {
 
 describe('messages', () => {
   it('refuses empty, malformed and oversized text and unknown conversations', async () => {
-    expect((await failure(alice.engine.sendText(directId(bob), '   '))).code).toBe('INVALID_MESSAGE');
-    expect((await failure(alice.engine.sendText(directId(bob), 'bad \ud800 text'))).code).toBe('INVALID_MESSAGE');
-    expect((await failure(alice.engine.sendText(directId(bob), 'x'.repeat(70_000)))).code).toBe('INVALID_MESSAGE');
-    expect((await failure(alice.engine.sendText('direct:nobody', 'hi'))).code).toBe('UNKNOWN_CONVERSATION');
-    expect((await failure(alice.engine.retry('00000000-0000-4000-8000-000000000000'))).code).toBe('UNKNOWN_MESSAGE');
+    expect((await engineFailure(alice.engine.sendText(directId(bob), '   '))).code).toBe('INVALID_MESSAGE');
+    expect((await engineFailure(alice.engine.sendText(directId(bob), 'bad \ud800 text'))).code).toBe('INVALID_MESSAGE');
+    expect((await engineFailure(alice.engine.sendText(directId(bob), 'x'.repeat(70_000)))).code).toBe(
+      'INVALID_MESSAGE',
+    );
+    expect((await engineFailure(alice.engine.sendText('direct:nobody', 'hi'))).code).toBe('UNKNOWN_CONVERSATION');
+    expect((await engineFailure(alice.engine.retry('00000000-0000-4000-8000-000000000000'))).code).toBe(
+      'UNKNOWN_MESSAGE',
+    );
   });
 
   it('marks a message failed after too many attempts, and retry sends it', async () => {

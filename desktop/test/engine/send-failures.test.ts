@@ -1,5 +1,5 @@
 /** What the outbox does with each failure. */
-import type { RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
+import { parseAccountId, type RelayError, type RelayErrorCode } from '@parley/crypto-core/wire';
 import { describe, expect, it } from 'vitest';
 import { VaultCallError } from '../../src/common/invoke.js';
 import { EngineError } from '../../src/renderer/engine/errors.js';
@@ -48,6 +48,17 @@ describe('classifySendFailure', () => {
     expect(classifySendFailure(vault('INTERNAL'))).toEqual({ kind: 'retry', counts: true, afterMs: null });
     expect(classifySendFailure(vault('VAULT_UNREACHABLE'))).toEqual({ kind: 'retry', counts: true, afterMs: null });
     expect(classifySendFailure(new Error('bug'))).toEqual({ kind: 'retry', counts: true, afterMs: null });
+  });
+
+  it("retries sends the relay's limits refused, after retryAfter when the relay gives one", () => {
+    // The recipient fetching its queue, a new UTC day or fewer connections can each let the same send pass.
+    const full = relay('QUEUE_FULL', { recipient: parseAccountId('a'.repeat(32)), fullDevices: [1] });
+    expect(classifySendFailure(full)).toEqual({ kind: 'retry', counts: true, afterMs: null });
+    expect(classifySendFailure(relay('QUOTA_EXCEEDED', { retryAfter: 3600 }))).toEqual({
+      kind: 'retry',
+      counts: true,
+      afterMs: 3_600_000,
+    });
   });
 
   it('fails a forged key with a notice (never holds it for review), stops when locked, fails what cannot succeed', () => {

@@ -24,6 +24,22 @@ const ENGINE_TEST_RELAY_ARGS = [
   '5000',
   '--auth-burst',
   '5000',
+  '--prekey-upload-rate',
+  '1000',
+  '--prekey-upload-burst',
+  '1000',
+  '--ack-rate',
+  '100000',
+  '--ack-burst',
+  '100000',
+  '--max-queue-envelopes',
+  '1000000',
+  '--max-queue-size',
+  '10GiB',
+  '--daily-send-quota',
+  '100GiB',
+  '--max-connections-per-ip',
+  '100000',
 ] as const;
 
 export function startRelay(options: RelayProcessOptions = {}): Promise<RelayProcess> {

@@ -2,8 +2,9 @@
  * Onboarding's relay check against small HTTP servers on 127.0.0.1: the
  * bounded health request (a relay's answer, a degraded one, something that
  * is not a relay, an endless answer, a redirect, a closed port, one that
- * never answers), the sentence for every outcome, and the final choice: the
- * platform's permission, asked only then.
+ * never answers), the registration policy (open, invite, closed, or not said
+ * by an older relay), the sentence for every outcome, and the final choice:
+ * the platform's permission, asked only then.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,8 +15,15 @@ import type { RelayAccess, RelayCheck } from '../../src/renderer/platform/platfo
 
 const servers: Server[] = [];
 
-async function serve(answer: (response: import('node:http').ServerResponse) => void): Promise<string> {
+const HEALTHY = JSON.stringify({ status: 'ok', version: '0.1.0', wireVersion: 1 });
+
+/** A server answering /healthz with `answer`, and /v1/registration with `policy` when given (404 otherwise). */
+async function serve(answer: (response: import('node:http').ServerResponse) => void, policy?: string): Promise<string> {
   const server = createServer((request, response) => {
+    if (request.url === '/v1/registration' && policy !== undefined) {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ policy }));
+      return;
+    }
     if (request.url !== '/healthz') {
       response.writeHead(404).end();
       return;
@@ -34,6 +42,9 @@ const json = (status: number, body: string) => (response: import('node:http').Se
 const checking = { checkRelay: (url: string): Promise<RelayCheck> => fetchRelayHealth(url, fetch) };
 
 let relay: string;
+let openRelay: string;
+let inviteRelay: string;
+let closedRelay: string;
 let degraded: string;
 let notRelay: string;
 let endless: string;
@@ -42,7 +53,10 @@ let silent: string;
 let closedPort: string;
 
 beforeAll(async () => {
-  relay = await serve(json(200, JSON.stringify({ status: 'ok', version: '0.1.0', wireVersion: 1 })));
+  relay = await serve(json(200, HEALTHY));
+  openRelay = await serve(json(200, HEALTHY), 'open');
+  inviteRelay = await serve(json(200, HEALTHY), 'invite');
+  closedRelay = await serve(json(200, HEALTHY), 'closed');
   degraded = await serve(json(503, JSON.stringify({ status: 'degraded', version: '0.1.0', wireVersion: 1 })));
   notRelay = await serve((response) => response.writeHead(200).end('<html>hello</html>'));
   endless = await serve((response) => {
@@ -69,7 +83,12 @@ afterAll(async () => {
 
 describe('fetchRelayHealth', () => {
   it('reads a relay’s health answer, and bounds everything else', async () => {
-    expect(await fetchRelayHealth(relay, fetch)).toEqual({ state: 'ok', version: '0.1.0' });
+    expect(await fetchRelayHealth(relay, fetch)).toEqual({ state: 'ok', version: '0.1.0', registration: 'unknown' });
+    expect(await fetchRelayHealth(inviteRelay, fetch)).toEqual({
+      state: 'ok',
+      version: '0.1.0',
+      registration: 'invite',
+    });
     expect(await fetchRelayHealth(degraded, fetch)).toEqual({ state: 'unhealthy' });
     expect(await fetchRelayHealth(notRelay, fetch)).toEqual({ state: 'not-a-relay' });
     expect(await fetchRelayHealth(endless, fetch)).toEqual({ state: 'not-a-relay' });
@@ -91,8 +110,30 @@ describe('fetchRelayHealth', () => {
 
 describe('checkRelay', () => {
   it('accepts a relay that answers its health check, with the canonical URL', async () => {
-    const result = await checkRelay(`  ${relay}/  `, checking);
-    expect(result).toEqual({ ok: true, relayUrl: relay, message: 'Relay reachable (version 0.1.0).' });
+    const result = await checkRelay(`  ${openRelay}/  `, checking);
+    expect(result).toEqual({
+      ok: true,
+      relayUrl: openRelay,
+      message: 'Relay reachable (version 0.1.0).',
+      registration: 'open',
+    });
+  });
+
+  it('says when new accounts need an invite code, and refuses a relay closed to new accounts', async () => {
+    expect(await checkRelay(inviteRelay, checking)).toEqual({
+      ok: true,
+      relayUrl: inviteRelay,
+      message: 'Relay reachable (version 0.1.0); new accounts need an invite code from its operator.',
+      registration: 'invite',
+    });
+    expect(await checkRelay(closedRelay, checking)).toEqual({
+      ok: false,
+      message: "This relay isn't accepting new accounts; choose another relay or ask the person who runs it.",
+    });
+  });
+
+  it('reads a relay that does not say its policy (an older one) as unknown, and lets registration find out', async () => {
+    expect(await checkRelay(relay, checking)).toMatchObject({ ok: true, registration: 'unknown' });
   });
 
   it('asks the platform for the canonical URL, and allows nothing', async () => {

@@ -5,6 +5,7 @@
  * Nothing outside this folder touches crypto-core's native entry.
  */
 export { decodeBase64, encodeBase64 } from './encoding.js';
+export { findUnusableKey, type UploadedKeys } from './public-keys.js';
 export { SealedSenderAuthority } from './sealed-sender.js';
 export {
   type ChallengeProof,

@@ -13,16 +13,23 @@
  *   (delivery/device-connection.ts).
  * - A failed commit refuses every send of its batch (the caller answers
  *   UNAVAILABLE); nothing of it was stored.
+ * - Queue caps and the daily quota are checked by the store, send by send,
+ *   inside the batch's transaction (`commitSends`): a batch can never take a
+ *   queue past its cap, however many sends to it it holds, and a send the
+ *   limits refuse is answered with its refusal while the rest commit.
  */
 import type { Logger } from '../logging.js';
 import type { RelayMetrics } from '../metrics.js';
-import type { NewEnvelope, RelayStore, StoredEnvelope } from '../storage/relay-store.js';
+import type { NewSend, RelayStore, SendLimits, SendOutcome, StoredEnvelope } from '../storage/relay-store.js';
 
 interface PendingSend {
-  readonly envelopes: readonly NewEnvelope[];
-  readonly resolve: (stored: StoredEnvelope[]) => void;
+  readonly send: NewSend;
+  readonly resolve: (outcome: SendOutcome) => void;
   readonly reject: (error: unknown) => void;
 }
+
+/** The limits the committer applies, without the time (each batch is checked at its own `now`). */
+export type CommitLimits = Omit<SendLimits, 'now'>;
 
 /** Envelopes per transaction, at most (a batch may exceed it by one send's devices). */
 export const MAX_ENVELOPES_PER_COMMIT = 512;
@@ -38,15 +45,21 @@ export class EnvelopeCommitter {
     private readonly store: RelayStore,
     private readonly metrics: RelayMetrics,
     private readonly logger: Logger,
+    private readonly limits: CommitLimits,
     /** Called after each successful commit with what it stored (in seq order per device). */
     private readonly onCommitted: (stored: readonly StoredEnvelope[]) => void,
+    private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Resolves with the stored envelopes once they are durably committed; rejects if the commit failed. */
-  submit(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
+  /**
+   * Resolves once the batch holding the send committed: with its stored
+   * envelopes, or with the limit that refused it (nothing of it stored).
+   * Rejects if the commit failed.
+   */
+  submit(send: NewSend): Promise<SendOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ envelopes, resolve, reject });
-      this.#queuedEnvelopes += envelopes.length;
+      this.#queue.push({ send, resolve, reject });
+      this.#queuedEnvelopes += send.envelopes.length;
       this.#schedule();
     });
   }
@@ -76,7 +89,7 @@ export class EnvelopeCommitter {
     let count = 0;
     let taken = 0;
     while (taken < this.#queue.length && count < MAX_ENVELOPES_PER_COMMIT) {
-      count += this.#queue[taken]?.envelopes.length ?? 0;
+      count += this.#queue[taken]?.send.envelopes.length ?? 0;
       taken++;
     }
     const batch = this.#queue.slice(0, taken);
@@ -88,26 +101,30 @@ export class EnvelopeCommitter {
   async #commitNext(): Promise<void> {
     const batch = this.#takeBatch();
     if (batch.length === 0) return;
-    const envelopes = batch.flatMap((send) => send.envelopes);
-    let stored: StoredEnvelope[];
+    let outcomes: SendOutcome[];
     try {
-      stored = await this.store.insertEnvelopes(envelopes);
+      outcomes = await this.store.commitSends(
+        batch.map((pending) => pending.send),
+        { ...this.limits, now: this.clock() },
+      );
     } catch (error) {
-      this.logger.error({ err: error, envelopes: envelopes.length }, 'envelope commit failed');
-      for (const send of batch) send.reject(error);
+      const envelopes = batch.reduce((sum, pending) => sum + pending.send.envelopes.length, 0);
+      this.logger.error({ err: error, envelopes }, 'envelope commit failed');
+      for (const pending of batch) pending.reject(error);
       return;
     }
+    const stored: StoredEnvelope[] = [];
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index];
+      if (outcome === undefined) {
+        pending.reject(new Error('the store answered no outcome for this send'));
+        return;
+      }
+      if (outcome.ok) stored.push(...outcome.stored);
+      pending.resolve(outcome);
+    });
     this.metrics.envelopesAccepted.inc(stored.length);
     this.metrics.commitBatchSize.observe(stored.length);
-    const byId = new Map(stored.map((envelope) => [envelope.id, envelope]));
-    for (const send of batch) {
-      const own: StoredEnvelope[] = [];
-      for (const envelope of send.envelopes) {
-        const committed = byId.get(envelope.id);
-        if (committed !== undefined) own.push(committed);
-      }
-      send.resolve(own);
-    }
     try {
       this.onCommitted(stored);
     } catch (error) {

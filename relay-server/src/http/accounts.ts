@@ -8,29 +8,54 @@
  * account id commits to the identity key (ACCOUNT_ID_MISMATCH), the challenge
  * (CHALLENGE_INVALID; consumed whatever happens next), the identity key's
  * signature over authSignedMessage('register', <this relay's URL>, ...)
- * (INVALID_SIGNATURE), and
- * every signed prekey's signature (INVALID_SIGNATURE), so that nothing the
- * relay stores could later be refused by a peer. Re-registering a device
- * replaces all its keys.
+ * (INVALID_SIGNATURE), that every key is usable (INVALID_KEY) and every
+ * signed prekey's signature verifies (INVALID_SIGNATURE), so that nothing the
+ * relay stores could later be refused by a peer. Then, in the store's
+ * transaction: a new account must be admitted by the registration policy
+ * (REGISTRATION_CLOSED; INVITE_REQUIRED / INVITE_INVALID under `invite`, the
+ * code consumed only if the registration commits), and the one-time prekeys
+ * must fit the per-device limits (TOO_MANY_PREKEYS). Devices of an existing
+ * account never need an invite. Re-registering a device replaces all its keys.
+ *
+ *   GET    /v1/registration  -> { policy }: what a client must know before it registers
  *
  * Deletion erases the account's devices, keys and queued envelopes (GDPR
  * erasure) and closes its sockets.
  */
 import {
   type DeleteAccountResponse,
+  type RegistrationInfoResponse,
   registerRequestSchema,
   routes,
   type TokenResponse,
 } from '@parley/crypto-core/wire';
 import type { FastifyInstance } from 'fastify';
+import { inviteCodeHash } from '../auth/invites.js';
 import type { RelayContext } from '../context.js';
-import { findBadPreKeySignature, identityKeyMatchesAccount } from '../crypto/index.js';
+import { identityKeyMatchesAccount } from '../crypto/index.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
+import type { AccountAdmission, RegistrationRules } from '../storage/relay-store.js';
 import { assertChallengeSigned, enforceAuthRate } from './auth.js';
 import { authenticate } from './authenticate.js';
+import { assertUsableUpload } from './prekey-checks.js';
 import { parseRequest } from './validation.js';
 
+function admissionOf(ctx: RelayContext, inviteCode: string | undefined): AccountAdmission {
+  const policy = ctx.config.registration;
+  if (policy !== 'invite') return { policy };
+  return { policy, inviteCodeHash: inviteCode === undefined ? null : inviteCodeHash(inviteCode) };
+}
+
+function registrationRules(ctx: RelayContext, inviteCode: string | undefined): RegistrationRules {
+  return {
+    admission: admissionOf(ctx, inviteCode),
+    preKeyLimits: { maxPreKeys: ctx.config.maxPreKeys, maxKyberPreKeys: ctx.config.maxKyberPreKeys },
+  };
+}
+
 export function registerAccountRoutes(app: FastifyInstance, ctx: RelayContext): void {
+  app.get(routes.registration, async (): Promise<RegistrationInfoResponse> => ({ policy: ctx.config.registration }));
+
   app.post(routes.accounts, async (request, reply): Promise<TokenResponse> => {
     enforceAuthRate(request, ctx);
     const body = parseRequest(registerRequestSchema, request.body, 'register request');
@@ -48,21 +73,21 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RelayContext): 
       challenge: body.challenge,
       signature: body.signature,
     });
-    const badKey = findBadPreKeySignature(body.identityKey, body);
-    if (badKey !== null) {
-      throw new RelayServerError(RelayErrorCode.InvalidSignature, `the signature of ${badKey} does not verify`);
-    }
-    const registered = await ctx.store.registerDevice({
-      accountId: body.accountId,
-      deviceId: body.deviceId,
-      registrationId: body.registrationId,
-      identityKey: body.identityKey,
-      signedPreKey: body.signedPreKey,
-      lastResortKyberPreKey: body.lastResortKyberPreKey,
-      preKeys: body.preKeys,
-      kyberPreKeys: body.kyberPreKeys,
-      now: Date.now(),
-    });
+    assertUsableUpload(body.identityKey, body);
+    const registered = await ctx.store.registerDevice(
+      {
+        accountId: body.accountId,
+        deviceId: body.deviceId,
+        registrationId: body.registrationId,
+        identityKey: body.identityKey,
+        signedPreKey: body.signedPreKey,
+        lastResortKyberPreKey: body.lastResortKyberPreKey,
+        preKeys: body.preKeys,
+        kyberPreKeys: body.kyberPreKeys,
+        now: Date.now(),
+      },
+      registrationRules(ctx, body.inviteCode),
+    );
     if (!registered) {
       // Only reachable through a hash collision of account ids: the id commits to the key.
       throw new RelayServerError(RelayErrorCode.Forbidden, 'this account exists with another identity key');

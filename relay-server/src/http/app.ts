@@ -8,6 +8,7 @@ import { RelayErrorCode, RelayServerError } from '../errors.js';
 import { registerAccountRoutes } from './accounts.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerCertificateRoutes } from './certificates.js';
+import { installConnectionCap } from './connection-cap.js';
 import { installCors } from './cors.js';
 import { installErrorHandling, sendError } from './error-handling.js';
 import { registerHealthRoutes } from './health.js';
@@ -19,6 +20,9 @@ import { registerKeyRoutes } from './keys.js';
  */
 export const MAX_HTTP_BODY_BYTES = 1024 * 1024;
 
+/** How often Node looks for requests past --headers-timeout or --request-timeout (its default is 30 s). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
 export function createHttpApp(ctx: RelayContext): FastifyInstance {
   // Typed as Fastify's base logger so the app is a plain FastifyInstance for the route modules.
   const loggerInstance: FastifyBaseLogger = ctx.logger;
@@ -26,6 +30,15 @@ export function createHttpApp(ctx: RelayContext): FastifyInstance {
     loggerInstance,
     bodyLimit: MAX_HTTP_BODY_BYTES,
     trustProxy: ctx.config.trustProxy,
+    // Without these a client that trickles its headers or body (slowloris)
+    // holds its connection, and a graceful stop, for ever: Fastify's default
+    // request timeout is none. Node answers 408 and closes such a connection.
+    requestTimeout: ctx.config.requestTimeoutMs,
+    keepAliveTimeout: ctx.config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: ctx.config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, ctx.config.headersTimeoutMs),
+    },
     return503OnClosing: true,
     // Idle keep-alive connections would otherwise hold shutdown open.
     forceCloseConnections: 'idle',
@@ -36,7 +49,8 @@ export function createHttpApp(ctx: RelayContext): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true },
   });
 
-  installErrorHandling(app);
+  installConnectionCap(app, ctx);
+  installErrorHandling(app, ctx.metrics);
   installCors(app);
   app.addHook('onRequest', async (_request, reply) => {
     if (ctx.lifecycle.shuttingDown) {

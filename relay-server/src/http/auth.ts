@@ -21,12 +21,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { type ChallengeProof, verifyChallengeSignature } from '../crypto/index.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
+import { clientAddress } from '../limits/client-address.js';
 import { enforce } from '../limits/rate-limits.js';
 import { parseRequest } from './validation.js';
 
 /** Per-IP limit shared by every unauthenticated auth request. */
 export function enforceAuthRate(request: FastifyRequest, ctx: RelayContext): void {
-  enforce(ctx.limits.auth, request.ip, 'authentication requests from this address');
+  const address = clientAddress(request.socket.remoteAddress, request.headers, ctx.config.trustProxy);
+  enforce(ctx.limits.auth, address, 'authentication requests from this address');
 }
 
 /**

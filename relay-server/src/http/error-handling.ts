@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { RelayErrorCode, RelayServerError, toRelayServerError } from '../errors.js';
+import type { RelayMetrics } from '../metrics.js';
 
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && typeof (error as { statusCode?: unknown }).statusCode === 'number';
@@ -43,9 +44,10 @@ export function sendError(reply: FastifyReply, error: RelayServerError): Fastify
   return reply.status(error.httpStatus).type('application/json; charset=utf-8').send({ error: error.toWire() });
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, metrics: Pick<RelayMetrics, 'countRefusal'>): void {
   app.setErrorHandler((error, request, reply) => {
     const relayError = toHttpError(error);
+    metrics.countRefusal(relayError.code);
     if (relayError.httpStatus >= 500) {
       request.log.error({ err: error, code: relayError.code }, 'request failed');
     } else {

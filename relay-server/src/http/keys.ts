@@ -1,6 +1,13 @@
 /**
  * Prekeys: upload/replenish, count, and bundle fetch.
  *
+ * An upload is limited per device (--prekey-upload-rate: RATE_LIMITED), its
+ * keys must be usable and signed (prekey-checks.ts), and it is stored whole
+ * or not at all: an id already stored with another key is
+ * PREKEY_ID_CONFLICT, one that would leave the device more one-time keys
+ * than --max-prekeys / --max-kyber-prekeys is TOO_MANY_PREKEYS; re-uploading
+ * a key already stored changes nothing.
+ *
  *   PUT /v1/keys                                (Bearer) PreKeyUpload -> PreKeyCountResponse
  *   GET /v1/keys/count                          (Bearer) -> PreKeyCountResponse
  *   GET /v1/keys/bundles/:accountId             (Bearer) -> PreKeyBundlesResponse (every device)
@@ -22,12 +29,12 @@ import {
 } from '@parley/crypto-core/wire';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../context.js';
-import { findBadPreKeySignature } from '../crypto/index.js';
 import { notifyIfPreKeysLow } from '../delivery/prekey-notices.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
-import { enforce } from '../limits/rate-limits.js';
+import { deviceKey, enforce } from '../limits/rate-limits.js';
 import type { ClaimedBundle } from '../storage/relay-store.js';
 import { authenticateRegistered } from './authenticate.js';
+import { assertUsableUpload } from './prekey-checks.js';
 import { parseAccountIdParam, parseDeviceIdParam, parseRequest } from './validation.js';
 
 function bundleToWire(claimed: ClaimedBundle): PreKeyBundleWire {
@@ -45,12 +52,13 @@ function bundleToWire(claimed: ClaimedBundle): PreKeyBundleWire {
 export function registerKeyRoutes(app: FastifyInstance, ctx: RelayContext): void {
   app.put(routes.keys, async (request): Promise<PreKeyCountResponse> => {
     const { device, account } = await authenticateRegistered(request, ctx);
+    enforce(ctx.limits.preKeyUpload, deviceKey(device.accountId, device.deviceId), 'prekey uploads');
     const upload = parseRequest(preKeyUploadSchema, request.body, 'prekey upload');
-    const badKey = findBadPreKeySignature(account.identityKey, upload);
-    if (badKey !== null) {
-      throw new RelayServerError(RelayErrorCode.InvalidSignature, `the signature of ${badKey} does not verify`);
-    }
-    await ctx.store.storePreKeys(device.accountId, device.deviceId, upload);
+    assertUsableUpload(account.identityKey, upload);
+    await ctx.store.storePreKeys(device.accountId, device.deviceId, upload, {
+      maxPreKeys: ctx.config.maxPreKeys,
+      maxKyberPreKeys: ctx.config.maxKyberPreKeys,
+    });
     return ctx.store.countPreKeys(device.accountId, device.deviceId);
   });
 

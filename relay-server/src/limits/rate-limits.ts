@@ -15,20 +15,46 @@ export class RateLimits {
   readonly bundleTarget: TokenBucketLimiter;
   /** Unauthenticated auth requests, per client IP. */
   readonly auth: TokenBucketLimiter;
+  /** Prekey uploads, per device. */
+  readonly preKeyUpload: TokenBucketLimiter;
+  /** Socket acks, per device. */
+  readonly ack: TokenBucketLimiter;
+  /** Unknown socket events, per connection. */
+  readonly unknownEvent: TokenBucketLimiter;
 
-  constructor(config: Pick<RelayConfig, 'sendRate' | 'bundleRate' | 'bundleTargetRate' | 'authRate'>) {
+  constructor(
+    config: Pick<
+      RelayConfig,
+      'sendRate' | 'bundleRate' | 'bundleTargetRate' | 'authRate' | 'preKeyUploadRate' | 'ackRate' | 'unknownEventRate'
+    >,
+  ) {
     this.send = new TokenBucketLimiter(config.sendRate);
     this.bundleRequester = new TokenBucketLimiter(config.bundleRate);
     this.bundleTarget = new TokenBucketLimiter(config.bundleTargetRate);
     this.auth = new TokenBucketLimiter(config.authRate);
+    this.preKeyUpload = new TokenBucketLimiter(config.preKeyUploadRate);
+    this.ack = new TokenBucketLimiter(config.ackRate);
+    this.unknownEvent = new TokenBucketLimiter(config.unknownEventRate);
   }
 
   prune(): void {
-    this.send.prune();
-    this.bundleRequester.prune();
-    this.bundleTarget.prune();
-    this.auth.prune();
+    for (const limiter of [
+      this.send,
+      this.bundleRequester,
+      this.bundleTarget,
+      this.auth,
+      this.preKeyUpload,
+      this.ack,
+      this.unknownEvent,
+    ]) {
+      limiter.prune();
+    }
   }
+}
+
+/** The rate-limit key of one device. */
+export function deviceKey(accountId: string, deviceId: number): string {
+  return `${accountId}.${deviceId}`;
 }
 
 /** Spends one token of `key` or throws RATE_LIMITED naming what was limited. */

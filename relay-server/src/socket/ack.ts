@@ -4,6 +4,9 @@
  * ids of anyone else's envelopes match nothing and are ignored (`deleted`
  * counts only what went), so an ack can never touch another queue.
  *
+ * Acks are limited per device (--ack-rate, --ack-burst: RATE_LIMITED), so a
+ * flood of them cannot keep the store busy deleting nothing.
+ *
  * Acks are not deleted one by one: the relay's AckBatcher gathers the acks
  * that arrive together (within a few milliseconds) into one transaction, and
  * each ack is answered (and its delivery latency recorded) only after that
@@ -15,6 +18,7 @@ import { AckBatcher } from '../delivery/ack-batcher.js';
 import type { DeviceConnection } from '../delivery/device-connection.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
 import { parseRequest } from '../http/validation.js';
+import { deviceKey, enforce } from '../limits/rate-limits.js';
 
 /**
  * One batcher per relay, created with its first ack. Keyed by the context
@@ -34,6 +38,7 @@ function ackBatcherOf(ctx: RelayContext): AckBatcher {
 
 export async function handleAck(ctx: RelayContext, connection: DeviceConnection, raw: unknown): Promise<AckResult> {
   try {
+    enforce(ctx.limits.ack, deviceKey(connection.accountId, connection.deviceId), 'acknowledgements');
     const request = parseRequest(ackRequestSchema, raw, 'ack request');
     const deleted = await ackBatcherOf(ctx).submit({
       recipient: connection.accountId,
@@ -47,7 +52,10 @@ export async function handleAck(ctx: RelayContext, connection: DeviceConnection,
     // BAD_REQUEST from validation, or UNAVAILABLE from a failed batch (which
     // the batcher logged once). Anything else is unexpected: the client should
     // simply ack again later.
-    if (RelayServerError.is(error)) return { ok: false, error: error.toWire() };
+    if (RelayServerError.is(error)) {
+      ctx.metrics.countRefusal(error.code);
+      return { ok: false, error: error.toWire() };
+    }
     ctx.logger.error({ err: error }, 'ack failed');
     const relayError = new RelayServerError(
       RelayErrorCode.Unavailable,

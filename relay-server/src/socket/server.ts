@@ -12,6 +12,7 @@ import type { RelayContext } from '../context.js';
 import { type DeliverySink, DeviceConnection } from '../delivery/device-connection.js';
 import { notifyIfPreKeysLow } from '../delivery/prekey-notices.js';
 import { RelayErrorCode } from '../errors.js';
+import { clientAddress } from '../limits/client-address.js';
 import { handleAck } from './ack.js';
 import { handshakeMiddleware } from './handshake.js';
 import type { PendingAcks } from './pending-acks.js';
@@ -48,7 +49,44 @@ function callbackOf(first: unknown, second: unknown): ((result: unknown) => void
   return undefined;
 }
 
+/**
+ * Behind a proxy (--trust-proxy) every websocket arrives from the proxy's
+ * address, so the per-address cap counts it here, by forwarded address, for
+ * as long as it is open. True when the socket may stay; otherwise it was
+ * told TOO_MANY_CONNECTIONS and closed.
+ */
+function holdAddressSlot(ctx: RelayContext, socket: RelaySocket): boolean {
+  if (!ctx.config.trustProxy) return true;
+  const address = clientAddress(socket.handshake.address, socket.handshake.headers, true);
+  if (!ctx.connectionLimiter.tryAcquire(address)) {
+    ctx.metrics.countRefusal(RelayErrorCode.TooManyConnections);
+    socket.emit('relay-error', {
+      code: RelayErrorCode.TooManyConnections,
+      message: 'too many open connections from this address: close some, then reconnect',
+    });
+    socket.disconnect(true);
+    return false;
+  }
+  socket.on('disconnect', () => ctx.connectionLimiter.release(address));
+  return true;
+}
+
+/**
+ * Unknown events get a BAD_REQUEST relay-error each, up to
+ * --unknown-event-burst (refilled at --unknown-event-rate); a connection that
+ * sends more is told RATE_LIMITED and closed.
+ */
+function onUnknownEvent(ctx: RelayContext, socket: RelaySocket, connection: DeviceConnection): void {
+  if (ctx.limits.unknownEvent.take(socket.id).ok) {
+    socket.emit('relay-error', { code: RelayErrorCode.BadRequest, message: 'unknown event' });
+    return;
+  }
+  ctx.metrics.countRefusal(RelayErrorCode.RateLimited);
+  connection.end({ code: RelayErrorCode.RateLimited, message: 'too many unknown events: the connection is closed' });
+}
+
 function onConnection(ctx: RelayContext, pendingAcks: PendingAcks, socket: RelaySocket): void {
+  if (!holdAddressSlot(ctx, socket)) return;
   const { accountId, deviceId, tokenExpiresAt } = socket.data;
   const logger = ctx.logger.child({ deviceId });
   const connection = new DeviceConnection(
@@ -82,9 +120,7 @@ function onConnection(ctx: RelayContext, pendingAcks: PendingAcks, socket: Relay
     if (reply !== undefined) void work.then(reply);
   });
   socket.onAny((event: string) => {
-    if (event !== 'send' && event !== 'ack') {
-      socket.emit('relay-error', { code: RelayErrorCode.BadRequest, message: 'unknown event' });
-    }
+    if (event !== 'send' && event !== 'ack') onUnknownEvent(ctx, socket, connection);
   });
   socket.on('disconnect', () => {
     clearTimeout(expiry);

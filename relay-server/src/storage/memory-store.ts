@@ -6,86 +6,54 @@
  * refused call leaves the store as it was, and each method runs to completion
  * without awaiting, so calls never interleave.
  */
-import type { AccountId, KyberPreKeyWire, OneTimePreKeyWire, SignedPreKeyWire } from '@parley/crypto-core/wire';
+import type { AccountId } from '@parley/crypto-core/wire';
+import {
+  type AccountState,
+  checkKyberPreKey,
+  checkOneTimePreKey,
+  checkSignedPreKey,
+  copyEnvelope,
+  copyKyberPreKey,
+  copyOneTimePreKey,
+  copySignedPreKey,
+  type DeviceState,
+  MEMORY_DURABILITY,
+  queueKey,
+  takeLowest,
+  withAddedKeys,
+} from './memory-store-records.js';
 import type {
+  AccountAdmission,
   ClaimedBundle,
   DeviceRegistration,
   DurabilityReport,
   EnvelopeDeletion,
   NewEnvelope,
+  NewInvite,
+  NewSend,
   PreKeyCounts,
+  PreKeyLimits,
   PreKeyReplenish,
+  RegistrationRules,
   RelayStore,
+  SendLimits,
+  SendOutcome,
   StoredAccount,
   StoredChallenge,
   StoredEnvelope,
 } from './relay-store.js';
-import { duplicateEnvelope, storeClosed, unknownDevice } from './relay-store-errors.js';
+import { accountRefused, duplicateEnvelope, invalidInput, storeClosed, unknownDevice } from './relay-store-errors.js';
 import { assertCanonicalBase64, assertCursor, assertLimit } from './store-input.js';
+import {
+  envelopeBytes,
+  OPEN_REGISTRATION,
+  type QueueUsage,
+  refusalOf,
+  sendBytes,
+  UNLIMITED_PREKEYS,
+  utcDay,
+} from './store-limits.js';
 import { storedEnvelope } from './stored-envelope.js';
-
-interface DeviceState {
-  readonly deviceId: number;
-  readonly createdAt: number;
-  registrationId: number;
-  signedPreKey: SignedPreKeyWire;
-  lastResortKyberPreKey: KyberPreKeyWire;
-  readonly preKeys: Map<number, OneTimePreKeyWire>;
-  readonly kyberPreKeys: Map<number, KyberPreKeyWire>;
-}
-
-interface AccountState {
-  readonly identityKey: string;
-  readonly createdAt: number;
-  readonly devices: Map<number, DeviceState>;
-}
-
-const MEMORY_DURABILITY: DurabilityReport = {
-  engine: 'memory',
-  survivesProcessCrash: false,
-  survivesPowerLoss: false,
-  settings: { persistence: 'none' },
-};
-
-function queueKey(recipient: AccountId, deviceId: number): string {
-  return `${recipient}/${deviceId}`;
-}
-
-// Copies on the way in and out, so no caller can change stored state through an object it holds.
-function copySignedPreKey(key: SignedPreKeyWire): SignedPreKeyWire {
-  return { keyId: key.keyId, publicKey: key.publicKey, signature: key.signature };
-}
-function copyKyberPreKey(key: KyberPreKeyWire): KyberPreKeyWire {
-  return { keyId: key.keyId, publicKey: key.publicKey, signature: key.signature };
-}
-function copyOneTimePreKey(key: OneTimePreKeyWire): OneTimePreKeyWire {
-  return { keyId: key.keyId, publicKey: key.publicKey };
-}
-function copyEnvelope(envelope: StoredEnvelope): StoredEnvelope {
-  return storedEnvelope(envelope, envelope.seq);
-}
-
-function checkSignedPreKey(key: SignedPreKeyWire): void {
-  assertCanonicalBase64(key.publicKey, 'signed prekey');
-  assertCanonicalBase64(key.signature, 'signed prekey signature');
-}
-function checkKyberPreKey(key: KyberPreKeyWire): void {
-  assertCanonicalBase64(key.publicKey, 'Kyber prekey');
-  assertCanonicalBase64(key.signature, 'Kyber prekey signature');
-}
-function checkOneTimePreKey(key: OneTimePreKeyWire): void {
-  assertCanonicalBase64(key.publicKey, 'one-time prekey');
-}
-
-/** Removes and returns the entry with the lowest key id (the order the SQLite store hands keys out in). */
-function takeLowest<K>(keys: Map<number, K>): K | null {
-  let lowest: number | undefined;
-  for (const keyId of keys.keys()) if (lowest === undefined || keyId < lowest) lowest = keyId;
-  if (lowest === undefined) return null;
-  const key = keys.get(lowest) ?? null;
-  keys.delete(lowest);
-  return key;
-}
 
 export class MemoryRelayStore implements RelayStore {
   #open = false;
@@ -95,6 +63,10 @@ export class MemoryRelayStore implements RelayStore {
   /** Envelope id -> its queue key, for duplicate detection. */
   readonly #envelopeQueues = new Map<string, string>();
   readonly #challenges = new Map<string, StoredChallenge>();
+  /** Invite code hash -> its expiry. */
+  readonly #invites = new Map<string, number>();
+  /** Per sending account: the UTC day and the bytes charged on it. */
+  readonly #sentToday = new Map<AccountId, { day: number; bytes: number }>();
   /** One counter for all queues, never reset: seq never goes backwards, even across deletes. */
   #lastSeq = 0;
 
@@ -146,27 +118,34 @@ export class MemoryRelayStore implements RelayStore {
 
   // Accounts and devices.
 
-  async registerDevice(registration: DeviceRegistration): Promise<boolean> {
+  async registerDevice(
+    registration: DeviceRegistration,
+    rules: RegistrationRules = OPEN_REGISTRATION,
+  ): Promise<boolean> {
     this.#requireOpen();
     assertCanonicalBase64(registration.identityKey, 'identity key');
     checkSignedPreKey(registration.signedPreKey);
     checkKyberPreKey(registration.lastResortKyberPreKey);
     registration.preKeys.forEach(checkOneTimePreKey);
     registration.kyberPreKeys.forEach(checkKyberPreKey);
+    const limits = rules.preKeyLimits;
+    const preKeys = withAddedKeys(new Map(), registration.preKeys, 'preKeys', limits.maxPreKeys, copyOneTimePreKey);
+    const kyberPreKeys = withAddedKeys(
+      new Map(),
+      registration.kyberPreKeys,
+      'kyberPreKeys',
+      limits.maxKyberPreKeys,
+      copyKyberPreKey,
+    );
 
     let account = this.#accounts.get(registration.accountId);
     if (account !== undefined && account.identityKey !== registration.identityKey) return false;
     if (account === undefined) {
+      this.#admit(rules.admission, registration.now);
       account = { identityKey: registration.identityKey, createdAt: registration.now, devices: new Map() };
       this.#accounts.set(registration.accountId, account);
     }
     const previous = account.devices.get(registration.deviceId);
-    const preKeys = new Map<number, OneTimePreKeyWire>();
-    for (const key of registration.preKeys) if (!preKeys.has(key.keyId)) preKeys.set(key.keyId, copyOneTimePreKey(key));
-    const kyberPreKeys = new Map<number, KyberPreKeyWire>();
-    for (const key of registration.kyberPreKeys) {
-      if (!kyberPreKeys.has(key.keyId)) kyberPreKeys.set(key.keyId, copyKyberPreKey(key));
-    }
     account.devices.set(registration.deviceId, {
       deviceId: registration.deviceId,
       // A re-registered device keeps the time it first appeared.
@@ -178,6 +157,16 @@ export class MemoryRelayStore implements RelayStore {
       kyberPreKeys,
     });
     return true;
+  }
+
+  /** Lets a new account in under `admission`, consuming its invite; throws the refusal otherwise. */
+  #admit(admission: AccountAdmission, now: number): void {
+    if (admission.policy === 'open') return;
+    if (admission.policy === 'closed') throw accountRefused('REGISTRATION_CLOSED');
+    if (admission.inviteCodeHash === null) throw accountRefused('INVITE_REQUIRED');
+    const expiresAt = this.#invites.get(admission.inviteCodeHash);
+    if (expiresAt === undefined || expiresAt <= now) throw accountRefused('INVITE_INVALID');
+    this.#invites.delete(admission.inviteCodeHash);
   }
 
   async getAccount(accountId: AccountId): Promise<StoredAccount | null> {
@@ -201,12 +190,18 @@ export class MemoryRelayStore implements RelayStore {
     for (const [key, challenge] of this.#challenges) {
       if (challenge.accountId === accountId) this.#challenges.delete(key);
     }
+    this.#sentToday.delete(accountId);
     return existed;
   }
 
   // Prekeys.
 
-  async storePreKeys(accountId: AccountId, deviceId: number, keys: PreKeyReplenish): Promise<void> {
+  async storePreKeys(
+    accountId: AccountId,
+    deviceId: number,
+    keys: PreKeyReplenish,
+    limits: PreKeyLimits = UNLIMITED_PREKEYS,
+  ): Promise<void> {
     this.#requireOpen();
     const device = this.#device(accountId, deviceId);
     if (device === undefined) throw unknownDevice(accountId, deviceId);
@@ -214,17 +209,22 @@ export class MemoryRelayStore implements RelayStore {
     if (keys.lastResortKyberPreKey !== undefined) checkKyberPreKey(keys.lastResortKyberPreKey);
     keys.preKeys.forEach(checkOneTimePreKey);
     keys.kyberPreKeys.forEach(checkKyberPreKey);
+    // Both kinds are checked before either changes: a refused upload leaves everything as it was.
+    const preKeys = withAddedKeys(device.preKeys, keys.preKeys, 'preKeys', limits.maxPreKeys, copyOneTimePreKey);
+    const kyberPreKeys = withAddedKeys(
+      device.kyberPreKeys,
+      keys.kyberPreKeys,
+      'kyberPreKeys',
+      limits.maxKyberPreKeys,
+      copyKyberPreKey,
+    );
 
     if (keys.signedPreKey !== undefined) device.signedPreKey = copySignedPreKey(keys.signedPreKey);
     if (keys.lastResortKyberPreKey !== undefined) {
       device.lastResortKyberPreKey = copyKyberPreKey(keys.lastResortKyberPreKey);
     }
-    for (const key of keys.preKeys) {
-      if (!device.preKeys.has(key.keyId)) device.preKeys.set(key.keyId, copyOneTimePreKey(key));
-    }
-    for (const key of keys.kyberPreKeys) {
-      if (!device.kyberPreKeys.has(key.keyId)) device.kyberPreKeys.set(key.keyId, copyKyberPreKey(key));
-    }
+    device.preKeys = preKeys;
+    device.kyberPreKeys = kyberPreKeys;
   }
 
   async countPreKeys(accountId: AccountId, deviceId: number): Promise<PreKeyCounts> {
@@ -252,10 +252,77 @@ export class MemoryRelayStore implements RelayStore {
     };
   }
 
+  // Invites.
+
+  async createInvites(invites: readonly NewInvite[]): Promise<void> {
+    this.#requireOpen();
+    const hashes = new Set<string>();
+    for (const invite of invites) {
+      assertCanonicalBase64(invite.codeHash, 'invite code hash');
+      if (this.#invites.has(invite.codeHash) || hashes.has(invite.codeHash)) {
+        throw invalidInput('an invite code hash is already stored');
+      }
+      hashes.add(invite.codeHash);
+    }
+    for (const invite of invites) this.#invites.set(invite.codeHash, invite.expiresAt);
+  }
+
+  async deleteExpiredInvites(now: number): Promise<number> {
+    this.#requireOpen();
+    let removed = 0;
+    for (const [hash, expiresAt] of this.#invites) {
+      if (expiresAt <= now) {
+        this.#invites.delete(hash);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   // Envelopes.
 
-  async insertEnvelopes(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
+  async commitSends(sends: readonly NewSend[], limits: SendLimits): Promise<SendOutcome[]> {
     this.#requireOpen();
+    this.#assertNewIds(sends.flatMap((send) => send.envelopes));
+    const day = utcDay(limits.now);
+    // Nothing below can fail, so deciding and applying send by send is all-or-nothing per send.
+    const ledger = {
+      sentOn: (accountId: AccountId, onDay: number) => {
+        const sent = this.#sentToday.get(accountId);
+        return sent !== undefined && sent.day === onDay ? sent.bytes : 0;
+      },
+      queued: (recipient: AccountId, deviceId: number) => this.#queueUsage(queueKey(recipient, deviceId)),
+    };
+    return sends.map((send): SendOutcome => {
+      const refusal = refusalOf(send, limits, ledger);
+      if (refusal !== null) return { ok: false, refusal };
+      this.#sentToday.set(send.sender, { day, bytes: ledger.sentOn(send.sender, day) + sendBytes(send) });
+      return { ok: true, stored: this.#append(send.envelopes) };
+    });
+  }
+
+  async deleteExpiredSendUsage(now: number): Promise<number> {
+    this.#requireOpen();
+    const today = utcDay(now);
+    let removed = 0;
+    for (const [accountId, sent] of this.#sentToday) {
+      if (sent.day < today) {
+        this.#sentToday.delete(accountId);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  #queueUsage(key: string): QueueUsage {
+    const queue = this.#queues.get(key) ?? [];
+    let bytes = 0;
+    for (const envelope of queue) bytes += envelopeBytes(envelope);
+    return { envelopes: queue.length, bytes };
+  }
+
+  /** DUPLICATE_ENVELOPE for an id already stored or repeated in `envelopes`. */
+  #assertNewIds(envelopes: readonly NewEnvelope[]): void {
     const idsInBatch = new Set<string>();
     envelopes.forEach((envelope, index) => {
       if (this.#envelopeQueues.has(envelope.id) || idsInBatch.has(envelope.id)) {
@@ -263,7 +330,16 @@ export class MemoryRelayStore implements RelayStore {
       }
       idsInBatch.add(envelope.id);
     });
+  }
 
+  async insertEnvelopes(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
+    this.#requireOpen();
+    this.#assertNewIds(envelopes);
+    return this.#append(envelopes);
+  }
+
+  /** Appends envelopes to their queues (ids already checked); returns copies with their seqs. */
+  #append(envelopes: readonly NewEnvelope[]): StoredEnvelope[] {
     const stored: StoredEnvelope[] = [];
     for (const envelope of envelopes) {
       this.#lastSeq++;

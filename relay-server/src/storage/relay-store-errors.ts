@@ -20,6 +20,16 @@ export const RelayStoreErrorCode = {
   DuplicateEnvelope: 'DUPLICATE_ENVELOPE',
   /** An argument the store cannot represent faithfully (non-canonical base64, a non-integer cursor). */
   InvalidInput: 'INVALID_INPUT',
+  /** The one-time prekeys would exceed the device's limit; nothing was stored. */
+  TooManyPreKeys: 'TOO_MANY_PREKEYS',
+  /** A prekey id is stored (or given twice) with another public key; nothing was stored. */
+  PreKeyIdConflict: 'PREKEY_ID_CONFLICT',
+  /** A new account was refused: the policy admits none. */
+  RegistrationClosed: 'REGISTRATION_CLOSED',
+  /** A new account was refused: it needs an invite code and came without one. */
+  InviteRequired: 'INVITE_REQUIRED',
+  /** A new account was refused: its invite code is unknown, used or expired. */
+  InviteInvalid: 'INVITE_INVALID',
 } as const;
 
 export type RelayStoreErrorCode = (typeof RelayStoreErrorCode)[keyof typeof RelayStoreErrorCode];
@@ -31,7 +41,16 @@ export interface RelayStoreErrorDetails {
   readonly envelopeId?: string | undefined;
   /** DUPLICATE_ENVELOPE: its index in the batch. */
   readonly batchIndex?: number | undefined;
+  /** TOO_MANY_PREKEYS, PREKEY_ID_CONFLICT: which kind of one-time prekey. */
+  readonly keyKind?: PreKeyKind | undefined;
+  /** PREKEY_ID_CONFLICT: the key id. */
+  readonly keyId?: number | undefined;
+  /** TOO_MANY_PREKEYS: how many the device may keep. */
+  readonly limit?: number | undefined;
 }
+
+/** The two kinds of one-time prekey, named as in the wire's upload. */
+export type PreKeyKind = 'preKeys' | 'kyberPreKeys';
 
 export class RelayStoreError<C extends RelayStoreErrorCode = RelayStoreErrorCode> extends Error {
   override readonly name = 'RelayStoreError';
@@ -84,4 +103,32 @@ export function unknownDevice(accountId: string, deviceId: number): RelayStoreEr
 
 export function invalidInput(message: string): RelayStoreError {
   return new RelayStoreError(RelayStoreErrorCode.InvalidInput, message);
+}
+
+export function tooManyPreKeys(keyKind: PreKeyKind, limit: number): RelayStoreError {
+  return new RelayStoreError(
+    RelayStoreErrorCode.TooManyPreKeys,
+    `the upload would leave the device more than ${limit} one-time ${keyKind}; nothing was stored`,
+    undefined,
+    { keyKind, limit },
+  );
+}
+
+export function preKeyIdConflict(keyKind: PreKeyKind, keyId: number): RelayStoreError {
+  return new RelayStoreError(
+    RelayStoreErrorCode.PreKeyIdConflict,
+    `${keyKind} id ${keyId} is already stored with another key; nothing was stored`,
+    undefined,
+    { keyKind, keyId },
+  );
+}
+
+/** The refusal of a new account under `policy` (closed, or invite without a usable code). */
+export function accountRefused(code: 'REGISTRATION_CLOSED' | 'INVITE_REQUIRED' | 'INVITE_INVALID'): RelayStoreError {
+  const messages = {
+    REGISTRATION_CLOSED: 'this relay registers no new accounts',
+    INVITE_REQUIRED: 'a new account on this relay needs an invite code',
+    INVITE_INVALID: 'the invite code is unknown, already used or expired',
+  } as const;
+  return new RelayStoreError(code, messages[code]);
 }

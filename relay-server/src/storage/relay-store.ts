@@ -15,9 +15,19 @@
  * Failures the caller can act on are `RelayStoreError`s (relay-store-errors.ts)
  * with a code: STORE_CLOSED before `init()` or after `close()`,
  * DUPLICATE_ENVELOPE, UNKNOWN_DEVICE, INVALID_INPUT (e.g. non-canonical
- * base64, which a blob store could not give back unchanged), and at start-up
- * UNSUPPORTED_SETTING, DURABILITY_MISMATCH, SCHEMA_TOO_NEW. Anything else is
- * an engine failure (disk full, lock timeout): treat it as "unavailable".
+ * base64, which a blob store could not give back unchanged), the refusals of
+ * the limits below (TOO_MANY_PREKEYS, PREKEY_ID_CONFLICT, REGISTRATION_CLOSED,
+ * INVITE_REQUIRED, INVITE_INVALID), and at start-up UNSUPPORTED_SETTING,
+ * DURABILITY_MISMATCH, SCHEMA_TOO_NEW. Anything else is an engine failure
+ * (disk full, lock timeout): treat it as "unavailable".
+ *
+ * Limits are the store's business where they depend on what is stored: a
+ * device's queue (envelopes and bytes), an account's bytes sent today, a
+ * device's one-time prekeys, and invite codes. The store checks and applies
+ * them in the same transaction as the write they limit, so concurrent
+ * writers (sends batched together, several processes on one database) can
+ * never exceed them. The caller passes the limits with each call; a call
+ * without them is unlimited (tests, tools).
  */
 import type {
   AccountId,
@@ -112,6 +122,77 @@ export interface EnvelopeDeletion {
   readonly ids: readonly string[];
 }
 
+/** Most one-time prekeys of each kind one device may have stored (storePreKeys, registerDevice). */
+export interface PreKeyLimits {
+  readonly maxPreKeys: number;
+  readonly maxKyberPreKeys: number;
+}
+
+/** Whether registerDevice may create an account that does not exist yet (devices of existing accounts always may). */
+export type AccountAdmission =
+  | { readonly policy: 'open' }
+  | { readonly policy: 'closed' }
+  | {
+      readonly policy: 'invite';
+      /** base64 of the SHA-256 of the normalized invite code, or null when the request had no code. */
+      readonly inviteCodeHash: string | null;
+    };
+
+export interface RegistrationRules {
+  readonly admission: AccountAdmission;
+  readonly preKeyLimits: PreKeyLimits;
+}
+
+/** A one-time invite code as stored: only its hash, so a copy of the database admits no one. */
+export interface NewInvite {
+  /** base64 of the SHA-256 of the normalized code. */
+  readonly codeHash: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * One send as the relay commits it: the sending account, which its bytes are
+ * charged to, and its envelopes (one per addressed device), stored together
+ * or not at all.
+ */
+export interface NewSend {
+  readonly sender: AccountId;
+  readonly envelopes: readonly NewEnvelope[];
+}
+
+/**
+ * What commitSends enforces. Bytes are decoded ciphertext bytes
+ * (base64DecodedLength of each envelope's content). Days are UTC days.
+ */
+export interface SendLimits {
+  /** Envelopes queued for one device, at most. */
+  readonly maxQueueEnvelopes: number;
+  /** Bytes queued for one device, at most. */
+  readonly maxQueueBytes: number;
+  /** Bytes one account may have stored through sends during one UTC day. */
+  readonly dailySendBytes: number;
+  /** The time that decides which day a send is charged to. */
+  readonly now: number;
+}
+
+export type SendRefusal =
+  | {
+      readonly reason: 'queue-full';
+      readonly recipient: AccountId;
+      /** The recipient's devices whose queue has no room for this send, ascending. */
+      readonly fullDevices: readonly number[];
+    }
+  | {
+      readonly reason: 'quota-exceeded';
+      /** When the sender's next day begins (ms since the epoch, a UTC midnight). */
+      readonly resetsAt: number;
+    };
+
+export type SendOutcome =
+  | { readonly ok: true; readonly stored: StoredEnvelope[] }
+  | { readonly ok: false; readonly refusal: SendRefusal };
+
 export interface StoredChallenge {
   /** base64 of the random challenge bytes. */
   readonly challenge: string;
@@ -153,8 +234,17 @@ export interface RelayStore {
    * registration id, signed and last-resort keys and all its one-time
    * prekeys. Rejects (returns false) when the account exists with another identity key.
    * The device keeps its first `createdAt`; envelopes already queued for it stay queued.
+   *
+   * With `rules`, in the same transaction: a new account must be admitted
+   * (REGISTRATION_CLOSED; INVITE_REQUIRED without a code; INVITE_INVALID for
+   * a code unknown, used or expired at `registration.now`), and a valid
+   * invite is consumed only when the registration commits; the one-time
+   * prekeys must fit `preKeyLimits` (TOO_MANY_PREKEYS). Without `rules` any
+   * new account is admitted and any number of prekeys kept. Either way a key
+   * id given twice with different keys is PREKEY_ID_CONFLICT (twice with the
+   * same key counts once). A refused registration changes nothing.
    */
-  registerDevice(registration: DeviceRegistration): Promise<boolean>;
+  registerDevice(registration: DeviceRegistration, rules?: RegistrationRules): Promise<boolean>;
   getAccount(accountId: AccountId): Promise<StoredAccount | null>;
   /**
    * Removes the account, its devices, keys, queued envelopes and challenges. True if it existed.
@@ -165,10 +255,13 @@ export interface RelayStore {
 
   // Prekeys.
   /**
-   * Adds one-time prekeys (ignoring ids already present) and replaces the signed/last-resort keys given.
-   * Rejects with UNKNOWN_DEVICE when the device does not exist.
+   * Adds one-time prekeys and replaces the signed/last-resort keys given, all or nothing.
+   * A key id already stored (or given twice) with the same public key is kept as it is
+   * (re-uploading is idempotent); with another public key the call fails with PREKEY_ID_CONFLICT.
+   * With `limits`, an upload that would leave the device more one-time keys of a kind than
+   * allowed fails with TOO_MANY_PREKEYS. Rejects with UNKNOWN_DEVICE when the device does not exist.
    */
-  storePreKeys(accountId: AccountId, deviceId: number, keys: PreKeyReplenish): Promise<void>;
+  storePreKeys(accountId: AccountId, deviceId: number, keys: PreKeyReplenish, limits?: PreKeyLimits): Promise<void>;
   countPreKeys(accountId: AccountId, deviceId: number): Promise<PreKeyCounts>;
   /**
    * Atomically claims a bundle for one device: each one-time key is handed
@@ -177,9 +270,30 @@ export interface RelayStore {
    */
   claimBundle(accountId: AccountId, deviceId: number): Promise<ClaimedBundle | null>;
 
+  // Invites.
+  /** Stores invite codes (their hashes); a hash already stored fails the call with INVALID_INPUT, storing none. */
+  createInvites(invites: readonly NewInvite[]): Promise<void>;
+  /** Removes invites whose expiresAt <= now. Returns how many went. */
+  deleteExpiredInvites(now: number): Promise<number>;
+
   // Envelopes.
   /**
-   * Inserts all envelopes in one transaction: all are committed durably, or none is and it throws.
+   * Commits sends in one transaction, each send whole or not at all, checking
+   * `limits` send by send, in order, against what is stored plus what the
+   * earlier sends of the call added: a send whose sender would pass its daily
+   * bytes is refused with `quota-exceeded`; one that would pass a device's
+   * queue envelopes or bytes with `queue-full`, naming every device without
+   * room. A refused send stores and charges nothing; the others commit. The
+   * accepted sends' bytes are charged to their senders' day. A duplicate
+   * envelope id (DUPLICATE_ENVELOPE) or an engine failure fails the whole
+   * call, storing nothing. Seqs are assigned in commit order, as in insertEnvelopes.
+   */
+  commitSends(sends: readonly NewSend[], limits: SendLimits): Promise<SendOutcome[]>;
+  /** Forgets the bytes sent on days before the UTC day of `now` (no longer needed for the quota). Returns rows removed. */
+  deleteExpiredSendUsage(now: number): Promise<number>;
+  /**
+   * Inserts all envelopes in one transaction, without limits or quota (tools
+   * and tests; the relay commits through commitSends): all are committed durably, or none is and it throws.
    * An id already stored or repeated in the batch fails it with DUPLICATE_ENVELOPE (details name the
    * envelope and its index). Recipients are not checked here: the server checks them before a send.
    * Seqs are assigned in commit order, so a drain cursor never skips a later commit.

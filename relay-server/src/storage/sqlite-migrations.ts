@@ -101,8 +101,62 @@ CREATE INDEX challenges_by_account ON challenges (account_id);
 CREATE INDEX challenges_by_expiry ON challenges (expires_at);
 `;
 
+/**
+ * Decoded bytes of a base64 `content` column, from its length and padding:
+ * the SQL twin of crypto-core's base64DecodedLength (a test holds them equal).
+ */
+export function decodedLengthSql(column: string): string {
+  return `(length(${column}) / 4 * 3 - CASE WHEN substr(${column}, -2) = '==' THEN 2 WHEN substr(${column}, -1) = '=' THEN 1 ELSE 0 END)`;
+}
+
+const SCHEMA_V2 = `
+-- What each device's queue holds, kept exact by triggers, so that every way an
+-- envelope goes (acknowledged, expired, its account or its sender's deleted,
+-- another process) updates it, and a send's limit check is one lookup. Rows
+-- exist only for non-empty queues.
+CREATE TABLE queue_usage (
+  recipient TEXT    NOT NULL,
+  device_id INTEGER NOT NULL,
+  envelopes INTEGER NOT NULL,
+  bytes     INTEGER NOT NULL,
+  PRIMARY KEY (recipient, device_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO queue_usage (recipient, device_id, envelopes, bytes)
+  SELECT recipient, device_id, count(*), sum(${decodedLengthSql('content')}) FROM envelopes GROUP BY recipient, device_id;
+CREATE TRIGGER envelopes_queue_usage_insert AFTER INSERT ON envelopes BEGIN
+  INSERT INTO queue_usage (recipient, device_id, envelopes, bytes)
+  VALUES (NEW.recipient, NEW.device_id, 1, ${decodedLengthSql('NEW.content')})
+  ON CONFLICT (recipient, device_id) DO UPDATE SET envelopes = envelopes + 1, bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER envelopes_queue_usage_delete AFTER DELETE ON envelopes BEGIN
+  UPDATE queue_usage SET envelopes = envelopes - 1, bytes = bytes - ${decodedLengthSql('OLD.content')}
+  WHERE recipient = OLD.recipient AND device_id = OLD.device_id;
+  DELETE FROM queue_usage WHERE recipient = OLD.recipient AND device_id = OLD.device_id AND envelopes <= 0;
+END;
+
+-- Bytes each account stored through sends, per UTC day (days since the epoch),
+-- for the daily quota. Only today's rows matter; the sweep removes older ones.
+CREATE TABLE send_usage (
+  account_id TEXT    NOT NULL,
+  day        INTEGER NOT NULL,
+  bytes      INTEGER NOT NULL,
+  PRIMARY KEY (account_id, day)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX send_usage_by_day ON send_usage (day);
+
+-- One-time invite codes: only the SHA-256 of each, so the database (or a copy
+-- of it) admits no one. A registration consumes its code in its own transaction.
+CREATE TABLE invites (
+  code_hash  BLOB    NOT NULL PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX invites_by_expiry ON invites (expires_at);
+`;
+
 export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
   { version: 1, description: 'accounts, devices, prekeys, envelope queues, challenges', sql: SCHEMA_V1 },
+  { version: 2, description: 'queue usage, daily send usage, invite codes', sql: SCHEMA_V2 },
 ];
 
 export const LATEST_SCHEMA_VERSION = SCHEMA_MIGRATIONS.length;

@@ -18,7 +18,7 @@
 
 import { open, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { AccountId, SignedPreKeyWire } from '@parley/crypto-core/wire';
+import type { AccountId } from '@parley/crypto-core/wire';
 import Database from 'better-sqlite3';
 import { AccountCache } from './account-cache.js';
 import type {
@@ -27,15 +27,21 @@ import type {
   DurabilityReport,
   EnvelopeDeletion,
   NewEnvelope,
+  NewInvite,
+  NewSend,
   PreKeyCounts,
+  PreKeyLimits,
   PreKeyReplenish,
+  RegistrationRules,
   RelayStore,
+  SendLimits,
+  SendOutcome,
   StoredAccount,
   StoredChallenge,
   StoredDevice,
   StoredEnvelope,
 } from './relay-store.js';
-import { duplicateEnvelope, storeClosed, unknownDevice } from './relay-store-errors.js';
+import { storeClosed } from './relay-store-errors.js';
 import {
   applyDurabilitySettings,
   checkDurability,
@@ -48,18 +54,14 @@ import {
   withoutCommitFlush,
 } from './sqlite-durability.js';
 import { DATABASE_FILE_MODE, DEFAULT_DATABASE_FILE, prepareDatabaseFile } from './sqlite-files.js';
+import { prepareLimitStatements, type SqliteLimitStatements } from './sqlite-limit-statements.js';
 import { migrateSchema } from './sqlite-migrations.js';
-import {
-  decodeOneTimeKey,
-  decodeSignedKey,
-  encodeBase64,
-  envelopeFromRow,
-  envelopeToRow,
-  isUniqueViolation,
-} from './sqlite-rows.js';
-import { type DeviceKey, prepareStatements, type SqliteStatements, SWEEP_CHUNK_ROWS } from './sqlite-statements.js';
+import { claimBundleIn, registerDeviceIn, storePreKeysIn } from './sqlite-prekeys.js';
+import { encodeBase64, envelopeFromRow } from './sqlite-rows.js';
+import { commitSendsIn, createInvitesIn, insertEnvelopesIn } from './sqlite-sends.js';
+import { prepareStatements, type SqliteStatements, SWEEP_CHUNK_ROWS } from './sqlite-statements.js';
 import { assertCursor, assertLimit, decodeCanonicalBase64 } from './store-input.js';
-import { storedEnvelope } from './stored-envelope.js';
+import { OPEN_REGISTRATION, UNLIMITED_PREKEYS, utcDay } from './store-limits.js';
 
 /**
  * Where the database goes: a data folder (the file relay.sqlite in it, unless
@@ -98,6 +100,7 @@ function resolveLocation(location: SqliteLocation): { readonly dataDir: string; 
 interface OpenConnection {
   readonly db: Database.Database;
   readonly statements: SqliteStatements;
+  readonly limitStatements: SqliteLimitStatements;
   readonly path: string;
   readonly durability: DurabilityReport;
   /** The configured level, which every transaction but the acknowledgement deletes runs with. */
@@ -156,6 +159,7 @@ export class SqliteRelayStore implements RelayStore {
       this.#connection = {
         db,
         statements: prepareStatements(db),
+        limitStatements: prepareLimitStatements(db),
         path,
         durability,
         synchronous: request.synchronous,
@@ -235,38 +239,13 @@ export class SqliteRelayStore implements RelayStore {
 
   // Accounts and devices.
 
-  async registerDevice(registration: DeviceRegistration): Promise<boolean> {
-    const { db, statements } = this.#require();
-    const identityKey = decodeCanonicalBase64(registration.identityKey, 'identity key');
-    const signed = decodeSignedKey(registration.signedPreKey, 'signed prekey');
-    const lastResort = decodeSignedKey(registration.lastResortKyberPreKey, 'last-resort Kyber prekey');
-    const preKeys = registration.preKeys.map(decodeOneTimeKey);
-    const kyberPreKeys = registration.kyberPreKeys.map((key) => decodeSignedKey(key, 'Kyber prekey'));
-    const device: DeviceKey = { account: registration.accountId, device: registration.deviceId };
-
-    const register = db.transaction((): boolean => {
-      const account = statements.selectAccount.get(registration.accountId);
-      if (account !== undefined && !account.identity_key.equals(identityKey)) return false;
-      if (account === undefined) statements.insertAccount.run(registration.accountId, identityKey, registration.now);
-      statements.upsertDevice.run({
-        ...device,
-        registrationId: registration.registrationId,
-        createdAt: registration.now,
-        signedId: signed.keyId,
-        signedKey: signed.publicKey,
-        signedSignature: signed.signature,
-        lastResortId: lastResort.keyId,
-        lastResortKey: lastResort.publicKey,
-        lastResortSignature: lastResort.signature,
-      });
-      statements.deletePreKeysOf.run(device);
-      statements.deleteKyberPreKeysOf.run(device);
-      for (const key of preKeys) statements.insertPreKey.run({ ...device, ...key });
-      for (const key of kyberPreKeys) statements.insertKyberPreKey.run({ ...device, ...key });
-      return true;
-    });
+  async registerDevice(
+    registration: DeviceRegistration,
+    rules: RegistrationRules = OPEN_REGISTRATION,
+  ): Promise<boolean> {
+    const connection = this.#require();
     try {
-      return register.immediate();
+      return registerDeviceIn(connection, registration, rules);
     } finally {
       this.#accounts.forget(registration.accountId);
     }
@@ -308,11 +287,12 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   async deleteAccount(accountId: AccountId): Promise<boolean> {
-    const { db, statements } = this.#require();
+    const { db, statements, limitStatements } = this.#require();
     const erase = db.transaction((): boolean => {
       statements.deleteEnvelopesTo.run(accountId);
       statements.deleteEnvelopesFrom.run(accountId);
       statements.deleteChallengesOf.run(accountId);
+      limitStatements.deleteSendUsageOf.run(accountId);
       return statements.deleteAccount.run(accountId).changes > 0;
     });
     try {
@@ -324,25 +304,13 @@ export class SqliteRelayStore implements RelayStore {
 
   // Prekeys.
 
-  async storePreKeys(accountId: AccountId, deviceId: number, keys: PreKeyReplenish): Promise<void> {
-    const { db, statements } = this.#require();
-    const signed = keys.signedPreKey === undefined ? null : decodeSignedKey(keys.signedPreKey, 'signed prekey');
-    const lastResort =
-      keys.lastResortKyberPreKey === undefined
-        ? null
-        : decodeSignedKey(keys.lastResortKyberPreKey, 'last-resort Kyber prekey');
-    const preKeys = keys.preKeys.map(decodeOneTimeKey);
-    const kyberPreKeys = keys.kyberPreKeys.map((key) => decodeSignedKey(key, 'Kyber prekey'));
-    const device: DeviceKey = { account: accountId, device: deviceId };
-
-    const store = db.transaction((): void => {
-      if ((statements.deviceExists.get(device)?.count ?? 0) === 0) throw unknownDevice(accountId, deviceId);
-      if (signed !== null) statements.updateSignedPreKey.run({ ...device, ...signed });
-      if (lastResort !== null) statements.updateLastResortKyberPreKey.run({ ...device, ...lastResort });
-      for (const key of preKeys) statements.insertPreKey.run({ ...device, ...key });
-      for (const key of kyberPreKeys) statements.insertKyberPreKey.run({ ...device, ...key });
-    });
-    store.immediate();
+  async storePreKeys(
+    accountId: AccountId,
+    deviceId: number,
+    keys: PreKeyReplenish,
+    limits: PreKeyLimits = UNLIMITED_PREKEYS,
+  ): Promise<void> {
+    storePreKeysIn(this.#require(), accountId, deviceId, keys, limits);
   }
 
   async countPreKeys(accountId: AccountId, deviceId: number): Promise<PreKeyCounts> {
@@ -352,66 +320,31 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   async claimBundle(accountId: AccountId, deviceId: number): Promise<ClaimedBundle | null> {
-    const { db, statements } = this.#require();
-    const device: DeviceKey = { account: accountId, device: deviceId };
-    // IMMEDIATE: the write lock is held from the first read, so no other
-    // process can take the same key between our read and our delete.
-    const claim = db.transaction((): ClaimedBundle | null => {
-      const row = statements.selectBundleDevice.get(device);
-      if (row === undefined) return null;
-      const preKey = statements.takeLowestPreKey.get(device);
-      const kyberPreKey = statements.takeLowestKyberPreKey.get(device);
-      const signedPreKey: SignedPreKeyWire = {
-        keyId: row.signed_prekey_id,
-        publicKey: encodeBase64(row.signed_prekey),
-        signature: encodeBase64(row.signed_prekey_signature),
-      };
-      return {
-        accountId,
-        deviceId,
-        registrationId: row.registration_id,
-        identityKey: encodeBase64(row.identity_key),
-        signedPreKey,
-        preKey: preKey === undefined ? null : { keyId: preKey.key_id, publicKey: encodeBase64(preKey.public_key) },
-        kyberPreKey:
-          kyberPreKey === undefined
-            ? {
-                keyId: row.last_resort_kyber_id,
-                publicKey: encodeBase64(row.last_resort_kyber_prekey),
-                signature: encodeBase64(row.last_resort_kyber_signature),
-              }
-            : {
-                keyId: kyberPreKey.key_id,
-                publicKey: encodeBase64(kyberPreKey.public_key),
-                signature: encodeBase64(kyberPreKey.signature),
-              },
-        kyberPreKeyIsLastResort: kyberPreKey === undefined,
-      };
-    });
-    return claim.immediate();
+    return claimBundleIn(this.#require(), accountId, deviceId);
+  }
+
+  // Invites.
+
+  async createInvites(invites: readonly NewInvite[]): Promise<void> {
+    createInvitesIn(this.#require(), invites);
+  }
+
+  async deleteExpiredInvites(now: number): Promise<number> {
+    return this.#require().limitStatements.deleteExpiredInvites.run(now).changes;
   }
 
   // Envelopes.
 
-  async insertEnvelopes(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
-    const { db, statements } = this.#require();
-    if (envelopes.length === 0) return [];
-    const prepared = envelopes.map((envelope) => ({ envelope, row: envelopeToRow(envelope) }));
+  async commitSends(sends: readonly NewSend[], limits: SendLimits): Promise<SendOutcome[]> {
+    return commitSendsIn(this.#require(), sends, limits);
+  }
 
-    // One transaction, one fsync for the whole batch: all rows commit or none.
-    const insertAll = db.transaction((): StoredEnvelope[] =>
-      prepared.map(({ envelope, row }, index) => {
-        let seq: number;
-        try {
-          seq = Number(statements.insertEnvelope.run(row).lastInsertRowid);
-        } catch (error) {
-          if (isUniqueViolation(error)) throw duplicateEnvelope(row.id, index, error);
-          throw error;
-        }
-        return storedEnvelope(envelope, seq);
-      }),
-    );
-    return insertAll.immediate();
+  async deleteExpiredSendUsage(now: number): Promise<number> {
+    return this.#require().limitStatements.deleteSendUsageBefore.run(utcDay(now)).changes;
+  }
+
+  async insertEnvelopes(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
+    return insertEnvelopesIn(this.#require(), envelopes);
   }
 
   async fetchEnvelopes(

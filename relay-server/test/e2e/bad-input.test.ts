@@ -4,7 +4,7 @@
  * the valid envelopes at the end); and another client keeps sending and
  * receiving throughout (a background conversation that must never fail).
  */
-import { request as httpRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { errorResponseSchema, parseWire, routes } from '@parley/crypto-core/wire';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,9 @@ beforeAll(async () => {
   relay = await RelayProcess.start({
     args: [
       '--trust-proxy',
+      // Behind a proxy the default is invite-only; these tests register freely.
+      '--registration',
+      'open',
       '--auth-burst',
       '100',
       '--send-burst',
@@ -92,38 +95,74 @@ afterAll(async () => {
   await relay?.dispose();
 });
 
+interface RawAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * The relay's answer to a request the test is still writing. Once the relay
+ * has answered, a reset of the unsent rest is expected, not a failure.
+ */
+function answerOf(req: ClientRequest): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (error) => {
+      if (!req.destroyed) reject(error);
+    });
+  });
+}
+
 /**
  * POSTs with a Content-Length header of `declared` bytes but writes only
  * `partial`, then waits for the answer (a relay must refuse from the header).
  */
-function postDeclaringLength(
-  url: string,
-  declared: number,
-  partial: string,
-): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(declared) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => {
-          req.destroy();
-          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
-        });
-        res.on('error', reject);
-      },
-    );
-    // Once the relay has answered, a reset of the half-sent request is expected.
-    req.on('error', (error) => {
-      if (!req.destroyed) reject(error);
-    });
-    req.write(partial);
+function postDeclaringLength(url: string, declared: number, partial: string): Promise<RawAnswer> {
+  const req = httpRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': String(declared) },
   });
+  const answer = answerOf(req);
+  req.write(partial);
+  return answer;
+}
+
+/** POSTs a chunked body (no declared length) of up to `chunks` x 64 KiB, stopping once the relay answers. */
+function postChunked(url: string, chunks: number): Promise<RawAnswer> {
+  const req = httpRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+  });
+  const answer = answerOf(req);
+  let answered = false;
+  req.once('response', () => {
+    answered = true;
+  });
+  const chunk = 'a'.repeat(64 * 1024);
+  let sent = 0;
+  const writeMore = (): void => {
+    while (!answered && sent < chunks) {
+      sent++;
+      if (!req.write(chunk)) {
+        req.once('drain', writeMore);
+        return;
+      }
+    }
+  };
+  req.write('{"x":"');
+  writeMore();
+  return answer;
 }
 
 describe('HTTP bodies', () => {
@@ -142,6 +181,13 @@ describe('HTTP bodies', () => {
       1_100_000,
       `{"x":"${'a'.repeat(65_536)}`,
     );
+    expect(result.status).toBe(413);
+    expect(parseWire(errorResponseSchema, result.body, 'error response').error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses an oversized chunked body (no declared length) with PAYLOAD_TOO_LARGE in the wire shape', async () => {
+    // Up to 1.25 MiB; the relay answers once it has read 1 MiB.
+    const result = await postChunked(`${relay.url}${routes.challenge}`, 20);
     expect(result.status).toBe(413);
     expect(parseWire(errorResponseSchema, result.body, 'error response').error.code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -218,7 +264,9 @@ describe('registration and challenges', () => {
 
     ({ challenge } = await http.challenge(device));
     const request = device.registerRequest(challenge, http.relayUrl);
-    const forgedKyber = { ...request, kyberPreKeys: [...(request.kyberPreKeys ?? []), other.kyberPreKeys[0]?.wire] };
+    // Another identity's key under a fresh id (ids name a key once per upload).
+    const forgedKey = { ...other.kyberPreKeys[0]?.wire, keyId: 999 };
+    const forgedKyber = { ...request, kyberPreKeys: [...(request.kyberPreKeys ?? []), forgedKey] };
     const kyberResult = await http.request(routes.accounts, { body: forgedKyber });
     expect(errorOf(kyberResult).code).toBe('INVALID_SIGNATURE');
     expect(errorOf(kyberResult).message).toContain('kyberPreKeys.5');
@@ -387,6 +435,12 @@ describe('socket input', () => {
       messages: [{ deviceId: 1, type: 'message', content: payload('big', 5000) }],
     });
     expect(big).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
+    // One byte over 4 KiB is as long in base64 as 4 KiB itself: the limit is on decoded bytes.
+    const oneOver = await aliceSocket.send({
+      recipient: bob.device.accountId,
+      messages: [{ deviceId: 1, type: 'message', content: payload('edge', 4097) }],
+    });
+    expect(oneOver).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
 
     const flooder = await registerDevice(http);
     const socket = await connect(relay, flooder.token);

@@ -15,8 +15,9 @@ import { TestDevice } from '../support/test-device.js';
 
 const relays: RelayProcess[] = [];
 
+/** A relay that lets anyone register: these tests are about which URL a signature names, not who may register. */
 async function start(args: readonly string[], env: Record<string, string> = {}): Promise<RelayProcess> {
-  const relay = await RelayProcess.start({ args, env });
+  const relay = await RelayProcess.start({ args: ['--registration', 'open', ...args], env });
   relays.push(relay);
   return relay;
 }

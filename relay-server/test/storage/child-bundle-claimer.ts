@@ -6,9 +6,9 @@
  *
  * Usage: child-bundle-claimer.ts <dataDir> <accountId> <claims>
  */
-import { createInterface } from 'node:readline';
 import { parseAccountId } from '@parley/crypto-core/wire';
 import { SqliteRelayStore } from '../../src/storage/sqlite-store.js';
+import { readyThenGo } from './child-start.js';
 
 export interface ClaimReport {
   /** One-time EC prekey ids received (null: none was left). */
@@ -24,11 +24,7 @@ if (dataDir === undefined || accountText === undefined || claimsText === undefin
 const accountId = parseAccountId(accountText);
 const store = new SqliteRelayStore({ dataDir });
 await store.init();
-const input = createInterface({ input: process.stdin });
-const go = new Promise<void>((resolve) => input.on('line', (line) => line === 'GO' && resolve()));
-process.stdout.write('READY\n');
-await go;
-input.close();
+await readyThenGo();
 
 const report: ClaimReport = { preKeyIds: [], kyberPreKeyIds: [] };
 for (let claim = 0; claim < Number(claimsText); claim++) {

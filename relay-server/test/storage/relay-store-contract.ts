@@ -40,7 +40,7 @@ export interface RelayStoreHarness {
 }
 
 /** Resolves to the rejection of `promise`, failing the test if it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
   } catch (error) {
@@ -260,17 +260,20 @@ export function describeRelayStoreContract(name: string, createHarness: () => Pr
     });
 
     describe('prekeys', () => {
-      it('storePreKeys adds one-time keys, ignores ids already present, and replaces only the keys given', async () => {
+      it('storePreKeys adds one-time keys, keeps identical re-uploads, and replaces only the keys given', async () => {
         const original = registration(newIdentity(), {
           preKeys: oneTimePreKeys(1, 2),
           kyberPreKeys: kyberPreKeys(1, 1),
         });
         await store.registerDevice(original);
         const accountId = original.accountId;
-        // Key id 1 again, with other bytes: ignored.
-        const clashing = oneTimePreKeys(1, 1);
+        // Key id 1 again, with the same key: stored once.
+        const again = original.preKeys.slice(0, 1);
         const added = oneTimePreKeys(3, 2);
-        await store.storePreKeys(accountId, 1, { preKeys: [...clashing, ...added], kyberPreKeys: kyberPreKeys(1, 2) });
+        await store.storePreKeys(accountId, 1, {
+          preKeys: [...again, ...added],
+          kyberPreKeys: [...original.kyberPreKeys, kyberPreKey(2)],
+        });
         expect(await store.countPreKeys(accountId, 1)).toEqual({ preKeys: 4, kyberPreKeys: 2 });
 
         // Neither signed nor last-resort key given: both kept. The original key 1 was kept too.

@@ -13,11 +13,13 @@ import {
   withoutCommitFlush,
 } from '../../src/storage/sqlite-durability.js';
 import { databaseFiles } from '../../src/storage/sqlite-files.js';
+import { prepareLimitStatements, type SqliteLimitStatements } from '../../src/storage/sqlite-limit-statements.js';
 import { LATEST_SCHEMA_VERSION, SCHEMA_MIGRATIONS } from '../../src/storage/sqlite-migrations.js';
 import { prepareStatements, type SqliteStatements } from '../../src/storage/sqlite-statements.js';
 import { SqliteRelayStore, type SqliteRelayStoreOptions } from '../../src/storage/sqlite-store.js';
 import type { ClaimReport } from './child-bundle-claimer.js';
-import { describeRelayStoreContract } from './relay-store-contract.js';
+import { describeRelayStoreContract, type RelayStoreHarness } from './relay-store-contract.js';
+import { describeRelayStoreLimitsContract } from './relay-store-limits-contract.js';
 import { findResidueInDatabase, findResidueInFiles } from './sqlite-inspection.js';
 import {
   kyberPreKeys,
@@ -38,7 +40,7 @@ function modeOf(path: string): Promise<number> {
   return stat(path).then((stats) => stats.mode & 0o777);
 }
 
-describeRelayStoreContract('SqliteRelayStore', async () => {
+async function sqliteHarness(): Promise<RelayStoreHarness> {
   const folder = await temporaryFolder();
   const dataDir = join(folder, 'data');
   const store = new SqliteRelayStore({ dataDir });
@@ -47,7 +49,9 @@ describeRelayStoreContract('SqliteRelayStore', async () => {
     findResidue: async (needles) => findResidueInDatabase(join(dataDir, 'relay.sqlite'), needles),
     dispose: () => rm(folder, { recursive: true, force: true }),
   };
-});
+}
+describeRelayStoreContract('SqliteRelayStore', sqliteHarness);
+describeRelayStoreLimitsContract('SqliteRelayStore', sqliteHarness);
 
 describe('SqliteRelayStore specifics', () => {
   let folder: string;
@@ -355,16 +359,25 @@ describe('SqliteRelayStore specifics', () => {
       try {
         // The hot paths must use these indexes in particular (a SEARCH through
         // the wrong index can still read a whole queue).
-        const expectedIndex: Partial<Record<keyof SqliteStatements, RegExp>> = {
+        type StatementName = keyof SqliteStatements | keyof SqliteLimitStatements;
+        const expectedIndex: Partial<Record<StatementName, RegExp>> = {
           selectEnvelopes:
             /SEARCH envelopes USING INDEX envelopes_by_queue \(recipient=\? AND device_id=\? AND seq>\?\)/,
           deleteEnvelopesByIds: /SEARCH envelopes USING INDEX sqlite_autoindex_envelopes_1 \(id=\?\)/,
           deleteExpiredEnvelopesChunk: /envelopes_by_expiry \(expires_at<\?\)/,
-          deleteEnvelopesFrom: /SEARCH envelopes USING INDEX envelopes_by_source \(source_account=\?\)/,
+          // COVERING since the queue_usage triggers (version 2): the ids are collected first.
+          deleteEnvelopesFrom: /SEARCH envelopes USING (COVERING )?INDEX envelopes_by_source \(source_account=\?\)/,
           takeLowestKyberPreKey: /SEARCH kyber_prekeys USING .*INDEX sqlite_autoindex_kyber_prekeys_1/,
+          selectQueueUsage: /SEARCH queue_usage USING PRIMARY KEY \(recipient=\? AND device_id=\?\)/,
+          deleteSendUsageBefore: /SEARCH send_usage USING .*INDEX send_usage_by_day \(day<\?\)/,
+          deleteExpiredInvites: /SEARCH invites USING .*INDEX invites_by_expiry \(expires_at<\?\)/,
+          selectStoredEnvelopeIds: /SEARCH envelopes USING .*INDEX sqlite_autoindex_envelopes_1 \(id=\?\)/,
         };
-        const statements: SqliteStatements = prepareStatements(db);
-        for (const name of Object.keys(statements) as (keyof SqliteStatements)[]) {
+        const statements: Record<StatementName, { readonly source: string }> = {
+          ...prepareStatements(db),
+          ...prepareLimitStatements(db),
+        };
+        for (const name of Object.keys(statements) as StatementName[]) {
           const { source } = statements[name];
           // Bind NULL to every parameter: EXPLAIN QUERY PLAN only needs them bound.
           const named = [...new Set(source.match(/@\w+/g) ?? [])];

@@ -46,6 +46,8 @@ export interface RequestOptions {
   readonly rawBody?: string;
   readonly contentType?: string;
   readonly token?: string;
+  /** More request headers (e.g. X-Forwarded-For, as a proxy would set it). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The error body of a failed response (checked against errorResponseSchema). */
@@ -65,7 +67,7 @@ export class RelayHttp {
   ) {}
 
   async request(path: string, options: RequestOptions = {}): Promise<HttpResult> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     let body: string | undefined;
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
@@ -91,12 +93,18 @@ export class RelayHttp {
     return parseWire(challengeResponseSchema, result.body, 'challenge response');
   }
 
-  /** Registers the device with all its prekeys; returns its first token. */
-  async register(device: TestDevice): Promise<TokenResponse> {
-    const { challenge } = await this.challenge(device);
-    const result = await this.request(routes.accounts, { body: device.registerRequest(challenge, this.relayUrl) });
+  /** Registers the device with all its prekeys (and an invite code, if given); returns its first token. */
+  async register(device: TestDevice, inviteCode?: string): Promise<TokenResponse> {
+    const result = await this.tryRegister(device, inviteCode);
     if (result.status !== 201) throw new Error(`register failed (${result.status}): ${JSON.stringify(result.body)}`);
     return parseWire(tokenResponseSchema, result.body, 'register response');
+  }
+
+  /** POST /v1/accounts for the device, with a fresh challenge; the answer as it came. */
+  async tryRegister(device: TestDevice, inviteCode?: string): Promise<HttpResult> {
+    const { challenge } = await this.challenge(device);
+    const body = device.registerRequest(challenge, this.relayUrl);
+    return this.request(routes.accounts, { body: inviteCode === undefined ? body : { ...body, inviteCode } });
   }
 
   async token(device: TestDevice): Promise<TokenResponse> {
@@ -141,6 +149,8 @@ export class DisconnectedError extends Error {
 export interface DeviceSocketOptions {
   /** Ack every received batch as soon as it is recorded (default true). */
   readonly autoAck?: boolean;
+  /** Extra headers of the websocket handshake (e.g. X-Forwarded-For, as a proxy would set it). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export class DeviceSocket {
@@ -163,6 +173,7 @@ export class DeviceSocket {
       reconnection: false,
       forceNew: true,
       autoConnect: false,
+      ...(options.headers === undefined ? {} : { extraHeaders: { ...options.headers } }),
     });
     const autoAck = options.autoAck ?? true;
     this.socket.on('envelopes', (batch) => {

@@ -157,6 +157,29 @@ export class RelayProcess {
     throw new Error(`relay never became healthy:\n${this.#output}`);
   }
 
+  /**
+   * Runs `parley-relay invite --count N` on this relay's data folder (with
+   * the relay's own flags), as an operator would while it runs; returns the codes.
+   */
+  async invite(count = 1): Promise<string[]> {
+    const args = [BIN, 'invite', '--count', String(count), '--data-dir', this.dataDir, ...(this.options.args ?? [])];
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, PARLEY_RELAY_FROM_SOURCE: '1', ...this.options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    if (code !== 0) throw new Error(`parley-relay invite failed (${code}): ${stderr}`);
+    return stdout.trim().split('\n');
+  }
+
   /** Sends a signal and waits for the exit. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitStatus> {
     const child = this.#child;

@@ -7,11 +7,11 @@ import { type AccountId, type Envelope, MAX_ENVELOPES_PER_BATCH, type RelayError
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { type DeliverySink, DeviceConnection } from '../../src/delivery/device-connection.js';
-import { EnvelopeCommitter } from '../../src/delivery/envelope-committer.js';
+import { type CommitLimits, EnvelopeCommitter } from '../../src/delivery/envelope-committer.js';
 import { newEnvelopeId } from '../../src/envelope-ids.js';
 import { RelayMetrics } from '../../src/metrics.js';
 import { MemoryRelayStore } from '../../src/storage/index.js';
-import type { NewEnvelope, RelayStore, StoredEnvelope } from '../../src/storage/relay-store.js';
+import type { NewEnvelope, NewSend, RelayStore, SendOutcome, StoredEnvelope } from '../../src/storage/relay-store.js';
 
 const RECIPIENT = 'a'.repeat(32) as AccountId;
 const logger = pino({ level: 'silent' });
@@ -66,34 +66,62 @@ beforeEach(async () => {
   metrics = new RelayMetrics(() => store.countEnvelopes());
 });
 
+const SENDER = 'b'.repeat(32) as AccountId;
+const ROOMY: CommitLimits = { maxQueueEnvelopes: 10_000, maxQueueBytes: 1e9, dailySendBytes: 1e9 };
+
+function sendOf(...envelopes: NewEnvelope[]): NewSend {
+  return { sender: SENDER, envelopes };
+}
+
+function storedIds(outcome: SendOutcome): string[] {
+  return outcome.ok ? outcome.stored.map((e) => e.id) : [];
+}
+
 describe('EnvelopeCommitter', () => {
   it('commits all sends of one turn in one transaction and acknowledges each with its own envelopes', async () => {
-    const insert = vi.spyOn(store, 'insertEnvelopes');
+    const commit = vi.spyOn(store, 'commitSends');
     const committed: StoredEnvelope[][] = [];
-    const committer = new EnvelopeCommitter(store, metrics, logger, (stored) => committed.push([...stored]));
-    const sends = Array.from({ length: 20 }, (_, i) => [envelope(`s${i}a`), envelope(`s${i}b`)]);
+    const committer = new EnvelopeCommitter(store, metrics, logger, ROOMY, (stored) => committed.push([...stored]));
+    const sends = Array.from({ length: 20 }, (_, i) => sendOf(envelope(`s${i}a`), envelope(`s${i}b`)));
     const results = await Promise.all(sends.map((send) => committer.submit(send)));
-    expect(insert).toHaveBeenCalledTimes(1);
-    results.forEach((stored, i) => {
-      expect(stored.map((e) => e.id)).toEqual(sends[i]?.map((e) => e.id));
+    expect(commit).toHaveBeenCalledTimes(1);
+    results.forEach((outcome, i) => {
+      expect(storedIds(outcome)).toEqual(sends[i]?.envelopes.map((e) => e.id));
     });
     expect(committed).toHaveLength(1);
     expect(committed[0]).toHaveLength(40);
   });
 
+  it('answers a send the limits refuse with its refusal, and commits the rest of the batch', async () => {
+    const committed: StoredEnvelope[][] = [];
+    const limits = { ...ROOMY, maxQueueEnvelopes: 2 };
+    const committer = new EnvelopeCommitter(store, metrics, logger, limits, (stored) => committed.push([...stored]));
+    const results = await Promise.all(['a', 'b', 'c'].map((label) => committer.submit(sendOf(envelope(label)))));
+    expect(results.map((outcome) => outcome.ok)).toEqual([true, true, false]);
+    expect(results[2]).toEqual({
+      ok: false,
+      refusal: { reason: 'queue-full', recipient: RECIPIENT, fullDevices: [1] },
+    });
+    expect(committed.flat()).toHaveLength(2);
+    expect(await store.countEnvelopes()).toBe(2);
+  });
+
   it('refuses every send of a failed batch and stores none of it', async () => {
-    vi.spyOn(store, 'insertEnvelopes').mockRejectedValueOnce(new Error('disk full'));
-    const committer = new EnvelopeCommitter(store, metrics, logger, () => undefined);
-    const outcomes = await Promise.allSettled([committer.submit([envelope('x')]), committer.submit([envelope('y')])]);
+    vi.spyOn(store, 'commitSends').mockRejectedValueOnce(new Error('disk full'));
+    const committer = new EnvelopeCommitter(store, metrics, logger, ROOMY, () => undefined);
+    const outcomes = await Promise.allSettled([
+      committer.submit(sendOf(envelope('x'))),
+      committer.submit(sendOf(envelope('y'))),
+    ]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     expect(await store.countEnvelopes()).toBe(0);
-    await committer.submit([envelope('z')]);
+    await committer.submit(sendOf(envelope('z')));
     expect(await store.countEnvelopes()).toBe(1);
   });
 
   it('reports idle only when nothing is queued or committing', async () => {
-    const committer = new EnvelopeCommitter(store, metrics, logger, () => undefined);
-    const pending = committer.submit([envelope('a')]);
+    const committer = new EnvelopeCommitter(store, metrics, logger, ROOMY, () => undefined);
+    const pending = committer.submit(sendOf(envelope('a')));
     await committer.idle();
     expect(await store.countEnvelopes()).toBe(1);
     await pending;
@@ -121,9 +149,9 @@ describe('DeviceConnection', () => {
     connection.start();
     await until(() => sink.queueEmpties === 1);
     const fetch = vi.spyOn(store, 'fetchEnvelopes');
-    const committer = new EnvelopeCommitter(store, metrics, logger, (stored) => connection.offer(stored));
+    const committer = new EnvelopeCommitter(store, metrics, logger, ROOMY, (stored) => connection.offer(stored));
     const sent = [envelope('live1'), envelope('live2')];
-    await committer.submit(sent);
+    await committer.submit(sendOf(...sent));
     expect(sink.ids).toEqual(sent.map((e) => e.id));
     expect(fetch).not.toHaveBeenCalled();
     expect(sink.queueEmpties).toBe(1);
@@ -133,10 +161,10 @@ describe('DeviceConnection', () => {
     await store.insertEnvelopes(Array.from({ length: 150 }, (_, i) => envelope(`old${i}`)));
     const sink = new RecordingSink();
     const connection = connectionWith(sink);
-    const committer = new EnvelopeCommitter(store, metrics, logger, (stored) => connection.offer(stored));
+    const committer = new EnvelopeCommitter(store, metrics, logger, ROOMY, (stored) => connection.offer(stored));
     connection.start();
     const live = Array.from({ length: 60 }, (_, i) => envelope(`new${i}`));
-    await Promise.all(live.map((e) => committer.submit([e])));
+    await Promise.all(live.map((e) => committer.submit(sendOf(e))));
     await until(() => sink.ids.length === 210);
     const all = await store.fetchEnvelopes(RECIPIENT, 1, 0, 1000, Date.now());
     expect(sink.ids).toEqual(all.map((e) => e.id));

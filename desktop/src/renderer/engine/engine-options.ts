@@ -38,6 +38,14 @@ export interface CreateAccountRequest {
   readonly relayUrl: string;
   /** Required when the vault protects its key with a passphrase (no OS keychain). */
   readonly passphrase?: string;
+  /** The relay operator's one-time code, for a relay that admits new accounts only by invite. */
+  readonly inviteCode?: string;
+}
+
+/** What registering with a relay may need besides the identity. */
+export interface RegistrationOptions {
+  /** The relay operator's one-time code (GET /v1/registration says whether one is needed). */
+  readonly inviteCode?: string;
 }
 
 export interface AccountSummary extends AccountInfo {

@@ -31,6 +31,7 @@ import {
   type CreateAccountRequest,
   databaseNameFor,
   type EngineOptions,
+  type RegistrationOptions,
 } from './engine-options.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
@@ -57,6 +58,7 @@ export {
   type CreateAccountRequest,
   databaseNameFor,
   type EngineOptions,
+  type RegistrationOptions,
 } from './engine-options.js';
 
 export class Engine {
@@ -133,22 +135,24 @@ export class Engine {
     } catch (error) {
       throw vaultFailureError(error);
     }
-    return this.register(relayUrl);
+    return this.register(relayUrl, request.inviteCode === undefined ? {} : { inviteCode: request.inviteCode });
   }
 
   /**
    * Registers this (unlocked) identity with a home relay and starts. Also the
    * way to finish onboarding when createAccount's registration failed (the
-   * identity exists, the relay was unreachable).
+   * identity exists, the relay was unreachable). A relay that admits new
+   * accounts only by invite needs `options.inviteCode` (INVITE_REQUIRED,
+   * INVITE_INVALID otherwise); REGISTRATION_CLOSED when it admits none.
    */
-  async register(relayUrlInput: string): Promise<AccountSummary> {
+  async register(relayUrlInput: string, options: RegistrationOptions = {}): Promise<AccountSummary> {
     if (this.#runtime !== null) throw new EngineError(EngineErrorCode.Internal, 'the engine is already running');
     const relayUrl = canonicalRelayUrl(relayUrlInput);
     const account = await this.#unlockedAccount();
     const http = new RelayHttpClient(relayUrl, this.#options.fetch);
     let token: TokenResponse;
     try {
-      token = await registerDevice(http, this.#vault, relayUrl, account);
+      token = await registerDevice(http, this.#vault, relayUrl, account, options.inviteCode);
     } catch (error) {
       throw relayFailureError(error) ?? vaultFailureError(error);
     }

@@ -28,6 +28,12 @@ export const EngineErrorCode = {
   RelayRefused: 'RELAY_REFUSED',
   /** The relay is rate limiting this client: try again later. */
   RateLimited: 'RATE_LIMITED',
+  /** The relay creates new accounts only with an invite code, and none was given. */
+  InviteRequired: 'INVITE_REQUIRED',
+  /** The invite code is unknown to the relay, already used or expired. */
+  InviteInvalid: 'INVITE_INVALID',
+  /** The relay creates no new accounts. */
+  RegistrationClosed: 'REGISTRATION_CLOSED',
   /** The vault holds no identity yet: run onboarding. */
   NoIdentity: 'NO_IDENTITY',
   /** An identity already exists in this profile. */

@@ -13,11 +13,13 @@ export {
   databaseNameFor,
   Engine,
   type EngineOptions,
+  type RegistrationOptions,
 } from './engine.js';
 export { EngineError, EngineErrorCode } from './errors.js';
 export type { EngineEvents } from './events.js';
 export { consoleLogger, type EngineLogger, silentLogger } from './logger.js';
 export type { Readable, Unsubscribe } from './observable.js';
+export { inviteCodeOf } from './onboarding.js';
 export type { OutboxOptions } from './outbox-worker.js';
 export { DEFAULT_PRIVACY, type PrivacyChoices, PrivacySettings } from './privacy-settings.js';
 export {

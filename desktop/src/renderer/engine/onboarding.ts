@@ -1,7 +1,8 @@
 /**
  * Registration with a relay: challenge -> vault.buildRegistration (fresh
  * prekeys and the proof of possession, signed by the identity key) ->
- * POST /v1/accounts, which answers with the first token.
+ * POST /v1/accounts (with the invite code, when the user gave one), which
+ * answers with the first token.
  */
 import { normalizeRelayUrl, type TokenResponse } from '@parley/crypto-core/wire';
 import type { AccountInfo } from '../../common/vault-api.js';
@@ -24,15 +25,27 @@ export function canonicalRelayUrl(input: string): string {
   }
 }
 
+/**
+ * The invite code as the user typed it, trimmed; undefined when empty. The
+ * relay ignores case, spaces and dashes in it; the vault never sees it (it
+ * admits an account, it is not signed).
+ */
+export function inviteCodeOf(text: string | undefined): string | undefined {
+  const code = text?.trim();
+  return code === undefined || code === '' ? undefined : code;
+}
+
 export async function registerDevice(
   http: RelayHttpClient,
   vault: VaultGateway,
   relayUrl: string,
   account: AccountInfo,
+  inviteCode?: string,
 ): Promise<TokenResponse> {
   const { challenge } = await http.challenge(account.accountId, account.deviceId);
   const registration = await vault.call('buildRegistration', { relayUrl, challenge });
-  return http.register(registration);
+  const code = inviteCodeOf(inviteCode);
+  return http.register(code === undefined ? registration : { ...registration, inviteCode: code });
 }
 
 /**

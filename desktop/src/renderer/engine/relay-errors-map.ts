@@ -17,6 +17,12 @@ export function relayFailureError(error: unknown): EngineError | null {
       return new EngineError(EngineErrorCode.UnknownAccount, 'the relay knows no such account', error);
     case RelayErrorCode.AccountIdMismatch:
       return new EngineError(EngineErrorCode.AccountIdMismatch, 'the account id does not match its key', error);
+    case RelayErrorCode.InviteRequired:
+      return new EngineError(EngineErrorCode.InviteRequired, 'the relay needs an invite code for a new account', error);
+    case RelayErrorCode.InviteInvalid:
+      return new EngineError(EngineErrorCode.InviteInvalid, 'the relay did not accept the invite code', error);
+    case RelayErrorCode.RegistrationClosed:
+      return new EngineError(EngineErrorCode.RegistrationClosed, 'the relay registers no new accounts', error);
     default:
       return new EngineError(EngineErrorCode.RelayRefused, `the relay refused: ${error.message}`, error);
   }

@@ -26,6 +26,11 @@ const TRANSIENT: ReadonlySet<string> = new Set<string>([
   RelayErrorCode.Internal,
   RelayErrorCode.RateLimited,
   RelayErrorCode.TokenExpired,
+  // The relay's limits: the same send can pass once the recipient fetched
+  // its queue, the next UTC day began, or connections closed.
+  RelayErrorCode.QueueFull,
+  RelayErrorCode.QuotaExceeded,
+  RelayErrorCode.TooManyConnections,
 ]);
 
 export class RelayCallError extends Error {

@@ -15,6 +15,8 @@ import {
   preKeyBundlesResponseSchema,
   preKeyCountResponseSchema,
   type RegisterRequest,
+  type RegistrationInfoResponse,
+  registrationInfoResponseSchema,
   routes,
   type SenderCertificateResponse,
   senderCertificateResponseSchema,
@@ -55,6 +57,14 @@ export class RelayHttpClient {
       method: 'POST',
       path: routes.challenge,
       body: { accountId, deviceId },
+    });
+  }
+
+  /** Who may register here (`open`, `invite`, `closed`): unauthenticated, read before registering. */
+  registrationPolicy(): Promise<RegistrationInfoResponse> {
+    return this.request(registrationInfoResponseSchema, 'registration policy', {
+      method: 'GET',
+      path: routes.registration,
     });
   }
 

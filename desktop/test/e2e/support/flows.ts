@@ -48,11 +48,41 @@ export function copyToClipboard(copyButton: Locator, expected: string): Promise<
   return turn;
 }
 
+export interface OnboardOptions {
+  readonly screenshots?: boolean;
+  /** The relay is invite-only: the relay step must ask for a code, and this one is entered. */
+  readonly inviteCode?: string;
+  /** Before the right code, press Continue without one and then with a wrong one, and read the refusals. */
+  readonly triesWrongCodes?: boolean;
+}
+
+const INVITE_REQUIRED_SENTENCE =
+  'This relay only accepts new accounts with an invite code; ask the person who runs it for one.';
+const INVITE_INVALID_SENTENCE =
+  "The relay didn't accept this invite code; check it, or ask the person who runs the relay for a new one.";
+
+/** Continue without an invite code, then with a wrong one: each refused in one sentence, nothing else changes. */
+async function tryWrongInviteCodes(user: E2eUser, screen: OnboardingScreen): Promise<void> {
+  // The relay answers these registrations 403, which the browser reports on the console.
+  const stopExpecting = user.problems.expect((problem) => problem.includes('/v1/accounts') && problem.includes('403'));
+  try {
+    await screen.continueButton.click();
+    await ui(screen.error).toHaveText(INVITE_REQUIRED_SENTENCE, { timeout: ACCOUNT_CREATION_TIMEOUT_MS });
+    await screen.inviteCodeField.fill('aaaaa-bbbbb-ccccc-ddddd');
+    await screen.continueButton.click();
+    await ui(screen.error).toHaveText(INVITE_INVALID_SENTENCE, { timeout: ACCOUNT_CREATION_TIMEOUT_MS });
+    await ui(screen.relayUrlField).toBeVisible();
+  } finally {
+    stopExpecting();
+  }
+}
+
 /**
  * The whole first run of a new user: welcome, passphrase, relay (prefilled,
- * checked live), contact code (text, QR, copy). Returns the contact code.
+ * checked live; the invite code when the relay asks for one), contact code
+ * (text, QR, copy). Returns the contact code.
  */
-export async function onboard(user: E2eUser, relayUrl: string, options: { screenshots?: boolean } = {}) {
+export async function onboard(user: E2eUser, relayUrl: string, options: OnboardOptions = {}) {
   const page = await user.openApp();
   const screen = new OnboardingScreen(page);
   await ui(screen.welcomeHeading).toBeVisible();
@@ -66,6 +96,14 @@ export async function onboard(user: E2eUser, relayUrl: string, options: { screen
 
   await ui(screen.relayUrlField).toHaveValue(relayUrl);
   await ui(screen.relayCheck).toHaveAttribute('data-state', 'ok');
+  if (options.inviteCode === undefined) {
+    await ui(screen.inviteCodeField).toBeHidden();
+  } else {
+    await ui(screen.relayCheck).toContainText('new accounts need an invite code');
+    await ui(screen.inviteCodeField).toBeVisible();
+    if (options.triesWrongCodes) await tryWrongInviteCodes(user, screen);
+    await screen.inviteCodeField.fill(options.inviteCode);
+  }
   if (options.screenshots) await screenshotBothThemes(page, 'onboarding-relay');
   await screen.continueButton.click();
 

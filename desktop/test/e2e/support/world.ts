@@ -115,6 +115,8 @@ export interface E2eWorld {
 export async function startWorld(
   names: readonly string[],
   viewport: Viewport = SCREENSHOT_VIEWPORT,
+  /** More flags for the relay, e.g. ['--registration', 'invite']. */
+  relayArgs: readonly string[] = [],
 ): Promise<E2eWorld> {
   const workDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
   const cleanups: (() => Promise<unknown>)[] = [async () => rmSync(workDir, { recursive: true, force: true })];
@@ -125,7 +127,7 @@ export async function startWorld(
     // Launch first: a missing Chromium should fail fast with its own message.
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
-    const [relay, rendererDir] = await Promise.all([startRelay(), builtRenderer()]);
+    const [relay, rendererDir] = await Promise.all([startRelay({ args: relayArgs }), builtRenderer()]);
     cleanups.push(() => relay.dispose());
     const users = await Promise.all(
       names.map(async (name) => {

@@ -21,6 +21,10 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
   RELAY_UNREACHABLE: "Parley can't reach the relay; check the address and your connection, then try again.",
   RELAY_REFUSED: 'The relay refused the request; try again, and check the relay address if it keeps happening.',
   RATE_LIMITED: 'The relay is receiving too many requests from you; wait a minute, then try again.',
+  INVITE_REQUIRED: 'This relay only accepts new accounts with an invite code; ask the person who runs it for one.',
+  INVITE_INVALID:
+    "The relay didn't accept this invite code; check it, or ask the person who runs the relay for a new one.",
+  REGISTRATION_CLOSED: "This relay isn't accepting new accounts; choose another relay or ask the person who runs it.",
   NO_IDENTITY: 'This profile has no identity yet; create one or restore a backup.',
   IDENTITY_EXISTS: 'This profile already has an identity; unlock it instead of creating another.',
   LOCKED: 'Parley is locked; unlock it, then try again.',

@@ -12,7 +12,7 @@
  * or not the identity exists by then.
  */
 import { unwrap } from '../../../common/invoke.js';
-import { EngineError, EngineErrorCode } from '../../engine/index.js';
+import { EngineError, EngineErrorCode, inviteCodeOf } from '../../engine/index.js';
 import { vaultFailureError } from '../../engine/vault-errors-map.js';
 import { logFailure } from './error-sentences.js';
 import { saveOnboardingResume, takeOnboardingResume } from './onboarding-resume.js';
@@ -33,6 +33,8 @@ export class OnboardingFlow {
   busy = $state(false);
   /** The relay step's failure, one sentence. */
   error = $state<string | null>(null);
+  /** The relay refused to register without a (valid) invite code: the relay step asks for one. */
+  inviteRequested = $state(false);
   contactCode = $state<string | null>(null);
   /** The relay chosen before a reload: the relay step fills it in and continues by itself (once). */
   resumedRelayUrl = $state<string | null>(null);
@@ -89,18 +91,24 @@ export class OnboardingFlow {
     this.step = 'relay';
   }
 
-  /** Creates the identity (unless it exists) and registers with the relay; then shows the contact code. */
-  async register(relayUrl: string): Promise<boolean> {
+  /**
+   * Creates the identity (unless it exists) and registers with the relay,
+   * with the operator's invite code when the relay needs one; then shows the
+   * contact code.
+   */
+  async register(relayUrl: string, inviteCode?: string): Promise<boolean> {
     if (this.busy) return false;
     this.busy = true;
     this.error = null;
     const engine = this.#session.engine;
+    const invite = inviteCodeOf(inviteCode);
     try {
       const account = this.#identityExists
-        ? await engine.register(relayUrl)
+        ? await engine.register(relayUrl, invite === undefined ? {} : { inviteCode: invite })
         : await engine.createAccount({
             relayUrl,
             ...(this.#passphrase === undefined ? {} : { passphrase: this.#passphrase }),
+            ...(invite === undefined ? {} : { inviteCode: invite }),
           });
       this.#identityExists = true;
       this.#passphrase = undefined;
@@ -110,6 +118,12 @@ export class OnboardingFlow {
     } catch (error) {
       // createAccount may have created the identity before the relay failed: register next time.
       if (!EngineError.is(error, EngineErrorCode.InvalidRelayUrl)) this.#identityExists = await this.#hasIdentity();
+      if (
+        EngineError.is(error, EngineErrorCode.InviteRequired) ||
+        EngineError.is(error, EngineErrorCode.InviteInvalid)
+      ) {
+        this.inviteRequested = true;
+      }
       this.error = logFailure('registering with the relay', error);
       return false;
     } finally {

@@ -4,7 +4,13 @@
  * platform to let the page reach the relay (relay-check.ts).
  */
 import type { Platform } from '../../platform/platform.js';
-import { checkRelay, chooseRelay, type RelayCheckResult, type RelayChoice } from './relay-check.js';
+import {
+  checkRelay,
+  chooseRelay,
+  type RelayCheckResult,
+  type RelayChoice,
+  type RelayRegistration,
+} from './relay-check.js';
 
 export type RelayCheckState = 'idle' | 'checking' | 'ok' | 'error';
 
@@ -13,6 +19,8 @@ export const RELAY_CHECK_DEBOUNCE_MS = 350;
 export class RelayCheck {
   state = $state<RelayCheckState>('idle');
   message = $state('');
+  /** Who may register at the relay last checked (`unknown` until a check says). */
+  registration = $state<RelayRegistration>('unknown');
   #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #platform: Pick<Platform, 'checkRelay' | 'allowRelay'>;
@@ -41,6 +49,7 @@ export class RelayCheck {
     if (generation === this.#generation) {
       this.state = result.ok ? 'ok' : 'error';
       this.message = result.message;
+      this.registration = result.ok ? result.registration : 'unknown';
     }
     return result;
   }

@@ -4,15 +4,26 @@
  * bounded health request and allows nothing, and, for the relay the user
  * finally chooses, the platform's permission to reach it (Electron asks the
  * user in a dialog of its own; the page may then need one reload for its
- * CSP). Each outcome is one sentence.
+ * CSP). The check also learns who may register there (open, invite, closed;
+ * `unknown` from a relay too old to say: registration then tries without a
+ * code and learns from the refusal). Each outcome is one sentence.
  */
 import { normalizeRelayUrl } from '@parley/crypto-core/wire';
+import type { RelayRegistration } from '../../../common/relay-health.js';
 import { EngineError, EngineErrorCode } from '../../engine/index.js';
 import type { Platform, RelayAccess, RelayCheck } from '../../platform/platform.js';
 import { errorSentence } from './error-sentences.js';
 
+export type { RelayRegistration };
+
 export type RelayCheckResult =
-  | { readonly ok: true; readonly relayUrl: string; readonly message: string }
+  | {
+      readonly ok: true;
+      readonly relayUrl: string;
+      readonly message: string;
+      /** `invite`: registering a new account needs the operator's code. */
+      readonly registration: Exclude<RelayRegistration, 'closed'>;
+    }
   | { readonly ok: false; readonly message: string };
 
 /** What to do with the relay the user chose, once the platform answered. */
@@ -60,7 +71,15 @@ export async function checkRelay(input: string, platform: Pick<Platform, 'checkR
   }
   const check = await platform.checkRelay(relayUrl);
   if (check.state !== 'ok') return { ok: false, message: checkSentence(check) };
-  return { ok: true, relayUrl, message: `Relay reachable (version ${check.version}).` };
+  if (check.registration === 'closed') {
+    return { ok: false, message: errorSentence(new EngineError(EngineErrorCode.RegistrationClosed, 'closed')) };
+  }
+  const reachable = `Relay reachable (version ${check.version})`;
+  const message =
+    check.registration === 'invite'
+      ? `${reachable}; new accounts need an invite code from its operator.`
+      : `${reachable}.`;
+  return { ok: true, relayUrl, message, registration: check.registration };
 }
 
 function refusal(access: Extract<RelayAccess, { allowed: false }>): string {

@@ -36,6 +36,16 @@ export class OnboardingScreen {
     return this.page.getByTestId('relay-check');
   }
 
+  /** Shown when the relay admits new accounts by invitation only. */
+  get inviteCodeField(): Locator {
+    return this.page.getByRole('textbox', { name: 'Invite code', exact: true });
+  }
+
+  /** The relay step's failure sentence. */
+  get error(): Locator {
+    return this.page.getByRole('alert');
+  }
+
   get ownContactCode(): Locator {
     return this.page.getByTestId('own-contact-code');
   }

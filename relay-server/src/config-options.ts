@@ -1,0 +1,393 @@
+/**
+ * Every option of the relay, in --help order: flag, environment variable,
+ * default as --help and docs/relay.md show it, and its parser. Keys are
+ * RelayConfig fields, except rate limits, which are split into a rate and a
+ * burst option each (resolveConfig in config.ts puts them together).
+ */
+import {
+  MAX_DEVICES_PER_SEND,
+  MAX_ENVELOPE_CONTENT_BYTES,
+  MAX_ENVELOPE_TTL_MS,
+  MAX_PREKEYS_PER_UPLOAD,
+} from '@parley/crypto-core/wire';
+import {
+  boolean,
+  duration,
+  integer,
+  type OptionSpec,
+  oneOf,
+  positiveNumber,
+  relayUrls,
+  size,
+  text,
+} from './config-values.js';
+import { SQLITE_SYNCHRONOUS_LEVELS } from './storage/index.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const STORE_KINDS = ['sqlite', 'memory'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+export const REGISTRATION_POLICIES = ['open', 'invite', 'closed'] as const;
+
+/** Default port: unassigned by IANA, clear of the usual 8080/8443 clashes. Plain HTTP; put TLS in front. */
+export const DEFAULT_PORT = 7447;
+
+/** The largest legal send: 16 devices at the largest envelope. A daily quota below it could refuse one send forever. */
+const LARGEST_SEND_BYTES = MAX_DEVICES_PER_SEND * MAX_ENVELOPE_CONTENT_BYTES;
+
+const DAY = 86_400_000;
+
+export const OPTIONS = {
+  host: {
+    flag: 'host',
+    env: 'PARLEY_RELAY_HOST',
+    valueName: 'ADDR',
+    defaultText: '127.0.0.1',
+    description: 'interface to listen on (0.0.0.0 or :: to accept remote clients, normally behind a TLS proxy)',
+    parse: text,
+  },
+  port: {
+    flag: 'port',
+    env: 'PARLEY_RELAY_PORT',
+    valueName: 'N',
+    defaultText: String(DEFAULT_PORT),
+    description: 'TCP port; 0 picks a free port (the bound URL is logged)',
+    parse: integer(0, 65535),
+  },
+  publicUrls: {
+    flag: 'public-url',
+    env: 'PARLEY_RELAY_PUBLIC_URL',
+    valueName: 'URL',
+    defaultText: '(the listen address, http://HOST:PORT, and http://localhost:PORT on loopback)',
+    description:
+      'URL clients use to reach this relay, e.g. https://relay.example.org behind a TLS proxy; challenge signatures must name it (repeat the flag, or separate with commas, for several)',
+    repeatable: true,
+    parse: relayUrls,
+  },
+  registration: {
+    flag: 'registration',
+    env: 'PARLEY_RELAY_REGISTRATION',
+    valueName: 'POLICY',
+    defaultText:
+      'invite when the relay is reachable beyond loopback (--host, --public-url or --trust-proxy say so), else open',
+    description:
+      'who may create an account: open (anyone), invite (one-time codes from `parley-relay invite`) or closed (no one new); devices of existing accounts may always re-register',
+    parse: oneOf(REGISTRATION_POLICIES, (t) => t.toLowerCase()),
+  },
+  inviteTtlMs: {
+    flag: 'invite-ttl',
+    env: 'PARLEY_RELAY_INVITE_TTL',
+    valueName: 'DURATION',
+    defaultText: '7d',
+    description: 'how long an invite code made by `parley-relay invite` stays valid',
+    parse: duration(1000, 365 * DAY),
+  },
+  dataDir: {
+    flag: 'data-dir',
+    env: 'PARLEY_RELAY_DATA_DIR',
+    valueName: 'PATH',
+    defaultText: './.data/relay',
+    description: 'data folder: relay.sqlite, jwt-secret, sealed-sender.json (relative to where the command was run)',
+    parse: text,
+  },
+  store: {
+    flag: 'store',
+    env: 'PARLEY_RELAY_STORE',
+    valueName: 'KIND',
+    defaultText: 'sqlite',
+    description: 'storage: sqlite (durable, in the data folder) or memory (for experiments; loses everything on exit)',
+    parse: oneOf(STORE_KINDS, (t) => t.toLowerCase()),
+  },
+  sqliteSynchronous: {
+    flag: 'sqlite-synchronous',
+    env: 'PARLEY_RELAY_SQLITE_SYNCHRONOUS',
+    valueName: 'LEVEL',
+    defaultText: 'FULL',
+    description: 'SQLite synchronous level in WAL mode: FULL survives power loss, NORMAL only process crashes',
+    parse: oneOf(SQLITE_SYNCHRONOUS_LEVELS, (t) => t.toUpperCase()),
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: 'PARLEY_RELAY_LOG_LEVEL',
+    valueName: 'LEVEL',
+    defaultText: 'info',
+    description: `log level: ${LOG_LEVELS.join(', ')}`,
+    parse: oneOf(LOG_LEVELS, (t) => t.toLowerCase()),
+  },
+  issuer: {
+    flag: 'issuer',
+    env: 'PARLEY_RELAY_ISSUER',
+    valueName: 'NAME',
+    defaultText: 'parley-relay',
+    description: 'JWT issuer (iss); tokens from a relay with another issuer are refused',
+    parse: text,
+  },
+  jwtSecret: {
+    flag: 'jwt-secret',
+    env: 'PARLEY_RELAY_JWT_SECRET',
+    valueName: 'BASE64',
+    defaultText: '(generated into the data folder)',
+    description: 'HS256 secret, base64, at least 32 bytes: set the same one on every node (prefer the env variable)',
+    parse: text,
+  },
+  envelopeTtlMs: {
+    flag: 'envelope-ttl',
+    env: 'PARLEY_RELAY_ENVELOPE_TTL',
+    valueName: 'DURATION',
+    defaultText: '30d',
+    description: 'how long an undelivered envelope is kept',
+    parse: duration(1000, MAX_ENVELOPE_TTL_MS),
+  },
+  sweepIntervalMs: {
+    flag: 'sweep-interval',
+    env: 'PARLEY_RELAY_SWEEP_INTERVAL',
+    valueName: 'DURATION',
+    defaultText: '10m',
+    description: 'how often expired envelopes and challenges are deleted',
+    parse: duration(100, DAY),
+  },
+  challengeTtlMs: {
+    flag: 'challenge-ttl',
+    env: 'PARLEY_RELAY_CHALLENGE_TTL',
+    valueName: 'DURATION',
+    defaultText: '60s',
+    description: 'lifetime of an authentication challenge (single use)',
+    parse: duration(100, 3_600_000),
+  },
+  tokenTtlMs: {
+    flag: 'token-ttl',
+    env: 'PARLEY_RELAY_TOKEN_TTL',
+    valueName: 'DURATION',
+    defaultText: '15m',
+    description: 'lifetime of a bearer token; a socket is closed with TOKEN_EXPIRED when its token expires',
+    parse: duration(1000, DAY),
+  },
+  senderCertificateTtlMs: {
+    flag: 'sender-certificate-ttl',
+    env: 'PARLEY_RELAY_SENDER_CERTIFICATE_TTL',
+    valueName: 'DURATION',
+    defaultText: '24h',
+    description: 'validity of a sealed-sender certificate',
+    parse: duration(60_000, 30 * DAY),
+  },
+  maxEnvelopeBytes: {
+    flag: 'max-envelope-size',
+    env: 'PARLEY_RELAY_MAX_ENVELOPE_SIZE',
+    valueName: 'SIZE',
+    defaultText: `${MAX_ENVELOPE_CONTENT_BYTES / 1024}KiB`,
+    description: `largest ciphertext for one device (at most ${MAX_ENVELOPE_CONTENT_BYTES / 1024}KiB, the wire limit)`,
+    parse: size(1, MAX_ENVELOPE_CONTENT_BYTES),
+  },
+  maxQueueEnvelopes: {
+    flag: 'max-queue-envelopes',
+    env: 'PARLEY_RELAY_MAX_QUEUE_ENVELOPES',
+    valueName: 'N',
+    defaultText: '20000',
+    description: 'undelivered envelopes kept for one device; a send beyond it is refused with QUEUE_FULL',
+    parse: integer(100, 100_000_000),
+  },
+  maxQueueBytes: {
+    flag: 'max-queue-size',
+    env: 'PARLEY_RELAY_MAX_QUEUE_SIZE',
+    valueName: 'SIZE',
+    defaultText: '100MiB',
+    description: 'undelivered ciphertext bytes kept for one device; a send beyond it is refused with QUEUE_FULL',
+    parse: size(MAX_ENVELOPE_CONTENT_BYTES, 1024 ** 4),
+  },
+  dailySendBytes: {
+    flag: 'daily-send-quota',
+    env: 'PARLEY_RELAY_DAILY_SEND_QUOTA',
+    valueName: 'SIZE',
+    defaultText: '100MiB',
+    description:
+      'ciphertext bytes one account may store through sends per UTC day (every addressed device counts); beyond it QUOTA_EXCEEDED',
+    parse: size(LARGEST_SEND_BYTES, 1024 ** 4),
+  },
+  maxPreKeys: {
+    flag: 'max-prekeys',
+    env: 'PARLEY_RELAY_MAX_PREKEYS',
+    valueName: 'N',
+    defaultText: '500',
+    description: 'one-time EC prekeys kept for one device; an upload beyond it is refused with TOO_MANY_PREKEYS',
+    parse: integer(MAX_PREKEYS_PER_UPLOAD, 100_000),
+  },
+  maxKyberPreKeys: {
+    flag: 'max-kyber-prekeys',
+    env: 'PARLEY_RELAY_MAX_KYBER_PREKEYS',
+    valueName: 'N',
+    defaultText: '500',
+    description: 'one-time Kyber prekeys kept for one device; an upload beyond it is refused with TOO_MANY_PREKEYS',
+    parse: integer(MAX_PREKEYS_PER_UPLOAD, 100_000),
+  },
+  sendRatePerSecond: {
+    flag: 'send-rate',
+    env: 'PARLEY_RELAY_SEND_RATE',
+    valueName: 'N',
+    defaultText: '30',
+    description: 'sends per second per account, sustained',
+    parse: positiveNumber,
+  },
+  sendBurst: {
+    flag: 'send-burst',
+    env: 'PARLEY_RELAY_SEND_BURST',
+    valueName: 'N',
+    defaultText: '300',
+    description: 'sends per account allowed at once',
+    parse: integer(1, 1_000_000),
+  },
+  bundleRatePerMinute: {
+    flag: 'bundle-rate',
+    env: 'PARLEY_RELAY_BUNDLE_RATE',
+    valueName: 'N',
+    defaultText: '60',
+    description: 'bundle fetches per minute per requesting account, sustained',
+    parse: positiveNumber,
+  },
+  bundleBurst: {
+    flag: 'bundle-burst',
+    env: 'PARLEY_RELAY_BUNDLE_BURST',
+    valueName: 'N',
+    defaultText: '100',
+    description: 'bundle fetches per requesting account allowed at once',
+    parse: integer(1, 1_000_000),
+  },
+  bundleTargetRatePerMinute: {
+    flag: 'bundle-target-rate',
+    env: 'PARLEY_RELAY_BUNDLE_TARGET_RATE',
+    valueName: 'N',
+    defaultText: '30',
+    description: 'bundle fetches per minute of one target account, sustained (all requesters together)',
+    parse: positiveNumber,
+  },
+  bundleTargetBurst: {
+    flag: 'bundle-target-burst',
+    env: 'PARLEY_RELAY_BUNDLE_TARGET_BURST',
+    valueName: 'N',
+    defaultText: '50',
+    description: 'bundle fetches of one target account allowed at once',
+    parse: integer(1, 1_000_000),
+  },
+  authRatePerMinute: {
+    flag: 'auth-rate',
+    env: 'PARLEY_RELAY_AUTH_RATE',
+    valueName: 'N',
+    defaultText: '120',
+    description: 'challenge, token and register requests per minute per client IP, sustained',
+    parse: positiveNumber,
+  },
+  authBurst: {
+    flag: 'auth-burst',
+    env: 'PARLEY_RELAY_AUTH_BURST',
+    valueName: 'N',
+    defaultText: '60',
+    description: 'challenge, token and register requests per client IP allowed at once',
+    parse: integer(1, 1_000_000),
+  },
+  preKeyUploadRatePerMinute: {
+    flag: 'prekey-upload-rate',
+    env: 'PARLEY_RELAY_PREKEY_UPLOAD_RATE',
+    valueName: 'N',
+    defaultText: '10',
+    description: 'prekey uploads per minute per device, sustained',
+    parse: positiveNumber,
+  },
+  preKeyUploadBurst: {
+    flag: 'prekey-upload-burst',
+    env: 'PARLEY_RELAY_PREKEY_UPLOAD_BURST',
+    valueName: 'N',
+    defaultText: '20',
+    description: 'prekey uploads per device allowed at once',
+    parse: integer(1, 1_000_000),
+  },
+  ackRatePerSecond: {
+    flag: 'ack-rate',
+    env: 'PARLEY_RELAY_ACK_RATE',
+    valueName: 'N',
+    defaultText: '200',
+    description: 'acks (of up to 100 envelopes each) per second per device, sustained',
+    parse: positiveNumber,
+  },
+  ackBurst: {
+    flag: 'ack-burst',
+    env: 'PARLEY_RELAY_ACK_BURST',
+    valueName: 'N',
+    defaultText: '2000',
+    description: 'acks per device allowed at once',
+    parse: integer(1, 1_000_000),
+  },
+  unknownEventRatePerMinute: {
+    flag: 'unknown-event-rate',
+    env: 'PARLEY_RELAY_UNKNOWN_EVENT_RATE',
+    valueName: 'N',
+    defaultText: '1',
+    description: 'unknown socket events per minute per connection, sustained; a connection beyond it is closed',
+    parse: positiveNumber,
+  },
+  unknownEventBurst: {
+    flag: 'unknown-event-burst',
+    env: 'PARLEY_RELAY_UNKNOWN_EVENT_BURST',
+    valueName: 'N',
+    defaultText: '10',
+    description: 'unknown socket events per connection allowed at once',
+    parse: integer(1, 1_000_000),
+  },
+  maxConnectionsPerIp: {
+    flag: 'max-connections-per-ip',
+    env: 'PARLEY_RELAY_MAX_CONNECTIONS_PER_IP',
+    valueName: 'N',
+    defaultText: '256',
+    description:
+      'open connections from one client address (TCP connections; with --trust-proxy, websockets plus HTTP requests in progress, by forwarded address)',
+    parse: integer(1, 1_000_000),
+  },
+  requestTimeoutMs: {
+    flag: 'request-timeout',
+    env: 'PARLEY_RELAY_REQUEST_TIMEOUT',
+    valueName: 'DURATION',
+    defaultText: '30s',
+    description: 'time to receive a whole HTTP request, body included; a slower one is answered 408 and closed',
+    parse: duration(1000, 3_600_000),
+  },
+  headersTimeoutMs: {
+    flag: 'headers-timeout',
+    env: 'PARLEY_RELAY_HEADERS_TIMEOUT',
+    valueName: 'DURATION',
+    defaultText: '10s',
+    description: "time to receive an HTTP request's headers (at most --request-timeout)",
+    parse: duration(1000, 3_600_000),
+  },
+  keepAliveTimeoutMs: {
+    flag: 'keep-alive-timeout',
+    env: 'PARLEY_RELAY_KEEP_ALIVE_TIMEOUT',
+    valueName: 'DURATION',
+    defaultText: '72s',
+    description:
+      'how long an idle HTTP keep-alive connection stays open (longer than a proxy keeps its own, 60 s in nginx)',
+    parse: duration(100, 3_600_000),
+  },
+  preKeysLowThreshold: {
+    flag: 'prekeys-low-threshold',
+    env: 'PARLEY_RELAY_PREKEYS_LOW_THRESHOLD',
+    valueName: 'N',
+    defaultText: '10',
+    description: 'send prekeys-low when a device has fewer one-time EC or Kyber prekeys than this',
+    parse: integer(0, 10_000),
+  },
+  deliveryWindow: {
+    flag: 'delivery-window',
+    env: 'PARLEY_RELAY_DELIVERY_WINDOW',
+    valueName: 'N',
+    defaultText: '1000',
+    description: 'envelopes pushed to one connection and not yet acknowledged, at most',
+    parse: integer(100, 1_000_000),
+  },
+  trustProxy: {
+    flag: 'trust-proxy',
+    env: 'PARLEY_RELAY_TRUST_PROXY',
+    defaultText: 'false',
+    description: 'trust X-Forwarded-For from the reverse proxy (per-IP limits then see real clients)',
+    parse: boolean,
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionKey = keyof typeof OPTIONS;

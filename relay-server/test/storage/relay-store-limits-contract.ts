@@ -1,0 +1,419 @@
+/**
+ * The RelayStore contract for limits, as executable tests run against every
+ * store (like relay-store-contract.ts): queue caps and the daily quota in
+ * commitSends, one-time prekey caps and id conflicts, and who may create an
+ * account (open, closed, one-time invites).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { AccountId } from '@parley/crypto-core/wire';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  NewEnvelope,
+  NewSend,
+  RegistrationRules,
+  RelayStore,
+  SendLimits,
+  SendOutcome,
+} from '../../src/storage/relay-store.js';
+import { RelayStoreError, RelayStoreErrorCode } from '../../src/storage/relay-store-errors.js';
+import { type RelayStoreHarness, rejectionOf } from './relay-store-contract.js';
+import {
+  DAY_MS,
+  kyberPreKey,
+  kyberPreKeys,
+  NOW,
+  newEnvelope,
+  newIdentity,
+  oneTimePreKeys,
+  registration,
+  signedPreKey,
+  type TestIdentity,
+} from './store-fixtures.js';
+
+const ROOMY: SendLimits = { maxQueueEnvelopes: 1000, maxQueueBytes: 10_000_000, dailySendBytes: 10_000_000, now: NOW };
+const UNLIMITED_KEYS = { maxPreKeys: 1000, maxKyberPreKeys: 1000 };
+
+function hashOf(code: string): string {
+  return createHash('sha256').update(code).digest('base64');
+}
+
+function inviteRules(code: string | null): RegistrationRules {
+  return {
+    admission: { policy: 'invite', inviteCodeHash: code === null ? null : hashOf(code) },
+    preKeyLimits: UNLIMITED_KEYS,
+  };
+}
+
+function stored(outcome: SendOutcome | undefined): string[] {
+  if (outcome === undefined || !outcome.ok) throw new Error(`expected a stored send, got ${JSON.stringify(outcome)}`);
+  return outcome.stored.map((envelope) => envelope.id);
+}
+
+export function describeRelayStoreLimitsContract(name: string, createHarness: () => Promise<RelayStoreHarness>): void {
+  describe(`${name}: RelayStore limits contract`, () => {
+    let harness: RelayStoreHarness;
+    let store: RelayStore;
+
+    beforeEach(async () => {
+      harness = await createHarness();
+      store = harness.store;
+      await store.init();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await harness.dispose();
+    });
+
+    /** A send of one envelope per device from `sender` (unsealed) to `recipient`. */
+    function send(
+      sender: AccountId,
+      recipient: AccountId,
+      options: { devices?: number[]; contentBytes?: number } = {},
+    ): NewSend {
+      const envelopes: NewEnvelope[] = (options.devices ?? [1]).map((deviceId) =>
+        newEnvelope(recipient, {
+          deviceId,
+          source: { accountId: sender, deviceId: 1 },
+          contentBytes: options.contentBytes ?? 100,
+        }),
+      );
+      return { sender, envelopes };
+    }
+
+    async function queued(recipient: AccountId, deviceId = 1): Promise<number> {
+      return (await store.fetchEnvelopes(recipient, deviceId, 0, 10_000, NOW)).length;
+    }
+
+    describe('queues', () => {
+      it('stores what fits and refuses, whole, a send that would pass a queue cap, naming the devices without room', async () => {
+        const sender = newIdentity().accountId;
+        const recipient = newIdentity().accountId;
+        const limits = { ...ROOMY, maxQueueEnvelopes: 2 };
+        const first = await store.commitSends([send(sender, recipient, { devices: [1, 2, 3] })], limits);
+        expect(stored(first[0])).toHaveLength(3);
+        // Device 1 and 3 get one more envelope in between; then a send to all three: only device 2 has room.
+        await store.commitSends(
+          [send(sender, recipient, { devices: [1] }), send(sender, recipient, { devices: [3] })],
+          limits,
+        );
+        const refused = await store.commitSends([send(sender, recipient, { devices: [3, 2, 1] })], limits);
+        expect(refused).toEqual([{ ok: false, refusal: { reason: 'queue-full', recipient, fullDevices: [1, 3] } }]);
+        expect(await queued(recipient, 2)).toBe(1);
+      });
+
+      it('counts what earlier sends of the same call added, so a batch never overshoots', async () => {
+        const sender = newIdentity().accountId;
+        const recipient = newIdentity().accountId;
+        const other = newIdentity().accountId;
+        const sends = [
+          send(sender, recipient),
+          send(sender, recipient),
+          send(sender, other),
+          send(sender, recipient),
+          send(sender, recipient),
+        ];
+        const outcomes = await store.commitSends(sends, { ...ROOMY, maxQueueEnvelopes: 3 });
+        expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true, true, false]);
+        expect(await queued(recipient)).toBe(3);
+        expect(await queued(other)).toBe(1);
+        // Seqs still follow commit order across the accepted sends.
+        const seqs = outcomes.flatMap((outcome) => (outcome.ok ? outcome.stored.map((e) => e.seq) : []));
+        expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+      });
+
+      it('caps decoded bytes per device, exactly', async () => {
+        const sender = newIdentity().accountId;
+        const recipient = newIdentity().accountId;
+        const limits = { ...ROOMY, maxQueueBytes: 1000 };
+        expect(
+          stored((await store.commitSends([send(sender, recipient, { contentBytes: 700 })], limits))[0]),
+        ).toHaveLength(1);
+        const over = await store.commitSends([send(sender, recipient, { contentBytes: 301 })], limits);
+        expect(over[0]).toMatchObject({ ok: false, refusal: { reason: 'queue-full', fullDevices: [1] } });
+        // 700 + 300 is exactly the cap (a content length that is no multiple of 3 shows padding is counted right).
+        expect((await store.commitSends([send(sender, recipient, { contentBytes: 299 })], limits))[0]?.ok).toBe(true);
+        expect((await store.commitSends([send(sender, recipient, { contentBytes: 1 })], limits))[0]?.ok).toBe(true);
+        expect((await store.commitSends([send(sender, recipient, { contentBytes: 1 })], limits))[0]?.ok).toBe(false);
+      });
+
+      it('counts envelopes stored without limits too, and gives room back on ack, expiry and deletion', async () => {
+        const sender = newIdentity();
+        const recipient = newIdentity().accountId;
+        const limits = { ...ROOMY, maxQueueEnvelopes: 3 };
+        const acked = newEnvelope(recipient);
+        const expiring = newEnvelope(recipient, { expiresAt: NOW + 1000 });
+        await store.insertEnvelopes([acked, expiring]);
+        expect((await store.commitSends([send(sender.accountId, recipient)], limits))[0]?.ok).toBe(true);
+        expect((await store.commitSends([send(sender.accountId, recipient)], limits))[0]?.ok).toBe(false);
+
+        expect(await store.deleteEnvelopesBatch([{ recipient, deviceId: 1, ids: [acked.id] }])).toEqual([1]);
+        expect((await store.commitSends([send(sender.accountId, recipient)], limits))[0]?.ok).toBe(true);
+        expect((await store.commitSends([send(sender.accountId, recipient)], limits))[0]?.ok).toBe(false);
+
+        expect(await store.deleteExpiredEnvelopes(NOW + 1000)).toBe(1);
+        expect((await store.commitSends([send(sender.accountId, recipient)], limits))[0]?.ok).toBe(true);
+
+        // The sender's account goes: its unsealed envelopes are withdrawn, and with them their room.
+        expect(await queued(recipient)).toBe(3);
+        await store.deleteAccount(sender.accountId);
+        expect(await queued(recipient)).toBe(0);
+        const again = Array.from({ length: 3 }, () => send(newIdentity().accountId, recipient));
+        expect((await store.commitSends(again, limits)).every((outcome) => outcome.ok)).toBe(true);
+      });
+
+      it('fails the whole call for an envelope id repeated or already stored, even in a send it would refuse', async () => {
+        const sender = newIdentity().accountId;
+        const recipient = newIdentity().accountId;
+        const existing = newEnvelope(recipient);
+        await store.insertEnvelopes([existing]);
+        const full = { ...ROOMY, maxQueueEnvelopes: 1 };
+        const repeatsStored = { sender, envelopes: [newEnvelope(recipient, { id: existing.id })] };
+        const other = newIdentity().accountId;
+        const error = await rejectionOf(store.commitSends([send(sender, other), repeatsStored], full));
+        expect(RelayStoreError.is(error, RelayStoreErrorCode.DuplicateEnvelope)).toBe(true);
+        const twice = send(sender, other);
+        const error2 = await rejectionOf(store.commitSends([twice, { sender, envelopes: twice.envelopes }], ROOMY));
+        expect(RelayStoreError.is(error2, RelayStoreErrorCode.DuplicateEnvelope)).toBe(true);
+        expect(await store.countEnvelopes()).toBe(1);
+      });
+    });
+
+    describe('daily quota', () => {
+      it("charges accepted sends to the sender's UTC day and refuses what would pass it until the next day", async () => {
+        const sender = newIdentity().accountId;
+        const bystander = newIdentity().accountId;
+        const recipient = newIdentity().accountId;
+        const day = Math.floor(NOW / DAY_MS);
+        const limits = { ...ROOMY, dailySendBytes: 1000, now: NOW };
+        // 2 devices x 300 bytes = 600, then 2 x 200 = 400: exactly the quota.
+        const outcomes = await store.commitSends(
+          [
+            send(sender, recipient, { devices: [1, 2], contentBytes: 300 }),
+            send(sender, recipient, { devices: [1, 2], contentBytes: 200 }),
+            send(sender, recipient, { contentBytes: 1 }),
+            send(bystander, recipient, { contentBytes: 900 }),
+          ],
+          limits,
+        );
+        expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, false, true]);
+        expect(outcomes[2]).toEqual({ ok: false, refusal: { reason: 'quota-exceeded', resetsAt: (day + 1) * DAY_MS } });
+
+        const lastMoment = { ...limits, now: (day + 1) * DAY_MS - 1 };
+        expect((await store.commitSends([send(sender, recipient, { contentBytes: 1 })], lastMoment))[0]?.ok).toBe(
+          false,
+        );
+        const tomorrow = { ...limits, now: (day + 1) * DAY_MS };
+        expect((await store.commitSends([send(sender, recipient, { contentBytes: 1000 })], tomorrow))[0]?.ok).toBe(
+          true,
+        );
+        // Yesterday's usage can go; today's is kept and still counts.
+        expect(await store.deleteExpiredSendUsage(tomorrow.now)).toBeGreaterThanOrEqual(1);
+        expect((await store.commitSends([send(sender, recipient, { contentBytes: 1 })], tomorrow))[0]?.ok).toBe(false);
+      });
+
+      it('charges nothing for a refused send', async () => {
+        const sender = newIdentity().accountId;
+        const recipient = newIdentity().accountId;
+        const limits = { ...ROOMY, maxQueueEnvelopes: 1, dailySendBytes: 300 };
+        expect((await store.commitSends([send(sender, recipient, { contentBytes: 100 })], limits))[0]?.ok).toBe(true);
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const full = await store.commitSends([send(sender, recipient, { contentBytes: 100 })], limits);
+          expect(full[0]).toMatchObject({ ok: false, refusal: { reason: 'queue-full' } });
+        }
+        const elsewhere = newIdentity().accountId;
+        expect((await store.commitSends([send(sender, elsewhere, { contentBytes: 200 })], limits))[0]?.ok).toBe(true);
+      });
+
+      it('forgets an account’s usage with the account', async () => {
+        const sender = newIdentity();
+        await store.registerDevice(registration(sender));
+        const recipient = newIdentity().accountId;
+        await store.commitSends([send(sender.accountId, recipient)], ROOMY);
+        await store.deleteAccount(sender.accountId);
+        if (harness.findResidue !== undefined) {
+          expect(await harness.findResidue({ strings: [sender.accountId], bytes: [sender.identityKeyBytes] })).toEqual(
+            [],
+          );
+        }
+        // A new account under the id starts from nothing.
+        const limits = { ...ROOMY, dailySendBytes: 100 };
+        expect((await store.commitSends([send(sender.accountId, recipient)], limits))[0]?.ok).toBe(true);
+      });
+    });
+
+    describe('one-time prekeys', () => {
+      async function registered(): Promise<TestIdentity> {
+        const identity = newIdentity();
+        await store.registerDevice(
+          registration(identity, { preKeys: oneTimePreKeys(1, 2), kyberPreKeys: kyberPreKeys(1, 2) }),
+        );
+        return identity;
+      }
+
+      it('refuses another key under a stored id, storing nothing of the upload', async () => {
+        const identity = await registered();
+        const newSigned = signedPreKey(9);
+        for (const upload of [
+          { preKeys: [...oneTimePreKeys(10, 2), ...oneTimePreKeys(2, 1)], kyberPreKeys: [] },
+          { preKeys: oneTimePreKeys(10, 2), kyberPreKeys: [kyberPreKey(3), kyberPreKey(1)] },
+        ]) {
+          const error = await rejectionOf(
+            store.storePreKeys(identity.accountId, 1, { ...upload, signedPreKey: newSigned }),
+          );
+          expect(RelayStoreError.is(error, RelayStoreErrorCode.PreKeyIdConflict)).toBe(true);
+          expect((error as RelayStoreError).details.keyId).toBeGreaterThan(0);
+        }
+        expect(await store.countPreKeys(identity.accountId, 1)).toEqual({ preKeys: 2, kyberPreKeys: 2 });
+        expect((await store.claimBundle(identity.accountId, 1))?.signedPreKey).not.toEqual(newSigned);
+      });
+
+      it('refuses an id given twice with different keys, and counts the same key given twice once', async () => {
+        const identity = await registered();
+        const [key] = oneTimePreKeys(20, 1);
+        if (key === undefined) throw new Error('no key');
+        const clash = { keyId: 20, publicKey: oneTimePreKeys(20, 1)[0]?.publicKey ?? '' };
+        const error = await rejectionOf(
+          store.storePreKeys(identity.accountId, 1, { preKeys: [key, clash], kyberPreKeys: [] }),
+        );
+        expect(RelayStoreError.is(error, RelayStoreErrorCode.PreKeyIdConflict)).toBe(true);
+        await store.storePreKeys(identity.accountId, 1, { preKeys: [key, key], kyberPreKeys: [] });
+        expect(await store.countPreKeys(identity.accountId, 1)).toEqual({ preKeys: 3, kyberPreKeys: 2 });
+        const registerError = await rejectionOf(
+          store.registerDevice(registration(newIdentity(), { preKeys: [key, clash] })),
+        );
+        expect(RelayStoreError.is(registerError, RelayStoreErrorCode.PreKeyIdConflict)).toBe(true);
+      });
+
+      it('keeps at most the limit of each kind, refusing an upload that would pass it whole', async () => {
+        const identity = await registered();
+        const limits = { maxPreKeys: 5, maxKyberPreKeys: 4 };
+        await store.storePreKeys(identity.accountId, 1, { preKeys: oneTimePreKeys(3, 3), kyberPreKeys: [] }, limits);
+        const overEc = await rejectionOf(
+          store.storePreKeys(identity.accountId, 1, { preKeys: oneTimePreKeys(6, 1), kyberPreKeys: [] }, limits),
+        );
+        expect(RelayStoreError.is(overEc, RelayStoreErrorCode.TooManyPreKeys)).toBe(true);
+        expect((overEc as RelayStoreError).details).toMatchObject({ keyKind: 'preKeys', limit: 5 });
+        const overKyber = await rejectionOf(
+          store.storePreKeys(identity.accountId, 1, { preKeys: [], kyberPreKeys: kyberPreKeys(3, 3) }, limits),
+        );
+        expect((overKyber as RelayStoreError).details).toMatchObject({ keyKind: 'kyberPreKeys', limit: 4 });
+        expect(await store.countPreKeys(identity.accountId, 1)).toEqual({ preKeys: 5, kyberPreKeys: 2 });
+        // A bundle claim makes room again.
+        await store.claimBundle(identity.accountId, 1);
+        await store.storePreKeys(
+          identity.accountId,
+          1,
+          { preKeys: oneTimePreKeys(6, 1), kyberPreKeys: kyberPreKeys(3, 3) },
+          limits,
+        );
+        expect(await store.countPreKeys(identity.accountId, 1)).toEqual({ preKeys: 5, kyberPreKeys: 4 });
+      });
+
+      it('applies the limit to a registration', async () => {
+        const identity = newIdentity();
+        const rules: RegistrationRules = {
+          admission: { policy: 'open' },
+          preKeyLimits: { maxPreKeys: 3, maxKyberPreKeys: 3 },
+        };
+        const error = await rejectionOf(
+          store.registerDevice(registration(identity, { preKeys: oneTimePreKeys(1, 4) }), rules),
+        );
+        expect(RelayStoreError.is(error, RelayStoreErrorCode.TooManyPreKeys)).toBe(true);
+        expect(await store.getAccount(identity.accountId)).toBeNull();
+        expect(
+          await store.registerDevice(
+            registration(identity, { preKeys: oneTimePreKeys(1, 3), kyberPreKeys: kyberPreKeys(1, 3) }),
+            rules,
+          ),
+        ).toBe(true);
+      });
+    });
+
+    describe('who may create an account', () => {
+      const closed: RegistrationRules = { admission: { policy: 'closed' }, preKeyLimits: UNLIMITED_KEYS };
+
+      async function code(expiresAt = NOW + DAY_MS): Promise<string> {
+        const text = randomBytes(12).toString('hex');
+        await store.createInvites([{ codeHash: hashOf(text), createdAt: NOW, expiresAt }]);
+        return text;
+      }
+
+      function refusalCode(error: unknown): string | undefined {
+        return RelayStoreError.is(error) ? error.code : undefined;
+      }
+
+      it('closed: refuses new accounts, but re-registers and adds devices of existing ones', async () => {
+        const existing = newIdentity();
+        await store.registerDevice(registration(existing));
+        const newcomer = newIdentity();
+        expect(refusalCode(await rejectionOf(store.registerDevice(registration(newcomer), closed)))).toBe(
+          'REGISTRATION_CLOSED',
+        );
+        expect(await store.getAccount(newcomer.accountId)).toBeNull();
+        expect(await store.registerDevice(registration(existing, { registrationId: 7 }), closed)).toBe(true);
+        expect(await store.registerDevice(registration(existing, { deviceId: 2 }), closed)).toBe(true);
+        expect((await store.getAccount(existing.accountId))?.devices.map((d) => d.deviceId)).toEqual([1, 2]);
+      });
+
+      it('invite: needs a code for a new account, and each code admits one account once', async () => {
+        const first = newIdentity();
+        expect(refusalCode(await rejectionOf(store.registerDevice(registration(first), inviteRules(null))))).toBe(
+          'INVITE_REQUIRED',
+        );
+        expect(refusalCode(await rejectionOf(store.registerDevice(registration(first), inviteRules('made-up'))))).toBe(
+          'INVITE_INVALID',
+        );
+        const invite = await code();
+        expect(await store.registerDevice(registration(first), inviteRules(invite))).toBe(true);
+        const second = newIdentity();
+        expect(refusalCode(await rejectionOf(store.registerDevice(registration(second), inviteRules(invite))))).toBe(
+          'INVITE_INVALID',
+        );
+        expect(await store.getAccount(second.accountId)).toBeNull();
+        // The first account's devices need no code, ever.
+        expect(await store.registerDevice(registration(first, { registrationId: 9 }), inviteRules(null))).toBe(true);
+        expect(await store.registerDevice(registration(first, { deviceId: 3 }), inviteRules(null))).toBe(true);
+      });
+
+      it('invite: an expired code admits no one, and expired codes are swept', async () => {
+        const invite = await code(NOW + 1000);
+        const late = registration(newIdentity(), { now: NOW + 1000 });
+        expect(refusalCode(await rejectionOf(store.registerDevice(late, inviteRules(invite))))).toBe('INVITE_INVALID');
+        const fresh = await code(NOW + 5000);
+        expect(await store.deleteExpiredInvites(NOW + 1000)).toBe(1);
+        expect(await store.registerDevice(registration(newIdentity(), { now: NOW + 1000 }), inviteRules(fresh))).toBe(
+          true,
+        );
+      });
+
+      it('invite: a registration refused for another reason leaves its code unused', async () => {
+        const invite = await code();
+        const tooMany: RegistrationRules = {
+          ...inviteRules(invite),
+          preKeyLimits: { maxPreKeys: 1, maxKyberPreKeys: 10 },
+        };
+        const identity = newIdentity();
+        expect(refusalCode(await rejectionOf(store.registerDevice(registration(identity), tooMany)))).toBe(
+          'TOO_MANY_PREKEYS',
+        );
+        expect(await store.registerDevice(registration(identity), inviteRules(invite))).toBe(true);
+      });
+
+      it('stores codes only once: a hash already stored fails the whole call', async () => {
+        const invite = await code();
+        const other = randomBytes(8).toString('hex');
+        const error = await rejectionOf(
+          store.createInvites([
+            { codeHash: hashOf(other), createdAt: NOW, expiresAt: NOW + DAY_MS },
+            { codeHash: hashOf(invite), createdAt: NOW, expiresAt: NOW + DAY_MS },
+          ]),
+        );
+        expect(RelayStoreError.is(error, RelayStoreErrorCode.InvalidInput)).toBe(true);
+        expect(
+          refusalCode(await rejectionOf(store.registerDevice(registration(newIdentity()), inviteRules(other)))),
+        ).toBe('INVITE_INVALID');
+      });
+    });
+  });
+}
