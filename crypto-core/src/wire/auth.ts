@@ -15,6 +15,7 @@ import {
   base64Bytes,
   deviceIdSchema,
   identityKeySchema,
+  installationIdSchema,
   registrationIdSchema,
   signatureSchema,
   timestampSchema,
@@ -72,10 +73,15 @@ export function authSignedMessage(
   );
 }
 
-/** Registers (or re-registers, replacing its keys) one device of an account. */
+/**
+ * Registers (or re-registers, replacing its keys) one device of an account.
+ * `installationId` names the install registering: another one than the
+ * device's current install takes the device over (docs/protocol.md §3.1).
+ */
 export const registerRequestSchema = z.strictObject({
   accountId: accountIdSchema,
   deviceId: deviceIdSchema,
+  installationId: installationIdSchema,
   registrationId: registrationIdSchema,
   identityKey: identityKeySchema,
   challenge: base64Bytes(CHALLENGE_BYTES, CHALLENGE_BYTES),
@@ -87,9 +93,15 @@ export const registerRequestSchema = z.strictObject({
 });
 export type RegisterRequest = z.input<typeof registerRequestSchema>;
 
+/**
+ * Logs a device in. `installationId` must be the device's current install:
+ * an install whose device was taken over holds the identity key still, and
+ * this is what keeps it from logging in again (DEVICE_TAKEN_OVER).
+ */
 export const tokenRequestSchema = z.strictObject({
   accountId: accountIdSchema,
   deviceId: deviceIdSchema,
+  installationId: installationIdSchema,
   challenge: base64Bytes(CHALLENGE_BYTES, CHALLENGE_BYTES),
   signature: signatureSchema,
 });

@@ -7,6 +7,7 @@
  * without awaiting, so calls never interleave.
  */
 import type { AccountId, KyberPreKeyWire, OneTimePreKeyWire, SignedPreKeyWire } from '@parley/crypto-core/wire';
+import { newGeneration } from './device-generation.js';
 import type {
   ClaimedBundle,
   DeviceRegistration,
@@ -15,6 +16,7 @@ import type {
   NewEnvelope,
   PreKeyCounts,
   PreKeyReplenish,
+  RegisteredDevice,
   RelayStore,
   StoredAccount,
   StoredChallenge,
@@ -27,6 +29,8 @@ import { storedEnvelope } from './stored-envelope.js';
 interface DeviceState {
   readonly deviceId: number;
   readonly createdAt: number;
+  readonly installationId: string | null;
+  readonly generation: string;
   registrationId: number;
   signedPreKey: SignedPreKeyWire;
   lastResortKyberPreKey: KyberPreKeyWire;
@@ -146,38 +150,44 @@ export class MemoryRelayStore implements RelayStore {
 
   // Accounts and devices.
 
-  async registerDevice(registration: DeviceRegistration): Promise<boolean> {
+  async registerDevice(registration: DeviceRegistration): Promise<RegisteredDevice | null> {
     this.#requireOpen();
     assertCanonicalBase64(registration.identityKey, 'identity key');
+    assertCanonicalBase64(registration.installationId, 'installation id');
     checkSignedPreKey(registration.signedPreKey);
     checkKyberPreKey(registration.lastResortKyberPreKey);
     registration.preKeys.forEach(checkOneTimePreKey);
     registration.kyberPreKeys.forEach(checkKyberPreKey);
 
     let account = this.#accounts.get(registration.accountId);
-    if (account !== undefined && account.identityKey !== registration.identityKey) return false;
+    if (account !== undefined && account.identityKey !== registration.identityKey) return null;
     if (account === undefined) {
       account = { identityKey: registration.identityKey, createdAt: registration.now, devices: new Map() };
       this.#accounts.set(registration.accountId, account);
     }
     const previous = account.devices.get(registration.deviceId);
+    const takenOver = previous !== undefined && previous.installationId !== registration.installationId;
+    const droppedEnvelopes = takenOver ? this.#dropQueue(queueKey(registration.accountId, registration.deviceId)) : 0;
     const preKeys = new Map<number, OneTimePreKeyWire>();
     for (const key of registration.preKeys) if (!preKeys.has(key.keyId)) preKeys.set(key.keyId, copyOneTimePreKey(key));
     const kyberPreKeys = new Map<number, KyberPreKeyWire>();
     for (const key of registration.kyberPreKeys) {
       if (!kyberPreKeys.has(key.keyId)) kyberPreKeys.set(key.keyId, copyKyberPreKey(key));
     }
+    const generation = newGeneration();
     account.devices.set(registration.deviceId, {
       deviceId: registration.deviceId,
       // A re-registered device keeps the time it first appeared.
       createdAt: previous?.createdAt ?? registration.now,
+      installationId: registration.installationId,
+      generation,
       registrationId: registration.registrationId,
       signedPreKey: copySignedPreKey(registration.signedPreKey),
       lastResortKyberPreKey: copyKyberPreKey(registration.lastResortKyberPreKey),
       preKeys,
       kyberPreKeys,
     });
-    return true;
+    return { generation, takenOver, droppedEnvelopes };
   }
 
   async getAccount(accountId: AccountId): Promise<StoredAccount | null> {
@@ -190,6 +200,8 @@ export class MemoryRelayStore implements RelayStore {
         deviceId: device.deviceId,
         registrationId: device.registrationId,
         createdAt: device.createdAt,
+        installationId: device.installationId,
+        generation: device.generation,
       }));
     return { accountId, identityKey: account.identityKey, createdAt: account.createdAt, devices };
   }
@@ -330,6 +342,14 @@ export class MemoryRelayStore implements RelayStore {
   async countEnvelopes(): Promise<number> {
     this.#requireOpen();
     return this.#envelopeQueues.size;
+  }
+
+  /** Removes one device's whole queue; returns how many envelopes went. */
+  #dropQueue(key: string): number {
+    const queue = this.#queues.get(key) ?? [];
+    for (const envelope of queue) this.#envelopeQueues.delete(envelope.id);
+    this.#queues.delete(key);
+    return queue.length;
   }
 
   /** Removes every queued envelope `doomed` selects; returns how many went. */

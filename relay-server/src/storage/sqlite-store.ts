@@ -21,6 +21,7 @@ import { basename, dirname } from 'node:path';
 import type { AccountId, SignedPreKeyWire } from '@parley/crypto-core/wire';
 import Database from 'better-sqlite3';
 import { AccountCache } from './account-cache.js';
+import { newGeneration } from './device-generation.js';
 import type {
   ClaimedBundle,
   DeviceRegistration,
@@ -29,6 +30,7 @@ import type {
   NewEnvelope,
   PreKeyCounts,
   PreKeyReplenish,
+  RegisteredDevice,
   RelayStore,
   StoredAccount,
   StoredChallenge,
@@ -235,21 +237,28 @@ export class SqliteRelayStore implements RelayStore {
 
   // Accounts and devices.
 
-  async registerDevice(registration: DeviceRegistration): Promise<boolean> {
+  async registerDevice(registration: DeviceRegistration): Promise<RegisteredDevice | null> {
     const { db, statements } = this.#require();
     const identityKey = decodeCanonicalBase64(registration.identityKey, 'identity key');
+    const installationId = decodeCanonicalBase64(registration.installationId, 'installation id');
+    const generation = newGeneration();
     const signed = decodeSignedKey(registration.signedPreKey, 'signed prekey');
     const lastResort = decodeSignedKey(registration.lastResortKyberPreKey, 'last-resort Kyber prekey');
     const preKeys = registration.preKeys.map(decodeOneTimeKey);
     const kyberPreKeys = registration.kyberPreKeys.map((key) => decodeSignedKey(key, 'Kyber prekey'));
     const device: DeviceKey = { account: registration.accountId, device: registration.deviceId };
 
-    const register = db.transaction((): boolean => {
+    const register = db.transaction((): RegisteredDevice | null => {
       const account = statements.selectAccount.get(registration.accountId);
-      if (account !== undefined && !account.identity_key.equals(identityKey)) return false;
+      if (account !== undefined && !account.identity_key.equals(identityKey)) return null;
       if (account === undefined) statements.insertAccount.run(registration.accountId, identityKey, registration.now);
+      const previous = statements.selectDeviceInstallation.get(device);
+      const takenOver = previous !== undefined && !(previous.installation_id?.equals(installationId) ?? false);
+      const droppedEnvelopes = takenOver ? statements.deleteQueueOf.run(device).changes : 0;
       statements.upsertDevice.run({
         ...device,
+        installationId,
+        generation: Buffer.from(generation, 'base64'),
         registrationId: registration.registrationId,
         createdAt: registration.now,
         signedId: signed.keyId,
@@ -263,7 +272,7 @@ export class SqliteRelayStore implements RelayStore {
       statements.deleteKyberPreKeysOf.run(device);
       for (const key of preKeys) statements.insertPreKey.run({ ...device, ...key });
       for (const key of kyberPreKeys) statements.insertKyberPreKey.run({ ...device, ...key });
-      return true;
+      return { generation, takenOver, droppedEnvelopes };
     });
     try {
       return register.immediate();
@@ -283,8 +292,21 @@ export class SqliteRelayStore implements RelayStore {
     if (account === undefined) return null;
     const devices: StoredDevice[] = [];
     for (const row of rows) {
-      if (row.device_id === null || row.registration_id === null || row.device_created_at === null) continue;
-      devices.push({ deviceId: row.device_id, registrationId: row.registration_id, createdAt: row.device_created_at });
+      if (
+        row.device_id === null ||
+        row.registration_id === null ||
+        row.device_created_at === null ||
+        row.generation === null
+      ) {
+        continue;
+      }
+      devices.push({
+        deviceId: row.device_id,
+        registrationId: row.registration_id,
+        createdAt: row.device_created_at,
+        installationId: row.installation_id === null ? null : encodeBase64(row.installation_id),
+        generation: encodeBase64(row.generation),
+      });
     }
     return this.#accounts.remember({
       accountId,
