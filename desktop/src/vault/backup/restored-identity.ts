@@ -3,13 +3,16 @@
  * key pair, registration id and device id, so contacts see no key change) or,
  * for a backup made without it, a new identity; a new data key (the engine
  * re-encrypts the history under it); fresh prekey counters; and the trusted
- * identity keys of contacts with their trust. No session, prekey or sender
+ * identity keys of contacts with their trust; and a new installation id, so
+ * the relay sees another install, which takes the device over from the one
+ * the backup came from (docs/protocol.md §3.1). No session, prekey or sender
  * key is restored: the device starts new ones. Like createIdentity, the key
  * file written afterwards (vault.ts) is the commit point.
  */
 import { generateIdentity, generateKey, type LocalIdentityRecord, loadIdentity } from '@parley/crypto-core';
 import { fromCheckedBase64 } from '../base64.js';
 import { DurableRecords } from '../durable-records.js';
+import { setNewInstallationId } from '../installation-id.js';
 import { PRIMARY_DEVICE_ID } from '../open-vault.js';
 import { initialPreKeyState } from '../prekey-maintenance.js';
 import { RecordKinds } from '../record-kinds.js';
@@ -43,6 +46,7 @@ export async function writeRestoredDatabase(profileDir: string, vaultKey: Uint8A
       records.set(RecordKinds.localAccount, [], identity);
       records.set(RecordKinds.dataKey, [], dataKey);
       records.set(RecordKinds.preKeyState, [], initialPreKeyState());
+      setNewInstallationId(records);
       for (const trusted of keys.trusted) {
         records.set(RecordKinds.remoteIdentity, [trusted.accountId], {
           identityKey: fromCheckedBase64(trusted.identityKey),
