@@ -21,7 +21,8 @@ export class ReadReceipts {
     private readonly clock: Clock,
   ) {}
 
-  markRead(conversationId: string): Promise<MarkReadResult> {
+  /** `receipts: false` marks read here only (a copy taken over by another install sends nothing). */
+  markRead(conversationId: string, options: { receipts: boolean } = { receipts: true }): Promise<MarkReadResult> {
     return this.db.dexie.transaction('rw', ['messages', 'conversations', 'outbox'], async () => {
       const conversation = await this.db.conversations.get(conversationId);
       if (conversation === undefined)
@@ -40,7 +41,7 @@ export class ReadReceipts {
         bySender.set(message.senderAccountId, ids);
       }
       let receiptsQueued = 0;
-      for (const [sender, ids] of bySender) {
+      for (const [sender, ids] of options.receipts ? bySender : []) {
         for (let i = 0; i < ids.length; i += MAX_RECEIPT_MESSAGE_IDS) {
           const receipt: OutboxReceiptRecord = {
             kind: 'receipt',

@@ -162,6 +162,8 @@ export interface SettingValues {
   pendingPreKeyUpload: PendingPreKeyUpload | null;
   /** When the vault was last asked whether prekeys are due for rotation (ms). */
   lastRotationCheckAt: number;
+  /** Set once the relay said another install took this device over (takeover.ts); never cleared. */
+  takenOver: { at: number };
 }
 
 export interface PendingPreKeyUpload {

@@ -15,6 +15,7 @@ import {
   preKeyBundlesResponseSchema,
   preKeyCountResponseSchema,
   type RegisterRequest,
+  type RelayError,
   routes,
   type SenderCertificateResponse,
   senderCertificateResponseSchema,
@@ -40,6 +41,7 @@ interface RequestSpec {
 
 export class RelayHttpClient {
   private readonly fetch: FetchFunction;
+  #refusalListener: ((error: RelayError) => void) | null = null;
 
   constructor(
     readonly baseUrl: string,
@@ -48,6 +50,14 @@ export class RelayHttpClient {
   ) {
     // Unbound fetch throws "Illegal invocation" in browsers.
     this.fetch = fetchFunction ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /**
+   * Hears every error the relay answers, whichever call made it (the runtime
+   * watches for DEVICE_TAKEN_OVER, which any route may be first to say).
+   */
+  observeRefusals(listener: (error: RelayError) => void): void {
+    this.#refusalListener = listener;
   }
 
   challenge(accountId: string, deviceId: number): Promise<ChallengeResponse> {
@@ -153,6 +163,7 @@ export class RelayHttpClient {
       const parsed = errorResponseSchema.safeParse(json);
       if (parsed.success) {
         const relayError = parsed.data.error;
+        this.#refusalListener?.(relayError);
         throw new RelayCallError(relayError.code, `${what}: ${relayError.message}`, relayError, response.status);
       }
       throw new RelayCallError(RelayFailure.BadResponse, `${what}: HTTP ${response.status}`, null, response.status);
