@@ -86,6 +86,7 @@ async function whileCurrent<R>(
   connection: DeviceConnection,
   work: () => Promise<R>,
   reply: ((result: R | { ok: false; error: RelayError }) => void) | undefined,
+  refused: (refusal: RelayServerError) => void = () => {},
 ): Promise<void> {
   const refusal = await refusalOf(ctx, socket);
   if (refusal === null) {
@@ -93,6 +94,7 @@ async function whileCurrent<R>(
     reply?.(result);
     return;
   }
+  refused(refusal);
   reply?.({ ok: false, error: refusal.toWire() });
   if (SUPERSEDED.has(refusal.code)) connection.end(refusal.toWire());
 }
@@ -124,7 +126,14 @@ function onConnection(ctx: RelayContext, pendingAcks: PendingAcks, socket: Relay
     // Without a callback the sender could never learn the outcome: nothing to do.
     if (reply === undefined) return;
     const payload = reply === request ? undefined : request;
-    void whileCurrent(ctx, socket, connection, () => handleSend(ctx, { accountId, deviceId }, payload), reply);
+    void whileCurrent(
+      ctx,
+      socket,
+      connection,
+      () => handleSend(ctx, { accountId, deviceId }, payload),
+      reply,
+      (refusal) => ctx.metrics.sendsRefused.inc({ code: refusal.code }),
+    );
   });
   socket.on('ack', (request: unknown, ack: unknown) => {
     const reply = callbackOf(request, ack);

@@ -112,6 +112,8 @@ describe('a registration from another install takes the device over', () => {
         messages: [{ deviceId: 1, type: 'message', content: payload('from the old install') }],
       });
       expect(sendAttempt).toMatchObject({ ok: false, error: { code: 'DEVICE_TAKEN_OVER' } });
+      const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+      expect(metrics).toMatch(/^parley_relay_sends_refused_total\{code="DEVICE_TAKEN_OVER"\} 1$/m);
       await sending.waitFor(() => sending.disconnected, 5_000, 'sender disconnected');
       expect(sending.relayErrors.map((error) => error.code)).toEqual(['DEVICE_TAKEN_OVER']);
 
