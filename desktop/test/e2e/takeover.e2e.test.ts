@@ -19,6 +19,7 @@ import { exchangeContacts, onboard, openConversation } from './support/flows.js'
 import { ChatView } from './support/pages/chat-view.js';
 import { MainWindow } from './support/pages/main-window.js';
 import { OnboardingScreen } from './support/pages/onboarding.js';
+import { SettingsPanel } from './support/pages/settings-panel.js';
 import { storySteps } from './support/story.js';
 import { ui } from './support/ui-expect.js';
 import { type E2eUser, type E2eWorld, startWorld } from './support/world.js';
@@ -91,6 +92,15 @@ describe('a backup restored on another computer takes the identity over', () => 
     await ui(main.addContactButton).toHaveCount(0);
     // The history stays readable.
     expect(await chat.texts()).toEqual(['Hello Carol', 'Hello Alice']);
+    // Settings offer nothing that could not work here: no "Reconnect now"; removing this copy instead of the account.
+    await main.settingsButton.click();
+    const settings = new SettingsPanel(alice.page);
+    await ui(settings.section('Relay')).toBeVisible();
+    await ui(settings.dialog.getByRole('button', { name: 'Reconnect now', exact: true })).toHaveCount(0);
+    await ui(settings.dialog.getByRole('button', { name: 'Delete account', exact: true })).toHaveCount(0);
+    await ui(settings.dialog.getByRole('button', { name: 'Remove this copy…', exact: true })).toBeVisible();
+    await settings.closeButton.click();
+    await ui(settings.dialog).toBeHidden();
     await screenshotBothThemes(alice.page, 'taken-over');
     expect(await lowContrastInBothThemes(alice.page, 'taken over')).toEqual([]);
   });
