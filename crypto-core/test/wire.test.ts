@@ -22,6 +22,7 @@ const validSamples = {
     {
       accountId,
       deviceId: 1,
+      installationId: b64(16),
       registrationId: 77,
       identityKey: toBase64(identityKey),
       challenge: b64(32),
@@ -32,7 +33,10 @@ const validSamples = {
       kyberPreKeys: [kyberPreKey],
     },
   ],
-  token: [wire.tokenRequestSchema, { accountId, deviceId: 2, challenge: b64(32), signature: b64(64) }],
+  token: [
+    wire.tokenRequestSchema,
+    { accountId, deviceId: 2, installationId: b64(16), challenge: b64(32), signature: b64(64) },
+  ],
   bundle: [
     wire.preKeyBundleSchema,
     {
@@ -139,6 +143,15 @@ describe('wire schemas', () => {
     expect(() => wire.parseWire(schema, { ...sample, content: 'AA' }, 'envelope')).toThrow(ParleyCryptoError);
     const huge = b64(wire.MAX_ENVELOPE_CONTENT_BYTES + 1);
     expect(() => wire.parseWire(schema, { ...sample, content: huge }, 'envelope')).toThrow(ParleyCryptoError);
+  });
+
+  it('require a 16-byte installation id to register and to log in (docs/protocol.md §3.1)', () => {
+    for (const [schema, sample] of [validSamples.register, validSamples.token]) {
+      const { installationId: _omitted, ...without } = sample;
+      expect(() => wire.parseWire(schema, without, 'request')).toThrow(/installationId/);
+      expect(() => wire.parseWire(schema, { ...sample, installationId: b64(15) }, 'request')).toThrow(/installationId/);
+      expect(() => wire.parseWire(schema, { ...sample, installationId: b64(32) }, 'request')).toThrow(/installationId/);
+    }
   });
 
   it('bound device ids, key ids and registration ids to what libsignal accepts', () => {

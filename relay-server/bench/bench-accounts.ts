@@ -13,6 +13,7 @@
  * hands out the signed and last-resort keys, which the benchmark never asks
  * for). Registrations run in parallel over a few HTTP connections.
  */
+import { randomBytes } from 'node:crypto';
 import {
   fromBase64,
   generateIdentity,
@@ -84,6 +85,7 @@ async function registerOne(relayUrl: string, keys: SharedPreKeys): Promise<Bench
   const request: RegisterRequest = {
     accountId,
     deviceId: DEVICE_ID,
+    installationId: toBase64(randomBytes(16)),
     registrationId: identity.registrationId,
     identityKey: toBase64(identity.identityKey),
     challenge,

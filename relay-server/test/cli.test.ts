@@ -76,7 +76,9 @@ describe('parley-relay command', () => {
         const code = codes[0] ?? '';
         const invite = { policy: 'invite', inviteCodeHash: inviteCodeHash(code.toUpperCase()) } as const;
         const rules = { admission: invite, preKeyLimits: { maxPreKeys: 500, maxKyberPreKeys: 500 } };
-        expect(await holder.registerDevice(registration(newIdentity(), { now: Date.now() }), rules)).toBe(true);
+        expect(await holder.registerDevice(registration(newIdentity(), { now: Date.now() }), rules)).toMatchObject({
+          takenOver: false,
+        });
         await expect(
           holder.registerDevice(registration(newIdentity(), { now: Date.now() }), rules),
         ).rejects.toMatchObject({

@@ -15,6 +15,7 @@ import {
   base64Bytes,
   deviceIdSchema,
   identityKeySchema,
+  installationIdSchema,
   registrationIdSchema,
   signatureSchema,
   timestampSchema,
@@ -81,14 +82,17 @@ export const inviteCodeSchema = z.string().min(1).max(64);
 
 /**
  * Registers (or re-registers, replacing its keys) one device of an account.
+ * `installationId` names the install registering: another one than the
+ * device's current install takes the device over (docs/protocol.md §3.1).
  * `inviteCode` is needed only to create an account on a relay whose policy is
  * `invite` (GET /v1/registration); devices of an existing account never need
- * one. It is not covered by the signature: it admits an account, it does not
- * identify one.
+ * one, so a restore that takes a device over needs none. It is not covered by
+ * the signature: it admits an account, it does not identify one.
  */
 export const registerRequestSchema = z.strictObject({
   accountId: accountIdSchema,
   deviceId: deviceIdSchema,
+  installationId: installationIdSchema,
   registrationId: registrationIdSchema,
   identityKey: identityKeySchema,
   challenge: base64Bytes(CHALLENGE_BYTES, CHALLENGE_BYTES),
@@ -101,9 +105,15 @@ export const registerRequestSchema = z.strictObject({
 });
 export type RegisterRequest = z.input<typeof registerRequestSchema>;
 
+/**
+ * Logs a device in. `installationId` must be the device's current install:
+ * an install whose device was taken over holds the identity key still, and
+ * this is what keeps it from logging in again (DEVICE_TAKEN_OVER).
+ */
 export const tokenRequestSchema = z.strictObject({
   accountId: accountIdSchema,
   deviceId: deviceIdSchema,
+  installationId: installationIdSchema,
   challenge: base64Bytes(CHALLENGE_BYTES, CHALLENGE_BYTES),
   signature: signatureSchema,
 });

@@ -25,6 +25,12 @@ export const RelayErrorCode = {
   AccountIdMismatch: 'ACCOUNT_ID_MISMATCH',
   /** No such account (or device) on this relay. */
   UnknownAccount: 'UNKNOWN_ACCOUNT',
+  /**
+   * The device was registered again by another install (a backup restored
+   * elsewhere): this install's tokens, socket and logins are refused for
+   * good. It must stop sending, receiving and acknowledging.
+   */
+  DeviceTakenOver: 'DEVICE_TAKEN_OVER',
   /** A send did not address exactly the recipient's current devices. */
   DeviceMismatch: 'DEVICE_MISMATCH',
   /** Too many requests of this kind: back off and retry later. */

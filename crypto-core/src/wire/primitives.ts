@@ -66,6 +66,14 @@ export const ecPublicKeySchema = base64Bytes(33, 33);
 export const kyberPublicKeySchema = base64Bytes(1569, 1569);
 export const signatureSchema = base64Bytes(64, 64);
 
+/**
+ * One install of a client: random bytes the client makes when it creates or
+ * restores an identity and shows only to its relays. A registration from
+ * another installation id takes the device over (docs/protocol.md §3.1).
+ */
+export const INSTALLATION_ID_BYTES = 16;
+export const installationIdSchema = base64Bytes(INSTALLATION_ID_BYTES, INSTALLATION_ID_BYTES);
+
 /** Envelope ids are UUIDs (v7 from the relay, time-ordered). */
 export const envelopeIdSchema = z.uuid();
 

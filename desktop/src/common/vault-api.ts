@@ -259,10 +259,16 @@ export interface VaultResults {
   /** 32-byte key (base64) for the engine's at-rest encryption of message bodies; stable for the profile. */
   getDataKey: { key: string };
   getContactCode: { code: string };
-  /** A complete registration body with fresh prekeys and the proof of possession. */
+  /**
+   * A complete registration body with this install's id, fresh prekeys and
+   * the proof of possession.
+   */
   buildRegistration: RegisterRequest;
-  /** Signature (base64) over authSignedMessage('token', ...). */
-  signChallenge: { signature: string };
+  /**
+   * Signature (base64) over authSignedMessage('token', ...), and this
+   * install's id, which a token request carries (docs/protocol.md §3.1).
+   */
+  signChallenge: { signature: string; installationId: string };
   /** Fresh one-time prekeys; their private halves are kept in the vault. */
   buildPreKeyRefill: PreKeyUpload;
   /** New signed and last-resort keys when due (or forced), else null. */

@@ -16,6 +16,7 @@ import { DurableProtocolStore } from './durable-protocol-store.js';
 import { DurableRecords } from './durable-records.js';
 import { IdentityTrust } from './identity-trust.js';
 import { IncomingMessages } from './incoming-messages.js';
+import { ensureInstallationId, setNewInstallationId } from './installation-id.js';
 import { dropLegacyIdentities } from './legacy-identities.js';
 import { OutgoingMessages } from './outgoing-messages.js';
 import { initialPreKeyState, PreKeyMaintenance } from './prekey-maintenance.js';
@@ -65,7 +66,7 @@ export class OpenVault {
     this.preKeys = new PreKeyMaintenance(context);
   }
 
-  /** Writes a new identity (key pair, data key, prekey counters) into a fresh database and opens it. */
+  /** Writes a new identity (key pair, data key, prekey counters, installation id) into a fresh database and opens it. */
   static async create(options: OpenVaultOptions): Promise<OpenVault> {
     const database = VaultDatabase.open(options.profileDir);
     try {
@@ -81,6 +82,7 @@ export class OpenVault {
         });
         records.set(RecordKinds.dataKey, [], dataKey);
         records.set(RecordKinds.preKeyState, [], initialPreKeyState());
+        setNewInstallationId(records);
       });
       return OpenVault.#build(options, records, database);
     } catch (error) {
@@ -96,6 +98,7 @@ export class OpenVault {
       const records = await DurableRecords.load(database, new RowSealer(deriveVaultSubkeys(options.vaultKey)));
       await dropLegacyIdentities(records);
       const vault = OpenVault.#build(options, records, database);
+      await ensureInstallationId(records);
       await vault.incoming.purgeStale();
       return vault;
     } catch (error) {

@@ -30,6 +30,7 @@ import {
 } from '@parley/crypto-core';
 import { authSignedMessage, type PreKeyUpload, type RegisterRequest } from '@parley/crypto-core/wire';
 import { toBase64 } from './base64.js';
+import { readInstallationId } from './installation-id.js';
 import { type PreKeyState, RecordKinds } from './record-kinds.js';
 import { canonicalRelayUrl } from './sender-certificates.js';
 import type { UnlockedContext } from './unlocked-context.js';
@@ -63,7 +64,10 @@ export class PreKeyMaintenance {
     this.#context = context;
   }
 
-  /** A complete registration: a fresh signed/last-resort pair, 100 + 100 fresh one-time keys, the proof of possession. */
+  /**
+   * A complete registration: this install's id, a fresh signed/last-resort
+   * pair, 100 + 100 fresh one-time keys, the proof of possession.
+   */
   async buildRegistration(relayUrl: string, challenge: Bytes): Promise<RegisterRequest> {
     const { identity, local } = this.#context;
     // First, so a relay URL that cannot be signed for fails before any key is made.
@@ -79,6 +83,7 @@ export class PreKeyMaintenance {
     return {
       accountId: identity.accountId,
       deviceId: local.deviceId,
+      installationId: readInstallationId(this.#context.records),
       registrationId: identity.registrationId,
       identityKey: toBase64(identity.identityKey),
       challenge: toBase64(challenge),
@@ -90,9 +95,12 @@ export class PreKeyMaintenance {
     };
   }
 
-  /** Signature (base64) proving possession of the identity key to one relay. */
-  signChallenge(relayUrl: string, challenge: Bytes): { signature: string } {
-    return { signature: this.#sign('token', relayUrl, challenge) };
+  /** Signature (base64) proving possession of the identity key to one relay, and the install logging in. */
+  signChallenge(relayUrl: string, challenge: Bytes): { signature: string; installationId: string } {
+    return {
+      signature: this.#sign('token', relayUrl, challenge),
+      installationId: readInstallationId(this.#context.records),
+    };
   }
 
   /** Fresh one-time prekeys for an upload. */

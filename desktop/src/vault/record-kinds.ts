@@ -129,6 +129,12 @@ export const RecordKinds = {
   ),
   /** The engine's key for message bodies in IndexedDB. */
   dataKey: bytesKind('data-key'),
+  /**
+   * This install's id (docs/protocol.md §3.1): 16 random bytes, new when an
+   * identity is created or restored, never in a backup; relays know which
+   * install holds a device by it.
+   */
+  installationId: bytesKind('installation-id'),
   preKeyState: jsonKind(
     'prekey-state',
     (value: PreKeyState) => value,

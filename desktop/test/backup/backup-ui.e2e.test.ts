@@ -5,16 +5,16 @@
  * profile restores the file from the first-run screen, finds the history and
  * talks with Bob both ways, under the same safety number.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
+import { exportBackupInSettings } from '../e2e/support/backup-flows.js';
 import { exchangeContacts, onboard, openConversation } from '../e2e/support/flows.js';
 import { ChatView } from '../e2e/support/pages/chat-view.js';
 import { ContactDialog } from '../e2e/support/pages/contact-dialog.js';
 import { MainWindow } from '../e2e/support/pages/main-window.js';
 import { OnboardingScreen } from '../e2e/support/pages/onboarding.js';
-import { SettingsPanel } from '../e2e/support/pages/settings-panel.js';
 import { storySteps } from '../e2e/support/story.js';
 import { ui } from '../e2e/support/ui-expect.js';
 import { type E2eUser, type E2eWorld, startWorld } from '../e2e/support/world.js';
@@ -77,26 +77,9 @@ describe('backup and restore through the UI', () => {
   });
 
   step('Alice exports a backup with a generated passphrase from Settings → Backups', async () => {
-    const main = new MainWindow(alice.page);
-    await main.settingsButton.click();
-    const settings = new SettingsPanel(alice.page);
-    await ui(settings.section('Backups')).toBeVisible();
-    const dialog = settings.dialog;
-    await ui(dialog.getByRole('checkbox', { name: 'Include my identity' })).toBeChecked();
-    await dialog.getByRole('button', { name: 'Export backup', exact: true }).click();
-    const shown = dialog.getByTestId('backup-passphrase');
-    await ui(shown).toHaveText(/^\d{5}( \d{5}){5}$/);
-    backupPassphrase = (await shown.innerText()).trim();
-    await ui(dialog.getByTestId('backup-result')).toBeVisible({ timeout: 60_000 });
-    await ui(dialog.getByRole('progressbar', { name: 'Backup progress' })).toHaveAttribute('aria-valuenow', '100');
-    backupPath = (await dialog.getByTestId('backup-path').innerText()).trim();
+    ({ path: backupPath, passphrase: backupPassphrase } = await exportBackupInSettings(alice));
     // The web shell's --profile DIR keeps its backups in DIR/backups.
     expect(dirname(backupPath)).toBe(join(alice.profileDir, 'backups'));
-    expect(statSync(backupPath).size).toBeGreaterThan(126);
-    // Shown once: dismissed, it is gone.
-    await dialog.getByRole('button', { name: 'I saved it', exact: true }).click();
-    await ui(shown).toHaveCount(0);
-    await settings.closeButton.click();
   });
 
   step("Alice's computer is gone; a fresh install restores the backup from the first-run screen", async () => {

@@ -2,40 +2,22 @@
  * After a restore the device has no ratchet sessions. A peer that writes
  * first, on its old session, must still get every message through: the
  * restored side asks for a fresh session (session-reset) and the peer re-sends
- * what was never delivered. Real relay, real vaults, the app's own export and
- * restore path.
+ * what was never delivered, both what the relay dropped when the restore took
+ * the device over and what arrived after it undecryptable. Real relay, real
+ * vaults, the app's own export and restore path.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateBackupPassphrase } from '@parley/crypto-core';
 import { IDBKeyRange } from 'fake-indexeddb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVaultClient } from '../../src/common/invoke.js';
-import { restoreBackup, uploadBackup } from '../../src/renderer/engine/backup/backup-restore.js';
+import { describe, expect, it } from 'vitest';
 import { EngineDatabase } from '../../src/renderer/engine/database.js';
+import { exportBackupFile, restoreBackupFile } from '../support/backup-copy.js';
 import { assertUnique, directId, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
+import { useRelayWorld } from '../support/relay-world.js';
 import { TestClient } from '../support/test-client.js';
-import { type RelayProcess, startRelay } from '../support/test-relay.js';
 import { waitFor } from '../support/wait.js';
 
-// The vault writes exports to ~/Parley Backups; this test process gets its own home.
-const home = mkdtempSync(join(tmpdir(), 'parley-session-repair-home-'));
-process.env.HOME = home;
-
 describe('session repair after a restore', () => {
-  let relay: RelayProcess;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    relay = await startRelay();
-  });
-
-  afterAll(async () => {
-    for (const client of clients) await client.dispose().catch(() => undefined);
-    await relay?.stop();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const world = useRelayWorld('session-repair');
+  const clients = world.clients;
 
   /**
    * Alice and Bob talk; Alice exports, her computer is gone, a fresh install
@@ -43,8 +25,8 @@ describe('session repair after a restore', () => {
    * session-resets the restore queued, so only the decrypt-failure repair is left.
    */
   async function restoredAlice(label: string, options: { dropQueuedResets: boolean }) {
-    const alice = await TestClient.create(`alice-${label}`, relay.url);
-    const bob = await TestClient.create(`bob-${label}`, relay.url);
+    const alice = await TestClient.create(`alice-${label}`, world.relay.url);
+    const bob = await TestClient.create(`bob-${label}`, world.relay.url);
     clients.push(bob);
     await introduce(alice, bob, 'Bob');
     await alice.engine.sendText(directId(bob), 'hello bob');
@@ -53,17 +35,12 @@ describe('session repair after a restore', () => {
     await waitForTexts(alice, directId(bob), 2);
     await alice.engine.whenIdle();
 
-    const passphrase = generateBackupPassphrase();
-    const exported = await alice.engine.exportBackup({ passphrase, includeIdentity: true });
-    const fileBytes = readFileSync(exported.path);
+    const backup = await exportBackupFile(alice);
     const aliceId = alice.accountId;
     await alice.dispose();
 
-    const restored = TestClient.offline(`alice-${label}-restored`);
+    const restored = await restoreBackupFile(`alice-${label}-restored`, backup);
     clients.push(restored);
-    const vault = createVaultClient(restored.transport);
-    const uploadId = await uploadBackup(vault, new Blob([fileBytes]));
-    await restoreBackup(vault, uploadId, { passphrase, indexedDB: restored.indexedDB, IDBKeyRange });
     const db = new EngineDatabase({ name: `parley-engine-${aliceId}`, indexedDB: restored.indexedDB, IDBKeyRange });
     await db.open();
     const queued = await db.outbox.toArray();
@@ -115,8 +92,12 @@ describe('session repair after a restore', () => {
   it('without a queued reset, the failed decrypts themselves start the repair (once)', async () => {
     const { bob, restored, aliceId } = await restoredAlice('b', { dropQueuedResets: true });
     const texts = ['one', 'two', 'three'];
-    const ids = await bobWritesFirst(bob, aliceId, texts);
+    // The restored install registers first (the relay drops what was queued for the old
+    // install then: docs/protocol.md §3.1), and is away while Bob writes on his old session.
     await restored.engine.start();
+    await restored.engine.stop();
+    const ids = await bobWritesFirst(bob, aliceId, texts);
+    await restored.restart();
     await expectRecovered(bob, restored, texts, ids);
     // Bob's old-session (sealed) envelopes did not decrypt; the vault named him from the sender certificate.
     const undecryptable = restored.logger.lines.filter(

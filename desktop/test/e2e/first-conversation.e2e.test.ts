@@ -9,8 +9,8 @@
  * run in order and build on each other, as one story.
  */
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
-import { COLOR_SCHEMES, screenshotBothThemes } from './support/artefacts.js';
-import { findLowContrastText } from './support/contrast.js';
+import { screenshotBothThemes } from './support/artefacts.js';
+import { lowContrastInBothThemes } from './support/contrast.js';
 import { copyToClipboard, exchangeContacts, onboard, openConversation, readContactCode } from './support/flows.js';
 import { expectForwardStates, expectSameHistory, recordOutgoingStates } from './support/history.js';
 import { AddContactDialog } from './support/pages/add-contact-dialog.js';
@@ -302,26 +302,7 @@ describe('two people meet on one relay', () => {
     const failures = new Set<string>();
     for (const [screen, open, close] of screens) {
       await open();
-      for (const scheme of COLOR_SCHEMES) {
-        await page.emulateMedia({ colorScheme: scheme });
-        await ui(page.locator('html')).toHaveAttribute('data-theme', scheme);
-        // Let theme transitions (120-180 ms) finish before reading colours.
-        await page.evaluate(() =>
-          Promise.all(
-            document
-              .getAnimations()
-              .filter((animation) => animation instanceof CSSTransition)
-              // A transition cut short by the next one rejects `finished` (AbortError): that is done too.
-              .map((animation) => animation.finished.catch(() => undefined)),
-          ),
-        );
-        for (const failure of await findLowContrastText(page)) {
-          failures.add(
-            `${screen}, ${scheme}: "${failure.text}" (${failure.where}) ${failure.ratio}:1 < ${failure.required}:1 (${failure.color} on ${failure.background})`,
-          );
-        }
-      }
-      await page.emulateMedia({ colorScheme: 'light' });
+      for (const failure of await lowContrastInBothThemes(page, screen)) failures.add(failure);
       await close();
     }
     expect([...failures]).toEqual([]);

@@ -63,7 +63,7 @@ function scriptedVault(calls: Array<[string, unknown]>, rotation: () => unknown)
         calls.push([method, args]);
         switch (method) {
           case 'signChallenge':
-            return ok({ signature: base64(64) });
+            return ok({ signature: base64(64), installationId: base64(16) });
           case 'buildPreKeyRefill':
             return ok({ preKeys: [], kyberPreKeys: [] });
           case 'rotateSignedPreKeys':

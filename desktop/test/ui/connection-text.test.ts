@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { connectionBannerText, connectionLabel } from '../../src/renderer/app/state/connection-text.js';
+import {
+  connectionBannerText,
+  connectionLabel,
+  TAKEN_OVER_SENTENCE,
+} from '../../src/renderer/app/state/connection-text.js';
+import type { ConnectionStatusState } from '../../src/renderer/engine/index.js';
 
-const status = (state: 'online' | 'connecting' | 'offline', queuedMessages = 0) => ({
+const status = (state: ConnectionStatusState, queuedMessages = 0) => ({
   state,
   queuedMessages,
   drained: false,
@@ -21,5 +26,15 @@ describe('connectionBannerText', () => {
 
   it('labels the status dot', () => {
     expect([connectionLabel(status('online')), connectionLabel(status('offline'))]).toEqual(['Online', 'Offline']);
+  });
+
+  it('says, in place of the bar, that the identity was restored elsewhere and what to do, never Online', () => {
+    const taken = status('taken-over', 2);
+    expect(connectionBannerText(taken)).toEqual({ state: 'taken-over', text: TAKEN_OVER_SENTENCE });
+    expect(TAKEN_OVER_SENTENCE).toMatch(
+      /^This identity was restored on another computer, .*no longer sends or receives/,
+    );
+    expect(TAKEN_OVER_SENTENCE).toMatch(/restore a backup\.$/);
+    expect(connectionLabel(taken)).not.toMatch(/online/i);
   });
 });

@@ -237,6 +237,7 @@ describe('the app in Chromium', () => {
     const login = await post(routes.token, {
       accountId,
       deviceId: 1,
+      installationId: Buffer.alloc(16).toString('base64'),
       challenge,
       signature: Buffer.alloc(64).toString('base64'),
     });

@@ -1,27 +1,46 @@
 /**
- * Bearer tokens: short-lived JWTs (HS256, jose) naming one device.
+ * Bearer tokens: short-lived JWTs (HS256, jose) naming one device of one
+ * install, at one registration of it.
  *
- *   sub = account id, dev = device id, iat, exp, aud = "parley-relay", iss = configured issuer
+ *   sub = account id, dev = device id, gen = the device's generation,
+ *   ins = the install's id, iat, exp, aud = "parley-relay", iss = configured issuer
  *
  * HS256 because only relay nodes issue and verify them: one shared secret,
  * no key distribution, and verification costs microseconds on every request
  * and handshake. Tokens are deliberately short-lived (15 min by default) and
- * never stored, so there is nothing to revoke: a deleted account's token
- * still verifies, which is why the routes that act on an account check that
- * the account still exists.
+ * never stored, so there is nothing to revoke: a token stops working because
+ * the device it names is gone or registered again (a new generation), which
+ * every authenticated route and the socket check (current-device.ts).
  */
-import { type AccountId, accountIdSchema, deviceIdSchema, type TokenResponse } from '@parley/crypto-core/wire';
+import {
+  type AccountId,
+  accountIdSchema,
+  deviceIdSchema,
+  installationIdSchema,
+  type TokenResponse,
+} from '@parley/crypto-core/wire';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
 
 export const TOKEN_AUDIENCE = 'parley-relay';
 
-export interface AuthenticatedDevice {
+/** Which registration of which install a token was issued to. */
+export interface TokenHolder {
   readonly accountId: AccountId;
   readonly deviceId: number;
+  /** base64: the device's generation when the token was issued. */
+  readonly generation: string;
+  /** base64: the install the token was issued to. */
+  readonly installationId: string;
+}
+
+export interface AuthenticatedDevice extends TokenHolder {
   /** ms since epoch. */
   readonly expiresAt: number;
 }
+
+/** 16 bytes as canonical base64: the shape of both `gen` and `ins`. */
+const sixteenBytes = installationIdSchema;
 
 export class TokenService {
   constructor(
@@ -30,10 +49,11 @@ export class TokenService {
     private readonly ttlMs: number,
   ) {}
 
-  async issue(accountId: AccountId, deviceId: number): Promise<TokenResponse> {
+  async issue(holder: TokenHolder): Promise<TokenResponse> {
+    const { accountId, deviceId } = holder;
     const issuedAt = Math.floor(Date.now() / 1000);
     const expiresAtSeconds = issuedAt + Math.max(1, Math.round(this.ttlMs / 1000));
-    const token = await new SignJWT({ dev: deviceId })
+    const token = await new SignJWT({ dev: deviceId, gen: holder.generation, ins: holder.installationId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(accountId)
       .setIssuedAt(issuedAt)
@@ -44,7 +64,11 @@ export class TokenService {
     return { accountId, deviceId, token, expiresAt: expiresAtSeconds * 1000 };
   }
 
-  /** The device a token names, or UNAUTHORIZED (missing, malformed, forged, foreign) / TOKEN_EXPIRED. */
+  /**
+   * The device a token names, or UNAUTHORIZED (missing, malformed, forged,
+   * foreign, or from before generations) / TOKEN_EXPIRED. Whether that
+   * generation is still the device's current one is the caller's check.
+   */
   async verify(token: string): Promise<AuthenticatedDevice> {
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
     try {
@@ -62,10 +86,24 @@ export class TokenService {
     }
     const accountId = accountIdSchema.safeParse(payload.sub);
     const deviceId = deviceIdSchema.safeParse(payload.dev);
-    if (!accountId.success || !deviceId.success || payload.exp === undefined) {
-      throw new RelayServerError(RelayErrorCode.Unauthorized, 'the token does not name a device');
+    const generation = sixteenBytes.safeParse(payload.gen);
+    const installationId = sixteenBytes.safeParse(payload.ins);
+    if (
+      !accountId.success ||
+      !deviceId.success ||
+      !generation.success ||
+      !installationId.success ||
+      payload.exp === undefined
+    ) {
+      throw new RelayServerError(RelayErrorCode.Unauthorized, 'the token does not name a device: log in again');
     }
-    return { accountId: accountId.data, deviceId: deviceId.data, expiresAt: payload.exp * 1000 };
+    return {
+      accountId: accountId.data,
+      deviceId: deviceId.data,
+      generation: generation.data,
+      installationId: installationId.data,
+      expiresAt: payload.exp * 1000,
+    };
   }
 }
 

@@ -1,19 +1,24 @@
 /**
- * The devices connected to this node, by account and device. A device may
- * briefly have two connections (a reconnect racing the old socket's close);
- * each has its own cursor, so both receive everything, and the client
- * de-duplicates by envelope id as it must anyway.
+ * The devices connected to this node, by account and device, each with the
+ * generation (registration) its token was issued for. A device may briefly
+ * have two connections (a reconnect racing the old socket's close); each has
+ * its own cursor, so both receive everything, and the client de-duplicates
+ * by envelope id as it must anyway. A registration ends the connections of
+ * every earlier generation (`supersede`).
  */
-import type { AccountId } from '@parley/crypto-core/wire';
+import type { AccountId, RelayError } from '@parley/crypto-core/wire';
 import { RelayErrorCode } from '../errors.js';
 import type { StoredEnvelope } from '../storage/relay-store.js';
 import type { DeviceConnection } from './device-connection.js';
 
 export class ConnectionRegistry {
   readonly #byAccount = new Map<string, Map<number, Set<DeviceConnection>>>();
+  readonly #generations = new WeakMap<DeviceConnection, string>();
   #count = 0;
 
-  add(connection: DeviceConnection): void {
+  /** `generation`: the device's generation the connection's token was issued for. */
+  add(connection: DeviceConnection, generation: string): void {
+    this.#generations.set(connection, generation);
     let devices = this.#byAccount.get(connection.accountId);
     if (devices === undefined) {
       devices = new Map();
@@ -72,6 +77,17 @@ export class ConnectionRegistry {
       const first = envelopes[0];
       if (first === undefined) continue;
       for (const connection of this.forDevice(first.recipient, first.deviceId)) connection.offer(envelopes);
+    }
+  }
+
+  /**
+   * The device was just registered at `generation`: tells every connection
+   * of an earlier generation why (DEVICE_TAKEN_OVER after a takeover) and
+   * closes it, so nothing more is pushed to, or accepted from, it.
+   */
+  supersede(accountId: AccountId, deviceId: number, generation: string, error: RelayError): void {
+    for (const connection of [...this.forDevice(accountId, deviceId)]) {
+      if (this.#generations.get(connection) !== generation) connection.end(error);
     }
   }
 

@@ -15,12 +15,21 @@
  * (REGISTRATION_CLOSED; INVITE_REQUIRED / INVITE_INVALID under `invite`, the
  * code consumed only if the registration commits), and the one-time prekeys
  * must fit the per-device limits (TOO_MANY_PREKEYS). Devices of an existing
- * account never need an invite. Re-registering a device replaces all its keys.
+ * account never need an invite, a takeover included.
+ *
+ * Re-registering a device replaces all its keys and gives it a new
+ * generation, which ends every token issued before (auth/current-device.ts)
+ * and the device's open sockets. From another installation id it is a
+ * takeover (a backup restored on another computer): the store drops the
+ * device's queue in the same transaction, and the previous install's sockets
+ * are told DEVICE_TAKEN_OVER before they close (docs/protocol.md §3.1).
  *
  *   GET    /v1/registration  -> { policy }: what a client must know before it registers
  *
  * Deletion erases the account's devices, keys and queued envelopes (GDPR
- * erasure) and closes its sockets.
+ * erasure) and closes its sockets. Only a token at the device's current
+ * generation may delete: an install that was taken over cannot erase the
+ * account its successor uses.
  */
 import {
   type DeleteAccountResponse,
@@ -36,7 +45,7 @@ import { identityKeyMatchesAccount } from '../crypto/index.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
 import type { AccountAdmission, RegistrationRules } from '../storage/relay-store.js';
 import { assertChallengeSigned, enforceAuthRate } from './auth.js';
-import { authenticate } from './authenticate.js';
+import { authenticateAccountHolder } from './authenticate.js';
 import { assertUsableUpload } from './prekey-checks.js';
 import { parseRequest } from './validation.js';
 
@@ -78,6 +87,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RelayContext): 
       {
         accountId: body.accountId,
         deviceId: body.deviceId,
+        installationId: body.installationId,
         registrationId: body.registrationId,
         identityKey: body.identityKey,
         signedPreKey: body.signedPreKey,
@@ -88,17 +98,43 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RelayContext): 
       },
       registrationRules(ctx, body.inviteCode),
     );
-    if (!registered) {
+    if (registered === null) {
       // Only reachable through a hash collision of account ids: the id commits to the key.
       throw new RelayServerError(RelayErrorCode.Forbidden, 'this account exists with another identity key');
     }
-    request.log.info({ deviceId: body.deviceId }, 'device registered');
+    // Before the answer, so no connection of the new generation exists yet:
+    // every open one is of an earlier registration.
+    ctx.connections.supersede(
+      body.accountId,
+      body.deviceId,
+      registered.generation,
+      registered.takenOver
+        ? {
+            code: RelayErrorCode.DeviceTakenOver,
+            message:
+              'another install registered this device (a backup restored elsewhere): this one can no longer use it',
+          }
+        : { code: RelayErrorCode.TokenExpired, message: 'this device registered again: reconnect with a new token' },
+    );
+    if (registered.takenOver) {
+      request.log.info(
+        { deviceId: body.deviceId, droppedEnvelopes: registered.droppedEnvelopes },
+        'device taken over by another install',
+      );
+    } else {
+      request.log.info({ deviceId: body.deviceId }, 'device registered');
+    }
     void reply.status(201);
-    return ctx.tokens.issue(body.accountId, body.deviceId);
+    return ctx.tokens.issue({
+      accountId: body.accountId,
+      deviceId: body.deviceId,
+      generation: registered.generation,
+      installationId: body.installationId,
+    });
   });
 
   app.delete(routes.account, async (request): Promise<DeleteAccountResponse> => {
-    const device = await authenticate(request, ctx);
+    const device = await authenticateAccountHolder(request, ctx);
     const existed = await ctx.store.deleteAccount(device.accountId);
     ctx.connections.disconnectAccount(device.accountId, 'the account was deleted');
     // A send to this account that passed its recipient check just before the

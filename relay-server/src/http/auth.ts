@@ -3,12 +3,14 @@
  * a short-lived bearer token. No passwords, no phone numbers.
  *
  *   POST /v1/auth/challenge { accountId, deviceId } -> { challenge, expiresAt }
- *   POST /v1/auth/token { accountId, deviceId, challenge, signature } -> TokenResponse
+ *   POST /v1/auth/token { accountId, deviceId, installationId, challenge, signature } -> TokenResponse
  *
  * The signature covers authSignedMessage('token', relayUrl, ...), so a
  * signature made for registration cannot log in and vice versa, and one made
- * for another relay (relayUrl) is worthless here. Both are rate-limited per
- * client IP because they are reachable without a token.
+ * for another relay (relayUrl) is worthless here. A token goes only to the
+ * install that holds the device (its `installationId`; DEVICE_TAKEN_OVER for
+ * any other) and names the device's current generation. Both routes are
+ * rate-limited per client IP because they are reachable without a token.
  */
 import {
   type ChallengeResponse,
@@ -59,7 +61,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RelayContext): voi
     const body = parseRequest(tokenRequestSchema, request.body, 'token request');
     await ctx.challenges.consume(body.challenge, body.accountId, body.deviceId);
     const account = await ctx.store.getAccount(body.accountId);
-    if (account === null || !account.devices.some((device) => device.deviceId === body.deviceId)) {
+    const device = account?.devices.find((candidate) => candidate.deviceId === body.deviceId);
+    if (account === null || device === undefined) {
       throw new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account or device on this relay');
     }
     assertChallengeSigned(ctx, account.identityKey, {
@@ -69,6 +72,20 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RelayContext): voi
       challenge: body.challenge,
       signature: body.signature,
     });
-    return ctx.tokens.issue(body.accountId, body.deviceId);
+    // The identity key alone is not enough: the install whose device was
+    // taken over still holds it. A device from before installation ids
+    // (null) is held by whichever install asks, until its next registration.
+    if (device.installationId !== null && device.installationId !== body.installationId) {
+      throw new RelayServerError(
+        RelayErrorCode.DeviceTakenOver,
+        'another install registered this device (a backup restored elsewhere): this one can no longer log in',
+      );
+    }
+    return ctx.tokens.issue({
+      accountId: body.accountId,
+      deviceId: body.deviceId,
+      generation: device.generation,
+      installationId: body.installationId,
+    });
   });
 }

@@ -1,12 +1,15 @@
 /**
  * Socket handshake: the `auth` payload must be { token, wireVersion } and the
- * token valid for a device that still exists. A refused handshake reaches
- * the client as a `connect_error` whose `data` is the wire error body, e.g.
+ * token valid for a device that still exists, at the generation the token
+ * names (auth/current-device.ts). A refused handshake reaches the client as a
+ * `connect_error` whose `data` is the wire error body, e.g.
  * { code: 'TOKEN_EXPIRED', message }, so it can tell "fetch a new token" from
- * "you are not registered".
+ * "you are not registered" and "another install holds this device now"
+ * (DEVICE_TAKEN_OVER).
  */
 import { socketAuthSchema } from '@parley/crypto-core/wire';
 import type { ExtendedError } from 'socket.io';
+import { requireCurrentDevice } from '../auth/current-device.js';
 import type { RelayContext } from '../context.js';
 import { RelayErrorCode, RelayServerError, toRelayServerError } from '../errors.js';
 import { parseRequest } from '../http/validation.js';
@@ -18,11 +21,14 @@ export async function authenticateHandshake(ctx: RelayContext, auth: unknown): P
   }
   const { token } = parseRequest(socketAuthSchema, auth, 'socket auth');
   const device = await ctx.tokens.verify(token);
-  const account = await ctx.store.getAccount(device.accountId);
-  if (account === null || !account.devices.some((d) => d.deviceId === device.deviceId)) {
-    throw new RelayServerError(RelayErrorCode.UnknownAccount, 'this device is not registered');
-  }
-  return { accountId: device.accountId, deviceId: device.deviceId, tokenExpiresAt: device.expiresAt };
+  await requireCurrentDevice(ctx.store, device);
+  return {
+    accountId: device.accountId,
+    deviceId: device.deviceId,
+    generation: device.generation,
+    installationId: device.installationId,
+    tokenExpiresAt: device.expiresAt,
+  };
 }
 
 export function handshakeMiddleware(ctx: RelayContext) {

@@ -4,14 +4,23 @@
  * websockets), a frame limit just above the largest legitimate send, and the
  * typed events of the wire module. Each connection gets a DeviceConnection
  * (cursor + pump) and joins its (account, device) room.
+ *
+ * A connection serves only while its token is good for the device's current
+ * generation (auth/current-device.ts): a registration on this node ends the
+ * earlier generations' connections at once (ConnectionRegistry.supersede);
+ * the drain starts only after a check made once the connection is in the
+ * registry, so a registration that committed during the handshake is caught
+ * either way; and every send and ack checks again, which also catches a
+ * registration made through another process on the same store.
  */
 import type { Server as HttpServer } from 'node:http';
-import { MAX_DEVICES_PER_SEND, MAX_ENVELOPE_CONTENT_BYTES } from '@parley/crypto-core/wire';
+import { MAX_DEVICES_PER_SEND, MAX_ENVELOPE_CONTENT_BYTES, type RelayError } from '@parley/crypto-core/wire';
 import { Server } from 'socket.io';
+import { requireCurrentDevice } from '../auth/current-device.js';
 import type { RelayContext } from '../context.js';
 import { type DeliverySink, DeviceConnection } from '../delivery/device-connection.js';
 import { notifyIfPreKeysLow } from '../delivery/prekey-notices.js';
-import { RelayErrorCode } from '../errors.js';
+import { RelayErrorCode, type RelayServerError, toRelayServerError } from '../errors.js';
 import { clientAddress } from '../limits/client-address.js';
 import { handleAck } from './ack.js';
 import { handshakeMiddleware } from './handshake.js';
@@ -85,9 +94,51 @@ function onUnknownEvent(ctx: RelayContext, socket: RelaySocket, connection: Devi
   connection.end({ code: RelayErrorCode.RateLimited, message: 'too many unknown events: the connection is closed' });
 }
 
+/** Refusals that mean the connection's token no longer opens the device: the connection ends. */
+const SUPERSEDED: ReadonlySet<RelayErrorCode> = new Set([
+  RelayErrorCode.DeviceTakenOver,
+  RelayErrorCode.TokenExpired,
+  RelayErrorCode.UnknownAccount,
+]);
+
+/** Null while the socket's token is still good for the device; otherwise the refusal. */
+async function refusalOf(ctx: RelayContext, socket: RelaySocket): Promise<RelayServerError | null> {
+  try {
+    await requireCurrentDevice(ctx.store, socket.data);
+    return null;
+  } catch (error) {
+    return toRelayServerError(error);
+  }
+}
+
+/**
+ * Answers a send or ack with `work`'s result while the socket's token is
+ * still good for the device; otherwise with the refusal, and then (the answer
+ * first, so the client gets it) ends the connection, unless the store itself
+ * failed, which says nothing about the device.
+ */
+async function whileCurrent<R>(
+  ctx: RelayContext,
+  socket: RelaySocket,
+  connection: DeviceConnection,
+  work: () => Promise<R>,
+  reply: ((result: R | { ok: false; error: RelayError }) => void) | undefined,
+  refused: (refusal: RelayServerError) => void = () => {},
+): Promise<void> {
+  const refusal = await refusalOf(ctx, socket);
+  if (refusal === null) {
+    const result = await work();
+    reply?.(result);
+    return;
+  }
+  refused(refusal);
+  reply?.({ ok: false, error: refusal.toWire() });
+  if (SUPERSEDED.has(refusal.code)) connection.end(refusal.toWire());
+}
+
 function onConnection(ctx: RelayContext, pendingAcks: PendingAcks, socket: RelaySocket): void {
   if (!holdAddressSlot(ctx, socket)) return;
-  const { accountId, deviceId, tokenExpiresAt } = socket.data;
+  const { accountId, deviceId, generation, tokenExpiresAt } = socket.data;
   const logger = ctx.logger.child({ deviceId });
   const connection = new DeviceConnection(
     accountId,
@@ -99,7 +150,7 @@ function onConnection(ctx: RelayContext, pendingAcks: PendingAcks, socket: Relay
     ctx.config.deliveryWindow,
   );
   void socket.join([deviceRoom(accountId, deviceId), accountRoom(accountId)]);
-  ctx.connections.add(connection);
+  ctx.connections.add(connection, generation);
   ctx.metrics.connections.inc();
 
   const expiry = setTimeout(
@@ -112,12 +163,21 @@ function onConnection(ctx: RelayContext, pendingAcks: PendingAcks, socket: Relay
     const reply = callbackOf(request, ack);
     // Without a callback the sender could never learn the outcome: nothing to do.
     if (reply === undefined) return;
-    void handleSend(ctx, { accountId, deviceId }, reply === request ? undefined : request).then(reply);
+    const payload = reply === request ? undefined : request;
+    void whileCurrent(
+      ctx,
+      socket,
+      connection,
+      () => handleSend(ctx, { accountId, deviceId }, payload),
+      reply,
+      (refusal) => ctx.metrics.sendsRefused.inc({ code: refusal.code }),
+    );
   });
   socket.on('ack', (request: unknown, ack: unknown) => {
     const reply = callbackOf(request, ack);
-    const work = pendingAcks.track(handleAck(ctx, connection, reply === request ? undefined : request));
-    if (reply !== undefined) void work.then(reply);
+    const payload = reply === request ? undefined : request;
+    // An ack deletes from the device's queue: never on behalf of an install that no longer holds it.
+    void pendingAcks.track(whileCurrent(ctx, socket, connection, () => handleAck(ctx, connection, payload), reply));
   });
   socket.onAny((event: string) => {
     if (event !== 'send' && event !== 'ack') onUnknownEvent(ctx, socket, connection);
@@ -129,8 +189,16 @@ function onConnection(ctx: RelayContext, pendingAcks: PendingAcks, socket: Relay
     ctx.metrics.connections.dec();
   });
 
-  connection.start();
-  notifyIfPreKeysLow(ctx, accountId, deviceId);
+  // Checked again now that the connection is in the registry: a registration
+  // that committed while the handshake ran has superseded it.
+  void refusalOf(ctx, socket).then((refusal) => {
+    if (refusal !== null && SUPERSEDED.has(refusal.code)) {
+      connection.end(refusal.toWire());
+      return;
+    }
+    connection.start();
+    notifyIfPreKeysLow(ctx, accountId, deviceId);
+  });
 }
 
 export function createSocketServer(

@@ -6,6 +6,10 @@ import type { Server, Socket } from 'socket.io';
 export interface SocketData {
   accountId: AccountId;
   deviceId: number;
+  /** base64: the device's generation the token was issued for (auth/current-device.ts). */
+  generation: string;
+  /** base64: the install the token was issued to. */
+  installationId: string;
   /** ms since epoch; the socket is closed with TOKEN_EXPIRED then. */
   tokenExpiresAt: number;
 }

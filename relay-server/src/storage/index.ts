@@ -18,6 +18,7 @@ export type {
   NewEnvelope,
   PreKeyCounts,
   PreKeyReplenish,
+  RegisteredDevice,
   RelayStore,
   StoredAccount,
   StoredChallenge,

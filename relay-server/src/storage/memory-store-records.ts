@@ -14,6 +14,8 @@ import { storedEnvelope } from './stored-envelope.js';
 export interface DeviceState {
   readonly deviceId: number;
   readonly createdAt: number;
+  readonly installationId: string | null;
+  readonly generation: string;
   registrationId: number;
   signedPreKey: SignedPreKeyWire;
   lastResortKyberPreKey: KyberPreKeyWire;

@@ -7,6 +7,7 @@
  * without awaiting, so calls never interleave.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
+import { newGeneration } from './device-generation.js';
 import {
   type AccountState,
   checkKyberPreKey,
@@ -34,6 +35,7 @@ import type {
   PreKeyCounts,
   PreKeyLimits,
   PreKeyReplenish,
+  RegisteredDevice,
   RegistrationRules,
   RelayStore,
   SendLimits,
@@ -121,9 +123,10 @@ export class MemoryRelayStore implements RelayStore {
   async registerDevice(
     registration: DeviceRegistration,
     rules: RegistrationRules = OPEN_REGISTRATION,
-  ): Promise<boolean> {
+  ): Promise<RegisteredDevice | null> {
     this.#requireOpen();
     assertCanonicalBase64(registration.identityKey, 'identity key');
+    assertCanonicalBase64(registration.installationId, 'installation id');
     checkSignedPreKey(registration.signedPreKey);
     checkKyberPreKey(registration.lastResortKyberPreKey);
     registration.preKeys.forEach(checkOneTimePreKey);
@@ -139,24 +142,30 @@ export class MemoryRelayStore implements RelayStore {
     );
 
     let account = this.#accounts.get(registration.accountId);
-    if (account !== undefined && account.identityKey !== registration.identityKey) return false;
+    if (account !== undefined && account.identityKey !== registration.identityKey) return null;
     if (account === undefined) {
       this.#admit(rules.admission, registration.now);
       account = { identityKey: registration.identityKey, createdAt: registration.now, devices: new Map() };
       this.#accounts.set(registration.accountId, account);
     }
     const previous = account.devices.get(registration.deviceId);
+    // Everything that can refuse has run: only now may a takeover drop the queue.
+    const takenOver = previous !== undefined && previous.installationId !== registration.installationId;
+    const droppedEnvelopes = takenOver ? this.#dropQueue(queueKey(registration.accountId, registration.deviceId)) : 0;
+    const generation = newGeneration();
     account.devices.set(registration.deviceId, {
       deviceId: registration.deviceId,
       // A re-registered device keeps the time it first appeared.
       createdAt: previous?.createdAt ?? registration.now,
+      installationId: registration.installationId,
+      generation,
       registrationId: registration.registrationId,
       signedPreKey: copySignedPreKey(registration.signedPreKey),
       lastResortKyberPreKey: copyKyberPreKey(registration.lastResortKyberPreKey),
       preKeys,
       kyberPreKeys,
     });
-    return true;
+    return { generation, takenOver, droppedEnvelopes };
   }
 
   /** Lets a new account in under `admission`, consuming its invite; throws the refusal otherwise. */
@@ -179,6 +188,8 @@ export class MemoryRelayStore implements RelayStore {
         deviceId: device.deviceId,
         registrationId: device.registrationId,
         createdAt: device.createdAt,
+        installationId: device.installationId,
+        generation: device.generation,
       }));
     return { accountId, identityKey: account.identityKey, createdAt: account.createdAt, devices };
   }
@@ -406,6 +417,14 @@ export class MemoryRelayStore implements RelayStore {
   async countEnvelopes(): Promise<number> {
     this.#requireOpen();
     return this.#envelopeQueues.size;
+  }
+
+  /** Removes one device's whole queue; returns how many envelopes went. */
+  #dropQueue(key: string): number {
+    const queue = this.#queues.get(key) ?? [];
+    for (const envelope of queue) this.#envelopeQueues.delete(envelope.id);
+    this.#queues.delete(key);
+    return queue.length;
   }
 
   /** Removes every queued envelope `doomed` selects; returns how many went. */

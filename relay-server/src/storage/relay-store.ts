@@ -40,6 +40,8 @@ import type {
 export interface DeviceRegistration {
   readonly accountId: AccountId;
   readonly deviceId: number;
+  /** base64 of the registering install's 16 random bytes (wire `installationId`). */
+  readonly installationId: string;
   readonly registrationId: number;
   /** base64 of the 33-byte identity public key; the account id commits to it. */
   readonly identityKey: string;
@@ -54,6 +56,24 @@ export interface StoredDevice {
   readonly deviceId: number;
   readonly registrationId: number;
   readonly createdAt: number;
+  /** base64; the install that registered the device last (null: registered before installation ids existed). */
+  readonly installationId: string | null;
+  /** base64, new at every registration (device-generation.ts): a token is good only for the current one. */
+  readonly generation: string;
+}
+
+/** What a registration did. */
+export interface RegisteredDevice {
+  /** The device's new generation. */
+  readonly generation: string;
+  /**
+   * Another install held the device (or one from before installation ids):
+   * its queued envelopes were deleted in the same transaction, since they are
+   * sealed to sessions the registering install does not have.
+   */
+  readonly takenOver: boolean;
+  /** How many queued envelopes the takeover deleted (0 without one). */
+  readonly droppedEnvelopes: number;
 }
 
 export interface StoredAccount {
@@ -232,19 +252,25 @@ export interface RelayStore {
   /**
    * Creates the account if needed and (re)registers the device: replaces its
    * registration id, signed and last-resort keys and all its one-time
-   * prekeys. Rejects (returns false) when the account exists with another identity key.
-   * The device keeps its first `createdAt`; envelopes already queued for it stay queued.
+   * prekeys, records the installation id and gives the device a new random
+   * generation. Returns null (and changes nothing) when the account exists
+   * with another identity key. The device keeps its first `createdAt`. When
+   * the device existed under another installation id (or none), the
+   * registration is a takeover: its queued envelopes are deleted in the same
+   * transaction. From the same installation id they stay queued.
    *
    * With `rules`, in the same transaction: a new account must be admitted
    * (REGISTRATION_CLOSED; INVITE_REQUIRED without a code; INVITE_INVALID for
    * a code unknown, used or expired at `registration.now`), and a valid
-   * invite is consumed only when the registration commits; the one-time
+   * invite is consumed only when the registration commits; a device of an
+   * existing account (a takeover included) needs no invite. The one-time
    * prekeys must fit `preKeyLimits` (TOO_MANY_PREKEYS). Without `rules` any
    * new account is admitted and any number of prekeys kept. Either way a key
    * id given twice with different keys is PREKEY_ID_CONFLICT (twice with the
-   * same key counts once). A refused registration changes nothing.
+   * same key counts once). A refused registration changes nothing: no queue
+   * is dropped, no invite consumed.
    */
-  registerDevice(registration: DeviceRegistration, rules?: RegistrationRules): Promise<boolean>;
+  registerDevice(registration: DeviceRegistration, rules?: RegistrationRules): Promise<RegisteredDevice | null>;
   getAccount(accountId: AccountId): Promise<StoredAccount | null>;
   /**
    * Removes the account, its devices, keys, queued envelopes and challenges. True if it existed.

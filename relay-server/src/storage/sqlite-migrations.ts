@@ -154,9 +154,26 @@ CREATE TABLE invites (
 CREATE INDEX invites_by_expiry ON invites (expires_at);
 `;
 
+// One install holds a device (docs/protocol.md §3.1). installation_id is the
+// install that registered it last: NULL for devices registered before this
+// migration, which the next registration (necessarily a restore) takes over.
+// generation is new at every registration and tokens carry it; existing
+// devices get a random one, and tokens from before carry none, so their
+// holders simply log in again.
+const SCHEMA_V3 = `
+ALTER TABLE devices ADD COLUMN installation_id BLOB;
+ALTER TABLE devices ADD COLUMN generation BLOB NOT NULL DEFAULT x'';
+UPDATE devices SET generation = randomblob(16);
+`;
+
 export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
   { version: 1, description: 'accounts, devices, prekeys, envelope queues, challenges', sql: SCHEMA_V1 },
   { version: 2, description: 'queue usage, daily send usage, invite codes', sql: SCHEMA_V2 },
+  {
+    version: 3,
+    description: "devices: the install holding each one, and its registration's generation",
+    sql: SCHEMA_V3,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = SCHEMA_MIGRATIONS.length;

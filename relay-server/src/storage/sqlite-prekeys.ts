@@ -7,12 +7,14 @@
  */
 import type { AccountId, KyberPreKeyWire, OneTimePreKeyWire, SignedPreKeyWire } from '@parley/crypto-core/wire';
 import type Database from 'better-sqlite3';
+import { newGeneration } from './device-generation.js';
 import type {
   AccountAdmission,
   ClaimedBundle,
   DeviceRegistration,
   PreKeyLimits,
   PreKeyReplenish,
+  RegisteredDevice,
   RegistrationRules,
 } from './relay-store.js';
 import { accountRefused, preKeyIdConflict, tooManyPreKeys, unknownDevice } from './relay-store-errors.js';
@@ -86,27 +88,40 @@ function admitNewAccount(writer: SqliteWriter, admission: AccountAdmission, now:
   if (writer.limitStatements.takeInvite.get(hash, now) === undefined) throw accountRefused('INVITE_INVALID');
 }
 
+/**
+ * Registers a device (RelayStore.registerDevice). A registration from another
+ * installation id than the device's is a takeover: the device's queue goes in
+ * the same transaction (the queue_usage triggers follow the deletes), and a
+ * refusal thrown later (prekey limits or conflicts) rolls that back too.
+ */
 export function registerDeviceIn(
   writer: SqliteWriter,
   registration: DeviceRegistration,
   rules: RegistrationRules,
-): boolean {
+): RegisteredDevice | null {
   const { db, statements } = writer;
   const identityKey = decodeCanonicalBase64(registration.identityKey, 'identity key');
+  const installationId = decodeCanonicalBase64(registration.installationId, 'installation id');
+  const generation = newGeneration();
   const signed = decodeSignedKey(registration.signedPreKey, 'signed prekey');
   const lastResort = decodeSignedKey(registration.lastResortKyberPreKey, 'last-resort Kyber prekey');
   const oneTimeKeys = decodeOneTimeKeys(registration.preKeys, registration.kyberPreKeys);
   const device: DeviceKey = { account: registration.accountId, device: registration.deviceId };
 
-  const register = db.transaction((): boolean => {
+  const register = db.transaction((): RegisteredDevice | null => {
     const account = statements.selectAccount.get(registration.accountId);
-    if (account !== undefined && !account.identity_key.equals(identityKey)) return false;
+    if (account !== undefined && !account.identity_key.equals(identityKey)) return null;
     if (account === undefined) {
       admitNewAccount(writer, rules.admission, registration.now);
       statements.insertAccount.run(registration.accountId, identityKey, registration.now);
     }
+    const previous = statements.selectDeviceInstallation.get(device);
+    const takenOver = previous !== undefined && !(previous.installation_id?.equals(installationId) ?? false);
+    const droppedEnvelopes = takenOver ? statements.deleteQueueOf.run(device).changes : 0;
     statements.upsertDevice.run({
       ...device,
+      installationId,
+      generation: Buffer.from(generation, 'base64'),
       registrationId: registration.registrationId,
       createdAt: registration.now,
       signedId: signed.keyId,
@@ -119,7 +134,7 @@ export function registerDeviceIn(
     statements.deletePreKeysOf.run(device);
     statements.deleteKyberPreKeysOf.run(device);
     addOneTimeKeys(writer, device, oneTimeKeys, rules.preKeyLimits);
-    return true;
+    return { generation, takenOver, droppedEnvelopes };
   });
   return register.immediate();
 }

@@ -39,11 +39,19 @@ export interface AccountDeviceRow {
   readonly device_id: number | null;
   readonly registration_id: number | null;
   readonly device_created_at: number | null;
+  readonly installation_id: Buffer | null;
+  readonly generation: Buffer | null;
+}
+
+export interface DeviceInstallationRow {
+  readonly installation_id: Buffer | null;
 }
 
 export interface DeviceRowParams {
   readonly account: string;
   readonly device: number;
+  readonly installationId: Buffer;
+  readonly generation: Buffer;
   readonly registrationId: number;
   readonly createdAt: number;
   readonly signedId: number;
@@ -123,7 +131,9 @@ export interface SqliteStatements {
   readonly selectAccount: Database.Statement<[string], AccountRow>;
   readonly selectAccountWithDevices: Database.Statement<[string], AccountDeviceRow>;
   readonly insertAccount: Database.Statement<[string, Buffer, number]>;
+  readonly selectDeviceInstallation: Database.Statement<DeviceKey, DeviceInstallationRow>;
   readonly upsertDevice: Database.Statement<DeviceRowParams>;
+  readonly deleteQueueOf: Database.Statement<DeviceKey>;
   readonly deviceExists: Database.Statement<DeviceKey, CountRow>;
   readonly deleteAccount: Database.Statement<[string]>;
   readonly deleteEnvelopesTo: Database.Statement<[string]>;
@@ -168,7 +178,8 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
     // one snapshot on its own, and every send looks its recipient up, so the
     // BEGIN/COMMIT round trips showed in profiles.
     selectAccountWithDevices: db.prepare<[string], AccountDeviceRow>(
-      `SELECT a.identity_key, a.created_at, d.device_id, d.registration_id, d.created_at AS device_created_at
+      `SELECT a.identity_key, a.created_at, d.device_id, d.registration_id, d.created_at AS device_created_at,
+         d.installation_id, d.generation
        FROM accounts AS a LEFT JOIN devices AS d ON d.account_id = a.account_id
        WHERE a.account_id = ?
        ORDER BY d.device_id`,
@@ -176,15 +187,20 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
     insertAccount: db.prepare<[string, Buffer, number]>(
       'INSERT INTO accounts (account_id, identity_key, created_at) VALUES (?, ?, ?)',
     ),
+    selectDeviceInstallation: db.prepare<DeviceKey, DeviceInstallationRow>(
+      'SELECT installation_id FROM devices WHERE account_id = @account AND device_id = @device',
+    ),
     // An upsert, never INSERT OR REPLACE: REPLACE deletes the old row first,
     // and the delete would cascade to the device's keys.
     upsertDevice: db.prepare<DeviceRowParams>(
-      `INSERT INTO devices (account_id, device_id, registration_id, created_at,
+      `INSERT INTO devices (account_id, device_id, installation_id, generation, registration_id, created_at,
          signed_prekey_id, signed_prekey, signed_prekey_signature,
          last_resort_kyber_id, last_resort_kyber_prekey, last_resort_kyber_signature)
-       VALUES (@account, @device, @registrationId, @createdAt,
+       VALUES (@account, @device, @installationId, @generation, @registrationId, @createdAt,
          @signedId, @signedKey, @signedSignature, @lastResortId, @lastResortKey, @lastResortSignature)
        ON CONFLICT (account_id, device_id) DO UPDATE SET
+         installation_id = excluded.installation_id,
+         generation = excluded.generation,
          registration_id = excluded.registration_id,
          signed_prekey_id = excluded.signed_prekey_id,
          signed_prekey = excluded.signed_prekey,
@@ -193,6 +209,8 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
          last_resort_kyber_prekey = excluded.last_resort_kyber_prekey,
          last_resort_kyber_signature = excluded.last_resort_kyber_signature`,
     ),
+    // A takeover: the queue is sealed to sessions the new install does not have.
+    deleteQueueOf: db.prepare<DeviceKey>('DELETE FROM envelopes WHERE recipient = @account AND device_id = @device'),
     deviceExists: db.prepare<DeviceKey, CountRow>(
       'SELECT count(*) AS count FROM devices WHERE account_id = @account AND device_id = @device',
     ),

@@ -32,6 +32,7 @@ import type {
   PreKeyCounts,
   PreKeyLimits,
   PreKeyReplenish,
+  RegisteredDevice,
   RegistrationRules,
   RelayStore,
   SendLimits,
@@ -242,7 +243,7 @@ export class SqliteRelayStore implements RelayStore {
   async registerDevice(
     registration: DeviceRegistration,
     rules: RegistrationRules = OPEN_REGISTRATION,
-  ): Promise<boolean> {
+  ): Promise<RegisteredDevice | null> {
     const connection = this.#require();
     try {
       return registerDeviceIn(connection, registration, rules);
@@ -262,8 +263,21 @@ export class SqliteRelayStore implements RelayStore {
     if (account === undefined) return null;
     const devices: StoredDevice[] = [];
     for (const row of rows) {
-      if (row.device_id === null || row.registration_id === null || row.device_created_at === null) continue;
-      devices.push({ deviceId: row.device_id, registrationId: row.registration_id, createdAt: row.device_created_at });
+      if (
+        row.device_id === null ||
+        row.registration_id === null ||
+        row.device_created_at === null ||
+        row.generation === null
+      ) {
+        continue;
+      }
+      devices.push({
+        deviceId: row.device_id,
+        registrationId: row.registration_id,
+        createdAt: row.device_created_at,
+        installationId: row.installation_id === null ? null : encodeBase64(row.installation_id),
+        generation: encodeBase64(row.generation),
+      });
     }
     return this.#accounts.remember({
       accountId,

@@ -317,12 +317,7 @@ describe('registration and challenges', () => {
 
   it('refuses a replayed challenge', async () => {
     const { challenge } = await http.challenge(alice.device);
-    const body = {
-      accountId: alice.device.accountId,
-      deviceId: 1,
-      challenge,
-      signature: alice.device.signChallenge('token', challenge, http.relayUrl),
-    };
+    const body = alice.device.tokenRequest(challenge, http.relayUrl);
     expect((await http.request(routes.token, { body })).status).toBe(200);
     const replay = await http.request(routes.token, { body });
     expect(replay.status).toBe(401);
@@ -331,12 +326,7 @@ describe('registration and challenges', () => {
 
   it("refuses another device's challenge and an invented one", async () => {
     const { challenge } = await http.challenge(bob.device);
-    const stolen = {
-      accountId: alice.device.accountId,
-      deviceId: 1,
-      challenge,
-      signature: alice.device.signChallenge('token', challenge, http.relayUrl),
-    };
+    const stolen = alice.device.tokenRequest(challenge, http.relayUrl);
     expect(errorOf(await http.request(routes.token, { body: stolen })).code).toBe('CHALLENGE_INVALID');
     const invented = Buffer.alloc(32, 7).toString('base64');
     const made = {

@@ -27,14 +27,7 @@ it('refuses an expired challenge with CHALLENGE_INVALID', async () => {
   const { device } = await registerDevice(http);
   const { challenge } = await http.challenge(device);
   await sleep(1300);
-  const result = await http.request(routes.token, {
-    body: {
-      accountId: device.accountId,
-      deviceId: 1,
-      challenge,
-      signature: device.signChallenge('token', challenge, http.relayUrl),
-    },
-  });
+  const result = await http.request(routes.token, { body: device.tokenRequest(challenge, http.relayUrl) });
   expect(result.status).toBe(401);
   expect(errorOf(result).code).toBe('CHALLENGE_INVALID');
 });

@@ -3,7 +3,8 @@
  * real relay processes: the policy a client can read before registering,
  * invite codes made with `parley-relay invite` while the relay runs (one
  * account each, consumed only by a registration that succeeds), a closed
- * relay, existing accounts that never need a code, the default beyond
+ * relay, existing accounts that never need a code (a restore on a fresh
+ * install that takes its device over included), the default beyond
  * loopback, and the refusals counted in /metrics.
  */
 import { routes } from '@parley/crypto-core/wire';
@@ -68,11 +69,26 @@ describe('an invite-only relay', () => {
     expect(errorOf(reused).code).toBe('INVITE_INVALID');
     await expect(http.register(bob, second)).resolves.toMatchObject({ accountId: bob.accountId });
 
-    // Alice's account exists: restoring her identity (re-registering device 1)
-    // and adding device 2 need no code.
+    // Alice's account exists: re-registering device 1 and adding device 2 need no code.
     await expect(http.register(alice)).resolves.toMatchObject({ accountId: alice.accountId });
     const aliceLaptop = await TestDevice.create({ identity: alice.identity, deviceId: 2 });
     await expect(http.register(aliceLaptop)).resolves.toMatchObject({ deviceId: 2 });
+  });
+
+  it('lets a backup restored on a fresh install take its device over without a code', async () => {
+    const relay = await start(['--registration', 'invite']);
+    const http = httpOf(relay);
+    const [code] = await relay.invite();
+    const original = await TestDevice.create();
+    const { token: originalToken } = await http.register(original, code);
+
+    // Same identity and device id, another install: a takeover, which no invite gates.
+    const restored = await TestDevice.create({ identity: original.identity });
+    expect(restored.installationId).not.toBe(original.installationId);
+    const { token } = await http.register(restored);
+    expect((await http.preKeyCount(token)).preKeys).toBeGreaterThan(0);
+    const old = await http.request(routes.keyCount, { token: originalToken });
+    expect({ status: old.status, code: errorOf(old).code }).toEqual({ status: 401, code: 'DEVICE_TAKEN_OVER' });
   });
 
   it('keeps a code when the registration fails for another reason', async () => {

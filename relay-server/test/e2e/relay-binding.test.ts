@@ -41,14 +41,7 @@ function warnings(relay: RelayProcess): string[] {
 /** A token request whose challenge is signed for `signedFor`. */
 async function tokenSignedFor(http: RelayHttp, device: TestDevice, signedFor: string): Promise<HttpResult> {
   const { challenge } = await http.challenge(device);
-  return http.request(routes.token, {
-    body: {
-      accountId: device.accountId,
-      deviceId: device.deviceId,
-      challenge,
-      signature: device.signChallenge('token', challenge, signedFor),
-    },
-  });
+  return http.request(routes.token, { body: device.tokenRequest(challenge, signedFor) });
 }
 
 /** A registration whose challenge is signed for `signedFor`. */

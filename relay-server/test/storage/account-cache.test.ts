@@ -8,7 +8,9 @@ function account(label: string): StoredAccount {
     accountId: label.repeat(32) as AccountId,
     identityKey: 'BQ==',
     createdAt: 1,
-    devices: [{ deviceId: 1, registrationId: 7, createdAt: 1 }],
+    devices: [
+      { deviceId: 1, registrationId: 7, createdAt: 1, installationId: null, generation: 'AAAAAAAAAAAAAAAAAAAAAA==' },
+    ],
   };
 }
 

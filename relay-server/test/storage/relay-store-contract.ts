@@ -9,11 +9,13 @@ import type { DurabilityReport, NewEnvelope, RelayStore, StoredEnvelope } from '
 import { RelayStoreError, RelayStoreErrorCode } from '../../src/storage/relay-store-errors.js';
 import {
   DAY_MS,
+  DEFAULT_INSTALLATION_ID,
   kyberPreKey,
   kyberPreKeys,
   NOW,
   newEnvelope,
   newIdentity,
+  newInstallationId,
   oneTimePreKeys,
   registration,
   signedPreKey,
@@ -79,7 +81,7 @@ export function describeRelayStoreContract(name: string, createHarness: () => Pr
     /** Registers a fresh account's device 1 (5 EC + 5 Kyber one-time prekeys unless told otherwise). */
     async function registered(options: Parameters<typeof registration>[1] = {}): Promise<TestIdentity> {
       const identity = newIdentity();
-      expect(await store.registerDevice(registration(identity, options))).toBe(true);
+      expect(await store.registerDevice(registration(identity, options))).toMatchObject({ takenOver: false });
       return identity;
     }
 
@@ -107,19 +109,32 @@ export function describeRelayStoreContract(name: string, createHarness: () => Pr
     describe('accounts and devices', () => {
       it('registers an account and lists its devices in device-id order', async () => {
         const identity = newIdentity();
-        expect(await store.registerDevice(registration(identity, { deviceId: 3, registrationId: 33, now: NOW }))).toBe(
-          true,
+        const third = await store.registerDevice(registration(identity, { deviceId: 3, registrationId: 33, now: NOW }));
+        const otherInstall = newInstallationId();
+        const first = await store.registerDevice(
+          registration(identity, { deviceId: 1, registrationId: 11, now: NOW + 5, installationId: otherInstall }),
         );
-        expect(
-          await store.registerDevice(registration(identity, { deviceId: 1, registrationId: 11, now: NOW + 5 })),
-        ).toBe(true);
+        expect(third).toEqual({ generation: expect.any(String), takenOver: false, droppedEnvelopes: 0 });
+        expect(first).toEqual({ generation: expect.any(String), takenOver: false, droppedEnvelopes: 0 });
         expect(await store.getAccount(identity.accountId)).toEqual({
           accountId: identity.accountId,
           identityKey: identity.identityKey,
           createdAt: NOW,
           devices: [
-            { deviceId: 1, registrationId: 11, createdAt: NOW + 5 },
-            { deviceId: 3, registrationId: 33, createdAt: NOW },
+            {
+              deviceId: 1,
+              registrationId: 11,
+              createdAt: NOW + 5,
+              installationId: otherInstall,
+              generation: first?.generation,
+            },
+            {
+              deviceId: 3,
+              registrationId: 33,
+              createdAt: NOW,
+              installationId: DEFAULT_INSTALLATION_ID,
+              generation: third?.generation,
+            },
           ],
         });
       });
@@ -145,10 +160,10 @@ export function describeRelayStoreContract(name: string, createHarness: () => Pr
               now: NOW + DAY_MS,
             }),
           ),
-        ).toBe(true);
+        ).toMatchObject({ takenOver: false });
 
         const account = await store.getAccount(identity.accountId);
-        expect(account?.devices).toEqual([{ deviceId: 1, registrationId: 2, createdAt: NOW }]);
+        expect(account?.devices).toMatchObject([{ deviceId: 1, registrationId: 2, createdAt: NOW }]);
         expect(await store.countPreKeys(identity.accountId, 1)).toEqual({ preKeys: 2, kyberPreKeys: 1 });
         const first = await store.claimBundle(identity.accountId, 1);
         expect(first).toMatchObject({
@@ -171,13 +186,72 @@ export function describeRelayStoreContract(name: string, createHarness: () => Pr
         const impostor = { ...newIdentity(), accountId: identity.accountId };
         expect(
           await store.registerDevice(registration(impostor, { deviceId: 2, preKeys: oneTimePreKeys(50, 1) })),
-        ).toBe(false);
-        expect(await store.registerDevice(registration(impostor, { deviceId: 1, registrationId: 99 }))).toBe(false);
+        ).toBeNull();
+        const before = await store.getAccount(identity.accountId);
+        expect(
+          await store.registerDevice(
+            registration(impostor, { deviceId: 1, registrationId: 99, installationId: newInstallationId() }),
+          ),
+        ).toBeNull();
         const account = await store.getAccount(identity.accountId);
         expect(account?.identityKey).toBe(identity.identityKey);
-        expect(account?.devices).toEqual([{ deviceId: 1, registrationId: 1234, createdAt: NOW }]);
+        expect(account?.devices).toEqual(before?.devices);
+        expect(account?.devices).toMatchObject([{ deviceId: 1, registrationId: 1234, createdAt: NOW }]);
         expect(await store.countPreKeys(identity.accountId, 1)).toEqual({ preKeys: 5, kyberPreKeys: 5 });
         expect(await store.countPreKeys(identity.accountId, 2)).toEqual({ preKeys: 0, kyberPreKeys: 0 });
+      });
+
+      it('gives the device a new generation at every registration, never one it had before', async () => {
+        const identity = newIdentity();
+        const seen = new Set<string>();
+        for (let round = 0; round < 3; round++) {
+          const registered = await store.registerDevice(registration(identity));
+          expect(registered?.generation).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+          seen.add(registered?.generation ?? '');
+          const account = await store.getAccount(identity.accountId);
+          expect(account?.devices[0]?.generation).toBe(registered?.generation);
+        }
+        // Not even after the account is deleted and its id registered again.
+        await store.deleteAccount(identity.accountId);
+        seen.add((await store.registerDevice(registration(identity)))?.generation ?? '');
+        expect(seen.size).toBe(4);
+      });
+
+      it('a registration from another install takes the device over: its queue goes, nothing else', async () => {
+        const identity = await registered({ deviceId: 1 });
+        await store.registerDevice(registration(identity, { deviceId: 2 }));
+        const other = await registered();
+        await store.insertEnvelopes([
+          newEnvelope(identity.accountId, { deviceId: 1 }),
+          newEnvelope(identity.accountId, { deviceId: 1, source: { accountId: other.accountId, deviceId: 1 } }),
+          newEnvelope(identity.accountId, { deviceId: 2 }),
+        ]);
+        const fromIt = await store.insertEnvelopes([
+          newEnvelope(other.accountId, { source: { accountId: identity.accountId, deviceId: 1 } }),
+        ]);
+        const restored = newInstallationId();
+
+        const takeover = await store.registerDevice(registration(identity, { deviceId: 1, installationId: restored }));
+
+        expect(takeover).toEqual({ generation: expect.any(String), takenOver: true, droppedEnvelopes: 2 });
+        expect(await store.fetchEnvelopes(identity.accountId, 1, 0, 10, NOW)).toEqual([]);
+        // Its other device's queue, and what it sent to others (readable by them), stay.
+        expect(await store.fetchEnvelopes(identity.accountId, 2, 0, 10, NOW)).toHaveLength(1);
+        expect(ids(await store.fetchEnvelopes(other.accountId, 1, 0, 10, NOW))).toEqual(ids(fromIt));
+        const device = (await store.getAccount(identity.accountId))?.devices[0];
+        expect(device).toMatchObject({ deviceId: 1, installationId: restored, generation: takeover?.generation });
+
+        // Envelopes sent after the takeover are the new install's.
+        const after = await store.insertEnvelopes([newEnvelope(identity.accountId, { deviceId: 1 })]);
+        expect(ids(await store.fetchEnvelopes(identity.accountId, 1, 0, 10, NOW))).toEqual(ids(after));
+      });
+
+      it('a registration from the same install keeps the queue (an onboarding retried)', async () => {
+        const identity = await registered();
+        const queued = await store.insertEnvelopes([newEnvelope(identity.accountId), newEnvelope(identity.accountId)]);
+        const again = await store.registerDevice(registration(identity, { registrationId: 77 }));
+        expect(again).toEqual({ generation: expect.any(String), takenOver: false, droppedEnvelopes: 0 });
+        expect(ids(await store.fetchEnvelopes(identity.accountId, 1, 0, 10, NOW))).toEqual(ids(queued));
       });
 
       it('deleteAccount erases the account, its devices, keys, queued envelopes and challenges', async () => {

@@ -19,11 +19,13 @@ import { RelayStoreError, RelayStoreErrorCode } from '../../src/storage/relay-st
 import { type RelayStoreHarness, rejectionOf } from './relay-store-contract.js';
 import {
   DAY_MS,
+  DEFAULT_INSTALLATION_ID,
   kyberPreKey,
   kyberPreKeys,
   NOW,
   newEnvelope,
   newIdentity,
+  newInstallationId,
   oneTimePreKeys,
   registration,
   signedPreKey,
@@ -160,6 +162,35 @@ export function describeRelayStoreLimitsContract(name: string, createHarness: ()
         expect(await queued(recipient)).toBe(0);
         const again = Array.from({ length: 3 }, () => send(newIdentity().accountId, recipient));
         expect((await store.commitSends(again, limits)).every((outcome) => outcome.ok)).toBe(true);
+      });
+
+      it('gives a queue its room back when a takeover drops it, by count and by bytes', async () => {
+        const recipient = newIdentity();
+        await store.registerDevice(registration(recipient));
+        const sender = newIdentity().accountId;
+        const byCount = { ...ROOMY, maxQueueEnvelopes: 2 };
+        const byBytes = { ...ROOMY, maxQueueBytes: 250 };
+        const full = [send(sender, recipient.accountId), send(sender, recipient.accountId)];
+        expect((await store.commitSends(full, byCount)).every((outcome) => outcome.ok)).toBe(true);
+        expect((await store.commitSends([send(sender, recipient.accountId)], byCount))[0]).toMatchObject({
+          ok: false,
+          refusal: { reason: 'queue-full' },
+        });
+        expect((await store.commitSends([send(sender, recipient.accountId)], byBytes))[0]?.ok).toBe(false);
+
+        const restore = registration(recipient, { installationId: newInstallationId() });
+        expect(await store.registerDevice(restore)).toMatchObject({ takenOver: true, droppedEnvelopes: 2 });
+
+        expect(await queued(recipient.accountId)).toBe(0);
+        // Its bytes went with it: a send of the whole byte cap fits, and then counts.
+        const whole = send(sender, recipient.accountId, { contentBytes: 250 });
+        expect((await store.commitSends([whole], byBytes))[0]?.ok).toBe(true);
+        expect(
+          (await store.commitSends([send(sender, recipient.accountId, { contentBytes: 1 })], byBytes))[0]?.ok,
+        ).toBe(false);
+        // And its envelopes: one queued now, so one more fits under a cap of two.
+        expect((await store.commitSends([send(sender, recipient.accountId)], byCount))[0]?.ok).toBe(true);
+        expect((await store.commitSends([send(sender, recipient.accountId)], byCount))[0]?.ok).toBe(false);
       });
 
       it('fails the whole call for an envelope id repeated or already stored, even in a send it would refuse', async () => {
@@ -326,7 +357,23 @@ export function describeRelayStoreLimitsContract(name: string, createHarness: ()
             registration(identity, { preKeys: oneTimePreKeys(1, 3), kyberPreKeys: kyberPreKeys(1, 3) }),
             rules,
           ),
-        ).toBe(true);
+        ).toMatchObject({ takenOver: false });
+      });
+
+      it('a takeover refused for its prekeys drops nothing: the old install keeps its queue', async () => {
+        const identity = newIdentity();
+        await store.registerDevice(registration(identity));
+        const queuedBefore = await store.insertEnvelopes([newEnvelope(identity.accountId)]);
+        const rules: RegistrationRules = {
+          admission: { policy: 'open' },
+          preKeyLimits: { maxPreKeys: 3, maxKyberPreKeys: 3 },
+        };
+        const restore = registration(identity, { installationId: newInstallationId(), preKeys: oneTimePreKeys(1, 4) });
+        const error = await rejectionOf(store.registerDevice(restore, rules));
+        expect(RelayStoreError.is(error, RelayStoreErrorCode.TooManyPreKeys)).toBe(true);
+        const kept = await store.fetchEnvelopes(identity.accountId, 1, 0, 10, NOW);
+        expect(kept.map((envelope) => envelope.id)).toEqual(queuedBefore.map((envelope) => envelope.id));
+        expect((await store.getAccount(identity.accountId))?.devices[0]?.installationId).toBe(DEFAULT_INSTALLATION_ID);
       });
     });
 
@@ -351,9 +398,29 @@ export function describeRelayStoreLimitsContract(name: string, createHarness: ()
           'REGISTRATION_CLOSED',
         );
         expect(await store.getAccount(newcomer.accountId)).toBeNull();
-        expect(await store.registerDevice(registration(existing, { registrationId: 7 }), closed)).toBe(true);
-        expect(await store.registerDevice(registration(existing, { deviceId: 2 }), closed)).toBe(true);
+        expect(await store.registerDevice(registration(existing, { registrationId: 7 }), closed)).toMatchObject({
+          takenOver: false,
+        });
+        expect(await store.registerDevice(registration(existing, { deviceId: 2 }), closed)).toMatchObject({
+          takenOver: false,
+        });
         expect((await store.getAccount(existing.accountId))?.devices.map((d) => d.deviceId)).toEqual([1, 2]);
+      });
+
+      it('invite or closed: a restore on a fresh install takes an existing device over with no code', async () => {
+        const identity = newIdentity();
+        const invite = await code();
+        expect(await store.registerDevice(registration(identity), inviteRules(invite))).toMatchObject({
+          takenOver: false,
+        });
+        await store.insertEnvelopes([newEnvelope(identity.accountId)]);
+        const restored = newInstallationId();
+        expect(
+          await store.registerDevice(registration(identity, { installationId: restored }), inviteRules(null)),
+        ).toMatchObject({ takenOver: true, droppedEnvelopes: 1 });
+        expect(
+          await store.registerDevice(registration(identity, { installationId: newInstallationId() }), closed),
+        ).toMatchObject({ takenOver: true, droppedEnvelopes: 0 });
       });
 
       it('invite: needs a code for a new account, and each code admits one account once', async () => {
@@ -365,15 +432,21 @@ export function describeRelayStoreLimitsContract(name: string, createHarness: ()
           'INVITE_INVALID',
         );
         const invite = await code();
-        expect(await store.registerDevice(registration(first), inviteRules(invite))).toBe(true);
+        expect(await store.registerDevice(registration(first), inviteRules(invite))).toMatchObject({
+          takenOver: false,
+        });
         const second = newIdentity();
         expect(refusalCode(await rejectionOf(store.registerDevice(registration(second), inviteRules(invite))))).toBe(
           'INVITE_INVALID',
         );
         expect(await store.getAccount(second.accountId)).toBeNull();
         // The first account's devices need no code, ever.
-        expect(await store.registerDevice(registration(first, { registrationId: 9 }), inviteRules(null))).toBe(true);
-        expect(await store.registerDevice(registration(first, { deviceId: 3 }), inviteRules(null))).toBe(true);
+        expect(await store.registerDevice(registration(first, { registrationId: 9 }), inviteRules(null))).toMatchObject(
+          { takenOver: false },
+        );
+        expect(await store.registerDevice(registration(first, { deviceId: 3 }), inviteRules(null))).toMatchObject({
+          takenOver: false,
+        });
       });
 
       it('invite: an expired code admits no one, and expired codes are swept', async () => {
@@ -382,9 +455,9 @@ export function describeRelayStoreLimitsContract(name: string, createHarness: ()
         expect(refusalCode(await rejectionOf(store.registerDevice(late, inviteRules(invite))))).toBe('INVITE_INVALID');
         const fresh = await code(NOW + 5000);
         expect(await store.deleteExpiredInvites(NOW + 1000)).toBe(1);
-        expect(await store.registerDevice(registration(newIdentity(), { now: NOW + 1000 }), inviteRules(fresh))).toBe(
-          true,
-        );
+        expect(
+          await store.registerDevice(registration(newIdentity(), { now: NOW + 1000 }), inviteRules(fresh)),
+        ).toMatchObject({ takenOver: false });
       });
 
       it('invite: a registration refused for another reason leaves its code unused', async () => {
@@ -397,7 +470,9 @@ export function describeRelayStoreLimitsContract(name: string, createHarness: ()
         expect(refusalCode(await rejectionOf(store.registerDevice(registration(identity), tooMany)))).toBe(
           'TOO_MANY_PREKEYS',
         );
-        expect(await store.registerDevice(registration(identity), inviteRules(invite))).toBe(true);
+        expect(await store.registerDevice(registration(identity), inviteRules(invite))).toMatchObject({
+          takenOver: false,
+        });
       });
 
       it('stores codes only once: a hash already stored fails the whole call', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -353,6 +353,35 @@ describe('SqliteRelayStore specifics', () => {
       expect(store.databasePath).toBeNull();
     });
 
+    it('migration 3 gives existing devices a random generation and no install, so their next registration takes over', async () => {
+      const legacy = newIdentity();
+      mkdirSync(dataDir, { recursive: true });
+      const writer = new Database(databasePath());
+      writer.exec(SCHEMA_MIGRATIONS[0]?.sql ?? '');
+      writer.pragma('user_version = 1');
+      const key = Buffer.alloc(33, 5);
+      writer
+        .prepare(`INSERT INTO accounts (account_id, identity_key, created_at) VALUES (?, ?, ?)`)
+        .run(legacy.accountId, legacy.identityKeyBytes, NOW);
+      const insertDevice = writer.prepare(
+        `INSERT INTO devices (account_id, device_id, registration_id, created_at, signed_prekey_id, signed_prekey,
+           signed_prekey_signature, last_resort_kyber_id, last_resort_kyber_prekey, last_resort_kyber_signature)
+         VALUES (?, ?, 7, ?, 1, ?, ?, 2, ?, ?)`,
+      );
+      for (const deviceId of [1, 2]) insertDevice.run(legacy.accountId, deviceId, NOW, key, key, key, key);
+      writer.close();
+
+      const store = await open();
+      const devices = (await store.getAccount(legacy.accountId))?.devices ?? [];
+      expect(devices.map((device) => device.installationId)).toEqual([null, null]);
+      const generations = devices.map((device) => Buffer.from(device.generation, 'base64'));
+      expect(generations.map((generation) => generation.length)).toEqual([16, 16]);
+      expect(generations[0]?.equals(generations[1] ?? Buffer.alloc(0))).toBe(false);
+
+      await store.insertEnvelopes([newEnvelope(legacy.accountId)]);
+      expect(await store.registerDevice(registration(legacy))).toMatchObject({ takenOver: true, droppedEnvelopes: 1 });
+    });
+
     it('plans every statement through an index (no full table scan on a hot path)', async () => {
       await (await open()).close();
       const db = new Database(databasePath(), { readonly: true });
@@ -367,6 +396,7 @@ describe('SqliteRelayStore specifics', () => {
           deleteExpiredEnvelopesChunk: /envelopes_by_expiry \(expires_at<\?\)/,
           // COVERING since the queue_usage triggers (version 2): the ids are collected first.
           deleteEnvelopesFrom: /SEARCH envelopes USING (COVERING )?INDEX envelopes_by_source \(source_account=\?\)/,
+          deleteQueueOf: /SEARCH envelopes USING .*INDEX envelopes_by_queue \(recipient=\? AND device_id=\?\)/,
           takeLowestKyberPreKey: /SEARCH kyber_prekeys USING .*INDEX sqlite_autoindex_kyber_prekeys_1/,
           selectQueueUsage: /SEARCH queue_usage USING PRIMARY KEY \(recipient=\? AND device_id=\?\)/,
           deleteSendUsageBefore: /SEARCH send_usage USING .*INDEX send_usage_by_day \(day<\?\)/,

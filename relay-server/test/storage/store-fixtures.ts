@@ -56,8 +56,17 @@ export function kyberPreKeys(firstId: number, count: number): KyberPreKeyWire[] 
   return Array.from({ length: count }, (_, index) => kyberPreKey(firstId + index));
 }
 
+/** The install a registration comes from unless a test says otherwise: re-registrations keep their queue. */
+export const DEFAULT_INSTALLATION_ID = Buffer.alloc(16, 0x11).toString('base64');
+
+/** Another install's id (a restored backup elsewhere). */
+export function newInstallationId(): string {
+  return randomBase64(16);
+}
+
 export interface RegistrationOptions {
   readonly deviceId?: number;
+  readonly installationId?: string;
   readonly registrationId?: number;
   readonly preKeys?: readonly OneTimePreKeyWire[];
   readonly kyberPreKeys?: readonly KyberPreKeyWire[];
@@ -71,6 +80,7 @@ export function registration(identity: TestIdentity, options: RegistrationOption
     accountId: identity.accountId,
     identityKey: identity.identityKey,
     deviceId: options.deviceId ?? 1,
+    installationId: options.installationId ?? DEFAULT_INSTALLATION_ID,
     registrationId: options.registrationId ?? 1234,
     signedPreKey: options.signedPreKey ?? signedPreKey(1),
     lastResortKyberPreKey: options.lastResortKyberPreKey ?? kyberPreKey(0xfffff0),

@@ -109,14 +109,7 @@ export class RelayHttp {
 
   async token(device: TestDevice): Promise<TokenResponse> {
     const { challenge } = await this.challenge(device);
-    const result = await this.request(routes.token, {
-      body: {
-        accountId: device.accountId,
-        deviceId: device.deviceId,
-        challenge,
-        signature: device.signChallenge('token', challenge, this.relayUrl),
-      },
-    });
+    const result = await this.request(routes.token, { body: device.tokenRequest(challenge, this.relayUrl) });
     if (result.status !== 200) throw new Error(`token failed (${result.status}): ${JSON.stringify(result.body)}`);
     return parseWire(tokenResponseSchema, result.body, 'token response');
   }

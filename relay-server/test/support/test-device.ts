@@ -6,6 +6,8 @@
  * Signatures are crypto-core's too (signWithIdentity): the tests use nothing
  * a real client could not.
  */
+
+import { randomBytes } from 'node:crypto';
 import {
   type GeneratedKyberPreKey,
   type GeneratedPreKey,
@@ -22,13 +24,18 @@ import {
   storeGeneratedPreKeys,
   toBase64,
 } from '@parley/crypto-core';
-import type { AccountId, DeviceAddress, RegisterRequest } from '@parley/crypto-core/wire';
+import type { AccountId, DeviceAddress, RegisterRequest, TokenRequest } from '@parley/crypto-core/wire';
 import { type AuthPurpose, authSignedMessage } from '@parley/crypto-core/wire';
 
 export interface TestDeviceOptions {
   readonly deviceId?: number;
-  /** Another device of the same account. */
+  /**
+   * Another device of the same account, or with the same device id the same
+   * device on another install (a backup restored elsewhere).
+   */
   readonly identity?: LocalIdentity;
+  /** base64, 16 bytes; a new random one (a new install) unless given. */
+  readonly installationId?: string;
   readonly preKeys?: number;
   readonly kyberPreKeys?: number;
 }
@@ -41,6 +48,8 @@ export class TestDevice {
   private constructor(
     readonly identity: LocalIdentity,
     readonly deviceId: number,
+    /** This install's id (wire `installationId`): the same device on another install has another. */
+    readonly installationId: string,
     readonly signedPreKey: GeneratedSignedPreKey,
     readonly lastResortKyberPreKey: GeneratedKyberPreKey,
     readonly preKeys: readonly GeneratedPreKey[],
@@ -57,7 +66,16 @@ export class TestDevice {
     const lastResort = generateLastResortKyberPreKey(identity, 0xffffff);
     const preKeys = generateOneTimePreKeys(1, options.preKeys ?? 5).keys;
     const kyberPreKeys = generateKyberPreKeys(identity, 1, options.kyberPreKeys ?? 5).keys;
-    const device = new TestDevice(identity, options.deviceId ?? 1, signedPreKey, lastResort, preKeys, kyberPreKeys);
+    const installationId = options.installationId ?? randomBytes(16).toString('base64');
+    const device = new TestDevice(
+      identity,
+      options.deviceId ?? 1,
+      installationId,
+      signedPreKey,
+      lastResort,
+      preKeys,
+      kyberPreKeys,
+    );
     await storeGeneratedPreKeys(device.store, {
       signedPreKey,
       lastResortKyberPreKey: lastResort,
@@ -95,6 +113,7 @@ export class TestDevice {
     return {
       accountId: this.accountId,
       deviceId: this.deviceId,
+      installationId: this.installationId,
       registrationId: this.identity.registrationId,
       identityKey: this.identityKey,
       challenge,
@@ -103,6 +122,17 @@ export class TestDevice {
       lastResortKyberPreKey: this.lastResortKyberPreKey.wire,
       preKeys: this.preKeys.map((key) => key.wire),
       kyberPreKeys: this.kyberPreKeys.map((key) => key.wire),
+    };
+  }
+
+  /** A token request for `relayUrl` from this install. */
+  tokenRequest(challenge: string, relayUrl: string): TokenRequest {
+    return {
+      accountId: this.accountId,
+      deviceId: this.deviceId,
+      installationId: this.installationId,
+      challenge,
+      signature: this.signChallenge('token', challenge, relayUrl),
     };
   }
 }

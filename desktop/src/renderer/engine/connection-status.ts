@@ -1,8 +1,14 @@
 /** What the UI shows about the connection: the thin bar under the header only when not online. */
 import type { ConnectionState } from './relay-connection.js';
 
+/**
+ * The connection's state, or 'taken-over' for good once another install
+ * registered this identity (takeover.ts): nothing is sent or received then.
+ */
+export type ConnectionStatusState = ConnectionState | 'taken-over';
+
 export interface ConnectionStatus {
-  readonly state: ConnectionState;
+  readonly state: ConnectionStatusState;
   /** Own texts waiting in the outbox ("3 messages will send when you're back"). */
   readonly queuedMessages: number;
   /** The relay's queue, as of connecting, has been received and stored. */

@@ -49,6 +49,7 @@ import { DEFAULT_CONNECTION_OPTIONS } from './relay-connection.js';
 import { relayFailureError } from './relay-errors-map.js';
 import { RelayHttpClient } from './relay-http.js';
 import { EngineRuntime } from './runtime.js';
+import { readTakenOver } from './takeover.js';
 import { DEFAULT_TYPING_OPTIONS, type TypingState } from './typing.js';
 import { VaultGateway } from './vault-calls.js';
 import { vaultFailureError } from './vault-errors-map.js';
@@ -197,7 +198,9 @@ export class Engine {
         await writeRestoreMarker(this.database, null);
         return summary;
       }
-      await this.#launch(db, account, home.url);
+      // Taken over before (takeover.ts): the history opens, nothing connects.
+      const takenOver = (await readTakenOver(db)) !== null;
+      await this.#launch(db, account, home.url, undefined, takenOver);
       return await this.#finishStart(account, home.url);
     } catch (error) {
       await this.#abortStart(db);
@@ -221,11 +224,13 @@ export class Engine {
    * this profile's local database goes. The engine is stopped afterwards and
    * the vault has no identity. On failure, the relay step changed nothing;
    * a later step's failure leaves what is left to a retry, which finishes it.
+   * A copy another install took over removes only itself: the account on the
+   * relay is the other install's now (and the relay would refuse anyway).
    */
   async deleteAccount(): Promise<void> {
     const runtime = this.#require();
     const database = this.database;
-    await deleteRelayAccount(runtime.http, runtime.tokens);
+    if (!runtime.takenOver) await deleteRelayAccount(runtime.http, runtime.tokens);
     await this.stop();
     this.#summary = null;
     await eraseVaultIdentity(this.#vault);
@@ -269,7 +274,9 @@ export class Engine {
 
   /** Adds a contact from their code: checks their keys, starts sessions, opens the conversation. */
   async addContact(contactCode: string, displayName?: string): Promise<AddedContact> {
-    return this.#require().contacts.add(contactCode, displayName);
+    const runtime = this.#require();
+    runtime.assertNotTakenOver('adding a contact');
+    return runtime.contacts.add(contactCode, displayName);
   }
 
   async renameContact(accountId: AccountId, displayName: string): Promise<void> {
@@ -308,9 +315,11 @@ export class Engine {
     return this.#require().markRead(conversationId, through);
   }
 
-  /** The user is (or stopped) typing in a conversation; throttled, best effort. */
+  /** The user is (or stopped) typing in a conversation; throttled, best effort (nothing once taken over). */
   async setTyping(conversationId: string, typing: boolean): Promise<void> {
-    return this.#require().typingNotifier.setTyping(conversationId, typing);
+    const runtime = this.#require();
+    if (runtime.takenOver) return;
+    return runtime.typingNotifier.setTyping(conversationId, typing);
   }
 
   /** Writes an encrypted backup of this profile (engine/backup/): history from here, identity and sealing in the vault. */
@@ -371,8 +380,17 @@ export class Engine {
     return db;
   }
 
-  /** Builds and starts the runtime; `token` is one registration just answered with (saves a login). */
-  async #launch(db: EngineDatabase, account: AccountInfo, relayUrl: string, token?: TokenResponse): Promise<void> {
+  /**
+   * Builds and starts the runtime; `token` is one registration just answered
+   * with (saves a login); `takenOver` starts it retired (takeover.ts).
+   */
+  async #launch(
+    db: EngineDatabase,
+    account: AccountInfo,
+    relayUrl: string,
+    token?: TokenResponse,
+    takenOver = false,
+  ): Promise<void> {
     let cipher: BodyCipher;
     try {
       const { key } = await this.#vault.call('getDataKey', {});
@@ -416,7 +434,7 @@ export class Engine {
     if (token !== undefined) runtime.tokens.accept(token);
     this.#runtime = runtime;
     this.#database = db;
-    runtime.start();
+    runtime.start(takenOver);
   }
 
   async #finishStart(account: AccountInfo, relayUrl: string): Promise<AccountSummary> {

@@ -52,6 +52,11 @@ export const EngineErrorCode = {
   UnknownMessage: 'UNKNOWN_MESSAGE',
   /** The message is empty, too long or not well-formed text. */
   InvalidMessage: 'INVALID_MESSAGE',
+  /**
+   * Another install registered this identity (a backup restored on another
+   * computer): this copy no longer sends or receives; its history stays readable.
+   */
+  TakenOver: 'TAKEN_OVER',
   /** The vault could not be reached or failed. */
   VaultFailed: 'VAULT_FAILED',
   /** Local storage (IndexedDB) failed. */

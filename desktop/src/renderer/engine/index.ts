@@ -3,7 +3,7 @@
  * run a Parley profile, free of UI code.
  */
 export type { BackoffOptions } from './backoff.js';
-export type { ConnectionStatus } from './connection-status.js';
+export type { ConnectionStatus, ConnectionStatusState } from './connection-status.js';
 export type { AddedContact } from './contacts.js';
 export { directConversationId, groupConversationId } from './conversation-ids.js';
 export { EngineDatabase } from './database.js';

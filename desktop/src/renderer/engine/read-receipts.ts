@@ -20,7 +20,10 @@ export interface MarkReadResult {
 export interface MarkReadOptions {
   /** Only messages sorting at or before this key (the newest the user saw); default every unread one. */
   readonly through?: string | undefined;
-  /** Queue read receipts (the user's privacy choice). */
+  /**
+   * Queue read receipts: false when the user turned them off, or when another
+   * install took this copy over (it sends nothing).
+   */
   readonly receipts: boolean;
 }
 
@@ -54,7 +57,7 @@ export class ReadReceipts {
         bySender.set(message.senderAccountId, ids);
       }
       let receiptsQueued = 0;
-      for (const [sender, ids] of bySender) {
+      for (const [sender, ids] of options.receipts ? bySender : []) {
         for (let i = 0; i < ids.length; i += MAX_RECEIPT_MESSAGE_IDS) {
           const receipt: OutboxReceiptRecord = {
             kind: 'receipt',

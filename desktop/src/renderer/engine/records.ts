@@ -166,6 +166,8 @@ export interface SettingValues {
   lastRotationCheckAt: number;
   /** Read receipts and typing indicators on or off (privacy-settings.ts). */
   privacy: { readReceipts: boolean; typingIndicators: boolean };
+  /** Set once the relay said another install took this device over (takeover.ts); never cleared. */
+  takenOver: { at: number };
 }
 
 export interface PendingPreKeyUpload {

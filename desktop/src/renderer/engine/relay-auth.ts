@@ -86,8 +86,11 @@ export class RelayTokens {
   async #logIn(): Promise<string> {
     const { accountId, deviceId } = this.device;
     const { challenge } = await this.http.challenge(accountId, deviceId);
-    const { signature } = await this.vault.call('signChallenge', { relayUrl: this.relayUrl, challenge });
-    const token = await this.http.token({ accountId, deviceId, challenge, signature });
+    const { signature, installationId } = await this.vault.call('signChallenge', {
+      relayUrl: this.relayUrl,
+      challenge,
+    });
+    const token = await this.http.token({ accountId, deviceId, installationId, challenge, signature });
     this.accept(token);
     return token.token;
   }

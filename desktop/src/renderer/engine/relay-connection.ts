@@ -11,6 +11,11 @@
  * a fresh token. One loop handles all of them the same way: get a token, open
  * a new socket, and wait after a failure. Each attempt uses a fresh socket, so
  * nothing emitted on a dead connection is ever buffered and replayed later.
+ *
+ * The one refusal that ends the loop for good is DEVICE_TAKEN_OVER (another
+ * install registered this identity: takeover.ts), from the handshake, a
+ * `relay-error`, a send or ack answer, or a login: the connection reports it
+ * and, once retired, never connects, sends or acks again.
  */
 import {
   type AckResult,
@@ -38,6 +43,7 @@ import type { EngineLogger } from './logger.js';
 import { Observable } from './observable.js';
 import type { RelayTokens } from './relay-auth.js';
 import { RelayCallError, RelayFailure } from './relay-errors.js';
+import { isTakeoverCode } from './takeover.js';
 
 export type ConnectionState = 'online' | 'connecting' | 'offline';
 
@@ -54,6 +60,8 @@ export interface ConnectionHandlers {
   connected(): void;
   /** The relay refused the handshake or reported a connection problem. */
   relayError(error: RelayError): void;
+  /** The relay said another install took this device over (the caller retires the connection). */
+  takenOver(): void;
 }
 
 export interface RelayConnectionOptions {
@@ -100,6 +108,8 @@ export class RelayConnection {
   /** Ends the attempt in progress, connected or not. */
   #endAttempt: (() => void) | null = null;
   #wake: AbortController = new AbortController();
+  /** Set for good once the device was taken over: nothing connects, sends or acks again. */
+  #retired = false;
   readonly #pending = new Set<(error: RelayCallError) => void>();
 
   constructor(
@@ -117,7 +127,7 @@ export class RelayConnection {
   }
 
   start(): void {
-    if (this.#running) return;
+    if (this.#running || this.#retired) return;
     this.#running = true;
     this.#loop = this.#run();
   }
@@ -128,6 +138,19 @@ export class RelayConnection {
     this.#endAttempt?.();
     await this.#loop;
     this.#loop = null;
+  }
+
+  /**
+   * The device was taken over: close the connection, stop the loop, and
+   * refuse every later send and ack (DEVICE_TAKEN_OVER), for good.
+   */
+  retire(): Promise<void> {
+    this.#retired = true;
+    return this.stop();
+  }
+
+  get retired(): boolean {
+    return this.#retired;
   }
 
   /** Stop waiting and try now (e.g. the OS reports the network is back). */
@@ -151,6 +174,11 @@ export class RelayConnection {
     what: string,
     emit: (socket: RelaySocket, answer: (result: unknown) => void) => void,
   ): Promise<z.output<S>> {
+    if (this.#retired) {
+      return Promise.reject(
+        new RelayCallError(RelayErrorCode.DeviceTakenOver, `${what}: another install holds this device`),
+      );
+    }
     const socket = this.#socket;
     if (socket === null || !socket.connected) {
       return Promise.reject(new RelayCallError(RelayFailure.Disconnected, `${what}: not connected`));
@@ -180,6 +208,8 @@ export class RelayConnection {
         clearTimeout(timer);
         this.#pending.delete(fail);
         resolve(parsed.data);
+        const answer = parsed.data as { ok?: boolean; error?: RelayError };
+        if (answer.ok === false) this.#noticeTakeover(answer.error?.code);
       });
     });
   }
@@ -192,6 +222,7 @@ export class RelayConnection {
         token = await this.tokens.get();
       } catch (error) {
         this.logger.warn('relay login failed', { relay: this.relayUrl, error: describeError(error) });
+        if (RelayCallError.is(error)) this.#noticeTakeover(error.code);
         await this.#pause();
         continue;
       }
@@ -207,6 +238,7 @@ export class RelayConnection {
         } else {
           this.logger.warn('relay refused the connection', { relay: this.relayUrl, code: outcome.error.code });
           this.handlers.relayError(outcome.error);
+          this.#noticeTakeover(outcome.error.code);
         }
       } else {
         this.logger.info('relay connection closed', { relay: this.relayUrl, reason: outcome.reason });
@@ -289,7 +321,13 @@ export class RelayConnection {
         if (!parsed.success) return;
         if (parsed.data.code === RelayErrorCode.TokenExpired) this.tokens.invalidate(token);
         this.handlers.relayError(parsed.data);
+        this.#noticeTakeover(parsed.data.code);
       });
     });
+  }
+
+  /** Reports DEVICE_TAKEN_OVER once; the handler retires this connection. */
+  #noticeTakeover(code: string | undefined): void {
+    if (!this.#retired && isTakeoverCode(code)) this.handlers.takenOver();
   }
 }

@@ -15,6 +15,8 @@ export function relayFailureError(error: unknown): EngineError | null {
       return new EngineError(EngineErrorCode.RateLimited, 'the relay asks to wait before trying again', error);
     case RelayErrorCode.UnknownAccount:
       return new EngineError(EngineErrorCode.UnknownAccount, 'the relay knows no such account', error);
+    case RelayErrorCode.DeviceTakenOver:
+      return new EngineError(EngineErrorCode.TakenOver, 'another install registered this identity', error);
     case RelayErrorCode.AccountIdMismatch:
       return new EngineError(EngineErrorCode.AccountIdMismatch, 'the account id does not match its key', error);
     case RelayErrorCode.InviteRequired:

@@ -16,6 +16,7 @@ import {
   preKeyCountResponseSchema,
   type RegisterRequest,
   type RegistrationInfoResponse,
+  type RelayError,
   registrationInfoResponseSchema,
   routes,
   type SenderCertificateResponse,
@@ -42,6 +43,7 @@ interface RequestSpec {
 
 export class RelayHttpClient {
   private readonly fetch: FetchFunction;
+  #refusalListener: ((error: RelayError) => void) | null = null;
 
   constructor(
     readonly baseUrl: string,
@@ -50,6 +52,14 @@ export class RelayHttpClient {
   ) {
     // Unbound fetch throws "Illegal invocation" in browsers.
     this.fetch = fetchFunction ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /**
+   * Hears every error the relay answers, whichever call made it (the runtime
+   * watches for DEVICE_TAKEN_OVER, which any route may be first to say).
+   */
+  observeRefusals(listener: (error: RelayError) => void): void {
+    this.#refusalListener = listener;
   }
 
   challenge(accountId: string, deviceId: number): Promise<ChallengeResponse> {
@@ -163,6 +173,7 @@ export class RelayHttpClient {
       const parsed = errorResponseSchema.safeParse(json);
       if (parsed.success) {
         const relayError = parsed.data.error;
+        this.#refusalListener?.(relayError);
         throw new RelayCallError(relayError.code, `${what}: ${relayError.message}`, relayError, response.status);
       }
       throw new RelayCallError(RelayFailure.BadResponse, `${what}: HTTP ${response.status}`, null, response.status);

@@ -10,7 +10,7 @@ import { Composer } from './composer.js';
 import type { ConnectionStatus } from './connection-status.js';
 import { ContactBook } from './contacts.js';
 import type { EngineDatabase } from './database.js';
-import { describeError } from './errors.js';
+import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
 import { type Forgery, recordForgery } from './forgery-notices.js';
 import type { EngineLogger } from './logger.js';
@@ -33,6 +33,7 @@ import { RelayHttpClient } from './relay-http.js';
 import { SenderCertificates } from './sender-certificates.js';
 import { SessionRepair } from './session-repair.js';
 import { SessionManager } from './sessions.js';
+import { recordTakenOver, TakeoverLatch } from './takeover.js';
 import { type TypingOptions, type TypingState, TypingThrottle, TypingTracker } from './typing.js';
 import { TypingNotifier } from './typing-notifier.js';
 import type { VaultGateway } from './vault-calls.js';
@@ -90,6 +91,8 @@ export class EngineRuntime {
   readonly readReceipts: ReadReceipts;
   readonly queries: EngineQueries;
   readonly privacy: PrivacySettings;
+  /** Trips on the first DEVICE_TAKEN_OVER from any path, and retires this runtime for good (takeover.ts). */
+  readonly #takeover = new TakeoverLatch(() => this.#retire());
   readonly #unsubscribe: Unsubscribe[] = [];
   #stopped = false;
 
@@ -100,6 +103,7 @@ export class EngineRuntime {
     const { db, cipher, vault, account, relayUrl, clock, logger, privacy } = parts;
     const accountId = account.accountId;
     this.http = new RelayHttpClient(relayUrl, settings.fetch);
+    this.http.observeRefusals((error) => this.#takeover.observe(error.code));
     this.tokens = new RelayTokens(this.http, vault, relayUrl, account, clock);
     this.connection = new RelayConnection(
       relayUrl,
@@ -110,6 +114,7 @@ export class EngineRuntime {
         preKeysLow: (counts) => void this.prekeys.onPreKeysLow(counts),
         connected: () => this.#connected(),
         relayError: (error) => this.parts.events.emit('relay-error', { code: error.code, message: error.message }),
+        takenOver: () => this.#takeover.trip(),
       },
       logger,
       settings.connection,
@@ -189,7 +194,17 @@ export class EngineRuntime {
     this.privacy = privacy;
   }
 
-  start(): void {
+  /** Another install holds this device now: nothing is sent, received, acked or uploaded any more. */
+  get takenOver(): boolean {
+    return this.#takeover.tripped;
+  }
+
+  /**
+   * Starts everything; for a profile that was taken over before (`takenOver`,
+   * from its settings) only what reads the local history: no connection,
+   * outbox, receipts or key upkeep.
+   */
+  start(takenOver = false): void {
     this.#unsubscribe.push(
       this.connection.state.subscribe(() => this.#publishStatus()),
       this.queuedCount.count.subscribe(() => this.#publishStatus()),
@@ -208,6 +223,10 @@ export class EngineRuntime {
       }),
     );
     this.queuedCount.refresh();
+    if (takenOver) {
+      this.#takeover.trip();
+      return;
+    }
     void this.sessionRepair.seed();
     this.connection.start();
     this.outbox.start();
@@ -253,6 +272,29 @@ export class EngineRuntime {
     this.prekeys.stop();
     this.typingTracker.stop();
     this.queuedCount.stop();
+  }
+
+  /**
+   * The device was taken over: the connection closes for good, and the
+   * outbox, the receive path (so no ack), key upkeep and typing stop. What
+   * reads the local history stays. Recorded in the database, so a restart
+   * starts taken over; the UI hears it through the connection status.
+   */
+  #retire(): void {
+    if (this.#stopped) return;
+    this.parts.logger.warn('another install registered this identity: this copy no longer sends or receives', {
+      relay: this.parts.relayUrl,
+    });
+    void this.connection.retire();
+    void this.outbox.stop();
+    this.pipeline.stop();
+    this.certificates.stop();
+    this.prekeys.stop();
+    this.typingTracker.stop();
+    this.#publishStatus();
+    void recordTakenOver(this.parts.db, this.parts.clock.now()).catch((error: unknown) =>
+      this.parts.logger.error('could not record the takeover', { error: describeError(error) }),
+    );
   }
 
   /** A relay forged a contact's key outside the receive path (a bundle, when sending): notice it and tell the UI. */
@@ -312,15 +354,23 @@ export class EngineRuntime {
   #publishStatus(): void {
     if (this.#stopped) return;
     const status: ConnectionStatus = {
-      state: this.connection.state.value,
+      state: this.#takeover.tripped ? 'taken-over' : this.connection.state.value,
       queuedMessages: this.queuedCount.count.value,
       drained: this.pipeline.drained.value,
     };
     this.parts.status.set(status);
   }
 
+  /** Refuses what would act for the identity once another install holds it. */
+  assertNotTakenOver(what: string): void {
+    if (this.takenOver) {
+      throw new EngineError(EngineErrorCode.TakenOver, `${what}: another install registered this identity`);
+    }
+  }
+
   /** Queues a text and wakes the outbox. */
   async sendText(conversationId: string, body: string): Promise<MessageRecord> {
+    this.assertNotTakenOver('sending');
     const message = await this.composer.sendText(conversationId, body);
     this.typingNotifier.messageSent(conversationId);
     this.queuedCount.refresh();
@@ -330,15 +380,19 @@ export class EngineRuntime {
 
   /** Queues a failed message again and wakes the outbox. */
   async retry(messageId: string): Promise<MessageRecord> {
+    this.assertNotTakenOver('sending');
     const message = await this.composer.retry(messageId);
     this.queuedCount.refresh();
     this.outbox.kick();
     return message;
   }
 
-  /** Marks what the user saw read (through `through`); read receipts, when on, go out with the outbox. */
+  /**
+   * Marks what the user saw read (through `through`); read receipts, when on,
+   * go out with the outbox (none once taken over).
+   */
   async markRead(conversationId: string, through?: string): Promise<MarkReadResult> {
-    const receipts = this.parts.privacy.value.readReceipts;
+    const receipts = this.parts.privacy.value.readReceipts && !this.takenOver;
     const result = await this.readReceipts.markRead(conversationId, { through, receipts });
     if (result.receiptsQueued > 0) this.outbox.kick();
     return result;

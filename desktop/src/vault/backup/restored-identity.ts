@@ -2,9 +2,11 @@
  * Writes a fresh vault database for a restore: the backup's identity (same
  * key pair, registration id and device id, so contacts see no key change) or,
  * for a backup made without it, a new identity; a new data key (the engine
- * re-encrypts the history under it); fresh prekey counters; and the
- * recorded identity keys of contacts with their trust (only keys their
- * account ids commit to). No session, prekey or sender
+ * re-encrypts the history under it); fresh prekey counters; the recorded
+ * identity keys of contacts with their trust (only keys their account ids
+ * commit to); and a new installation id, so the relay sees another install,
+ * which takes the device over from the one the backup came from
+ * (docs/protocol.md §3.1). No session, prekey or sender
  * key is restored: the device starts new ones. Like createIdentity, the key
  * file written afterwards (vault.ts) is the commit point.
  */
@@ -17,6 +19,7 @@ import {
 } from '@parley/crypto-core';
 import { fromCheckedBase64 } from '../base64.js';
 import { DurableRecords } from '../durable-records.js';
+import { setNewInstallationId } from '../installation-id.js';
 import { PRIMARY_DEVICE_ID } from '../open-vault.js';
 import { initialPreKeyState } from '../prekey-maintenance.js';
 import { RecordKinds } from '../record-kinds.js';
@@ -50,6 +53,7 @@ export async function writeRestoredDatabase(profileDir: string, vaultKey: Uint8A
       records.set(RecordKinds.localAccount, [], identity);
       records.set(RecordKinds.dataKey, [], dataKey);
       records.set(RecordKinds.preKeyState, [], initialPreKeyState());
+      setNewInstallationId(records);
       for (const trusted of keys.trusted) {
         const identityKey = fromCheckedBase64(trusted.identityKey);
         // Backups from before forged keys were refused outright may hold an

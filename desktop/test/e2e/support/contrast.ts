@@ -9,6 +9,8 @@
  * are skipped.
  */
 import type { Page } from '@playwright/test';
+import { COLOR_SCHEMES } from './artefacts.js';
+import { ui } from './ui-expect.js';
 
 export interface ContrastFailure {
   readonly text: string;
@@ -113,4 +115,34 @@ export function findLowContrastText(page: Page): Promise<ContrastFailure[]> {
     }
     return failures;
   });
+}
+
+/**
+ * findLowContrastText in the light and the dark theme (the system preference
+ * emulated, theme transitions let finish), as one sentence per failure
+ * naming `screen`; the page is left in the light scheme.
+ */
+export async function lowContrastInBothThemes(page: Page, screen: string): Promise<string[]> {
+  const failures: string[] = [];
+  for (const scheme of COLOR_SCHEMES) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await ui(page.locator('html')).toHaveAttribute('data-theme', scheme);
+    // Let theme transitions (120-180 ms) finish before reading colours.
+    await page.evaluate(() =>
+      Promise.all(
+        document
+          .getAnimations()
+          .filter((animation) => animation instanceof CSSTransition)
+          // A transition cut short by the next one rejects `finished` (AbortError): that is done too.
+          .map((animation) => animation.finished.catch(() => undefined)),
+      ),
+    );
+    for (const failure of await findLowContrastText(page)) {
+      failures.push(
+        `${screen}, ${scheme}: "${failure.text}" (${failure.where}) ${failure.ratio}:1 < ${failure.required}:1 (${failure.color} on ${failure.background})`,
+      );
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return failures;
 }

@@ -1,10 +1,21 @@
-/** What the connection bar says (UI.md: only when not online; the composer always works). */
+/**
+ * What the connection bar says (UI.md: only when not online; the composer
+ * always works, except in a copy another install took over, which sends
+ * nothing any more).
+ */
 import type { ConnectionStatus } from '../../engine/index.js';
 
 export interface ConnectionBannerText {
-  readonly state: 'connecting' | 'offline';
+  readonly state: 'connecting' | 'offline' | 'taken-over';
   readonly text: string;
 }
+
+/**
+ * A backup of this identity was restored on another computer, which now
+ * holds it (docs/protocol.md §3.1): what happened, and what to do about it.
+ */
+export const TAKEN_OVER_SENTENCE =
+  'This identity was restored on another computer, so this copy no longer sends or receives; to use Parley here again, remove this copy and restore a backup.';
 
 /** Null while online: the bar is then not shown at all. */
 export function connectionBannerText(status: ConnectionStatus): ConnectionBannerText | null {
@@ -19,6 +30,8 @@ export function connectionBannerText(status: ConnectionStatus): ConnectionBanner
       const what = queued === 1 ? '1 message will send' : `${queued} messages will send`;
       return { state: 'offline', text: `Offline — ${what} when you're back` };
     }
+    case 'taken-over':
+      return { state: 'taken-over', text: TAKEN_OVER_SENTENCE };
   }
 }
 
@@ -31,5 +44,7 @@ export function connectionLabel(status: ConnectionStatus): string {
       return 'Connecting';
     case 'offline':
       return 'Offline';
+    case 'taken-over':
+      return 'Inactive here';
   }
 }

@@ -34,6 +34,8 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
   UNKNOWN_CONVERSATION: 'This conversation no longer exists; pick another one from the list.',
   UNKNOWN_MESSAGE: 'This message no longer exists, so there is nothing to retry.',
   INVALID_MESSAGE: "This message can't be sent because it is empty or too long; shorten it and try again.",
+  TAKEN_OVER:
+    'This identity was restored on another computer, so this copy can no longer do that; to use Parley here again, remove this copy and restore a backup.',
   VAULT_FAILED: "Parley's key vault failed; restart Parley and try again.",
   STORAGE: "Parley couldn't read or write its data on this computer; check the free disk space, then restart Parley.",
   INTERNAL: 'Something went wrong inside Parley; try again, and restart Parley if it keeps happening.',

@@ -1,13 +1,15 @@
 /**
  * What the main window shows: the open conversation, the settings panel and
- * the one dialog on top (add contact, own contact code, contact page).
+ * the one dialog on top (add contact, own contact code, contact page,
+ * removing a copy another install took over).
  */
 import type { AccountId } from '@parley/crypto-core/wire';
 
 export type WorkspaceDialog =
   | { readonly kind: 'add-contact' }
   | { readonly kind: 'own-code' }
-  | { readonly kind: 'contact'; readonly accountId: AccountId };
+  | { readonly kind: 'contact'; readonly accountId: AccountId }
+  | { readonly kind: 'remove-copy' };
 
 export class Workspace {
   openConversationId = $state<string | null>(null);

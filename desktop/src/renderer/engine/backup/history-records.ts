@@ -15,6 +15,7 @@ export const DEVICE_SETTING_KEYS: ReadonlySet<string> = new Set([
   'pendingPreKeyUpload',
   'lastRotationCheckAt',
   'restoredFromBackup',
+  'takenOver',
 ]);
 
 export function relayToRecord(row: RelayRecord): Of<'relay'> {

@@ -47,6 +47,11 @@ export class ChatView {
     return this.page.getByRole('textbox', { name: 'Message', exact: true });
   }
 
+  /** In place of the composer when another install took this identity over. */
+  get takenOverNotice(): Locator {
+    return this.page.getByTestId('taken-over-notice');
+  }
+
   get sendButton(): Locator {
     return this.page.getByRole('button', { name: 'Send', exact: true });
   }

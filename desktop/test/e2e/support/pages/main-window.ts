@@ -32,6 +32,11 @@ export class MainWindow {
     return this.page.getByTestId('connection-banner');
   }
 
+  /** The account header's status ("Online", "Offline", ...) beside the short account id. */
+  get connectionStatus(): Locator {
+    return this.page.getByTestId('connection-status');
+  }
+
   /** A conversation's item: its accessible name starts with the conversation's name. */
   conversation(name: string): Locator {
     return this.conversations.getByRole('option', { name: startsWith(name) });
