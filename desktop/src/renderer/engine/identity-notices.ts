@@ -12,7 +12,7 @@
 import type { AccountId } from '@parley/crypto-core/wire';
 import { directConversationId, messageSortKey } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
-import type { MessageRecord } from './records.js';
+import type { NewMessageRecord } from './records.js';
 
 export interface IdentityNotice {
   readonly accountId: AccountId;
@@ -36,7 +36,7 @@ export async function writeIdentityNotice(
   const conversation = await db.conversations.get(conversationId);
   if (conversation === undefined) return null;
   const messageId = newId();
-  const notice: MessageRecord = {
+  const notice: NewMessageRecord = {
     id: messageId,
     conversationId,
     kind: 'identity-changed',

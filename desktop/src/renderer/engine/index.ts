@@ -2,18 +2,14 @@
  * The client engine (desktop/src/renderer/engine/README.md): everything the UI needs to
  * run a Parley profile, free of UI code.
  */
+
+export { engineDatabaseName, legacyDatabaseName } from './at-rest/open-database.js';
 export type { BackoffOptions } from './backoff.js';
 export type { ConnectionStatus } from './connection-status.js';
 export type { AddedContact } from './contacts.js';
 export { directConversationId, groupConversationId } from './conversation-ids.js';
 export { EngineDatabase } from './database.js';
-export {
-  type AccountSummary,
-  type CreateAccountRequest,
-  databaseNameFor,
-  Engine,
-  type EngineOptions,
-} from './engine.js';
+export { type AccountSummary, type CreateAccountRequest, Engine, type EngineOptions } from './engine.js';
 export { EngineError, EngineErrorCode } from './errors.js';
 export type { EngineEvents } from './events.js';
 export { consoleLogger, type EngineLogger, silentLogger } from './logger.js';

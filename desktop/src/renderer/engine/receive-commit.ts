@@ -7,8 +7,8 @@
  * delivery receipts to send (queued in the outbox, so they survive a restart),
  * receipts applied to own messages (forward only), and identity-change notices.
  *
- * Only IndexedDB work happens in here: bodies and previews were sealed
- * before (an await on WebCrypto would end the transaction early).
+ * Only IndexedDB work happens in here (an await on anything else would end
+ * the transaction early); the at-rest layer seals rows synchronously.
  */
 
 import { MAX_RECEIPT_MESSAGE_IDS } from '@parley/crypto-core/content';
@@ -18,30 +18,20 @@ import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { type IdentityNotice, writeIdentityNotice } from './identity-notices.js';
 import { isAhead } from './message-state.js';
+import { previewOf } from './previews.js';
 import { committedEnvelopeIds } from './receive-known-envelopes.js';
 import type { IncomingMessage, IncomingReceipt } from './receive-plan.js';
 import type {
   ContactRecord,
   ConversationRecord,
-  EncryptedField,
   MessageRecord,
   MessageState,
+  NewMessageRecord,
   OutboxReceiptRecord,
 } from './records.js';
 
-export interface SealedIncomingMessage extends IncomingMessage {
-  readonly sealedBody: EncryptedField | null;
-}
-
-export interface SealedPreview {
-  readonly messageId: string;
-  readonly preview: EncryptedField;
-}
-
 export interface ReceiveCommitInput {
-  readonly messages: readonly SealedIncomingMessage[];
-  /** Per conversation: the preview of the batch's newest message there. */
-  readonly previews: ReadonlyMap<string, SealedPreview>;
+  readonly messages: readonly IncomingMessage[];
   readonly receipts: readonly IncomingReceipt[];
   readonly identityChanges: readonly AccountId[];
   readonly envelopeIds: readonly string[];
@@ -59,7 +49,7 @@ export interface StateChange {
 
 export interface ReceiveCommitResult {
   /** Messages stored for the first time. */
-  readonly stored: readonly MessageRecord[];
+  readonly stored: readonly NewMessageRecord[];
   readonly stateChanges: readonly StateChange[];
   readonly notices: readonly IdentityNotice[];
   /** Delivery receipts were queued (the outbox has work). */
@@ -95,12 +85,12 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
     }
 
     // One copy per message id; a copy of a message stored before fails its add and is skipped.
-    const chosen = new Map<string, SealedIncomingMessage>();
+    const chosen = new Map<string, IncomingMessage>();
     for (const message of arrived) if (!chosen.has(message.messageId)) chosen.set(message.messageId, message);
     const stored = await addNewMessages(
       db,
       [...chosen.values()].map(
-        (message): MessageRecord => ({
+        (message): NewMessageRecord => ({
           id: message.messageId,
           conversationId: message.conversationId,
           kind: message.kind,
@@ -112,7 +102,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
           state: 'delivered',
           envelopeId: message.envelopeId,
           serverTimestamp: message.serverTimestamp,
-          body: message.sealedBody,
+          body: message.body,
         }),
       ),
     );
@@ -127,10 +117,9 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
       if (conversation === undefined) throw new Error(`conversation ${message.conversationId} was not loaded`);
       conversation.unreadCount += 1;
       conversation.lastActivityAt = Math.max(conversation.lastActivityAt, Math.min(message.sentAt, input.now));
-      const preview = input.previews.get(message.conversationId);
       if (message.sortKey > conversation.lastSortKey) {
         conversation.lastSortKey = message.sortKey;
-        conversation.preview = preview?.messageId === message.messageId ? preview.preview : null;
+        conversation.preview = message.body === null ? null : previewOf(message.body);
       }
     }
     if (conversations.size > 0) await db.conversations.bulkPut([...conversations.values()]);
@@ -162,9 +151,9 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
       if (notice !== null) notices.push(notice);
     }
 
-    const fresh = input.envelopeIds.filter((id) => !seenIds.has(id));
+    const fresh = [...new Set(input.envelopeIds.filter((id) => !seenIds.has(id)))];
     if (fresh.length > 0) {
-      await db.receivedEnvelopes.bulkPut(fresh.map((envelopeId) => ({ envelopeId, receivedAt: input.now })));
+      await db.receivedEnvelopes.bulkAdd(fresh.map((envelopeId) => ({ envelopeId, receivedAt: input.now })));
     }
     return { stored, stateChanges, notices, receiptsQueued: receipts.length > 0, outboxItemsRemoved };
   });
@@ -175,7 +164,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
  * already stored (ConstraintError) is skipped without aborting the
  * transaction, any other failure throws. Returns the records added, in order.
  */
-async function addNewMessages(db: EngineDatabase, records: readonly MessageRecord[]): Promise<MessageRecord[]> {
+async function addNewMessages(db: EngineDatabase, records: readonly NewMessageRecord[]): Promise<NewMessageRecord[]> {
   if (records.length === 0) return [];
   try {
     await db.messages.bulkAdd([...records]);
@@ -283,12 +272,10 @@ async function applyReceipts(
     }
   }
   if (changed.size > 0) await db.messages.bulkPut([...changed.values()]);
-  const outboxItemsRemoved =
-    deliveredWhilePending.size > 0
-      ? await db.outbox
-          .where('messageId')
-          .anyOf([...deliveredWhilePending])
-          .delete()
-      : 0;
+  // messageId is stored hashed: equality lookups, one per id (never anyOf, which needs order).
+  const removed = await Promise.all(
+    [...deliveredWhilePending].map((id) => db.outbox.where('messageId').equals(id).delete()),
+  );
+  const outboxItemsRemoved = removed.reduce((sum, count) => sum + count, 0);
   return { stateChanges, outboxItemsRemoved };
 }

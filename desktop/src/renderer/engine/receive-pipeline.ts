@@ -21,7 +21,6 @@
  */
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import { type DecryptOutcome, MAX_RELEASED_PER_DECRYPT } from '../../common/vault-api.js';
-import type { BodyCipher } from './body-cipher.js';
 import type { Clock } from './clock.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
@@ -32,7 +31,6 @@ import { committedEnvelopeIds } from './receive-known-envelopes.js';
 import { planReceive, type ReceivePlan } from './receive-plan.js';
 import { PendingReleases } from './receive-releases.js';
 import { DecryptRetries } from './receive-retries.js';
-import { sealIncoming } from './receive-seal.js';
 import { type VaultGateway, vaultErrorCode } from './vault-calls.js';
 
 /** What the pipeline needs from the connection it serves. */
@@ -97,7 +95,6 @@ export class ReceivePipeline {
 
   constructor(
     private readonly db: EngineDatabase,
-    private readonly cipher: BodyCipher,
     private readonly vault: VaultGateway,
     private readonly acks: AckChannel,
     private readonly listener: ReceiveListener,
@@ -263,7 +260,7 @@ export class ReceivePipeline {
 
   async #commit(item: DecryptedBatch): Promise<void> {
     const { logger } = this.context;
-    const sealStart = performance.now();
+    const planStart = performance.now();
     const knownAccounts = await this.#knownSenders(item.envelopes);
     const plan = planReceive(item.envelopes, item.outcomes, {
       knownAccounts,
@@ -278,14 +275,12 @@ export class ReceivePipeline {
     }
     if (plan.retry.length > 0) this.#retries.later(plan.retry);
 
-    const sealed = await sealIncoming(this.cipher, plan.messages);
-    const sealMs = since(sealStart);
+    const planMs = since(planStart);
     await this.context.faults?.beforeReceiveCommit?.(plan.commitIds);
 
     const commitStart = performance.now();
     const result = await commitReceived(this.db, {
-      messages: sealed.messages,
-      previews: sealed.previews,
+      messages: plan.messages,
       receipts: plan.receipts,
       identityChanges: plan.identityChanges,
       envelopeIds: plan.commitIds,
@@ -300,7 +295,7 @@ export class ReceivePipeline {
     if (plan.commitIds.length > 0) this.#ack(plan.commitIds);
     this.#releases.add(plan.releaseIds);
     this.listener.committed(result, plan);
-    logger.debug('receive batch', { envelopes: item.envelopes.length, ...item.timings, sealMs, commitMs });
+    logger.debug('receive batch', { envelopes: item.envelopes.length, ...item.timings, planMs, commitMs });
   }
 
   async #knownSenders(envelopes: readonly Envelope[]): Promise<Set<string>> {

@@ -5,7 +5,6 @@
  */
 import type { AccountId } from '@parley/crypto-core/wire';
 import type { AccountInfo } from '../../common/vault-api.js';
-import type { BodyCipher } from './body-cipher.js';
 import type { MonotonicClock } from './clock.js';
 import { Composer } from './composer.js';
 import type { ConnectionStatus } from './connection-status.js';
@@ -55,7 +54,6 @@ export interface RuntimeSettings {
 
 export interface RuntimeParts {
   readonly db: EngineDatabase;
-  readonly cipher: BodyCipher;
   readonly vault: VaultGateway;
   readonly account: AccountInfo;
   readonly relayUrl: string;
@@ -94,7 +92,7 @@ export class EngineRuntime {
     private readonly parts: RuntimeParts,
     settings: RuntimeSettings,
   ) {
-    const { db, cipher, vault, account, relayUrl, clock, logger } = parts;
+    const { db, vault, account, relayUrl, clock, logger } = parts;
     const accountId = account.accountId;
     this.http = new RelayHttpClient(relayUrl, settings.fetch);
     this.tokens = new RelayTokens(this.http, vault, relayUrl, account, clock);
@@ -127,7 +125,6 @@ export class EngineRuntime {
     this.outbox = new OutboxWorker(
       this.queue,
       db,
-      cipher,
       vault,
       this.connection,
       this.sessions,
@@ -142,7 +139,6 @@ export class EngineRuntime {
     );
     this.pipeline = new ReceivePipeline(
       db,
-      cipher,
       vault,
       this.connection,
       {
@@ -179,9 +175,9 @@ export class EngineRuntime {
       ownAccountId: accountId,
       clock,
     });
-    this.composer = new Composer(db, cipher, { ownAccountId: accountId, clock, newId: parts.newId });
+    this.composer = new Composer(db, { ownAccountId: accountId, clock, newId: parts.newId });
     this.readReceipts = new ReadReceipts(db, clock);
-    this.queries = new EngineQueries(db, cipher, logger);
+    this.queries = new EngineQueries(db);
   }
 
   start(): void {

@@ -4,17 +4,26 @@
  * To change the schema, append a version; never edit a published one:
  *
  *   {
- *     version: 2,
- *     stores: { ...V1_STORES, messages: V1_STORES.messages + ', [conversationId+kind]' },
+ *     version: 3,
+ *     stores: { ...V2_STORES, messages: V2_STORES.messages + ', [conversationId+kind]' },
  *     upgrade: async (tx) => {
  *       await tx.table('contacts').toCollection().modify((contact) => { contact.nickname ??= null; });
+ *       await resealRows(tx, 'messages'); // rows written before carry no stored value for the new index
  *     },
  *   }
  *
- * (test/engine/database.test.ts runs exactly such a version 2 over a
- * version 1 database.)
+ * Every row is sealed at rest (at-rest/): a new field needs nothing. A new
+ * index is stored as keyed hashes (equality lookups only) unless its key
+ * path is listed in CLEAR_INDEX_VALUES, which is for values that reveal
+ * nothing (counters, positions); and the rows already stored need rewriting
+ * (resealRows) before the index holds them. Upgrades run through the
+ * at-rest layer, so they read and write plain records.
+ *
+ * (test/engine/database.test.ts runs exactly such a version 3 over a
+ * version 2 database.)
  */
 import type { Dexie, Transaction } from 'dexie';
+import type { ClearIndexValues } from './at-rest/sealing-middleware.js';
 
 export interface SchemaVersion {
   readonly version: number;
@@ -24,6 +33,12 @@ export interface SchemaVersion {
   readonly upgrade?: (tx: Transaction) => Promise<void>;
 }
 
+/**
+ * Version 1: every value in the clear but message
+ * bodies and previews, in a database named after the account id. A version 1
+ * database is not upgraded in place: at-rest/legacy-migration.ts copies it,
+ * sealed, into the version 2 database and deletes it.
+ */
 export const V1_STORES = {
   contacts: 'accountId',
   conversations: 'id, lastActivityAt, [kind+peerId]',
@@ -36,7 +51,38 @@ export const V1_STORES = {
   relays: 'url, role',
 } as const;
 
-export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [{ version: 1, stores: V1_STORES }];
+/**
+ * Version 2: every row sealed (at-rest/sealing-middleware.ts), every index
+ * value hashed but those in CLEAR_INDEX_VALUES, in a database whose name is
+ * derived from the data key. Gone against version 1: indexes on times
+ * (conversations.lastActivityAt, outbox.nextAttemptAt,
+ * receivedEnvelopes.receivedAt) and unused ones (conversations.[kind+peerId],
+ * messages.envelopeId); a message's history order is its position
+ * (message-positions.ts), not its sort key; received envelope ids are kept in
+ * arrival order (seq) so the oldest can be pruned without a time index.
+ */
+export const V2_STORES = {
+  contacts: 'accountId',
+  conversations: 'id',
+  // [conversationId+position] pages a conversation; [conversationId+direction+state]
+  // finds unread incoming (read receipts) and unconfirmed own messages (session repair).
+  messages: 'id, [conversationId+position], [conversationId+direction+state]',
+  outbox: '++seq, messageId, recipient',
+  receivedEnvelopes: '++seq, &envelopeId',
+  settings: 'key',
+  relays: 'url, role',
+} as const;
+
+/** Indexed key paths stored as they are; every other indexed value is stored as a keyed hash. */
+export const CLEAR_INDEX_VALUES: ClearIndexValues = {
+  // Order within a conversation, and nothing else (no time, no sender).
+  messages: ['position'],
+  // Auto-increment counters: the order things were queued or received in.
+  outbox: ['seq'],
+  receivedEnvelopes: ['seq'],
+};
+
+export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [{ version: 2, stores: V2_STORES }];
 
 export const SCHEMA_VERSION = SCHEMA_VERSIONS.reduce((latest, next) => Math.max(latest, next.version), 0);
 
@@ -47,4 +93,15 @@ export function declareSchema(dexie: Dexie, versions: readonly SchemaVersion[] =
     const upgrade = step.upgrade;
     if (upgrade !== undefined) declared.upgrade((tx) => upgrade(tx));
   }
+}
+
+/**
+ * Reads and writes back every row of a table through the at-rest layer: what
+ * an upgrade that adds an index runs, so rows stored before carry the new
+ * index value (a version whose upgrade has no such step leaves them out).
+ */
+export async function resealRows(tx: Transaction, tableName: string): Promise<void> {
+  const table = tx.table(tableName);
+  const rows: unknown[] = await table.toArray();
+  await table.bulkPut(rows);
 }
