@@ -12,7 +12,7 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IndexHasher } from '../../src/renderer/engine/at-rest/index-hasher.js';
 import { AtRestKeys } from '../../src/renderer/engine/at-rest/keys.js';
-import { paddedRowLength } from '../../src/renderer/engine/at-rest/row-codec.js';
+import { decodeRow, paddedRowLength } from '../../src/renderer/engine/at-rest/row-codec.js';
 import { RowSealer } from '../../src/renderer/engine/at-rest/row-sealer.js';
 import { SEALED_FIELD } from '../../src/renderer/engine/at-rest/sealed-table.js';
 import { directConversationId, messageSortKey } from '../../src/renderer/engine/conversation-ids.js';
@@ -320,6 +320,25 @@ describe('formats', () => {
     expect(sealed[0]).toBe(1);
     expect(new TextDecoder().decode(await openAtRest(key, sealed, ad))).toBe('hello');
     expect(new TextDecoder().decode(sealer.open(sealed, ad))).toBe('hello');
+  });
+
+  it('matches the engine-rows test vector of docs/protocol.md §9', () => {
+    const keys = AtRestKeys.fromDataKey(Uint8Array.from({ length: 32 }, (_, i) => i));
+    expect(keys.databaseName).toBe('parley-engine-eb70d6eb1c56b7d025d0797717dc0f81');
+    const hashed = new IndexHasher(keys.indexValue).hash('contacts\u0000accountId', 'a'.repeat(32));
+    expect(hashed).toBe('9oCamvnt5gSo4pLqNgqfRA');
+    const sealed = Buffer.from(
+      '01ad0407031ebaedbc5b3adcc71aabce5db64b701aa8fdf03a5475e1a53fa00c41ecd775f0a4' +
+        '883ff396d2d5ae4ab73a42001275832cd5304e1292196f0128e4de6b81155d5b94fbf1559b03' +
+        '4566e7ea3b3c85acb5fcc30d266960afa5f68cc27b21bcbe1bf4da8c53d6be92e7fe4c19d0b9' +
+        '8d03a9572300f4beeeb41bec253577e54057393e5a51bbea7e1bec199e5e8bfa631fb2f52122' +
+        '2b4d42643809648dafc0eb49d11fac94a1',
+      'hex',
+    );
+    const ad = new TextEncoder().encode(JSON.stringify(['contacts', [['accountId', hashed]]]));
+    const padded = new RowSealer(keys.rowValue).open(sealed, ad);
+    expect(padded).toHaveLength(128);
+    expect(decodeRow(padded)).toEqual({ accountId: 'a'.repeat(32), displayName: 'Alice' });
   });
 
   it('derives distinct keys and a database name that names no account', () => {
