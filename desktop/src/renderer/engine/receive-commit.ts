@@ -19,7 +19,6 @@ import type { EngineDatabase } from './database.js';
 import { type IdentityNotice, writeIdentityNotice } from './identity-notices.js';
 import { isAhead } from './message-state.js';
 import { previewOf } from './previews.js';
-import { committedEnvelopeIds } from './receive-known-envelopes.js';
 import type { IncomingMessage, IncomingReceipt } from './receive-plan.js';
 import type {
   ContactRecord,
@@ -72,7 +71,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
   // so a batch costs a handful of round trips, not two per message.
   return db.dexie.transaction('rw', [...TABLES], async () => {
     // A copy of an envelope already committed (by an earlier batch) changes nothing.
-    const seenIds = await committedEnvelopeIds(db, input.envelopeIds);
+    const seenIds = await recordEnvelopeIds(db, input.envelopeIds, input.now);
     const arrived = input.messages.filter((message) => !seenIds.has(message.envelopeId));
 
     const receiptIdsBySender = new Map<AccountId, string[]>();
@@ -151,12 +150,32 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
       if (notice !== null) notices.push(notice);
     }
 
-    const fresh = [...new Set(input.envelopeIds.filter((id) => !seenIds.has(id)))];
-    if (fresh.length > 0) {
-      await db.receivedEnvelopes.bulkAdd(fresh.map((envelopeId) => ({ envelopeId, receivedAt: input.now })));
-    }
     return { stored, stateChanges, notices, receiptsQueued: receipts.length > 0, outboxItemsRemoved };
   });
+}
+
+/**
+ * Records the batch's envelope ids as committed (they commit with the rest
+ * of the transaction) and answers which were recorded before: the unique
+ * envelopeId index refuses those (ConstraintError, caught; the transaction
+ * goes on), so one add per id both records and de-duplicates, with no read.
+ */
+async function recordEnvelopeIds(
+  db: EngineDatabase,
+  envelopeIds: readonly string[],
+  now: number,
+): Promise<Set<string>> {
+  const ids = [...new Set(envelopeIds)];
+  if (ids.length === 0) return new Set();
+  try {
+    await db.receivedEnvelopes.bulkAdd(ids.map((envelopeId) => ({ envelopeId, receivedAt: now })));
+    return new Set();
+  } catch (error) {
+    if (!(error instanceof Dexie.BulkError)) throw error;
+    const failures = error.failuresByPos;
+    if (Object.values(failures).some((failure) => failure.name !== 'ConstraintError')) throw error;
+    return new Set(ids.filter((_, index) => failures[index] !== undefined));
+  }
 }
 
 /**
