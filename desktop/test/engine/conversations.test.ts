@@ -147,7 +147,10 @@ describe('two clients', () => {
       const conversation = (await client.engine.queries.conversations()).find((c) => c.preview?.includes('the eagle'));
       expect(conversation).toBeDefined();
     }
-    expect(await alice.engine.queries.contact(bob.accountId)).toMatchObject({ displayName: 'Bob Verylongname', verified: true });
+    expect(await alice.engine.queries.contact(bob.accountId)).toMatchObject({
+      displayName: 'Bob Verylongname',
+      verified: true,
+    });
   });
 });
 
