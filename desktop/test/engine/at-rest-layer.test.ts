@@ -100,7 +100,7 @@ async function fill(db: EngineDatabase): Promise<void> {
     createdAt: T0 + 1,
   };
   await db.outbox.add(item);
-  await db.receivedEnvelopes.add({ envelopeId: '0192cccc-0000-7000-8000-000000000001', receivedAt: T0 + 77 });
+  await db.receivedEnvelopes.add({ envelopeIds: ['0192cccc-0000-7000-8000-000000000001'], receivedAt: T0 + 77 });
   await db.relays.put({
     url: 'https://relay.example.org',
     role: 'home',
@@ -141,7 +141,7 @@ describe('what the disk holds', () => {
       const value = row.value as Record<string, unknown>;
       const spec = V2_STORES[row.store as keyof typeof V2_STORES];
       const paths = spec
-        .replaceAll(/[[\]&+]|\+\+/gu, ' ')
+        .replaceAll(/[[\]&*+]/gu, ' ')
         .split(/[ ,]+/u)
         .filter(Boolean);
       for (const field of Object.keys(value))

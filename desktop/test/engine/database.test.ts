@@ -45,7 +45,7 @@ describe('schema version 2', () => {
     // No index on a time: times are sealed.
     expect(tables.conversations?.indexes).toEqual([]);
     expect(tables.outbox).toEqual({ primaryKey: 'seq', indexes: ['messageId', 'recipient'] });
-    expect(tables.receivedEnvelopes).toEqual({ primaryKey: 'seq', indexes: ['envelopeId'] });
+    expect(tables.receivedEnvelopes).toEqual({ primaryKey: 'seq', indexes: ['envelopeIds'] });
     expect(tables.relays).toEqual({ primaryKey: 'url', indexes: ['role'] });
     db.close();
   });

@@ -91,15 +91,15 @@ export class EngineDatabase {
    * (seq) until one is recent enough, so the work is what is deleted.
    */
   async pruneReceivedEnvelopes(before: number): Promise<number> {
-    const page = 500;
+    const page = 100;
     let deleted = 0;
     for (;;) {
       const rows = await this.receivedEnvelopes.orderBy(':id').limit(page).toArray();
-      const old = rows
-        .filter((row) => row.receivedAt < before)
-        .flatMap((row) => (row.seq === undefined ? [] : [row.seq]));
-      if (old.length > 0) await this.receivedEnvelopes.bulkDelete(old);
-      deleted += old.length;
+      const old = rows.filter((row) => row.receivedAt < before);
+      if (old.length > 0) {
+        await this.receivedEnvelopes.bulkDelete(old.flatMap((row) => (row.seq === undefined ? [] : [row.seq])));
+      }
+      for (const row of old) deleted += row.envelopeIds.length;
       if (old.length < page) return deleted;
     }
   }

@@ -19,6 +19,7 @@ import type { EngineDatabase } from './database.js';
 import { type IdentityNotice, writeIdentityNotice } from './identity-notices.js';
 import { isAhead } from './message-state.js';
 import { previewOf } from './previews.js';
+import { committedEnvelopeIds } from './receive-known-envelopes.js';
 import type { IncomingMessage, IncomingReceipt } from './receive-plan.js';
 import type {
   ContactRecord,
@@ -156,9 +157,10 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
 
 /**
  * Records the batch's envelope ids as committed (they commit with the rest
- * of the transaction) and answers which were recorded before: the unique
- * envelopeId index refuses those (ConstraintError, caught; the transaction
- * goes on), so one add per id both records and de-duplicates, with no read.
+ * of the transaction) and answers which were recorded before. One row holds
+ * the batch: one request. The unique multi-entry index refuses it when any
+ * id was recorded before (ConstraintError, caught; the transaction goes on),
+ * and only then are the ids looked up one by one and the fresh ones recorded.
  */
 async function recordEnvelopeIds(
   db: EngineDatabase,
@@ -167,14 +169,22 @@ async function recordEnvelopeIds(
 ): Promise<Set<string>> {
   const ids = [...new Set(envelopeIds)];
   if (ids.length === 0) return new Set();
+  if (await addEnvelopeRow(db, ids, now)) return new Set();
+  const seen = await committedEnvelopeIds(db, ids);
+  const fresh = ids.filter((id) => !seen.has(id));
+  if (fresh.length > 0) await db.receivedEnvelopes.add({ envelopeIds: fresh, receivedAt: now });
+  return seen;
+}
+
+/** False when an id of the row is recorded already (the row is not added). */
+async function addEnvelopeRow(db: EngineDatabase, envelopeIds: readonly string[], now: number): Promise<boolean> {
   try {
-    await db.receivedEnvelopes.bulkAdd(ids.map((envelopeId) => ({ envelopeId, receivedAt: now })));
-    return new Set();
+    await db.receivedEnvelopes.bulkAdd([{ envelopeIds, receivedAt: now }]);
+    return true;
   } catch (error) {
     if (!(error instanceof Dexie.BulkError)) throw error;
-    const failures = error.failuresByPos;
-    if (Object.values(failures).some((failure) => failure.name !== 'ConstraintError')) throw error;
-    return new Set(ids.filter((_, index) => failures[index] !== undefined));
+    if (Object.values(error.failuresByPos).some((failure) => failure.name !== 'ConstraintError')) throw error;
+    return false;
   }
 }
 

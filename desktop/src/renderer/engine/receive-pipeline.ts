@@ -1,12 +1,12 @@
 /**
  * The receive path, batches in the relay's order, in two stages:
  *
- *   decrypt stage: skip copies already committed -> vault.decrypt (the batch,
- *     carrying the release of what committed since the last call)
- *   commit stage:  plan (receive-plan.ts) -> seal bodies and previews
- *     (receive-seal.ts) -> ONE Dexie transaction (receive-commit.ts)
- *     -> only after it committed: ack to the relay; the ids join the
- *     pending releases (receive-releases.ts)
+ *   decrypt stage: skip copies already committed (receive-known-envelopes.ts)
+ *     -> vault.decrypt (the batch, carrying the release of what committed
+ *     since the last call)
+ *   commit stage:  plan (receive-plan.ts) -> ONE Dexie transaction
+ *     (receive-commit.ts) -> only after it committed: ack to the relay; the
+ *     ids join the pending releases (receive-releases.ts)
  *
  * The stages overlap: while batch N commits in IndexedDB, the vault decrypts
  * batch N+1 (`decryptAhead` batches at most beyond the one committing).
@@ -27,7 +27,7 @@ import { describeError } from './errors.js';
 import type { EngineLogger } from './logger.js';
 import { Observable } from './observable.js';
 import { commitReceived, type ReceiveCommitResult } from './receive-commit.js';
-import { committedEnvelopeIds } from './receive-known-envelopes.js';
+import { KnownEnvelopes } from './receive-known-envelopes.js';
 import { planReceive, type ReceivePlan } from './receive-plan.js';
 import { PendingReleases } from './receive-releases.js';
 import { DecryptRetries } from './receive-retries.js';
@@ -91,6 +91,7 @@ export class ReceivePipeline {
   #stopped = false;
   readonly #releases: PendingReleases;
   readonly #retries: DecryptRetries;
+  readonly #known: KnownEnvelopes;
   readonly #background = new Set<Promise<unknown>>();
 
   constructor(
@@ -111,6 +112,7 @@ export class ReceivePipeline {
     },
   ) {
     this.#releases = new PendingReleases(vault, context.logger);
+    this.#known = new KnownEnvelopes(db);
     this.#retries = new DecryptRetries(this.options, (envelopes) => {
       if (!this.#stopped) this.enqueue(envelopes);
     });
@@ -126,7 +128,7 @@ export class ReceivePipeline {
     const ahead = Math.max(0, this.options.decryptAhead ?? DEFAULT_RECEIVE_OPTIONS.decryptAhead ?? 0);
     const gate =
       this.#recentCommits.length > ahead ? this.#recentCommits[this.#recentCommits.length - ahead - 1] : null;
-    // The id check needs no turn: it reads IndexedDB while the vault works on earlier batches.
+    // The id check needs no turn: it runs while the vault works on earlier batches.
     const prefiltered = this.#prefilter(batch);
     prefiltered.catch(() => {
       // Reported by the commit stage, through the decrypt step that awaits it.
@@ -214,7 +216,7 @@ export class ReceivePipeline {
   async #prefilter(batch: readonly Envelope[]): Promise<{ toDecrypt: Envelope[]; prefilterMs: number }> {
     const start = performance.now();
     const storedIds = batch.filter((envelope) => envelope.ephemeral !== true).map((envelope) => envelope.id);
-    const committedBefore = await committedEnvelopeIds(this.db, storedIds);
+    const committedBefore = await this.#known.among(storedIds);
     if (committedBefore.size > 0 && !this.#stopped) {
       this.context.logger.debug('redelivered envelopes already stored', { count: committedBefore.size });
       // Committed before, ack lost (or not yet sent): ack again. Releasing again is harmless.
@@ -289,6 +291,7 @@ export class ReceivePipeline {
       newId: this.context.newId,
     });
     const commitMs = since(commitStart);
+    this.#known.add(plan.commitIds);
     this.#retries.settled(plan.commitIds);
 
     // Only now may the relay delete them, and the vault forget their plaintext.

@@ -137,11 +137,15 @@ export interface OutboxSessionResetRecord extends OutboxCommon {
 
 export type OutboxRecord = OutboxTextRecord | OutboxReceiptRecord | OutboxSessionResetRecord;
 
-/** An envelope this client committed: later copies of it are acked and dropped. */
+/**
+ * The envelopes one commit recorded (one row per batch: one request and one
+ * seal, not one per envelope): later copies of them are acked and dropped.
+ */
 export interface ReceivedEnvelopeRecord {
   /** Auto-increment: arrival order, so the oldest can be pruned first without an index on time. */
   readonly seq?: number;
-  readonly envelopeId: string;
+  /** Each id is an entry of the unique multi-entry index: no id is in two rows. */
+  readonly envelopeIds: readonly string[];
   readonly receivedAt: number;
 }
 

@@ -58,8 +58,9 @@ export const V1_STORES = {
  * (conversations.lastActivityAt, outbox.nextAttemptAt,
  * receivedEnvelopes.receivedAt) and unused ones (conversations.[kind+peerId],
  * messages.envelopeId); a message's history order is its position
- * (message-positions.ts), not its sort key; received envelope ids are kept in
- * arrival order (seq) so the oldest can be pruned without a time index.
+ * (message-positions.ts), not its sort key; received envelope ids are kept a
+ * batch per row in arrival order (seq), so the oldest can be pruned without a
+ * time index.
  */
 export const V2_STORES = {
   contacts: 'accountId',
@@ -68,7 +69,7 @@ export const V2_STORES = {
   // finds unread incoming (read receipts) and unconfirmed own messages (session repair).
   messages: 'id, [conversationId+position], [conversationId+direction+state]',
   outbox: '++seq, messageId, recipient',
-  receivedEnvelopes: '++seq, &envelopeId',
+  receivedEnvelopes: '++seq, &*envelopeIds',
   settings: 'key',
   relays: 'url, role',
 } as const;

@@ -18,10 +18,11 @@ import { Dexie, type Table } from 'dexie';
 import type { EngineDatabase } from '../database.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
 import type { EngineLogger } from '../logger.js';
-import type { MessageRecord } from '../records.js';
+import type { MessageRecord, ReceivedEnvelopeRecord } from '../records.js';
 import { LegacyBodyCipher, type LegacyEncryptedField, type LegacyFieldScope } from './legacy-body-cipher.js';
 
 const PAGE_SIZE = 500;
+const ENVELOPES_PER_ROW = 100;
 /** Tables copied row for row (same shape in both versions), in this order. */
 const PLAIN_TABLES = ['relays', 'settings', 'contacts', 'outbox'] as const;
 
@@ -129,15 +130,19 @@ async function copyAll(db: EngineDatabase, legacy: Dexie, cipher: LegacyBodyCiph
     }
   }
   if (has('receivedEnvelopes')) {
-    // Few and small (45 days of ids): read whole, written oldest first so arrival order (seq) follows age.
+    // Few and small (45 days of ids): read whole, oldest first, so arrival order (seq) follows age;
+    // a row of up to 100 ids, as a commit writes, kept as long as its newest id would have been.
     const rows = (await legacy.table('receivedEnvelopes').toArray()) as Row[];
     rows.sort((a, b) => Number(a.receivedAt) - Number(b.receivedAt));
-    for (let i = 0; i < rows.length; i += PAGE_SIZE) {
-      const page = rows
-        .slice(i, i + PAGE_SIZE)
-        .map((row) => ({ envelopeId: String(row.envelopeId), receivedAt: Number(row.receivedAt) }));
-      await db.dexie.transaction('rw', db.receivedEnvelopes, () => db.receivedEnvelopes.bulkAdd(page));
+    const batches: ReceivedEnvelopeRecord[] = [];
+    for (let i = 0; i < rows.length; i += ENVELOPES_PER_ROW) {
+      const batch = rows.slice(i, i + ENVELOPES_PER_ROW);
+      batches.push({
+        envelopeIds: batch.map((row) => String(row.envelopeId)),
+        receivedAt: Math.max(...batch.map((row) => Number(row.receivedAt))),
+      });
     }
+    await db.dexie.transaction('rw', db.receivedEnvelopes, () => db.receivedEnvelopes.bulkAdd(batches));
     copied.receivedEnvelopes = rows.length;
   }
   return { copied, unreadable: unreadable.count };
