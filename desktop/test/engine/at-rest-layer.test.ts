@@ -214,6 +214,21 @@ describe('reading and writing through the layer', () => {
     expect(await db.contacts.toArray()).toHaveLength(1);
   });
 
+  it('keeps byte arrays, and refuses values JSON would change (a Date)', async () => {
+    const { db } = await database();
+    const settings = db.dexie.table('settings');
+    await settings.put({ key: 'bytes', value: { raw: Uint8Array.of(0, 1, 254, 255), list: [Uint8Array.of(7)] } });
+    expect(await settings.get('bytes')).toEqual({
+      key: 'bytes',
+      value: { raw: Uint8Array.of(0, 1, 254, 255), list: [Uint8Array.of(7)] },
+    });
+    const error = await settings.put({ key: 'date', value: new Date() }).then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    expect(EngineError.is(error, 'INTERNAL')).toBe(true);
+  });
+
   it('refuses ranges and order over hashed values instead of answering wrongly', async () => {
     const { db } = await database();
     await fill(db);

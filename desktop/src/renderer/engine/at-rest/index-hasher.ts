@@ -34,19 +34,24 @@ function keyText(value: unknown): string {
 
 export class IndexHasher {
   readonly #base: ReturnType<typeof hmac.create>;
+  /** Reused for every hash (no allocation per value): the HMAC state is copied into it, then finished. */
+  readonly #scratch: ReturnType<typeof hmac.create>;
+  readonly #digest = new Uint8Array(32);
   readonly #cache = new Map<string, string>();
 
   constructor(key: Uint8Array) {
     this.#base = hmac.create(sha256, key);
+    this.#scratch = this.#base.clone();
   }
 
   hash(domain: string, value: unknown): string {
     const input = `${domain}\u0000${keyText(value)}`;
     const cached = this.#cache.get(input);
     if (cached !== undefined) return cached;
-    const mac = this.#base.clone();
-    mac.update(utf8Bytes(input));
-    const hashed = base64Url(mac.digest().subarray(0, HASH_BYTES));
+    this.#base._cloneInto(this.#scratch);
+    this.#scratch.update(utf8Bytes(input));
+    this.#scratch.digestInto(this.#digest);
+    const hashed = base64Url(this.#digest.subarray(0, HASH_BYTES));
     if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(input, hashed);
     return hashed;

@@ -15,6 +15,24 @@ const NONCE_BYTES = 24;
 const TAG_BYTES = 16;
 export const SEALED_OVERHEAD = 1 + NONCE_BYTES + TAG_BYTES;
 
+/** Nonces come from a pool refilled by one getRandomValues call per 256 seals (a call per seal costs more than the seal of a short row). */
+const NONCES_PER_REFILL = 256;
+
+class NoncePool {
+  #pool = new Uint8Array(0);
+  #offset = 0;
+
+  take(): Uint8Array {
+    if (this.#offset + NONCE_BYTES > this.#pool.byteLength) {
+      this.#pool = crypto.getRandomValues(new Uint8Array(NONCE_BYTES * NONCES_PER_REFILL));
+      this.#offset = 0;
+    }
+    const nonce = this.#pool.subarray(this.#offset, this.#offset + NONCE_BYTES);
+    this.#offset += NONCE_BYTES;
+    return nonce;
+  }
+}
+
 function withVersion(associatedData: Uint8Array): Uint8Array {
   const ad = new Uint8Array(associatedData.byteLength + 1);
   ad[0] = SEALED_VERSION;
@@ -23,12 +41,15 @@ function withVersion(associatedData: Uint8Array): Uint8Array {
 }
 
 export class RowSealer {
+  readonly #nonces = new NoncePool();
+
   constructor(private readonly key: Uint8Array) {}
 
   seal(plaintext: Uint8Array, associatedData: Uint8Array): Uint8Array<ArrayBuffer> {
     const sealed = new Uint8Array(1 + NONCE_BYTES + plaintext.byteLength + TAG_BYTES);
-    const nonce = crypto.getRandomValues(sealed.subarray(1, 1 + NONCE_BYTES));
+    const nonce = this.#nonces.take();
     sealed[0] = SEALED_VERSION;
+    sealed.set(nonce, 1);
     sealed.set(xchacha20poly1305(this.key, nonce, withVersion(associatedData)).encrypt(plaintext), 1 + NONCE_BYTES);
     return sealed;
   }
