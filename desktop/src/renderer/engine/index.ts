@@ -3,7 +3,6 @@
  * run a Parley profile, free of UI code.
  */
 
-export { engineDatabaseName, legacyDatabaseName } from './at-rest/open-database.js';
 export type { BackoffOptions } from './backoff.js';
 export type { ConnectionStatus } from './connection-status.js';
 export type { AddedContact } from './contacts.js';
