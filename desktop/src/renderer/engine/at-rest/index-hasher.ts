@@ -41,7 +41,7 @@ export class IndexHasher {
 
   constructor(key: Uint8Array) {
     this.#base = hmac.create(sha256, key);
-    this.#scratch = this.#base.clone();
+    this.#scratch = hmac.create(sha256, key);
   }
 
   hash(domain: string, value: unknown): string {
