@@ -1,7 +1,7 @@
 /**
  * Mean stage durations of the drain's batches, from the receive pipeline's
  * per-batch debug lines ('receive batch': waitMs, prefilterMs, decryptMs,
- * sealMs, commitMs). The decrypt and commit stages overlap, so the means do
+ * planMs, commitMs). The decrypt and commit stages overlap, so the means do
  * not add up to the time per batch.
  */
 import type { LogDetails } from '../src/renderer/engine/logger.js';
@@ -11,7 +11,7 @@ export interface StageSummary {
   readonly waitMs: number;
   readonly prefilterMs: number;
   readonly decryptMs: number;
-  readonly sealMs: number;
+  readonly planMs: number;
   readonly commitMs: number;
 }
 
@@ -27,7 +27,7 @@ export function stageSummary(lines: readonly LogDetails[]): StageSummary {
     waitMs: mean(lines, 'waitMs'),
     prefilterMs: mean(lines, 'prefilterMs'),
     decryptMs: mean(lines, 'decryptMs'),
-    sealMs: mean(lines, 'sealMs'),
+    planMs: mean(lines, 'planMs'),
     commitMs: mean(lines, 'commitMs'),
   };
 }

@@ -21,7 +21,7 @@ import { TestClient } from '../support/test-client.js';
 import { type RelayProcess, startRelay } from '../support/test-relay.js';
 import { MemoryKeychain } from '../vault/support/memory-keychain.js';
 import { backupFrames, withFlippedBit, withoutRange } from './support/backup-frames.js';
-import { addMessages, engineCipher } from './support/history-fixture.js';
+import { addMessages } from './support/history-fixture.js';
 
 const home = mkdtempSync(join(tmpdir(), 'parley-backup-home-'));
 process.env.HOME = home;
@@ -60,10 +60,8 @@ describe('backups that must not restore', () => {
     const bob = await TestClient.create('bob', relay.url);
     await introduce(alice, bob, 'Bob');
     await bob.dispose();
-    const cipher = await engineCipher(alice.vault);
     await addMessages(
       alice.engine.database,
-      cipher,
       alice.accountId,
       { conversationId: directId(bob), peer: bob.accountId, count: 3000 },
       Date.UTC(2025, 5, 1),

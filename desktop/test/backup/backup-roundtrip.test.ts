@@ -18,7 +18,7 @@ import { directId, introduce, waitForTexts } from '../support/conversation-helpe
 import { TestClient } from '../support/test-client.js';
 import { type RelayProcess, startRelay } from '../support/test-relay.js';
 import { waitFor } from '../support/wait.js';
-import { addGroup, addMessages, engineCipher, generatedBody } from './support/history-fixture.js';
+import { addGroup, addMessages, generatedBody } from './support/history-fixture.js';
 
 // The vault writes exports to ~/Parley Backups; this test process gets its own home.
 const home = mkdtempSync(join(tmpdir(), 'parley-backup-home-'));
@@ -58,24 +58,15 @@ describe('backup export and restore', () => {
       await waitForTexts(alice, conversation, 2);
     }
     await alice.engine.setVerified(peers[0]?.accountId ?? expect.fail(), true);
-
-    const cipher = await engineCipher(alice.vault);
     const db = alice.engine.database;
     const startAt = Date.UTC(2025, 0, 1);
     for (const [index, peer] of peers.entries()) {
       const count = MESSAGES_PER_CONTACT[index] ?? 0;
-      await addMessages(
-        db,
-        cipher,
-        alice.accountId,
-        { conversationId: directId(peer), peer: peer.accountId, count },
-        startAt,
-      );
+      await addMessages(db, alice.accountId, { conversationId: directId(peer), peer: peer.accountId, count }, startAt);
     }
-    const groupId = await addGroup(db, cipher, 'Climbing club', startAt);
+    const groupId = await addGroup(db, 'Climbing club', startAt);
     await addMessages(
       db,
-      cipher,
       alice.accountId,
       { conversationId: groupId, peer: peers[1]?.accountId ?? expect.fail(), count: GROUP_MESSAGES },
       startAt,

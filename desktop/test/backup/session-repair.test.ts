@@ -8,7 +8,8 @@
  */
 import { IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { EngineDatabase } from '../../src/renderer/engine/database.js';
+import { openProfileDatabase } from '../../src/renderer/engine/at-rest/open-database.js';
+import { fromBase64 } from '../../src/renderer/engine/encoding.js';
 import { exportBackupFile, restoreBackupFile } from '../support/backup-copy.js';
 import { assertUnique, directId, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
 import { useRelayWorld } from '../support/relay-world.js';
@@ -41,8 +42,8 @@ describe('session repair after a restore', () => {
 
     const restored = await restoreBackupFile(`alice-${label}-restored`, backup);
     clients.push(restored);
-    const db = new EngineDatabase({ name: `parley-engine-${aliceId}`, indexedDB: restored.indexedDB, IDBKeyRange });
-    await db.open();
+    const { key } = await restored.vault.getDataKey({});
+    const db = await openProfileDatabase(fromBase64(key), aliceId, { indexedDB: restored.indexedDB, IDBKeyRange });
     const queued = await db.outbox.toArray();
     expect(queued.map((item) => [item.kind, item.recipient])).toEqual([['session-reset', bob.accountId]]);
     if (options.dropQueuedResets) await db.outbox.clear();

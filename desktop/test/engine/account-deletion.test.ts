@@ -9,7 +9,7 @@ import { formatContactCode } from '@parley/crypto-core/wire';
 import { IDBKeyRange } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVaultClient } from '../../src/common/invoke.js';
-import { databaseNameFor, Engine } from '../../src/renderer/engine/engine.js';
+import { Engine } from '../../src/renderer/engine/engine.js';
 import { directId, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
 import { relayMetric } from '../support/relay-metrics.js';
 import { RelayProxy } from '../support/relay-proxy.js';
@@ -57,7 +57,9 @@ describe('deleteAccount', () => {
     // to be garbled) when the queue is counted below.
     await waitForStates(bob, [before.id], ['delivered']);
     const aliceId = alice.accountId;
-    expect(await databaseNames(alice)).toContain(databaseNameFor(aliceId));
+    const aliceDatabase = alice.engine.database.dexie.name;
+    expect(await databaseNames(alice)).toContain(aliceDatabase);
+    expect(aliceDatabase).not.toContain(aliceId);
 
     // Receipts in flight settle first.
     await waitFor('an empty relay queue', async () => (await queueDepth()) === 0);
@@ -76,7 +78,7 @@ describe('deleteAccount', () => {
     expect(alice.engine.running).toBe(false);
     expect(alice.engine.account).toBeNull();
     expect((await alice.vault.getStatus({})).state).toBe('no-identity');
-    expect(await databaseNames(alice)).not.toContain(databaseNameFor(aliceId));
+    expect(await databaseNames(alice)).not.toContain(aliceDatabase);
     // Her contact code leads nowhere now: the relay knows no such account.
     const newcomer = await client('newcomer');
     const code = formatContactCode({ accountId: aliceId, relayUrl: proxy.url });
@@ -91,7 +93,6 @@ describe('deleteAccount', () => {
 
   it('changes nothing when the relay is unavailable', async () => {
     const carol = await client('carol');
-    const carolId = carol.accountId;
     const target = proxy.target;
     proxy.target = 'http://127.0.0.1:9';
     try {
@@ -102,7 +103,7 @@ describe('deleteAccount', () => {
     }
     expect(carol.engine.running).toBe(true);
     expect((await carol.vault.getStatus({})).state).toBe('unlocked');
-    expect(await databaseNames(carol)).toContain(databaseNameFor(carolId));
+    expect(await databaseNames(carol)).toContain(carol.engine.database.dexie.name);
     // Still registered: a contact reaches the account.
     const dave = await client('dave');
     await introduce(dave, carol, 'Carol');
@@ -112,7 +113,6 @@ describe('deleteAccount', () => {
 
   it('finishes on the next attempt when the vault failed after the relay deleted the account', async () => {
     const erin = await client('erin');
-    const erinId = erin.accountId;
     let failErase = true;
     const flakyVault = createVaultClient({
       call: (method, args) => {
@@ -133,17 +133,18 @@ describe('deleteAccount', () => {
       IDBKeyRange,
     });
     await erin.engine.start();
+    const erinDatabase = erin.engine.database.dexie.name;
 
     await expect(erin.engine.deleteAccount()).rejects.toMatchObject({ name: 'EngineError', code: 'VAULT_FAILED' });
     // The relay step happened; the identity and the database are still here.
     expect((await erin.vault.getStatus({})).state).toBe('unlocked');
-    expect(await databaseNames(erin)).toContain(databaseNameFor(erinId));
+    expect(await databaseNames(erin)).toContain(erinDatabase);
 
     // Started again (as the app does), the next attempt finds the account gone at the relay and goes on.
     await erin.engine.start();
     await erin.engine.deleteAccount();
     expect((await erin.vault.getStatus({})).state).toBe('no-identity');
-    expect(await databaseNames(erin)).not.toContain(databaseNameFor(erinId));
+    expect(await databaseNames(erin)).not.toContain(erinDatabase);
   });
 
   it('needs a running engine', async () => {

@@ -1,7 +1,8 @@
 /**
  * Two and three clients on a real relay with real vaults: first contact by
  * contact code, conversations both ways, delivery and read receipts, typing,
- * unread counts, the conversation list, liveQuery, and bodies at rest.
+ * unread counts, the conversation list, liveQuery, and what IndexedDB holds
+ * at rest (read raw, below the at-rest layer).
  */
 import { Dexie, liveQuery } from 'dexie';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
@@ -15,6 +16,7 @@ import {
   waitForStates,
   waitForTexts,
 } from '../support/conversation-helpers.js';
+import { rawText } from '../support/raw-indexeddb.js';
 import { TestClient } from '../support/test-client.js';
 import { type RelayProcess, startRelay } from '../support/test-relay.js';
 import { waitFor } from '../support/wait.js';
@@ -77,7 +79,7 @@ describe('two clients', () => {
     const { messageIds } = await bob.engine.markRead(directId(alice));
     expect(messageIds).toContain(message.id);
     expect((await bob.engine.queries.conversations()).find((c) => c.id === directId(alice))?.unreadCount).toBe(0);
-    expect(await bob.engine.queries.firstUnreadSortKey(directId(alice))).toBeNull();
+    expect(await bob.engine.queries.firstUnreadPosition(directId(alice))).toBeNull();
     await waitForStates(alice, [message.id], ['read']);
     off();
     expect(states).toEqual(['sent', 'delivered', 'read']);
@@ -111,20 +113,43 @@ describe('two clients', () => {
     );
   });
 
-  it('keeps bodies and previews encrypted at rest', async () => {
+  it('leaves no name, account id, body, time or flag readable in IndexedDB', async () => {
     const secret = `the eagle lands at ${crypto.randomUUID()}`;
-    await alice.engine.sendText(directId(bob), secret);
+    // A name long enough that random bytes cannot spell it by chance.
+    await alice.engine.renameContact(bob.accountId, 'Bob Verylongname');
+    await alice.engine.setVerified(bob.accountId, true);
+    const sent = await alice.engine.sendText(directId(bob), secret);
     await waitFor('bob stores it', async () =>
       (await bob.allMessages(directId(alice))).some((m) => m.body === secret) ? true : null,
     );
+    await waitForStates(alice, [sent.id], ['delivered', 'read']);
+    const received = (await bob.allMessages(directId(alice))).find((m) => m.body === secret);
     for (const client of [alice, bob]) {
-      const dump = await dumpDatabase(client);
-      expect(dump).not.toContain(secret);
-      expect(dump).not.toContain('the eagle');
-      // ...yet the engine reads it back.
+      // Everything IndexedDB holds for this client, read raw: database names, keys and values.
+      const disk = await rawText(client.indexedDB);
+      for (const readable of [
+        secret,
+        'the eagle',
+        'Bob Verylongname',
+        alice.accountId,
+        bob.accountId,
+        sent.id,
+        String(sent.sentAt).slice(0, 9),
+        String(received?.receivedAt ?? 'none').slice(0, 9),
+        relay.url,
+        'verified',
+        'delivered',
+      ]) {
+        expect(disk, readable).not.toContain(readable);
+      }
+      // ...yet the engine reads it all back.
       const conversation = (await client.engine.queries.conversations()).find((c) => c.preview?.includes('the eagle'));
       expect(conversation).toBeDefined();
     }
+    expect(await alice.engine.queries.contact(bob.accountId)).toMatchObject({
+      displayName: 'Bob Verylongname',
+      verified: true,
+    });
   });
 });
 
@@ -168,20 +193,3 @@ describe('three clients', () => {
     }
   });
 });
-
-/** Every record of every table, bytes decoded as UTF-8 as well, as one string. */
-async function dumpDatabase(client: TestClient): Promise<string> {
-  const db = client.engine.database.dexie;
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  const parts: string[] = [];
-  for (const table of db.tables) {
-    for (const row of await table.toArray()) {
-      parts.push(
-        JSON.stringify(row, (_key, value: unknown) =>
-          value instanceof Uint8Array ? `${decoder.decode(value)}|${Buffer.from(value).toString('base64')}` : value,
-        ),
-      );
-    }
-  }
-  return parts.join('\n');
-}

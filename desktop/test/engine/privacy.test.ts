@@ -63,7 +63,7 @@ describe('privacy', () => {
     const second = texts.find((message) => message.id === ids[1]);
     expect(await unreadCount(bob, alice)).toBe(3);
 
-    const result = await bob.engine.markRead(directId(alice), second?.sortKey);
+    const result = await bob.engine.markRead(directId(alice), second?.position);
     expect(result.messageIds).toEqual(ids.slice(0, 2));
     expect(result.receiptsQueued).toBe(1);
     expect(await unreadCount(bob, alice)).toBe(1);

@@ -127,6 +127,7 @@ describe('messagesToResend', () => {
       sentAt,
       receivedAt: null,
       sortKey: messageSortKey(sentAt, messageId),
+      position: String(id),
       state,
       envelopeId: null,
       serverTimestamp: null,

@@ -10,9 +10,10 @@ import type { DecryptOutcome, IncomingContent } from '../../src/common/vault-api
 import { MonotonicClock } from '../../src/renderer/engine/clock.js';
 import type { EngineDatabase } from '../../src/renderer/engine/database.js';
 import { silentLogger } from '../../src/renderer/engine/logger.js';
+import { committedEnvelopeIds } from '../../src/renderer/engine/receive-known-envelopes.js';
 import { type ReceiveFaults, ReceivePipeline } from '../../src/renderer/engine/receive-pipeline.js';
 import { VaultGateway } from '../../src/renderer/engine/vault-calls.js';
-import { memoryDatabase, testCipher } from './memory-database.js';
+import { memoryDatabase } from './memory-database.js';
 
 export const ALICE = 'a'.repeat(32) as AccountId;
 export const OWN = 'z'.repeat(32) as AccountId;
@@ -114,8 +115,8 @@ export async function harness(options: { db?: EngineDatabase; faults?: ReceiveFa
   };
   // The vault may forget a plaintext only once the engine committed its envelope.
   const released = async (ids: string[]) => {
-    const rows = await db.receivedEnvelopes.bulkGet(ids);
-    return `release ${ids.join(',')} committed=${rows.every((row) => row !== undefined)}`;
+    const committed = await committedEnvelopeIds(db, ids);
+    return `release ${ids.join(',')} committed=${ids.every((id) => committed.has(id))}`;
   };
   const vault = new VaultGateway(
     createVaultClient({
@@ -146,14 +147,13 @@ export async function harness(options: { db?: EngineDatabase; faults?: ReceiveFa
   );
   const pipeline = new ReceivePipeline(
     db,
-    await testCipher(),
     vault,
     {
       async ack(envelopeIds) {
         acked.push([...envelopeIds]);
         // The relay may delete only what is committed here.
-        const committed = await db.receivedEnvelopes.bulkGet(envelopeIds);
-        events.push(`ack ${envelopeIds.join(',')} committed=${committed.every((row) => row !== undefined)}`);
+        const committed = await committedEnvelopeIds(db, envelopeIds);
+        events.push(`ack ${envelopeIds.join(',')} committed=${envelopeIds.every((id) => committed.has(id))}`);
         return { ok: true, deleted: envelopeIds.length };
       },
     },

@@ -135,7 +135,7 @@ export class TestClient {
       pages.unshift([...page.messages]);
       const first = page.messages[0];
       if (!page.hasOlder || first === undefined) break;
-      before = first.sortKey;
+      before = first.position;
     }
     return pages.flat();
   }

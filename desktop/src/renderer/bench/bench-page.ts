@@ -53,6 +53,8 @@ declare global {
 let vault: VaultClient | null = null;
 let engine: Engine | null = null;
 let account: BenchAccount | null = null;
+/** The engine database's name (derived from the data key: at-rest/keys.ts). */
+let databaseName: string | null = null;
 let finished: Promise<DrainResult> = Promise.reject(new Error('no drain begun'));
 finished.catch(() => {});
 
@@ -65,10 +67,10 @@ async function vaultClient(): Promise<VaultClient> {
 }
 
 function countMessages(): Promise<number> {
-  const current = account;
-  if (current === null) return Promise.reject(new Error('no account yet'));
+  const name = databaseName;
+  if (name === null) return Promise.reject(new Error('no account yet'));
   return new Promise((resolve, reject) => {
-    const open = indexedDB.open(`parley-engine-${current.accountId}`);
+    const open = indexedDB.open(name);
     open.onerror = () => reject(open.error ?? new Error('IndexedDB open failed'));
     open.onsuccess = () => {
       const db = open.result;
@@ -132,6 +134,7 @@ window.parleyBench = {
     engine = created;
     const summary = await created.createAccount({ relayUrl, passphrase });
     account = { accountId: summary.accountId, deviceId: summary.deviceId };
+    databaseName = created.database.dexie.name;
     return account;
   },
   countMessages,

@@ -1,19 +1,18 @@
 /**
- * Writing messages: a text is stored (state `sending`, body sealed) together
+ * Writing messages: a text is stored (state `sending`) together
  * with its outbox item in one transaction, so it is either queued or not
  * there at all; the outbox worker does the rest. `retry` queues a failed
  * message again under the same id, so a receiver that did get an earlier copy
  * shows it once.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
-import type { BodyCipher } from './body-cipher.js';
 import type { MonotonicClock } from './clock.js';
 import { messageSortKey } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { utf8Bytes } from './encoding.js';
 import { EngineError, EngineErrorCode } from './errors.js';
 import { previewOf } from './previews.js';
-import type { MessageRecord, OutboxTextRecord } from './records.js';
+import type { MessageRecord, NewMessageRecord, OutboxTextRecord } from './records.js';
 
 /**
  * Largest body (UTF-8 bytes). Content is padded to at most 64 KiB before
@@ -36,7 +35,6 @@ export function checkBody(body: string): void {
 export class Composer {
   constructor(
     private readonly db: EngineDatabase,
-    private readonly cipher: BodyCipher,
     private readonly context: {
       readonly ownAccountId: AccountId;
       readonly clock: MonotonicClock;
@@ -44,7 +42,7 @@ export class Composer {
     },
   ) {}
 
-  /** Stores the message and queues it; returns the message id. */
+  /** Stores the message and queues it; returns the stored message. */
   async sendText(conversationId: string, body: string): Promise<MessageRecord> {
     checkBody(body);
     const conversation = await this.db.conversations.get(conversationId);
@@ -57,12 +55,8 @@ export class Composer {
     const recipient = conversation.peerId;
     const id = this.context.newId();
     const sentAt = this.context.clock.now();
-    const sealedBody = await this.cipher.seal({ table: 'messages', field: 'body', id }, body);
-    const preview = await this.cipher.seal(
-      { table: 'conversations', field: 'preview', id: conversationId },
-      previewOf(body),
-    );
-    const message: MessageRecord = {
+    const preview = previewOf(body);
+    const message: NewMessageRecord = {
       id,
       conversationId,
       kind: 'text',
@@ -74,7 +68,7 @@ export class Composer {
       state: 'sending',
       envelopeId: null,
       serverTimestamp: null,
-      body: sealedBody,
+      body,
     };
     const item: OutboxTextRecord = {
       kind: 'text',
@@ -86,7 +80,7 @@ export class Composer {
       lastError: null,
       createdAt: sentAt,
     };
-    await this.db.dexie.transaction('rw', ['messages', 'outbox', 'conversations'], async () => {
+    return this.db.dexie.transaction('rw', ['messages', 'outbox', 'conversations'], async () => {
       await this.db.messages.add(message);
       await this.db.outbox.add(item);
       const current = await this.db.conversations.get(conversationId);
@@ -96,8 +90,11 @@ export class Composer {
         lastActivityAt: Math.max(current.lastActivityAt, sentAt),
         ...(newest ? { lastSortKey: message.sortKey, preview } : {}),
       });
+      // Read back: the stored record carries the position the history gave it.
+      const stored = await this.db.messages.get(id);
+      if (stored === undefined) throw new EngineError(EngineErrorCode.Storage, 'the message was not stored');
+      return stored;
     });
-    return message;
   }
 
   /** Queues a failed own message again. */

@@ -1,24 +1,33 @@
 /**
  * The engine's IndexedDB database through Dexie: typed tables over the
- * versioned schema (schema.ts). In the app Dexie uses the renderer's own
+ * versioned schema (schema.ts), every row sealed at rest by the layer under
+ * Dexie (at-rest/sealing-middleware.ts) and every message given its position
+ * on write (message-placement.ts). In the app Dexie uses the renderer's own
  * IndexedDB; Node tests pass fake-indexeddb's factory and key range.
+ * at-rest/open-database.ts opens one for a profile (name, keys, migration).
  */
 import { Dexie, type Table } from 'dexie';
+import type { AtRestKeys } from './at-rest/keys.js';
+import { sealingMiddleware } from './at-rest/sealing-middleware.js';
+import { messagePlacementMiddleware } from './message-placement.js';
 import type {
   ContactRecord,
   ConversationRecord,
   MessageRecord,
+  NewMessageRecord,
   OutboxRecord,
   ReceivedEnvelopeRecord,
   RelayRecord,
   SettingRecord,
   SettingValues,
 } from './records.js';
-import { declareSchema, SCHEMA_VERSIONS, type SchemaVersion } from './schema.js';
+import { CLEAR_INDEX_VALUES, declareSchema, SCHEMA_VERSIONS, type SchemaVersion } from './schema.js';
 
 export interface DatabaseOptions {
-  /** Database name; one per profile (engine.ts derives it from the account id). */
+  /** Database name; one per profile (AtRestKeys.databaseName unless a test chooses one). */
   readonly name: string;
+  /** The keys every row is sealed and every hashed index value is keyed with. */
+  readonly keys: AtRestKeys;
   /** IndexedDB implementation (default: the global one). */
   readonly indexedDB?: IDBFactory;
   readonly IDBKeyRange?: typeof IDBKeyRange;
@@ -30,9 +39,9 @@ export class EngineDatabase {
   readonly dexie: Dexie;
   readonly contacts: Table<ContactRecord, string>;
   readonly conversations: Table<ConversationRecord, string>;
-  readonly messages: Table<MessageRecord, string>;
+  readonly messages: Table<MessageRecord, string, NewMessageRecord>;
   readonly outbox: Table<OutboxRecord, number>;
-  readonly receivedEnvelopes: Table<ReceivedEnvelopeRecord, string>;
+  readonly receivedEnvelopes: Table<ReceivedEnvelopeRecord, number>;
   readonly settings: Table<SettingRecord, string>;
   readonly relays: Table<RelayRecord, string>;
 
@@ -44,6 +53,8 @@ export class EngineDatabase {
       // default durability ("relaxed") may report a commit before it is on disk.
       chromeTransactionDurability: 'strict',
     });
+    this.dexie.use(sealingMiddleware(options.keys, CLEAR_INDEX_VALUES));
+    this.dexie.use(messagePlacementMiddleware());
     declareSchema(this.dexie, options.versions ?? SCHEMA_VERSIONS);
     this.contacts = this.dexie.table('contacts');
     this.conversations = this.dexie.table('conversations');
@@ -76,9 +87,21 @@ export class EngineDatabase {
    * Forgets received-envelope ids recorded before `before`. Safe at any age:
    * a copy arriving after its id was forgotten is refused by the vault as a
    * duplicate (its plaintext was released), and its message id is stored.
+   * Times are sealed, not indexed: the oldest ids are read in arrival order
+   * (seq) until one is recent enough, so the work is what is deleted.
    */
-  pruneReceivedEnvelopes(before: number): Promise<number> {
-    return this.receivedEnvelopes.where('receivedAt').below(before).delete();
+  async pruneReceivedEnvelopes(before: number): Promise<number> {
+    const page = 100;
+    let deleted = 0;
+    for (;;) {
+      const rows = await this.receivedEnvelopes.orderBy(':id').limit(page).toArray();
+      const old = rows.filter((row) => row.receivedAt < before);
+      if (old.length > 0) {
+        await this.receivedEnvelopes.bulkDelete(old.flatMap((row) => (row.seq === undefined ? [] : [row.seq])));
+      }
+      for (const row of old) deleted += row.envelopeIds.length;
+      if (old.length < page) return deleted;
+    }
   }
 
   async homeRelay(): Promise<RelayRecord | undefined> {

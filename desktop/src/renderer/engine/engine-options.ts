@@ -2,7 +2,6 @@
  * What an Engine is built with and what its lifecycle calls take and answer
  * (engine.ts re-exports these).
  */
-import type { AccountId } from '@parley/crypto-core/wire';
 import type { VaultClient } from '../../common/invoke.js';
 import type { AccountInfo } from '../../common/vault-api.js';
 import type { Clock } from './clock.js';
@@ -19,7 +18,7 @@ export interface EngineOptions {
   /** IndexedDB to use (default: the browser's). Tests pass fake-indexeddb's. */
   readonly indexedDB?: IDBFactory;
   readonly IDBKeyRange?: typeof IDBKeyRange;
-  /** Database name (default: one per account, `parley-engine-<accountId>`). */
+  /** Database name (default: derived from the profile's data key, at-rest/keys.ts). */
   readonly databaseName?: string;
   readonly fetch?: FetchFunction;
   readonly logger?: EngineLogger;
@@ -51,8 +50,4 @@ export interface RegistrationOptions {
 export interface AccountSummary extends AccountInfo {
   readonly relayUrl: string;
   readonly contactCode: string;
-}
-
-export function databaseNameFor(accountId: AccountId): string {
-  return `parley-engine-${accountId}`;
 }

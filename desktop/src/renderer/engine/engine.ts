@@ -11,6 +11,7 @@
 import type { AccountId, TokenResponse } from '@parley/crypto-core/wire';
 import type { AccountInfo, SafetyNumber, VaultStatus } from '../../common/vault-api.js';
 import { deleteEngineDatabase, deleteRelayAccount, eraseVaultIdentity } from './account-deletion.js';
+import { dataKeyFrom, openProfileDatabase } from './at-rest/open-database.js';
 import {
   type BackupExportRequest,
   type BackupExportResult,
@@ -20,19 +21,11 @@ import {
 } from './backup/backup-export.js';
 import { importStagedBackup } from './backup/backup-restore.js';
 import { readRestoreMarker, writeRestoreMarker } from './backup/restore-marker.js';
-import { BodyCipher } from './body-cipher.js';
 import { MonotonicClock, systemClock } from './clock.js';
 import { type ConnectionStatus, OFFLINE_STATUS, sameStatus } from './connection-status.js';
 import type { AddedContact } from './contacts.js';
-import { EngineDatabase } from './database.js';
-import { fromBase64 } from './encoding.js';
-import {
-  type AccountSummary,
-  type CreateAccountRequest,
-  databaseNameFor,
-  type EngineOptions,
-  type RegistrationOptions,
-} from './engine-options.js';
+import type { EngineDatabase } from './database.js';
+import type { AccountSummary, CreateAccountRequest, EngineOptions, RegistrationOptions } from './engine-options.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
 import { type EngineLogger, silentLogger } from './logger.js';
@@ -54,12 +47,11 @@ import { DEFAULT_TYPING_OPTIONS, type TypingState } from './typing.js';
 import { VaultGateway } from './vault-calls.js';
 import { vaultFailureError } from './vault-errors-map.js';
 
-export {
-  type AccountSummary,
-  type CreateAccountRequest,
-  databaseNameFor,
-  type EngineOptions,
-  type RegistrationOptions,
+export type {
+  AccountSummary,
+  CreateAccountRequest,
+  EngineOptions,
+  RegistrationOptions,
 } from './engine-options.js';
 
 export class Engine {
@@ -173,10 +165,11 @@ export class Engine {
     if (this.#runtime !== null && this.#summary !== null) return this.#summary;
     const account = await this.#unlockedAccount();
     // A profile the backup CLI restored: its history waits in the vault for this first start.
+    const name = this.#options.databaseName;
     await importStagedBackup(this.#vault, account, {
       indexedDB: this.#options.indexedDB,
       IDBKeyRange: this.#options.IDBKeyRange,
-      databaseName: (accountId) => this.#databaseName(accountId),
+      databaseName: name === undefined ? undefined : () => name,
     }).catch((error: unknown) => {
       throw vaultFailureError(error);
     });
@@ -307,8 +300,8 @@ export class Engine {
   }
 
   /**
-   * Marks what the user saw read: the unread messages sorting at or before
-   * `through` (the newest one the view showed; default all), with read
+   * Marks what the user saw read: the unread messages at or before the
+   * position `through` (the newest one the view showed; default all), with read
    * receipts unless the user turned them off.
    */
   async markRead(conversationId: string, through?: string): Promise<MarkReadResult> {
@@ -362,22 +355,14 @@ export class Engine {
     return status.account;
   }
 
-  #databaseName(accountId: AccountId): string {
-    return this.#options.databaseName ?? databaseNameFor(accountId);
-  }
-
+  /** The profile's database, sealed under keys from the vault's data key; a version 1 database is migrated first. */
   async #openDatabase(account: AccountInfo): Promise<EngineDatabase> {
-    const db = new EngineDatabase({
-      name: this.#databaseName(account.accountId),
-      ...(this.#options.indexedDB === undefined ? {} : { indexedDB: this.#options.indexedDB }),
-      ...(this.#options.IDBKeyRange === undefined ? {} : { IDBKeyRange: this.#options.IDBKeyRange }),
+    return openProfileDatabase(await dataKeyFrom(this.#vault), account.accountId, {
+      indexedDB: this.#options.indexedDB,
+      IDBKeyRange: this.#options.IDBKeyRange,
+      name: this.#options.databaseName,
+      logger: this.#logger,
     });
-    try {
-      await db.open();
-    } catch (error) {
-      throw new EngineError(EngineErrorCode.Storage, 'the local database could not be opened', error);
-    }
-    return db;
   }
 
   /**
@@ -391,13 +376,6 @@ export class Engine {
     token?: TokenResponse,
     takenOver = false,
   ): Promise<void> {
-    let cipher: BodyCipher;
-    try {
-      const { key } = await this.#vault.call('getDataKey', {});
-      cipher = await BodyCipher.fromRawKey(fromBase64(key));
-    } catch (error) {
-      throw vaultFailureError(error);
-    }
     const options = this.#options;
     let privacy: PrivacySettings;
     try {
@@ -408,7 +386,6 @@ export class Engine {
     const runtime = new EngineRuntime(
       {
         db,
-        cipher,
         vault: this.#vault,
         account,
         relayUrl,

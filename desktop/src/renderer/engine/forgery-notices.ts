@@ -7,25 +7,25 @@
  * can only come from the relay it arrived from. The vault refuses it and
  * nothing of it is used; here one notice goes into the contact's conversation,
  * naming that relay: "Your relay (URL) sent a key that isn't Bob's; nothing
- * from it was accepted". The relay's URL is the notice's body, encrypted at
- * rest like message text.
+ * from it was accepted". The relay's URL is the notice's body, sealed at rest
+ * like every row (at-rest/). The notice is written with a sort key and no
+ * position: the placement middleware (message-placement.ts) gives it its
+ * place in the history, as for every message.
  *
  * Repeats do not flood the history: while the newest row of the conversation
  * is already a notice about the same relay, a new forgery adds nothing. Once
  * anything else arrives after it, the next forgery gets a notice again.
  *
- * The notice's body must be sealed (and the previous notice's relay read)
- * before the IndexedDB transaction that writes it (an await on WebCrypto
- * inside would end the transaction), so writing has two steps:
+ * The receive path prepares its notices before its commit transaction (the
+ * contact and newest-row reads stay out of it), so writing has two steps:
  * `prepareForgeryNotices` outside, then `writeForgeryNotices` inside the
  * caller's transaction over NOTICE_TABLES, which checks that the newest row
  * is still what the preparation saw.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
-import type { BodyCipher, FieldScope } from './body-cipher.js';
-import { directConversationId, MAX_SORT_KEY, MIN_SORT_KEY, messageSortKey } from './conversation-ids.js';
+import { directConversationId, messageSortKey } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
-import type { EncryptedField, MessageRecord } from './records.js';
+import type { MessageRecord, NewMessageRecord } from './records.js';
 
 /** A forged key for a known contact, and the relay it came from. */
 export interface Forgery {
@@ -40,9 +40,8 @@ export interface ForgeryNotice extends Forgery {
   readonly messageId: string;
 }
 
-/** A notice ready to write: sealed, with what the conversation's newest row was when prepared. */
+/** A notice ready to write, with what the conversation's newest row was when prepared. */
 export interface PreparedForgeryNotice extends ForgeryNotice {
-  readonly body: EncryptedField;
   readonly sortKey: string;
   readonly now: number;
   /** The newest row was a notice about the same relay: write nothing while it still is. */
@@ -51,31 +50,27 @@ export interface PreparedForgeryNotice extends ForgeryNotice {
 
 export const NOTICE_TABLES = ['contacts', 'conversations', 'messages'] as const;
 
-function bodyScope(messageId: string): FieldScope {
-  return { table: 'messages', field: 'body', id: messageId };
-}
+/** Below and above every position (positions are base-62 digits). */
+const MIN_POSITION = '';
+const MAX_POSITION = '\uffff';
 
+/** The conversation's newest row: last in position order, which is sort key order (message-positions.ts). */
 function newestRow(db: EngineDatabase, conversationId: string): Promise<MessageRecord | undefined> {
   return db.messages
-    .where('[conversationId+sortKey]')
-    .between([conversationId, MIN_SORT_KEY], [conversationId, MAX_SORT_KEY])
+    .where('[conversationId+position]')
+    .between([conversationId, MIN_POSITION], [conversationId, MAX_POSITION])
     .last();
 }
 
-/** The relay a forged-key notice names, or null (another kind of row, or a body that does not open). */
-export async function noticeRelayUrl(cipher: BodyCipher, row: MessageRecord | undefined): Promise<string | null> {
-  if (row?.kind !== 'forged-key' || row.body === null) return null;
-  try {
-    return await cipher.open(bodyScope(row.id), row.body);
-  } catch {
-    return null;
-  }
+/** The relay a forged-key notice names, or null (another kind of row). */
+export function noticeRelayUrl(row: MessageRecord | undefined): string | null {
+  if (row?.kind !== 'forged-key') return null;
+  return row.body;
 }
 
-/** Seals a notice for each forgery of a known contact (others are left out); no transaction needed. */
+/** Prepares a notice for each forgery of a known contact (others are left out); no transaction needed. */
 export async function prepareForgeryNotices(
   db: EngineDatabase,
-  cipher: BodyCipher,
   forgeries: readonly Forgery[],
   now: number,
   newId: () => string,
@@ -87,13 +82,12 @@ export async function prepareForgeryNotices(
     if ((await db.contacts.get(forgery.accountId)) === undefined) continue;
     const conversationId = directConversationId(forgery.accountId);
     const newest = await newestRow(db, conversationId);
-    const sameRelay = (await noticeRelayUrl(cipher, newest)) === forgery.relayUrl;
+    const sameRelay = noticeRelayUrl(newest) === forgery.relayUrl;
     const messageId = newId();
     prepared.push({
       ...forgery,
       conversationId,
       messageId,
-      body: await cipher.seal(bodyScope(messageId), forgery.relayUrl),
       sortKey: messageSortKey(now, messageId),
       now,
       coalesceWith: sameRelay && newest !== undefined ? newest.id : null,
@@ -114,7 +108,8 @@ export async function writeForgeryNotices(
     if (notice.coalesceWith !== null && (await newestRow(db, notice.conversationId))?.id === notice.coalesceWith) {
       continue;
     }
-    const record: MessageRecord = {
+    // No position: the placement middleware assigns it from the sort key.
+    const record: NewMessageRecord = {
       id: notice.messageId,
       conversationId: notice.conversationId,
       kind: 'forged-key',
@@ -127,7 +122,7 @@ export async function writeForgeryNotices(
       state: 'read',
       envelopeId: null,
       serverTimestamp: null,
-      body: notice.body,
+      body: notice.relayUrl,
     };
     await db.messages.add(record);
     await db.conversations.update(notice.conversationId, {
@@ -142,12 +137,11 @@ export async function writeForgeryNotices(
 /** A forgery found outside the receive path (a forged bundle when sending): both steps, its own transaction. */
 export async function recordForgery(
   db: EngineDatabase,
-  cipher: BodyCipher,
   forgery: Forgery,
   now: number,
   newId: () => string,
 ): Promise<ForgeryNotice | null> {
-  const prepared = await prepareForgeryNotices(db, cipher, [forgery], now, newId);
+  const prepared = await prepareForgeryNotices(db, [forgery], now, newId);
   const [written] = await db.dexie.transaction('rw', [...NOTICE_TABLES], () => writeForgeryNotices(db, prepared));
   return written ?? null;
 }

@@ -2,6 +2,7 @@
  * The client engine (desktop/src/renderer/engine/README.md): everything the UI needs to
  * run a Parley profile, free of UI code.
  */
+
 export type { BackoffOptions } from './backoff.js';
 export type { ConnectionStatus, ConnectionStatusState } from './connection-status.js';
 export type { AddedContact } from './contacts.js';
@@ -10,7 +11,6 @@ export { EngineDatabase } from './database.js';
 export {
   type AccountSummary,
   type CreateAccountRequest,
-  databaseNameFor,
   Engine,
   type EngineOptions,
   type RegistrationOptions,

@@ -26,16 +26,25 @@ export interface OutboxStateChange {
 export class OutboxQueue {
   constructor(private readonly db: EngineDatabase) {}
 
-  /** Up to `limit` items due at `now`, in queue order. */
+  /**
+   * Up to `limit` items due at `now`, in queue order. Times are sealed, not
+   * indexed (they would date the user's sending): the queue is read in order
+   * and stops once `limit` are found.
+   */
   async due(now: number, limit: number): Promise<OutboxRecord[]> {
-    const items = await this.db.outbox.where('nextAttemptAt').belowOrEqual(now).limit(limit).toArray();
-    return items.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    return this.db.outbox
+      .filter((item) => item.nextAttemptAt <= now)
+      .limit(limit)
+      .toArray();
   }
 
-  /** When the next waiting item is due (NEVER when none is). */
+  /** When the next waiting item is due (NEVER when none is); reads the queue. */
   async nextDueAt(): Promise<number> {
-    const next = await this.db.outbox.orderBy('nextAttemptAt').first();
-    return next?.nextAttemptAt ?? NEVER;
+    let next = NEVER;
+    await this.db.outbox.each((item) => {
+      next = Math.min(next, item.nextAttemptAt);
+    });
+    return next;
   }
 
   /** Texts waiting to be sent (what the UI means by "messages will send when you're back"). */

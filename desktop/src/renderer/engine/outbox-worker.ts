@@ -12,7 +12,6 @@
 import type { AccountId, OutgoingMessage, SendRequest } from '@parley/crypto-core/wire';
 import type { OutgoingContent } from '../../common/vault-api.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
-import type { BodyCipher } from './body-cipher.js';
 import type { Clock } from './clock.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
@@ -76,7 +75,6 @@ export class OutboxWorker {
   constructor(
     private readonly queue: OutboxQueue,
     private readonly db: EngineDatabase,
-    private readonly cipher: BodyCipher,
     private readonly vault: VaultGateway,
     private readonly connection: RelayConnection,
     private readonly sessions: SessionManager,
@@ -239,8 +237,7 @@ export class OutboxWorker {
     const sendable =
       message.state === 'sending' || message.state === 'failed' || (item.resend === true && message.state === 'sent');
     if (!sendable) return null;
-    const body = await this.cipher.open({ table: 'messages', field: 'body', id: message.id }, message.body);
-    return { type: 'text', id: message.id, sentAt: message.sentAt, body };
+    return { type: 'text', id: message.id, sentAt: message.sentAt, body: message.body };
   }
 
   async #failed(item: OutboxRecord, error: unknown, repaired: Set<AccountId>, repairing = false): Promise<void> {

@@ -1,27 +1,23 @@
 /**
- * Reads for the UI, shaped for Dexie's liveQuery: each does all its
- * IndexedDB reads first and decrypts afterwards (liveQuery tracks the reads;
- * WebCrypto awaits after them do not disturb it), e.g.
+ * Reads for the UI, shaped for Dexie's liveQuery (the at-rest layer opens
+ * rows as they are read, so every read is plain IndexedDB work), e.g.
  *
  *   const conversations = liveQuery(() => engine.queries.conversations());
  *   const page = liveQuery(() => engine.queries.messagePage(id, { limit: 50 }));
  *
  * A conversation of 100,000 messages pages through its
- * [conversationId+sortKey] index: a page reads `limit` rows, not the
- * conversation.
+ * [conversationId+position] index: a page reads `limit` rows, not the
+ * conversation. A message's `position` (message-positions.ts) is what the
+ * history is ordered and paged by: pass it back as a bound.
  */
 
 import type { AccountId } from '@parley/crypto-core/wire';
 import { liveQuery as dexieLiveQuery } from 'dexie';
-import type { BodyCipher, FieldScope } from './body-cipher.js';
-import { MAX_SORT_KEY, MIN_SORT_KEY } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
-import type { EngineLogger } from './logger.js';
 import type {
   ContactRecord,
   ConversationKind,
   ConversationRecord,
-  EncryptedField,
   MessageDirection,
   MessageKind,
   MessageRecord,
@@ -57,24 +53,22 @@ export interface MessageView {
   readonly senderAccountId: AccountId;
   readonly sentAt: number;
   readonly receivedAt: number | null;
-  readonly sortKey: string;
+  /** Its place in the conversation: an opaque string in history order (compare as strings; not a time). */
+  readonly position: string;
   readonly state: MessageState;
-  /**
-   * The text (kind 'text'), or the URL of the relay a 'forged-key' notice
-   * names; null for other notices, or when the stored body cannot be decrypted.
-   */
+  /** The text (kind 'text'), or the URL of the relay a 'forged-key' notice names; null for other notices. */
   readonly body: string | null;
 }
 
 export interface MessagePage {
   /** Oldest first. */
   readonly messages: readonly MessageView[];
-  /** More messages exist before the first one (pass its sortKey as `before`). */
+  /** More messages exist before the first one (pass its position as `before`). */
   readonly hasOlder: boolean;
 }
 
 export interface PageRequest {
-  /** Only messages sorting before this key (exclusive); default: the newest. */
+  /** Only messages before this position (exclusive); default: the newest. */
   readonly before?: string;
   readonly limit?: number;
 }
@@ -83,14 +77,12 @@ export const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 500;
 
 export interface RangeRequest {
-  /** Oldest sort key to include (inclusive); default: the oldest message. */
+  /** Oldest position to include (inclusive); default: the oldest message. */
   readonly from?: string;
-  /** Newest sort key to include (inclusive); default: open, up to the newest message. */
+  /** Newest position to include (inclusive); default: open, up to the newest message. */
   readonly to?: string;
   /** At most this many (default and cap 2,000). */
   readonly limit?: number;
-  /** Bodies already decrypted, by message id, reused as they are. */
-  readonly knownBodies?: ReadonlyMap<string, string | null>;
 }
 
 export interface MessageRange {
@@ -102,23 +94,28 @@ export interface MessageRange {
   readonly hasNewer: boolean;
 }
 
-export interface SortKeyStep {
+export interface PositionStep {
   /** Start here (exclusive); default: the newest message (older) or the oldest (newer). */
   readonly from?: string;
   readonly direction: 'older' | 'newer';
   readonly count: number;
 }
 
-export interface SortKeyAway {
-  /** The sort key reached; null when no message lies that way. */
-  readonly sortKey: string | null;
-  /** Fewer than `count` messages lay that way: `sortKey` is the last one there. */
+export interface PositionAway {
+  /** The position reached; null when no message lies that way. */
+  readonly position: string | null;
+  /** Fewer than `count` messages lay that way: `position` is the last one there. */
   readonly reachedEnd: boolean;
 }
 
+/** Below and above every position (positions are base-62 digits). */
+const MIN_POSITION = '';
+const MAX_POSITION = '\uffff';
+const POSITION_INDEX = '[conversationId+position]';
+
 const MAX_RANGE_SIZE = 2000;
 
-function toMessageView(message: MessageRecord, body: string | null): MessageView {
+function toMessageView(message: MessageRecord): MessageView {
   return {
     id: message.id,
     conversationId: message.conversationId,
@@ -127,9 +124,9 @@ function toMessageView(message: MessageRecord, body: string | null): MessageView
     senderAccountId: message.senderAccountId,
     sentAt: message.sentAt,
     receivedAt: message.receivedAt,
-    sortKey: message.sortKey,
+    position: message.position,
     state: message.state,
-    body,
+    body: message.body,
   };
 }
 
@@ -148,27 +145,19 @@ export function shortAccountId(accountId: string): string {
 }
 
 export class EngineQueries {
-  constructor(
-    private readonly db: EngineDatabase,
-    private readonly cipher: BodyCipher,
-    private readonly logger: EngineLogger,
-  ) {}
+  constructor(private readonly db: EngineDatabase) {}
 
-  /** Every conversation, most recent activity first. */
+  /** Every conversation, most recent activity first (sorted here: activity times are sealed, not indexed). */
   async conversations(): Promise<ConversationView[]> {
-    const conversations = await this.db.conversations.orderBy('lastActivityAt').reverse().toArray();
+    const conversations = await this.db.conversations.toArray();
+    conversations.sort((a, b) => b.lastActivityAt - a.lastActivityAt);
     const contacts = await this.db.contacts.bulkGet(
       conversations.flatMap((c) => (c.kind === 'direct' ? [c.peerId] : [])),
     );
     const contactById = new Map<string, ContactRecord>();
     for (const contact of contacts) if (contact !== undefined) contactById.set(contact.accountId, contact);
-    return Promise.all(
-      conversations.map((conversation) =>
-        this.#conversationView(
-          conversation,
-          conversation.kind === 'direct' ? contactById.get(conversation.peerId) : undefined,
-        ),
-      ),
+    return conversations.map((conversation) =>
+      conversationView(conversation, conversation.kind === 'direct' ? contactById.get(conversation.peerId) : undefined),
     );
   }
 
@@ -177,32 +166,31 @@ export class EngineQueries {
     const conversation = await this.db.conversations.get(conversationId);
     if (conversation === undefined) return null;
     const contact = conversation.kind === 'direct' ? await this.db.contacts.get(conversation.peerId) : undefined;
-    return this.#conversationView(conversation, contact);
+    return conversationView(conversation, contact);
   }
 
   /** One page of a conversation, oldest first, bodies decrypted. */
   async messagePage(conversationId: string, request: PageRequest = {}): Promise<MessagePage> {
     const limit = Math.max(1, Math.min(MAX_PAGE_SIZE, request.limit ?? DEFAULT_PAGE_SIZE));
     const rows = await this.db.messages
-      .where('[conversationId+sortKey]')
-      .between([conversationId, MIN_SORT_KEY], [conversationId, request.before ?? MAX_SORT_KEY], true, false)
+      .where(POSITION_INDEX)
+      .between([conversationId, MIN_POSITION], [conversationId, request.before ?? MAX_POSITION], true, false)
       .reverse()
       .limit(limit + 1)
       .toArray();
     const hasOlder = rows.length > limit;
     const page = rows.slice(0, limit).reverse();
-    const messages = await Promise.all(page.map((message) => this.#messageView(message)));
-    return { messages, hasOlder };
+    return { messages: page.map(toMessageView), hasOlder };
   }
 
-  /** Sort key of the oldest unread incoming message, where the "unread messages" divider goes; null when all are read. */
-  async firstUnreadSortKey(conversationId: string): Promise<string | null> {
+  /** Position of the oldest unread incoming message, where the "unread messages" divider goes; null when all are read. */
+  async firstUnreadPosition(conversationId: string): Promise<string | null> {
     const unread = await this.db.messages
       .where('[conversationId+direction+state]')
       .equals([conversationId, 'incoming', 'delivered'])
       .toArray();
     let first: string | null = null;
-    for (const message of unread) if (first === null || message.sortKey < first) first = message.sortKey;
+    for (const message of unread) if (first === null || message.position < first) first = message.position;
     return first;
   }
 
@@ -228,21 +216,19 @@ export class EngineQueries {
   }
 
   /**
-   * The messages of a conversation between two sort keys (both inclusive),
+   * The messages of a conversation between two positions (both inclusive),
    * oldest first, for the chat view's window over a long history (liveQuery
    * it: it re-runs when a message in or next to the range changes). With
    * `to` left open the newest `limit` are returned, so new messages push the
-   * oldest out; with both bounds the oldest `limit` from `from`. Bodies found
-   * in `knownBodies` (by message id: a stored body never changes) are not
-   * decrypted again.
+   * oldest out; with both bounds the oldest `limit` from `from`.
    */
   async messageRange(conversationId: string, request: RangeRequest = {}): Promise<MessageRange> {
     const limit = Math.max(1, Math.min(MAX_RANGE_SIZE, request.limit ?? MAX_RANGE_SIZE));
-    const lower = request.from ?? MIN_SORT_KEY;
-    const upper = request.to ?? MAX_SORT_KEY;
+    const lower = request.from ?? MIN_POSITION;
+    const upper = request.to ?? MAX_POSITION;
     // One read transaction for the rows and one index key beyond each end (whether more exists).
     const { rows, hasOlder, hasNewer } = await this.db.dexie.transaction('r', this.db.messages, async () => {
-      const index = this.db.messages.where('[conversationId+sortKey]');
+      const index = this.db.messages.where(POSITION_INDEX);
       const inRange = index.between([conversationId, lower], [conversationId, upper], true, true);
       const rows =
         request.to === undefined
@@ -254,102 +240,73 @@ export class EngineQueries {
         first === undefined
           ? []
           : await index
-              .between([conversationId, MIN_SORT_KEY], [conversationId, first.sortKey], true, false)
+              .between([conversationId, MIN_POSITION], [conversationId, first.position], true, false)
               .limit(1)
               .keys();
       const after =
         last === undefined
           ? []
           : await index
-              .between([conversationId, last.sortKey], [conversationId, MAX_SORT_KEY], false, true)
+              .between([conversationId, last.position], [conversationId, MAX_POSITION], false, true)
               .limit(1)
               .keys();
       return { rows, hasOlder: before.length > 0, hasNewer: after.length > 0 };
     });
-    const known = request.knownBodies;
-    const messages = await Promise.all(
-      rows.map((row) => {
-        const body = known?.get(row.id);
-        return body === undefined && !(known?.has(row.id) ?? false)
-          ? this.#messageView(row)
-          : Promise.resolve(toMessageView(row, body ?? null));
-      }),
-    );
-    return { messages, hasOlder, hasNewer };
+    return { messages: rows.map(toMessageView), hasOlder, hasNewer };
   }
 
   /**
-   * The sort key `count` messages away from `from` (exclusive) towards the
+   * The position `count` messages away from `from` (exclusive) towards the
    * older or the newer end, or the last one there is when fewer exist
    * (`reachedEnd`); reads index keys only. Without `from`, counts from the
    * newest (older) or the oldest (newer) message.
    */
-  async sortKeyAway(conversationId: string, request: SortKeyStep): Promise<SortKeyAway> {
-    const index = this.db.messages.where('[conversationId+sortKey]');
+  async positionAway(conversationId: string, request: PositionStep): Promise<PositionAway> {
+    const index = this.db.messages.where(POSITION_INDEX);
     const count = Math.max(1, request.count);
     const range =
       request.direction === 'older'
         ? index
-            .between([conversationId, MIN_SORT_KEY], [conversationId, request.from ?? MAX_SORT_KEY], true, false)
+            .between([conversationId, MIN_POSITION], [conversationId, request.from ?? MAX_POSITION], true, false)
             .reverse()
         : index.between(
-            [conversationId, request.from ?? MIN_SORT_KEY],
-            [conversationId, MAX_SORT_KEY],
+            [conversationId, request.from ?? MIN_POSITION],
+            [conversationId, MAX_POSITION],
             request.from === undefined,
             true,
           );
     const keys = await range.limit(count + 1).keys();
     const reachedEnd = keys.length <= count;
     const key = keys[Math.min(count, keys.length) - 1];
-    return { sortKey: Array.isArray(key) ? String(key[1]) : null, reachedEnd };
+    return { position: Array.isArray(key) ? String(key[1]) : null, reachedEnd };
   }
 
   /** How many messages (and notices) a conversation holds; counts index keys. */
   async messageCount(conversationId: string): Promise<number> {
     return this.db.messages
-      .where('[conversationId+sortKey]')
-      .between([conversationId, MIN_SORT_KEY], [conversationId, MAX_SORT_KEY], true, true)
+      .where(POSITION_INDEX)
+      .between([conversationId, MIN_POSITION], [conversationId, MAX_POSITION], true, true)
       .count();
   }
 
-  /** One message by id, body decrypted; null when there is none (the chat view reads a new one into rows it holds). */
+  /** One message by id; null when there is none (the chat view reads a new one into rows it holds). */
   async message(messageId: string): Promise<MessageView | null> {
     const message = await this.db.messages.get(messageId);
-    return message === undefined ? null : this.#messageView(message);
+    return message === undefined ? null : toMessageView(message);
   }
+}
 
-  async #conversationView(
-    conversation: ConversationRecord,
-    contact: ContactRecord | undefined,
-  ): Promise<ConversationView> {
-    return {
-      id: conversation.id,
-      kind: conversation.kind,
-      peerId: conversation.peerId,
-      name: contact?.displayName ?? conversation.title ?? shortAccountId(conversation.peerId),
-      contact: contact === undefined ? null : contactView(contact),
-      lastActivityAt: conversation.lastActivityAt,
-      unreadCount: conversation.unreadCount,
-      preview: await this.#open(
-        { table: 'conversations', field: 'preview', id: conversation.id },
-        conversation.preview,
-      ),
-    };
-  }
-
-  async #messageView(message: MessageRecord): Promise<MessageView> {
-    return toMessageView(message, await this.#open({ table: 'messages', field: 'body', id: message.id }, message.body));
-  }
-
-  async #open(scope: FieldScope, field: EncryptedField | null): Promise<string | null> {
-    if (field === null) return null;
-    try {
-      return await this.cipher.open(scope, field);
-    } catch {
-      this.logger.error('stored text does not decrypt', { table: scope.table, id: scope.id });
-      return null;
-    }
-  }
+function conversationView(conversation: ConversationRecord, contact: ContactRecord | undefined): ConversationView {
+  return {
+    id: conversation.id,
+    kind: conversation.kind,
+    peerId: conversation.peerId,
+    name: contact?.displayName ?? conversation.title ?? shortAccountId(conversation.peerId),
+    contact: contact === undefined ? null : contactView(contact),
+    lastActivityAt: conversation.lastActivityAt,
+    unreadCount: conversation.unreadCount,
+    preview: conversation.preview,
+  };
 }
 
 /** Dexie's own liveQuery, re-exported so the UI needs no second import path. */

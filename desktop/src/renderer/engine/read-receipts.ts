@@ -1,6 +1,6 @@
 /**
  * Reading a conversation: the incoming messages the user has seen become
- * `read` (all unread ones up to `through`, the sort key of the newest message
+ * `read` (all unread ones up to `through`, the position of the newest message
  * the view showed), the unread count drops to what is left, and read
  * receipts for them are queued to the sender unless the user turned read
  * receipts off, all in one transaction (the outbox sends them when it can).
@@ -18,7 +18,7 @@ export interface MarkReadResult {
 }
 
 export interface MarkReadOptions {
-  /** Only messages sorting at or before this key (the newest the user saw); default every unread one. */
+  /** Only messages at or before this position (the newest the user saw); default every unread one. */
   readonly through?: string | undefined;
   /**
    * Queue read receipts: false when the user turned them off, or when another
@@ -43,10 +43,10 @@ export class ReadReceipts {
         .equals([conversationId, 'incoming', 'delivered'])
         .toArray();
       const through = options.through;
-      // In the conversation's order (the index returns them by id), so receipts name them as they were read.
+      // In the conversation's order (the index returns them by hash), so receipts name them as they were read.
       const seen = unread
-        .filter((message) => through === undefined || message.sortKey <= through)
-        .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+        .filter((message) => through === undefined || message.position <= through)
+        .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
       const now = this.clock.now();
       const bySender = new Map<AccountId, string[]>();
       for (const message of seen) {

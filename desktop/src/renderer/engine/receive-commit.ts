@@ -8,8 +8,8 @@
  * receipts applied to own messages (forward only), and forged-key notices
  * (so a forged envelope is acked only once its notice is on disk).
  *
- * Only IndexedDB work happens in here: bodies and previews were sealed
- * before (an await on WebCrypto would end the transaction early).
+ * Only IndexedDB work happens in here (an await on anything else would end
+ * the transaction early); the at-rest layer seals rows synchronously.
  */
 
 import { MAX_RECEIPT_MESSAGE_IDS } from '@parley/crypto-core/content';
@@ -19,30 +19,20 @@ import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { type ForgeryNotice, type PreparedForgeryNotice, writeForgeryNotices } from './forgery-notices.js';
 import { isAhead } from './message-state.js';
+import { previewOf } from './previews.js';
 import { committedEnvelopeIds } from './receive-known-envelopes.js';
 import type { IncomingMessage, IncomingReceipt } from './receive-plan.js';
 import type {
   ContactRecord,
   ConversationRecord,
-  EncryptedField,
   MessageRecord,
   MessageState,
+  NewMessageRecord,
   OutboxReceiptRecord,
 } from './records.js';
 
-export interface SealedIncomingMessage extends IncomingMessage {
-  readonly sealedBody: EncryptedField | null;
-}
-
-export interface SealedPreview {
-  readonly messageId: string;
-  readonly preview: EncryptedField;
-}
-
 export interface ReceiveCommitInput {
-  readonly messages: readonly SealedIncomingMessage[];
-  /** Per conversation: the preview of the batch's newest message there. */
-  readonly previews: ReadonlyMap<string, SealedPreview>;
+  readonly messages: readonly IncomingMessage[];
   readonly receipts: readonly IncomingReceipt[];
   /** Notices of forged keys, prepared (sealed) before the transaction. */
   readonly forgeryNotices: readonly PreparedForgeryNotice[];
@@ -60,7 +50,7 @@ export interface StateChange {
 
 export interface ReceiveCommitResult {
   /** Messages stored for the first time. */
-  readonly stored: readonly MessageRecord[];
+  readonly stored: readonly NewMessageRecord[];
   readonly stateChanges: readonly StateChange[];
   readonly notices: readonly ForgeryNotice[];
   /** Delivery receipts were queued (the outbox has work). */
@@ -83,7 +73,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
   // so a batch costs a handful of round trips, not two per message.
   return db.dexie.transaction('rw', [...TABLES], async () => {
     // A copy of an envelope already committed (by an earlier batch) changes nothing.
-    const seenIds = await committedEnvelopeIds(db, input.envelopeIds);
+    const seenIds = await recordEnvelopeIds(db, input.envelopeIds, input.now);
     const arrived = input.messages.filter((message) => !seenIds.has(message.envelopeId));
 
     const receiptIdsBySender = new Map<AccountId, string[]>();
@@ -96,12 +86,12 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
     }
 
     // One copy per message id; a copy of a message stored before fails its add and is skipped.
-    const chosen = new Map<string, SealedIncomingMessage>();
+    const chosen = new Map<string, IncomingMessage>();
     for (const message of arrived) if (!chosen.has(message.messageId)) chosen.set(message.messageId, message);
     const stored = await addNewMessages(
       db,
       [...chosen.values()].map(
-        (message): MessageRecord => ({
+        (message): NewMessageRecord => ({
           id: message.messageId,
           conversationId: message.conversationId,
           kind: message.kind,
@@ -113,7 +103,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
           state: 'delivered',
           envelopeId: message.envelopeId,
           serverTimestamp: message.serverTimestamp,
-          body: message.sealedBody,
+          body: message.body,
         }),
       ),
     );
@@ -128,10 +118,9 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
       if (conversation === undefined) throw new Error(`conversation ${message.conversationId} was not loaded`);
       conversation.unreadCount += 1;
       conversation.lastActivityAt = Math.max(conversation.lastActivityAt, Math.min(message.sentAt, input.now));
-      const preview = input.previews.get(message.conversationId);
       if (message.sortKey > conversation.lastSortKey) {
         conversation.lastSortKey = message.sortKey;
-        conversation.preview = preview?.messageId === message.messageId ? preview.preview : null;
+        conversation.preview = message.body === null ? null : previewOf(message.body);
       }
     }
     if (conversations.size > 0) await db.conversations.bulkPut([...conversations.values()]);
@@ -158,12 +147,41 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
 
     const notices = await writeForgeryNotices(db, input.forgeryNotices);
 
-    const fresh = input.envelopeIds.filter((id) => !seenIds.has(id));
-    if (fresh.length > 0) {
-      await db.receivedEnvelopes.bulkPut(fresh.map((envelopeId) => ({ envelopeId, receivedAt: input.now })));
-    }
     return { stored, stateChanges, notices, receiptsQueued: receipts.length > 0, outboxItemsRemoved };
   });
+}
+
+/**
+ * Records the batch's envelope ids as committed (they commit with the rest
+ * of the transaction) and answers which were recorded before. One row holds
+ * the batch: one request. The unique multi-entry index refuses it when any
+ * id was recorded before (ConstraintError, caught; the transaction goes on),
+ * and only then are the ids looked up one by one and the fresh ones recorded.
+ */
+async function recordEnvelopeIds(
+  db: EngineDatabase,
+  envelopeIds: readonly string[],
+  now: number,
+): Promise<Set<string>> {
+  const ids = [...new Set(envelopeIds)];
+  if (ids.length === 0) return new Set();
+  if (await addEnvelopeRow(db, ids, now)) return new Set();
+  const seen = await committedEnvelopeIds(db, ids);
+  const fresh = ids.filter((id) => !seen.has(id));
+  if (fresh.length > 0) await db.receivedEnvelopes.add({ envelopeIds: fresh, receivedAt: now });
+  return seen;
+}
+
+/** False when an id of the row is recorded already (the row is not added). */
+async function addEnvelopeRow(db: EngineDatabase, envelopeIds: readonly string[], now: number): Promise<boolean> {
+  try {
+    await db.receivedEnvelopes.bulkAdd([{ envelopeIds, receivedAt: now }]);
+    return true;
+  } catch (error) {
+    if (!(error instanceof Dexie.BulkError)) throw error;
+    if (Object.values(error.failuresByPos).some((failure) => failure.name !== 'ConstraintError')) throw error;
+    return false;
+  }
 }
 
 /**
@@ -171,7 +189,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
  * already stored (ConstraintError) is skipped without aborting the
  * transaction, any other failure throws. Returns the records added, in order.
  */
-async function addNewMessages(db: EngineDatabase, records: readonly MessageRecord[]): Promise<MessageRecord[]> {
+async function addNewMessages(db: EngineDatabase, records: readonly NewMessageRecord[]): Promise<NewMessageRecord[]> {
   if (records.length === 0) return [];
   try {
     await db.messages.bulkAdd([...records]);
@@ -278,12 +296,10 @@ async function applyReceipts(
     }
   }
   if (changed.size > 0) await db.messages.bulkPut([...changed.values()]);
-  const outboxItemsRemoved =
-    deliveredWhilePending.size > 0
-      ? await db.outbox
-          .where('messageId')
-          .anyOf([...deliveredWhilePending])
-          .delete()
-      : 0;
+  // messageId is stored hashed: equality lookups, one per id (never anyOf, which needs order).
+  const removed = await Promise.all(
+    [...deliveredWhilePending].map((id) => db.outbox.where('messageId').equals(id).delete()),
+  );
+  const outboxItemsRemoved = removed.reduce((sum, count) => sum + count, 0);
   return { stateChanges, outboxItemsRemoved };
 }

@@ -1,37 +1,62 @@
 /**
- * Which envelope ids of a batch are already committed here. The relay's ids
- * are time-ordered (UUIDv7), so a batch's ids usually sit together in the
- * `receivedEnvelopes` key order: one key-range read answers for the whole
- * batch, instead of one IndexedDB request per id (each a round trip to
- * Chromium's browser process). The answer is exact either way; when the range
- * holds many other ids (ids of another shape, or an old envelope redelivered
- * among new ones) it falls back to reading each id.
+ * Which envelope ids of a batch are already committed here, so the decrypt
+ * stage acks copies again instead of decrypting them.
  *
- * Works inside or outside a transaction (Dexie joins the current one).
+ * Envelope ids are stored hashed (they are UUIDv7: in the clear they would
+ * date every envelope received), so the database answers one equality lookup
+ * per id, each a request to Chromium's browser process. `KnownEnvelopes`
+ * asks it only while that can matter: ids this engine committed are kept in
+ * memory, and copies of what an earlier engine (before a restart or crash)
+ * committed come first in the relay's redelivery, which sends its queue
+ * oldest first; so the database is asked until a batch holds none, then no
+ * more. A copy that still gets through is decrypted again (the vault answers
+ * from its cache, or refuses a duplicate) and dropped by the commit's own
+ * envelope-id check (receive-commit.ts): the answer here saves work, the
+ * commit keeps it exact.
  */
 import type { EngineDatabase } from './database.js';
 
-/** More keys than this many per asked id in the range: read the ids one by one instead. */
-const RANGE_SLACK = 4;
+/** Ids of this engine's commits kept in memory; older ones are forgotten first. */
+const REMEMBERED_IDS = 20_000;
 
+/** Exactly which ids the database holds, in one read transaction (inside or outside another one). */
 export async function committedEnvelopeIds(db: EngineDatabase, envelopeIds: readonly string[]): Promise<Set<string>> {
-  if (envelopeIds.length === 0) return new Set();
-  let lowest = envelopeIds[0] ?? '';
-  let highest = lowest;
-  for (const id of envelopeIds) {
-    if (id < lowest) lowest = id;
-    if (id > highest) highest = id;
+  const asked = [...new Set(envelopeIds)];
+  if (asked.length === 0) return new Set();
+  const found = await db.dexie.transaction('r', db.receivedEnvelopes, () =>
+    Promise.all(asked.map((id) => db.receivedEnvelopes.where('envelopeIds').equals(id).count())),
+  );
+  return new Set(asked.filter((_, index) => (found[index] ?? 0) > 0));
+}
+
+export class KnownEnvelopes {
+  readonly #committedHere = new Set<string>();
+  #askDatabase = true;
+
+  constructor(private readonly db: EngineDatabase) {}
+
+  /** Which of these ids were committed before. */
+  async among(envelopeIds: readonly string[]): Promise<Set<string>> {
+    const known = new Set(envelopeIds.filter((id) => this.#committedHere.has(id)));
+    if (!this.#askDatabase) return known;
+    const stored = await committedEnvelopeIds(
+      this.db,
+      envelopeIds.filter((id) => !known.has(id)),
+    );
+    if (stored.size === 0) this.#askDatabase = false;
+    for (const id of stored) known.add(id);
+    return known;
   }
-  const limit = envelopeIds.length * RANGE_SLACK;
-  const inRange = await db.receivedEnvelopes
-    .where(':id')
-    .between(lowest, highest, true, true)
-    .limit(limit + 1)
-    .primaryKeys();
-  if (inRange.length <= limit) {
-    const asked = new Set(envelopeIds);
-    return new Set(inRange.filter((id) => asked.has(id)));
+
+  /** These ids just committed. */
+  add(envelopeIds: readonly string[]): void {
+    for (const id of envelopeIds) {
+      this.#committedHere.delete(id);
+      this.#committedHere.add(id);
+    }
+    for (const id of this.#committedHere) {
+      if (this.#committedHere.size <= REMEMBERED_IDS) break;
+      this.#committedHere.delete(id);
+    }
   }
-  const rows = await db.receivedEnvelopes.bulkGet([...envelopeIds]);
-  return new Set(envelopeIds.filter((_, index) => rows[index] !== undefined));
 }

@@ -1,11 +1,11 @@
 /**
  * The receive path, batches in the relay's order, in two stages:
  *
- *   decrypt stage: skip copies already committed -> vault.decrypt (the batch,
- *     carrying the release of what committed since the last call)
- *   commit stage:  plan (receive-plan.ts) -> seal bodies and previews
- *     (receive-seal.ts) and notices of forged keys (forgery-notices.ts)
- *     -> ONE Dexie transaction (receive-commit.ts)
+ *   decrypt stage: skip copies already committed (receive-known-envelopes.ts)
+ *     -> vault.decrypt (the batch, carrying the release of what committed
+ *     since the last call)
+ *   commit stage:  plan (receive-plan.ts) -> notices of forged keys
+ *     (forgery-notices.ts) -> ONE Dexie transaction (receive-commit.ts)
  *     -> only after it committed: ack to the relay; the ids join the
  *     pending releases (receive-releases.ts)
  *
@@ -22,7 +22,6 @@
  */
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import { type DecryptOutcome, MAX_RELEASED_PER_DECRYPT } from '../../common/vault-api.js';
-import type { BodyCipher } from './body-cipher.js';
 import type { Clock } from './clock.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
@@ -30,11 +29,10 @@ import { prepareForgeryNotices } from './forgery-notices.js';
 import type { EngineLogger } from './logger.js';
 import { Observable } from './observable.js';
 import { commitReceived, type ReceiveCommitResult } from './receive-commit.js';
-import { committedEnvelopeIds } from './receive-known-envelopes.js';
+import { KnownEnvelopes } from './receive-known-envelopes.js';
 import { planReceive, type ReceivePlan } from './receive-plan.js';
 import { PendingReleases } from './receive-releases.js';
 import { DecryptRetries } from './receive-retries.js';
-import { sealIncoming } from './receive-seal.js';
 import { type VaultGateway, vaultErrorCode } from './vault-calls.js';
 
 /** What the pipeline needs from the connection it serves. */
@@ -95,11 +93,11 @@ export class ReceivePipeline {
   #stopped = false;
   readonly #releases: PendingReleases;
   readonly #retries: DecryptRetries;
+  readonly #known: KnownEnvelopes;
   readonly #background = new Set<Promise<unknown>>();
 
   constructor(
     private readonly db: EngineDatabase,
-    private readonly cipher: BodyCipher,
     private readonly vault: VaultGateway,
     private readonly acks: AckChannel,
     private readonly listener: ReceiveListener,
@@ -118,6 +116,7 @@ export class ReceivePipeline {
     },
   ) {
     this.#releases = new PendingReleases(vault, context.logger);
+    this.#known = new KnownEnvelopes(db);
     this.#retries = new DecryptRetries(this.options, (envelopes) => {
       if (!this.#stopped) this.enqueue(envelopes);
     });
@@ -133,7 +132,7 @@ export class ReceivePipeline {
     const ahead = Math.max(0, this.options.decryptAhead ?? DEFAULT_RECEIVE_OPTIONS.decryptAhead ?? 0);
     const gate =
       this.#recentCommits.length > ahead ? this.#recentCommits[this.#recentCommits.length - ahead - 1] : null;
-    // The id check needs no turn: it reads IndexedDB while the vault works on earlier batches.
+    // The id check needs no turn: it runs while the vault works on earlier batches.
     const prefiltered = this.#prefilter(batch);
     prefiltered.catch(() => {
       // Reported by the commit stage, through the decrypt step that awaits it.
@@ -221,7 +220,7 @@ export class ReceivePipeline {
   async #prefilter(batch: readonly Envelope[]): Promise<{ toDecrypt: Envelope[]; prefilterMs: number }> {
     const start = performance.now();
     const storedIds = batch.filter((envelope) => envelope.ephemeral !== true).map((envelope) => envelope.id);
-    const committedBefore = await committedEnvelopeIds(this.db, storedIds);
+    const committedBefore = await this.#known.among(storedIds);
     if (committedBefore.size > 0 && !this.#stopped) {
       this.context.logger.debug('redelivered envelopes already stored', { count: committedBefore.size });
       // Committed before, ack lost (or not yet sent): ack again. Releasing again is harmless.
@@ -267,7 +266,7 @@ export class ReceivePipeline {
 
   async #commit(item: DecryptedBatch): Promise<void> {
     const { logger } = this.context;
-    const sealStart = performance.now();
+    const planStart = performance.now();
     const knownAccounts = await this.#knownSenders(item.envelopes, item.outcomes);
     const plan = planReceive(item.envelopes, item.outcomes, {
       knownAccounts,
@@ -288,23 +287,18 @@ export class ReceivePipeline {
     if (plan.retry.length > 0) this.#retries.later(plan.retry);
 
     const now = this.context.clock.now();
-    const [sealed, forgeryNotices] = await Promise.all([
-      sealIncoming(this.cipher, plan.messages),
-      prepareForgeryNotices(
-        this.db,
-        this.cipher,
-        plan.forgeries.map((accountId) => ({ accountId, relayUrl: this.context.relayUrl })),
-        now,
-        this.context.newId,
-      ),
-    ]);
-    const sealMs = since(sealStart);
+    const forgeryNotices = await prepareForgeryNotices(
+      this.db,
+      plan.forgeries.map((accountId) => ({ accountId, relayUrl: this.context.relayUrl })),
+      now,
+      this.context.newId,
+    );
+    const planMs = since(planStart);
     await this.context.faults?.beforeReceiveCommit?.(plan.commitIds);
 
     const commitStart = performance.now();
     const result = await commitReceived(this.db, {
-      messages: sealed.messages,
-      previews: sealed.previews,
+      messages: plan.messages,
       receipts: plan.receipts,
       forgeryNotices,
       envelopeIds: plan.commitIds,
@@ -312,13 +306,14 @@ export class ReceivePipeline {
       now,
     });
     const commitMs = since(commitStart);
+    this.#known.add(plan.commitIds);
     this.#retries.settled(plan.commitIds);
 
     // Only now may the relay delete them, and the vault forget their plaintext.
     if (plan.commitIds.length > 0) this.#ack(plan.commitIds);
     this.#releases.add(plan.releaseIds);
     this.listener.committed(result, plan);
-    logger.debug('receive batch', { envelopes: item.envelopes.length, ...item.timings, sealMs, commitMs });
+    logger.debug('receive batch', { envelopes: item.envelopes.length, ...item.timings, planMs, commitMs });
   }
 
   /** Which of the batch's named senders (sources, and accounts a forged key claimed) are contacts. */

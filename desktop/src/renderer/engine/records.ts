@@ -1,19 +1,11 @@
 /**
  * What the engine keeps in IndexedDB, one interface per table (schema.ts has
- * the tables and their indexes). Message text, previews and anything else a
- * user wrote are stored only as EncryptedField (body-cipher.ts); ids, times
- * and states stay in the clear so they can be indexed.
+ * the tables and their indexes). These are the plain records every module
+ * reads and writes; on disk each row is sealed whole and its indexed values
+ * are keyed hashes (at-rest/sealing-middleware.ts), so nothing here needs
+ * encrypting by hand.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
-
-/** AES-256-GCM ciphertext of one field of one record (format version 1). */
-export interface EncryptedField {
-  readonly v: 1;
-  /** 96-bit random IV. */
-  readonly iv: Uint8Array<ArrayBuffer>;
-  /** Ciphertext with the 128-bit tag appended (WebCrypto's layout). */
-  readonly ct: Uint8Array<ArrayBuffer>;
-}
 
 export interface ContactRecord {
   readonly accountId: AccountId;
@@ -40,8 +32,8 @@ interface ConversationCommon {
   /** Sort key of the newest message, so an older message arriving late does not replace the preview. */
   lastSortKey: string;
   unreadCount: number;
-  /** The newest message's text, shortened, encrypted like bodies. */
-  preview: EncryptedField | null;
+  /** The newest message's text, shortened. */
+  preview: string | null;
   readonly createdAt: number;
 }
 
@@ -86,16 +78,26 @@ export interface MessageRecord {
   readonly sentAt: number;
   /** When this client stored it (ms); null for own messages. */
   readonly receivedAt: number | null;
-  /** Orders a conversation (conversation-ids.ts: sentAt, then id). */
+  /** Orders a conversation (conversation-ids.ts: sentAt, then id); sealed like every non-index field. */
   readonly sortKey: string;
+  /**
+   * The message's place in its conversation, in sort key order: what the
+   * history is indexed and paged by, since it shows no time
+   * (message-positions.ts). Assigned when the message is first written
+   * (message-placement.ts): writers leave it out.
+   */
+  readonly position: string;
   state: MessageState;
   /** The relay's envelope id it arrived in; null for own messages and notices. */
   readonly envelopeId: string | null;
   /** When the relay accepted it (ms); null until known. */
   serverTimestamp: number | null;
-  /** The text (kind 'text') or the relay's URL (kind 'forged-key'), encrypted; null otherwise. */
-  readonly body: EncryptedField | null;
+  /** The text (kind 'text') or the relay's URL (kind 'forged-key'); null otherwise. */
+  readonly body: string | null;
 }
+
+/** A message as writers write it: its position is assigned on write. */
+export type NewMessageRecord = Omit<MessageRecord, 'position'> & { readonly position?: string };
 
 interface OutboxCommon {
   /** Auto-increment: the order items were queued in. */
@@ -110,7 +112,7 @@ interface OutboxCommon {
   readonly createdAt: number;
 }
 
-/** A text to send: the content is rebuilt from the message record, so the body is stored once, encrypted. */
+/** A text to send: the content is rebuilt from the message record, so the body is stored once. */
 export interface OutboxTextRecord extends OutboxCommon {
   readonly kind: 'text';
   readonly messageId: string;
@@ -137,9 +139,15 @@ export interface OutboxSessionResetRecord extends OutboxCommon {
 
 export type OutboxRecord = OutboxTextRecord | OutboxReceiptRecord | OutboxSessionResetRecord;
 
-/** An envelope this client committed: later copies of it are acked and dropped. */
+/**
+ * The envelopes one commit recorded (one row per batch: one request and one
+ * seal, not one per envelope): later copies of them are acked and dropped.
+ */
 export interface ReceivedEnvelopeRecord {
-  readonly envelopeId: string;
+  /** Auto-increment: arrival order, so the oldest can be pruned first without an index on time. */
+  readonly seq?: number;
+  /** Each id is an entry of the unique multi-entry index: no id is in two rows. */
+  readonly envelopeIds: readonly string[];
   readonly receivedAt: number;
 }
 
@@ -168,6 +176,14 @@ export interface SettingValues {
   privacy: { readReceipts: boolean; typingIndicators: boolean };
   /** Set once the relay said another install took this device over (takeover.ts); never cleared. */
   takenOver: { at: number };
+  /** The copy of a version 1 database into this one (at-rest/legacy-migration.ts). */
+  legacyMigration: LegacyMigrationState;
+}
+
+export interface LegacyMigrationState {
+  /** copying: started, not finished (a restart starts it over); done: every row copied. */
+  readonly state: 'copying' | 'done';
+  readonly at: number;
 }
 
 export interface PendingPreKeyUpload {

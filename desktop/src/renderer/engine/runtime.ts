@@ -4,7 +4,6 @@
  * Engine facade (engine.ts) creates one per start and drops it on stop.
  */
 import type { AccountInfo } from '../../common/vault-api.js';
-import type { BodyCipher } from './body-cipher.js';
 import type { MonotonicClock } from './clock.js';
 import { Composer } from './composer.js';
 import type { ConnectionStatus } from './connection-status.js';
@@ -56,7 +55,6 @@ export interface RuntimeSettings {
 
 export interface RuntimeParts {
   readonly db: EngineDatabase;
-  readonly cipher: BodyCipher;
   readonly vault: VaultGateway;
   readonly account: AccountInfo;
   readonly relayUrl: string;
@@ -100,7 +98,7 @@ export class EngineRuntime {
     private readonly parts: RuntimeParts,
     settings: RuntimeSettings,
   ) {
-    const { db, cipher, vault, account, relayUrl, clock, logger, privacy } = parts;
+    const { db, vault, account, relayUrl, clock, logger, privacy } = parts;
     const accountId = account.accountId;
     this.http = new RelayHttpClient(relayUrl, settings.fetch);
     this.http.observeRefusals((error) => this.#takeover.observe(error.code));
@@ -135,7 +133,6 @@ export class EngineRuntime {
     this.outbox = new OutboxWorker(
       this.queue,
       db,
-      cipher,
       vault,
       this.connection,
       this.sessions,
@@ -150,7 +147,6 @@ export class EngineRuntime {
     );
     this.pipeline = new ReceivePipeline(
       db,
-      cipher,
       vault,
       this.connection,
       {
@@ -188,9 +184,9 @@ export class EngineRuntime {
       ownAccountId: accountId,
       clock,
     });
-    this.composer = new Composer(db, cipher, { ownAccountId: accountId, clock, newId: parts.newId });
+    this.composer = new Composer(db, { ownAccountId: accountId, clock, newId: parts.newId });
     this.readReceipts = new ReadReceipts(db, clock);
-    this.queries = new EngineQueries(db, cipher, logger);
+    this.queries = new EngineQueries(db);
     this.privacy = privacy;
   }
 
@@ -299,10 +295,10 @@ export class EngineRuntime {
 
   /** A relay forged a contact's key outside the receive path (a bundle, when sending): notice it and tell the UI. */
   async recordForgery(forgery: Forgery): Promise<void> {
-    const { db, cipher, clock, newId, logger, events } = this.parts;
+    const { db, clock, newId, logger, events } = this.parts;
     logger.warn('refused a key the relay forged for a contact', { relayUrl: forgery.relayUrl });
     try {
-      const notice = await recordForgery(db, cipher, forgery, clock.now(), newId);
+      const notice = await recordForgery(db, forgery, clock.now(), newId);
       if (notice !== null) {
         const { accountId, conversationId, relayUrl } = notice;
         events.emit('forged-key', { accountId, conversationId, relayUrl });

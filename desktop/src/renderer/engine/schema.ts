@@ -4,17 +4,26 @@
  * To change the schema, append a version; never edit a published one:
  *
  *   {
- *     version: 2,
- *     stores: { ...V1_STORES, messages: V1_STORES.messages + ', [conversationId+kind]' },
+ *     version: 3,
+ *     stores: { ...V2_STORES, messages: V2_STORES.messages + ', [conversationId+kind]' },
  *     upgrade: async (tx) => {
  *       await tx.table('contacts').toCollection().modify((contact) => { contact.nickname ??= null; });
+ *       await resealRows(tx, 'messages'); // rows written before carry no stored value for the new index
  *     },
  *   }
  *
- * (test/engine/database.test.ts runs exactly such a version 2 over a
- * version 1 database.)
+ * Every row is sealed at rest (at-rest/): a new field needs nothing. A new
+ * index is stored as keyed hashes (equality lookups only) unless its key
+ * path is listed in CLEAR_INDEX_VALUES, which is for values that reveal
+ * nothing (counters, positions); and the rows already stored need rewriting
+ * (resealRows) before the index holds them. Upgrades run through the
+ * at-rest layer, so they read and write plain records.
+ *
+ * (test/engine/database.test.ts runs exactly such a version 3 over a
+ * version 2 database.)
  */
 import type { Dexie, Transaction } from 'dexie';
+import type { ClearIndexValues } from './at-rest/sealing-middleware.js';
 
 export interface SchemaVersion {
   readonly version: number;
@@ -24,6 +33,17 @@ export interface SchemaVersion {
   readonly upgrade?: (tx: Transaction) => Promise<void>;
 }
 
+/**
+ * Version 1: every value in the clear but message
+ * bodies and previews, in a database named after the account id. A version 1
+ * database is not upgraded in place: at-rest/legacy-migration.ts copies it,
+ * sealed, into the version 2 database and deletes it. What version 1 kept
+ * for reviewing a changed key is not copied: a key an account id does not
+ * commit to is a forgery, refused outright (forgery-notices.ts), so the
+ * contact's `identityChangedAt` marker goes, a text held for a review
+ * (`heldForIdentity`) becomes a failed message the user can retry, and a
+ * held receipt or session reset is due again.
+ */
 export const V1_STORES = {
   contacts: 'accountId',
   conversations: 'id, lastActivityAt, [kind+peerId]',
@@ -37,51 +57,38 @@ export const V1_STORES = {
 } as const;
 
 /**
- * Version 2: a key that a contact's account id does not commit to is refused
- * as a forgery, never offered for review (forgery-notices.ts). What version 1
- * kept for that review goes: the contact's `identityChangedAt` marker, and
- * outbox items held until a review (`heldForIdentity`, never due): a held
- * text becomes a failed message the user can retry, a held receipt or
- * session reset is due again. `identity-changed` notices stay in the history
- * and are shown as a past forgery, with nothing to accept.
+ * Version 2: every row sealed (at-rest/sealing-middleware.ts), every index
+ * value hashed but those in CLEAR_INDEX_VALUES, in a database whose name is
+ * derived from the data key. Gone against version 1: indexes on times
+ * (conversations.lastActivityAt, outbox.nextAttemptAt,
+ * receivedEnvelopes.receivedAt) and unused ones (conversations.[kind+peerId],
+ * messages.envelopeId); a message's history order is its position
+ * (message-positions.ts), not its sort key; received envelope ids are kept a
+ * batch per row in arrival order (seq), so the oldest can be pruned without a
+ * time index.
  */
-async function dropIdentityReview(tx: Transaction): Promise<void> {
-  const now = Date.now();
-  await tx
-    .table('contacts')
-    .toCollection()
-    .modify((contact: Record<string, unknown>) => {
-      delete contact.identityChangedAt;
-    });
-  const heldTexts: string[] = [];
-  await tx
-    .table('outbox')
-    .toCollection()
-    .modify((item: Record<string, unknown>, ref: { value: unknown }) => {
-      const held = item.heldForIdentity === true;
-      delete item.heldForIdentity;
-      if (!held) return;
-      if (item.kind === 'text') {
-        if (typeof item.messageId === 'string') heldTexts.push(item.messageId);
-        // Dexie deletes a row whose value the modifier deletes.
-        delete (ref as { value?: unknown }).value;
-        return;
-      }
-      item.nextAttemptAt = now;
-    });
-  await tx
-    .table('messages')
-    .where('id')
-    .anyOf(heldTexts)
-    .modify((message: Record<string, unknown>) => {
-      if (message.state === 'sending') message.state = 'failed';
-    });
-}
+export const V2_STORES = {
+  contacts: 'accountId',
+  conversations: 'id',
+  // [conversationId+position] pages a conversation; [conversationId+direction+state]
+  // finds unread incoming (read receipts) and unconfirmed own messages (session repair).
+  messages: 'id, [conversationId+position], [conversationId+direction+state]',
+  outbox: '++seq, messageId, recipient',
+  receivedEnvelopes: '++seq, &*envelopeIds',
+  settings: 'key',
+  relays: 'url, role',
+} as const;
 
-export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
-  { version: 1, stores: V1_STORES },
-  { version: 2, stores: V1_STORES, upgrade: dropIdentityReview },
-];
+/** Indexed key paths stored as they are; every other indexed value is stored as a keyed hash. */
+export const CLEAR_INDEX_VALUES: ClearIndexValues = {
+  // Order within a conversation, and nothing else (no time, no sender).
+  messages: ['position'],
+  // Auto-increment counters: the order things were queued or received in.
+  outbox: ['seq'],
+  receivedEnvelopes: ['seq'],
+};
+
+export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [{ version: 2, stores: V2_STORES }];
 
 export const SCHEMA_VERSION = SCHEMA_VERSIONS.reduce((latest, next) => Math.max(latest, next.version), 0);
 
@@ -92,4 +99,15 @@ export function declareSchema(dexie: Dexie, versions: readonly SchemaVersion[] =
     const upgrade = step.upgrade;
     if (upgrade !== undefined) declared.upgrade((tx) => upgrade(tx));
   }
+}
+
+/**
+ * Reads and writes back every row of a table through the at-rest layer: what
+ * an upgrade that adds an index runs, so rows stored before carry the new
+ * index value (a version whose upgrade has no such step leaves them out).
+ */
+export async function resealRows(tx: Transaction, tableName: string): Promise<void> {
+  const table = tx.table(tableName);
+  const rows: unknown[] = await table.toArray();
+  await table.bulkPut(rows);
 }

@@ -174,11 +174,11 @@ export class SessionRepair {
       const now = this.context.clock.now();
       const chosen = messagesToResend(sent, now);
       if (chosen.length === 0) return 0;
-      const queued = await this.db.outbox
-        .where('messageId')
-        .anyOf(chosen.map((message) => message.id))
-        .toArray();
-      const alreadyQueued = new Set(queued.flatMap((item) => (item.kind === 'text' ? [item.messageId] : [])));
+      // messageId is stored hashed: one equality lookup per id (anyOf would need order).
+      const queued = await Promise.all(
+        chosen.map((message) => this.db.outbox.where('messageId').equals(message.id).toArray()),
+      );
+      const alreadyQueued = new Set(queued.flat().flatMap((item) => (item.kind === 'text' ? [item.messageId] : [])));
       const items: OutboxTextRecord[] = chosen
         .filter((message) => !alreadyQueued.has(message.id))
         .map((message) => ({ kind: 'text', messageId: message.id, resend: true, ...newDirectItem(accountId, now) }));

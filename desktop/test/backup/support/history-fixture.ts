@@ -1,22 +1,14 @@
 /**
  * Bulk history for backup tests: thousands of messages written straight into
- * a client's engine database (sealed under its data key, exactly as the
- * receive path stores them), plus a group conversation. Sending 10,000 real
+ * a client's engine database (sealed at rest by the database's own layer,
+ * exactly as the receive path stores them), plus a group conversation. Sending 10,000 real
  * messages through a relay would test the relay, not the backup.
  */
 import { randomUUID } from 'node:crypto';
 import type { AccountId } from '@parley/crypto-core/wire';
-import { BodyCipher } from '../../../src/renderer/engine/body-cipher.js';
 import { messageSortKey } from '../../../src/renderer/engine/conversation-ids.js';
 import type { EngineDatabase } from '../../../src/renderer/engine/database.js';
-import { fromBase64 } from '../../../src/renderer/engine/encoding.js';
-import type { ConversationRecord, MessageRecord } from '../../../src/renderer/engine/records.js';
-import type { Vault } from '../../../src/vault/index.js';
-
-export async function engineCipher(vault: Vault): Promise<BodyCipher> {
-  const { key } = await vault.getDataKey({});
-  return BodyCipher.fromRawKey(fromBase64(key));
-}
+import type { ConversationRecord, NewMessageRecord } from '../../../src/renderer/engine/records.js';
 
 /** The text of the i-th generated message of a conversation: varied, with characters that need escaping. */
 export function generatedBody(conversationId: string, index: number): string {
@@ -32,14 +24,13 @@ export interface GeneratedConversation {
 /** Adds `count` messages (alternating directions) to a conversation, in batches. */
 export async function addMessages(
   db: EngineDatabase,
-  cipher: BodyCipher,
   own: AccountId,
   target: GeneratedConversation,
   startAt: number,
 ): Promise<void> {
   const batchSize = 1000;
   for (let first = 0; first < target.count; first += batchSize) {
-    const rows: MessageRecord[] = [];
+    const rows: NewMessageRecord[] = [];
     for (let index = first; index < Math.min(target.count, first + batchSize); index++) {
       const id = randomUUID();
       const sentAt = startAt + index * 1000;
@@ -56,7 +47,7 @@ export async function addMessages(
         state: incoming ? 'read' : 'delivered',
         envelopeId: incoming ? randomUUID() : null,
         serverTimestamp: sentAt + 2,
-        body: await cipher.seal({ table: 'messages', field: 'body', id }, generatedBody(target.conversationId, index)),
+        body: generatedBody(target.conversationId, index),
       });
     }
     await db.messages.bulkAdd(rows);
@@ -64,7 +55,7 @@ export async function addMessages(
 }
 
 /** A group conversation row (groups have no sending yet; the backup must still carry them). */
-export async function addGroup(db: EngineDatabase, cipher: BodyCipher, name: string, now: number): Promise<string> {
+export async function addGroup(db: EngineDatabase, name: string, now: number): Promise<string> {
   const groupId = randomUUID();
   const id = `group:${groupId}`;
   const conversation: ConversationRecord = {
@@ -75,7 +66,7 @@ export async function addGroup(db: EngineDatabase, cipher: BodyCipher, name: str
     lastActivityAt: now,
     lastSortKey: '',
     unreadCount: 3,
-    preview: await cipher.seal({ table: 'conversations', field: 'preview', id }, `${name} preview`),
+    preview: `${name} preview`,
     createdAt: now,
   };
   await db.conversations.add(conversation);

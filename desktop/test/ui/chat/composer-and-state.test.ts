@@ -45,8 +45,8 @@ describe('delivery display', () => {
 });
 
 describe('read marking', () => {
-  const row = (direction: 'incoming' | 'outgoing', state: MessageView['state'], sortKey: string) =>
-    ({ direction, state, sortKey }) as MessageView;
+  const row = (direction: 'incoming' | 'outgoing', state: MessageView['state'], position: string) =>
+    ({ direction, state, position }) as MessageView;
   const sight = { pageVisible: true, windowFocused: true, covered: false };
 
   it('sees the conversation only on a visible page in a focused window with nothing over it', () => {

@@ -1,25 +1,24 @@
 /**
  * The queries the chat view's window reads (EngineQueries.messageRange,
- * sortKeyAway, messageCount, conversation) on fake-indexeddb, with bodies
- * encrypted at rest as the engine stores them.
+ * positionAway, messageCount, conversation) on fake-indexeddb, through the
+ * at-rest layer as the engine stores them.
  */
 import { Dexie } from 'dexie';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import type { BodyCipher } from '../../../src/renderer/engine/body-cipher.js';
 import { messageSortKey } from '../../../src/renderer/engine/conversation-ids.js';
 import type { EngineDatabase } from '../../../src/renderer/engine/database.js';
-import { silentLogger } from '../../../src/renderer/engine/logger.js';
 import { EngineQueries, liveQuery } from '../../../src/renderer/engine/queries.js';
-import type { ContactRecord, MessageRecord } from '../../../src/renderer/engine/records.js';
-import { memoryDatabase, testCipher } from '../../support/memory-database.js';
+import type { ContactRecord, NewMessageRecord } from '../../../src/renderer/engine/records.js';
+import { memoryDatabase } from '../../support/memory-database.js';
 
 const BOB = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' as ContactRecord['accountId'];
 const CONVERSATION = `direct:${BOB}`;
 const T0 = 1_700_000_000_000;
 
-async function seed(db: EngineDatabase, cipher: BodyCipher, count: number): Promise<string[]> {
-  const rows: MessageRecord[] = [];
+/** Seeds `count` messages; returns their positions, oldest first. */
+async function seed(db: EngineDatabase, count: number): Promise<string[]> {
+  const rows: NewMessageRecord[] = [];
   for (let i = 0; i < count; i++) {
     const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
     rows.push({
@@ -34,25 +33,25 @@ async function seed(db: EngineDatabase, cipher: BodyCipher, count: number): Prom
       state: 'read',
       envelopeId: null,
       serverTimestamp: null,
-      body: await cipher.seal({ table: 'messages', field: 'body', id }, `message ${i}`),
+      body: `message ${i}`,
     });
   }
   // A neighbouring conversation in the same index must never leak in.
   rows.push({
-    ...(rows[0] as MessageRecord),
+    ...(rows[0] as NewMessageRecord),
     id: 'other',
     conversationId: 'direct:zzz',
     sortKey: messageSortKey(T0, 'o'),
   });
   await db.messages.bulkAdd(rows);
-  return rows.slice(0, count).map((row) => row.sortKey);
+  const stored = await db.messages.bulkGet(rows.slice(0, count).map((row) => row.id));
+  return stored.map((row) => row?.position ?? '');
 }
 
 async function setUp(count: number) {
   const db = await memoryDatabase();
-  const cipher = await testCipher();
-  const keys = await seed(db, cipher, count);
-  return { db, cipher, keys, queries: new EngineQueries(db, cipher, silentLogger) };
+  const keys = await seed(db, count);
+  return { db, keys, queries: new EngineQueries(db) };
 }
 
 describe('messageRange', () => {
@@ -79,21 +78,11 @@ describe('messageRange', () => {
     db.close();
   });
 
-  it('reuses known bodies instead of decrypting again', async () => {
-    const { db, keys, queries } = await setUp(10);
-    const first = await queries.messageRange(CONVERSATION, { from: keys[0] });
-    const known = new Map(first.messages.map((m) => [m.id, m.id === first.messages[3]?.id ? 'cached' : m.body]));
-    const again = await queries.messageRange(CONVERSATION, { from: keys[0], knownBodies: known });
-    expect(again.messages[3]?.body).toBe('cached');
-    expect(again.messages[4]?.body).toBe('message 4');
-    db.close();
-  });
-
   it('re-runs under liveQuery when a message in the range changes state or a new one arrives', async () => {
     // liveQuery runs only where a global IndexedDB exists (a browser); Node has none, so lend it one.
     Dexie.dependencies.indexedDB ??= new IDBFactory();
     Dexie.dependencies.IDBKeyRange ??= IDBKeyRange;
-    const { db, cipher, keys, queries } = await setUp(20);
+    const { db, keys, queries } = await setUp(20);
     const seen: string[][] = [];
     const subscription = liveQuery(() => queries.messageRange(CONVERSATION, { from: keys[10] })).subscribe({
       next: (range) => seen.push(range.messages.map((m) => `${m.body}:${m.state}`)),
@@ -104,7 +93,7 @@ describe('messageRange', () => {
     };
     await waitFor(1);
     expect(seen[0]).toHaveLength(10);
-    const target = (await db.messages.toArray()).find((m) => m.sortKey === keys[15]);
+    const target = (await db.messages.toArray()).find((m) => m.position === keys[15]);
     await db.messages.update(target?.id ?? '', { state: 'failed' });
     await waitFor(2);
     expect(seen.at(-1)?.[5]).toBe('message 15:failed');
@@ -121,7 +110,7 @@ describe('messageRange', () => {
       state: 'delivered',
       envelopeId: null,
       serverTimestamp: null,
-      body: await cipher.seal({ table: 'messages', field: 'body', id }, 'new one'),
+      body: 'new one',
     });
     await waitFor(3);
     expect(seen.at(-1)?.at(-1)).toBe('new one:delivered');
@@ -130,35 +119,35 @@ describe('messageRange', () => {
   });
 });
 
-describe('sortKeyAway and messageCount', () => {
+describe('positionAway and messageCount', () => {
   it('steps a page older or newer by index keys, stopping at the ends', async () => {
     const { db, keys, queries } = await setUp(250);
-    expect(await queries.sortKeyAway(CONVERSATION, { direction: 'older', count: 100 })).toEqual({
-      sortKey: keys[150],
+    expect(await queries.positionAway(CONVERSATION, { direction: 'older', count: 100 })).toEqual({
+      position: keys[150],
       reachedEnd: false,
     });
-    expect(await queries.sortKeyAway(CONVERSATION, { from: keys[150], direction: 'older', count: 100 })).toEqual({
-      sortKey: keys[50],
+    expect(await queries.positionAway(CONVERSATION, { from: keys[150], direction: 'older', count: 100 })).toEqual({
+      position: keys[50],
       reachedEnd: false,
     });
-    expect(await queries.sortKeyAway(CONVERSATION, { from: keys[50], direction: 'older', count: 100 })).toEqual({
-      sortKey: keys[0],
+    expect(await queries.positionAway(CONVERSATION, { from: keys[50], direction: 'older', count: 100 })).toEqual({
+      position: keys[0],
       reachedEnd: true,
     });
-    expect(await queries.sortKeyAway(CONVERSATION, { from: keys[0], direction: 'older', count: 100 })).toEqual({
-      sortKey: null,
+    expect(await queries.positionAway(CONVERSATION, { from: keys[0], direction: 'older', count: 100 })).toEqual({
+      position: null,
       reachedEnd: true,
     });
-    expect(await queries.sortKeyAway(CONVERSATION, { from: keys[100], direction: 'newer', count: 100 })).toEqual({
-      sortKey: keys[200],
+    expect(await queries.positionAway(CONVERSATION, { from: keys[100], direction: 'newer', count: 100 })).toEqual({
+      position: keys[200],
       reachedEnd: false,
     });
-    expect(await queries.sortKeyAway(CONVERSATION, { from: keys[200], direction: 'newer', count: 100 })).toEqual({
-      sortKey: keys[249],
+    expect(await queries.positionAway(CONVERSATION, { from: keys[200], direction: 'newer', count: 100 })).toEqual({
+      position: keys[249],
       reachedEnd: true,
     });
-    expect(await queries.sortKeyAway(CONVERSATION, { direction: 'newer', count: 1 })).toEqual({
-      sortKey: keys[0],
+    expect(await queries.positionAway(CONVERSATION, { direction: 'newer', count: 1 })).toEqual({
+      position: keys[0],
       reachedEnd: false,
     });
     expect(await queries.messageCount(CONVERSATION)).toBe(250);
@@ -197,11 +186,11 @@ describe('conversation', () => {
 });
 
 describe('message', () => {
-  it('reads one message by id with its body decrypted, or null', async () => {
+  it('reads one message by id with its body, or null', async () => {
     const { db, keys, queries } = await setUp(20);
     const range = await queries.messageRange(CONVERSATION, { from: keys[5], to: keys[5] });
     const id = range.messages[0]?.id ?? '';
-    expect(await queries.message(id)).toMatchObject({ id, sortKey: keys[5], body: 'message 5' });
+    expect(await queries.message(id)).toMatchObject({ id, position: keys[5], body: 'message 5' });
     expect(await queries.message('no-such-message')).toBeNull();
     db.close();
   });

@@ -25,7 +25,7 @@ function message(sentAt: number, overrides: Partial<MessageView> = {}): MessageV
     senderAccountId: 'bob' as MessageView['senderAccountId'],
     sentAt,
     receivedAt: sentAt,
-    sortKey: `${String(sentAt).padStart(16, '0')}-${id}`,
+    position: `${String(sentAt).padStart(16, '0')}-${id}`,
     state: 'read',
     body: 'hi',
     ...overrides,
@@ -70,7 +70,7 @@ describe('layoutRows', () => {
     const t = NOW - 10 * MINUTE;
     const messages = [message(t), message(t + 1000), message(t + 2000)];
     const rows = layoutRows(messages, {
-      firstUnreadKey: messages[1]?.sortKey ?? null,
+      firstUnreadKey: messages[1]?.position ?? null,
       hasOlder: true,
       now: NOW,
     });

@@ -11,11 +11,11 @@ import {
 const budget = { pageSize: 100, maxRows: 300 };
 interface Row {
   readonly id: string;
-  readonly sortKey: string;
+  readonly position: string;
   readonly state?: string;
 }
 const rows = (from: number, count: number): Row[] =>
-  Array.from({ length: count }, (_, i) => ({ id: `m${from + i}`, sortKey: `k${String(from + i).padStart(6, '0')}` }));
+  Array.from({ length: count }, (_, i) => ({ id: `m${from + i}`, position: `k${String(from + i).padStart(6, '0')}` }));
 const ids = (list: readonly Row[] | null) => (list ?? []).map((row) => row.id);
 
 describe('window rows', () => {
@@ -71,10 +71,10 @@ describe('window rows', () => {
 
   it('inserts a late message only where it sorts between loaded rows', () => {
     const list = rows(0, 3);
-    const late = { id: 'late', sortKey: 'k000001a' };
+    const late = { id: 'late', position: 'k000001a' };
     expect(ids(insertWithin(list, late))).toEqual(['m0', 'm1', 'late', 'm2']);
-    expect(insertWithin(list, { id: 'after', sortKey: 'k000009' })).toBe(list);
-    expect(insertWithin(list, { id: 'before', sortKey: 'k' })).toBe(list);
-    expect(insertWithin(list, { id: 'm1', sortKey: 'k000001' })).toBe(list);
+    expect(insertWithin(list, { id: 'after', position: 'k000009' })).toBe(list);
+    expect(insertWithin(list, { id: 'before', position: 'k' })).toBe(list);
+    expect(insertWithin(list, { id: 'm1', position: 'k000001' })).toBe(list);
   });
 });

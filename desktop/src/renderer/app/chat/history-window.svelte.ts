@@ -52,8 +52,6 @@ export class HistoryWindow {
   #hasOlderThanLoaded = false;
   #subscription: Subscription | null = null;
   #generation = 0;
-  /** Bodies of the live rows by message id, handed to each run of the live query (a stored body never changes). */
-  readonly #liveBodies = new Map<string, string | null>();
   readonly #unsubscribeEvents: (() => void)[] = [];
   #disposed = false;
 
@@ -75,16 +73,19 @@ export class HistoryWindow {
     await this.#load('open', async (generation) => {
       const queries = this.#engine.queries;
       const id = this.#conversationId;
-      const firstUnread = await queries.firstUnreadSortKey(id);
+      const firstUnread = await queries.firstUnreadPosition(id);
       this.firstUnreadKey = firstUnread;
       if (firstUnread === null) return this.#showNewest(generation);
       const [before, after] = await Promise.all([
-        queries.sortKeyAway(id, { from: firstUnread, direction: 'older', count: CONTEXT_BEFORE_UNREAD }),
-        queries.sortKeyAway(id, { from: firstUnread, direction: 'newer', count: HISTORY_BUDGET.pageSize }),
+        queries.positionAway(id, { from: firstUnread, direction: 'older', count: CONTEXT_BEFORE_UNREAD }),
+        queries.positionAway(id, { from: firstUnread, direction: 'newer', count: HISTORY_BUDGET.pageSize }),
       ]);
-      const from = before.sortKey ?? firstUnread;
+      const from = before.position ?? firstUnread;
       if (after.reachedEnd) return this.#goLive(generation, from, { settled: [], live: null });
-      const range = await queries.messageRange(id, { from, ...(after.sortKey === null ? {} : { to: after.sortKey }) });
+      const range = await queries.messageRange(id, {
+        from,
+        ...(after.position === null ? {} : { to: after.position }),
+      });
       if (generation !== this.#generation) return;
       this.#hasOlderThanLoaded = range.hasOlder;
       this.#show({ settled: range.messages, live: null }, range.hasNewer);
@@ -97,7 +98,7 @@ export class HistoryWindow {
     if (first === undefined || !this.hasOlder || this.loading !== null) return;
     await this.#load('older', async (generation) => {
       const page = await this.#engine.queries.messagePage(this.#conversationId, {
-        before: first.sortKey,
+        before: first.position,
         limit: HISTORY_BUDGET.pageSize,
       });
       // The rows moved meanwhile (the live tail pushed the top out): this page no longer joins them.
@@ -116,20 +117,16 @@ export class HistoryWindow {
     await this.#load('newer', async (generation) => {
       const queries = this.#engine.queries;
       const id = this.#conversationId;
-      const step = await queries.sortKeyAway(id, {
-        from: last.sortKey,
+      const step = await queries.positionAway(id, {
+        from: last.position,
         direction: 'newer',
         count: HISTORY_BUDGET.pageSize,
       });
       if (generation !== this.#generation || this.rows.at(-1)?.id !== last.id) return;
-      // From the last row (inclusive, its body known): the new rows are the ones after it.
-      if (step.reachedEnd) return this.#goLive(generation, last.sortKey, this.#loaded);
-      if (step.sortKey === null) return;
-      const range = await queries.messageRange(id, {
-        from: last.sortKey,
-        to: step.sortKey,
-        knownBodies: new Map([[last.id, last.body]]),
-      });
+      // From the last row (inclusive): the new rows are the ones after it.
+      if (step.reachedEnd) return this.#goLive(generation, last.position, this.#loaded);
+      if (step.position === null) return;
+      const range = await queries.messageRange(id, { from: last.position, to: step.position });
       if (generation !== this.#generation || this.rows.at(-1)?.id !== last.id) return;
       const paged = withNewerPage(this.#loaded.settled, range.messages.slice(1), HISTORY_BUDGET);
       if (paged.trimmed) this.#hasOlderThanLoaded = true;
@@ -178,12 +175,12 @@ export class HistoryWindow {
   }
 
   async #showNewest(generation: number): Promise<void> {
-    const start = await this.#engine.queries.sortKeyAway(this.#conversationId, {
+    const start = await this.#engine.queries.positionAway(this.#conversationId, {
       direction: 'older',
       count: HISTORY_BUDGET.pageSize,
     });
     if (generation !== this.#generation) return;
-    await this.#goLive(generation, start.sortKey ?? '', { settled: [], live: null });
+    await this.#goLive(generation, start.position ?? '', { settled: [], live: null });
   }
 
   /** Works out and reads the new rows (the old rows stay shown meanwhile). */
@@ -206,11 +203,10 @@ export class HistoryWindow {
     // Dropped once replaced: a closure that kept it would keep every earlier window (and its rows) alive.
     let previous = this.#subscription;
     this.#subscription = null;
-    this.#liveBodies.clear();
     const settled = base.settled;
     const id = this.#conversationId;
     const queries = this.#engine.queries;
-    const request = { from, knownBodies: this.#liveBodies };
+    const request = { from };
     return new Promise((resolve, reject) => {
       let first = true;
       const settle = (error?: unknown) => {
@@ -237,9 +233,6 @@ export class HistoryWindow {
   }
 
   #applyLive(settled: readonly MessageView[], range: MessageRange): void {
-    // Only the tail's rows: bodies of rows that left it are not held.
-    this.#liveBodies.clear();
-    for (const message of range.messages) this.#liveBodies.set(message.id, message.body);
     if (settled.length === 0) this.#hasOlderThanLoaded = range.hasOlder;
     const merged = withLiveRows(settled, range.messages, HISTORY_BUDGET);
     if (merged.trimmed) this.#hasOlderThanLoaded = true;
@@ -253,7 +246,6 @@ export class HistoryWindow {
     this.#generation++;
     this.#subscription?.unsubscribe();
     this.#subscription = null;
-    this.#liveBodies.clear();
   }
 
   #show(loaded: PagedRows<MessageView> | LoadedRows<MessageView>, hasNewer: boolean): void {

@@ -20,14 +20,14 @@ export function conversationInSight(sight: Sight): boolean {
 }
 
 /**
- * The sort key to mark read through (`engine.markRead`), or null for none:
- * `seenThrough` is the sort key of the newest row in the viewport, and some
- * unread incoming row sorts at or before it.
+ * The position to mark read through (`engine.markRead`), or null for none:
+ * `seenThrough` is the position of the newest row in the viewport, and some
+ * unread incoming row lies at or before it.
  */
 export function readThrough(rows: readonly MessageView[], seenThrough: string | null, inSight: boolean): string | null {
   if (!inSight || seenThrough === null) return null;
   const unseen = rows.some(
-    (row) => row.direction === 'incoming' && row.state === 'delivered' && row.sortKey <= seenThrough,
+    (row) => row.direction === 'incoming' && row.state === 'delivered' && row.position <= seenThrough,
   );
   return unseen ? seenThrough : null;
 }

@@ -72,10 +72,10 @@ export function layoutRows(messages: readonly MessageView[], context: LayoutCont
     const message = messages[index] as MessageView;
     const sameDay = previous !== undefined && days[index - 1] === days[index];
     const newDay = previous === undefined ? !context.hasOlder : !sameDay;
-    const unreadDivider = context.firstUnreadKey !== null && message.sortKey === context.firstUnreadKey;
+    const unreadDivider = context.firstUnreadKey !== null && message.position === context.firstUnreadKey;
     const next = messages[index + 1];
     const nextSameDay = next !== undefined && days[index + 1] === days[index];
-    const nextUnreadDivider = next !== undefined && next.sortKey === context.firstUnreadKey;
+    const nextUnreadDivider = next !== undefined && next.position === context.firstUnreadKey;
     rows.push({
       message,
       daySeparator: newDay ? dayLabel(message.sentAt, context.now, context.locale) : null,

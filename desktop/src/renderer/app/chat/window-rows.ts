@@ -17,7 +17,7 @@ export interface WindowBudget {
 
 export interface KeyedRow {
   readonly id: string;
-  readonly sortKey: string;
+  readonly position: string;
 }
 
 export interface LoadedRows<Row extends KeyedRow> {
@@ -67,8 +67,8 @@ export function withLiveRows<Row extends KeyedRow>(
   liveResult: readonly Row[],
   budget: WindowBudget,
 ): PagedRows<Row> {
-  const lastSettled = settled.at(-1)?.sortKey;
-  const live = lastSettled === undefined ? liveResult : liveResult.filter((row) => row.sortKey > lastSettled);
+  const lastSettled = settled.at(-1)?.position;
+  const live = lastSettled === undefined ? liveResult : liveResult.filter((row) => row.position > lastSettled);
   const excess = settled.length + live.length - (budget.maxRows + budget.pageSize);
   if (excess <= 0 || settled.length === 0) return { settled, live, trimmed: false };
   return { settled: settled.slice(Math.min(excess, settled.length)), live, trimmed: true };
@@ -77,7 +77,7 @@ export function withLiveRows<Row extends KeyedRow>(
 /** Where the live query should restart so it holds maxRows (it grew past maxRows + pageSize); null: no need. */
 export function liveRestartKey<Row extends KeyedRow>(live: readonly Row[], budget: WindowBudget): string | null {
   if (live.length <= budget.maxRows + budget.pageSize) return null;
-  return live[live.length - budget.maxRows]?.sortKey ?? null;
+  return live[live.length - budget.maxRows]?.position ?? null;
 }
 
 /** The rows with one replaced by `update(row)` (same array when the id is not loaded or nothing changed). */
@@ -100,10 +100,10 @@ export function patchRow<Row extends KeyedRow>(
 export function insertWithin<Row extends KeyedRow>(rows: readonly Row[], row: Row): readonly Row[] {
   const first = rows[0];
   const last = rows.at(-1);
-  if (first === undefined || last === undefined || row.sortKey <= first.sortKey || row.sortKey >= last.sortKey) {
+  if (first === undefined || last === undefined || row.position <= first.position || row.position >= last.position) {
     return rows;
   }
   if (rows.some((existing) => existing.id === row.id)) return rows;
-  const index = rows.findIndex((existing) => existing.sortKey > row.sortKey);
+  const index = rows.findIndex((existing) => existing.position > row.position);
   return [...rows.slice(0, index), row, ...rows.slice(index)];
 }

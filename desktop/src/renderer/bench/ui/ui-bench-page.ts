@@ -11,10 +11,8 @@ import '../../app/styles/theme.css';
 import '../../app/styles/base.css';
 import type { AccountId } from '@parley/crypto-core/wire';
 import { mount, unmount } from 'svelte';
-import { createVaultClient, unwrap, type VaultClient } from '../../../common/invoke.js';
+import { createVaultClient, type VaultClient } from '../../../common/invoke.js';
 import ChatView from '../../app/chat/ChatView.svelte';
-import { BodyCipher } from '../../engine/body-cipher.js';
-import { fromBase64 } from '../../engine/encoding.js';
 import { Engine } from '../../engine/index.js';
 import { selectPlatform } from '../../platform/select-platform.js';
 import { selectTransport } from '../../transport/select-transport.js';
@@ -91,7 +89,6 @@ let vault: Promise<VaultClient> | null = null;
 let engine: Engine | null = null;
 let conversationId: string | null = null;
 let messages = 0;
-let cipher: BodyCipher | null = null;
 let record: ViewRecord = { contactOpened: 0, openedLinks: [], retried: [] };
 let view: ReturnType<typeof mount> | null = null;
 
@@ -149,10 +146,7 @@ window.parleyUiBench = {
 
   async seed(count) {
     const current = running();
-    const { key } = unwrap(await (await vaultClient()).invoke('getDataKey', {}));
-    const dataCipher = await BodyCipher.fromRawKey(fromBase64(key));
-    cipher = dataCipher;
-    const result = await seedHistory(current.database, dataCipher, count, {
+    const result = await seedHistory(current.database, count, {
       ownAccount: ownAccount(),
       now: Date.now(),
     });
@@ -240,8 +234,8 @@ window.parleyUiBench = {
   },
 
   addMessage(message) {
-    if (cipher === null || conversationId === null) throw new Error('seed first');
-    return addMessage(running(), cipher, conversationId, ownAccount(), message);
+    if (conversationId === null) throw new Error('seed first');
+    return addMessage(running(), conversationId, ownAccount(), message);
   },
 
   async messageState(messageId) {

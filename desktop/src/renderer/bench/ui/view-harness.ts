@@ -6,7 +6,6 @@
  * links, retries) instead of opening windows.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
-import type { BodyCipher } from '../../engine/body-cipher.js';
 import { messageSortKey } from '../../engine/conversation-ids.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Observable } from '../../engine/observable.js';
@@ -31,7 +30,6 @@ export interface NewMessage {
 /** Stores one message as the newest of the conversation; returns its id. */
 export async function addMessage(
   engine: Engine,
-  cipher: BodyCipher,
   conversationId: string,
   ownAccount: AccountId,
   message: NewMessage,
@@ -50,7 +48,7 @@ export async function addMessage(
     state: message.state,
     envelopeId: null,
     serverTimestamp: null,
-    body: message.text === null ? null : await cipher.seal({ table: 'messages', field: 'body', id }, message.text),
+    body: message.text,
   });
   return id;
 }
@@ -59,7 +57,7 @@ export async function addMessage(
 export async function markNewestUnread(engine: Engine, conversationId: string, count: number): Promise<void> {
   const db = engine.database;
   const newest = await db.messages
-    .where('[conversationId+sortKey]')
+    .where('[conversationId+position]')
     .between([conversationId, ''], [conversationId, '\uffff'])
     .reverse()
     .filter((message) => message.direction === 'incoming' && message.kind === 'text')

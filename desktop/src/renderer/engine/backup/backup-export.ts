@@ -1,6 +1,6 @@
 /**
  * The engine's half of a backup export: reads Dexie in pages (no table is
- * ever loaded whole), decrypts bodies and previews with the data key, and
+ * ever loaded whole; the at-rest layer opens each row as it is read) and
  * streams plain history records to the vault in batches; the vault adds the
  * identity section, seals everything with the backup container and writes
  * the file (vault/backup/). Any failure aborts the export, which removes the
@@ -8,10 +8,7 @@
  */
 import { type BackupCounts, backupBatches, type HistoryRecord } from '@parley/crypto-core/backup-records';
 import { MAX_BACKUP_BATCH_WEIGHT, MAX_BACKUP_RECORDS_PER_CALL } from '../../../common/vault-api.js';
-import { BodyCipher } from '../body-cipher.js';
-import { MAX_SORT_KEY, MIN_SORT_KEY } from '../conversation-ids.js';
 import type { EngineDatabase } from '../database.js';
-import { fromBase64 } from '../encoding.js';
 import type { MessageRecord } from '../records.js';
 import type { VaultGateway } from '../vault-calls.js';
 import {
@@ -47,22 +44,18 @@ export interface BackupExportResult {
 /** Messages read and sent per step: one Dexie page, one vault call. */
 const PAGE_SIZE = MAX_BACKUP_RECORDS_PER_CALL;
 
-export async function dataCipher(vault: VaultGateway): Promise<BodyCipher> {
-  const { key } = await vault.call('getDataKey', {});
-  return BodyCipher.fromRawKey(fromBase64(key));
-}
-
-/** One conversation's messages in order, a page at a time (the [conversationId+sortKey] index). */
+/** One conversation's messages in order, a page at a time (the [conversationId+position] index). */
 async function* conversationMessages(db: EngineDatabase, conversationId: string): AsyncGenerator<MessageRecord[]> {
-  let after = MIN_SORT_KEY;
+  let after = '';
   for (;;) {
     const rows: MessageRecord[] = await db.messages
-      .where('[conversationId+sortKey]')
-      .between([conversationId, after], [conversationId, MAX_SORT_KEY], false, true)
+      .where('[conversationId+position]')
+      .between([conversationId, after], [conversationId, '\uffff'], false, true)
       .limit(PAGE_SIZE)
       .toArray();
-    if (rows.length === 0) return;
-    after = rows[rows.length - 1]?.sortKey ?? MAX_SORT_KEY;
+    const last = rows[rows.length - 1];
+    if (last === undefined) return;
+    after = last.position;
     yield rows;
   }
 }
@@ -73,41 +66,30 @@ async function* conversationMessages(db: EngineDatabase, conversationId: string)
  * readable copy can write each conversation in one go). `only` limits it to
  * one conversation and the contacts.
  */
-async function* historyPages(
-  db: EngineDatabase,
-  cipher: BodyCipher,
-  only: string | null,
-): AsyncGenerator<HistoryRecord[]> {
+async function* historyPages(db: EngineDatabase, only: string | null): AsyncGenerator<HistoryRecord[]> {
   if (only === null) {
     yield (await db.relays.toArray()).map(relayToRecord);
     yield (await db.settings.toArray()).flatMap((row) => settingToRecord(row) ?? []);
   }
   yield (await db.contacts.toArray()).map(contactToRecord);
   const conversations = (await db.conversations.toArray()).filter((row) => only === null || row.id === only);
-  yield await Promise.all(conversations.map((row) => conversationToRecord(row, cipher)));
+  yield conversations.map(conversationToRecord);
   const exported = new Set<string>();
+  let inConversations = 0;
   for (const conversation of conversations) {
     exported.add(conversation.id);
     for await (const rows of conversationMessages(db, conversation.id)) {
-      // Bodies are opened after the read: WebCrypto would close an IndexedDB transaction.
-      yield await Promise.all(rows.map((row) => messageToRecord(row, cipher)));
+      inConversations += rows.length;
+      yield rows.map(messageToRecord);
     }
   }
   if (only !== null) return;
-  // Messages whose conversation row is missing still belong in a backup.
-  let after: string | null = null;
-  for (;;) {
-    const rows: MessageRecord[] = await (after === null
-      ? db.messages.orderBy(':id')
-      : db.messages.where(':id').above(after)
-    )
-      .limit(PAGE_SIZE)
-      .toArray();
-    if (rows.length === 0) return;
-    after = rows[rows.length - 1]?.id ?? null;
-    const orphans = rows.filter((row) => !exported.has(row.conversationId));
-    if (orphans.length > 0) yield await Promise.all(orphans.map((row) => messageToRecord(row, cipher)));
-  }
+  // Messages whose conversation row is missing still belong in a backup. Ids are
+  // stored hashed, so they cannot be paged in order: when the counts show there
+  // are any (hardly ever), one pass over the table keeps just those.
+  if ((await db.messages.count()) === inConversations) return;
+  const orphans = await db.messages.filter((row) => !exported.has(row.conversationId)).toArray();
+  for (let i = 0; i < orphans.length; i += PAGE_SIZE) yield orphans.slice(i, i + PAGE_SIZE).map(messageToRecord);
 }
 
 async function totalRecords(db: EngineDatabase): Promise<number> {
@@ -135,9 +117,8 @@ export async function writeHistoryInto(
 ): Promise<BackupExportResult> {
   try {
     const total = await totalRecords(db);
-    const cipher = await dataCipher(vault);
     let done = 0;
-    for await (const page of historyPages(db, cipher, only)) {
+    for await (const page of historyPages(db, only)) {
       for (const records of backupBatches(page, PAGE_SIZE, MAX_BACKUP_BATCH_WEIGHT)) {
         await vault.call('backupExportWrite', { exportId, records });
         done += records.length;

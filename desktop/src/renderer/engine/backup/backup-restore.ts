@@ -5,8 +5,8 @@
  *   1. upload  the page's File goes to the vault in 1 MiB slices
  *   2. open    the vault verifies the whole file before anything is imported
  *   3. identity the vault takes the backup's identity (new data key)
- *   4. import  history batches from the vault are sealed under the new data
- *              key and written to a fresh Dexie database, one transaction per
+ *   4. import  history batches from the vault are written to a fresh Dexie
+ *              database sealed under the new data key, one transaction per
  *              batch, under a restore marker
  *   5. resets  one `session-reset` per contact is queued: sending it finds no
  *              session (none are restored), so the outbox fetches the
@@ -24,13 +24,13 @@ import type { AccountId } from '@parley/crypto-core/wire';
 import { Dexie } from 'dexie';
 import type { VaultClient } from '../../../common/invoke.js';
 import { type AccountInfo, MAX_BACKUP_UPLOAD_BYTES } from '../../../common/vault-api.js';
-import type { BodyCipher } from '../body-cipher.js';
-import { EngineDatabase } from '../database.js';
+import { dataKeyFrom, engineDatabaseName, legacyDatabaseName, openProfileDatabase } from '../at-rest/open-database.js';
+import type { EngineDatabase } from '../database.js';
 import { toBase64 } from '../encoding.js';
-import type { ContactRecord, ConversationRecord, MessageRecord, RelayRecord, SettingRecord } from '../records.js';
+import type { ContactRecord, ConversationRecord, NewMessageRecord, RelayRecord, SettingRecord } from '../records.js';
 import { sessionResetItem } from '../session-repair.js';
 import { VaultGateway } from '../vault-calls.js';
-import { type BackupProgress, dataCipher } from './backup-export.js';
+import type { BackupProgress } from './backup-export.js';
 import { contactFromRecord, conversationFromRecord, messageFromRecord, relayFromRecord } from './history-records.js';
 import { writeRestoreMarker } from './restore-marker.js';
 
@@ -63,20 +63,19 @@ export async function uploadBackup(
   return uploadId;
 }
 
-async function importBatch(db: EngineDatabase, cipher: BodyCipher, records: readonly HistoryRecord[]): Promise<void> {
-  // Sealing is WebCrypto (async): done before the transaction, which would close on a foreign await.
+async function importBatch(db: EngineDatabase, records: readonly HistoryRecord[]): Promise<void> {
   const relays: RelayRecord[] = [];
   const settings: SettingRecord[] = [];
   const contacts: ContactRecord[] = [];
   const conversations: ConversationRecord[] = [];
-  const messages: MessageRecord[] = [];
+  const messages: NewMessageRecord[] = [];
   for (const record of records) {
     if (record.type === 'relay') relays.push(relayFromRecord(record));
     else if (record.type === 'setting')
       settings.push({ key: record.key, value: record.value } as unknown as SettingRecord);
     else if (record.type === 'contact') contacts.push(contactFromRecord(record));
-    else if (record.type === 'conversation') conversations.push(await conversationFromRecord(record, cipher));
-    else messages.push(await messageFromRecord(record, cipher));
+    else if (record.type === 'conversation') conversations.push(conversationFromRecord(record));
+    else messages.push(messageFromRecord(record));
   }
   await db.dexie.transaction('rw', [db.relays, db.settings, db.contacts, db.conversations, db.messages], async () => {
     await db.relays.bulkPut(relays);
@@ -100,7 +99,7 @@ async function queueSessionResets(db: EngineDatabase, now: number): Promise<void
 export interface HistoryImportTarget {
   readonly indexedDB?: IDBFactory | undefined;
   readonly IDBKeyRange?: typeof IDBKeyRange | undefined;
-  /** Database name for the restored account (default `parley-engine-<accountId>`, as Engine uses). */
+  /** Database name for the restored account (default: derived from its data key, as Engine does). */
   readonly databaseName?: ((accountId: AccountId) => string) | undefined;
   readonly onProgress?: ((progress: BackupProgress) => void) | undefined;
   readonly now?: (() => number) | undefined;
@@ -124,21 +123,22 @@ async function importHistory(
   let db: EngineDatabase | null = null;
   try {
     const restored = await account();
-    const name = target.databaseName?.(restored.accountId) ?? `parley-engine-${restored.accountId}`;
+    const dataKey = await dataKeyFrom(gateway);
+    const name = target.databaseName?.(restored.accountId) ?? engineDatabaseName(dataKey);
     const dexieOptions = {
       ...(target.indexedDB === undefined ? {} : { indexedDB: target.indexedDB }),
       ...(target.IDBKeyRange === undefined ? {} : { IDBKeyRange: target.IDBKeyRange }),
     };
-    // A fresh install has no database by that name; one left by an earlier attempt is not ours to merge into.
+    // A fresh install has no database by these names; one left by an earlier attempt (or
+    // an old install's version 1 history of this account) is not ours to merge into.
     await new Dexie(name, dexieOptions).delete();
-    db = new EngineDatabase({ name, ...dexieOptions });
-    await db.open();
-    const cipher = await dataCipher(gateway);
+    await new Dexie(legacyDatabaseName(restored.accountId), dexieOptions).delete();
+    db = await openProfileDatabase(dataKey, restored.accountId, { ...target, name });
     await writeRestoreMarker(db, { state: 'importing', at: now() });
     let done = 0;
     for (;;) {
       const batch = await gateway.call('backupRestoreRead', { restoreId });
-      if (batch.records.length > 0) await importBatch(db, cipher, batch.records);
+      if (batch.records.length > 0) await importBatch(db, batch.records);
       done = batch.read;
       report({ phase: 'importing', done, total });
       if (batch.done) break;

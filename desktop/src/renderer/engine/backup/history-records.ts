@@ -1,11 +1,19 @@
 /**
- * Engine rows <-> backup history records (crypto-core/backup-records). Bodies
- * and previews leave IndexedDB decrypted (the backup container encrypts them
- * again) and come back sealed under the restoring profile's data key.
+ * Engine rows <-> backup history records (crypto-core/backup-records). Rows
+ * are read opened (the at-rest layer) and the backup container encrypts them
+ * again; restored rows are sealed under the restoring profile's keys as they
+ * are written. A message's position is this database's own: it is not
+ * exported, and the restoring database gives each message a new one.
  */
 import type { HistoryRecord } from '@parley/crypto-core/backup-records';
-import type { BodyCipher } from '../body-cipher.js';
-import type { ContactRecord, ConversationRecord, MessageRecord, RelayRecord, SettingRecord } from '../records.js';
+import type {
+  ContactRecord,
+  ConversationRecord,
+  MessageRecord,
+  NewMessageRecord,
+  RelayRecord,
+  SettingRecord,
+} from '../records.js';
 
 type Of<T extends HistoryRecord['type']> = Extract<HistoryRecord, { type: T }>;
 
@@ -46,11 +54,7 @@ export function contactToRecord(row: ContactRecord): Of<'contact'> {
   };
 }
 
-export async function conversationToRecord(row: ConversationRecord, cipher: BodyCipher): Promise<Of<'conversation'>> {
-  const preview =
-    row.preview === null
-      ? null
-      : await cipher.open({ table: 'conversations', field: 'preview', id: row.id }, row.preview);
+export function conversationToRecord(row: ConversationRecord): Of<'conversation'> {
   return {
     type: 'conversation',
     id: row.id,
@@ -60,13 +64,12 @@ export async function conversationToRecord(row: ConversationRecord, cipher: Body
     lastActivityAt: row.lastActivityAt,
     lastSortKey: row.lastSortKey,
     unreadCount: row.unreadCount,
-    preview,
+    preview: row.preview,
     createdAt: row.createdAt,
   };
 }
 
-export async function messageToRecord(row: MessageRecord, cipher: BodyCipher): Promise<Of<'message'>> {
-  const body = row.body === null ? null : await cipher.open({ table: 'messages', field: 'body', id: row.id }, row.body);
+export function messageToRecord(row: MessageRecord): Of<'message'> {
   return {
     type: 'message',
     id: row.id,
@@ -80,7 +83,7 @@ export async function messageToRecord(row: MessageRecord, cipher: BodyCipher): P
     state: row.state,
     envelopeId: row.envelopeId,
     serverTimestamp: row.serverTimestamp,
-    body,
+    body: row.body,
   };
 }
 
@@ -95,20 +98,14 @@ export function contactFromRecord(record: Of<'contact'>): ContactRecord {
   return row;
 }
 
-export async function conversationFromRecord(
-  record: Of<'conversation'>,
-  cipher: BodyCipher,
-): Promise<ConversationRecord> {
-  const { type: _type, preview, ...rest } = record;
-  const sealed =
-    preview === null ? null : await cipher.seal({ table: 'conversations', field: 'preview', id: record.id }, preview);
-  return { ...rest, preview: sealed } as ConversationRecord;
+export function conversationFromRecord(record: Of<'conversation'>): ConversationRecord {
+  const { type: _type, ...rest } = record;
+  return rest as ConversationRecord;
 }
 
-export async function messageFromRecord(record: Of<'message'>, cipher: BodyCipher): Promise<MessageRecord> {
-  const { type: _type, body, ...rest } = record;
+export function messageFromRecord(record: Of<'message'>): NewMessageRecord {
+  const { type: _type, ...rest } = record;
   // A message the old device never got to the relay is failed here: the outbox did not travel.
   const state = rest.state === 'sending' ? 'failed' : rest.state;
-  const sealed = body === null ? null : await cipher.seal({ table: 'messages', field: 'body', id: record.id }, body);
-  return { ...rest, state, body: sealed };
+  return { ...rest, state };
 }

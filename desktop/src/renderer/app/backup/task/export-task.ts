@@ -8,10 +8,9 @@
  */
 import '../../zod-without-eval.js';
 import { createVaultClient, unwrap } from '../../../../common/invoke.js';
+import { dataKeyFrom, hasHistory, openProfileDatabase } from '../../../engine/at-rest/open-database.js';
 import type { BackupExportResult } from '../../../engine/backup/backup-export.js';
 import { writeHistoryInto } from '../../../engine/backup/backup-export.js';
-import { EngineDatabase } from '../../../engine/database.js';
-import { databaseNameFor } from '../../../engine/engine.js';
 import { VaultGateway } from '../../../engine/vault-calls.js';
 import { selectTransport } from '../../../transport/select-transport.js';
 import { WebSocketTransport } from '../../../transport/web-socket-transport.js';
@@ -32,15 +31,15 @@ async function run(exportId: string): Promise<BackupExportResult> {
   const client = createVaultClient(transport);
   const status = unwrap(await client.invoke('getStatus', {}));
   if (status.account === null) throw new Error('the vault has no unlocked account');
-  const name = databaseNameFor(status.account.accountId);
+  const gateway = new VaultGateway(client);
+  const dataKey = await dataKeyFrom(gateway);
   // Opening a database that does not exist would create an empty one and export nothing.
-  if (!(await indexedDB.databases()).some((database) => database.name === name)) {
+  if (!(await hasHistory(dataKey, status.account.accountId))) {
     throw new Error('NO_HISTORY: this browser data holds no history for the account');
   }
-  const db = new EngineDatabase({ name });
-  await db.open();
+  const db = await openProfileDatabase(dataKey, status.account.accountId);
   try {
-    return await writeHistoryInto(new VaultGateway(client), db, exportId, null, () => undefined);
+    return await writeHistoryInto(gateway, db, exportId, null, () => undefined);
   } finally {
     db.close();
   }
