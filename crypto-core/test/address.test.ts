@@ -66,6 +66,19 @@ describe('contact code', () => {
     expect(parseContactCode(`  ${text}\n`)).toEqual(parseContactCode(text));
   });
 
+  it.each([
+    ['a host', 'https://relay.example.org', 'https%3A%2F%2Frelay.example.org'],
+    ['a port and a path', 'https://relay.example.org:8443/parley', 'https%3A%2F%2Frelay.example.org%3A8443%2Fparley'],
+    ['loopback http', 'http://127.0.0.1:7443', 'http%3A%2F%2F127.0.0.1%3A7443'],
+    ['an IPv6 host', 'http://[::1]:7443', 'http%3A%2F%2F%5B%3A%3A1%5D%3A7443'],
+  ])('accepts the canonical code for %s, with or without surrounding whitespace', (_label, relayUrl, encoded) => {
+    const text = `parley:${accountId}?relay=${encoded}`;
+    expect(formatContactCode({ accountId, relayUrl })).toBe(text);
+    for (const pasted of [text, `  ${text}`, `${text}\n`, `\t${text} \r\n`]) {
+      expect(parseContactCode(pasted)).toEqual({ accountId, relayUrl });
+    }
+  });
+
   it('accepts a loopback http relay', () => {
     const text = formatContactCode({ accountId, relayUrl: 'http://127.0.0.1:7443' });
     expect(parseContactCode(text).relayUrl).toBe('http://127.0.0.1:7443');
@@ -84,6 +97,15 @@ describe('contact code', () => {
     ['broken escape', `parley:${accountId}?relay=https%3A%2F%2Fa.b%E0%A4%A`],
     ['not a URL', `parley:${accountId}?relay=not-a-url`],
     ['empty', ''],
+    ['trailing slash', `parley:${accountId}?relay=https%3A%2F%2Frelay.example.org%2F`],
+    ['trailing slash after a path', `parley:${accountId}?relay=https%3A%2F%2Frelay.example.org%2Fparley%2F`],
+    ['unencoded relay URL', `parley:${accountId}?relay=https://relay.example.org`],
+    ['partly encoded relay URL', `parley:${accountId}?relay=https%3A//relay.example.org`],
+    ['lower-case escapes', `parley:${accountId}?relay=https%3a%2f%2frelay.example.org`],
+    ['upper-case host', `parley:${accountId}?relay=https%3A%2F%2FRelay.Example.org`],
+    ['upper-case scheme', `parley:${accountId}?relay=HTTPS%3A%2F%2Frelay.example.org`],
+    ['default port', `parley:${accountId}?relay=https%3A%2F%2Frelay.example.org%3A443`],
+    ['whitespace inside', `parley:${accountId} ?relay=https%3A%2F%2Frelay.example.org`],
   ])('refuses %s', (_label, text) => {
     expect(() => parseContactCode(text)).toThrowError(
       expect.objectContaining({ code: CryptoErrorCode.InvalidContactCode }),

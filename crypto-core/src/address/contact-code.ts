@@ -6,8 +6,11 @@
  *
  * Parsing is strict: exact scheme, a well-formed account id, exactly one query
  * parameter, and a relay URL that is http(s) with no credentials, query or
- * fragment. The canonical text is what `formatContactCode` produces; parsing
- * tolerates surrounding whitespace only (people paste).
+ * fragment. The canonical text is what `formatContactCode` produces, and it is
+ * the only text accepted (surrounding whitespace aside: people paste): an
+ * unencoded or non-canonical relay URL (a trailing slash, an upper-case host,
+ * a default port) is refused, so every implementation reads the same code the
+ * same way and a code has exactly one spelling.
  */
 import { CryptoErrorCode, invalidInput } from '../errors.js';
 import { type AccountId, isAccountId } from './account-id.js';
@@ -62,12 +65,16 @@ export function parseContactCode(text: unknown): ContactCode {
   if (!query.startsWith('relay=') || query.includes('&') || query.includes('#')) {
     fail('expected exactly one "relay" parameter');
   }
+  const encodedRelay = query.slice('relay='.length);
   let relayText: string;
   try {
-    relayText = decodeURIComponent(query.slice('relay='.length));
+    relayText = decodeURIComponent(encodedRelay);
   } catch (error) {
     throw invalidInput(CryptoErrorCode.InvalidContactCode, 'invalid contact code: bad percent-encoding', error);
   }
   const relayUrl = normalizeRelayUrl(relayText);
+  if (relayText !== relayUrl) fail('relay URL is not in canonical form');
+  if (encodedRelay !== encodeURIComponent(relayUrl))
+    fail('relay URL is not percent-encoded as encodeURIComponent does');
   return { accountId, relayUrl };
 }

@@ -5,7 +5,8 @@
  *   <folder>/conversations/<n>.html    one page per conversation, oldest first
  *   <folder>/backup.json               the history records as one JSON array
  *
- * Nothing of the identity or any key is written. Every text that came from a
+ * Neither the identity nor any private key is written; the relay records keep
+ * their trustRoot, a public key anyone can fetch from the relay. Every text that came from a
  * person (bodies, names, titles) is HTML-escaped, and each page carries a CSP
  * that allows no script at all. Written incrementally: a conversation's rows
  * are appended as they stream in (the engine sends each conversation in
