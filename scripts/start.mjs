@@ -24,6 +24,36 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HELP = `Usage: npm start [-- --help]
+
+Starts a local relay (embedded SQLite) and the Parley desktop app connected
+to it; where no Electron runtime exists, the web shell instead, and prints
+the URL to open. Ctrl+C stops everything. Configured by environment:
+
+  PARLEY_DATA_DIR        data folder (default ./.data: relay/, electron/, profile/)
+  PARLEY_RELAY_PORT      relay port on 127.0.0.1 (default 7447)
+  PARLEY_WEB_SHELL_PORT  web shell port (default 7448; fixed, so the browser keeps its data)
+  PARLEY_SHELL=web       the web shell even where Electron exists
+  PARLEY_RENDERER_DIR    serve another renderer build
+  PARLEY_ELECTRON        the Electron binary to run instead of the electron package's
+  PARLEY_BROWSER         a Chromium-family browser to open the web shell's page in
+
+Options:
+  -h, --help             show this help`;
+
+try {
+  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+} catch (error) {
+  // Node's message names the flag ("Unknown option '--colour'. ..."): its first sentence is the line.
+  console.error(`parley: ${error.message.split('. ')[0]} (npm start -- --help lists what it takes)`);
+  process.exit(2);
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const desktopDir = join(root, 'desktop');

@@ -7,9 +7,26 @@
 // The sources run in this process (no child to forward signals to): tsx is
 // registered as a loader, and a tiny resolve hook adds the "source" export
 // condition, which points workspace packages at their src/index.ts.
+//
+// Under npm, SIGTERM to `npm run relay` reaches only the shell npm ran the
+// script in: the shell dies and this process, left running, is adopted by
+// another parent. So under npm a change of parent stops the relay exactly as
+// SIGTERM does (graceful, exit 0). Outside npm (systemd, Docker, `nohup
+// parley-relay &`) losing the parent is no reason to stop, so there is no watch.
 import { existsSync } from 'node:fs';
 import { register } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const PARENT_CHECK_MS = 250;
+if (process.env.npm_lifecycle_event !== undefined) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    process.kill(process.pid, 'SIGTERM');
+  }, PARENT_CHECK_MS);
+  watch.unref();
+}
 
 const built = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const sources = fileURLToPath(new URL('../src/main.ts', import.meta.url));

@@ -4,7 +4,7 @@
  * (HTML + JSON) copy. Every passphrase comes from a prompt without echo or
  * from --passphrase-file.
  */
-import { statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { BackupHeader, BackupSummary } from '@parley/crypto-core';
 import { deriveBackupKeyInWorker } from '../vault/backup/backup-key-worker.js';
 import { backupRecords, readBackupFileHeader, verifyBackupFile } from '../vault/backup/backup-reading.js';
@@ -122,8 +122,16 @@ export interface ReadableOptions extends CommonOptions {
   readonly conversation?: string | undefined;
 }
 
-/** HTML and JSON of the whole backup (or one conversation) into a new folder. */
+/**
+ * HTML and JSON of the whole backup (or one conversation) into a new (or
+ * empty) folder. A folder named with --out is never renamed ("name (2)" is
+ * for the app, which picks the name itself) nor written into when it holds
+ * anything: that is an error, said before the passphrase is asked for.
+ */
 export async function exportReadableCommand(path: string, options: ReadableOptions): Promise<string[]> {
+  if (existsSync(options.out) && readdirSync(options.out).length > 0) {
+    throw new CliError(`${options.out} already exists and is not empty; name a new folder with --out`);
+  }
   const header = await readBackupFileHeader(path);
   const passphrase = await backupPassphrase(options);
   const key = await deriveBackupKeyInWorker(passphrase, header);
@@ -136,6 +144,12 @@ export async function exportReadableCommand(path: string, options: ReadableOptio
       readable.add(record);
     }
     const done = readable.finish();
+    if (options.conversation !== undefined && done.conversations === 0) {
+      readable.abort();
+      throw new CliError(
+        `the backup holds no conversation ${options.conversation}; inspect shows what it holds, backup.json of a full copy the ids`,
+      );
+    }
     bar.done(`${done.messages} messages in ${done.conversations} conversations`);
     return [`Wrote ${done.folder}/index.html and ${done.folder}/backup.json`];
   } catch (error) {

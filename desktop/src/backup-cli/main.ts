@@ -21,7 +21,7 @@ import { ParleyCryptoError } from '@parley/crypto-core';
 import { VaultError } from '../common/dispatch.js';
 import { DEFAULT_BROWSER, DEFAULT_WEB_SHELL_PORT, exportCommand } from './cli-export.js';
 import { exportReadableCommand, inspectCommand, restoreCommand, verifyCommand } from './commands.js';
-import { CliError } from './terminal.js';
+import { CliError, UsageError } from './terminal.js';
 
 const USAGE = `usage: npm run backup -- <command> FILE [options]
   verify FILE [--passphrase-file F]
@@ -40,22 +40,32 @@ const SENTENCES: Readonly<Record<string, string>> = {
 
 const here = process.env.INIT_CWD ?? process.cwd();
 
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        'passphrase-file': { type: 'string' },
+        'vault-passphrase-file': { type: 'string' },
+        profile: { type: 'string' },
+        out: { type: 'string' },
+        conversation: { type: 'string' },
+        'no-identity': { type: 'boolean' },
+        port: { type: 'string' },
+        browser: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    // Node's messages name the flag ("Unknown option '--colour'. ..."): the first sentence is the line.
+    const message = error instanceof Error ? (error.message.split('. ')[0] ?? error.message) : String(error);
+    throw new UsageError(`${message} (npm run backup -- --help lists the options)`);
+  }
+}
+
 async function run(argv: readonly string[]): Promise<string[]> {
-  const { positionals, values } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      'passphrase-file': { type: 'string' },
-      'vault-passphrase-file': { type: 'string' },
-      profile: { type: 'string' },
-      out: { type: 'string' },
-      conversation: { type: 'string' },
-      'no-identity': { type: 'boolean' },
-      port: { type: 'string' },
-      browser: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { positionals, values } = parse(argv);
   const [command, file] = positionals;
   if (values.help === true || command === undefined) return [USAGE];
   const passphraseFile = values['passphrase-file'] === undefined ? undefined : resolve(here, values['passphrase-file']);
@@ -95,7 +105,7 @@ async function run(argv: readonly string[]): Promise<string[]> {
         conversation: values.conversation,
       });
     default:
-      throw new CliError(`unknown command ${command}\n${USAGE}`);
+      throw new UsageError(`unknown command ${command} (npm run backup -- --help lists the commands)`);
   }
 }
 
@@ -111,5 +121,5 @@ try {
   process.stdout.write(`${lines.join('\n')}\n`);
 } catch (error) {
   process.stderr.write(`backup: ${failureLine(error)}\n`);
-  process.exitCode = 1;
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 }

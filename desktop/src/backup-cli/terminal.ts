@@ -13,7 +13,16 @@ export function passphraseFromFile(path: string): string {
   return line;
 }
 
-/** Reads a line from the terminal without echoing it; from a pipe, reads the next line. */
+const NO_TERMINAL =
+  'a passphrase is needed but there is no terminal to type it in (stdin ended without a line); ' +
+  'use --passphrase-file F (and --vault-passphrase-file F where the command asks for a second one)';
+
+/**
+ * Reads a line from the terminal without echoing it; from a pipe, reads the
+ * next line. Input that ends before any line (no terminal, nothing piped in:
+ * a script, cron, CI) is a one-line failure naming --passphrase-file, not a
+ * wait that Node ends with exit code 13.
+ */
 export function promptHidden(prompt: string): Promise<string> {
   const input = process.stdin;
   process.stderr.write(prompt);
@@ -21,6 +30,7 @@ export function promptHidden(prompt: string): Promise<string> {
     let value = '';
     const finish = (error: Error | null) => {
       input.removeListener('data', onData);
+      input.removeListener('end', onEnd);
       if (input.isTTY) input.setRawMode(false);
       input.pause();
       process.stderr.write('\n');
@@ -41,15 +51,25 @@ export function promptHidden(prompt: string): Promise<string> {
         else value += char;
       }
     };
+    const onEnd = () => {
+      if (value.length > 0) finish(null);
+      else finish(new CliError(NO_TERMINAL));
+    };
     if (input.isTTY) input.setRawMode(true);
     input.resume();
     input.on('data', onData);
+    input.once('end', onEnd);
   });
 }
 
 /** A failure the CLI reports as one line and exit code 1. */
 export class CliError extends Error {
-  override readonly name = 'CliError';
+  override readonly name: string = 'CliError';
+}
+
+/** A command line the CLI cannot run (unknown flag, missing value): one line and exit code 2. */
+export class UsageError extends CliError {
+  override readonly name = 'UsageError';
 }
 
 /** A one-line progress bar on stderr (only on a terminal; a pipe gets the final line only). */

@@ -49,7 +49,9 @@ export function parseCliArgs(argv: readonly string[], baseDir: string = process.
   try {
     values = parse(argv).values;
   } catch (error) {
-    return { kind: 'usage-error', message: error instanceof Error ? error.message : String(error) };
+    // Node's message names the flag, then advises at length: its first sentence is the line.
+    const message = error instanceof Error ? (error.message.split('. ')[0] ?? error.message) : String(error);
+    return { kind: 'usage-error', message };
   }
   if (values.help) return { kind: 'help' };
   if (values.profile === undefined || values.profile === '') {

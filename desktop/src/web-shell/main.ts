@@ -54,7 +54,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (parsed.kind === 'usage-error') {
-    process.stderr.write(`${parsed.message}\n\n${USAGE}\n`);
+    process.stderr.write(`web shell: ${parsed.message} (--help lists the options)\n`);
     return 2;
   }
   const { options } = parsed;

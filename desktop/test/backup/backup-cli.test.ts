@@ -6,7 +6,7 @@
  * readable copy with every body HTML-escaped.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,5 +158,56 @@ describe('the backup CLI', () => {
       'second line\nwith a newline',
     ]);
     expect(JSON.stringify(records)).not.toContain('identityKeyPair');
+  });
+
+  it('prints its usage for --help (exit 0) and names an unknown flag in one line (exit 2)', () => {
+    const help = cli('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('export-readable FILE --out DIR');
+    const unknown = cli('verify', backupPath, '--colour', 'blue');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("'--colour'");
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('says in one line that it needs a passphrase when there is no terminal (exit 1, not 13)', () => {
+    // spawnSync gives the child a stdin pipe that ends at once: no terminal, nothing piped in.
+    const result = cli('verify', backupPath);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('no terminal');
+    expect(result.stderr).toContain('--passphrase-file F');
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('backup:')),
+    ).toHaveLength(1);
+  });
+
+  it('refuses an --out folder that holds anything, before asking for the passphrase', () => {
+    const out = join(home, 'taken');
+    mkdirSync(out);
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const result = cli('export-readable', backupPath, '--out', out);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`backup: ${out} already exists and is not empty; name a new folder with --out\n`);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('refuses an unknown --conversation and leaves no folder behind', () => {
+    const out = join(home, 'unknown-conversation');
+    const result = cli(
+      'export-readable',
+      backupPath,
+      '--out',
+      out,
+      '--conversation',
+      'nope',
+      '--passphrase-file',
+      passphraseFile,
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('backup: the backup holds no conversation nope');
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -10,11 +10,11 @@
  * runtime; PARLEY_RENDERER_DIR serves a stand-in renderer so the test does
  * not race other tests' Vite builds.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.js';
@@ -179,5 +179,38 @@ describe('npm start', () => {
       `--parley-relay=http://127.0.0.1:${relayPort}`,
     ]);
     await waitFor('the relay port to be released', async () => ((await isListening(relayPort)) ? null : true));
+  });
+});
+
+describe('npm start on its command line', () => {
+  // Bounded: before --help existed, it started the relay and never returned.
+  function npmStartWith(...args: string[]) {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'parley-npm-start-args-')), 'data');
+    const result = spawnSync('npm', ['start', '--', ...args], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_RELAY_PORT: '0', PARLEY_SHELL: 'web' },
+      timeout: 30_000,
+    });
+    const started = existsSync(dataDir);
+    rmSync(dirname(dataDir), { recursive: true, force: true });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, started };
+  }
+
+  it('prints its help for --help and exits 0, starting nothing', () => {
+    const help = npmStartWith('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('PARLEY_RELAY_PORT');
+    expect(help.stdout).not.toContain('relay running');
+    expect(help.started).toBe(false);
+  });
+
+  it('names an unknown flag in one line and exits 2, starting nothing', () => {
+    const unknown = npmStartWith('--colour');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr.split('\n').filter((line) => line.startsWith('parley:'))).toEqual([
+      "parley: Unknown option '--colour' (npm start -- --help lists what it takes)",
+    ]);
+    expect(unknown.started).toBe(false);
   });
 });
