@@ -4,104 +4,39 @@
  * the shell is read back from what main asked of Electron — the window's web
  * preferences, the app:// protocol and its CSP, the IPC handlers and their
  * sender and argument checks, permissions, navigation, window.open, the
- * request filter, the vault key's protection, single instance, notifications
- * and the unread badge. The vault behind IPC is the real one.
+ * vault key's protection, single instance, notifications
+ * and the unread badge. The vault behind IPC is the real one. The relay
+ * gate (checkRelay, allowRelay, the request filter) is relay-gate.test.ts.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IPC_CHANNELS } from '../../src/common/preload-api.js';
-import { MAX_ALLOWED_RELAYS } from '../../src/main/allowed-relays.js';
 import { fetchWebShellConfig } from '../../src/renderer/transport/web-shell-config.js';
 import { waitFor } from '../support/wait.js';
-import { createFakeElectron, type FakeElectron, type FakeElectronSettings } from './support/fake-electron.js';
+import type { FakeElectron } from './support/fake-electron.js';
+import { eventFrom, handler, MainLauncher, RELAY } from './support/main-launch.js';
 
-const RELAY = 'http://127.0.0.1:7447';
-let root: string;
-/** A relay's health answer on 127.0.0.1 (port 0), for the check main makes itself. */
-let healthyRelay: string;
-let healthServer: Server;
+let main: MainLauncher;
 const originalArgv = process.argv;
 
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'parley-electron-main-'));
-  healthServer = createServer((request, response) => {
-    if (request.url !== '/healthz') response.writeHead(404).end();
-    else response.writeHead(200).end(JSON.stringify({ status: 'ok', version: '0.9.0', wireVersion: 1 }));
-  });
-  await new Promise<void>((resolve) => healthServer.listen(0, '127.0.0.1', resolve));
-  healthyRelay = `http://127.0.0.1:${(healthServer.address() as AddressInfo).port}`;
+beforeAll(() => {
+  main = new MainLauncher(mkdtempSync(join(tmpdir(), 'parley-electron-main-')));
 });
 afterEach(() => {
   process.argv = originalArgv;
   vi.doUnmock('electron');
 });
-afterAll(async () => {
-  await new Promise((resolve) => healthServer.close(resolve));
-  rmSync(root, { recursive: true, force: true });
+afterAll(() => {
+  rmSync(main.root, { recursive: true, force: true });
 });
-
-let launches = 0;
-/** Imports main.ts afresh with its own fake Electron and profile, and waits until it has loaded the window. */
-async function launch(settings: Partial<FakeElectronSettings> = {}): Promise<{ fake: FakeElectron; profile: string }> {
-  launches++;
-  const profile = join(root, `profile-${launches}`);
-  const fake = createFakeElectron({
-    userDataDir: join(root, 'default-user-data'),
-    singleInstanceLock: true,
-    storageBackend: 'gnome_libsecret',
-    encryptionAvailable: true,
-    notificationsSupported: true,
-    ...settings,
-  });
-  vi.resetModules();
-  vi.doMock('electron', () => fake.electron);
-  process.argv = ['electron', '.', `--parley-profile=${profile}`, `--parley-relay=${RELAY}`];
-  await import('../../src/main/main.js');
-  if (settings.singleInstanceLock !== false) {
-    await waitFor('the window to load', () => fake.windows[0]?.loadedUrl ?? null);
-  }
-  return { fake, profile };
-}
-
-/** An IPC event as Electron would build it for a page in `window`. */
-function eventFrom(fake: FakeElectron, options: { windowIndex?: number; url?: string; subframe?: boolean } = {}) {
-  const window = fake.windows[options.windowIndex ?? 0];
-  if (!window) throw new Error('no window');
-  return {
-    sender: window.webContents,
-    senderFrame: { url: options.url ?? 'app://parley/index.html', parent: options.subframe ? {} : null },
-  };
-}
-
-/** Main's request filter as a function: may the session make this request? */
-function requestFilter(fake: FakeElectron): (url: string) => Promise<boolean> {
-  const filter = fake.sessionHandlers.beforeRequest;
-  if (!filter) throw new Error('no request filter');
-  return (url) => new Promise<boolean>((resolve) => filter({ url }, ({ cancel }) => resolve(!cancel)));
-}
-
-/** Main's app:// handler. */
-function appServer(fake: FakeElectron): (request: Request) => Promise<Response> {
-  const serve = fake.protocolHandlers.get('app');
-  if (!serve) throw new Error('no app:// handler');
-  return serve;
-}
-
-function handler(fake: FakeElectron, channel: string) {
-  const found = fake.ipcHandlers.get(channel);
-  if (!found) throw new Error(`no handler for ${channel}`);
-  return found;
-}
 
 describe('the main process with an OS keyring', () => {
   let fake: FakeElectron;
   let profile: string;
   beforeAll(async () => {
-    ({ fake, profile } = await launch());
+    ({ fake, profile } = await main.launch());
   });
 
   it('uses the profile folder given on the command line as userData', () => {
@@ -257,136 +192,6 @@ describe('the main process with an OS keyring', () => {
     expect(fake.calls.openedExternally).toEqual(['https://example.org/a']);
   });
 
-  it('checks a relay from main without letting the page reach it', async () => {
-    const filter = requestFilter(fake);
-    const relayFile = join(profile, 'allowed-relays.json');
-    const before = readFileSync(relayFile, 'utf8');
-    const checkRelay = handler(fake, IPC_CHANNELS.checkRelay);
-    expect(await checkRelay(eventFrom(fake), `${healthyRelay}/`)).toEqual({
-      ok: true,
-      value: { state: 'ok', version: '0.9.0', registration: 'unknown' },
-    });
-    expect(await checkRelay(eventFrom(fake), 'ftp://relay.example.org')).toEqual({
-      ok: true,
-      value: { state: 'invalid-url' },
-    });
-    // Checked, not allowed: the filter still refuses it, the list and the CSP are as they were, nobody was asked.
-    expect(await filter(`${healthyRelay}/healthz`)).toBe(false);
-    expect(readFileSync(relayFile, 'utf8')).toBe(before);
-    const page = await appServer(fake)(new Request('app://parley/index.html'));
-    expect(page.headers.get('content-security-policy')).not.toContain(healthyRelay);
-    expect(fake.calls.dialogs).toEqual([]);
-  });
-
-  it('allows a relay only when the user confirms it in a dialog main shows, naming the relay', async () => {
-    const filter = requestFilter(fake);
-    expect(await filter('app://parley/assets/app.js')).toBe(true);
-    expect(await filter(`${RELAY}/healthz`)).toBe(true);
-    expect(await filter('ws://127.0.0.1:7447/socket.io/?EIO=4')).toBe(true);
-    expect(await filter('https://relay.example.org/healthz')).toBe(false);
-    expect(await filter('https://tracker.example.com/pixel.gif')).toBe(false);
-    expect(await filter('file:///etc/passwd')).toBe(false);
-
-    const allowRelay = handler(fake, IPC_CHANNELS.allowRelay);
-    const relayFile = join(profile, 'allowed-relays.json');
-    expect(await allowRelay(eventFrom(fake), 'ftp://relay.example.org')).toEqual({
-      ok: true,
-      value: { allowed: false, reason: 'invalid-url' },
-    });
-    // The launch relay is allowed and in the document's CSP already: no dialog, no reload.
-    expect(await allowRelay(eventFrom(fake), `${RELAY}/`)).toEqual({ ok: true, value: { allowed: true } });
-    expect(fake.calls.dialogs).toEqual([]);
-
-    // The user cancels main's dialog: nothing is allowed.
-    fake.calls.dialogAnswers.push(0);
-    expect(await allowRelay(eventFrom(fake), 'https://relay.example.org/')).toEqual({
-      ok: true,
-      value: { allowed: false, reason: 'declined' },
-    });
-    expect(fake.calls.dialogs).toHaveLength(1);
-    expect(fake.calls.dialogs[0]).toMatchObject({
-      message: 'Allow Parley to connect to https://relay.example.org?',
-      buttons: ['Cancel', 'Allow'],
-      defaultId: 0,
-      cancelId: 0,
-    });
-    // Over our window: modal to it, drawn by main (the page can neither draw nor skip it).
-    expect(fake.calls.dialogParents[0]).toBe(fake.windows[0]);
-    expect(await filter('https://relay.example.org/healthz')).toBe(false);
-    expect(JSON.parse(readFileSync(relayFile, 'utf8'))).toEqual({ version: 1, relayUrls: [RELAY] });
-
-    // The user allows it: the filter lets it through at once, but the page's CSP lacks it until a reload.
-    fake.calls.dialogAnswers.push(1);
-    expect(await allowRelay(eventFrom(fake), 'https://relay.example.org/')).toEqual({
-      ok: true,
-      value: { allowed: true, reloadRequired: true },
-    });
-    expect(fake.calls.dialogs).toHaveLength(2);
-    expect(await filter('https://relay.example.org/healthz')).toBe(true);
-    expect(await filter('wss://relay.example.org/socket.io/')).toBe(true);
-    expect(await filter('https://tracker.example.com/pixel.gif')).toBe(false);
-    expect(JSON.parse(readFileSync(relayFile, 'utf8'))).toEqual({
-      version: 1,
-      relayUrls: [RELAY, 'https://relay.example.org'],
-    });
-
-    // Asked again before the reload: still required (the document keeps its CSP), and not asked again.
-    expect(await allowRelay(eventFrom(fake), 'https://relay.example.org')).toEqual({
-      ok: true,
-      value: { allowed: true, reloadRequired: true },
-    });
-    // The reloaded document's CSP lists it, so the page may go on without another reload.
-    const serve = appServer(fake);
-    const reloaded = await serve(new Request('app://parley/index.html'));
-    expect(reloaded.headers.get('content-security-policy')).toContain(
-      `connect-src 'self' ${RELAY} ws://127.0.0.1:7447 https://relay.example.org wss://relay.example.org;`,
-    );
-    expect(await allowRelay(eventFrom(fake), 'https://relay.example.org')).toEqual({
-      ok: true,
-      value: { allowed: true },
-    });
-    // A script is not a document: serving one does not count as the page having reloaded.
-    fake.calls.dialogAnswers.push(1);
-    expect(await allowRelay(eventFrom(fake), 'https://second.example.org')).toEqual({
-      ok: true,
-      value: { allowed: true, reloadRequired: true },
-    });
-    await serve(new Request('app://parley/missing.js'));
-    expect(await allowRelay(eventFrom(fake), 'https://second.example.org')).toEqual({
-      ok: true,
-      value: { allowed: true, reloadRequired: true },
-    });
-    expect(fake.calls.dialogs).toHaveLength(3);
-  });
-
-  it('refuses a relay past the bound instead of evicting one the user confirmed', async () => {
-    const filter = requestFilter(fake);
-    const allowRelay = handler(fake, IPC_CHANNELS.allowRelay);
-    const relayFile = join(profile, 'allowed-relays.json');
-    const confirmed = (JSON.parse(readFileSync(relayFile, 'utf8')) as { relayUrls: string[] }).relayUrls;
-    const dialogsBefore = fake.calls.dialogs.length;
-    for (let i = confirmed.length; i < MAX_ALLOWED_RELAYS; i++) {
-      fake.calls.dialogAnswers.push(1);
-      expect(await allowRelay(eventFrom(fake), `https://flood-${i}.example.org`)).toMatchObject({
-        ok: true,
-        value: { allowed: true },
-      });
-    }
-    expect(fake.calls.dialogs.length - dialogsBefore).toBe(MAX_ALLOWED_RELAYS - confirmed.length);
-    // Full: refused at once, without asking the user for what could not be kept.
-    expect(await allowRelay(eventFrom(fake), 'https://one-too-many.example.org')).toEqual({
-      ok: true,
-      value: { allowed: false, reason: 'list-full' },
-    });
-    expect(fake.calls.dialogs.length - dialogsBefore).toBe(MAX_ALLOWED_RELAYS - confirmed.length);
-    expect(await filter('https://one-too-many.example.org/healthz')).toBe(false);
-    // Every relay confirmed before is still allowed, the first one included.
-    const saved = (JSON.parse(readFileSync(relayFile, 'utf8')) as { relayUrls: string[] }).relayUrls;
-    expect(saved).toHaveLength(MAX_ALLOWED_RELAYS);
-    expect(saved.slice(0, confirmed.length)).toEqual(confirmed);
-    for (const url of confirmed) expect(await filter(`${url}/healthz`)).toBe(true);
-  });
-
   it('denies every permission request and check except notifications for the app', () => {
     const { permissionRequest, permissionCheck, devicePermission } = fake.sessionHandlers;
     if (!permissionRequest || !permissionCheck || !devicePermission) throw new Error('permission handlers missing');
@@ -492,7 +297,7 @@ describe('the main process with an OS keyring', () => {
   it('focuses the running window when a second instance starts', () => {
     const window = fake.windows[0];
     const before = window?.focused ?? 0;
-    fake.appEvents.emit('second-instance', {}, ['parley'], root);
+    fake.appEvents.emit('second-instance', {}, ['parley'], main.root);
     expect(window?.focused).toBe(before + 1);
   });
 });
@@ -500,7 +305,7 @@ describe('the main process with an OS keyring', () => {
 describe('the main process without an OS keyring', () => {
   it('on Linux with the basic_text backend, warns and protects the vault key with a passphrase', async () => {
     if (process.platform !== 'linux') return;
-    const { fake } = await launch({ storageBackend: 'basic_text' });
+    const { fake } = await main.launch({ storageBackend: 'basic_text' });
     await waitFor('the warning', () => fake.calls.dialogs.length > 0);
     expect(fake.calls.dialogs[0]).toMatchObject({ type: 'warning', detail: expect.stringContaining('basic_text') });
     expect(await handler(fake, IPC_CHANNELS.vaultCall)(eventFrom(fake), 'getStatus', {})).toMatchObject({
@@ -510,7 +315,7 @@ describe('the main process without an OS keyring', () => {
   });
 
   it('falls back to a passphrase when encryption is unavailable', async () => {
-    const { fake } = await launch({ storageBackend: 'unknown', encryptionAvailable: false });
+    const { fake } = await main.launch({ storageBackend: 'unknown', encryptionAvailable: false });
     await waitFor('the warning', () => fake.calls.dialogs.length > 0);
     expect(await handler(fake, IPC_CHANNELS.vaultCall)(eventFrom(fake), 'getStatus', {})).toMatchObject({
       ok: true,
@@ -521,7 +326,7 @@ describe('the main process without an OS keyring', () => {
 
 describe('single instance', () => {
   it('quits at once, without a window, when another instance holds the lock', async () => {
-    const { fake } = await launch({ singleInstanceLock: false });
+    const { fake } = await main.launch({ singleInstanceLock: false });
     expect(fake.calls.quit).toBe(1);
     expect(fake.windows).toHaveLength(0);
     expect(fake.ipcHandlers.size).toBe(0);
