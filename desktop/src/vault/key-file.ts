@@ -23,10 +23,11 @@ import {
   sealAtRest,
   utf8,
 } from '@parley/crypto-core';
+import { writeFileAtomicSync } from '@parley/crypto-core/node';
 import { z } from 'zod';
 import { fromCheckedBase64, toBase64 } from './base64.js';
 import { derivePassphraseKey } from './passphrase-kdf.js';
-import { PROFILE_FILES, writeFileAtomically } from './profile-files.js';
+import { PROFILE_FILE_MODE, PROFILE_FILES } from './profile-files.js';
 import { badPassphraseError, invalidArgumentError, storageError } from './vault-errors.js';
 import { deriveVaultSubkeys, wipe } from './vault-subkeys.js';
 
@@ -157,7 +158,9 @@ export async function prepareVaultKey(wrapping: KeyUnwrapping): Promise<Prepared
 /** Writes the key file atomically: the moment the profile's identity starts to exist. */
 export function writeKeyFile(profileDir: string, keyFile: KeyFile): void {
   try {
-    writeFileAtomically(profileDir, PROFILE_FILES.keyFile, utf8(`${JSON.stringify(keyFile, null, 2)}\n`));
+    writeFileAtomicSync(join(profileDir, PROFILE_FILES.keyFile), `${JSON.stringify(keyFile, null, 2)}\n`, {
+      mode: PROFILE_FILE_MODE,
+    });
   } catch (error) {
     throw storageError('the vault key file cannot be written', error);
   }
