@@ -73,10 +73,19 @@ export function createHttpApp(ctx: RelayContext): FastifyInstance {
     );
   });
 
+  registerRelayRoutes(app, ctx);
+  return app;
+}
+
+/**
+ * Every HTTP route of the relay and nothing else: the wire reference's test
+ * registers them on a bare Fastify to check they are exactly the routes of
+ * crypto-core's `httpEndpoints`.
+ */
+export function registerRelayRoutes(app: FastifyInstance, ctx: RelayContext): void {
   registerHealthRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
-  return app;
 }
