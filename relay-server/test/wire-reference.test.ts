@@ -21,6 +21,7 @@ import { connect, httpOf, registerDevice } from './support/scenario.js';
 
 const reference = readFileSync(new URL('../../docs/wire-reference.md', import.meta.url), 'utf8');
 const relayDoc = readFileSync(new URL('../../docs/relay.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 /** The `## heading` section of a Markdown document, up to the next `## `. */
 function section(doc: string, heading: string): string {
@@ -60,6 +61,35 @@ function codesNamedInSources(): RelayErrorCode[] {
   });
 }
 
+/** GitHub's anchors of a Markdown document's headings. */
+function anchorsOf(doc: string): Set<string> {
+  const headings = doc.split('\n').filter((line) => /^#{1,6} /.test(line));
+  return new Set(
+    headings.map((line) =>
+      line
+        .replace(/^#+ /, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replaceAll(' ', '-'),
+    ),
+  );
+}
+
+describe('links into the wire reference', () => {
+  it('from docs/protocol.md and docs/relay.md each lead to one of its headings', () => {
+    const anchors = anchorsOf(reference);
+    const protocolDoc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    let links = 0;
+    for (const doc of [protocolDoc, relayDoc]) {
+      for (const [, anchor] of doc.matchAll(/\(wire-reference\.md#([^)]+)\)/g)) {
+        expect(anchors, `wire-reference.md#${anchor}`).toContain(anchor);
+        links++;
+      }
+    }
+    expect(links).toBeGreaterThan(10);
+  });
+});
+
 describe('HTTP routes', () => {
   const endpoints = httpEndpoints.map((endpoint) => `${endpoint.method} ${endpoint.path}`).sort();
 
@@ -69,15 +99,20 @@ describe('HTTP routes', () => {
     expect(registered).toEqual(endpoints);
   });
 
-  it('are each in the wire reference and in docs/relay.md, HTTP API', () => {
-    const httpApi = section(relayDoc, 'HTTP API');
+  it('are each in the wire reference, and in the HTTP API tables of docs/relay.md and the README', () => {
+    const tables = {
+      'docs/relay.md': section(relayDoc, 'HTTP API'),
+      'relay-server/README.md': section(readme, 'HTTP API'),
+    };
     for (const route of registeredRoutes()) {
       expect(reference, route).toContain(`| \`${route}\` |`);
-      expect(httpApi, `docs/relay.md HTTP API: ${route}`).toContain(`\`${route}\``);
+      for (const [doc, table] of Object.entries(tables)) expect(table, `${doc}: ${route}`).toContain(`\`${route}\``);
     }
-    // ...and relay.md names no route the relay does not have.
-    for (const [, named] of httpApi.matchAll(/`((?:GET|POST|PUT|DELETE) \/[^`]*)`/g)) {
-      expect(endpoints, `docs/relay.md HTTP API names ${named}`).toContain(named);
+    // ...and neither names a route the relay does not have.
+    for (const [doc, table] of Object.entries(tables)) {
+      for (const [, named] of table.matchAll(/`((?:GET|POST|PUT|DELETE) \/[^`\s]*)/g)) {
+        expect(endpoints, `${doc} HTTP API names ${named}`).toContain(named);
+      }
     }
   });
 });
