@@ -9,7 +9,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clientEventSchemas, httpEndpoints, RelayErrorCode, serverEventSchemas } from '@parley/crypto-core/wire';
+import {
+  clientEventSchemas,
+  httpEndpoints,
+  RelayErrorCode,
+  routes,
+  serverEventSchemas,
+} from '@parley/crypto-core/wire';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayContext } from '../src/context.js';
@@ -141,7 +147,7 @@ describe('error codes', () => {
   });
 });
 
-describe('socket events', () => {
+describe('a running relay', () => {
   let relay: RelayProcess;
   let socket: DeviceSocket;
   beforeAll(async () => {
@@ -154,13 +160,20 @@ describe('socket events', () => {
     await relay.dispose();
   });
 
-  it('are each in the wire reference', () => {
+  it('serves the committed reference at GET /v1/wire-reference', async () => {
+    const response = await fetch(`${relay.url}${routes.wireReference}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/markdown; charset=utf-8');
+    expect(await response.text()).toBe(reference);
+  });
+
+  it('speaks only socket events that are in the wire reference', () => {
     for (const event of [...Object.keys(clientEventSchemas), ...Object.keys(serverEventSchemas)]) {
       expect(reference, event).toContain(`| \`${event}\` |`);
     }
   });
 
-  it('a client may emit are each answered by the relay through their acknowledgement', async () => {
+  it("answers each client event of the reference through the event's acknowledgement", async () => {
     const emit = socket.socket.emit as (event: string, ...args: unknown[]) => void;
     for (const [event, { ack }] of Object.entries(clientEventSchemas)) {
       // An empty payload is invalid for every event: the relay refuses it in the acknowledgement.

@@ -175,7 +175,12 @@ function httpSection(): string[] {
   ];
   for (const endpoint of httpEndpoints) {
     const request = endpoint.request === null ? '—' : link(nameOf(endpoint.request));
-    const response = endpoint.response === null ? 'Prometheus text' : link(nameOf(endpoint.response));
+    const response =
+      endpoint.response === 'prometheus-text'
+        ? 'Prometheus text'
+        : endpoint.response === 'markdown'
+          ? 'Markdown text'
+          : link(nameOf(endpoint.response));
     lines.push(
       `| \`${endpoint.method} ${endpoint.path}\` | ${endpoint.auth} | ${request} | ${endpoint.status} ${response} |`,
     );

@@ -34,8 +34,8 @@ export interface HttpEndpoint {
   readonly request: z.ZodType | null;
   /** Status of a success. */
   readonly status: 200 | 201;
-  /** JSON body of a success (errors are always `errorResponseSchema`); null for /metrics' Prometheus text. */
-  readonly response: z.ZodType | null;
+  /** JSON body of a success (errors are always `errorResponseSchema`), or the kind of text answered instead. */
+  readonly response: z.ZodType | 'prometheus-text' | 'markdown';
   readonly summary: string;
 }
 
@@ -158,7 +158,16 @@ export const httpEndpoints: readonly HttpEndpoint[] = [
     auth: 'none',
     request: null,
     status: 200,
-    response: null,
+    response: 'prometheus-text',
     summary: 'Prometheus text format (docs/relay.md, Metrics). Expose it only to monitoring.',
+  },
+  {
+    method: 'GET',
+    path: routes.wireReference,
+    auth: 'none',
+    request: null,
+    status: 200,
+    response: 'markdown',
+    summary: 'This document, as the relay was built with it (`text/markdown`).',
   },
 ];

@@ -13,6 +13,7 @@ import { installCors } from './cors.js';
 import { installErrorHandling, sendError } from './error-handling.js';
 import { registerHealthRoutes } from './health.js';
 import { registerKeyRoutes } from './keys.js';
+import { registerWireReferenceRoute } from './wire-reference.js';
 
 /**
  * Largest HTTP body: a registration with the most prekeys the wire allows
@@ -88,4 +89,5 @@ export function registerRelayRoutes(app: FastifyInstance, ctx: RelayContext): vo
   registerAccountRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
+  registerWireReferenceRoute(app);
 }
