@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeRelayUrl } from '../src/address/contact-code.js';
 import { fromBase64, toHex, utf8 } from '../src/encoding.js';
-import { verifyIdentitySignature } from '../src/signal/signatures.js';
+import { signWithIdentity, verifyIdentitySignature } from '../src/signal/signatures.js';
 import { authSignedMessage } from '../src/wire/auth.js';
 import type { AuthSignatureVector, AuthSignatureVectors } from '../vectors/types.js';
 import { hex, loadVectors } from './support/conformance-vectors.js';
@@ -42,6 +42,15 @@ describe('signed challenge vectors', () => {
       expect(verifyIdentitySignature(identityKey, hex(vector.signedBytesHex), fromBase64(vector.signatureBase64))).toBe(
         true,
       );
+    }
+  });
+
+  it("verify a fresh signature by the signer's private key over the same bytes", () => {
+    const identity = { identityKeyPair: fromBase64(file.signer.identityKeyPairBase64), registrationId: 1 };
+    for (const vector of file.vectors) {
+      const signature = signWithIdentity(identity, hex(vector.signedBytesHex));
+      expect(signature.byteLength).toBe(64);
+      expect(verifyIdentitySignature(identityKey, hex(vector.signedBytesHex), signature)).toBe(true);
     }
   });
 

@@ -1,4 +1,6 @@
 /** Canonical relay URLs (docs/protocol.md §2, §3). */
+// The relay's rule, run here so the vectors record what the reference relay does.
+import { derivedRelayUrls } from '../../relay-server/src/auth/relay-urls.js';
 import { normalizeRelayUrl } from '../src/address/contact-code.js';
 import { refusal } from './refusal.js';
 import type { RelayUrlVectors } from './types.js';
@@ -33,14 +35,14 @@ const INVALID: readonly (readonly [input: string, reason: string])[] = [
   ['', 'empty'],
 ];
 
-/** What relay-server/test/unit/relay-urls.test.ts checks too: the relay's own URLs without --public-url. */
-const DERIVED: RelayUrlVectors['derivedByReferenceRelay'] = [
-  { host: '127.0.0.1', address: '127.0.0.1', port: 7447, accepted: ['http://127.0.0.1:7447', 'http://localhost:7447'] },
-  { host: '::1', address: '::1', port: 7447, accepted: ['http://[::1]:7447', 'http://localhost:7447'] },
-  { host: 'localhost', address: '127.0.0.1', port: 9000, accepted: ['http://127.0.0.1:9000', 'http://localhost:9000'] },
-  { host: '0.0.0.0', address: '0.0.0.0', port: 7447, accepted: ['http://0.0.0.0:7447'] },
-  { host: '::', address: '::', port: 7447, accepted: ['http://[::]:7447'] },
-  { host: 'Relay.LAN', address: '192.168.1.5', port: 80, accepted: ['http://192.168.1.5', 'http://relay.lan'] },
+/** The reference relay's listen settings whose derived URLs the vectors record (relay-server/src/auth/relay-urls.ts). */
+const LISTEN: readonly (readonly [host: string, address: string, port: number])[] = [
+  ['127.0.0.1', '127.0.0.1', 7447],
+  ['::1', '::1', 7447],
+  ['localhost', '127.0.0.1', 9000],
+  ['0.0.0.0', '0.0.0.0', 7447],
+  ['::', '::', 7447],
+  ['Relay.LAN', '192.168.1.5', 80],
 ];
 
 export function relayUrlVectors(): RelayUrlVectors {
@@ -50,6 +52,11 @@ export function relayUrlVectors(): RelayUrlVectors {
     backs: ['docs/protocol.md §2 Contact code', 'docs/protocol.md §3 Authentication to a relay'],
     valid: VALID.map(([input, note]) => ({ input, canonical: normalizeRelayUrl(input), note })),
     invalid: INVALID.map(([input, reason]) => refusal(input, reason, normalizeRelayUrl)),
-    derivedByReferenceRelay: DERIVED,
+    derivedByReferenceRelay: LISTEN.map(([host, address, port]) => ({
+      host,
+      address,
+      port,
+      accepted: derivedRelayUrls(host, { address, port }),
+    })),
   };
 }
