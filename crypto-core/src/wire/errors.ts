@@ -23,6 +23,12 @@ export const RelayErrorCode = {
   InvalidSignature: 'INVALID_SIGNATURE',
   /** The account id does not commit to the identity key presented with it. */
   AccountIdMismatch: 'ACCOUNT_ID_MISMATCH',
+  /**
+   * A send or bundle fetch did not present a valid access key of the account
+   * it addresses (docs/protocol.md §Reaching an account). Unauthenticated
+   * requests get it for accounts that do not exist too.
+   */
+  AccessDenied: 'ACCESS_DENIED',
   /** No such account (or device) on this relay. */
   UnknownAccount: 'UNKNOWN_ACCOUNT',
   /**
