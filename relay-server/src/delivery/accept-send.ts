@@ -17,6 +17,7 @@ import {
   type AccountId,
   base64Chars,
   base64DecodedLength,
+  MAX_DEVICES_PER_SEND,
   MAX_ENVELOPE_CONTENT_BYTES,
   type ParsedSendRequest,
 } from '@parley/crypto-core/wire';
@@ -37,6 +38,16 @@ export interface AcceptedSend {
   readonly ok: true;
   readonly envelopeIds: string[];
   readonly serverTimestamp: number;
+}
+
+/**
+ * Largest encoded send request (a socket.io frame, or the body of POST
+ * /v1/messages): one to the most devices at the largest envelope, plus JSON
+ * framing.
+ */
+export function maxSendRequestBytes(maxEnvelopeBytes: number): number {
+  const perMessage = Math.ceil(Math.min(maxEnvelopeBytes, MAX_ENVELOPE_CONTENT_BYTES) / 3) * 4 + 256;
+  return perMessage * MAX_DEVICES_PER_SEND + 4096;
 }
 
 /**

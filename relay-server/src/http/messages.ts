@@ -21,7 +21,14 @@ import { routes, unauthenticatedSendRequestSchema } from '@parley/crypto-core/wi
 import type { FastifyInstance } from 'fastify';
 import { requireAccessKey } from '../auth/access-keys.js';
 import type { RelayContext } from '../context.js';
-import { type AcceptedSend, checkDevices, checkSizes, deliverSend, requestBytes } from '../delivery/accept-send.js';
+import {
+  type AcceptedSend,
+  checkDevices,
+  checkSizes,
+  deliverSend,
+  maxSendRequestBytes,
+  requestBytes,
+} from '../delivery/accept-send.js';
 import { RelayErrorCode, RelayServerError, toRelayServerError } from '../errors.js';
 import { accessKeyLimitKey, enforce } from '../limits/rate-limits.js';
 import { parseRequest } from './validation.js';
@@ -39,7 +46,9 @@ function chargeQuota(ctx: RelayContext, capability: string, bytes: number): void
 }
 
 export function registerMessageRoutes(app: FastifyInstance, ctx: RelayContext): void {
-  app.post(routes.messages, async (request): Promise<AcceptedSend> => {
+  // A send to 16 devices at the largest envelope is larger than the 1 MiB other bodies may be.
+  const bodyLimit = maxSendRequestBytes(ctx.config.maxEnvelopeBytes);
+  app.post(routes.messages, { bodyLimit }, async (request): Promise<AcceptedSend> => {
     try {
       enforce(ctx.limits.accessAddress, request.ip, 'unauthenticated requests from this address');
       checkSizes(request.body, ctx.config.maxEnvelopeBytes);

@@ -78,6 +78,26 @@ describe('delivery', () => {
     expect(result.status).toBe(409);
     expect(errorOf(result)).toMatchObject({ code: 'DEVICE_MISMATCH', missingDevices: [1], extraDevices: [2] });
   });
+
+  it('takes the largest send, sixteen devices at the largest envelope, above the 1 MiB other bodies may be', async () => {
+    const first = await registerDevice(http, { preKeys: 1, kyberPreKeys: 1 });
+    const identity = first.device.identity;
+    for (let deviceId = 2; deviceId <= 16; deviceId++) {
+      await registerDevice(http, { identity, deviceId, preKeys: 1, kyberPreKeys: 1 });
+    }
+    const keys = await registerAccessKeys(http, first.token);
+    const result = await postMessages(http, {
+      recipient: first.device.accountId,
+      accessKey: keys.contactKey,
+      messages: Array.from({ length: 16 }, (_, index) => ({
+        deviceId: index + 1,
+        type: 'sealed',
+        content: payload(`device ${index + 1}`, MAX_ENVELOPE_CONTENT_BYTES),
+      })),
+    });
+    expect(result.status).toBe(200);
+    expect(parseWire(sendAcceptedResponseSchema, result.body, 'send answer').envelopeIds).toHaveLength(16);
+  });
 });
 
 describe('refusals', () => {
