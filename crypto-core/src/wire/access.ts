@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { accessKeySchema } from './access-key.js';
-import { sendRequestSchema } from './envelope.js';
+import { MAX_DEVICES_PER_SEND, outgoingMessageSchema, sendRequestSchema } from './envelope.js';
 import { sendResultSchema } from './socket.js';
 
 export * from './access-key.js';
@@ -30,15 +30,14 @@ export type SetAccessKeysResponse = z.infer<typeof setAccessKeysResponseSchema>;
  * recipient's access key and only sealed-sender messages (the relay learns
  * no sender, so there is none it could record).
  */
-export const unauthenticatedSendRequestSchema = sendRequestSchema
-  .refine((request) => request.accessKey !== undefined, {
-    message: 'an unauthenticated send needs the recipient’s access key',
-    path: ['accessKey'],
-  })
-  .refine((request) => request.messages.every((message) => message.type === 'sealed'), {
-    message: 'an unauthenticated send carries sealed messages only',
-    path: ['messages'],
-  });
+export const unauthenticatedSendRequestSchema = sendRequestSchema.safeExtend({
+  messages: z
+    .array(outgoingMessageSchema.safeExtend({ type: z.literal('sealed') }))
+    .min(1)
+    .max(MAX_DEVICES_PER_SEND),
+  accessKey: accessKeySchema,
+});
+export type UnauthenticatedSendRequest = z.input<typeof unauthenticatedSendRequestSchema>;
 
 /** The 200 answer to POST /v1/messages: the socket send's success (refusals are error bodies). */
 export const sendAcceptedResponseSchema = sendResultSchema.options[0];

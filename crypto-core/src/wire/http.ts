@@ -25,6 +25,8 @@ export const routes = {
   senderCertificate: `${API_PREFIX}/certificate`,
   trustRoot: `${API_PREFIX}/trust-root`,
   registration: `${API_PREFIX}/registration`,
+  /** This relay's wire reference (docs/wire-reference.md), as Markdown. */
+  wireReference: `${API_PREFIX}/wire-reference`,
   health: '/healthz',
   metrics: '/metrics',
 } as const;

@@ -15,6 +15,7 @@ import { installErrorHandling, sendError } from './error-handling.js';
 import { registerHealthRoutes } from './health.js';
 import { registerKeyRoutes } from './keys.js';
 import { registerMessageRoutes } from './messages.js';
+import { registerWireReferenceRoute } from './wire-reference.js';
 
 /**
  * Largest HTTP body: a registration with the most prekeys the wire allows
@@ -75,6 +76,16 @@ export function createHttpApp(ctx: RelayContext): FastifyInstance {
     );
   });
 
+  registerRelayRoutes(app, ctx);
+  return app;
+}
+
+/**
+ * Every HTTP route of the relay and nothing else: the wire reference's test
+ * registers them on a bare Fastify to check they are exactly the routes of
+ * crypto-core's `httpEndpoints`.
+ */
+export function registerRelayRoutes(app: FastifyInstance, ctx: RelayContext): void {
   registerHealthRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
@@ -82,5 +93,5 @@ export function createHttpApp(ctx: RelayContext): FastifyInstance {
   registerMessageRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
-  return app;
+  registerWireReferenceRoute(app);
 }

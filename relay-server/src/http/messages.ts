@@ -17,7 +17,7 @@
  * sending account is known. Then delivery exactly as a socket send: the
  * answer comes after the durable commit, which wakes the recipient's sockets.
  */
-import { routes, unauthenticatedSendRequestSchema } from '@parley/crypto-core/wire';
+import { MAX_ENVELOPE_CONTENT_BYTES, routes, unauthenticatedSendRequestSchema } from '@parley/crypto-core/wire';
 import type { FastifyInstance } from 'fastify';
 import { requireAccessKey } from '../auth/access-keys.js';
 import type { RelayContext } from '../context.js';
@@ -47,14 +47,15 @@ function chargeQuota(ctx: RelayContext, capability: string, bytes: number): void
 
 export function registerMessageRoutes(app: FastifyInstance, ctx: RelayContext): void {
   // A send to 16 devices at the largest envelope is larger than the 1 MiB other bodies may be.
-  const bodyLimit = maxSendRequestBytes(ctx.config.maxEnvelopeBytes);
+  // The wire's largest, not --max-envelope-size's: checkSizes answers a smaller limit
+  // with PAYLOAD_TOO_LARGE, and registering reads nothing of the context.
+  const bodyLimit = maxSendRequestBytes(MAX_ENVELOPE_CONTENT_BYTES);
   app.post(routes.messages, { bodyLimit }, async (request): Promise<AcceptedSend> => {
     try {
       enforce(ctx.limits.accessAddress, request.ip, 'unauthenticated requests from this address');
       checkSizes(request.body, ctx.config.maxEnvelopeBytes);
       const send = parseRequest(unauthenticatedSendRequestSchema, request.body, 'send request');
-      // The schema requires the key; "" would match nothing.
-      const { account, kind } = requireAccessKey(await ctx.store.getAccount(send.recipient), send.accessKey ?? '');
+      const { account, kind } = requireAccessKey(await ctx.store.getAccount(send.recipient), send.accessKey);
       const capability = accessKeyLimitKey(send.recipient, kind);
       enforce(ctx.limits.accessSend, capability, 'sends with this access key');
       checkDevices(null, send, account);

@@ -14,7 +14,7 @@
  * registration made through another process on the same store.
  */
 import type { Server as HttpServer } from 'node:http';
-import type { RelayError } from '@parley/crypto-core/wire';
+import { isClientEvent, type RelayError } from '@parley/crypto-core/wire';
 import { Server } from 'socket.io';
 import { requireCurrentDevice } from '../auth/current-device.js';
 import type { RelayContext } from '../context.js';
@@ -175,7 +175,7 @@ function onConnection(ctx: RelayContext, pendingAcks: PendingAcks, socket: Relay
     void pendingAcks.track(whileCurrent(ctx, socket, connection, () => handleAck(ctx, connection, payload), reply));
   });
   socket.onAny((event: string) => {
-    if (event !== 'send' && event !== 'ack') onUnknownEvent(ctx, socket, connection);
+    if (!isClientEvent(event)) onUnknownEvent(ctx, socket, connection);
   });
   socket.on('disconnect', () => {
     clearTimeout(expiry);
