@@ -146,7 +146,7 @@ export const namedSchemas: readonly NamedSchema[] = [
     name: 'SendRequest',
     schema: wire.sendRequestSchema,
     summary:
-      'A send: one ciphertext for each current device of the recipient, each device once; `ephemeral` ones are never stored. No sender: the relay knows it from the connection.',
+      'A send: one ciphertext for each current device of the recipient, each device once; `ephemeral` ones are never stored. No sender: the relay knows it from the connection. `accessKey`: one of the recipient’s access keys, required once it registered them (protocol §4.7).',
   },
   {
     name: 'Envelope',
@@ -163,6 +163,27 @@ export const namedSchemas: readonly NamedSchema[] = [
     name: 'SendResult',
     schema: wire.sendResultSchema,
     summary: 'The answer to `send`: the envelope ids (in the order of `messages`) once durably stored, or the error.',
+  },
+  {
+    name: 'AccessKey',
+    schema: wire.accessKeySchema,
+    summary: "One of an account's access keys, made by its client (protocol §4.7).",
+  },
+  {
+    name: 'SetAccessKeysRequest',
+    schema: wire.setAccessKeysRequestSchema,
+    summary: 'Both access keys of the account: the code key (in its contact code) and the contact key.',
+  },
+  { name: 'SetAccessKeysResponse', schema: wire.setAccessKeysResponseSchema, summary: 'Both keys are registered.' },
+  {
+    name: 'UnauthenticatedSendRequest',
+    schema: wire.unauthenticatedSendRequestSchema,
+    summary: 'A `SendRequest` whose `accessKey` is required and whose every message is `sealed`.',
+  },
+  {
+    name: 'SendAcceptedResponse',
+    schema: wire.sendAcceptedResponseSchema,
+    summary: 'The envelope ids (in the order of `messages`), once durably stored: a `send` answer’s success.',
   },
   { name: 'AckRequest', schema: wire.ackRequestSchema, summary: 'Envelopes the device has durably stored.' },
   {

@@ -168,6 +168,8 @@ function httpSection(): string[] {
     '## HTTP routes',
     '',
     'Auth `bearer` is `Authorization: Bearer <token>`, the token from `POST /v1/accounts` or `POST /v1/auth/token`.',
+    'Auth `access key` is one of the addressed account’s access keys: in the body of `POST /v1/messages`, in the',
+    '`Parley-Access-Key` header of a bundle fetch (protocol §4.7).',
     `Every failure is a non-2xx status (see [Error codes](#error-codes)) with an ${link('ErrorResponse')} body.`,
     '',
     '| Route | Auth | Request body | Success |',

@@ -6,6 +6,12 @@
  */
 import type { z } from 'zod';
 import {
+  sendAcceptedResponseSchema,
+  setAccessKeysRequestSchema,
+  setAccessKeysResponseSchema,
+  unauthenticatedSendRequestSchema,
+} from './access.js';
+import {
   challengeRequestSchema,
   challengeResponseSchema,
   registerRequestSchema,
@@ -28,8 +34,12 @@ export interface HttpEndpoint {
   readonly method: HttpMethod;
   /** Fastify's spelling: `:name` for a path parameter. */
   readonly path: string;
-  /** `bearer`: `Authorization: Bearer <token>` from POST /v1/accounts or /v1/auth/token. */
-  readonly auth: 'none' | 'bearer';
+  /**
+   * `bearer`: `Authorization: Bearer <token>` from POST /v1/accounts or /v1/auth/token.
+   * `access key`: one of the addressed account's access keys (access.ts), no token.
+   * `bearer or access key`: either, or both (protocol §4.7 says when).
+   */
+  readonly auth: 'none' | 'bearer' | 'access key' | 'bearer or access key';
   /** JSON body the route accepts; null when it takes none. */
   readonly request: z.ZodType | null;
   /** Status of a success. */
@@ -89,6 +99,26 @@ export const httpEndpoints: readonly HttpEndpoint[] = [
   },
   {
     method: 'PUT',
+    path: routes.accessKeys,
+    auth: 'bearer',
+    request: setAccessKeysRequestSchema,
+    status: 200,
+    response: setAccessKeysResponseSchema,
+    summary:
+      "Registers the caller's account's code and contact access keys, replacing both (protocol §4.7); from then on sends to it and fetches of its bundles by others must present one.",
+  },
+  {
+    method: 'POST',
+    path: routes.messages,
+    auth: 'access key',
+    request: unauthenticatedSendRequestSchema,
+    status: 200,
+    response: sendAcceptedResponseSchema,
+    summary:
+      "A sealed send without a token, with the recipient's access key (protocol §4.7); answered once durably stored. Rate-limited per client address and per key, its bytes counted against the key.",
+  },
+  {
+    method: 'PUT',
     path: routes.keys,
     auth: 'bearer',
     request: preKeyUploadSchema,
@@ -109,20 +139,21 @@ export const httpEndpoints: readonly HttpEndpoint[] = [
   {
     method: 'GET',
     path: `${routes.bundles}/:accountId`,
-    auth: 'bearer',
+    auth: 'bearer or access key',
     request: null,
     status: 200,
     response: preKeyBundlesResponseSchema,
-    summary: 'Claims a prekey bundle of every device of the account (each one-time prekey is handed out once).',
+    summary:
+      'Claims a prekey bundle of every device of the account (each one-time prekey is handed out once). The access key travels in the `Parley-Access-Key` header (protocol §4.7).',
   },
   {
     method: 'GET',
     path: `${routes.bundles}/:accountId/:deviceId`,
-    auth: 'bearer',
+    auth: 'bearer or access key',
     request: null,
     status: 200,
     response: preKeyBundlesResponseSchema,
-    summary: 'Claims the prekey bundle of one device (`deviceId` in decimal, 1–127).',
+    summary: 'Claims the prekey bundle of one device (`deviceId` in decimal, 1–127), as above.',
   },
   {
     method: 'GET',

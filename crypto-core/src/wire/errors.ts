@@ -23,6 +23,12 @@ export const RelayErrorCode = {
   InvalidSignature: 'INVALID_SIGNATURE',
   /** The account id does not commit to the identity key presented with it. */
   AccountIdMismatch: 'ACCOUNT_ID_MISMATCH',
+  /**
+   * A send or bundle fetch did not present a valid access key of the account
+   * it addresses (docs/protocol.md §Reaching an account). Unauthenticated
+   * requests get it for accounts that do not exist too.
+   */
+  AccessDenied: 'ACCESS_DENIED',
   /** No such account (or device) on this relay. */
   UnknownAccount: 'UNKNOWN_ACCOUNT',
   /**
@@ -81,6 +87,7 @@ export const RELAY_ERROR_HTTP_STATUS: Readonly<Record<RelayErrorCode, number>> =
   CHALLENGE_INVALID: 401,
   INVALID_SIGNATURE: 401,
   ACCOUNT_ID_MISMATCH: 400,
+  ACCESS_DENIED: 401,
   UNKNOWN_ACCOUNT: 404,
   DEVICE_TAKEN_OVER: 401,
   DEVICE_MISMATCH: 409,

@@ -6,6 +6,7 @@
  */
 
 export * from '../address/index.js';
+export * from './access.js';
 export * from './auth.js';
 export * from './endpoints.js';
 export * from './envelope.js';

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
+import { registerAccessKeyRoutes } from './access-keys.js';
 import { registerAccountRoutes } from './accounts.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerCertificateRoutes } from './certificates.js';
@@ -13,6 +14,7 @@ import { installCors } from './cors.js';
 import { installErrorHandling, sendError } from './error-handling.js';
 import { registerHealthRoutes } from './health.js';
 import { registerKeyRoutes } from './keys.js';
+import { registerMessageRoutes } from './messages.js';
 import { registerWireReferenceRoute } from './wire-reference.js';
 
 /**
@@ -87,6 +89,8 @@ export function registerRelayRoutes(app: FastifyInstance, ctx: RelayContext): vo
   registerHealthRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
+  registerAccessKeyRoutes(app, ctx);
+  registerMessageRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
   registerWireReferenceRoute(app);
