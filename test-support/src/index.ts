@@ -5,6 +5,7 @@
  * helpers (also on their own at `@parley/test-support/fuzz`, free of
  * libsignal) make seeded random and mutated inputs.
  */
+export * from './access-keys.js';
 export * from './fuzz-values.js';
 export * from './relay-client.js';
 export * from './relay-process.js';

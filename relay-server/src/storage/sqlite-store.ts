@@ -23,6 +23,7 @@ import type { AccountId } from '@parley/crypto-core/wire';
 import Database from 'better-sqlite3';
 import { AccountCache } from './account-cache.js';
 import type {
+  AccessKeyHashes,
   ClaimedBundle,
   DeviceRegistration,
   DurabilityReport,
@@ -285,7 +286,28 @@ export class SqliteRelayStore implements RelayStore {
       identityKey: toBase64(account.identity_key),
       createdAt: account.created_at,
       devices,
+      accessKeys:
+        account.code_key_hash === null || account.contact_key_hash === null
+          ? null
+          : {
+              codeKeyHash: toBase64(account.code_key_hash),
+              contactKeyHash: toBase64(account.contact_key_hash),
+            },
     });
+  }
+
+  async setAccessKeys(accountId: AccountId, keys: AccessKeyHashes): Promise<boolean> {
+    const { statements } = this.#require();
+    const params = {
+      account: accountId,
+      codeKeyHash: decodeCanonicalBase64(keys.codeKeyHash, 'code key hash'),
+      contactKeyHash: decodeCanonicalBase64(keys.contactKeyHash, 'contact key hash'),
+    };
+    try {
+      return statements.upsertAccessKeys.run(params).changes > 0;
+    } finally {
+      this.#accounts.forget(accountId);
+    }
   }
 
   /** Empties the account cache if another connection committed since the last check (checked at most so often). */
