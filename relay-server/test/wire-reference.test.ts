@@ -16,14 +16,13 @@ import {
   routes,
   serverEventSchemas,
 } from '@parley/crypto-core/wire';
+import type { DeviceSocket } from '@parley/test-support';
+import { connect, httpOf, RelayProcess, registerDevice } from '@parley/test-support';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayContext } from '../src/context.js';
 import { RelayServerError } from '../src/errors.js';
 import { registerRelayRoutes } from '../src/http/app.js';
-import type { DeviceSocket } from './support/relay-client.js';
-import { RelayProcess } from './support/relay-process.js';
-import { connect, httpOf, registerDevice } from './support/scenario.js';
 
 const reference = readFileSync(new URL('../../docs/wire-reference.md', import.meta.url), 'utf8');
 const relayDoc = readFileSync(new URL('../../docs/relay.md', import.meta.url), 'utf8');

@@ -13,6 +13,7 @@
  * by dispatchVaultCall; nothing else from outside is trusted.
  */
 import { ARGON2ID_MODERATE, type Argon2idParams } from '@parley/crypto-core';
+import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import type {
   AccountInfo,
   KeyProtection,
@@ -28,7 +29,6 @@ import { clearRestorePending, markRestorePending, removeRestoredIdentity } from 
 import { writeRestoredDatabase } from './backup/restored-identity.js';
 import { openStagedRestore, writeStagedRestore } from './backup/staged-restore.js';
 import { VaultBackups } from './backup/vault-backups.js';
-import { fromCheckedBase64, toBase64 } from './base64.js';
 import { eraseProfileFiles, finishInterruptedErase } from './erase-identity.js';
 import {
   type Keychain,
@@ -183,11 +183,11 @@ export class Vault implements VaultApi {
   }
 
   buildRegistration(args: ParsedVaultArgs<'buildRegistration'>): Promise<VaultResults['buildRegistration']> {
-    return this.#unlocked((open) => open.preKeys.buildRegistration(args.relayUrl, fromCheckedBase64(args.challenge)));
+    return this.#unlocked((open) => open.preKeys.buildRegistration(args.relayUrl, fromBase64(args.challenge)));
   }
 
   signChallenge(args: ParsedVaultArgs<'signChallenge'>): Promise<VaultResults['signChallenge']> {
-    return this.#unlocked(async (open) => open.preKeys.signChallenge(args.relayUrl, fromCheckedBase64(args.challenge)));
+    return this.#unlocked(async (open) => open.preKeys.signChallenge(args.relayUrl, fromBase64(args.challenge)));
   }
 
   buildPreKeyRefill(args: ParsedVaultArgs<'buildPreKeyRefill'>): Promise<VaultResults['buildPreKeyRefill']> {
@@ -202,8 +202,8 @@ export class Vault implements VaultApi {
     return this.#unlocked(async (open) => {
       await open.certificates.set(
         args.relayUrl,
-        fromCheckedBase64(args.certificate),
-        fromCheckedBase64(args.trustRoot),
+        fromBase64(args.certificate),
+        fromBase64(args.trustRoot),
         args.serverTime,
       );
       return null;

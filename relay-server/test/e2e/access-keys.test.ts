@@ -6,11 +6,20 @@
  * Parley-Access-Key header, with and without a token.
  */
 import { ACCESS_KEY_HEADER, parseWire, preKeyBundlesResponseSchema, routes } from '@parley/crypto-core/wire';
+import {
+  connect,
+  errorOf,
+  fetchBundlesWithKey,
+  httpOf,
+  labelOf,
+  newAccessKey,
+  payload,
+  type RelayHttp,
+  RelayProcess,
+  registerAccessKeys,
+  registerDevice,
+} from '@parley/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchBundlesWithKey, newAccessKey, registerAccessKeys } from '../support/access-keys.js';
-import { errorOf, type RelayHttp } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { connect, httpOf, labelOf, payload, registerDevice } from '../support/scenario.js';
 
 let relay: RelayProcess;
 let http: RelayHttp;

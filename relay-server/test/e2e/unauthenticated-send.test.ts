@@ -7,11 +7,21 @@
  * logs nothing about the sender.
  */
 import { MAX_ENVELOPE_CONTENT_BYTES, parseWire, sendAcceptedResponseSchema } from '@parley/crypto-core/wire';
+import {
+  connect,
+  errorOf,
+  httpOf,
+  labelOf,
+  newAccessKey,
+  payload,
+  postMessages,
+  type RelayHttp,
+  RelayProcess,
+  registerAccessKeys,
+  registerDevice,
+  sealedSend,
+} from '@parley/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newAccessKey, postMessages, registerAccessKeys, sealedSend } from '../support/access-keys.js';
-import { errorOf, type RelayHttp } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { connect, httpOf, labelOf, payload, registerDevice } from '../support/scenario.js';
 
 let relay: RelayProcess;
 let http: RelayHttp;
