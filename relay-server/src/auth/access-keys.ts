@@ -15,13 +15,14 @@
  * exist too, so the answer tells a stranger nothing about who has an account.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import type { AccessKeyKind } from '@parley/crypto-core/wire';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
 import type { AccessKeyHashes, StoredAccount } from '../storage/relay-store.js';
 
 /** base64 SHA-256 of an access key given as (wire-validated, canonical) base64. */
 export function accessKeyHash(accessKey: string): string {
-  return createHash('sha256').update(Buffer.from(accessKey, 'base64')).digest('base64');
+  return toBase64(createHash('sha256').update(fromBase64(accessKey)).digest());
 }
 
 /** Both keys' hashes, as the store keeps them. */
@@ -30,8 +31,8 @@ export function accessKeyHashes(codeKey: string, contactKey: string): AccessKeyH
 }
 
 function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'base64');
-  const right = Buffer.from(b, 'base64');
+  const left = fromBase64(a);
+  const right = fromBase64(b);
   return left.byteLength === right.byteLength && timingSafeEqual(left, right);
 }
 
@@ -46,8 +47,8 @@ export function matchAccessKey(keys: AccessKeyHashes, presented: string): Access
 
 /** Hashes no key has (all zero bytes), compared against when there is nothing to compare. */
 const UNMATCHABLE: AccessKeyHashes = {
-  codeKeyHash: Buffer.alloc(32).toString('base64'),
-  contactKeyHash: Buffer.alloc(32).toString('base64'),
+  codeKeyHash: toBase64(new Uint8Array(32)),
+  contactKeyHash: toBase64(new Uint8Array(32)),
 };
 
 export function accessDenied(): RelayServerError {
