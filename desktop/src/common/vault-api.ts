@@ -21,6 +21,7 @@ import {
   historyRecordSchema,
 } from '@parley/crypto-core/backup-records';
 import {
+  profileWireSchema,
   receiptWireSchema,
   sessionResetWireSchema,
   textWireSchema,
@@ -75,6 +76,8 @@ export const outgoingContentSchema = z.discriminatedUnion('type', [
   receiptWireSchema.omit({ v: true }),
   typingWireSchema.omit({ v: true }),
   sessionResetWireSchema.omit({ v: true }),
+  // The contact access key as on the wire (base64): a capability the engine holds, not a Signal key.
+  profileWireSchema.omit({ v: true }),
 ]);
 export type OutgoingContent = z.infer<typeof outgoingContentSchema>;
 
