@@ -146,7 +146,8 @@ export class EngineRuntime {
         vaultLocked: () => this.parts.onFatal('locked'),
         forgedKey: (accountId) => this.recordForgery({ accountId, relayUrl }),
         accessDenied: async (peer) => {
-          if (await recordAccessDenied(db, peer, clock.now())) this.parts.events.emit('access-denied', { accountId: peer });
+          if (await recordAccessDenied(db, peer, clock.now()))
+            this.parts.events.emit('access-denied', { accountId: peer });
         },
         refreshCertificate: () => this.certificates.refresh(),
       },

@@ -127,9 +127,7 @@ export class SessionManager {
     }
     const bundles: PreKeyBundleWire[] = [];
     for (const deviceId of deviceIds) {
-      const response = await this.tokens.withToken((token) =>
-        this.http.bundles(token, accountId, deviceId, accessKey),
-      );
+      const response = await this.tokens.withToken((token) => this.http.bundles(token, accountId, deviceId, accessKey));
       checkBundles(accountId, response, this.http.baseUrl);
       bundles.push(...response.bundles);
     }
