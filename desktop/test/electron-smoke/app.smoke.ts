@@ -118,7 +118,7 @@ describe.skipIf(skipReason !== null)('the packaged app in Electron', () => {
       window.location.href = url;
     }, external);
     await waitFor('the link to reach shell.openExternal', () =>
-      app.evaluate((_electron, url) => (globalThis as { smokeOpened?: string[] }).smokeOpened?.includes(url), external),
+      app.evaluate((_modules, url) => (globalThis as { smokeOpened?: string[] }).smokeOpened?.includes(url), external),
     );
     // Anything else (here the app's own scheme, another host): refused and only logged.
     await page.evaluate(() => {
