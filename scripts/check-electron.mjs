@@ -81,7 +81,9 @@ export async function checkElectron({ config, mainDir, preloadFile } = DEFAULT_S
     problems.push(`electronegativity could not read ${basename(error.file)}: ${error.message}`);
   }
   const used = new Set();
-  for (const issue of result.issues) {
+  for (const found of result.issues) {
+    // Relative paths come with the OS's separator; the configuration uses '/'.
+    const issue = { ...found, file: found.file.replaceAll('\\', '/') };
     const justification = settings.justified.find((entry) => excuses(entry, issue));
     if (justification) {
       used.add(justification);

@@ -80,7 +80,7 @@ describe.skipIf(skipReason !== null)('the packaged app in Electron', () => {
 
   afterAll(async () => {
     await app?.close().catch(() => {});
-    await peer?.engine.stop().catch(() => {});
+    await peer?.dispose();
     await relay?.stop();
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
