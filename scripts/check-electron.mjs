@@ -27,6 +27,20 @@ export const DEFAULT_SOURCES = {
   preloadFile: join(root, 'desktop/src/preload/preload.cts'),
 };
 
+/**
+ * Electronegativity fetches message translations from its project's site
+ * (got, 1 s timeout) before every scan. Checks here talk to no one: its `got`
+ * is replaced, before the tool loads, by one that fails at once, and the tool
+ * falls back to its bundled English messages (its own fallback). The only
+ * other user of `got` is the online Electron-release check, which is excluded.
+ */
+function keepOffline() {
+  const toolRequire = createRequire(require.resolve('@doyensec/electronegativity/dist/locales/i18n.js'));
+  const gotPath = toolRequire.resolve('got');
+  const offline = () => Promise.reject(new Error('no network in checks'));
+  require.cache[gotPath] = { id: gotPath, filename: gotPath, loaded: true, exports: offline };
+}
+
 /** The scanned tree: main/<file>.ts and preload/preload.ts, so findings name files the same way everywhere. */
 function stageSources(mainDir, preloadFile) {
   const stage = mkdtempSync(join(tmpdir(), 'parley-electronegativity-'));
@@ -64,8 +78,9 @@ export async function checkElectron({ config, mainDir, preloadFile } = DEFAULT_S
   const stage = stageSources(mainDir, preloadFile);
   let result;
   try {
+    keepOffline();
     const run = require('@doyensec/electronegativity');
-    // Its own log lines (the translation fetch, version notes) go to the console; only the result counts.
+    // Its own log lines ("Could not retrieve updated translations": see keepOffline) go to the console; only the result counts.
     result = await run({
       input: stage,
       isRelative: true,
