@@ -320,3 +320,7 @@ export interface VaultEvents {
   locked: Record<string, never>;
 }
 export type VaultEventName = keyof VaultEvents;
+
+/** Every vault event, listed once; `satisfies` fails the build when VaultEvents gains an event not listed here. */
+const VAULT_EVENTS = { locked: true } as const satisfies Record<VaultEventName, true>;
+export const VAULT_EVENT_NAMES = Object.keys(VAULT_EVENTS) as [VaultEventName, ...VaultEventName[]];
