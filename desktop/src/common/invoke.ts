@@ -3,6 +3,8 @@
  * over any transport (Electron IPC through the preload, the web shell's
  * WebSocket, or in-process for Node tests). Browser-safe.
  */
+import type { ApiErrorCode } from './api-errors.js';
+import { isDesktopError, ParleyDesktopError } from './desktop-error.js';
 import type { Result } from './result.js';
 import type { VaultArgs, VaultEventName, VaultEvents, VaultMethod, VaultResults } from './vault-api.js';
 
@@ -33,18 +35,12 @@ export function createVaultClient(transport: VaultTransport): VaultClient {
 }
 
 /** Unwraps a result, throwing a VaultCallError for the engine's own error handling. */
-export class VaultCallError extends Error {
+export class VaultCallError extends ParleyDesktopError<ApiErrorCode | string> {
   override readonly name = 'VaultCallError';
-  constructor(
-    readonly code: string,
-    message: string,
-    override readonly cause: unknown,
-  ) {
-    super(message, { cause });
-  }
 
-  static is(value: unknown, code?: string): value is VaultCallError {
-    return value instanceof VaultCallError && (code === undefined || value.code === code);
+  /** Any string code: the vault across the boundary may be newer and answer with a code this build does not know. */
+  static is(value: unknown, code?: ApiErrorCode | string): value is VaultCallError {
+    return isDesktopError(value, VaultCallError, 'VaultCallError', null, code);
   }
 }
 

@@ -5,6 +5,8 @@
  * UI directly; they are mapped here, at the engine's API boundary.
  */
 
+import { codeSet, isDesktopError, ParleyDesktopError } from '../../common/desktop-error.js';
+
 export const EngineErrorCode = {
   /** The text is not a Parley contact code. */
   InvalidContactCode: 'INVALID_CONTACT_CODE',
@@ -66,21 +68,23 @@ export const EngineErrorCode = {
 } as const;
 export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
 
-export class EngineError extends Error {
+const ENGINE_ERROR_CODES = codeSet(EngineErrorCode);
+
+export class EngineError extends ParleyDesktopError<EngineErrorCode> {
   override readonly name = 'EngineError';
 
   constructor(
-    readonly code: EngineErrorCode,
+    code: EngineErrorCode,
     message: string,
-    override readonly cause: unknown = undefined,
+    cause?: unknown,
     /** The relay the failure is about, when the UI should name it (a forged key or bundle). */
     readonly relayUrl: string | null = null,
   ) {
-    super(message, { cause });
+    super(code, message, cause);
   }
 
   static is(value: unknown, code?: EngineErrorCode): value is EngineError {
-    return value instanceof EngineError && (code === undefined || value.code === code);
+    return isDesktopError(value, EngineError, 'EngineError', ENGINE_ERROR_CODES, code);
   }
 }
 

@@ -5,6 +5,7 @@
  * schema). `transient` says whether the same request may succeed later.
  */
 import { type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
+import { codeSet, isDesktopError, ParleyDesktopError } from '../../common/desktop-error.js';
 
 export const RelayFailure = {
   /** No answer: DNS, refused connection, reset. */
@@ -33,19 +34,21 @@ const TRANSIENT: ReadonlySet<string> = new Set<string>([
   RelayErrorCode.TooManyConnections,
 ]);
 
-export class RelayCallError extends Error {
+const RELAY_CALL_CODES = new Set<string>([...codeSet(RelayErrorCode), ...codeSet(RelayFailure)]);
+
+export class RelayCallError extends ParleyDesktopError<RelayErrorCode | RelayFailure> {
   override readonly name = 'RelayCallError';
 
   constructor(
-    readonly code: RelayErrorCode | RelayFailure,
+    code: RelayErrorCode | RelayFailure,
     message: string,
     /** The relay's error body, when it answered with one. */
     readonly relayError: RelayError | null = null,
     /** HTTP status, when the call was HTTP and got an answer. */
     readonly status: number | null = null,
-    override readonly cause: unknown = undefined,
+    cause?: unknown,
   ) {
-    super(message, { cause });
+    super(code, message, cause);
   }
 
   get transient(): boolean {
@@ -58,6 +61,6 @@ export class RelayCallError extends Error {
   }
 
   static is(value: unknown, code?: RelayErrorCode | RelayFailure): value is RelayCallError {
-    return value instanceof RelayCallError && (code === undefined || value.code === code);
+    return isDesktopError(value, RelayCallError, 'RelayCallError', RELAY_CALL_CODES, code);
   }
 }

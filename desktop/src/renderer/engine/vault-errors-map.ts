@@ -4,7 +4,7 @@ import { EngineError, EngineErrorCode } from './errors.js';
 
 export function vaultFailureError(error: unknown): EngineError {
   if (EngineError.is(error)) return error;
-  if (error instanceof VaultCallError) {
+  if (VaultCallError.is(error)) {
     switch (error.code) {
       case 'LOCKED':
         return new EngineError(EngineErrorCode.Locked, 'the vault is locked', error);

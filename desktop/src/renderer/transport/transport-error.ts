@@ -5,30 +5,29 @@
  * whether the vault ran the call and must decide itself whether to retry.
  */
 
-export type VaultTransportErrorCode =
-  /** The page was not opened from the URL the web shell printed (no token in it). */
-  | 'NO_TOKEN'
-  /** The web shell refused the token: the shell was restarted, or the link is stale. */
-  | 'FORBIDDEN'
-  /** Another page took over the vault; this one stopped. */
-  | 'SUPERSEDED'
-  /** No answer within the call timeout. */
-  | 'TIMEOUT'
-  /** The connection dropped after the call was sent: it may or may not have run. */
-  | 'DISCONNECTED'
-  /** The transport was closed by its owner. */
-  | 'CLOSED';
+import { codeSet, isDesktopError, ParleyDesktopError } from '../../common/desktop-error.js';
 
-export class VaultTransportError extends Error {
+export const VaultTransportErrorCode = {
+  /** The page was not opened from the URL the web shell printed (no token in it). */
+  NoToken: 'NO_TOKEN',
+  /** The web shell refused the token: the shell was restarted, or the link is stale. */
+  Forbidden: 'FORBIDDEN',
+  /** Another page took over the vault; this one stopped. */
+  Superseded: 'SUPERSEDED',
+  /** No answer within the call timeout. */
+  Timeout: 'TIMEOUT',
+  /** The connection dropped after the call was sent: it may or may not have run. */
+  Disconnected: 'DISCONNECTED',
+  /** The transport was closed by its owner. */
+  Closed: 'CLOSED',
+} as const;
+export type VaultTransportErrorCode = (typeof VaultTransportErrorCode)[keyof typeof VaultTransportErrorCode];
+const TRANSPORT_ERROR_CODES = codeSet(VaultTransportErrorCode);
+
+export class VaultTransportError extends ParleyDesktopError<VaultTransportErrorCode> {
   override readonly name = 'VaultTransportError';
-  constructor(
-    readonly code: VaultTransportErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 
   static is(value: unknown, code?: VaultTransportErrorCode): value is VaultTransportError {
-    return value instanceof VaultTransportError && (code === undefined || value.code === code);
+    return isDesktopError(value, VaultTransportError, 'VaultTransportError', TRANSPORT_ERROR_CODES, code);
   }
 }

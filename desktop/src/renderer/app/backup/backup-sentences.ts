@@ -17,8 +17,8 @@ const BACKUP_SENTENCES: Readonly<Record<string, string>> = {
 };
 
 function vaultCode(error: unknown): string | null {
-  if (error instanceof VaultCallError) return error.code;
-  if (EngineError.is(error) && error.cause instanceof VaultCallError) return error.cause.code;
+  if (VaultCallError.is(error)) return error.code;
+  if (EngineError.is(error) && VaultCallError.is(error.cause)) return error.cause.code;
   return null;
 }
 
