@@ -61,6 +61,10 @@ export const EngineErrorCode = {
   TakenOver: 'TAKEN_OVER',
   /** The vault could not be reached or failed. */
   VaultFailed: 'VAULT_FAILED',
+  /** The vault on this computer was written by a newer version of the app: update the app (nothing was changed). */
+  VaultFromNewerVersion: 'VAULT_FROM_NEWER_VERSION',
+  /** A record in the vault on this computer is damaged: it cannot unlock (the cause names the record kind). */
+  VaultDamaged: 'VAULT_DAMAGED',
   /** Local storage (IndexedDB) failed. */
   Storage: 'STORAGE',
   /** A bug: the cause has the details. */
