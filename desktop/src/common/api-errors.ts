@@ -32,6 +32,12 @@ export const VaultErrorCode = {
    * unlock rather than run without it.
    */
   VaultDamaged: 'VAULT_DAMAGED',
+  /**
+   * A backup's setting record has a known key but a value of another shape
+   * (common/backup-settings.ts): the restore is refused before anything is
+   * imported.
+   */
+  InvalidBackupSetting: 'INVALID_BACKUP_SETTING',
 } as const;
 
 export const ApiErrorCode = { ...CryptoErrorCode, ...VaultErrorCode } as const;

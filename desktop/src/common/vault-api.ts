@@ -300,12 +300,13 @@ export interface VaultResults {
   backupExportFinish: { path: string; bytes: number; counts: BackupCounts };
   backupExportAbort: null;
   backupUpload: { uploadId: string; bytes: number };
-  backupRestoreOpen: { restoreId: string; summary: BackupSummary };
+  /** `ignoredSettingKeys`: setting records of keys this build does not restore; dropped, not imported (backup-settings.ts). */
+  backupRestoreOpen: { restoreId: string; summary: BackupSummary; ignoredSettingKeys: string[] };
   backupRestoreIdentity: AccountInfo;
   /** The next history records in stream order; `done` after the last. */
   backupRestoreRead: { records: HistoryRecord[]; done: boolean; read: number };
   backupRestoreFinish: null;
-  backupRestoreStaged: { restoreId: string; summary: BackupSummary } | null;
+  backupRestoreStaged: { restoreId: string; summary: BackupSummary; ignoredSettingKeys: string[] } | null;
   eraseIdentity: null;
 }
 

@@ -37,6 +37,10 @@ export function vaultDamagedError(store: string | null, detail: string, cause: u
   return new VaultError(ApiErrorCode.VaultDamaged, `${where} is damaged: ${detail}`, cause);
 }
 
+export function invalidBackupSettingError(message: string): VaultError {
+  return new VaultError(ApiErrorCode.InvalidBackupSetting, message, null);
+}
+
 export function badPassphraseError(cause: unknown): VaultError {
   return new VaultError(ApiErrorCode.BadPassphrase, 'wrong passphrase', cause);
 }

@@ -338,7 +338,11 @@ export class Vault implements VaultApi {
     const staged = await openStagedRestore(this.#options.profileDir, dataKey);
     if (staged === null) return null;
     const session = await this.#backups.restores.openWithKey(staged.path, staged.opened, staged.path, true);
-    return { restoreId: session.id, summary: session.verified.summary };
+    return {
+      restoreId: session.id,
+      summary: session.verified.summary,
+      ignoredSettingKeys: [...session.verified.ignoredSettingKeys],
+    };
   }
 
   /** CLI restore: after backupRestoreIdentity, re-seals the verified history into the profile for the engine. */
