@@ -11,9 +11,24 @@
  * where `instanceof` alone says no. Browser-safe.
  */
 
+/** What the shared `is()` needs of a subclass: its instances' type, name and codes. */
+interface DesktopErrorClass<E extends ParleyDesktopError> {
+  readonly prototype: E;
+  readonly errorName: string;
+  readonly codes: ReadonlySet<string> | null;
+}
+
 export abstract class ParleyDesktopError<C extends string = string> extends Error {
-  /** Each subclass names itself; `is()` compares it. */
-  abstract override readonly name: string;
+  /** Each subclass's name (its instances' `name`); `is()` compares it. */
+  static readonly errorName: string = 'ParleyDesktopError';
+  /**
+   * Each subclass's codes, for recognising copies from another bundle; null
+   * accepts any string code (VaultCallError carries codes of a vault that may
+   * be newer than this build).
+   */
+  static readonly codes: ReadonlySet<string> | null = null;
+
+  override readonly name: string;
   readonly code: C;
   /**
    * The underlying failure, or, when nothing was thrown underneath, an Error
@@ -25,35 +40,37 @@ export abstract class ParleyDesktopError<C extends string = string> extends Erro
   constructor(code: C, message: string, cause?: unknown) {
     const underlying = cause ?? new Error(message);
     super(message, { cause: underlying });
+    this.name = (new.target as unknown as DesktopErrorClass<ParleyDesktopError>).errorName;
     this.code = code;
     this.cause = underlying;
   }
+
+  /**
+   * True for an instance of the class it is called on (`EngineError.is(x)`),
+   * optionally with the given code; also for an object from another copy of
+   * that class: named like it, with one of its codes.
+   */
+  static is<E extends ParleyDesktopError>(this: DesktopErrorClass<E>, value: unknown, code?: E['code']): value is E {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is on purpose the subclass the guard is called on (EngineError.is)
+    return isErrorOfClass(this, value, code);
+  }
 }
 
-/**
- * The guard every subclass's static `is()` delegates to: true for an
- * instance of `type`, or for any object named `name` whose `code` is one of
- * `codes` (a copy of the class from another bundle). `codes` null accepts any
- * string code (VaultCallError carries codes of a vault that may be newer).
- */
-export function isDesktopError(
+function isErrorOfClass<E extends ParleyDesktopError>(
+  type: DesktopErrorClass<E>,
   value: unknown,
-  // biome-ignore lint/suspicious/noExplicitAny: any constructor signature; only its prototype is used
-  type: abstract new (...args: any[]) => ParleyDesktopError,
-  name: string,
-  codes: ReadonlySet<string> | null,
   code: string | undefined,
-): boolean {
+): value is E {
   if (value === null || typeof value !== 'object') return false;
   const candidate = value as { name?: unknown; code?: unknown };
-  if (!(value instanceof type)) {
-    if (candidate.name !== name || typeof candidate.code !== 'string') return false;
-    if (codes !== null && !codes.has(candidate.code)) return false;
+  if (!(value instanceof (type as unknown as abstract new (...args: never[]) => E))) {
+    if (candidate.name !== type.errorName || typeof candidate.code !== 'string') return false;
+    if (type.codes !== null && !type.codes.has(candidate.code)) return false;
   }
   return code === undefined || candidate.code === code;
 }
 
-/** The values of a code enum (`as const` object), for isDesktopError. */
-export function codeSet(codes: Readonly<Record<string, string>>): ReadonlySet<string> {
-  return new Set(Object.values(codes));
+/** The values of a code enum (`as const` object), for a subclass's `codes`. */
+export function codeSet(...enums: Readonly<Record<string, string>>[]): ReadonlySet<string> {
+  return new Set(enums.flatMap((codes) => Object.values(codes)));
 }

@@ -8,19 +8,14 @@
 import { ParleyCryptoError } from '@parley/crypto-core/errors';
 import { checkWire } from '@parley/crypto-core/wire';
 import { ApiErrorCode } from './api-errors.js';
-import { codeSet, isDesktopError, ParleyDesktopError } from './desktop-error.js';
+import { codeSet, ParleyDesktopError } from './desktop-error.js';
 import { fail, ok, type Result } from './result.js';
 import { type VaultApi, type VaultMethod, vaultArgSchemas } from './vault-api.js';
 
-const API_ERROR_CODES = codeSet(ApiErrorCode);
-
 /** Thrown by the vault for its own failures (locked, no identity, storage...). */
 export class VaultError extends ParleyDesktopError<ApiErrorCode> {
-  override readonly name = 'VaultError';
-
-  static is(value: unknown, code?: ApiErrorCode): value is VaultError {
-    return isDesktopError(value, VaultError, 'VaultError', API_ERROR_CODES, code);
-  }
+  static override readonly errorName = 'VaultError';
+  static override readonly codes = codeSet(ApiErrorCode);
 }
 
 function isVaultMethod(method: unknown): method is VaultMethod {

@@ -4,7 +4,7 @@
  * WebSocket, or in-process for Node tests). Browser-safe.
  */
 import type { ApiErrorCode } from './api-errors.js';
-import { isDesktopError, ParleyDesktopError } from './desktop-error.js';
+import { ParleyDesktopError } from './desktop-error.js';
 import type { Result } from './result.js';
 import type { VaultArgs, VaultEventName, VaultEvents, VaultMethod, VaultResults } from './vault-api.js';
 
@@ -36,12 +36,8 @@ export function createVaultClient(transport: VaultTransport): VaultClient {
 
 /** Unwraps a result, throwing a VaultCallError for the engine's own error handling. */
 export class VaultCallError extends ParleyDesktopError<ApiErrorCode | string> {
-  override readonly name = 'VaultCallError';
-
-  /** Any string code: the vault across the boundary may be newer and answer with a code this build does not know. */
-  static is(value: unknown, code?: ApiErrorCode | string): value is VaultCallError {
-    return isDesktopError(value, VaultCallError, 'VaultCallError', null, code);
-  }
+  static override readonly errorName = 'VaultCallError';
+  static override readonly codes = null;
 }
 
 export function unwrap<T>(result: Result<T>): T {

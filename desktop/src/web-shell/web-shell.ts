@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { normalizeRelayUrl } from '@parley/crypto-core/wire';
-import { codeSet, isDesktopError, ParleyDesktopError } from '../common/desktop-error.js';
+import { codeSet, ParleyDesktopError } from '../common/desktop-error.js';
 import { TOKEN_FRAGMENT_PARAM, WEB_SHELL_PROTOCOL_VERSION } from '../common/web-shell-protocol.js';
 import type { HostedVault } from './hosted-vault.js';
 import { sendRefusal } from './http-responses.js';
@@ -83,14 +83,10 @@ export const WebShellStartErrorCode = {
   ListenFailed: 'LISTEN_FAILED',
 } as const;
 export type WebShellStartErrorCode = (typeof WebShellStartErrorCode)[keyof typeof WebShellStartErrorCode];
-const START_ERROR_CODES = codeSet(WebShellStartErrorCode);
 
 export class WebShellStartError extends ParleyDesktopError<WebShellStartErrorCode> {
-  override readonly name = 'WebShellStartError';
-
-  static is(value: unknown, code?: WebShellStartErrorCode): value is WebShellStartError {
-    return isDesktopError(value, WebShellStartError, 'WebShellStartError', START_ERROR_CODES, code);
-  }
+  static override readonly errorName = 'WebShellStartError';
+  static override readonly codes = codeSet(WebShellStartErrorCode);
 }
 
 function canonicalRelayUrls(relayUrls: readonly string[]): readonly string[] {

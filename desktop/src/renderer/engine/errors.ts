@@ -5,7 +5,7 @@
  * UI directly; they are mapped here, at the engine's API boundary.
  */
 
-import { codeSet, isDesktopError, ParleyDesktopError } from '../../common/desktop-error.js';
+import { codeSet, ParleyDesktopError } from '../../common/desktop-error.js';
 
 export const EngineErrorCode = {
   /** The text is not a Parley contact code. */
@@ -72,10 +72,9 @@ export const EngineErrorCode = {
 } as const;
 export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
 
-const ENGINE_ERROR_CODES = codeSet(EngineErrorCode);
-
 export class EngineError extends ParleyDesktopError<EngineErrorCode> {
-  override readonly name = 'EngineError';
+  static override readonly errorName = 'EngineError';
+  static override readonly codes = codeSet(EngineErrorCode);
 
   constructor(
     code: EngineErrorCode,
@@ -85,10 +84,6 @@ export class EngineError extends ParleyDesktopError<EngineErrorCode> {
     readonly relayUrl: string | null = null,
   ) {
     super(code, message, cause);
-  }
-
-  static is(value: unknown, code?: EngineErrorCode): value is EngineError {
-    return isDesktopError(value, EngineError, 'EngineError', ENGINE_ERROR_CODES, code);
   }
 }
 

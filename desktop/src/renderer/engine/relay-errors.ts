@@ -5,7 +5,7 @@
  * schema). `transient` says whether the same request may succeed later.
  */
 import { type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
-import { codeSet, isDesktopError, ParleyDesktopError } from '../../common/desktop-error.js';
+import { codeSet, ParleyDesktopError } from '../../common/desktop-error.js';
 
 export const RelayFailure = {
   /** No answer: DNS, refused connection, reset. */
@@ -34,10 +34,9 @@ const TRANSIENT: ReadonlySet<string> = new Set<string>([
   RelayErrorCode.TooManyConnections,
 ]);
 
-const RELAY_CALL_CODES = new Set<string>([...codeSet(RelayErrorCode), ...codeSet(RelayFailure)]);
-
 export class RelayCallError extends ParleyDesktopError<RelayErrorCode | RelayFailure> {
-  override readonly name = 'RelayCallError';
+  static override readonly errorName = 'RelayCallError';
+  static override readonly codes = codeSet(RelayErrorCode, RelayFailure);
 
   constructor(
     code: RelayErrorCode | RelayFailure,
@@ -58,9 +57,5 @@ export class RelayCallError extends ParleyDesktopError<RelayErrorCode | RelayFai
   /** Seconds the relay asked us to wait, if it did. */
   get retryAfterSeconds(): number | null {
     return this.relayError?.retryAfter ?? null;
-  }
-
-  static is(value: unknown, code?: RelayErrorCode | RelayFailure): value is RelayCallError {
-    return isDesktopError(value, RelayCallError, 'RelayCallError', RELAY_CALL_CODES, code);
   }
 }

@@ -5,7 +5,7 @@
  * whether the vault ran the call and must decide itself whether to retry.
  */
 
-import { codeSet, isDesktopError, ParleyDesktopError } from '../../common/desktop-error.js';
+import { codeSet, ParleyDesktopError } from '../../common/desktop-error.js';
 
 export const VaultTransportErrorCode = {
   /** The page was not opened from the URL the web shell printed (no token in it). */
@@ -22,12 +22,8 @@ export const VaultTransportErrorCode = {
   Closed: 'CLOSED',
 } as const;
 export type VaultTransportErrorCode = (typeof VaultTransportErrorCode)[keyof typeof VaultTransportErrorCode];
-const TRANSPORT_ERROR_CODES = codeSet(VaultTransportErrorCode);
 
 export class VaultTransportError extends ParleyDesktopError<VaultTransportErrorCode> {
-  override readonly name = 'VaultTransportError';
-
-  static is(value: unknown, code?: VaultTransportErrorCode): value is VaultTransportError {
-    return isDesktopError(value, VaultTransportError, 'VaultTransportError', TRANSPORT_ERROR_CODES, code);
-  }
+  static override readonly errorName = 'VaultTransportError';
+  static override readonly codes = codeSet(VaultTransportErrorCode);
 }
