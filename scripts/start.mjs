@@ -1,20 +1,25 @@
 // `npm start`: a local relay on the embedded SQLite default, and the desktop
-// app connected to it. Where no Electron runtime can be found (this machine,
-// headless servers), the same renderer is served by the web shell instead, and
-// the URL to open is printed.
+// app connected to it; with --relay URL (or PARLEY_RELAY_URL), the app alone
+// against that relay, and no local one. Where no Electron runtime can be
+// found (this machine, headless servers), the same renderer is served by the
+// web shell instead, and the URL to open is printed.
 //
 // Data lives under ./.data (git-ignored): .data/relay for the relay,
 // .data/electron for the Electron profile and .data/profile for the web
-// shell's. PARLEY_DATA_DIR moves all of them.
+// shell's. --profile DIR (or PARLEY_DATA_DIR) moves all of them, for a second
+// person on one computer.
 //
-// Environment: PARLEY_RELAY_PORT (7447), PARLEY_WEB_SHELL_PORT (7448: fixed,
-// so the page's origin, and with it the browser's IndexedDB, stays the same
-// across restarts), PARLEY_SHELL=web (the web shell even where Electron
-// exists), PARLEY_RENDERER_DIR (serve another renderer build), PARLEY_ELECTRON
-// (the Electron binary to run instead of the electron package's),
-// PARLEY_BROWSER (a Chromium-family browser to open the web shell's page in,
-// as an app window whose browser data lives in the profile's browser-data
-// folder — where `npm run backup -- export` looks for the history).
+// The web shell's port is fixed (7448, or --port / PARLEY_WEB_SHELL_PORT), so
+// the page's origin, and with it the browser's IndexedDB, stays the same
+// across restarts; a data folder other than ./.data keeps the port of its
+// first start in web-shell-port, so two people's shells never share one.
+// Other environment: PARLEY_RELAY_PORT (7447), PARLEY_SHELL=web (the web
+// shell even where Electron exists), PARLEY_RENDERER_DIR (serve another
+// renderer build), PARLEY_ELECTRON (the Electron binary to run instead of the
+// electron package's), PARLEY_BROWSER (a Chromium-family browser to open the
+// web shell's page in, as an app window whose browser data lives in the
+// profile's browser-data folder — where `npm run backup -- export` looks for
+// the history). `npm start -- --help` lists them all (start-options.mjs).
 //
 // The renderer and the Electron main process are built on the first start
 // only; after changing their sources, run `npm run build -w desktop`.
@@ -24,42 +29,26 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-
-const HELP = `Usage: npm start [-- --help]
-
-Starts a local relay (embedded SQLite) and the Parley desktop app connected
-to it; where no Electron runtime exists, the web shell instead, and prints
-the URL to open. Ctrl+C stops everything. Configured by environment:
-
-  PARLEY_DATA_DIR        data folder (default ./.data: relay/, electron/, profile/)
-  PARLEY_RELAY_PORT      relay port on 127.0.0.1 (default 7447)
-  PARLEY_WEB_SHELL_PORT  web shell port (default 7448; fixed, so the browser keeps its data)
-  PARLEY_SHELL=web       the web shell even where Electron exists
-  PARLEY_RENDERER_DIR    serve another renderer build
-  PARLEY_ELECTRON        the Electron binary to run instead of the electron package's
-  PARLEY_BROWSER         a Chromium-family browser to open the web shell's page in
-
-Options:
-  -h, --help             show this help`;
-
-try {
-  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-} catch (error) {
-  // Node's message names the flag ("Unknown option '--colour'. ..."): its first sentence is the line.
-  console.error(`parley: ${error.message.split('. ')[0]} (npm start -- --help lists what it takes)`);
-  process.exit(2);
-}
+import { DEFAULT_WEB_SHELL_PORT, HELP, parseStartOptions, StartUsageError } from './start-options.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const desktopDir = join(root, 'desktop');
-const dataDir = resolve(process.env.PARLEY_DATA_DIR ?? join(root, '.data'));
-const relayPort = process.env.PARLEY_RELAY_PORT ?? '7447';
-const webShellPort = process.env.PARLEY_WEB_SHELL_PORT ?? '7448';
+
+let options;
+try {
+  // npm runs the script in the repository root; INIT_CWD is where the user typed the command.
+  options = parseStartOptions(process.argv.slice(2), process.env, { root, baseDir: process.env.INIT_CWD ?? root });
+} catch (error) {
+  if (!(error instanceof StartUsageError)) throw error;
+  console.error(`parley: ${error.message} (npm start -- --help lists what it takes)`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+
+const { dataDir, relayPort } = options;
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
 const children = new Set();
@@ -85,13 +74,13 @@ process.on('SIGTERM', () => stopAll(0));
  * Spawns a child that is stopped with everything else. `endsSession`: the
  * user closing it (the Electron window) is a normal end, not a failure.
  */
-function start(name, command, args, { endsSession = false, ...options } = {}) {
-  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], ...options });
+function start(name, command, args, { endsSession = false, ...spawnOptions } = {}) {
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], ...spawnOptions });
   children.add(child);
   child.on('exit', (code, signal) => {
     if (stopping) return;
     if (endsSession && code === 0) {
-      console.log(`parley: the ${name} closed; stopping the relay.`);
+      console.log(`parley: the ${name} closed${options.relayUrl === null ? '; stopping the relay' : ''}.`);
       stopAll(0);
       return;
     }
@@ -175,19 +164,46 @@ function ensureMainBuilt() {
     run('building the Electron main process (first start only)', 'npm', ['run', 'build:main', '-w', 'desktop']);
 }
 
-/** Resolves when 127.0.0.1:port can be bound; exits with a clear message when it is taken. */
-function ensurePortFree(port, what, variable) {
+/** Resolves when 127.0.0.1:port can be bound; otherwise says why `what` cannot start, with `advice`, and stops. */
+function ensurePortFree(port, what, advice) {
   return new Promise((resolveFree) => {
     const probe = createServer();
     probe.once('error', (error) => {
       console.error(
-        `parley: port ${port} on 127.0.0.1 is taken (${error.code}), so the ${what} cannot start. ` +
-          `Is Parley already running? Stop it, or set ${variable} to another port.`,
+        `parley: port ${port} on 127.0.0.1 is taken (${error.code}), so the ${what} cannot start. ${advice}`,
       );
       stopAll(1);
     });
     probe.listen(Number(port), '127.0.0.1', () => probe.close(() => resolveFree()));
   });
+}
+
+/** A port 127.0.0.1 has free now, picked by the system. */
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * The web shell's port: the one given, else 7448 for the default data
+ * folder, else the one this data folder used before (web-shell-port in it),
+ * else a free one. A folder of its own keeps its port, so its page's origin
+ * (and IndexedDB) stays the same and a second person's shell never asks for
+ * the first one's.
+ */
+async function webShellPortFor() {
+  if (!options.keepsOwnPort) return options.webShellPort ?? DEFAULT_WEB_SHELL_PORT;
+  const file = join(dataDir, 'web-shell-port');
+  const kept = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : Number.NaN;
+  const port = options.webShellPort ?? (Number.isInteger(kept) && kept > 0 && kept <= 65_535 ? kept : await freePort());
+  if (port !== kept) writeFileSync(file, `${port}\n`, { mode: 0o600 });
+  return port;
 }
 
 function startElectron(binary, relayUrl) {
@@ -205,7 +221,12 @@ function startElectron(binary, relayUrl) {
 /** The web shell, run with the exact command of its package script (node + tsx on the sources). */
 async function startWebShell(relayUrl) {
   const rendererDir = ensureRendererBuilt();
-  await ensurePortFree(webShellPort, 'web shell', 'PARLEY_WEB_SHELL_PORT');
+  const webShellPort = await webShellPortFor();
+  await ensurePortFree(
+    webShellPort,
+    'web shell',
+    'Is Parley already running with this data folder? Stop it, or give another port with --port N (PARLEY_WEB_SHELL_PORT).',
+  );
   const script = JSON.parse(readFileSync(join(desktopDir, 'package.json'), 'utf8')).scripts['web-shell'];
   const [command, ...scriptArgs] = script.split(' ');
   const shell = start(
@@ -216,7 +237,7 @@ async function startWebShell(relayUrl) {
       '--profile',
       join(dataDir, 'profile'),
       '--port',
-      webShellPort,
+      String(webShellPort),
       '--relay',
       relayUrl,
       '--renderer',
@@ -262,11 +283,27 @@ function openBrowser(browser, url) {
   window.on('exit', () => children.delete(window));
 }
 
-const relayUrl = await startRelay().catch((error) => {
-  console.error(`parley: ${error.message}. Is port ${relayPort} free? (set PARLEY_RELAY_PORT)`);
-  process.exit(1);
-});
-console.log(`parley: relay running at ${relayUrl} (data in ${join(dataDir, 'relay')})`);
+/** The relay of this session: the one given with --relay, or a local one started now. */
+async function sessionRelay() {
+  if (options.relayUrl !== null) {
+    console.log(`parley: using the relay at ${options.relayUrl}; no local relay started.`);
+    return options.relayUrl;
+  }
+  await ensurePortFree(
+    relayPort,
+    'relay',
+    `If another \`npm start\` runs that relay, use it: npm start -- --relay http://127.0.0.1:${relayPort} --profile DIR. ` +
+      'Otherwise set PARLEY_RELAY_PORT to another port.',
+  );
+  const url = await startRelay().catch((error) => {
+    console.error(`parley: ${error.message}; see its output above.`);
+    process.exit(1);
+  });
+  console.log(`parley: relay running at ${url} (data in ${join(dataDir, 'relay')})`);
+  return url;
+}
+
+const relayUrl = await sessionRelay();
 
 const binary = process.env.PARLEY_SHELL === 'web' ? null : electronBinary();
 if (binary) {

@@ -1,7 +1,7 @@
+import { seededRandom } from '@parley/test-support/fuzz';
 import { describe, expect, it } from 'vitest';
 import { AT_REST_OVERHEAD, generateKey, openAtRest, sealAtRest } from '../src/at-rest/index.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
-import { seededRandom } from './support/fuzz-values.js';
 
 describe('openAtRest fuzz (seeded)', () => {
   it('random and mutated sealed values only ever throw INVALID_MESSAGE', async () => {

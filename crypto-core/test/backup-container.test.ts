@@ -1,3 +1,4 @@
+import { seededRandom } from '@parley/test-support/fuzz';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARGON2ID_INTERACTIVE, ARGON2ID_MODERATE } from '../src/at-rest/index.js';
 import {
@@ -15,7 +16,6 @@ import {
 } from '../src/backup/portable.js';
 import { concatBytes, equalBytes, toHex } from '../src/encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
-import { seededRandom } from './support/fuzz-values.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const FRAME_OVERHEAD = 4 + 17; // length field + secretstream ABYTES

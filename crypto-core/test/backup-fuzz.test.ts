@@ -4,6 +4,8 @@
  * exactly the original plaintext. One key is derived once; the fuzz runs
  * through decryptBackupWithKey so Argon2id does not dominate.
  */
+
+import { seededRandom } from '@parley/test-support/fuzz';
 import sodium from 'libsodium-wrappers-sumo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARGON2ID_INTERACTIVE } from '../src/at-rest/index.js';
@@ -17,7 +19,6 @@ import {
 } from '../src/backup/portable.js';
 import { concatBytes, equalBytes } from '../src/encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
-import { seededRandom } from './support/fuzz-values.js';
 
 const random = seededRandom(0xbac_0f22);
 const int = (max: number): number => Math.floor(random() * max);

@@ -1,3 +1,4 @@
+import { seededRandom } from '@parley/test-support/fuzz';
 import { describe, expect, it } from 'vitest';
 import {
   CONTENT_PADDING_BUCKETS,
@@ -8,7 +9,6 @@ import {
 } from '../src/content/index.js';
 import { utf8 } from '../src/encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
-import { seededRandom } from './support/fuzz-values.js';
 
 const random = seededRandom(0xc0_47e7);
 const int = (max: number): number => Math.floor(random() * max);

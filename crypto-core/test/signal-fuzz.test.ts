@@ -3,6 +3,8 @@
  * inputs: the only acceptable outcomes are a result or a ParleyCryptoError.
  * Each failure message names the seed and iteration, so it reproduces.
  */
+
+import { mutateBytes, mutateValue, pick, type Random, randomValue, seededRandom } from '@parley/test-support/fuzz';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Bytes, utf8 } from '../src/encoding.js';
 import { ParleyCryptoError } from '../src/errors.js';
@@ -19,7 +21,6 @@ import {
 } from '../src/signal/sealed-sender.js';
 import type { SignalCiphertext } from '../src/signal/session.js';
 import type { PreKeyBundleWire } from '../src/wire/keys.js';
-import { mutateBytes, mutateValue, pick, type Random, randomValue, seededRandom } from './support/fuzz-values.js';
 import { createTestDevice, type TestDevice } from './support/test-devices.js';
 
 const FUZZ_TIMEOUT = 20_000;

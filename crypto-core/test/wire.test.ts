@@ -1,8 +1,8 @@
+import { mutateValue, randomValue, seededRandom } from '@parley/test-support/fuzz';
 import { describe, expect, it } from 'vitest';
 import { toBase64 } from '../src/encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
 import * as wire from '../src/wire/index.js';
-import { mutateValue, randomValue, seededRandom } from './support/fuzz-values.js';
 
 const b64 = (length: number, fill = 1) => toBase64(new Uint8Array(length).fill(fill));
 const identityKey = (() => {

@@ -35,10 +35,9 @@ import {
   senderCertificateResponseSchema,
   trustRootResponseSchema,
 } from '@parley/crypto-core/wire';
+import { DeviceSocket, RelayHttp, TestDevice } from '@parley/test-support';
 import { type Browser, chromium } from '@playwright/test';
 import Database from 'better-sqlite3';
-import { DeviceSocket, RelayHttp } from '../../relay-server/test/support/relay-client.js';
-import { TestDevice } from '../../relay-server/test/support/test-device.js';
 import type { DrainResult } from '../src/renderer/bench/bench-page.js';
 import { relayMetric } from '../test/support/relay-metrics.js';
 import { type RelayProcess, startRelay } from '../test/support/test-relay.js';

@@ -19,6 +19,7 @@ import {
   toBase64,
 } from '@parley/crypto-core';
 import type { DeviceAddress } from '@parley/crypto-core/wire';
+import type { TestDevice } from '@parley/test-support';
 import {
   IdentityKeyPair,
   ProtocolAddress,
@@ -26,7 +27,6 @@ import {
   SessionRecord,
   sealedSenderDecryptMessage,
 } from '@signalapp/libsignal-client';
-import type { TestDevice } from '../../relay-server/test/support/test-device.js';
 import { RawReceiver } from '../test/vault/bench/raw-receiver.js';
 
 export interface RawDecryptFigures {

@@ -81,6 +81,14 @@ export interface RelayConfig {
   readonly bundleRate: RateLimit;
   /** Bundle fetches per target account (protects its one-time prekeys from being drained). */
   readonly bundleTargetRate: RateLimit;
+  /** Unauthenticated sends per (recipient account, access key kind). */
+  readonly accessSendRate: RateLimit;
+  /** Decoded bytes unauthenticated sends may store per (recipient, key kind) per day (a bucket refilling over 24 h). */
+  readonly accessDailyBytes: number;
+  /** Unauthenticated bundle fetches per (target account, access key kind). */
+  readonly accessBundleRate: RateLimit;
+  /** Unauthenticated sends and bundle fetches per client IP. */
+  readonly accessAddressRate: RateLimit;
   /** Unauthenticated requests (challenge, token, register) per client IP. */
   readonly authRate: RateLimit;
   /** Prekey uploads per device. */
@@ -167,6 +175,11 @@ export function resolveConfig(
     values.set(key, spec.repeatable ? [...new Set(parsedValues.flat())] : parsedValues.at(-1));
   }
   const get = <T>(key: OptionKey, fallback: T): T => (values.has(key) ? (values.get(key) as T) : fallback);
+  /** A rate limit whose rate option counts per minute. */
+  const perMinute = (rate: OptionKey, ratePerMinute: number, burst: OptionKey, burstDefault: number): RateLimit => ({
+    perSecond: get(rate, ratePerMinute) / 60,
+    burst: get(burst, burstDefault),
+  });
   const dataDirText = get<string | undefined>('dataDir', undefined);
   const base = env.INIT_CWD && isAbsolute(env.INIT_CWD) ? env.INIT_CWD : cwd;
   const dataDir =
@@ -205,16 +218,14 @@ export function resolveConfig(
     maxPreKeys: get('maxPreKeys', 500),
     maxKyberPreKeys: get('maxKyberPreKeys', 500),
     sendRate: { perSecond: get('sendRatePerSecond', 30), burst: get('sendBurst', 300) },
-    bundleRate: { perSecond: get<number>('bundleRatePerMinute', 60) / 60, burst: get('bundleBurst', 100) },
-    bundleTargetRate: {
-      perSecond: get<number>('bundleTargetRatePerMinute', 30) / 60,
-      burst: get('bundleTargetBurst', 50),
-    },
-    authRate: { perSecond: get<number>('authRatePerMinute', 120) / 60, burst: get('authBurst', 60) },
-    preKeyUploadRate: {
-      perSecond: get<number>('preKeyUploadRatePerMinute', 10) / 60,
-      burst: get('preKeyUploadBurst', 20),
-    },
+    bundleRate: perMinute('bundleRatePerMinute', 60, 'bundleBurst', 100),
+    bundleTargetRate: perMinute('bundleTargetRatePerMinute', 30, 'bundleTargetBurst', 50),
+    accessSendRate: perMinute('accessSendRatePerMinute', 600, 'accessSendBurst', 200),
+    accessDailyBytes: get('accessDailyBytes', 100 * MiB),
+    accessBundleRate: perMinute('accessBundleRatePerMinute', 20, 'accessBundleBurst', 30),
+    accessAddressRate: perMinute('accessAddressRatePerMinute', 600, 'accessAddressBurst', 300),
+    authRate: perMinute('authRatePerMinute', 120, 'authBurst', 60),
+    preKeyUploadRate: perMinute('preKeyUploadRatePerMinute', 10, 'preKeyUploadBurst', 20),
     ackRate: { perSecond: get('ackRatePerSecond', 200), burst: get('ackBurst', 2000) },
     unknownEventRate: {
       perSecond: get<number>('unknownEventRatePerMinute', 1) / 60,

@@ -6,7 +6,7 @@
  * acknowledgements turn it into the wire's error body, so a client only ever
  * branches on codes.
  */
-import { type AccountId, type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
+import { type AccountId, RELAY_ERROR_HTTP_STATUS, type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
 import { RelayStoreError, RelayStoreErrorCode } from './storage/relay-store-errors.js';
 
 export { RelayErrorCode };
@@ -27,34 +27,6 @@ export interface RelayErrorDetails {
   readonly httpStatus?: number | undefined;
 }
 
-/** HTTP status of each code; one status per code keeps clients simple. */
-const HTTP_STATUS: Readonly<Record<RelayErrorCode, number>> = {
-  BAD_REQUEST: 400,
-  PAYLOAD_TOO_LARGE: 413,
-  UNAUTHORIZED: 401,
-  TOKEN_EXPIRED: 401,
-  FORBIDDEN: 403,
-  CHALLENGE_INVALID: 401,
-  INVALID_SIGNATURE: 401,
-  ACCOUNT_ID_MISMATCH: 400,
-  UNKNOWN_ACCOUNT: 404,
-  DEVICE_TAKEN_OVER: 401,
-  DEVICE_MISMATCH: 409,
-  RATE_LIMITED: 429,
-  TOO_MANY_CONNECTIONS: 429,
-  QUEUE_FULL: 409,
-  QUOTA_EXCEEDED: 429,
-  TOO_MANY_PREKEYS: 409,
-  PREKEY_ID_CONFLICT: 409,
-  INVALID_KEY: 400,
-  INVITE_REQUIRED: 403,
-  INVITE_INVALID: 403,
-  REGISTRATION_CLOSED: 403,
-  NOT_FOUND: 404,
-  UNAVAILABLE: 503,
-  INTERNAL: 500,
-};
-
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(RelayErrorCode));
 
 export class RelayServerError<C extends RelayErrorCode = RelayErrorCode> extends Error {
@@ -72,7 +44,7 @@ export class RelayServerError<C extends RelayErrorCode = RelayErrorCode> extends
   }
 
   get httpStatus(): number {
-    return this.details.httpStatus ?? HTTP_STATUS[this.code];
+    return this.details.httpStatus ?? RELAY_ERROR_HTTP_STATUS[this.code];
   }
 
   /** The wire body (`relayErrorSchema`): code, message and the extra fields of this code. */
@@ -103,7 +75,7 @@ export class RelayServerError<C extends RelayErrorCode = RelayErrorCode> extends
 
 /** The usual HTTP status of a code (for errors that do not come from RelayServerError). */
 export function httpStatusOf(code: RelayErrorCode): number {
-  return HTTP_STATUS[code];
+  return RELAY_ERROR_HTTP_STATUS[code];
 }
 
 /** Store refusals that are the client's to act on, and the wire code each becomes (same message). */

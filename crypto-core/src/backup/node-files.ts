@@ -3,49 +3,18 @@
  * atomically. Everything else in backup/ is portable; this module is kept
  * apart (see portable.ts) so a browser entry can leave it out.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { copyFile, link, open, rename, unlink } from 'node:fs/promises';
+import { copyFile, link, open, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { writeFileAtomic, writeTemporaryFile } from '../node/atomic-file.js';
 import { DEFAULT_BACKUP_CHUNK_SIZE } from './header.js';
+
+/** Temporary backup files end so, which no reader takes for a backup. */
+const PARTIAL_SUFFIX = '.partial';
 
 /** The file as an AsyncIterable of 64 KiB slices, for decryptBackup / verifyBackup. */
 export function readBackupFile(path: string): AsyncIterable<Uint8Array> {
   return createReadStream(path, { highWaterMark: DEFAULT_BACKUP_CHUNK_SIZE });
-}
-
-/**
- * Writes `encrypted` into a new temporary file beside `path` (mode 0600,
- * named `.<name>.<random>.partial`, which no reader takes for a backup) and
- * fsyncs it. On any failure (including inside the encrypting generator) the
- * temporary file is removed and the error thrown.
- */
-async function writeTemporaryFile(
-  path: string,
-  encrypted: AsyncIterable<Uint8Array>,
-): Promise<{ temporary: string; bytesWritten: number }> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
-  const file = await open(temporary, 'wx', 0o600);
-  let bytesWritten = 0;
-  try {
-    try {
-      for await (const piece of encrypted) {
-        let offset = 0;
-        while (offset < piece.byteLength) {
-          const { bytesWritten: written } = await file.write(piece, offset, piece.byteLength - offset);
-          offset += written;
-        }
-        bytesWritten += piece.byteLength;
-      }
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-  } catch (error) {
-    await removeQuietly(temporary);
-    throw error;
-  }
-  return { temporary, bytesWritten };
 }
 
 async function removeQuietly(path: string): Promise<void> {
@@ -55,25 +24,19 @@ async function removeQuietly(path: string): Promise<void> {
 }
 
 /**
- * Writes `encrypted` (e.g. encryptBackup(...)) to `path` atomically: into a
- * temporary file next to it (mode 0600), fsync'd, then renamed over `path`.
- * A failure anywhere (including inside the encrypting generator) leaves no
- * partial file behind and any previous file at `path` untouched. For files
- * that are meant to be replaced (a staged restore); a user's backup must
- * never replace another: writeNewBackupFile.
+ * Writes `encrypted` (e.g. encryptBackup(...)) to `path` atomically and
+ * durably (writeFileAtomic: temporary `.<name>.<random>.partial` file, mode
+ * 0600, fsync'd, renamed over `path`, folder fsync'd). A failure anywhere
+ * (including inside the encrypting generator) leaves no partial file behind
+ * and any previous file at `path` untouched. For files that are meant to be
+ * replaced (a staged restore); a user's backup must never replace another:
+ * writeNewBackupFile.
  */
 export async function writeBackupFile(
   path: string,
   encrypted: AsyncIterable<Uint8Array>,
 ): Promise<{ bytesWritten: number }> {
-  const { temporary, bytesWritten } = await writeTemporaryFile(path, encrypted);
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await removeQuietly(temporary);
-    throw error;
-  }
-  return { bytesWritten };
+  return writeFileAtomic(path, encrypted, { suffix: PARTIAL_SUFFIX });
 }
 
 /** How many numbered names ("name (2).ext" ... ) are tried before giving up. */
@@ -140,7 +103,7 @@ export async function writeNewBackupFile(
   encrypted: AsyncIterable<Uint8Array>,
   options: NewBackupFileOptions = {},
 ): Promise<{ bytesWritten: number; path: string }> {
-  const { temporary, bytesWritten } = await writeTemporaryFile(path, encrypted);
+  const { temporary, bytesWritten } = await writeTemporaryFile(path, encrypted, { suffix: PARTIAL_SUFFIX });
   const folder = dirname(path);
   const fileName = basename(path);
   try {

@@ -19,7 +19,7 @@ import {
   SessionRecord,
   SignedPreKeyRecord,
 } from '@signalapp/libsignal-client';
-import type { Bytes } from '../encoding.js';
+import { type Bytes, toBase64 } from '../encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../errors.js';
 import type { KyberPreKeyEntry, LocalIdentityRecord, ProtocolStore, RemoteIdentityRecord } from './protocol-store.js';
 import {
@@ -182,8 +182,7 @@ export class MemoryProtocolStore implements ProtocolStore, ProvidesRecordAccess 
       uses = new Set();
       this.#lastResortUses.set(kyberKeyId, uses);
     }
-    // Native base64 of the 33-byte key: this runs inside every PreKey decrypt.
-    const use = `${signedPreKeyId}:${Buffer.from(baseKey.buffer, baseKey.byteOffset, baseKey.byteLength).toString('base64')}`;
+    const use = `${signedPreKeyId}:${toBase64(baseKey)}`;
     if (uses.has(use)) return false;
     uses.add(use);
     return true;

@@ -5,6 +5,7 @@
  * sender the relay does not learn). Browser-safe.
  */
 import { z } from 'zod';
+import { accessKeySchema } from './access-key.js';
 import {
   accountIdSchema,
   base64Bytes,
@@ -46,13 +47,15 @@ export type OutgoingMessage = z.infer<typeof outgoingMessageSchema>;
 /**
  * A send: one ciphertext per current device of the recipient, accepted or
  * refused together. `ephemeral` envelopes (typing) are delivered only to
- * devices online now and never stored.
+ * devices online now and never stored. `accessKey` is one of the
+ * recipient's access keys (access-key.ts), required once it registered them.
  */
 export const sendRequestSchema = z
   .strictObject({
     recipient: accountIdSchema,
     messages: z.array(outgoingMessageSchema).min(1).max(MAX_DEVICES_PER_SEND),
     ephemeral: z.boolean().default(false),
+    accessKey: accessKeySchema.optional(),
   })
   .refine((request) => new Set(request.messages.map((m) => m.deviceId)).size === request.messages.length, {
     message: 'each device may be addressed once',

@@ -23,6 +23,12 @@ export const RelayErrorCode = {
   InvalidSignature: 'INVALID_SIGNATURE',
   /** The account id does not commit to the identity key presented with it. */
   AccountIdMismatch: 'ACCOUNT_ID_MISMATCH',
+  /**
+   * A send or bundle fetch did not present a valid access key of the account
+   * it addresses (docs/protocol.md §Reaching an account). Unauthenticated
+   * requests get it for accounts that do not exist too.
+   */
+  AccessDenied: 'ACCESS_DENIED',
   /** No such account (or device) on this relay. */
   UnknownAccount: 'UNKNOWN_ACCOUNT',
   /**
@@ -65,6 +71,40 @@ export const RelayErrorCode = {
   Internal: 'INTERNAL',
 } as const;
 export type RelayErrorCode = (typeof RelayErrorCode)[keyof typeof RelayErrorCode];
+
+/**
+ * The HTTP status of each code: one status per code keeps clients simple.
+ * The relay answers with it on HTTP; socket acknowledgements carry the code
+ * alone. Exceptions, both BAD_REQUEST: 415 for a body that is not JSON, and
+ * the HTTP parser's own 4xx status for a request it cannot parse.
+ */
+export const RELAY_ERROR_HTTP_STATUS: Readonly<Record<RelayErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  TOKEN_EXPIRED: 401,
+  FORBIDDEN: 403,
+  CHALLENGE_INVALID: 401,
+  INVALID_SIGNATURE: 401,
+  ACCOUNT_ID_MISMATCH: 400,
+  ACCESS_DENIED: 401,
+  UNKNOWN_ACCOUNT: 404,
+  DEVICE_TAKEN_OVER: 401,
+  DEVICE_MISMATCH: 409,
+  RATE_LIMITED: 429,
+  TOO_MANY_CONNECTIONS: 429,
+  QUEUE_FULL: 409,
+  QUOTA_EXCEEDED: 429,
+  TOO_MANY_PREKEYS: 409,
+  PREKEY_ID_CONFLICT: 409,
+  INVALID_KEY: 400,
+  INVITE_REQUIRED: 403,
+  INVITE_INVALID: 403,
+  REGISTRATION_CLOSED: 403,
+  NOT_FOUND: 404,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
 
 export const relayErrorCodeSchema = z.enum(Object.values(RelayErrorCode) as [RelayErrorCode, ...RelayErrorCode[]]);
 

@@ -14,6 +14,10 @@ export const routes = {
   token: `${API_PREFIX}/auth/token`,
   accounts: `${API_PREFIX}/accounts`,
   account: `${API_PREFIX}/accounts/me`,
+  /** PUT, Bearer: the account's access keys. */
+  accessKeys: `${API_PREFIX}/accounts/me/access-keys`,
+  /** POST, unauthenticated: a sealed send with the recipient's access key. */
+  messages: `${API_PREFIX}/messages`,
   keys: `${API_PREFIX}/keys`,
   keyCount: `${API_PREFIX}/keys/count`,
   /** GET `${bundles}/:accountId` (all devices) or `${bundles}/:accountId/:deviceId`. */
@@ -21,6 +25,8 @@ export const routes = {
   senderCertificate: `${API_PREFIX}/certificate`,
   trustRoot: `${API_PREFIX}/trust-root`,
   registration: `${API_PREFIX}/registration`,
+  /** This relay's wire reference (docs/wire-reference.md), as Markdown. */
+  wireReference: `${API_PREFIX}/wire-reference`,
   health: '/healthz',
   metrics: '/metrics',
 } as const;

@@ -6,7 +6,9 @@
  */
 
 export * from '../address/index.js';
+export * from './access.js';
 export * from './auth.js';
+export * from './endpoints.js';
 export * from './envelope.js';
 export * from './errors.js';
 export * from './http.js';

@@ -38,7 +38,8 @@ export function base64Bytes(min: number, max: number) {
         return length >= min && length <= max;
       },
       `must decode to ${min === max ? `${min}` : `${min}..${max}`} bytes`,
-    );
+    )
+    .meta({ contentEncoding: 'base64', description: `${min === max ? `${min}` : `${min}–${max}`} bytes` });
 }
 
 export const accountIdSchema = z

@@ -6,7 +6,7 @@
  * Browser-safe.
  */
 import { z } from 'zod';
-import { type Envelope, envelopeSchema, type SendRequest } from './envelope.js';
+import { type Envelope, envelopeSchema, type SendRequest, sendRequestSchema } from './envelope.js';
 import { type RelayError, relayErrorSchema } from './errors.js';
 import { envelopeIdSchema, timestampSchema, WIRE_VERSION } from './primitives.js';
 
@@ -69,3 +69,27 @@ export interface ServerToClientEvents {
   /** A problem with the connection itself (e.g. the token expired mid-session). */
   'relay-error': (error: RelayError) => void;
 }
+
+/**
+ * The events of `ClientToServerEvents` at run time, with the schema of each
+ * payload and of its acknowledgement: the relay treats every other event as
+ * unknown, and the wire reference (docs/wire-reference.md) is generated from
+ * this. The mapped type keeps its keys exactly those of the interface.
+ */
+export const clientEventSchemas = {
+  send: { payload: sendRequestSchema, ack: sendResultSchema },
+  ack: { payload: ackRequestSchema, ack: ackResultSchema },
+} as const satisfies { readonly [E in keyof ClientToServerEvents]: { payload: z.ZodType; ack: z.ZodType } };
+
+/** True for the name of an event a client may emit. */
+export function isClientEvent(event: string): event is keyof ClientToServerEvents {
+  return Object.hasOwn(clientEventSchemas, event);
+}
+
+/** The events of `ServerToClientEvents` at run time and the schema of each payload (null: none). */
+export const serverEventSchemas = {
+  envelopes: envelopeBatchSchema,
+  'queue-empty': null,
+  'prekeys-low': preKeysLowSchema,
+  'relay-error': relayErrorSchema,
+} as const satisfies { readonly [E in keyof ServerToClientEvents]: z.ZodType | null };

@@ -8,7 +8,8 @@
  * and never evicts: when it holds MAX_ALLOWED_RELAYS, a new relay is refused
  * (`list-full`), so no entry the user confirmed can be pushed out by others.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '@parley/crypto-core/node';
 import { normalizeRelayUrl } from '@parley/crypto-core/wire';
 import { z } from 'zod';
 import type { BridgeRelayAccess } from '../common/preload-api.js';
@@ -105,10 +106,8 @@ export class AllowedRelays {
   }
 
   #write(): void {
-    const temporary = `${this.file}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify({ version: 1, relayUrls: this.#relayUrls }, null, 2)}\n`, {
+    writeFileAtomicSync(this.file, `${JSON.stringify({ version: 1, relayUrls: this.#relayUrls }, null, 2)}\n`, {
       mode: 0o600,
     });
-    renameSync(temporary, this.file);
   }
 }

@@ -8,6 +8,7 @@
  * way would be readable by anyone who copies it. That case, and encryption
  * being unavailable at all, fall back to a passphrase, with a warning.
  */
+import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import type { SafeStorage } from 'electron';
 import type { Keychain } from '../vault/index.js';
 
@@ -25,12 +26,12 @@ export type KeyProtectionChoice =
 export function safeStorageKeychain(safeStorage: SafeStorageLike): Keychain {
   return {
     async encrypt(plain) {
-      return new Uint8Array(await safeStorage.encryptStringAsync(Buffer.from(plain).toString('base64')));
+      return new Uint8Array(await safeStorage.encryptStringAsync(toBase64(plain)));
     },
     async decrypt(blob) {
       // shouldReEncrypt (a rotated OS key) is not acted on: the old blob keeps decrypting.
       const { result } = await safeStorage.decryptStringAsync(Buffer.from(blob));
-      return new Uint8Array(Buffer.from(result, 'base64'));
+      return fromBase64(result);
     },
   };
 }

@@ -14,7 +14,7 @@ import type {
   ProtocolStore,
   RemoteIdentityRecord,
 } from '@parley/crypto-core';
-import { toBase64 } from './base64.js';
+import { toBase64 } from '@parley/crypto-core/encoding';
 import type { DurableRecords } from './durable-records.js';
 import { RecordKinds } from './record-kinds.js';
 

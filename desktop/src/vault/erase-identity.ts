@@ -12,9 +12,10 @@
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { fsyncDirectorySync } from '@parley/crypto-core/node';
 import { discardInterruptedRestore, RESTORE_PENDING_FILE } from './backup/restore-commit.js';
 import { STAGED_RESTORE_FILE } from './backup/staged-restore.js';
-import { fsyncDir, PROFILE_FILES, removeFiles } from './profile-files.js';
+import { PROFILE_FILES, removeFiles } from './profile-files.js';
 
 /** The key file while an erase is under way. */
 export const ERASING_KEY_FILE = '.vault-key.erasing';
@@ -23,7 +24,7 @@ export const ERASING_KEY_FILE = '.vault-key.erasing';
 export function eraseProfileFiles(profileDir: string): void {
   renameSync(join(profileDir, PROFILE_FILES.keyFile), join(profileDir, ERASING_KEY_FILE));
   // The commit point: once this rename is on disk, the identity is gone.
-  fsyncDir(profileDir);
+  fsyncDirectorySync(profileDir);
   finishErase(profileDir);
 }
 
@@ -44,7 +45,7 @@ function finishErase(profileDir: string): void {
   discardInterruptedRestore(profileDir);
   overwriteWithZeros(join(profileDir, ERASING_KEY_FILE));
   removeFiles(profileDir, [ERASING_KEY_FILE]);
-  fsyncDir(profileDir);
+  fsyncDirectorySync(profileDir);
 }
 
 /** The wrapped vault key should not linger in the freed blocks (best effort: SSDs remap writes). */

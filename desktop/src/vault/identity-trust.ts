@@ -16,9 +16,9 @@ import {
   ParleyCryptoError,
   trustIdentity,
 } from '@parley/crypto-core';
+import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import { ApiErrorCode } from '../common/api-errors.js';
 import type { ContactIdentity, SafetyNumber } from '../common/vault-api.js';
-import { fromCheckedBase64, toBase64 } from './base64.js';
 import { RecordKinds } from './record-kinds.js';
 import type { UnlockedContext } from './unlocked-context.js';
 import { protocolError } from './vault-errors.js';
@@ -54,7 +54,7 @@ export class IdentityTrust {
   compare(accountId: AccountId, scanned: string): { match: boolean } {
     const ours = this.#computeSafetyNumber(accountId);
     try {
-      compareScannedFingerprint(ours, fromCheckedBase64(scanned));
+      compareScannedFingerprint(ours, fromBase64(scanned));
       return { match: true };
     } catch (error) {
       if (ParleyCryptoError.is(error, CryptoErrorCode.FingerprintMismatch)) return { match: false };

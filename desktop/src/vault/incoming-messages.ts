@@ -35,11 +35,11 @@ import {
   isAccountId,
   type SealedSenderCipher,
 } from '@parley/crypto-core';
+import { fromBase64 } from '@parley/crypto-core/encoding';
 import type { Envelope } from '@parley/crypto-core/wire';
 import { ApiErrorCode } from '../common/api-errors.js';
 import { errorResult } from '../common/dispatch.js';
 import type { DecryptOutcome } from '../common/vault-api.js';
-import { fromCheckedBase64 } from './base64.js';
 import { mapIncomingContent } from './content-mapping.js';
 import { PlaintextCache } from './plaintext-cache.js';
 import type { CachedDecryption } from './record-kinds.js';
@@ -183,7 +183,7 @@ export class IncomingMessages {
     if (envelope.type !== 'sealed') return envelope.source ?? null;
     try {
       return await sealedCipher().certifiedSender(
-        fromCheckedBase64(envelope.content),
+        fromBase64(envelope.content),
         certificateValidationTime(envelope.serverTimestamp, this.#context.now()),
       );
     } catch {
@@ -197,7 +197,7 @@ export class IncomingMessages {
     if (envelope.destinationDeviceId !== local.deviceId) {
       throw protocolError(ApiErrorCode.InvalidMessage, 'the envelope is addressed to another device');
     }
-    const body = fromCheckedBase64(envelope.content);
+    const body = fromBase64(envelope.content);
     if (envelope.type === 'sealed') {
       const at = certificateValidationTime(envelope.serverTimestamp, now());
       const { sender, plaintext } = await sealedCipher().decrypt(body, at);

@@ -7,8 +7,8 @@
  * get one at their first unlock.
  */
 import { randomBytes } from 'node:crypto';
+import { toBase64 } from '@parley/crypto-core/encoding';
 import { INSTALLATION_ID_BYTES } from '@parley/crypto-core/wire';
-import { toBase64 } from './base64.js';
 import type { DurableRecords } from './durable-records.js';
 import { RecordKinds } from './record-kinds.js';
 import { storageError } from './vault-errors.js';

@@ -23,10 +23,11 @@ import {
   sealAtRest,
   utf8,
 } from '@parley/crypto-core';
+import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
+import { writeFileAtomicSync } from '@parley/crypto-core/node';
 import { z } from 'zod';
-import { fromCheckedBase64, toBase64 } from './base64.js';
 import { derivePassphraseKey } from './passphrase-kdf.js';
-import { PROFILE_FILES, writeFileAtomically } from './profile-files.js';
+import { PROFILE_FILE_MODE, PROFILE_FILES } from './profile-files.js';
 import { badPassphraseError, invalidArgumentError, storageError } from './vault-errors.js';
 import { deriveVaultSubkeys, wipe } from './vault-subkeys.js';
 
@@ -46,7 +47,15 @@ const PASSPHRASE_WRAP_AD = 'parley-vault/vault-key/passphrase/v1';
 const KEY_CHECK_AD = 'parley-vault/key-check/v1';
 const KEY_CHECK_PLAINTEXT = 'parley vault key check';
 
-const base64Field = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
+/** Canonical base64, checked here so a damaged field is a damaged key file (STORAGE), not a decoding error later. */
+const base64Field = z.string().refine((text) => {
+  try {
+    fromBase64(text);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be canonical base64');
 
 const keyFileSchema = z.strictObject({
   format: z.literal('parley-vault-key'),
@@ -157,7 +166,9 @@ export async function prepareVaultKey(wrapping: KeyUnwrapping): Promise<Prepared
 /** Writes the key file atomically: the moment the profile's identity starts to exist. */
 export function writeKeyFile(profileDir: string, keyFile: KeyFile): void {
   try {
-    writeFileAtomically(profileDir, PROFILE_FILES.keyFile, utf8(`${JSON.stringify(keyFile, null, 2)}\n`));
+    writeFileAtomicSync(join(profileDir, PROFILE_FILES.keyFile), `${JSON.stringify(keyFile, null, 2)}\n`, {
+      mode: PROFILE_FILE_MODE,
+    });
   } catch (error) {
     throw storageError('the vault key file cannot be written', error);
   }
@@ -172,15 +183,15 @@ export async function unwrapVaultKey(file: KeyFile, unwrapping: KeyUnwrapping): 
         : 'this profile is protected by the OS keychain',
     );
   }
-  const wrapped = fromCheckedBase64(file.wrappedKey);
-  const sealedCheck = fromCheckedBase64(file.keyCheck);
+  const wrapped = fromBase64(file.wrappedKey);
+  const sealedCheck = fromBase64(file.keyCheck);
   let vaultKey: Bytes;
   if (unwrapping.protection === 'passphrase') {
     const kdf = file.kdf;
     if (kdf === undefined) throw storageError('the vault key file has no Argon2id parameters', null);
     const wrappingKey = await derivePassphraseKey({
       passphrase: unwrapping.passphrase,
-      salt: fromCheckedBase64(kdf.salt),
+      salt: fromBase64(kdf.salt),
       params: { opsLimit: kdf.opsLimit, memLimit: kdf.memLimit },
     });
     try {

@@ -7,10 +7,10 @@
  * messages under one message key.
  */
 import { encodeContent } from '@parley/crypto-core';
+import { toBase64 } from '@parley/crypto-core/encoding';
 import type { AccountId, OutgoingMessage } from '@parley/crypto-core/wire';
 import { ApiErrorCode } from '../common/api-errors.js';
 import type { OutgoingContent } from '../common/vault-api.js';
-import { toBase64 } from './base64.js';
 import type { SenderCertificates } from './sender-certificates.js';
 import type { Sessions } from './sessions.js';
 import type { UnlockedContext } from './unlocked-context.js';

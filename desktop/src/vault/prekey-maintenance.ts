@@ -28,8 +28,8 @@ import {
   signWithIdentity,
   storeGeneratedPreKeys,
 } from '@parley/crypto-core';
+import { toBase64 } from '@parley/crypto-core/encoding';
 import { authSignedMessage, type PreKeyUpload, type RegisterRequest } from '@parley/crypto-core/wire';
-import { toBase64 } from './base64.js';
 import { readInstallationId } from './installation-id.js';
 import { type PreKeyState, RecordKinds } from './record-kinds.js';
 import { canonicalRelayUrl } from './sender-certificates.js';

@@ -9,9 +9,9 @@
  * somewhere inside libsignal later.
  */
 import type { Bytes, KyberPreKeyEntry, RemoteIdentityRecord } from '@parley/crypto-core';
+import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import { z } from 'zod';
 import type { DecryptOutcome } from '../common/vault-api.js';
-import { fromCheckedBase64, toBase64 } from './base64.js';
 
 export interface RecordKind<V> {
   /** Stable name, the first part of the logical key. */
@@ -76,7 +76,7 @@ export interface CachedBatch {
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
-const bytesField = z.string().transform((text) => fromCheckedBase64(text));
+const bytesField = z.string().transform((text) => fromBase64(text));
 const idField = z.number().int().min(1).max(0xffffff);
 const timeField = z.number().int().min(0);
 

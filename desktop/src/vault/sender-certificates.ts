@@ -20,8 +20,8 @@ import {
   SealedSenderCipher,
   validateSenderCertificate,
 } from '@parley/crypto-core';
+import { toBase64 } from '@parley/crypto-core/encoding';
 import { ApiErrorCode } from '../common/api-errors.js';
-import { toBase64 } from './base64.js';
 import { RecordKinds, type SenderCertificateRecord } from './record-kinds.js';
 import type { UnlockedContext } from './unlocked-context.js';
 import { invalidArgumentError, protocolError } from './vault-errors.js';

@@ -15,6 +15,7 @@
  * unlocked vault's services (open-vault.ts), backups (backup/).
  */
 import { ARGON2ID_MODERATE, type Argon2idParams } from '@parley/crypto-core';
+import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import type {
   AccountInfo,
   ParsedVaultArgs,
@@ -27,7 +28,6 @@ import type {
 import { readKeySection } from './backup/key-section.js';
 import { RestoreSteps } from './backup/restore-steps.js';
 import { VaultBackups } from './backup/vault-backups.js';
-import { fromCheckedBase64, toBase64 } from './base64.js';
 import { finishInterruptedErase } from './erase-identity.js';
 import type { Keychain } from './key-file.js';
 import { ensureProfileDir } from './profile-files.js';
@@ -109,13 +109,13 @@ export class Vault implements VaultApi {
 
   buildRegistration(args: ParsedVaultArgs<'buildRegistration'>): Promise<VaultResults['buildRegistration']> {
     return this.#lifecycle.unlocked((open) =>
-      open.preKeys.buildRegistration(args.relayUrl, fromCheckedBase64(args.challenge)),
+      open.preKeys.buildRegistration(args.relayUrl, fromBase64(args.challenge)),
     );
   }
 
   signChallenge(args: ParsedVaultArgs<'signChallenge'>): Promise<VaultResults['signChallenge']> {
     return this.#lifecycle.unlocked(async (open) =>
-      open.preKeys.signChallenge(args.relayUrl, fromCheckedBase64(args.challenge)),
+      open.preKeys.signChallenge(args.relayUrl, fromBase64(args.challenge)),
     );
   }
 
@@ -131,8 +131,8 @@ export class Vault implements VaultApi {
     return this.#lifecycle.unlocked(async (open) => {
       await open.certificates.set(
         args.relayUrl,
-        fromCheckedBase64(args.certificate),
-        fromCheckedBase64(args.trustRoot),
+        fromBase64(args.certificate),
+        fromBase64(args.trustRoot),
         args.serverTime,
       );
       return null;

@@ -4,10 +4,11 @@
  * machine. A new one on every start, never written to disk.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { toBase64Url } from '@parley/crypto-core/encoding';
 
 /** 32 random bytes, base64url (43 characters, safe in a URL fragment). */
 export function createLaunchToken(): string {
-  return randomBytes(32).toString('base64url');
+  return toBase64Url(randomBytes(32));
 }
 
 /**

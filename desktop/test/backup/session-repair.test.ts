@@ -6,10 +6,11 @@
  * the device over and what arrived after it undecryptable. Real relay, real
  * vaults, the app's own export and restore path.
  */
+
+import { fromBase64 } from '@parley/crypto-core/encoding';
 import { IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { openProfileDatabase } from '../../src/renderer/engine/at-rest/open-database.js';
-import { fromBase64 } from '../../src/renderer/engine/encoding.js';
 import { exportBackupFile, restoreBackupFile } from '../support/backup-copy.js';
 import { assertUnique, directId, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
 import { useRelayWorld } from '../support/relay-world.js';

@@ -17,10 +17,10 @@ import {
   type SignalCiphertext,
   toBase64,
 } from '@parley/crypto-core';
+import { httpOf, registerDevice } from '@parley/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { newEnvelopeId } from '../../../relay-server/src/envelope-ids.js';
 import { SqliteRelayStore } from '../../../relay-server/src/storage/index.js';
-import { httpOf, registerDevice } from '../../../relay-server/test/support/scenario.js';
 import { exchangeContacts, onboard, openConversation, reopenApp } from './support/flows.js';
 import type { ChatView } from './support/pages/chat-view.js';
 import { ContactDialog } from './support/pages/contact-dialog.js';

@@ -10,60 +10,21 @@
  * runtime; PARLEY_RENDERER_DIR serves a stand-in renderer so the test does
  * not race other tests' Vite builds.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, isListening, type NpmRun, npmRun, REPO_ROOT as repoRoot } from '../support/npm-run.js';
 import { waitFor } from '../support/wait.js';
 import { rawRequest } from '../web-shell/support/http-client.js';
 import { createRendererFixture, FIXTURE_FILES, type RendererFixture } from '../web-shell/support/renderer-fixture.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(true));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
-  });
-}
-
-interface NpmStart {
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
-function npmStart(env: Record<string, string>): NpmStart {
-  // Its own process group, so cleanup can reach every descendant if an assertion fails midway.
-  const child = spawn('npm', ['start'], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, exited, output: () => output };
+function npmStart(env: Record<string, string>, args: readonly string[] = []): NpmRun {
+  const run = npmRun(args.length === 0 ? ['start'] : ['start', '--', ...args], env);
+  started.push(run);
+  return run;
 }
 
 /** The web shell even where Electron exists, on the given ports, serving the stand-in renderer. */
@@ -79,22 +40,14 @@ function webShellEnv(relayPort: number, webShellPort: number): Record<string, st
 
 let fixture: RendererFixture;
 let dataDir: string;
-const started: NpmStart[] = [];
+const started: NpmRun[] = [];
 
 beforeAll(() => {
   fixture = createRendererFixture();
   dataDir = mkdtempSync(join(tmpdir(), 'parley-npm-start-'));
 });
 afterEach(() => {
-  for (const run of started.splice(0)) {
-    if (run.child.exitCode === null && run.child.pid) {
-      try {
-        process.kill(-run.child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  for (const run of started.splice(0)) run.kill();
 });
 afterAll(() => {
   fixture.remove();
@@ -106,7 +59,6 @@ describe('npm start', () => {
     const relayPort = await freePort();
     const webShellPort = await freePort();
     const run = npmStart(webShellEnv(relayPort, webShellPort));
-    started.push(run);
 
     const url = await waitFor(
       'the URL line',
@@ -127,8 +79,7 @@ describe('npm start', () => {
     expect(health.ok).toBe(true);
 
     // Ctrl+C in a terminal signals the whole foreground process group (npm does not forward a lone SIGINT).
-    process.kill(-(run.child.pid ?? 0), 'SIGINT');
-    const exit = await run.exited;
+    const exit = await run.interrupt();
     expect([0, 130].includes(exit.code ?? -1) || exit.signal === 'SIGINT').toBe(true);
     expect(run.output()).toContain('[web-shell] stopped');
     await waitFor('both ports to be released', async () =>
@@ -143,7 +94,6 @@ describe('npm start', () => {
     await new Promise<void>((resolve) => squatter.listen(webShellPort, '127.0.0.1', resolve));
     try {
       const run = npmStart(webShellEnv(relayPort, webShellPort));
-      started.push(run);
       const exit = await run.exited;
       expect(exit.code).toBe(1);
       expect(run.output()).toContain(`port ${webShellPort} on 127.0.0.1 is taken`);
@@ -167,7 +117,6 @@ describe('npm start', () => {
       PARLEY_ELECTRON: fakeElectron,
       PARLEY_RENDERER_DIR: fixture.rendererDir,
     });
-    started.push(run);
     const exit = await run.exited;
     expect(exit.code).toBe(0);
     expect(run.output()).toContain(`starting the desktop app (Electron at ${fakeElectron})`);
@@ -184,12 +133,12 @@ describe('npm start', () => {
 
 describe('npm start on its command line', () => {
   // Bounded: before --help existed, it started the relay and never returned.
-  function npmStartWith(...args: string[]) {
+  function npmStartWith(args: readonly string[], env: Record<string, string> = {}) {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'parley-npm-start-args-')), 'data');
     const result = spawnSync('npm', ['start', '--', ...args], {
       cwd: repoRoot,
       encoding: 'utf8',
-      env: { ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_RELAY_PORT: '0', PARLEY_SHELL: 'web' },
+      env: { ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_RELAY_PORT: '0', PARLEY_SHELL: 'web', ...env },
       timeout: 30_000,
     });
     const started = existsSync(dataDir);
@@ -197,20 +146,63 @@ describe('npm start on its command line', () => {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr, started };
   }
 
+  /** The lines start.mjs itself wrote to stderr (npm adds its own around them). */
+  function parleyLines(stderr: string): string[] {
+    return stderr.split('\n').filter((line) => line.startsWith('parley:'));
+  }
+
   it('prints its help for --help and exits 0, starting nothing', () => {
-    const help = npmStartWith('--help');
+    const help = npmStartWith(['--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('PARLEY_RELAY_PORT');
+    for (const option of ['--relay URL', '--profile DIR', '--port N', 'PARLEY_RELAY_URL', 'PARLEY_RELAY_PORT']) {
+      expect(help.stdout).toContain(option);
+    }
+    expect(help.stdout).toContain('npm start -- --relay http://127.0.0.1:7447 --profile .data/second');
     expect(help.stdout).not.toContain('relay running');
     expect(help.started).toBe(false);
   });
 
   it('names an unknown flag in one line and exits 2, starting nothing', () => {
-    const unknown = npmStartWith('--colour');
+    const unknown = npmStartWith(['--colour']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr.split('\n').filter((line) => line.startsWith('parley:'))).toEqual([
+    expect(parleyLines(unknown.stderr)).toEqual([
       "parley: Unknown option '--colour' (npm start -- --help lists what it takes)",
     ]);
     expect(unknown.started).toBe(false);
+  });
+
+  it('refuses a relay that is no http(s) URL, from the flag or the environment, in one line with exit 2', () => {
+    const cases = [
+      {
+        run: npmStartWith(['--relay', 'ftp://relay.example.org']),
+        line: 'parley: --relay must start with http:// or https://: "ftp://relay.example.org" (e.g. https://relay.example.org) (npm start -- --help lists what it takes)',
+      },
+      {
+        run: npmStartWith(['--relay', 'relay.example.org']),
+        line: 'parley: --relay is not a URL: "relay.example.org" (e.g. https://relay.example.org) (npm start -- --help lists what it takes)',
+      },
+      {
+        run: npmStartWith(['--relay', 'https://relay.example.org/?x=1']),
+        line: 'parley: --relay must not have a query or fragment: "https://relay.example.org/?x=1" (e.g. https://relay.example.org) (npm start -- --help lists what it takes)',
+      },
+      {
+        run: npmStartWith([], { PARLEY_RELAY_URL: 'https://me:secret@relay.example.org' }),
+        line: 'parley: PARLEY_RELAY_URL must not carry a user name or password: "https://me:secret@relay.example.org" (e.g. https://relay.example.org) (npm start -- --help lists what it takes)',
+      },
+      {
+        run: npmStartWith(['--relay']),
+        line: "parley: Option '--relay <value>' argument missing (npm start -- --help lists what it takes)",
+      },
+      {
+        run: npmStartWith(['--port', '70000']),
+        line: 'parley: --port must be a port number from 0 to 65535, not "70000" (npm start -- --help lists what it takes)',
+      },
+    ];
+    for (const { run, line } of cases) {
+      expect(run.status).toBe(2);
+      expect(parleyLines(run.stderr)).toEqual([line]);
+      expect(run.stdout).not.toContain('relay running');
+      expect(run.started).toBe(false);
+    }
   });
 });

@@ -4,8 +4,8 @@
  * whatever order messages arrive in, with no time in the index.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
+import { seededRandom } from '@parley/test-support/fuzz';
 import { afterEach, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../crypto-core/test/support/fuzz-values.js';
 import { directConversationId, messageSortKey } from '../../src/renderer/engine/conversation-ids.js';
 import type { EngineDatabase } from '../../src/renderer/engine/database.js';
 import { positionAfter, positionBetween, positionsBetween } from '../../src/renderer/engine/message-positions.js';

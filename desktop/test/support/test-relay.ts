@@ -2,7 +2,7 @@
  * A real relay process for engine tests (relay-server's own test helper),
  * with limits raised so bulk tests measure the engine, not the rate limiter.
  */
-import { RelayProcess, type RelayProcessOptions } from '../../../relay-server/test/support/relay-process.js';
+import { RelayProcess, type RelayProcessOptions } from '@parley/test-support';
 
 export { RelayProcess };
 

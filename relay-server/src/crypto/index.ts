@@ -4,7 +4,6 @@
  * never imports libsignal itself, so it checks exactly what clients check).
  * Nothing outside this folder touches crypto-core's native entry.
  */
-export { decodeBase64, encodeBase64 } from './encoding.js';
 export { findUnusableKey, type UploadedKeys } from './public-keys.js';
 export { SealedSenderAuthority } from './sealed-sender.js';
 export {

@@ -6,8 +6,8 @@
  * in bundles that peers would refuse.
  */
 import { isUsableCurvePublicKey, isUsableKyberPublicKey } from '@parley/crypto-core';
+import { fromBase64 } from '@parley/crypto-core/encoding';
 import type { KyberPreKeyWire, OneTimePreKeyWire, SignedPreKeyWire } from '@parley/crypto-core/wire';
-import { decodeBase64 } from './encoding.js';
 
 export interface UploadedKeys {
   readonly signedPreKey?: SignedPreKeyWire | undefined;
@@ -29,7 +29,7 @@ export function findUnusableKey(keys: UploadedKeys): string | null {
   keys.kyberPreKeys.forEach((key, index) => {
     kyber.push([`kyberPreKeys.${index}`, key.publicKey]);
   });
-  for (const [name, key] of curve) if (!isUsableCurvePublicKey(decodeBase64(key))) return name;
-  for (const [name, key] of kyber) if (!isUsableKyberPublicKey(decodeBase64(key))) return name;
+  for (const [name, key] of curve) if (!isUsableCurvePublicKey(fromBase64(key))) return name;
+  for (const [name, key] of kyber) if (!isUsableKyberPublicKey(fromBase64(key))) return name;
   return null;
 }

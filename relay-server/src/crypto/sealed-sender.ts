@@ -12,10 +12,10 @@
  * nodes share one file (copy it to each; see the README).
  */
 import { generateTrustRoot, issueSenderCertificate, issueServerCertificate } from '@parley/crypto-core';
+import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import type { AccountId } from '@parley/crypto-core/wire';
 import { loadOrCreateSecret, SEALED_SENDER_FILE } from '../data-folder.js';
 import type { Logger } from '../logging.js';
-import { decodeBase64, encodeBase64 } from './encoding.js';
 
 const FILE_VERSION = 1;
 /** Key id of the server certificate; bump when rotating the server key. */
@@ -48,11 +48,11 @@ function generate(): SealedSenderFile {
   const server = issueServerCertificate(trustRoot.privateKey, SERVER_KEY_ID);
   return {
     version: FILE_VERSION,
-    trustRootPublicKey: encodeBase64(trustRoot.publicKey),
-    trustRootPrivateKey: encodeBase64(trustRoot.privateKey),
+    trustRootPublicKey: toBase64(trustRoot.publicKey),
+    trustRootPrivateKey: toBase64(trustRoot.privateKey),
     serverKeyId: server.keyId,
-    serverPrivateKey: encodeBase64(server.privateKey),
-    serverCertificate: encodeBase64(server.certificate),
+    serverPrivateKey: toBase64(server.privateKey),
+    serverCertificate: toBase64(server.certificate),
   };
 }
 
@@ -63,8 +63,8 @@ export class SealedSenderAuthority {
 
   private constructor(file: SealedSenderFile) {
     this.#trustRootPublicKey = file.trustRootPublicKey;
-    this.#serverPrivateKey = decodeBase64(file.serverPrivateKey);
-    this.#serverCertificate = decodeBase64(file.serverCertificate);
+    this.#serverPrivateKey = fromBase64(file.serverPrivateKey);
+    this.#serverCertificate = fromBase64(file.serverCertificate);
   }
 
   /** Loads the keys from the data folder, generating them on first start. */
@@ -91,11 +91,11 @@ export class SealedSenderAuthority {
   issueSenderCertificate(accountId: AccountId, deviceId: number, identityKey: string, expiresAt: number): string {
     const certificate = issueSenderCertificate({
       sender: { accountId, deviceId },
-      identityKey: decodeBase64(identityKey),
+      identityKey: fromBase64(identityKey),
       expiresAt,
       serverCertificate: this.#serverCertificate,
       serverPrivateKey: this.#serverPrivateKey,
     });
-    return encodeBase64(certificate);
+    return toBase64(certificate);
   }
 }

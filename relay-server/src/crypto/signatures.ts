@@ -8,6 +8,7 @@
  */
 
 import { verifyIdentitySignature } from '@parley/crypto-core';
+import { fromBase64 } from '@parley/crypto-core/encoding';
 import {
   type AuthPurpose,
   accountIdMatches,
@@ -15,11 +16,10 @@ import {
   type KyberPreKeyWire,
   type SignedPreKeyWire,
 } from '@parley/crypto-core/wire';
-import { decodeBase64 } from './encoding.js';
 
 /** True when `identityKey` (base64, 33 bytes) is the key `accountId` commits to. */
 export function identityKeyMatchesAccount(accountId: string, identityKey: string): boolean {
-  return accountIdMatches(accountId, decodeBase64(identityKey));
+  return accountIdMatches(accountId, fromBase64(identityKey));
 }
 
 /** What a device signed to prove possession of its identity key (docs/protocol.md §3). */
@@ -43,9 +43,9 @@ export function verifyChallengeSignature(
   proof: ChallengeProof,
   relayUrls: readonly string[],
 ): boolean {
-  const key = decodeBase64(identityKey);
-  const challenge = decodeBase64(proof.challenge);
-  const signature = decodeBase64(proof.signature);
+  const key = fromBase64(identityKey);
+  const challenge = fromBase64(proof.challenge);
+  const signature = fromBase64(proof.signature);
   return relayUrls.some((relayUrl) =>
     verifyIdentitySignature(
       key,
@@ -73,9 +73,9 @@ export function findBadPreKeySignature(identityKey: string, keys: SignedKeys): s
   keys.kyberPreKeys.forEach((key, index) => {
     checks.push([`kyberPreKeys.${index}`, key]);
   });
-  const key = decodeBase64(identityKey);
+  const key = fromBase64(identityKey);
   for (const [name, signed] of checks) {
-    if (!verifyIdentitySignature(key, decodeBase64(signed.publicKey), decodeBase64(signed.signature))) return name;
+    if (!verifyIdentitySignature(key, fromBase64(signed.publicKey), fromBase64(signed.signature))) return name;
   }
   return null;
 }

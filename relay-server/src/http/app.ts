@@ -5,6 +5,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
+import { registerAccessKeyRoutes } from './access-keys.js';
 import { registerAccountRoutes } from './accounts.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerCertificateRoutes } from './certificates.js';
@@ -13,6 +14,8 @@ import { installCors } from './cors.js';
 import { installErrorHandling, sendError } from './error-handling.js';
 import { registerHealthRoutes } from './health.js';
 import { registerKeyRoutes } from './keys.js';
+import { registerMessageRoutes } from './messages.js';
+import { registerWireReferenceRoute } from './wire-reference.js';
 
 /**
  * Largest HTTP body: a registration with the most prekeys the wire allows
@@ -73,10 +76,22 @@ export function createHttpApp(ctx: RelayContext): FastifyInstance {
     );
   });
 
+  registerRelayRoutes(app, ctx);
+  return app;
+}
+
+/**
+ * Every HTTP route of the relay and nothing else: the wire reference's test
+ * registers them on a bare Fastify to check they are exactly the routes of
+ * crypto-core's `httpEndpoints`.
+ */
+export function registerRelayRoutes(app: FastifyInstance, ctx: RelayContext): void {
   registerHealthRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
+  registerAccessKeyRoutes(app, ctx);
+  registerMessageRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
-  return app;
+  registerWireReferenceRoute(app);
 }

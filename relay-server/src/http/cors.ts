@@ -7,12 +7,13 @@
  * Any origin is allowed, and that is safe here: the API authenticates with a
  * bearer token the page holds, never with cookies or other ambient
  * credentials, so a foreign page gains nothing it could not do with fetch
- * from a server. `Access-Control-Allow-Credentials` is never sent.
+ * from a server. The same holds for an access key (Parley-Access-Key, and
+ * the body of POST /v1/messages): the page must hold it. `Access-Control-Allow-Credentials` is never sent.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const ALLOWED_METHODS = 'GET, POST, PUT, DELETE';
-const ALLOWED_HEADERS = 'authorization, content-type';
+const ALLOWED_HEADERS = 'authorization, content-type, parley-access-key';
 /** How long a browser may cache a preflight answer (seconds). */
 const PREFLIGHT_MAX_AGE = 600;
 

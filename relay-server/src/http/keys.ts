@@ -10,32 +10,55 @@
  *
  *   PUT /v1/keys                                (Bearer) PreKeyUpload -> PreKeyCountResponse
  *   GET /v1/keys/count                          (Bearer) -> PreKeyCountResponse
- *   GET /v1/keys/bundles/:accountId             (Bearer) -> PreKeyBundlesResponse (every device)
- *   GET /v1/keys/bundles/:accountId/:deviceId   (Bearer) -> PreKeyBundlesResponse (that device)
+ *   GET /v1/keys/bundles/:accountId             (Bearer and/or Parley-Access-Key) -> PreKeyBundlesResponse (every device)
+ *   GET /v1/keys/bundles/:accountId/:deviceId   (Bearer and/or Parley-Access-Key) -> PreKeyBundlesResponse (that device)
+ *
+ * Who may fetch (auth/access-keys.ts): without a token, whoever presents an
+ * access key of the account in the Parley-Access-Key header (a sender on
+ * another relay); a wrong key, an account without keys and an unknown
+ * account all get ACCESS_DENIED. With a token, as before for an account
+ * that registered no access keys; once it registered them, a requester other
+ * than the account itself must present one in the header too.
  *
  * A fetch claims one one-time EC and one Kyber prekey per device through the
  * store's atomic `claimBundle`, so concurrent fetches never share a key; the
  * Kyber key falls back to the last-resort key and the EC key to none. Fetches
- * are limited per requester and per target: draining someone's one-time
- * prekeys would degrade their forward secrecy. After a claim, a target device
+ * are limited per requester (or, without a token, per client address and per
+ * access key) and per target: draining someone's one-time prekeys would
+ * degrade their forward secrecy. After a claim, a target device
  * that runs low is told so (`prekeys-low`) if it is online.
  */
 import {
+  ACCESS_KEY_HEADER,
+  accessKeySchema,
   type PreKeyBundlesResponse,
   type PreKeyBundleWire,
   type PreKeyCountResponse,
   preKeyUploadSchema,
   routes,
 } from '@parley/crypto-core/wire';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { checkAuthenticatedAccess, requireAccessKey } from '../auth/access-keys.js';
 import type { RelayContext } from '../context.js';
 import { notifyIfPreKeysLow } from '../delivery/prekey-notices.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
-import { deviceKey, enforce } from '../limits/rate-limits.js';
-import type { ClaimedBundle } from '../storage/relay-store.js';
+import { accessKeyLimitKey, deviceKey, enforce } from '../limits/rate-limits.js';
+import type { ClaimedBundle, StoredAccount } from '../storage/relay-store.js';
 import { authenticateRegistered } from './authenticate.js';
 import { assertUsableUpload } from './prekey-checks.js';
 import { parseAccountIdParam, parseDeviceIdParam, parseRequest } from './validation.js';
+
+interface BundleParams {
+  readonly accountId: string;
+  readonly deviceId?: string;
+}
+
+/** The Parley-Access-Key header's key, checked as one (BAD_REQUEST otherwise), or undefined without the header. */
+function presentedAccessKey(request: FastifyRequest): string | undefined {
+  const value = request.headers[ACCESS_KEY_HEADER.toLowerCase()];
+  if (value === undefined) return undefined;
+  return parseRequest(accessKeySchema, value, `${ACCESS_KEY_HEADER} header`);
+}
 
 function bundleToWire(claimed: ClaimedBundle): PreKeyBundleWire {
   return {
@@ -67,13 +90,9 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: RelayContext): void
     return ctx.store.countPreKeys(device.accountId, device.deviceId);
   });
 
-  const fetchBundles = async (requester: string, params: { accountId?: string; deviceId?: string }) => {
-    const target = parseAccountIdParam(params.accountId);
-    const onlyDevice = params.deviceId === undefined ? undefined : parseDeviceIdParam(params.deviceId);
-    enforce(ctx.limits.bundleRequester, requester, 'bundle fetches');
-    enforce(ctx.limits.bundleTarget, target, 'bundle fetches for this account');
-    const account = await ctx.store.getAccount(target);
-    if (account === null) throw new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account on this relay');
+  /** Claims one bundle per device of `account` (or of `onlyDevice`). */
+  const claimBundles = async (account: StoredAccount, onlyDevice: number | undefined) => {
+    const target = account.accountId;
     const deviceIds =
       onlyDevice === undefined
         ? account.devices.map((d) => d.deviceId)
@@ -95,15 +114,28 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: RelayContext): void
     return response;
   };
 
-  app.get<{ Params: { accountId: string } }>(`${routes.bundles}/:accountId`, async (request) => {
+  const fetchBundles = async (request: FastifyRequest<{ Params: BundleParams }>) => {
+    const target = parseAccountIdParam(request.params.accountId);
+    const onlyDevice = request.params.deviceId === undefined ? undefined : parseDeviceIdParam(request.params.deviceId);
+    const presented = presentedAccessKey(request);
+    if (request.headers.authorization === undefined && presented !== undefined) {
+      // Unauthenticated, with the target's access key: a sender on another relay.
+      enforce(ctx.limits.accessAddress, request.ip, 'unauthenticated requests from this address');
+      const { account, kind } = requireAccessKey(await ctx.store.getAccount(target), presented);
+      enforce(ctx.limits.accessBundle, accessKeyLimitKey(target, kind), 'bundle fetches with this access key');
+      enforce(ctx.limits.bundleTarget, target, 'bundle fetches for this account');
+      return claimBundles(account, onlyDevice);
+    }
     const { device } = await authenticateRegistered(request, ctx);
-    return fetchBundles(device.accountId, request.params);
-  });
-  app.get<{ Params: { accountId: string; deviceId: string } }>(
-    `${routes.bundles}/:accountId/:deviceId`,
-    async (request) => {
-      const { device } = await authenticateRegistered(request, ctx);
-      return fetchBundles(device.accountId, request.params);
-    },
-  );
+    enforce(ctx.limits.bundleRequester, device.accountId, 'bundle fetches');
+    const account = await ctx.store.getAccount(target);
+    if (account === null) throw new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account on this relay');
+    checkAuthenticatedAccess(device.accountId, account, presented);
+    // After the access check: a requester without the key cannot spend the target's fetches.
+    enforce(ctx.limits.bundleTarget, target, 'bundle fetches for this account');
+    return claimBundles(account, onlyDevice);
+  };
+
+  app.get<{ Params: BundleParams }>(`${routes.bundles}/:accountId`, fetchBundles);
+  app.get<{ Params: BundleParams }>(`${routes.bundles}/:accountId/:deviceId`, fetchBundles);
 }

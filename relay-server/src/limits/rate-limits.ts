@@ -13,6 +13,14 @@ export class RateLimits {
   readonly bundleRequester: TokenBucketLimiter;
   /** Bundle fetches, per target account. */
   readonly bundleTarget: TokenBucketLimiter;
+  /** Unauthenticated sends, per (recipient, access key kind): accessKeyLimitKey. */
+  readonly accessSend: TokenBucketLimiter;
+  /** Bytes of unauthenticated sends, per (recipient, access key kind): the quota instead of the sender's. */
+  readonly accessBytes: TokenBucketLimiter;
+  /** Unauthenticated bundle fetches, per (target, access key kind). */
+  readonly accessBundle: TokenBucketLimiter;
+  /** Unauthenticated sends and bundle fetches, per client IP. */
+  readonly accessAddress: TokenBucketLimiter;
   /** Unauthenticated auth requests, per client IP. */
   readonly auth: TokenBucketLimiter;
   /** Prekey uploads, per device. */
@@ -25,12 +33,29 @@ export class RateLimits {
   constructor(
     config: Pick<
       RelayConfig,
-      'sendRate' | 'bundleRate' | 'bundleTargetRate' | 'authRate' | 'preKeyUploadRate' | 'ackRate' | 'unknownEventRate'
+      | 'sendRate'
+      | 'bundleRate'
+      | 'bundleTargetRate'
+      | 'accessSendRate'
+      | 'accessDailyBytes'
+      | 'accessBundleRate'
+      | 'accessAddressRate'
+      | 'authRate'
+      | 'preKeyUploadRate'
+      | 'ackRate'
+      | 'unknownEventRate'
     >,
   ) {
     this.send = new TokenBucketLimiter(config.sendRate);
     this.bundleRequester = new TokenBucketLimiter(config.bundleRate);
     this.bundleTarget = new TokenBucketLimiter(config.bundleTargetRate);
+    this.accessSend = new TokenBucketLimiter(config.accessSendRate);
+    this.accessBytes = new TokenBucketLimiter({
+      perSecond: config.accessDailyBytes / 86_400,
+      burst: config.accessDailyBytes,
+    });
+    this.accessBundle = new TokenBucketLimiter(config.accessBundleRate);
+    this.accessAddress = new TokenBucketLimiter(config.accessAddressRate);
     this.auth = new TokenBucketLimiter(config.authRate);
     this.preKeyUpload = new TokenBucketLimiter(config.preKeyUploadRate);
     this.ack = new TokenBucketLimiter(config.ackRate);
@@ -42,6 +67,10 @@ export class RateLimits {
       this.send,
       this.bundleRequester,
       this.bundleTarget,
+      this.accessSend,
+      this.accessBytes,
+      this.accessBundle,
+      this.accessAddress,
       this.auth,
       this.preKeyUpload,
       this.ack,
@@ -55,6 +84,11 @@ export class RateLimits {
 /** The rate-limit key of one device. */
 export function deviceKey(accountId: string, deviceId: number): string {
   return `${accountId}.${deviceId}`;
+}
+
+/** The rate-limit key of one access key of an account. */
+export function accessKeyLimitKey(accountId: string, kind: string): string {
+  return `${accountId}.${kind}`;
 }
 
 /** Spends one token of `key` or throws RATE_LIMITED naming what was limited. */

@@ -54,6 +54,12 @@ export class TokenBucketLimiter {
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
   }
 
+  /** Gives back `cost` tokens taken for something that did not happen after all (never past the burst). */
+  refund(key: string, cost: number): void {
+    const bucket = this.#buckets.get(key);
+    if (bucket !== undefined) bucket.tokens = Math.min(this.#burst, bucket.tokens + cost);
+  }
+
   /** Drops buckets that are full again (they carry no state). Called by the periodic sweep. */
   prune(): number {
     const now = this.clock();

@@ -14,10 +14,11 @@
  * registration made through another process on the same store.
  */
 import type { Server as HttpServer } from 'node:http';
-import { MAX_DEVICES_PER_SEND, MAX_ENVELOPE_CONTENT_BYTES, type RelayError } from '@parley/crypto-core/wire';
+import { isClientEvent, type RelayError } from '@parley/crypto-core/wire';
 import { Server } from 'socket.io';
 import { requireCurrentDevice } from '../auth/current-device.js';
 import type { RelayContext } from '../context.js';
+import { maxSendRequestBytes } from '../delivery/accept-send.js';
 import { type DeliverySink, DeviceConnection } from '../delivery/device-connection.js';
 import { notifyIfPreKeysLow } from '../delivery/prekey-notices.js';
 import { RelayErrorCode, type RelayServerError, toRelayServerError } from '../errors.js';
@@ -27,12 +28,6 @@ import { handshakeMiddleware } from './handshake.js';
 import type { PendingAcks } from './pending-acks.js';
 import { handleSend } from './send.js';
 import { accountRoom, deviceRoom, type RelaySocket, type RelaySocketServer } from './types.js';
-
-/** Largest socket.io frame: a send to the most devices at the largest envelope, plus JSON framing. */
-export function maxFrameBytes(maxEnvelopeBytes: number): number {
-  const perMessage = Math.ceil(Math.min(maxEnvelopeBytes, MAX_ENVELOPE_CONTENT_BYTES) / 3) * 4 + 256;
-  return perMessage * MAX_DEVICES_PER_SEND + 4096;
-}
 
 /** setTimeout's ceiling (~24.8 days); tokens live far shorter. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -180,7 +175,7 @@ function onConnection(ctx: RelayContext, pendingAcks: PendingAcks, socket: Relay
     void pendingAcks.track(whileCurrent(ctx, socket, connection, () => handleAck(ctx, connection, payload), reply));
   });
   socket.onAny((event: string) => {
-    if (event !== 'send' && event !== 'ack') onUnknownEvent(ctx, socket, connection);
+    if (!isClientEvent(event)) onUnknownEvent(ctx, socket, connection);
   });
   socket.on('disconnect', () => {
     clearTimeout(expiry);
@@ -208,7 +203,8 @@ export function createSocketServer(
 ): RelaySocketServer {
   const io: RelaySocketServer = new Server(httpServer, {
     transports: ['websocket'],
-    maxHttpBufferSize: maxFrameBytes(ctx.config.maxEnvelopeBytes),
+    // Largest socket.io frame: the largest send.
+    maxHttpBufferSize: maxSendRequestBytes(ctx.config.maxEnvelopeBytes),
     serveClient: false,
     // Delivery state lives in the store (cursor + drain), not in socket.io's recovery buffer.
     connectionStateRecovery: undefined,

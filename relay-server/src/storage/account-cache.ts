@@ -1,7 +1,7 @@
 /**
  * Accounts recently read, least recently used first out. Every send looks up
  * its recipient's devices and every socket handshake its own account, and
- * those rows change only on registration and deletion, so the SQLite store
+ * those rows change only on registration, deletion and access-key changes, so the SQLite store
  * answers most lookups from here instead of the database (the lookup showed
  * as a tenth of the relay's time under load). The store decides when entries
  * are stale; this class only keeps them.
@@ -32,6 +32,7 @@ export class AccountCache {
     const frozen: StoredAccount = Object.freeze({
       ...account,
       devices: Object.freeze(account.devices.map((device) => Object.freeze({ ...device }))),
+      accessKeys: account.accessKeys === null ? null : Object.freeze({ ...account.accessKeys }),
     });
     this.#entries.delete(account.accountId);
     if (this.#entries.size >= this.capacity) {

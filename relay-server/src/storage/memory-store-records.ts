@@ -5,7 +5,7 @@
  * rules (one key per id, limits) as a function from old keys to new ones.
  */
 import type { AccountId, KyberPreKeyWire, OneTimePreKeyWire, SignedPreKeyWire } from '@parley/crypto-core/wire';
-import type { DurabilityReport, StoredEnvelope } from './relay-store.js';
+import type { AccessKeyHashes, DurabilityReport, StoredEnvelope } from './relay-store.js';
 import { type PreKeyKind, preKeyIdConflict, tooManyPreKeys } from './relay-store-errors.js';
 import { assertCanonicalBase64 } from './store-input.js';
 import { distinctPreKeys } from './store-limits.js';
@@ -27,6 +27,7 @@ export interface AccountState {
   readonly identityKey: string;
   readonly createdAt: number;
   readonly devices: Map<number, DeviceState>;
+  accessKeys: AccessKeyHashes | null;
 }
 
 export const MEMORY_DURABILITY: DurabilityReport = {

@@ -24,6 +24,7 @@ import {
   withAddedKeys,
 } from './memory-store-records.js';
 import type {
+  AccessKeyHashes,
   AccountAdmission,
   ClaimedBundle,
   DeviceRegistration,
@@ -145,7 +146,12 @@ export class MemoryRelayStore implements RelayStore {
     if (account !== undefined && account.identityKey !== registration.identityKey) return null;
     if (account === undefined) {
       this.#admit(rules.admission, registration.now);
-      account = { identityKey: registration.identityKey, createdAt: registration.now, devices: new Map() };
+      account = {
+        identityKey: registration.identityKey,
+        createdAt: registration.now,
+        devices: new Map(),
+        accessKeys: null,
+      };
       this.#accounts.set(registration.accountId, account);
     }
     const previous = account.devices.get(registration.deviceId);
@@ -191,7 +197,18 @@ export class MemoryRelayStore implements RelayStore {
         installationId: device.installationId,
         generation: device.generation,
       }));
-    return { accountId, identityKey: account.identityKey, createdAt: account.createdAt, devices };
+    const accessKeys = account.accessKeys === null ? null : { ...account.accessKeys };
+    return { accountId, identityKey: account.identityKey, createdAt: account.createdAt, devices, accessKeys };
+  }
+
+  async setAccessKeys(accountId: AccountId, keys: AccessKeyHashes): Promise<boolean> {
+    this.#requireOpen();
+    assertCanonicalBase64(keys.codeKeyHash, 'code key hash');
+    assertCanonicalBase64(keys.contactKeyHash, 'contact key hash');
+    const account = this.#accounts.get(accountId);
+    if (account === undefined) return false;
+    account.accessKeys = { codeKeyHash: keys.codeKeyHash, contactKeyHash: keys.contactKeyHash };
+    return true;
   }
 
   async deleteAccount(accountId: AccountId): Promise<boolean> {
@@ -307,7 +324,9 @@ export class MemoryRelayStore implements RelayStore {
     return sends.map((send): SendOutcome => {
       const refusal = refusalOf(send, limits, ledger);
       if (refusal !== null) return { ok: false, refusal };
-      this.#sentToday.set(send.sender, { day, bytes: ledger.sentOn(send.sender, day) + sendBytes(send) });
+      if (send.sender !== null) {
+        this.#sentToday.set(send.sender, { day, bytes: ledger.sentOn(send.sender, day) + sendBytes(send) });
+      }
       return { ok: true, stored: this.#append(send.envelopes) };
     });
   }

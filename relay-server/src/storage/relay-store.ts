@@ -76,12 +76,25 @@ export interface RegisteredDevice {
   readonly droppedEnvelopes: number;
 }
 
+/**
+ * An account's access keys as stored: base64 of the SHA-256 of each 16-byte
+ * key, never the keys, so a copy of the database lets no one send.
+ */
+export interface AccessKeyHashes {
+  /** The key in the account's contact code. */
+  readonly codeKeyHash: string;
+  /** The key the account shares with the contacts it accepted. */
+  readonly contactKeyHash: string;
+}
+
 export interface StoredAccount {
   readonly accountId: AccountId;
   readonly identityKey: string;
   readonly createdAt: number;
   /** Ordered by device id. */
   readonly devices: readonly StoredDevice[];
+  /** Null until the account registers access keys (clients that predate them never do). */
+  readonly accessKeys: AccessKeyHashes | null;
 }
 
 export interface PreKeyReplenish {
@@ -177,7 +190,12 @@ export interface NewInvite {
  * or not at all.
  */
 export interface NewSend {
-  readonly sender: AccountId;
+  /**
+   * Charged with the send's bytes; null for an unauthenticated send (POST
+   * /v1/messages), which no account is charged for: the relay counts its
+   * bytes against the recipient's access key instead, in memory.
+   */
+  readonly sender: AccountId | null;
   readonly envelopes: readonly NewEnvelope[];
 }
 
@@ -273,7 +291,13 @@ export interface RelayStore {
   registerDevice(registration: DeviceRegistration, rules?: RegistrationRules): Promise<RegisteredDevice | null>;
   getAccount(accountId: AccountId): Promise<StoredAccount | null>;
   /**
-   * Removes the account, its devices, keys, queued envelopes and challenges. True if it existed.
+   * Registers the account's access keys (their hashes), replacing both of any
+   * registered before. False, changing nothing, when the account does not
+   * exist. Non-canonical base64 is INVALID_INPUT. getAccount returns them.
+   */
+  setAccessKeys(accountId: AccountId, keys: AccessKeyHashes): Promise<boolean>;
+  /**
+   * Removes the account, its devices, keys, access keys, queued envelopes and challenges. True if it existed.
    * Also withdraws the account's own undelivered unsealed envelopes to others (they name it as source),
    * and erases queued envelopes and challenges for the id even when no account row exists.
    */

@@ -166,6 +166,17 @@ ALTER TABLE devices ADD COLUMN generation BLOB NOT NULL DEFAULT x'';
 UPDATE devices SET generation = randomblob(16);
 `;
 
+// Access keys (docs/protocol.md, "Reaching an account"): only the SHA-256 of
+// each, so a copy of the database lets no one send. A row exists once the
+// account registered its keys; deleting the account deletes it (cascade).
+const SCHEMA_V4 = `
+CREATE TABLE access_keys (
+  account_id       TEXT    NOT NULL PRIMARY KEY REFERENCES accounts (account_id) ON DELETE CASCADE,
+  code_key_hash    BLOB    NOT NULL,
+  contact_key_hash BLOB    NOT NULL
+) STRICT, WITHOUT ROWID;
+`;
+
 export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
   { version: 1, description: 'accounts, devices, prekeys, envelope queues, challenges', sql: SCHEMA_V1 },
   { version: 2, description: 'queue usage, daily send usage, invite codes', sql: SCHEMA_V2 },
@@ -174,6 +185,7 @@ export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
     description: "devices: the install holding each one, and its registration's generation",
     sql: SCHEMA_V3,
   },
+  { version: 4, description: "access keys: the hashes of each account's code and contact keys", sql: SCHEMA_V4 },
 ];
 
 export const LATEST_SCHEMA_VERSION = SCHEMA_MIGRATIONS.length;

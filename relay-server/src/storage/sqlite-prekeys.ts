@@ -5,6 +5,7 @@
  * decoded before it begins, so a refused argument never leaves one half done,
  * and a refusal thrown inside rolls everything back (an invite included).
  */
+import { toBase64 } from '@parley/crypto-core/encoding';
 import type { AccountId, KyberPreKeyWire, OneTimePreKeyWire, SignedPreKeyWire } from '@parley/crypto-core/wire';
 import type Database from 'better-sqlite3';
 import { newGeneration } from './device-generation.js';
@@ -19,13 +20,7 @@ import type {
 } from './relay-store.js';
 import { accountRefused, preKeyIdConflict, tooManyPreKeys, unknownDevice } from './relay-store-errors.js';
 import type { SqliteLimitStatements } from './sqlite-limit-statements.js';
-import {
-  type DecodedOneTimeKey,
-  type DecodedSignedKey,
-  decodeOneTimeKey,
-  decodeSignedKey,
-  encodeBase64,
-} from './sqlite-rows.js';
+import { type DecodedOneTimeKey, type DecodedSignedKey, decodeOneTimeKey, decodeSignedKey } from './sqlite-rows.js';
 import type { DeviceKey, SqliteStatements } from './sqlite-statements.js';
 import { decodeCanonicalBase64 } from './store-input.js';
 import { distinctPreKeys } from './store-limits.js';
@@ -121,7 +116,7 @@ export function registerDeviceIn(
     statements.upsertDevice.run({
       ...device,
       installationId,
-      generation: Buffer.from(generation, 'base64'),
+      generation: decodeCanonicalBase64(generation, 'generation'),
       registrationId: registration.registrationId,
       createdAt: registration.now,
       signedId: signed.keyId,
@@ -176,27 +171,27 @@ export function claimBundleIn(writer: SqliteWriter, accountId: AccountId, device
     const kyberPreKey = statements.takeLowestKyberPreKey.get(device);
     const signedPreKey: SignedPreKeyWire = {
       keyId: row.signed_prekey_id,
-      publicKey: encodeBase64(row.signed_prekey),
-      signature: encodeBase64(row.signed_prekey_signature),
+      publicKey: toBase64(row.signed_prekey),
+      signature: toBase64(row.signed_prekey_signature),
     };
     return {
       accountId,
       deviceId,
       registrationId: row.registration_id,
-      identityKey: encodeBase64(row.identity_key),
+      identityKey: toBase64(row.identity_key),
       signedPreKey,
-      preKey: preKey === undefined ? null : { keyId: preKey.key_id, publicKey: encodeBase64(preKey.public_key) },
+      preKey: preKey === undefined ? null : { keyId: preKey.key_id, publicKey: toBase64(preKey.public_key) },
       kyberPreKey:
         kyberPreKey === undefined
           ? {
               keyId: row.last_resort_kyber_id,
-              publicKey: encodeBase64(row.last_resort_kyber_prekey),
-              signature: encodeBase64(row.last_resort_kyber_signature),
+              publicKey: toBase64(row.last_resort_kyber_prekey),
+              signature: toBase64(row.last_resort_kyber_signature),
             }
           : {
               keyId: kyberPreKey.key_id,
-              publicKey: encodeBase64(kyberPreKey.public_key),
-              signature: encodeBase64(kyberPreKey.signature),
+              publicKey: toBase64(kyberPreKey.public_key),
+              signature: toBase64(kyberPreKey.signature),
             },
       kyberPreKeyIsLastResort: kyberPreKey === undefined,
     };

@@ -39,10 +39,6 @@ export function decodeOneTimeKey(key: OneTimePreKeyWire): DecodedOneTimeKey {
   return { keyId: key.keyId, publicKey: decodeCanonicalBase64(key.publicKey, 'one-time prekey') };
 }
 
-export function encodeBase64(bytes: Buffer): string {
-  return bytes.toString('base64');
-}
-
 export function isUniqueViolation(error: unknown): boolean {
   return (
     error instanceof Database.SqliteError &&

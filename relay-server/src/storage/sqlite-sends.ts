@@ -79,7 +79,7 @@ export function commitSendsIn(writer: SqliteWriter, sends: readonly NewSend[], l
         const envelope = send.envelopes[index] as NewEnvelope;
         return storedEnvelope(envelope, insertRow(writer, row, batchIndex++));
       });
-      limitStatements.addSendUsage.run(send.sender, day, bytes);
+      if (send.sender !== null) limitStatements.addSendUsage.run(send.sender, day, bytes);
       return { ok: true, stored: envelopes };
     });
   });

@@ -41,6 +41,15 @@ export interface AccountDeviceRow {
   readonly device_created_at: number | null;
   readonly installation_id: Buffer | null;
   readonly generation: Buffer | null;
+  /** Both null until the account registered access keys. */
+  readonly code_key_hash: Buffer | null;
+  readonly contact_key_hash: Buffer | null;
+}
+
+export interface AccessKeysParams {
+  readonly account: string;
+  readonly codeKeyHash: Buffer;
+  readonly contactKeyHash: Buffer;
 }
 
 export interface DeviceInstallationRow {
@@ -131,6 +140,7 @@ export interface SqliteStatements {
   readonly selectAccount: Database.Statement<[string], AccountRow>;
   readonly selectAccountWithDevices: Database.Statement<[string], AccountDeviceRow>;
   readonly insertAccount: Database.Statement<[string, Buffer, number]>;
+  readonly upsertAccessKeys: Database.Statement<AccessKeysParams>;
   readonly selectDeviceInstallation: Database.Statement<DeviceKey, DeviceInstallationRow>;
   readonly upsertDevice: Database.Statement<DeviceRowParams>;
   readonly deleteQueueOf: Database.Statement<DeviceKey>;
@@ -179,13 +189,21 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
     // BEGIN/COMMIT round trips showed in profiles.
     selectAccountWithDevices: db.prepare<[string], AccountDeviceRow>(
       `SELECT a.identity_key, a.created_at, d.device_id, d.registration_id, d.created_at AS device_created_at,
-         d.installation_id, d.generation
+         d.installation_id, d.generation, k.code_key_hash, k.contact_key_hash
        FROM accounts AS a LEFT JOIN devices AS d ON d.account_id = a.account_id
+         LEFT JOIN access_keys AS k ON k.account_id = a.account_id
        WHERE a.account_id = ?
        ORDER BY d.device_id`,
     ),
     insertAccount: db.prepare<[string, Buffer, number]>(
       'INSERT INTO accounts (account_id, identity_key, created_at) VALUES (?, ?, ?)',
+    ),
+    // Only for an existing account: the foreign key would refuse any other.
+    upsertAccessKeys: db.prepare<AccessKeysParams>(
+      `INSERT INTO access_keys (account_id, code_key_hash, contact_key_hash)
+       SELECT account_id, @codeKeyHash, @contactKeyHash FROM accounts WHERE account_id = @account
+       ON CONFLICT (account_id) DO UPDATE SET
+         code_key_hash = excluded.code_key_hash, contact_key_hash = excluded.contact_key_hash`,
     ),
     selectDeviceInstallation: db.prepare<DeviceKey, DeviceInstallationRow>(
       'SELECT installation_id FROM devices WHERE account_id = @account AND device_id = @device',

@@ -18,10 +18,12 @@
 
 import { open, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { toBase64 } from '@parley/crypto-core/encoding';
 import type { AccountId } from '@parley/crypto-core/wire';
 import Database from 'better-sqlite3';
 import { AccountCache } from './account-cache.js';
 import type {
+  AccessKeyHashes,
   ClaimedBundle,
   DeviceRegistration,
   DurabilityReport,
@@ -58,7 +60,7 @@ import { DATABASE_FILE_MODE, DEFAULT_DATABASE_FILE, prepareDatabaseFile } from '
 import { prepareLimitStatements, type SqliteLimitStatements } from './sqlite-limit-statements.js';
 import { migrateSchema } from './sqlite-migrations.js';
 import { claimBundleIn, registerDeviceIn, storePreKeysIn } from './sqlite-prekeys.js';
-import { encodeBase64, envelopeFromRow } from './sqlite-rows.js';
+import { envelopeFromRow } from './sqlite-rows.js';
 import { commitSendsIn, createInvitesIn, insertEnvelopesIn } from './sqlite-sends.js';
 import { prepareStatements, type SqliteStatements, SWEEP_CHUNK_ROWS } from './sqlite-statements.js';
 import { assertCursor, assertLimit, decodeCanonicalBase64 } from './store-input.js';
@@ -275,16 +277,37 @@ export class SqliteRelayStore implements RelayStore {
         deviceId: row.device_id,
         registrationId: row.registration_id,
         createdAt: row.device_created_at,
-        installationId: row.installation_id === null ? null : encodeBase64(row.installation_id),
-        generation: encodeBase64(row.generation),
+        installationId: row.installation_id === null ? null : toBase64(row.installation_id),
+        generation: toBase64(row.generation),
       });
     }
     return this.#accounts.remember({
       accountId,
-      identityKey: encodeBase64(account.identity_key),
+      identityKey: toBase64(account.identity_key),
       createdAt: account.created_at,
       devices,
+      accessKeys:
+        account.code_key_hash === null || account.contact_key_hash === null
+          ? null
+          : {
+              codeKeyHash: toBase64(account.code_key_hash),
+              contactKeyHash: toBase64(account.contact_key_hash),
+            },
     });
+  }
+
+  async setAccessKeys(accountId: AccountId, keys: AccessKeyHashes): Promise<boolean> {
+    const { statements } = this.#require();
+    const params = {
+      account: accountId,
+      codeKeyHash: decodeCanonicalBase64(keys.codeKeyHash, 'code key hash'),
+      contactKeyHash: decodeCanonicalBase64(keys.contactKeyHash, 'contact key hash'),
+    };
+    try {
+      return statements.upsertAccessKeys.run(params).changes > 0;
+    } finally {
+      this.#accounts.forget(accountId);
+    }
   }
 
   /** Empties the account cache if another connection committed since the last check (checked at most so often). */

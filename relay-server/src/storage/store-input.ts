@@ -5,18 +5,23 @@
  * on (a byte field that would not come back identical, a cursor SQLite would
  * misread), not the wire rules.
  */
+import { fromBase64 } from '@parley/crypto-core/encoding';
 import { invalidInput } from './relay-store-errors.js';
 
 /**
- * Decodes canonical standard base64. Node's decoder is lenient (it skips
- * invalid characters and tolerates missing padding), so a non-canonical string
- * stored as a blob would read back as a different string: refuse it instead of
- * silently changing a ciphertext.
+ * Decodes canonical standard base64 (crypto-core's strict decoder), as a
+ * Buffer over the decoded bytes for SQLite to bind as a BLOB. A non-canonical
+ * string stored as a blob would read back as a different string: refuse it
+ * instead of silently changing a ciphertext.
  */
 export function decodeCanonicalBase64(value: string, field: string): Buffer {
-  const bytes = Buffer.from(value, 'base64');
-  if (bytes.toString('base64') !== value) throw invalidInput(`${field} is not canonical base64`);
-  return bytes;
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64(value);
+  } catch {
+    throw invalidInput(`${field} is not canonical base64`);
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The canonical-base64 check alone, for stores that keep the text. */

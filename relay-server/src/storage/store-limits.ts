@@ -50,7 +50,7 @@ export interface SendLedger {
 /** Why `send` may not be committed under `limits`, or null when it may. */
 export function refusalOf(send: NewSend, limits: SendLimits, ledger: SendLedger): SendRefusal | null {
   const day = utcDay(limits.now);
-  if (ledger.sentOn(send.sender, day) + sendBytes(send) > limits.dailySendBytes) {
+  if (send.sender !== null && ledger.sentOn(send.sender, day) + sendBytes(send) > limits.dailySendBytes) {
     return { reason: 'quota-exceeded', resetsAt: (day + 1) * DAY_MS };
   }
   // A send may in principle name a device twice: add up what it brings per queue.

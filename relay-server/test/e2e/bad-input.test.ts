@@ -7,20 +7,23 @@
 import { type ClientRequest, request as httpRequest } from 'node:http';
 import { connect as connectSocket } from 'node:net';
 import { errorResponseSchema, parseWire, routes } from '@parley/crypto-core/wire';
-import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeviceSocket, errorOf, type RelayHttp, DeviceSocket as Socket } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
 import {
   connect,
+  type DeviceSocket,
+  errorOf,
   httpOf,
   labelOf,
   payload,
   type RegisteredDevice,
+  type RelayHttp,
+  RelayProcess,
   registerDevice,
+  DeviceSocket as Socket,
   sleep,
-} from '../support/scenario.js';
-import { TestDevice } from '../support/test-device.js';
+  TestDevice,
+} from '@parley/test-support';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let relay: RelayProcess;
 let http: RelayHttp;

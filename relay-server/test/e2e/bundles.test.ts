@@ -4,10 +4,8 @@
  * last-resort Kyber key), and the per-requester and per-target limits.
  */
 import { MAX_PREKEY_ID } from '@parley/crypto-core/wire';
+import { errorOf, httpOf, type RelayHttp, RelayProcess, registerDevice } from '@parley/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { errorOf, type RelayHttp } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { httpOf, registerDevice } from '../support/scenario.js';
 
 let relay: RelayProcess;
 let http: RelayHttp;

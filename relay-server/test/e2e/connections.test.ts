@@ -9,10 +9,8 @@
  */
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { routes } from '@parley/crypto-core/wire';
+import { connect, errorOf, httpOf, payload, RelayProcess, registerDevice, sleep } from '@parley/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { errorOf } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { connect, httpOf, payload, registerDevice, sleep } from '../support/scenario.js';
 
 const relays: RelayProcess[] = [];
 

@@ -5,8 +5,8 @@
  * ever allowing credentials, since the API authenticates by bearer token.
  */
 import { routes } from '@parley/crypto-core/wire';
+import { RelayProcess } from '@parley/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../support/relay-process.js';
 
 const PAGE_ORIGIN = 'http://127.0.0.1:5173';
 

@@ -11,10 +11,19 @@
  *     that was resent because its acknowledgement was lost in a crash;
  *     otherwise duplicates carry the same envelope id (redelivery).
  */
+
+import {
+  connect,
+  type DeviceSocket,
+  DisconnectedError,
+  httpOf,
+  labelOf,
+  payload,
+  type RegisteredDevice,
+  RelayProcess,
+  registerDevice,
+} from '@parley/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type DeviceSocket, DisconnectedError } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { connect, httpOf, labelOf, payload, type RegisteredDevice, registerDevice } from '../support/scenario.js';
 
 const TOTAL = 1000;
 const WINDOW = 32;

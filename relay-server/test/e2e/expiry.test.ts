@@ -4,10 +4,17 @@
  * envelopes (3 s TTL, removed by the sweep and counted).
  */
 import { routes } from '@parley/crypto-core/wire';
+import {
+  connect,
+  errorOf,
+  httpOf,
+  payload,
+  type RelayHttp,
+  RelayProcess,
+  registerDevice,
+  sleep,
+} from '@parley/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { errorOf, type RelayHttp } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { connect, httpOf, payload, registerDevice, sleep } from '../support/scenario.js';
 
 let relay: RelayProcess;
 let http: RelayHttp;

@@ -7,11 +7,20 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { routes } from '@parley/crypto-core/wire';
+import {
+  connect,
+  DisconnectedError,
+  errorOf,
+  httpOf,
+  labelOf,
+  payload,
+  type RegisteredDevice,
+  type RelayHttp,
+  RelayProcess,
+  registerDevice,
+} from '@parley/test-support';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DisconnectedError, errorOf, type RelayHttp } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { connect, httpOf, labelOf, payload, type RegisteredDevice, registerDevice } from '../support/scenario.js';
 
 let relay: RelayProcess;
 let http: RelayHttp;

@@ -7,10 +7,9 @@
  * shows in /metrics.
  */
 import { routes } from '@parley/crypto-core/wire';
+import type { DeviceSocket, RelayHttp } from '@parley/test-support';
+import { connect, httpOf, payload, type RegisteredDevice, RelayProcess, registerDevice } from '@parley/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceSocket, RelayHttp } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { connect, httpOf, payload, type RegisteredDevice, registerDevice } from '../support/scenario.js';
 
 const KiB = 1024;
 let relay: RelayProcess;

@@ -12,10 +12,9 @@ import {
   senderCertificateResponseSchema,
   trustRootResponseSchema,
 } from '@parley/crypto-core/wire';
+import type { RelayHttp } from '@parley/test-support';
+import { connect, httpOf, labelOf, payload, RelayProcess, registerDevice, sleep } from '@parley/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RelayHttp } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { connect, httpOf, labelOf, payload, registerDevice, sleep } from '../support/scenario.js';
 
 let relay: RelayProcess;
 let http: RelayHttp;

@@ -9,11 +9,17 @@
  */
 import { fromBase64, generateKyberPreKeys, generateOneTimePreKeys, toBase64 } from '@parley/crypto-core';
 import { type KyberPreKeyWire, type OneTimePreKeyWire, type PreKeyUpload, routes } from '@parley/crypto-core/wire';
+import {
+  errorOf,
+  type HttpResult,
+  httpOf,
+  type RegisteredDevice,
+  type RelayHttp,
+  RelayProcess,
+  registerDevice,
+  TestDevice,
+} from '@parley/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, type HttpResult, type RelayHttp } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { httpOf, type RegisteredDevice, registerDevice } from '../support/scenario.js';
-import { TestDevice } from '../support/test-device.js';
 
 let relay: RelayProcess;
 let http: RelayHttp;

@@ -8,11 +8,8 @@
  * loopback, and the refusals counted in /metrics.
  */
 import { routes } from '@parley/crypto-core/wire';
+import { errorOf, httpOf, RelayHttp, RelayProcess, sleep, TestDevice } from '@parley/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { errorOf, RelayHttp } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { httpOf, sleep } from '../support/scenario.js';
-import { TestDevice } from '../support/test-device.js';
 
 const relays: RelayProcess[] = [];
 

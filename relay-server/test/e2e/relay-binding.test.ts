@@ -8,10 +8,8 @@
  * and for the start-up warning of a non-loopback relay without one.
  */
 import { routes } from '@parley/crypto-core/wire';
+import { errorOf, type HttpResult, type LogLine, RelayHttp, RelayProcess, TestDevice } from '@parley/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, type HttpResult, RelayHttp } from '../support/relay-client.js';
-import { type LogLine, RelayProcess } from '../support/relay-process.js';
-import { TestDevice } from '../support/test-device.js';
 
 const relays: RelayProcess[] = [];
 

@@ -7,11 +7,19 @@
  * queue; and a deleted account's token stays dead when the id comes back.
  */
 import { routes } from '@parley/crypto-core/wire';
+import {
+  connect,
+  errorOf,
+  httpOf,
+  labelOf,
+  payload,
+  RelayHttp,
+  RelayProcess,
+  registerDevice,
+  sleep,
+  TestDevice,
+} from '@parley/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, RelayHttp } from '../support/relay-client.js';
-import { RelayProcess } from '../support/relay-process.js';
-import { connect, httpOf, labelOf, payload, registerDevice, sleep } from '../support/scenario.js';
-import { TestDevice } from '../support/test-device.js';
 
 let relay: RelayProcess;
 let http: RelayHttp;

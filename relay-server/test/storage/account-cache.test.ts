@@ -11,6 +11,7 @@ function account(label: string): StoredAccount {
     devices: [
       { deviceId: 1, registrationId: 7, createdAt: 1, installationId: null, generation: 'AAAAAAAAAAAAAAAAAAAAAA==' },
     ],
+    accessKeys: { codeKeyHash: 'AQ==', contactKeyHash: 'Ag==' },
   };
 }
 
@@ -34,6 +35,7 @@ describe('AccountCache', () => {
     const kept = cache.remember(original);
     expect(kept).not.toBe(original);
     expect(Object.isFrozen(kept.devices[0])).toBe(true);
+    expect(Object.isFrozen(kept.accessKeys)).toBe(true);
     expect(cache.get(original.accountId)).toBe(kept);
   });
 

@@ -41,6 +41,31 @@ export interface RelayStoreHarness {
   readonly dispose: () => Promise<void>;
 }
 
+/**
+ * A fresh, initialised store from `createHarness` for each test of the
+ * enclosing describe block, closed and disposed after it.
+ */
+export function useFreshStore(createHarness: () => Promise<RelayStoreHarness>): {
+  readonly harness: RelayStoreHarness;
+} {
+  const current: { harness: RelayStoreHarness | null } = { harness: null };
+  beforeEach(async () => {
+    current.harness = await createHarness();
+    await current.harness.store.init();
+  });
+  afterEach(async () => {
+    await current.harness?.store.close();
+    await current.harness?.dispose();
+    current.harness = null;
+  });
+  return {
+    get harness(): RelayStoreHarness {
+      if (current.harness === null) throw new Error('no store outside a test');
+      return current.harness;
+    },
+  };
+}
+
 /** Resolves to the rejection of `promise`, failing the test if it resolves. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -136,6 +161,7 @@ export function describeRelayStoreContract(name: string, createHarness: () => Pr
               generation: third?.generation,
             },
           ],
+          accessKeys: null,
         });
       });
 

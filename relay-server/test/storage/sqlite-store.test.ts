@@ -18,6 +18,7 @@ import { LATEST_SCHEMA_VERSION, SCHEMA_MIGRATIONS } from '../../src/storage/sqli
 import { prepareStatements, type SqliteStatements } from '../../src/storage/sqlite-statements.js';
 import { SqliteRelayStore, type SqliteRelayStoreOptions } from '../../src/storage/sqlite-store.js';
 import type { ClaimReport } from './child-bundle-claimer.js';
+import { describeRelayStoreAccessKeysContract } from './relay-store-access-keys-contract.js';
 import { describeRelayStoreContract, type RelayStoreHarness } from './relay-store-contract.js';
 import { describeRelayStoreLimitsContract } from './relay-store-limits-contract.js';
 import { findResidueInDatabase, findResidueInFiles } from './sqlite-inspection.js';
@@ -52,6 +53,7 @@ async function sqliteHarness(): Promise<RelayStoreHarness> {
 }
 describeRelayStoreContract('SqliteRelayStore', sqliteHarness);
 describeRelayStoreLimitsContract('SqliteRelayStore', sqliteHarness);
+describeRelayStoreAccessKeysContract('SqliteRelayStore', sqliteHarness);
 
 describe('SqliteRelayStore specifics', () => {
   let folder: string;

@@ -14,6 +14,18 @@ describe('TokenBucketLimiter', () => {
     expect(limiter.take('b').ok).toBe(true); // keys are independent
   });
 
+  it('gives back refunded tokens, never past the burst', () => {
+    const now = 0;
+    const limiter = new TokenBucketLimiter({ perSecond: 0.001, burst: 100 }, () => now);
+    expect(limiter.take('a', 80).ok).toBe(true);
+    expect(limiter.take('a', 30).ok).toBe(false);
+    limiter.refund('a', 80);
+    expect(limiter.take('a', 100).ok).toBe(true);
+    limiter.refund('a', 500);
+    expect(limiter.take('a', 100).ok).toBe(true);
+    expect(limiter.take('a', 1).ok).toBe(false);
+  });
+
   it('prunes buckets that refilled and caps the number of keys', () => {
     let now = 0;
     const limiter = new TokenBucketLimiter({ perSecond: 1, burst: 1 }, () => now, 10);

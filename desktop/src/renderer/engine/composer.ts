@@ -5,11 +5,12 @@
  * message again under the same id, so a receiver that did get an earlier copy
  * shows it once.
  */
+
+import { utf8 } from '@parley/crypto-core/encoding';
 import type { AccountId } from '@parley/crypto-core/wire';
 import type { MonotonicClock } from './clock.js';
 import { messageSortKey } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
-import { utf8Bytes } from './encoding.js';
 import { EngineError, EngineErrorCode } from './errors.js';
 import { previewOf } from './previews.js';
 import type { MessageRecord, NewMessageRecord, OutboxTextRecord } from './records.js';
@@ -27,7 +28,7 @@ export function checkBody(body: string): void {
   if (LONE_SURROGATE.test(body)) {
     throw new EngineError(EngineErrorCode.InvalidMessage, 'the message contains malformed characters');
   }
-  if (utf8Bytes(body).byteLength > MAX_BODY_BYTES) {
+  if (utf8(body).byteLength > MAX_BODY_BYTES) {
     throw new EngineError(EngineErrorCode.InvalidMessage, `the message is longer than ${MAX_BODY_BYTES} bytes`);
   }
 }

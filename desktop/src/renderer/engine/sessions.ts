@@ -12,6 +12,8 @@
  * extraDevices): the vault API cannot drop a session yet, so sends leave
  * those devices out until the session set changes.
  */
+
+import { fromBase64 } from '@parley/crypto-core/encoding';
 import {
   type AccountId,
   accountIdMatches,
@@ -20,7 +22,6 @@ import {
   RelayErrorCode,
 } from '@parley/crypto-core/wire';
 import { VaultCallError } from '../../common/invoke.js';
-import { fromBase64 } from './encoding.js';
 import { EngineError, EngineErrorCode } from './errors.js';
 import type { RelayTokens } from './relay-auth.js';
 import { RelayCallError } from './relay-errors.js';

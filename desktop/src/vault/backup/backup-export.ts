@@ -26,7 +26,7 @@ import {
   type HistoryRecord,
   writeNewBackupFile,
 } from '@parley/crypto-core';
-import { fsyncDir } from '../profile-files.js';
+import { fsyncDirectorySync } from '@parley/crypto-core/node';
 import { storageError } from '../vault-errors.js';
 import { createBackupKeyInWorker } from './backup-key-worker.js';
 import { ByteChannel } from './byte-channel.js';
@@ -110,7 +110,7 @@ export class BackupExport {
     let written: { bytesWritten: number; path: string };
     try {
       written = await this.#writer;
-      fsyncDir(dirname(written.path));
+      fsyncDirectorySync(dirname(written.path));
     } catch (error) {
       throw storageError('the backup file could not be written', error);
     }

@@ -6,7 +6,7 @@
  * starts fresh ones (docs/backup-format.md §After a restore).
  */
 import type { IdentityBackupRecord, TrustedIdentityBackupRecord } from '@parley/crypto-core';
-import { toBase64 } from '../base64.js';
+import { toBase64 } from '@parley/crypto-core/encoding';
 import { RecordKinds } from '../record-kinds.js';
 import type { UnlockedContext } from '../unlocked-context.js';
 import { storageError } from '../vault-errors.js';

@@ -8,15 +8,17 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { utf8 } from '@parley/crypto-core';
-import { PROFILE_FILES, removeFiles, writeFileAtomically } from '../profile-files.js';
+import { writeFileAtomicSync } from '@parley/crypto-core/node';
+import { PROFILE_FILE_MODE, PROFILE_FILES, removeFiles } from '../profile-files.js';
 import { STAGED_RESTORE_FILE } from './staged-restore.js';
 
 export const RESTORE_PENDING_FILE = 'restore-pending';
 const UPLOAD_FILE = /^\.backup-upload-[0-9a-f-]+\.partial$/;
 
 export function markRestorePending(profileDir: string): void {
-  writeFileAtomically(profileDir, RESTORE_PENDING_FILE, utf8('a backup restore is in progress\n'));
+  writeFileAtomicSync(join(profileDir, RESTORE_PENDING_FILE), 'a backup restore is in progress\n', {
+    mode: PROFILE_FILE_MODE,
+  });
 }
 
 export function clearRestorePending(profileDir: string): void {

@@ -17,7 +17,7 @@ import {
   type LocalIdentityRecord,
   loadIdentity,
 } from '@parley/crypto-core';
-import { fromCheckedBase64 } from '../base64.js';
+import { fromBase64 } from '@parley/crypto-core/encoding';
 import { DurableRecords } from '../durable-records.js';
 import { setNewInstallationId } from '../installation-id.js';
 import { PRIMARY_DEVICE_ID } from '../open-vault.js';
@@ -32,7 +32,7 @@ import type { KeySection } from './key-section.js';
 function identityFrom(keys: KeySection): LocalIdentityRecord & { deviceId: number } {
   if (keys.identity === null) return { ...generateIdentity(), deviceId: PRIMARY_DEVICE_ID };
   const record = {
-    identityKeyPair: fromCheckedBase64(keys.identity.identityKeyPair),
+    identityKeyPair: fromBase64(keys.identity.identityKeyPair),
     registrationId: keys.identity.registrationId,
   };
   // The account id commits to the key: a backup whose id and key disagree is damaged.
@@ -55,7 +55,7 @@ export async function writeRestoredDatabase(profileDir: string, vaultKey: Uint8A
       records.set(RecordKinds.preKeyState, [], initialPreKeyState());
       setNewInstallationId(records);
       for (const trusted of keys.trusted) {
-        const identityKey = fromCheckedBase64(trusted.identityKey);
+        const identityKey = fromBase64(trusted.identityKey);
         // Backups from before forged keys were refused outright may hold an
         // impostor's key a user accepted: not restored (the next session uses
         // the key the id commits to), and their 'approved' is 'first-use'.

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Argon2idParams, BackupTally, backupPassphraseStrength, type HistoryRecord } from '@parley/crypto-core';
+import { fromBase64 } from '@parley/crypto-core/encoding';
 import type { ParsedVaultArgs, VaultResults } from '../../common/vault-api.js';
-import { fromCheckedBase64 } from '../base64.js';
 import { invalidArgumentError } from '../vault-errors.js';
 import { BackupExport, type FinishedExport } from './backup-export.js';
 import { BackupRestores } from './backup-restore.js';
@@ -139,7 +139,7 @@ export class VaultBackups {
   }
 
   upload(args: ParsedVaultArgs<'backupUpload'>): VaultResults['backupUpload'] {
-    return this.restores.upload(args.uploadId, fromCheckedBase64(args.data));
+    return this.restores.upload(args.uploadId, fromBase64(args.data));
   }
 
   async restoreOpen(args: ParsedVaultArgs<'backupRestoreOpen'>): Promise<VaultResults['backupRestoreOpen']> {

@@ -95,6 +95,27 @@ export class E2eUser {
   }
 }
 
+/**
+ * A person's own browser context (its own IndexedDB, sessionStorage and
+ * clipboard permission for the shell's origin), watched for problems, with
+ * a passphrase of their own.
+ */
+export async function newE2eUser(
+  browser: Browser,
+  name: string,
+  shell: ShellProcess,
+  shellArgs: readonly string[],
+  viewport: Viewport = SCREENSHOT_VIEWPORT,
+): Promise<E2eUser> {
+  const context = await browser.newContext({ viewport, colorScheme: 'light', locale: 'en-GB', timezoneId: 'UTC' });
+  // Clicks and fills wait as long as assertions do, not Playwright's default 30 s.
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${shell.port}` });
+  const problems = await PageProblems.watch(context, name);
+  const passphrase = `${name.toLowerCase()} has a long passphrase for e2e`;
+  return new E2eUser(name, passphrase, shell, shellArgs, context, problems);
+}
+
 export interface E2eWorld {
   readonly relay: RelayProcess;
   readonly browser: Browser;
@@ -140,20 +161,7 @@ export async function startWorld(
           relay.url,
         ];
         const shell = await startShellProcess(shellArgs);
-        const context = await browser.newContext({
-          viewport,
-          colorScheme: 'light',
-          locale: 'en-GB',
-          timezoneId: 'UTC',
-        });
-        // Clicks and fills wait as long as assertions do, not Playwright's default 30 s.
-        context.setDefaultTimeout(UI_TIMEOUT_MS);
-        await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-          origin: `http://127.0.0.1:${shell.port}`,
-        });
-        const problems = await PageProblems.watch(context, name);
-        const passphrase = `${name.toLowerCase()} has a long passphrase for e2e`;
-        const user = new E2eUser(name, passphrase, shell, shellArgs, context, problems);
+        const user = await newE2eUser(browser, name, shell, shellArgs, viewport);
         cleanups.push(() => user.shell.stop());
         return user;
       }),

@@ -28,13 +28,6 @@ export async function qrCodeOfBytes(bytes: Uint8Array): Promise<string> {
   return svgDataUrl(await QRCode.toString([{ data: bytes, mode: 'byte' }], QR_OPTIONS));
 }
 
-export function base64ToBytes(base64: string): Uint8Array {
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
-  return bytes;
-}
-
 /** Largest side the image is scaled to before decoding: enough for a screenshot of a code, bounded in memory. */
 const MAX_DECODE_SIDE = 1600;
 

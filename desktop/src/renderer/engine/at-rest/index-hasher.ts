@@ -9,19 +9,12 @@
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { utf8Bytes } from '../encoding.js';
+import { toBase64Url, utf8 } from '@parley/crypto-core/encoding';
 import { EngineError, EngineErrorCode } from '../errors.js';
 
 const HASH_BYTES = 16;
 /** Low-cardinality values (conversation ids, states, directions) repeat: their hashes are kept. */
 const CACHE_LIMIT = 4096;
-
-function base64Url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/u, '');
-}
 
 /** A stable, typed text form of one IndexedDB key value (strings and numbers never collide). */
 function keyText(value: unknown): string {
@@ -49,9 +42,9 @@ export class IndexHasher {
     const cached = this.#cache.get(input);
     if (cached !== undefined) return cached;
     this.#base._cloneInto(this.#scratch);
-    this.#scratch.update(utf8Bytes(input));
+    this.#scratch.update(utf8(input));
     this.#scratch.digestInto(this.#digest);
-    const hashed = base64Url(this.#digest.subarray(0, HASH_BYTES));
+    const hashed = toBase64Url(this.#digest.subarray(0, HASH_BYTES));
     if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(input, hashed);
     return hashed;

@@ -15,6 +15,7 @@
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { toHex } from '@parley/crypto-core/encoding';
 import { EngineError, EngineErrorCode } from '../errors.js';
 
 export const DATA_KEY_BYTES = 32;
@@ -23,10 +24,6 @@ const DATABASE_NAME_BYTES = 16;
 
 function subkey(dataKey: Uint8Array, label: string, length = SUBKEY_BYTES): Uint8Array {
   return hkdf(sha256, dataKey, new Uint8Array(0), new TextEncoder().encode(`parley-engine/${label}/v1`), length);
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 export class AtRestKeys {
@@ -46,7 +43,7 @@ export class AtRestKeys {
     return new AtRestKeys(
       subkey(dataKey, 'row-value'),
       subkey(dataKey, 'index-value'),
-      `parley-engine-${hex(subkey(dataKey, 'database-name', DATABASE_NAME_BYTES))}`,
+      `parley-engine-${toHex(subkey(dataKey, 'database-name', DATABASE_NAME_BYTES))}`,
     );
   }
 }

@@ -5,7 +5,7 @@
  * migration (legacy-migration.ts) reads it now, outside any transaction
  * (WebCrypto is asynchronous).
  */
-import { utf8Bytes, utf8Text } from '../encoding.js';
+import { fromUtf8, utf8 } from '@parley/crypto-core/encoding';
 import { EngineError, EngineErrorCode } from '../errors.js';
 
 /** AES-256-GCM ciphertext of one field of one version 1 record. */
@@ -25,7 +25,7 @@ export interface LegacyFieldScope {
 }
 
 function additionalData(scope: LegacyFieldScope): Uint8Array<ArrayBuffer> {
-  return utf8Bytes(`parley-engine-at-rest-v1\u0000${scope.table}\u0000${scope.field}\u0000${scope.id}`);
+  return utf8(`parley-engine-at-rest-v1\u0000${scope.table}\u0000${scope.field}\u0000${scope.id}`);
 }
 
 export class LegacyBodyCipher {
@@ -45,7 +45,7 @@ export class LegacyBodyCipher {
         this.key,
         field.ct,
       );
-      return utf8Text(new Uint8Array(plain));
+      return fromUtf8(new Uint8Array(plain));
     } catch (error) {
       throw new EngineError(EngineErrorCode.Storage, `a stored ${scope.table}.${scope.field} does not decrypt`, error);
     }

@@ -5,9 +5,10 @@
  * (legacy-migration.ts). The Engine, a restore and the backup CLI's page all
  * open it here.
  */
+
+import { fromBase64 } from '@parley/crypto-core/encoding';
 import type { AccountId } from '@parley/crypto-core/wire';
 import { EngineDatabase } from '../database.js';
-import { fromBase64 } from '../encoding.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
 import { type EngineLogger, silentLogger } from '../logger.js';
 import type { VaultGateway } from '../vault-calls.js';

@@ -5,7 +5,7 @@
  * Padding is ISO/IEC 7816-4, as for message content (docs/protocol.md §6):
  * the bytes, one 0x80, then zeros.
  */
-import { fromBase64, toBase64, utf8Bytes, utf8Text } from '../encoding.js';
+import { fromBase64, fromUtf8, toBase64, utf8 } from '@parley/crypto-core/encoding';
 import { EngineError, EngineErrorCode } from '../errors.js';
 
 const BYTES_TAG = '\u0000bytes';
@@ -56,7 +56,7 @@ function needsReplacer(value: unknown): boolean {
 
 export function encodeRow(row: object): Uint8Array {
   // Most rows hold only strings, numbers, booleans and null: JSON's fast path, without a replacer call per value.
-  const json = utf8Bytes(needsReplacer(row) ? JSON.stringify(row, replacer) : JSON.stringify(row));
+  const json = utf8(needsReplacer(row) ? JSON.stringify(row, replacer) : JSON.stringify(row));
   const padded = new Uint8Array(paddedRowLength(json.byteLength));
   padded.set(json);
   padded[json.byteLength] = PADDING_MARKER;
@@ -69,7 +69,7 @@ export function decodeRow(padded: Uint8Array): Record<string, unknown> {
   if (end < 0 || padded[end] !== PADDING_MARKER) {
     throw new EngineError(EngineErrorCode.Storage, 'a stored row has no padding marker');
   }
-  const text = utf8Text(padded.subarray(0, end));
+  const text = fromUtf8(padded.subarray(0, end));
   // The reviver (a call per value) only for rows that hold byte arrays; JSON escapes the tag's NUL as \u0000.
   const value: unknown = text.includes(ESCAPED_BYTES_TAG) ? JSON.parse(text, reviver) : JSON.parse(text);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -15,8 +15,9 @@
  * changed on disk (a message moved to another conversation's index) makes
  * the row fail to open instead of showing up in the wrong place.
  */
+
+import { utf8 } from '@parley/crypto-core/encoding';
 import { type DBCoreIndex, type DBCoreKeyRange, type DBCoreTableSchema, Dexie } from 'dexie';
-import { utf8Bytes } from '../encoding.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
 import type { IndexHasher } from './index-hasher.js';
 import { decodeRow, encodeRow } from './row-codec.js';
@@ -222,6 +223,6 @@ export class SealedTable {
     for (const key of Object.keys(stored).sort()) {
       if (key !== SEALED_FIELD && key !== this.#autoKeyPath) entries.push([key, stored[key]]);
     }
-    return utf8Bytes(JSON.stringify([this.name, entries]));
+    return utf8(JSON.stringify([this.name, entries]));
   }
 }

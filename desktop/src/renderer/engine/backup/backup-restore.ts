@@ -20,13 +20,13 @@
  */
 
 import type { BackupSummary, HistoryRecord } from '@parley/crypto-core/backup-records';
+import { toBase64 } from '@parley/crypto-core/encoding';
 import type { AccountId } from '@parley/crypto-core/wire';
 import { Dexie } from 'dexie';
 import type { VaultClient } from '../../../common/invoke.js';
 import { type AccountInfo, MAX_BACKUP_UPLOAD_BYTES } from '../../../common/vault-api.js';
 import { dataKeyFrom, engineDatabaseName, legacyDatabaseName, openProfileDatabase } from '../at-rest/open-database.js';
 import type { EngineDatabase } from '../database.js';
-import { toBase64 } from '../encoding.js';
 import type { ContactRecord, ConversationRecord, NewMessageRecord, RelayRecord, SettingRecord } from '../records.js';
 import { sessionResetItem } from '../session-repair.js';
 import { VaultGateway } from '../vault-calls.js';

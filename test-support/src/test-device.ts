@@ -9,6 +9,7 @@
 
 import { randomBytes } from 'node:crypto';
 import {
+  fromBase64,
   type GeneratedKyberPreKey,
   type GeneratedPreKey,
   type GeneratedSignedPreKey,
@@ -66,7 +67,7 @@ export class TestDevice {
     const lastResort = generateLastResortKyberPreKey(identity, 0xffffff);
     const preKeys = generateOneTimePreKeys(1, options.preKeys ?? 5).keys;
     const kyberPreKeys = generateKyberPreKeys(identity, 1, options.kyberPreKeys ?? 5).keys;
-    const installationId = options.installationId ?? randomBytes(16).toString('base64');
+    const installationId = options.installationId ?? toBase64(randomBytes(16));
     const device = new TestDevice(
       identity,
       options.deviceId ?? 1,
@@ -104,7 +105,7 @@ export class TestDevice {
    * client takes it from its contact code), not anything the relay said.
    */
   signChallenge(purpose: AuthPurpose, challenge: string, relayUrl: string): string {
-    const bytes = new Uint8Array(Buffer.from(challenge, 'base64'));
+    const bytes = fromBase64(challenge);
     return this.sign(authSignedMessage(purpose, relayUrl, this.accountId, this.deviceId, bytes));
   }
 

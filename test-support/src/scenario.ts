@@ -2,7 +2,7 @@
  * Shorthands shared by the end-to-end tests: a registered device with its
  * token, connected or not, and envelope payloads that tests can recognise.
  */
-import { toBase64 } from '@parley/crypto-core';
+import { fromBase64, fromUtf8, toBase64, utf8 } from '@parley/crypto-core/encoding';
 import { type DeviceSocket, type DeviceSocketOptions, RelayHttp, DeviceSocket as Socket } from './relay-client.js';
 import type { RelayProcess } from './relay-process.js';
 import { TestDevice, type TestDeviceOptions } from './test-device.js';
@@ -29,11 +29,11 @@ export function httpOf(relay: RelayProcess): RelayHttp {
 /** Opaque test "ciphertext": recognisable text, base64 as the wire wants it. */
 export function payload(label: string, size = 0): string {
   const text = size > label.length ? label.padEnd(size, '.') : label;
-  return toBase64(new TextEncoder().encode(text));
+  return toBase64(utf8(text));
 }
 
 export function labelOf(content: string): string {
-  return Buffer.from(content, 'base64').toString('utf8').replace(/\.+$/, '');
+  return fromUtf8(fromBase64(content)).replace(/\.+$/, '');
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/parley-relay.mjs', import.meta.url));
+// A path, not a package import: the test runs the relay's command line as an
+// operator would. Same depth from src/ and dist/, so both resolve it.
+const BIN = fileURLToPath(new URL('../../relay-server/bin/parley-relay.mjs', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 
 export interface RelayProcessOptions {

@@ -1,0 +1,226 @@
+/** Content encoding and padding (docs/protocol.md §6). */
+import { decodeContent, encodeContent } from '../src/content/codec.js';
+import { paddedContentLength } from '../src/content/padding.js';
+import type { KnownContent } from '../src/content/types.js';
+import { fromBase64, fromUtf8, toBase64, toHex, utf8 } from '../src/encoding.js';
+import { ALICE, BOB, CAROL } from './identities.js';
+import { refusal, refusalCode } from './refusal.js';
+import type { ContentInput, ContentVectors } from './types.js';
+
+/** Content fields that hold bytes; the vector files give them as base64. */
+export const CONTENT_BYTES_FIELDS = ['senderKeyDistribution'] as const;
+
+const ID = '018f2c1e-7a3b-7c4d-8e5f-0123456789ab';
+const ID2 = '018f2c1e-7a3b-7c4d-8e5f-0123456789ac';
+const GROUP = '6f1c1f2e-0b7a-4c3d-9e8f-00112233aabb';
+const SENT_AT = 1732780800000;
+const DISTRIBUTION = toBase64(Uint8Array.from({ length: 48 }, (_, i) => (i * 7 + 3) & 0xff));
+
+/** A content object of the vector files as the API takes it: base64 fields become bytes. */
+export function contentFromVector(input: ContentInput): KnownContent {
+  const content: Record<string, unknown> = { ...input };
+  for (const field of CONTENT_BYTES_FIELDS) {
+    const value = content[field];
+    if (typeof value === 'string') content[field] = fromBase64(value);
+  }
+  return content as unknown as KnownContent;
+}
+
+/** The reverse of contentFromVector, for decoded content. */
+export function contentToVector(content: object): ContentInput {
+  const vector: Record<string, unknown> = { ...content };
+  for (const [key, value] of Object.entries(vector)) {
+    if (value instanceof Uint8Array) vector[key] = toBase64(value);
+  }
+  return vector;
+}
+
+function text(body: string): ContentInput {
+  return { type: 'text', id: ID, sentAt: SENT_AT, body };
+}
+
+/** A text whose encoding is exactly `length` bytes (ASCII body). */
+function textOfEncodedLength(length: number): ContentInput {
+  const overhead = encodeText('').byteLength;
+  return text('x'.repeat(length - overhead));
+}
+
+function encodeText(body: string): Uint8Array {
+  return utf8(JSON.stringify({ v: 1, type: 'text', id: ID, sentAt: SENT_AT, body }));
+}
+
+const VALID: readonly (readonly [name: string, content: ContentInput])[] = [
+  ['text (the protocol.md §9 example)', text('Hi')],
+  [
+    'text in a group, quoting, non-ASCII and escaped characters',
+    {
+      type: 'text',
+      id: ID,
+      sentAt: SENT_AT,
+      body: 'Grüße 👋\n"quoted" \\ tab\t\u0001 line\u2028separator',
+      groupId: GROUP,
+      quotedMessageId: ID2,
+    },
+  ],
+  ['text of 159 encoded bytes: the last that fits 160', textOfEncodedLength(159)],
+  ['text of 160 encoded bytes: the first of 256', textOfEncodedLength(160)],
+  ['text of 300 encoded bytes', textOfEncodedLength(300)],
+  ['delivery receipt', { type: 'receipt', kind: 'delivery', messageIds: [ID, ID2], sentAt: SENT_AT }],
+  ['read receipt', { type: 'receipt', kind: 'read', messageIds: [ID], sentAt: SENT_AT }],
+  ['typing started, direct', { type: 'typing', action: 'started', sentAt: SENT_AT }],
+  ['typing stopped, in a group', { type: 'typing', action: 'stopped', sentAt: SENT_AT, groupId: GROUP }],
+  [
+    'group create with a sender key distribution',
+    {
+      type: 'group',
+      id: ID,
+      sentAt: SENT_AT,
+      groupId: GROUP,
+      action: 'create',
+      name: 'Family 🏡',
+      members: [ALICE.accountId, BOB.accountId, CAROL.accountId],
+      senderKeyDistribution: DISTRIBUTION,
+    },
+  ],
+  [
+    'group add-members',
+    { type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'add-members', members: [CAROL.accountId] },
+  ],
+  [
+    'group remove-members with a fresh distribution',
+    {
+      type: 'group',
+      id: ID,
+      sentAt: SENT_AT,
+      groupId: GROUP,
+      action: 'remove-members',
+      members: [BOB.accountId],
+      senderKeyDistribution: DISTRIBUTION,
+    },
+  ],
+  ['group leave', { type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'leave' }],
+  ['group rename', { type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'rename', name: 'Cousins' }],
+  ['sender-key', { type: 'sender-key', groupId: GROUP, senderKeyDistribution: DISTRIBUTION }],
+  ['session-reset', { type: 'session-reset', id: ID, sentAt: SENT_AT }],
+];
+
+/** JSON text, padded as a sender would: `text || 0x80 || zeros` to `size` bytes. */
+function padded(json: string, size = 160): string {
+  const encoded = utf8(json);
+  const out = new Uint8Array(size);
+  out.set(encoded);
+  out[encoded.byteLength] = 0x80;
+  return toHex(out);
+}
+
+const HI = `{"v":1,"type":"text","id":"${ID}","sentAt":${SENT_AT},"body":"Hi"}`;
+
+const INVALID_DECODE: readonly (readonly [paddedHex: string, reason: string])[] = [
+  [padded(HI).slice(0, -2), 'length 159 is not a bucket size'],
+  [toHex(new Uint8Array(160)), 'all zeros: no 0x80 marker'],
+  [padded(HI).replace(/80(0*)$/, '00$1'), 'the marker is missing: the content is followed by zeros only'],
+  [padded(HI).replace(/80(0*)$/, '81$1'), 'the last non-zero byte is 0x81, not 0x80'],
+  [padded(HI).replace(/0{2}$/, '01'), 'a non-zero byte after the marker'],
+  [`ff${padded('{}').slice(2)}`, 'not UTF-8'],
+  [padded('not json'), 'not JSON'],
+  [padded('[1]'), 'JSON, but not an object'],
+  [padded('{"type":"text"}'), 'no version'],
+  [padded('{"v":0,"type":"text"}'), 'version 0'],
+  [padded('{"v":"1","type":"text"}'), 'the version is a string'],
+  [padded('{"v":1.5,"type":"text"}'), 'the version is not an integer'],
+  [padded('{"v":1,"type":"Text"}'), 'an upper-case type'],
+  [padded(HI.replace('"body":"Hi"', '"body":"Hi","extra":1')), 'an unknown field in a version-1 text'],
+  [padded(HI.replace(ID, ID.toUpperCase())), 'an upper-case UUID'],
+  [padded(HI.replace('"Hi"', '""')), 'an empty body'],
+  [padded(HI.replace('"Hi"', '"\\ud800"')), 'a lone surrogate in the body'],
+  [padded(HI.replace(`${SENT_AT}`, '-1')), 'a negative timestamp'],
+  [padded(HI.replace(`${SENT_AT}`, '1732780800000.5')), 'a timestamp that is not an integer'],
+  [padded(`{"v":1,"type":"receipt","kind":"read","messageIds":[],"sentAt":${SENT_AT}}`), 'a receipt of no message'],
+  [padded(`{"v":1,"type":"typing","action":"paused","sentAt":${SENT_AT}}`), 'an unknown typing action'],
+  [
+    padded(
+      `{"v":1,"type":"group","id":"${ID}","sentAt":${SENT_AT},"groupId":"${GROUP}","action":"add-members","members":["${BOB.accountId}","${BOB.accountId}"]}`,
+      256,
+    ),
+    'a member listed twice',
+  ],
+  [
+    padded(`{"v":1,"type":"sender-key","groupId":"${GROUP}","senderKeyDistribution":"AAF="}`),
+    'base64 whose unused bits are not zero (not canonical)',
+  ],
+  [
+    padded(`{"v":1,"type":"sender-key","groupId":"${GROUP}","senderKeyDistribution":"AAE"}`),
+    'base64 without its padding',
+  ],
+];
+
+const INVALID_ENCODE: readonly (readonly [content: ContentInput, reason: string])[] = [
+  [{ ...text('Hi'), id: ID.toUpperCase() }, 'an upper-case UUID'],
+  [text(''), 'an empty body'],
+  [text('\ud800'), 'a lone surrogate in the body'],
+  [{ ...text('Hi'), sentAt: -1 }, 'a negative timestamp'],
+  [{ type: 'receipt', kind: 'read', messageIds: [], sentAt: SENT_AT }, 'a receipt of no message'],
+  [{ type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'archive' }, 'an unknown group action'],
+  [{ type: 'poll', id: ID, sentAt: SENT_AT }, 'a type this version does not know'],
+  [
+    { type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'rename', name: 'x'.repeat(257) },
+    'a group name over 256 characters',
+  ],
+];
+
+const UNSUPPORTED: readonly (readonly [name: string, json: string])[] = [
+  ['a newer version of a known type', `{"v":2,"type":"text","id":"${ID}","sentAt":${SENT_AT},"body":"Hi","ttl":60}`],
+  ['an unknown type of version 1', `{"v":1,"type":"poll","id":"${ID}","sentAt":${SENT_AT},"question":"?"}`],
+  ['an unknown type without id or time', '{"v":3,"type":"x-future"}'],
+];
+
+const PADDING_LENGTHS = [0, 1, 159, 160, 255, 256, 511, 512, 1023, 4096, 32767, 32768, 65534, 65535, 100000];
+
+export function contentVectors(): ContentVectors {
+  return {
+    description:
+      'Content: compact UTF-8 JSON with keys in the documented order, then 0x80 and zeros up to the smallest bucket (160, 256, 512, ... 65536) with room. Content objects are as encodeContent takes them, bytes fields in base64.',
+    backs: ['docs/protocol.md §6 Content (Encoding, Decoding, Padding)'],
+    bytesFields: CONTENT_BYTES_FIELDS,
+    valid: VALID.map(([name, content]) => {
+      const bytes = encodeContent(contentFromVector(content));
+      const decoded = contentToVector(decodeContent(bytes));
+      if (JSON.stringify(decoded) !== JSON.stringify(content)) throw new Error(`${name}: does not decode back`);
+      const end = bytes.lastIndexOf(0x80);
+      return { name, content, encoded: fromUtf8(bytes.subarray(0, end)), paddedHex: toHex(bytes) };
+    }),
+    decodeOnly: [
+      { name: 'padded into a larger bucket than needed', paddedHex: padded(HI, 512), content: text('Hi') },
+    ].map((vector) => ({
+      ...vector,
+      content: contentToVector(decodeContent(Buffer.from(vector.paddedHex, 'hex'))),
+    })),
+    unsupported: UNSUPPORTED.map(([name, json]) => {
+      const decoded = decodeContent(Buffer.from(padded(json), 'hex'));
+      if (decoded.type !== 'unsupported') throw new Error(`${name}: decoded as ${decoded.type}`);
+      return {
+        name,
+        paddedHex: padded(json),
+        version: decoded.version,
+        contentType: decoded.contentType,
+        messageId: decoded.messageId ?? null,
+        sentAt: decoded.sentAt ?? null,
+        encoded: fromUtf8(decoded.encoded),
+      };
+    }),
+    invalidEncode: INVALID_ENCODE.map(([content, reason]) =>
+      refusal(content, reason, (input) => encodeContent(contentFromVector(input))),
+    ),
+    invalidDecode: INVALID_DECODE.map(([hex, reason]) =>
+      refusal(hex, reason, (input) => decodeContent(Buffer.from(input, 'hex'))),
+    ),
+    padding: PADDING_LENGTHS.map((encodedLength) => {
+      try {
+        return { encodedLength, paddedLength: paddedContentLength(encodedLength), error: null };
+      } catch {
+        const error = refusalCode(() => paddedContentLength(encodedLength), `padding ${encodedLength}`);
+        return { encodedLength, paddedLength: null, error };
+      }
+    }),
+  };
+}

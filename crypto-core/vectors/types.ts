@@ -1,0 +1,176 @@
+/**
+ * The shapes of the conformance vector files in docs/test-vectors/
+ * (docs/conformance.md). The generator writes them; the conformance tests of
+ * crypto-core and relay-server read them. Bytes are hex (`…Hex`) or
+ * canonical base64 (`…Base64`), as each field's name says.
+ */
+
+/** Header of every file: what it covers and which docs section it backs. */
+export interface VectorFileHeader {
+  readonly description: string;
+  /** The docs sections whose rules these vectors pin down. */
+  readonly backs: readonly string[];
+}
+
+/** An input that must be refused, the error code it is refused with, and why. */
+export interface Refusal<I> {
+  readonly input: I;
+  readonly error: string;
+  readonly reason: string;
+}
+
+/** A fixed identity key pair (test keys only: the private keys are public). */
+export interface FixedIdentity {
+  readonly name: string;
+  /** The 32-byte Curve25519 private key. */
+  readonly privateKeyHex: string;
+  /** libsignal's 33-byte serialized public key (0x05 || key). */
+  readonly publicKeyHex: string;
+  /** libsignal IdentityKeyPair.serialize(), as a backup's identity record holds it. */
+  readonly identityKeyPairBase64: string;
+  readonly accountId: string;
+}
+
+export interface AccountIdVectors extends VectorFileHeader {
+  readonly identities: readonly FixedIdentity[];
+  /** identityPublicKey -> accountId. */
+  readonly valid: readonly { readonly identityPublicKeyHex: string; readonly accountId: string }[];
+  /** Identity keys refused before hashing. */
+  readonly invalidKeys: readonly Refusal<string>[];
+  /** Texts that are not account ids. */
+  readonly invalidIds: readonly Refusal<string>[];
+}
+
+export interface RelayUrlVectors extends VectorFileHeader {
+  /** Any accepted spelling -> the canonical URL (signed, encoded in contact codes). */
+  readonly valid: readonly { readonly input: string; readonly canonical: string; readonly note: string }[];
+  readonly invalid: readonly Refusal<string>[];
+  /** Reference relay only: the URLs it accepts without --public-url, from its --host and bound address. */
+  readonly derivedByReferenceRelay: readonly {
+    readonly host: string;
+    readonly address: string;
+    readonly port: number;
+    readonly accepted: readonly string[];
+  }[];
+}
+
+export interface ContactCodeVectors extends VectorFileHeader {
+  /** parse(text) -> {accountId, relayUrl}; format({accountId, relayUrl}) -> canonical. */
+  readonly valid: readonly {
+    readonly text: string;
+    readonly accountId: string;
+    readonly relayUrl: string;
+    readonly canonical: string;
+  }[];
+  /** format({accountId, relayUrl}) with a relay URL in another accepted spelling -> code. */
+  readonly format: readonly { readonly accountId: string; readonly relayUrl: string; readonly code: string }[];
+  readonly invalid: readonly Refusal<string>[];
+}
+
+export interface AuthSignatureVector {
+  readonly purpose: 'register' | 'token';
+  /** The relay URL as the device knows it. */
+  readonly relayUrl: string;
+  /** What is signed in its place: the canonical form. */
+  readonly signedRelayUrl: string;
+  readonly accountId: string;
+  readonly deviceId: number;
+  readonly challengeBase64: string;
+  /** The exact bytes the identity key signs. */
+  readonly signedBytesHex: string;
+  /** One XEdDSA signature over signedBytes (randomized: any valid one will do). */
+  readonly signatureBase64: string;
+  /** Canonical relay URLs this signature must not verify for. */
+  readonly notValidFor: readonly string[];
+}
+
+export interface AuthSignatureVectors extends VectorFileHeader {
+  readonly signer: FixedIdentity;
+  readonly vectors: readonly AuthSignatureVector[];
+}
+
+/** A content object as encodeContent takes it; bytes fields as base64 text. */
+export type ContentInput = Record<string, unknown>;
+
+export interface ContentVectors extends VectorFileHeader {
+  /** Which fields of a content object hold bytes (given as base64 in `content`). */
+  readonly bytesFields: readonly string[];
+  /** encode(content) == padded; decode(padded) == content. */
+  readonly valid: readonly {
+    readonly name: string;
+    readonly content: ContentInput;
+    /** The UTF-8 JSON before padding, as text. */
+    readonly encoded: string;
+    readonly paddedHex: string;
+  }[];
+  /** decode(padded) == content, though encode would have written other bytes. */
+  readonly decodeOnly: readonly { readonly name: string; readonly paddedHex: string; readonly content: ContentInput }[];
+  /** decode(padded) reports well-formed content this version does not understand. */
+  readonly unsupported: readonly {
+    readonly name: string;
+    readonly paddedHex: string;
+    readonly version: number;
+    readonly contentType: string;
+    readonly messageId: string | null;
+    readonly sentAt: number | null;
+    readonly encoded: string;
+  }[];
+  readonly invalidEncode: readonly Refusal<ContentInput>[];
+  /** Padded bytes (hex) decode refuses. */
+  readonly invalidDecode: readonly Refusal<string>[];
+  /** Encoded length -> padded length, or the refusal. */
+  readonly padding: readonly {
+    readonly encodedLength: number;
+    readonly paddedLength: number | null;
+    readonly error: string | null;
+  }[];
+}
+
+export interface SafetyNumberVectors extends VectorFileHeader {
+  readonly identities: readonly FixedIdentity[];
+  readonly pairs: readonly {
+    readonly local: string;
+    readonly remote: string;
+    /** 60 digits, the same from both sides. */
+    readonly digits: string;
+    /** The scannable form on the local side's screen, and on the remote side's. */
+    readonly localScannableHex: string;
+    readonly remoteScannableHex: string;
+  }[];
+  /** Scanned bytes that are not a version-2 fingerprint. */
+  readonly invalidScans: readonly Refusal<string>[];
+}
+
+export interface BackupMutation {
+  readonly name: string;
+  readonly kind: 'truncate' | 'flip' | 'append' | 'passphrase';
+  /** truncate: the new length; flip: the byte offset XORed with 0x01; append: the byte count (zeros). */
+  readonly at: number | null;
+  /** passphrase: the wrong passphrase tried. */
+  readonly passphrase: string | null;
+  readonly error: string;
+}
+
+export interface BackupVectors extends VectorFileHeader {
+  readonly passphraseNormalization: readonly { readonly typed: string; readonly normalized: string }[];
+  readonly container: {
+    readonly passphraseTyped: string;
+    /** The Argon2id input (UTF-8 of this text). */
+    readonly passphrase: string;
+    readonly opsLimit: number;
+    readonly memLimit: number;
+    readonly chunkSize: number;
+    readonly saltHex: string;
+    readonly rootKeyHex: string;
+    readonly streamKeyHex: string;
+    readonly keyCheckHex: string;
+    readonly streamHeaderHex: string;
+    /** The whole file. */
+    readonly fileBase64: string;
+    /** The decrypted plaintext: the record stream, as UTF-8 text. */
+    readonly plaintext: string;
+    /** The records it holds, in order. */
+    readonly records: readonly Record<string, unknown>[];
+  };
+  readonly mutations: readonly BackupMutation[];
+}
