@@ -29,7 +29,7 @@ export type SendFailureAction =
   | { readonly kind: 'fail' };
 
 export function classifySendFailure(error: unknown): SendFailureAction {
-  if (error instanceof RelayCallError) {
+  if (RelayCallError.is(error)) {
     switch (error.code) {
       case RelayErrorCode.DeviceMismatch:
         return {
@@ -52,7 +52,7 @@ export function classifySendFailure(error: unknown): SendFailureAction {
       }
     }
   }
-  if (error instanceof VaultCallError) {
+  if (VaultCallError.is(error)) {
     switch (error.code) {
       case 'FORGED_IDENTITY':
       case 'ACCOUNT_ID_MISMATCH':

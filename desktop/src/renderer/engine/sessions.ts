@@ -50,7 +50,7 @@ export function sessionError(error: unknown, relayUrl: string): unknown {
   if (RelayCallError.is(error, RelayErrorCode.UnknownAccount)) {
     return new EngineError(EngineErrorCode.UnknownAccount, 'the relay knows no such account', error);
   }
-  if (error instanceof VaultCallError) {
+  if (VaultCallError.is(error)) {
     switch (error.code) {
       case 'ACCOUNT_ID_MISMATCH':
         return forgedBundle(relayUrl, error);
