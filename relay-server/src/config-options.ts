@@ -2,25 +2,13 @@
  * Every option of the relay, in --help order: flag, environment variable,
  * default as --help and docs/relay.md show it, and its parser. Keys are
  * RelayConfig fields, except rate limits, which are split into a rate and a
- * burst option each (resolveConfig in config.ts puts them together).
+ * burst option each (resolveConfig in config.ts puts them together). The
+ * limit and rate options live in config-limit-options.ts and are spread in
+ * here at their place in --help order.
  */
-import {
-  MAX_DEVICES_PER_SEND,
-  MAX_ENVELOPE_CONTENT_BYTES,
-  MAX_ENVELOPE_TTL_MS,
-  MAX_PREKEYS_PER_UPLOAD,
-} from '@parley/crypto-core/wire';
-import {
-  boolean,
-  duration,
-  integer,
-  type OptionSpec,
-  oneOf,
-  positiveNumber,
-  relayUrls,
-  size,
-  text,
-} from './config-values.js';
+import { MAX_ENVELOPE_TTL_MS } from '@parley/crypto-core/wire';
+import { CAPACITY_OPTIONS, RATE_OPTIONS } from './config-limit-options.js';
+import { boolean, duration, integer, type OptionSpec, oneOf, relayUrls, text } from './config-values.js';
 import { SQLITE_SYNCHRONOUS_LEVELS } from './storage/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -31,9 +19,6 @@ export const REGISTRATION_POLICIES = ['open', 'invite', 'closed'] as const;
 
 /** Default port: unassigned by IANA, clear of the usual 8080/8443 clashes. Plain HTTP; put TLS in front. */
 export const DEFAULT_PORT = 7447;
-
-/** The largest legal send: 16 devices at the largest envelope. A daily quota below it could refuse one send forever. */
-const LARGEST_SEND_BYTES = MAX_DEVICES_PER_SEND * MAX_ENVELOPE_CONTENT_BYTES;
 
 const DAY = 86_400_000;
 
@@ -170,226 +155,8 @@ export const OPTIONS = {
     description: 'validity of a sealed-sender certificate',
     parse: duration(60_000, 30 * DAY),
   },
-  maxEnvelopeBytes: {
-    flag: 'max-envelope-size',
-    env: 'PARLEY_RELAY_MAX_ENVELOPE_SIZE',
-    valueName: 'SIZE',
-    defaultText: `${MAX_ENVELOPE_CONTENT_BYTES / 1024}KiB`,
-    description: `largest ciphertext for one device (at most ${MAX_ENVELOPE_CONTENT_BYTES / 1024}KiB, the wire limit)`,
-    parse: size(1, MAX_ENVELOPE_CONTENT_BYTES),
-  },
-  maxQueueEnvelopes: {
-    flag: 'max-queue-envelopes',
-    env: 'PARLEY_RELAY_MAX_QUEUE_ENVELOPES',
-    valueName: 'N',
-    defaultText: '20000',
-    description: 'undelivered envelopes kept for one device; a send beyond it is refused with QUEUE_FULL',
-    parse: integer(100, 100_000_000),
-  },
-  maxQueueBytes: {
-    flag: 'max-queue-size',
-    env: 'PARLEY_RELAY_MAX_QUEUE_SIZE',
-    valueName: 'SIZE',
-    defaultText: '100MiB',
-    description: 'undelivered ciphertext bytes kept for one device; a send beyond it is refused with QUEUE_FULL',
-    parse: size(MAX_ENVELOPE_CONTENT_BYTES, 1024 ** 4),
-  },
-  dailySendBytes: {
-    flag: 'daily-send-quota',
-    env: 'PARLEY_RELAY_DAILY_SEND_QUOTA',
-    valueName: 'SIZE',
-    defaultText: '100MiB',
-    description:
-      'ciphertext bytes one account may store through sends per UTC day (every addressed device counts); beyond it QUOTA_EXCEEDED',
-    parse: size(LARGEST_SEND_BYTES, 1024 ** 4),
-  },
-  maxPreKeys: {
-    flag: 'max-prekeys',
-    env: 'PARLEY_RELAY_MAX_PREKEYS',
-    valueName: 'N',
-    defaultText: '500',
-    description: 'one-time EC prekeys kept for one device; an upload beyond it is refused with TOO_MANY_PREKEYS',
-    parse: integer(MAX_PREKEYS_PER_UPLOAD, 100_000),
-  },
-  maxKyberPreKeys: {
-    flag: 'max-kyber-prekeys',
-    env: 'PARLEY_RELAY_MAX_KYBER_PREKEYS',
-    valueName: 'N',
-    defaultText: '500',
-    description: 'one-time Kyber prekeys kept for one device; an upload beyond it is refused with TOO_MANY_PREKEYS',
-    parse: integer(MAX_PREKEYS_PER_UPLOAD, 100_000),
-  },
-  sendRatePerSecond: {
-    flag: 'send-rate',
-    env: 'PARLEY_RELAY_SEND_RATE',
-    valueName: 'N',
-    defaultText: '30',
-    description: 'sends per second per account, sustained',
-    parse: positiveNumber,
-  },
-  sendBurst: {
-    flag: 'send-burst',
-    env: 'PARLEY_RELAY_SEND_BURST',
-    valueName: 'N',
-    defaultText: '300',
-    description: 'sends per account allowed at once',
-    parse: integer(1, 1_000_000),
-  },
-  bundleRatePerMinute: {
-    flag: 'bundle-rate',
-    env: 'PARLEY_RELAY_BUNDLE_RATE',
-    valueName: 'N',
-    defaultText: '60',
-    description: 'bundle fetches per minute per requesting account, sustained',
-    parse: positiveNumber,
-  },
-  bundleBurst: {
-    flag: 'bundle-burst',
-    env: 'PARLEY_RELAY_BUNDLE_BURST',
-    valueName: 'N',
-    defaultText: '100',
-    description: 'bundle fetches per requesting account allowed at once',
-    parse: integer(1, 1_000_000),
-  },
-  bundleTargetRatePerMinute: {
-    flag: 'bundle-target-rate',
-    env: 'PARLEY_RELAY_BUNDLE_TARGET_RATE',
-    valueName: 'N',
-    defaultText: '30',
-    description: 'bundle fetches per minute of one target account, sustained (all requesters together)',
-    parse: positiveNumber,
-  },
-  bundleTargetBurst: {
-    flag: 'bundle-target-burst',
-    env: 'PARLEY_RELAY_BUNDLE_TARGET_BURST',
-    valueName: 'N',
-    defaultText: '50',
-    description: 'bundle fetches of one target account allowed at once',
-    parse: integer(1, 1_000_000),
-  },
-  accessSendRatePerMinute: {
-    flag: 'access-send-rate',
-    env: 'PARLEY_RELAY_ACCESS_SEND_RATE',
-    valueName: 'N',
-    defaultText: '600',
-    description:
-      'unauthenticated sends (POST /v1/messages) per minute per recipient access key (code or contact key of one account), sustained',
-    parse: positiveNumber,
-  },
-  accessSendBurst: {
-    flag: 'access-send-burst',
-    env: 'PARLEY_RELAY_ACCESS_SEND_BURST',
-    valueName: 'N',
-    defaultText: '200',
-    description: 'unauthenticated sends per recipient access key allowed at once',
-    parse: integer(1, 1_000_000),
-  },
-  accessDailyBytes: {
-    flag: 'access-daily-quota',
-    env: 'PARLEY_RELAY_ACCESS_DAILY_QUOTA',
-    valueName: 'SIZE',
-    defaultText: '100MiB',
-    description:
-      'ciphertext bytes unauthenticated sends may store per recipient access key per day (a bucket refilling over 24 h); beyond it QUOTA_EXCEEDED',
-    parse: size(LARGEST_SEND_BYTES, 1024 ** 4),
-  },
-  accessBundleRatePerMinute: {
-    flag: 'access-bundle-rate',
-    env: 'PARLEY_RELAY_ACCESS_BUNDLE_RATE',
-    valueName: 'N',
-    defaultText: '20',
-    description: 'unauthenticated bundle fetches per minute per target access key, sustained',
-    parse: positiveNumber,
-  },
-  accessBundleBurst: {
-    flag: 'access-bundle-burst',
-    env: 'PARLEY_RELAY_ACCESS_BUNDLE_BURST',
-    valueName: 'N',
-    defaultText: '30',
-    description: 'unauthenticated bundle fetches per target access key allowed at once',
-    parse: integer(1, 1_000_000),
-  },
-  accessAddressRatePerMinute: {
-    flag: 'access-ip-rate',
-    env: 'PARLEY_RELAY_ACCESS_IP_RATE',
-    valueName: 'N',
-    defaultText: '600',
-    description:
-      'unauthenticated sends and bundle fetches per minute per client IP, sustained (checked before the key)',
-    parse: positiveNumber,
-  },
-  accessAddressBurst: {
-    flag: 'access-ip-burst',
-    env: 'PARLEY_RELAY_ACCESS_IP_BURST',
-    valueName: 'N',
-    defaultText: '300',
-    description: 'unauthenticated sends and bundle fetches per client IP allowed at once',
-    parse: integer(1, 1_000_000),
-  },
-  authRatePerMinute: {
-    flag: 'auth-rate',
-    env: 'PARLEY_RELAY_AUTH_RATE',
-    valueName: 'N',
-    defaultText: '120',
-    description: 'challenge, token and register requests per minute per client IP, sustained',
-    parse: positiveNumber,
-  },
-  authBurst: {
-    flag: 'auth-burst',
-    env: 'PARLEY_RELAY_AUTH_BURST',
-    valueName: 'N',
-    defaultText: '60',
-    description: 'challenge, token and register requests per client IP allowed at once',
-    parse: integer(1, 1_000_000),
-  },
-  preKeyUploadRatePerMinute: {
-    flag: 'prekey-upload-rate',
-    env: 'PARLEY_RELAY_PREKEY_UPLOAD_RATE',
-    valueName: 'N',
-    defaultText: '10',
-    description: 'prekey uploads per minute per device, sustained',
-    parse: positiveNumber,
-  },
-  preKeyUploadBurst: {
-    flag: 'prekey-upload-burst',
-    env: 'PARLEY_RELAY_PREKEY_UPLOAD_BURST',
-    valueName: 'N',
-    defaultText: '20',
-    description: 'prekey uploads per device allowed at once',
-    parse: integer(1, 1_000_000),
-  },
-  ackRatePerSecond: {
-    flag: 'ack-rate',
-    env: 'PARLEY_RELAY_ACK_RATE',
-    valueName: 'N',
-    defaultText: '200',
-    description: 'acks (of up to 100 envelopes each) per second per device, sustained',
-    parse: positiveNumber,
-  },
-  ackBurst: {
-    flag: 'ack-burst',
-    env: 'PARLEY_RELAY_ACK_BURST',
-    valueName: 'N',
-    defaultText: '2000',
-    description: 'acks per device allowed at once',
-    parse: integer(1, 1_000_000),
-  },
-  unknownEventRatePerMinute: {
-    flag: 'unknown-event-rate',
-    env: 'PARLEY_RELAY_UNKNOWN_EVENT_RATE',
-    valueName: 'N',
-    defaultText: '1',
-    description: 'unknown socket events per minute per connection, sustained; a connection beyond it is closed',
-    parse: positiveNumber,
-  },
-  unknownEventBurst: {
-    flag: 'unknown-event-burst',
-    env: 'PARLEY_RELAY_UNKNOWN_EVENT_BURST',
-    valueName: 'N',
-    defaultText: '10',
-    description: 'unknown socket events per connection allowed at once',
-    parse: integer(1, 1_000_000),
-  },
+  ...CAPACITY_OPTIONS,
+  ...RATE_OPTIONS,
   maxConnectionsPerIp: {
     flag: 'max-connections-per-ip',
     env: 'PARLEY_RELAY_MAX_CONNECTIONS_PER_IP',

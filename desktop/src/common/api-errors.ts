@@ -20,6 +20,24 @@ export const VaultErrorCode = {
   Forbidden: 'FORBIDDEN',
   /** The vault's files could not be read or written. */
   Storage: 'STORAGE',
+  /**
+   * The vault database was written by a newer version of the app (its schema
+   * version is higher than this build knows): update the app. Nothing was
+   * written to it.
+   */
+  VaultFromNewerVersion: 'VAULT_FROM_NEWER_VERSION',
+  /**
+   * A vault record does not open with the vault's key or does not parse (the
+   * message names the record kind when it is known); the vault refuses to
+   * unlock rather than run without it.
+   */
+  VaultDamaged: 'VAULT_DAMAGED',
+  /**
+   * A backup's setting record has a known key but a value of another shape
+   * (common/backup-settings.ts): the restore is refused before anything is
+   * imported.
+   */
+  InvalidBackupSetting: 'INVALID_BACKUP_SETTING',
 } as const;
 
 export const ApiErrorCode = { ...CryptoErrorCode, ...VaultErrorCode } as const;

@@ -8,23 +8,14 @@
 import { ParleyCryptoError } from '@parley/crypto-core/errors';
 import { checkWire } from '@parley/crypto-core/wire';
 import { ApiErrorCode } from './api-errors.js';
+import { codeSet, ParleyDesktopError } from './desktop-error.js';
 import { fail, ok, type Result } from './result.js';
 import { type VaultApi, type VaultMethod, vaultArgSchemas } from './vault-api.js';
 
 /** Thrown by the vault for its own failures (locked, no identity, storage...). */
-export class VaultError extends Error {
-  override readonly name = 'VaultError';
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-    override readonly cause: unknown,
-  ) {
-    super(message, { cause });
-  }
-
-  static is(value: unknown, code?: ApiErrorCode): value is VaultError {
-    return value instanceof VaultError && (code === undefined || value.code === code);
-  }
+export class VaultError extends ParleyDesktopError<ApiErrorCode> {
+  static override readonly errorName = 'VaultError';
+  static override readonly codes = codeSet(ApiErrorCode);
 }
 
 function isVaultMethod(method: unknown): method is VaultMethod {

@@ -3,6 +3,8 @@
  * over any transport (Electron IPC through the preload, the web shell's
  * WebSocket, or in-process for Node tests). Browser-safe.
  */
+import type { ApiErrorCode } from './api-errors.js';
+import { ParleyDesktopError } from './desktop-error.js';
 import type { Result } from './result.js';
 import type { VaultArgs, VaultEventName, VaultEvents, VaultMethod, VaultResults } from './vault-api.js';
 
@@ -33,19 +35,9 @@ export function createVaultClient(transport: VaultTransport): VaultClient {
 }
 
 /** Unwraps a result, throwing a VaultCallError for the engine's own error handling. */
-export class VaultCallError extends Error {
-  override readonly name = 'VaultCallError';
-  constructor(
-    readonly code: string,
-    message: string,
-    override readonly cause: unknown,
-  ) {
-    super(message, { cause });
-  }
-
-  static is(value: unknown, code?: string): value is VaultCallError {
-    return value instanceof VaultCallError && (code === undefined || value.code === code);
-  }
+export class VaultCallError extends ParleyDesktopError<ApiErrorCode | string> {
+  static override readonly errorName = 'VaultCallError';
+  static override readonly codes = null;
 }
 
 export function unwrap<T>(result: Result<T>): T {

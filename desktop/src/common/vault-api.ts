@@ -303,12 +303,13 @@ export interface VaultResults {
   backupExportFinish: { path: string; bytes: number; counts: BackupCounts };
   backupExportAbort: null;
   backupUpload: { uploadId: string; bytes: number };
-  backupRestoreOpen: { restoreId: string; summary: BackupSummary };
+  /** `ignoredSettingKeys`: setting records of keys this build does not restore; dropped, not imported (backup-settings.ts). */
+  backupRestoreOpen: { restoreId: string; summary: BackupSummary; ignoredSettingKeys: string[] };
   backupRestoreIdentity: AccountInfo;
   /** The next history records in stream order; `done` after the last. */
   backupRestoreRead: { records: HistoryRecord[]; done: boolean; read: number };
   backupRestoreFinish: null;
-  backupRestoreStaged: { restoreId: string; summary: BackupSummary } | null;
+  backupRestoreStaged: { restoreId: string; summary: BackupSummary; ignoredSettingKeys: string[] } | null;
   eraseIdentity: null;
 }
 
@@ -323,3 +324,7 @@ export interface VaultEvents {
   locked: Record<string, never>;
 }
 export type VaultEventName = keyof VaultEvents;
+
+/** Every vault event, listed once; `satisfies` fails the build when VaultEvents gains an event not listed here. */
+const VAULT_EVENTS = { locked: true } as const satisfies Record<VaultEventName, true>;
+export const VAULT_EVENT_NAMES = Object.keys(VAULT_EVENTS) as [VaultEventName, ...VaultEventName[]];

@@ -16,10 +16,10 @@
  * The token travels in the first frame, not in the URL, so it never shows up
  * in a request line or log; the page reads it from the `#token=` fragment of
  * the URL the shell printed (fragments are never sent over HTTP).
+ *
+ * The frames' zod schemas and the readers both sides use are in
+ * web-shell-frames.ts.
  */
-import type { Result } from './result.js';
-import type { VaultEventName } from './vault-api.js';
-
 export const WEB_SHELL_PROTOCOL_VERSION = 1;
 /** Where the vault's WebSocket is upgraded. */
 export const VAULT_SOCKET_PATH = '/vault';
@@ -36,31 +36,6 @@ export interface WebShellConfig {
   /** Every relay the page may reach (the CSP's connect-src allows exactly these). */
   readonly relayUrls: readonly string[];
 }
-
-export interface HelloFrame {
-  readonly token: string;
-}
-export interface ReadyFrame {
-  readonly ready: { readonly protocol: number };
-}
-export interface CallFrame {
-  /** Chosen by the page, echoed in the answer; a non-negative safe integer. */
-  readonly id: number;
-  readonly method: string;
-  readonly args?: unknown;
-}
-export interface ResultFrame {
-  readonly id: number;
-  readonly result: Result<unknown>;
-}
-export interface EventFrame {
-  readonly event: VaultEventName;
-  readonly payload: unknown;
-}
-export interface ErrorFrame {
-  readonly error: { readonly code: WebShellErrorCode; readonly message: string };
-}
-export type ShellToPageFrame = ReadyFrame | ResultFrame | EventFrame | ErrorFrame;
 
 /**
  * Codes of the shell's own refusals, in HTTP error bodies and error frames.

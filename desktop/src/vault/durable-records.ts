@@ -12,10 +12,10 @@
  * any instant leaves the last committed state.
  */
 import { RECORD_KINDS_BY_NAME, type RecordKind } from './record-kinds.js';
-import type { RowSealer } from './sealed-rows.js';
+import type { OpenedRow, RowSealer } from './sealed-rows.js';
 import { type KeyPart, parseLogicalKey, StagedRecords } from './staged-records.js';
 import type { SealedRow, VaultDatabase } from './vault-database.js';
-import { storageError } from './vault-errors.js';
+import { vaultDamagedError, vaultFromNewerVersionError } from './vault-errors.js';
 
 export class DurableRecords {
   readonly #records: StagedRecords;
@@ -28,18 +28,30 @@ export class DurableRecords {
     this.#sealer = sealer;
   }
 
-  /** Reads and opens every row. A row that fails to authenticate refuses the unlock (STORAGE). */
+  /**
+   * Reads and opens every row. A row that fails to authenticate or does not
+   * parse refuses the unlock (VAULT_DAMAGED, naming the kind when the row
+   * opened): running without a session or a prekey would silently break
+   * conversations, so nothing is skipped. A row of a kind this build does not
+   * know refuses it with VAULT_FROM_NEWER_VERSION.
+   */
   static async load(database: VaultDatabase, sealer: RowSealer): Promise<DurableRecords> {
     const records = new StagedRecords();
     for (const row of database.readAll()) {
+      let opened: OpenedRow;
       try {
-        const opened = await sealer.open(row.id, row.sealed);
-        const { kindName, parts } = parseLogicalKey(opened.logicalKey);
-        const kind = RECORD_KINDS_BY_NAME.get(kindName);
-        if (kind === undefined) throw new Error(`unknown record kind ${kindName}`);
+        opened = await sealer.open(row.id, row.sealed);
+      } catch (error) {
+        throw vaultDamagedError(null, 'it does not open with the vault key', error);
+      }
+      const { kindName, parts } = parseLogicalKey(opened.logicalKey);
+      const kind = RECORD_KINDS_BY_NAME.get(kindName);
+      // The row opened with this vault's key, so a Parley wrote it: one that knows more kinds.
+      if (kind === undefined) throw vaultFromNewerVersionError(`record kind "${kindName}" is unknown to this build`);
+      try {
         records.load(kind, parts, kind.decode(opened.payload));
       } catch (error) {
-        throw storageError('a vault record is damaged or was written with another key', error);
+        throw vaultDamagedError(kindName, 'its value does not parse', error);
       }
     }
     return new DurableRecords(records, database, sealer);

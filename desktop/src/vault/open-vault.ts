@@ -26,7 +26,7 @@ import { SenderCertificates } from './sender-certificates.js';
 import { Sessions } from './sessions.js';
 import type { EmitVaultEvent, UnlockedContext } from './unlocked-context.js';
 import { VaultDatabase } from './vault-database.js';
-import { storageError } from './vault-errors.js';
+import { storageError, vaultDamagedError } from './vault-errors.js';
 import { deriveVaultSubkeys } from './vault-subkeys.js';
 
 /** The first (and for now only) device of an account. */
@@ -110,7 +110,9 @@ export class OpenVault {
   static #build(options: OpenVaultOptions, records: DurableRecords, database: VaultDatabase): OpenVault {
     const account = records.get(RecordKinds.localAccount);
     if (account === undefined || !records.has(RecordKinds.dataKey) || !records.has(RecordKinds.preKeyState)) {
-      throw storageError('the vault database has no identity (incomplete or damaged)', null);
+      const missing =
+        account === undefined ? 'local-account' : !records.has(RecordKinds.dataKey) ? 'data-key' : 'prekey-state';
+      throw vaultDamagedError(missing, 'the record is missing', null);
     }
     const identity = loadIdentity({ identityKeyPair: account.identityKeyPair, registrationId: account.registrationId });
     const local = { accountId: identity.accountId, deviceId: account.deviceId };

@@ -26,10 +26,12 @@
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { VaultError } from '../common/dispatch.js';
 import { ensurePrivateFile, PROFILE_FILE_MODE, PROFILE_FILES } from './profile-files.js';
-import { storageError } from './vault-errors.js';
+import { storageError, vaultFromNewerVersionError } from './vault-errors.js';
 
-const SCHEMA_VERSION = 1;
+/** Stored as SQLite's user_version; a higher one was written by a newer app and is refused. */
+export const SCHEMA_VERSION = 1;
 /** How long opening waits for another holder of the profile before it gives up. */
 const LOCK_WAIT_MS = 500;
 
@@ -44,6 +46,14 @@ function expectPragma(db: Database.Database, name: string, expected: string | nu
   const actual = db.pragma(name, { simple: true });
   const same = typeof expected === 'string' ? String(actual).toLowerCase() === expected : Number(actual) === expected;
   if (!same) throw new Error(`SQLite setting ${name} is ${String(actual)}, expected ${String(expected)}`);
+}
+
+/** The database's schema version; throws VAULT_FROM_NEWER_VERSION when this build does not know it. */
+function refuseNewerSchema(db: Database.Database): number {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version > SCHEMA_VERSION)
+    throw vaultFromNewerVersionError(`schema version ${version} is newer than ${SCHEMA_VERSION}`);
+  return version;
 }
 
 export class VaultDatabase {
@@ -79,6 +89,9 @@ export class VaultDatabase {
       ensurePrivateFile(path);
       db = new Database(path, { timeout: LOCK_WAIT_MS });
       db.pragma('locking_mode = EXCLUSIVE');
+      // Read before any setting that may write (journal_mode): a database
+      // from a newer app is left exactly as it was.
+      refuseNewerSchema(db);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('secure_delete = ON');
@@ -91,8 +104,7 @@ export class VaultDatabase {
       // Taking the write lock now (held until close in EXCLUSIVE mode) makes a
       // second opener fail here rather than at its first write.
       db.exec('BEGIN EXCLUSIVE');
-      const version = Number(db.pragma('user_version', { simple: true }));
-      if (version > SCHEMA_VERSION) throw new Error(`vault database version ${version} is newer than this build`);
+      const version = refuseNewerSchema(db);
       if (version === 0) {
         db.exec('CREATE TABLE vault_rows (id BLOB PRIMARY KEY NOT NULL, sealed BLOB NOT NULL) WITHOUT ROWID');
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -103,6 +115,7 @@ export class VaultDatabase {
       return new VaultDatabase(db);
     } catch (error) {
       db?.close();
+      if (VaultError.is(error)) throw error;
       const busy = (error as { code?: unknown }).code === 'SQLITE_BUSY';
       throw storageError(busy ? 'the profile is open in another vault' : 'the vault database cannot be opened', error);
     }

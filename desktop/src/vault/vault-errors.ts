@@ -22,6 +22,25 @@ export function storageError(message: string, cause: unknown): VaultError {
   return new VaultError(ApiErrorCode.Storage, message, cause);
 }
 
+/** `what` says what this build does not know (a schema version, a record kind). */
+export function vaultFromNewerVersionError(what: string): VaultError {
+  return new VaultError(
+    ApiErrorCode.VaultFromNewerVersion,
+    `${what}: the vault was written by a newer version of the app; update the app`,
+    null,
+  );
+}
+
+/** `store` is the record kind ("session", "data-key", ...), or null when the row does not authenticate (its kind is sealed). */
+export function vaultDamagedError(store: string | null, detail: string, cause: unknown): VaultError {
+  const where = store === null ? 'a vault row of unknown kind' : `a vault record of kind "${store}"`;
+  return new VaultError(ApiErrorCode.VaultDamaged, `${where} is damaged: ${detail}`, cause);
+}
+
+export function invalidBackupSettingError(message: string): VaultError {
+  return new VaultError(ApiErrorCode.InvalidBackupSetting, message, null);
+}
+
 export function badPassphraseError(cause: unknown): VaultError {
   return new VaultError(ApiErrorCode.BadPassphrase, 'wrong passphrase', cause);
 }

@@ -63,7 +63,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     running = await start(options);
   } catch (error) {
-    if (!(error instanceof WebShellStartError)) throw error;
+    if (!WebShellStartError.is(error)) throw error;
     process.stderr.write(`web shell: ${error.message}\n`);
     return 1;
   }

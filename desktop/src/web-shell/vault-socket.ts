@@ -27,10 +27,8 @@ import { ApiErrorCode } from '../common/api-errors.js';
 import { dispatchVaultCall } from '../common/dispatch.js';
 import { fail, type Result } from '../common/result.js';
 import type { VaultEventName } from '../common/vault-api.js';
+import { type EventFrame, type ResultFrame, readPageFrame, type ShellToPageFrame } from '../common/web-shell-frames.js';
 import {
-  type EventFrame,
-  type ResultFrame,
-  type ShellToPageFrame,
   VAULT_SOCKET_PATH,
   VaultSocketCloseCode,
   WEB_SHELL_PROTOCOL_VERSION,
@@ -40,7 +38,6 @@ import { type HostedVault, VAULT_EVENT_NAMES } from './hosted-vault.js';
 import { refuseUpgrade } from './http-responses.js';
 import { tokenMatches } from './launch-token.js';
 import { checkHost, checkOrigin, type Refusal } from './request-guards.js';
-import { readPageFrame } from './socket-frames.js';
 
 export interface VaultSocketOptions {
   readonly vault: HostedVault;

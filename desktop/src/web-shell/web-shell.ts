@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { normalizeRelayUrl } from '@parley/crypto-core/wire';
+import { codeSet, ParleyDesktopError } from '../common/desktop-error.js';
 import { TOKEN_FRAGMENT_PARAM, WEB_SHELL_PROTOCOL_VERSION } from '../common/web-shell-protocol.js';
 import type { HostedVault } from './hosted-vault.js';
 import { sendRefusal } from './http-responses.js';
@@ -71,17 +72,21 @@ export interface RunningWebShell {
   close(): Promise<void>;
 }
 
-export type WebShellStartErrorCode = 'NOT_LOOPBACK' | 'BAD_PORT' | 'BAD_RELAY_URL' | 'NO_RENDERER' | 'LISTEN_FAILED';
+export const WebShellStartErrorCode = {
+  /** --host names an address other than 127.0.0.1. */
+  NotLoopback: 'NOT_LOOPBACK',
+  BadPort: 'BAD_PORT',
+  BadRelayUrl: 'BAD_RELAY_URL',
+  /** The built renderer (dist/renderer) is missing. */
+  NoRenderer: 'NO_RENDERER',
+  /** The port could not be listened on (in use, not allowed). */
+  ListenFailed: 'LISTEN_FAILED',
+} as const;
+export type WebShellStartErrorCode = (typeof WebShellStartErrorCode)[keyof typeof WebShellStartErrorCode];
 
-export class WebShellStartError extends Error {
-  override readonly name = 'WebShellStartError';
-  constructor(
-    readonly code: WebShellStartErrorCode,
-    message: string,
-    options?: { cause: unknown },
-  ) {
-    super(message, options);
-  }
+export class WebShellStartError extends ParleyDesktopError<WebShellStartErrorCode> {
+  static override readonly errorName = 'WebShellStartError';
+  static override readonly codes = codeSet(WebShellStartErrorCode);
 }
 
 function canonicalRelayUrls(relayUrls: readonly string[]): readonly string[] {
@@ -92,7 +97,7 @@ function canonicalRelayUrls(relayUrls: readonly string[]): readonly string[] {
       throw new WebShellStartError(
         'BAD_RELAY_URL',
         `relay URL ${JSON.stringify(relayUrl)} must be http(s) with no credentials, query or fragment`,
-        { cause: error },
+        error,
       );
     }
   });
@@ -110,7 +115,7 @@ async function rendererRoot(rendererDir: string): Promise<string> {
     if (!(await stat(join(root, 'index.html'))).isFile()) throw missing();
     return root;
   } catch (error) {
-    if (error instanceof WebShellStartError) throw error;
+    if (WebShellStartError.is(error)) throw error;
     throw missing();
   }
 }
@@ -171,9 +176,7 @@ export async function startWebShell(options: WebShellOptions): Promise<RunningWe
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) =>
       reject(
-        new WebShellStartError('LISTEN_FAILED', `cannot listen on ${host}:${requestedPort}: ${error.message}`, {
-          cause: error,
-        }),
+        new WebShellStartError('LISTEN_FAILED', `cannot listen on ${host}:${requestedPort}: ${error.message}`, error),
       );
     server.once('error', onError);
     server.listen(requestedPort, host, () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { VaultCallError } from '../../src/common/invoke.js';
 import { errorCode, errorSentence } from '../../src/renderer/app/state/error-sentences.js';
 import { EngineError, EngineErrorCode } from '../../src/renderer/engine/index.js';
+import { vaultFailureError } from '../../src/renderer/engine/vault-errors-map.js';
 import { VaultTransportError } from '../../src/renderer/transport/transport-error.js';
 
 const CODES = Object.values(EngineErrorCode);
@@ -24,6 +26,28 @@ describe('errorSentence', () => {
     expect(errorSentence(new EngineError(EngineErrorCode.InvalidContactCode, 'x'))).toContain(
       "isn't a valid Parley contact code",
     );
+  });
+
+  it('tells the unlock screen what a vault from a newer app or a damaged vault means', () => {
+    // What session.unlock does with the vault's answer before the unlock screen shows it.
+    const newer = vaultFailureError(
+      new VaultCallError('VAULT_FROM_NEWER_VERSION', 'schema version 2 is newer than 1: ...', null),
+    );
+    expect(errorCode(newer)).toBe('VAULT_FROM_NEWER_VERSION');
+    expect(errorSentence(newer)).toBe(
+      'Your keys on this computer were saved by a newer version of Parley; update Parley to open them (nothing was changed).',
+    );
+    const damaged = vaultFailureError(
+      new VaultCallError(
+        'VAULT_DAMAGED',
+        'a vault record of kind "session" is damaged: its value does not parse',
+        null,
+      ),
+    );
+    expect(errorCode(damaged)).toBe('VAULT_DAMAGED');
+    // The log keeps which store; the screen gets the sentence.
+    expect(damaged.message).toContain('"session"');
+    expect(errorSentence(damaged)).toMatch(/key vault on this computer is damaged.*restore your latest backup/);
   });
 
   it('finds a transport failure anywhere in the cause chain', () => {

@@ -1,10 +1,10 @@
 /** The shell's pure pieces: Host/Origin rules, token comparison, frame reading, request paths, CLI flags. */
 import { describe, expect, it } from 'vitest';
+import { readPageFrame, readShellFrame } from '../../src/common/web-shell-frames.js';
 import { parseCliArgs } from '../../src/web-shell/cli-args.js';
 import { createLaunchToken, tokenMatches } from '../../src/web-shell/launch-token.js';
 import { checkHost, checkOrigin } from '../../src/web-shell/request-guards.js';
 import { contentSecurityPolicy, relayConnectSources } from '../../src/web-shell/security-headers.js';
-import { readPageFrame } from '../../src/web-shell/socket-frames.js';
 import { requestPathSegments } from '../../src/web-shell/static-files.js';
 
 describe('checkHost', () => {
@@ -92,6 +92,85 @@ describe('readPageFrame', () => {
       kind: 'bad-call',
       id: 1,
     });
+  });
+});
+
+describe('hostile page frames', () => {
+  it('closes on frames that cannot be attributed to a call, with the reason', () => {
+    const cases: [string, string][] = [
+      ['{"id":1', 'frame is not JSON'],
+      ['"lock"', 'frame is not a JSON object'],
+      ['[{"id":1,"method":"lock"}]', 'frame is not a JSON object'],
+      ['{"method":"lock"}', 'frame has neither "token" nor "id"'],
+      ['{"id":-1,"method":"lock"}', '"id" must be a non-negative integer'],
+      ['{"id":1.5,"method":"lock"}', '"id" must be a non-negative integer'],
+      ['{"id":"1","method":"lock"}', '"id" must be a non-negative integer'],
+      ['{"id":1e400,"method":"lock"}', '"id" must be a non-negative integer'],
+      ['{"token":1}', 'a token frame is exactly {"token": "<token>"}'],
+      ['{"token":null,"id":1,"method":"lock"}', 'a token frame is exactly {"token": "<token>"}'],
+    ];
+    for (const [text, message] of cases) expect(readPageFrame(text), text).toEqual({ kind: 'malformed', message });
+  });
+
+  it('answers a call with extra fields on its id, naming the field', () => {
+    expect(readPageFrame('{"id":7,"method":"lock","constructor":{}}')).toEqual({
+      kind: 'bad-call',
+      id: 7,
+      message: 'unexpected frame field "constructor"',
+    });
+  });
+
+  it('leaves method and args to the dispatcher, whatever their type', () => {
+    expect(readPageFrame('{"id":2,"method":{"toString":1},"args":[1,2]}')).toEqual({
+      kind: 'call',
+      id: 2,
+      method: { toString: 1 },
+      args: [1, 2],
+    });
+  });
+});
+
+describe('readShellFrame', () => {
+  it('reads ready, result, event and error frames', () => {
+    expect(readShellFrame('{"ready":{"protocol":1}}')).toEqual({ kind: 'ready' });
+    expect(readShellFrame('{"id":4,"result":{"ok":true,"value":null}}')).toEqual({
+      kind: 'result',
+      id: 4,
+      result: { ok: true, value: null },
+    });
+    expect(readShellFrame('{"id":4,"result":{"ok":false,"error":{"code":"LOCKED","message":"m"}}}')).toEqual({
+      kind: 'result',
+      id: 4,
+      result: { ok: false, error: { code: 'LOCKED', message: 'm' } },
+    });
+    expect(readShellFrame('{"event":"locked","payload":{}}')).toEqual({ kind: 'event', name: 'locked', payload: {} });
+    expect(readShellFrame('{"error":{"code":"FORBIDDEN","message":"wrong token"}}')).toEqual({
+      kind: 'error',
+      code: 'FORBIDDEN',
+      message: 'wrong token',
+    });
+  });
+
+  it('drops hostile or unknown frames instead of acting on them', () => {
+    for (const data of [
+      new ArrayBuffer(4),
+      '',
+      'not json',
+      'null',
+      '[]',
+      '{}',
+      '{"ready":true}',
+      '{"id":4,"result":{"ok":true}}',
+      '{"id":4,"result":{"ok":"yes","value":1}}',
+      '{"id":4,"result":{"ok":false,"error":{"code":1,"message":"m"}}}',
+      '{"id":4,"result":{"ok":false,"error":{"code":"LOCKED"}}}',
+      '{"id":-4,"result":{"ok":true,"value":1}}',
+      '{"event":"__proto__","payload":{}}',
+      '{"event":"unlocked","payload":{}}',
+      '{"error":{"code":"FORBIDDEN"}}',
+    ]) {
+      expect(readShellFrame(data), String(data)).toBeNull();
+    }
   });
 });
 

@@ -5,6 +5,8 @@
  * UI directly; they are mapped here, at the engine's API boundary.
  */
 
+import { codeSet, ParleyDesktopError } from '../../common/desktop-error.js';
+
 export const EngineErrorCode = {
   /** The text is not a Parley contact code. */
   InvalidContactCode: 'INVALID_CONTACT_CODE',
@@ -65,6 +67,10 @@ export const EngineErrorCode = {
   TakenOver: 'TAKEN_OVER',
   /** The vault could not be reached or failed. */
   VaultFailed: 'VAULT_FAILED',
+  /** The vault on this computer was written by a newer version of the app: update the app (nothing was changed). */
+  VaultFromNewerVersion: 'VAULT_FROM_NEWER_VERSION',
+  /** A record in the vault on this computer is damaged: it cannot unlock (the cause names the record kind). */
+  VaultDamaged: 'VAULT_DAMAGED',
   /** Local storage (IndexedDB) failed. */
   Storage: 'STORAGE',
   /** A bug: the cause has the details. */
@@ -72,21 +78,18 @@ export const EngineErrorCode = {
 } as const;
 export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
 
-export class EngineError extends Error {
-  override readonly name = 'EngineError';
+export class EngineError extends ParleyDesktopError<EngineErrorCode> {
+  static override readonly errorName = 'EngineError';
+  static override readonly codes = codeSet(EngineErrorCode);
 
   constructor(
-    readonly code: EngineErrorCode,
+    code: EngineErrorCode,
     message: string,
-    override readonly cause: unknown = undefined,
+    cause?: unknown,
     /** The relay the failure is about, when the UI should name it (a forged key or bundle). */
     readonly relayUrl: string | null = null,
   ) {
-    super(message, { cause });
-  }
-
-  static is(value: unknown, code?: EngineErrorCode): value is EngineError {
-    return value instanceof EngineError && (code === undefined || value.code === code);
+    super(code, message, cause);
   }
 }
 

@@ -5,7 +5,7 @@ import { RelayCallError } from './relay-errors.js';
 
 /** The EngineError for a RelayCallError, or null when `error` is something else. */
 export function relayFailureError(error: unknown): EngineError | null {
-  if (!(error instanceof RelayCallError)) return null;
+  if (!RelayCallError.is(error)) return null;
   switch (error.code) {
     case 'NETWORK':
     case 'TIMEOUT':

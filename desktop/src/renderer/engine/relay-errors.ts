@@ -5,6 +5,7 @@
  * schema). `transient` says whether the same request may succeed later.
  */
 import { type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
+import { codeSet, ParleyDesktopError } from '../../common/desktop-error.js';
 
 export const RelayFailure = {
   /** No answer: DNS, refused connection, reset. */
@@ -33,19 +34,20 @@ const TRANSIENT: ReadonlySet<string> = new Set<string>([
   RelayErrorCode.TooManyConnections,
 ]);
 
-export class RelayCallError extends Error {
-  override readonly name = 'RelayCallError';
+export class RelayCallError extends ParleyDesktopError<RelayErrorCode | RelayFailure> {
+  static override readonly errorName = 'RelayCallError';
+  static override readonly codes = codeSet(RelayErrorCode, RelayFailure);
 
   constructor(
-    readonly code: RelayErrorCode | RelayFailure,
+    code: RelayErrorCode | RelayFailure,
     message: string,
     /** The relay's error body, when it answered with one. */
     readonly relayError: RelayError | null = null,
     /** HTTP status, when the call was HTTP and got an answer. */
     readonly status: number | null = null,
-    override readonly cause: unknown = undefined,
+    cause?: unknown,
   ) {
-    super(message, { cause });
+    super(code, message, cause);
   }
 
   get transient(): boolean {
@@ -55,9 +57,5 @@ export class RelayCallError extends Error {
   /** Seconds the relay asked us to wait, if it did. */
   get retryAfterSeconds(): number | null {
     return this.relayError?.retryAfter ?? null;
-  }
-
-  static is(value: unknown, code?: RelayErrorCode | RelayFailure): value is RelayCallError {
-    return value instanceof RelayCallError && (code === undefined || value.code === code);
   }
 }

@@ -35,7 +35,7 @@ export type SendFailureAction =
   | { readonly kind: 'fail' };
 
 export function classifySendFailure(error: unknown): SendFailureAction {
-  if (error instanceof RelayCallError) {
+  if (RelayCallError.is(error)) {
     switch (error.code) {
       case RelayErrorCode.DeviceMismatch:
         return {
@@ -60,7 +60,7 @@ export function classifySendFailure(error: unknown): SendFailureAction {
       }
     }
   }
-  if (error instanceof VaultCallError) {
+  if (VaultCallError.is(error)) {
     switch (error.code) {
       case 'FORGED_IDENTITY':
       case 'ACCOUNT_ID_MISMATCH':

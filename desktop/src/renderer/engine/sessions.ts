@@ -57,7 +57,7 @@ export function sessionError(error: unknown, relayUrl: string): unknown {
       error,
     );
   }
-  if (error instanceof VaultCallError) {
+  if (VaultCallError.is(error)) {
     switch (error.code) {
       case 'ACCOUNT_ID_MISMATCH':
         return forgedBundle(relayUrl, error);

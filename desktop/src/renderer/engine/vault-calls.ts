@@ -16,11 +16,11 @@ const TRANSIENT_VAULT_CODES: ReadonlySet<string> = new Set(['INTERNAL', 'STORAGE
 
 /** True for failures worth retrying: transient vault codes, and anything that is not a vault answer at all. */
 export function isTransientVaultError(error: unknown): boolean {
-  return error instanceof VaultCallError ? TRANSIENT_VAULT_CODES.has(error.code) : true;
+  return VaultCallError.is(error) ? TRANSIENT_VAULT_CODES.has(error.code) : true;
 }
 
 export function vaultErrorCode(error: unknown): string | null {
-  return error instanceof VaultCallError ? error.code : null;
+  return VaultCallError.is(error) ? error.code : null;
 }
 
 export class VaultGateway {

@@ -5,30 +5,25 @@
  * whether the vault ran the call and must decide itself whether to retry.
  */
 
-export type VaultTransportErrorCode =
+import { codeSet, ParleyDesktopError } from '../../common/desktop-error.js';
+
+export const VaultTransportErrorCode = {
   /** The page was not opened from the URL the web shell printed (no token in it). */
-  | 'NO_TOKEN'
+  NoToken: 'NO_TOKEN',
   /** The web shell refused the token: the shell was restarted, or the link is stale. */
-  | 'FORBIDDEN'
+  Forbidden: 'FORBIDDEN',
   /** Another page took over the vault; this one stopped. */
-  | 'SUPERSEDED'
+  Superseded: 'SUPERSEDED',
   /** No answer within the call timeout. */
-  | 'TIMEOUT'
+  Timeout: 'TIMEOUT',
   /** The connection dropped after the call was sent: it may or may not have run. */
-  | 'DISCONNECTED'
+  Disconnected: 'DISCONNECTED',
   /** The transport was closed by its owner. */
-  | 'CLOSED';
+  Closed: 'CLOSED',
+} as const;
+export type VaultTransportErrorCode = (typeof VaultTransportErrorCode)[keyof typeof VaultTransportErrorCode];
 
-export class VaultTransportError extends Error {
-  override readonly name = 'VaultTransportError';
-  constructor(
-    readonly code: VaultTransportErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-
-  static is(value: unknown, code?: VaultTransportErrorCode): value is VaultTransportError {
-    return value instanceof VaultTransportError && (code === undefined || value.code === code);
-  }
+export class VaultTransportError extends ParleyDesktopError<VaultTransportErrorCode> {
+  static override readonly errorName = 'VaultTransportError';
+  static override readonly codes = codeSet(VaultTransportErrorCode);
 }

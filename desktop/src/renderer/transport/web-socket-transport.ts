@@ -20,6 +20,7 @@
 import type { VaultTransport } from '../../common/invoke.js';
 import type { Result } from '../../common/result.js';
 import type { VaultEventName } from '../../common/vault-api.js';
+import { type CallFrame, readShellFrame, type ShellFrame } from '../../common/web-shell-frames.js';
 import { VaultSocketCloseCode } from '../../common/web-shell-protocol.js';
 import { VaultTransportError, type VaultTransportErrorCode } from './transport-error.js';
 
@@ -60,43 +61,6 @@ interface PendingCall {
   readonly resolve: (result: Result<unknown>) => void;
   readonly reject: (error: VaultTransportError) => void;
   readonly timer: ReturnType<typeof setTimeout>;
-}
-
-type ShellFrame =
-  | { readonly kind: 'ready' }
-  | { readonly kind: 'result'; readonly id: number; readonly result: Result<unknown> }
-  | { readonly kind: 'event'; readonly name: VaultEventName; readonly payload: unknown }
-  | { readonly kind: 'error'; readonly code: string; readonly message: string };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isResult(value: unknown): value is Result<unknown> {
-  if (!isRecord(value)) return false;
-  if (value.ok === true) return 'value' in value;
-  return value.ok === false && isRecord(value.error) && typeof value.error.code === 'string';
-}
-
-function readShellFrame(data: unknown): ShellFrame | null {
-  if (typeof data !== 'string') return null;
-  let frame: unknown;
-  try {
-    frame = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (!isRecord(frame)) return null;
-  if (isRecord(frame.ready)) return { kind: 'ready' };
-  if (typeof frame.id === 'number' && isResult(frame.result))
-    return { kind: 'result', id: frame.id, result: frame.result };
-  // The event name is the shell's (trusted) word; createVaultClient filters by name.
-  if (typeof frame.event === 'string')
-    return { kind: 'event', name: frame.event as VaultEventName, payload: frame.payload };
-  if (isRecord(frame.error) && typeof frame.error.code === 'string' && typeof frame.error.message === 'string') {
-    return { kind: 'error', code: frame.error.code, message: frame.error.message };
-  }
-  return null;
 }
 
 const FINAL_ERRORS: Partial<Record<ConnectionState, { code: VaultTransportErrorCode; message: string }>> = {
@@ -154,7 +118,7 @@ export class WebSocketTransport implements VaultTransport {
     const final = this.#finalError();
     if (final) return Promise.reject(final);
     const id = this.#nextId++;
-    const frame = JSON.stringify({ id, method, args });
+    const frame = JSON.stringify({ id, method, args } satisfies CallFrame);
     const answer = new Promise<Result<unknown>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);

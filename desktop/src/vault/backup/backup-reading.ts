@@ -20,6 +20,8 @@ import {
   readBackupHeader,
   type TrustedIdentityBackupRecord,
 } from '@parley/crypto-core';
+import { checkRestoredSetting, isRestorableSettingKey } from '../../common/backup-settings.js';
+import { invalidBackupSettingError } from '../vault-errors.js';
 import { deriveBackupKeyInWorker } from './backup-key-worker.js';
 import type { KeySection } from './key-section.js';
 
@@ -84,6 +86,13 @@ export async function* historyRecords(path: string, key: BackupKey): AsyncGenera
 export interface VerifiedBackup {
   readonly summary: BackupSummary;
   readonly keys: KeySection;
+  /** Keys of setting records this build does not restore (dropped on import), once each. */
+  readonly ignoredSettingKeys: readonly string[];
+}
+
+/** Whether a history record is imported: setting records only with a key this build restores. */
+export function isImportedRecord(record: HistoryRecord): boolean {
+  return record.type !== 'setting' || isRestorableSettingKey(record.key);
 }
 
 /** Reads the whole file once: every chunk, the final tag, every record, the summary. Imports nothing. */
@@ -96,8 +105,13 @@ export async function verifyBackupFile(
   const trusted: TrustedIdentityBackupRecord[] = [];
   let summary: BackupSummary | null = null;
   let start: { createdAt: number; includesIdentity: boolean; version: number } | null = null;
+  const ignoredSettingKeys = new Set<string>();
   for await (const record of backupRecords(path, opened.key, onBytes)) {
-    if (record.type === 'backup') start = record;
+    if (record.type === 'setting') {
+      const check = checkRestoredSetting(record.key, record.value);
+      if (check.status === 'invalid') throw invalidBackupSettingError(check.message);
+      if (check.status === 'unknown') ignoredSettingKeys.add(record.key);
+    } else if (record.type === 'backup') start = record;
     else if (record.type === 'identity') identity = record;
     else if (record.type === 'trusted-identity') trusted.push(record);
     else if (record.type === 'end' && start !== null) {
@@ -114,5 +128,5 @@ export async function verifyBackupFile(
   }
   // decodeBackupRecords refuses a stream without `backup` first and `end` last.
   if (summary === null) throw new Error('unreachable: a checked record stream has a summary');
-  return { summary, keys: { identity, trusted } };
+  return { summary, keys: { identity, trusted }, ignoredSettingKeys: [...ignoredSettingKeys] };
 }

@@ -20,6 +20,7 @@ import { ensurePrivateFile } from '../profile-files.js';
 import { invalidArgumentError, storageError } from '../vault-errors.js';
 import {
   historyRecords,
+  isImportedRecord,
   type OpenedBackup,
   openBackupFile,
   type VerifiedBackup,
@@ -136,14 +137,13 @@ export class BackupRestores {
     let weight = 0;
     while (records.length < MAX_BACKUP_RECORDS_PER_CALL && weight < MAX_BACKUP_BATCH_WEIGHT) {
       const next = await session.reader.next();
-      if (next.done === true) {
-        session.read += records.length;
-        return { records, done: true, read: session.read };
-      }
+      if (next.done === true) return { records, done: true, read: session.read };
+      // Dropped records still count as read, so progress reaches the summary's total.
+      session.read += 1;
+      if (!isImportedRecord(next.value)) continue;
       records.push(next.value);
       weight += backupRecordWeight(next.value);
     }
-    session.read += records.length;
     return { records, done: false, read: session.read };
   }
 

@@ -144,7 +144,11 @@ export class VaultBackups {
 
   async restoreOpen(args: ParsedVaultArgs<'backupRestoreOpen'>): Promise<VaultResults['backupRestoreOpen']> {
     const session = await this.restores.open({ uploadId: args.uploadId }, args.passphrase);
-    return { restoreId: session.id, summary: session.verified.summary };
+    return {
+      restoreId: session.id,
+      summary: session.verified.summary,
+      ignoredSettingKeys: [...session.verified.ignoredSettingKeys],
+    };
   }
 
   restoreRead(args: ParsedVaultArgs<'backupRestoreRead'>): Promise<VaultResults['backupRestoreRead']> {

@@ -12,13 +12,15 @@ const BACKUP_SENTENCES: Readonly<Record<string, string>> = {
   CORRUPT_BACKUP: 'This backup file is damaged or incomplete, so nothing was restored; try another copy of it.',
   UNSUPPORTED_BACKUP:
     "This file isn't a Parley backup, or a newer version of Parley made it; update Parley or pick another file.",
+  INVALID_BACKUP_SETTING:
+    "This backup holds a setting this version of Parley can't read, so nothing was restored; update Parley or try another backup.",
   IDENTITY_EXISTS: 'This profile already has an identity; restore into a fresh install instead.',
   STORAGE: "Parley couldn't write the backup; check that the disk has free space, then try again.",
 };
 
 function vaultCode(error: unknown): string | null {
-  if (error instanceof VaultCallError) return error.code;
-  if (EngineError.is(error) && error.cause instanceof VaultCallError) return error.cause.code;
+  if (VaultCallError.is(error)) return error.code;
+  if (EngineError.is(error) && VaultCallError.is(error.cause)) return error.cause.code;
   return null;
 }
 

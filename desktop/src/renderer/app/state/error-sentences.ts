@@ -38,6 +38,10 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
   TAKEN_OVER:
     'This identity was restored on another computer, so this copy can no longer do that; to use Parley here again, remove this copy and restore a backup.',
   VAULT_FAILED: "Parley's key vault failed; restart Parley and try again.",
+  VAULT_FROM_NEWER_VERSION:
+    'Your keys on this computer were saved by a newer version of Parley; update Parley to open them (nothing was changed).',
+  VAULT_DAMAGED:
+    "Part of Parley's key vault on this computer is damaged, so it can't be unlocked; restore your latest backup to keep using this account.",
   STORAGE: "Parley couldn't read or write its data on this computer; check the free disk space, then restart Parley.",
   INTERNAL: 'Something went wrong inside Parley; try again, and restart Parley if it keeps happening.',
 };

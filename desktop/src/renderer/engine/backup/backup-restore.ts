@@ -43,6 +43,8 @@ export interface BackupRestoreRequest extends HistoryImportTarget {
 export interface BackupRestoreResult {
   readonly account: AccountInfo;
   readonly summary: BackupSummary;
+  /** Setting keys in the backup this version does not restore (dropped; docs/backup-format.md). */
+  readonly ignoredSettingKeys: readonly string[];
 }
 
 /** Sends the backup file (a browser File or any Blob) to the vault; answers the upload id. */
@@ -164,7 +166,10 @@ export async function restoreBackup(
 ): Promise<BackupRestoreResult> {
   const gateway = new VaultGateway(vault);
   request.onProgress?.({ phase: 'verifying', done: 0, total: 1 });
-  const { restoreId, summary } = await gateway.call('backupRestoreOpen', { uploadId, passphrase: request.passphrase });
+  const { restoreId, summary, ignoredSettingKeys } = await gateway.call('backupRestoreOpen', {
+    uploadId,
+    passphrase: request.passphrase,
+  });
   const identityArgs =
     request.vaultPassphrase === undefined ? { restoreId } : { restoreId, vaultPassphrase: request.vaultPassphrase };
   const account = await importHistory(
@@ -174,7 +179,7 @@ export async function restoreBackup(
     () => gateway.call('backupRestoreIdentity', identityArgs),
     request,
   );
-  return { account, summary };
+  return { account, summary, ignoredSettingKeys };
 }
 
 /**
