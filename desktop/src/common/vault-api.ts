@@ -170,7 +170,6 @@ export const vaultArgSchemas = {
   unlock: z.strictObject({ passphrase: passphraseSchema.optional() }),
   lock: z.strictObject({}),
   getDataKey: z.strictObject({}),
-  getContactCode: z.strictObject({ relayUrl: relayUrlSchema }),
   buildRegistration: z.strictObject({ relayUrl: relayUrlSchema, challenge: challengeSchema }),
   signChallenge: z.strictObject({ relayUrl: relayUrlSchema, challenge: challengeSchema }),
   buildPreKeyRefill: z.strictObject({
@@ -261,7 +260,6 @@ export interface VaultResults {
   lock: null;
   /** 32-byte key (base64) for the engine's at-rest encryption of message bodies; stable for the profile. */
   getDataKey: { key: string };
-  getContactCode: { code: string };
   /**
    * A complete registration body with this install's id, fresh prekeys and
    * the proof of possession.

@@ -92,9 +92,12 @@ describe('access keys', () => {
 
   it('fails a message clearly, without retrying, when the contact refuses the key we hold', async () => {
     const [alice, dave] = [await client('alice3'), await client('dave3')];
-    await registered(alice);
+    const aliceKeys = await registered(alice);
     await introduce(dave, alice, 'Alice');
-    await dave.engine.whenIdle();
+    // The profile exchange is over (Alice answered Dave's profile with hers): nothing replaces the key below.
+    await waitFor('dave holds alice contact key', async () =>
+      (await contactKey(dave, alice)) === aliceKeys.contactKey ? true : null,
+    );
     const denied = new Promise<string>((resolve) => dave.engine.on('access-denied', (e) => resolve(e.accountId)));
     for (const held of [toBase64(new Uint8Array(16).fill(7)), null]) {
       // A key Alice never registered (a code she reset), then none (a code from before access keys).
@@ -184,11 +187,11 @@ describe('access keys', () => {
   it('keeps the keys and the contact code across a backup and restore', async () => {
     const [alice, bob] = [await client('alice7'), await client('bob7')];
     const keys = await registered(alice);
+    const bobKey = (await registered(bob)).contactKey;
     await introduce(alice, bob, 'Bob');
     await alice.engine.sendText(directId(bob), 'before the backup');
     await waitForTexts(bob, directId(alice), 1);
-    await waitFor('alice holds bob contact key', async () => ((await contactKey(alice, bob)) !== null ? true : null));
-    const bobKey = await contactKey(alice, bob);
+    await waitFor('alice holds bob contact key', async () => ((await contactKey(alice, bob)) === bobKey ? true : null));
     const code = alice.contactCode;
     const passphrase = generateBackupPassphrase();
     const exported = await alice.engine.exportBackup({ passphrase, includeIdentity: true });
