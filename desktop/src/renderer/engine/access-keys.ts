@@ -3,7 +3,8 @@
  * goes in the contact code, and the contact key, which contacts receive in a
  * `profile`. Made here (16 random bytes each) the first time a profile starts
  * without them, kept in the settings table (sealed at rest; a backup carries
- * them), and registered with the home relay (`PUT /v1/accounts/me/access-keys`)
+ * them), and registered with the home relay (`PUT /v1/accounts/me/access-keys`,
+ * at every connect)
  * until the relay confirmed exactly these keys. "Reset contact code" makes a
  * new code key, registers it, and keeps the old keys when the relay refuses.
  */

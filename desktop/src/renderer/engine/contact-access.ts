@@ -13,6 +13,8 @@
  */
 import type { AccountId } from '@parley/crypto-core/wire';
 import type { EngineDatabase } from './database.js';
+import type { EngineEvents } from './events.js';
+import type { EventHub } from './observable.js';
 import type { ContactRecord, OutboxProfileRecord } from './records.js';
 import { newDirectItem } from './session-repair.js';
 
@@ -32,9 +34,14 @@ export async function contactAccessKey(db: EngineDatabase, accountId: AccountId)
   return (await db.contacts.get(accountId))?.accessKey ?? null;
 }
 
-/** The contact refused the key we hold: remembered until a new key arrives. */
-export async function recordAccessDenied(db: EngineDatabase, accountId: AccountId, now: number): Promise<boolean> {
-  return (await db.contacts.update(accountId, { accessDeniedAt: now })) > 0;
+/** The contact refused the key we hold: remembered until a new key arrives, and the UI told. */
+export async function recordAccessDenied(
+  db: EngineDatabase,
+  events: EventHub<EngineEvents>,
+  accountId: AccountId,
+  now: number,
+): Promise<void> {
+  if ((await db.contacts.update(accountId, { accessDeniedAt: now })) > 0) events.emit('access-denied', { accountId });
 }
 
 /** A contact whose sends are known to be refused: nothing best-effort (typing) is tried. */

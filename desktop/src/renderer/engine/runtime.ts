@@ -145,10 +145,7 @@ export class EngineRuntime {
         queueChanged: () => this.queuedCount.refresh(),
         vaultLocked: () => this.parts.onFatal('locked'),
         forgedKey: (accountId) => this.recordForgery({ accountId, relayUrl }),
-        accessDenied: async (peer) => {
-          if (await recordAccessDenied(db, peer, clock.now()))
-            this.parts.events.emit('access-denied', { accountId: peer });
-        },
+        accessDenied: (peer) => recordAccessDenied(db, parts.events, peer, clock.now()),
         refreshCertificate: () => this.certificates.refresh(),
       },
       { relayUrl, clock, logger, options: settings.outbox, faults: settings.faults },
@@ -232,7 +229,6 @@ export class EngineRuntime {
       return;
     }
     void this.sessionRepair.seed();
-    this.accessKeys.ensureRegistered();
     this.connection.start();
     this.outbox.start();
     void this.parts.db
