@@ -9,6 +9,7 @@
  * number in brackets, so the benchmark can tell which rows it reached.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
+import { seededRandom } from '@parley/test-support/fuzz';
 import { directConversationId, messageSortKey } from '../../engine/conversation-ids.js';
 import type { EngineDatabase } from '../../engine/database.js';
 import type { MessageState, NewMessageRecord } from '../../engine/records.js';
@@ -19,18 +20,6 @@ const WORDS =
   'the relay kept every envelope until the client came back and acknowledged it after the commit so nothing was lost or shown twice even when the laptop slept through the night'.split(
     ' ',
   );
-
-/** A small deterministic generator (mulberry32), so every run seeds the same history. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function sentence(random: () => number, words: number): string {
   const picked: string[] = [];
@@ -66,7 +55,7 @@ export async function seedHistory(
   options: { readonly ownAccount: AccountId; readonly now: number; readonly chunk?: number },
 ): Promise<SeedResult> {
   const conversationId = directConversationId(BENCH_PEER);
-  const random = generator(20261128);
+  const random = seededRandom(20261128);
   const chunk = options.chunk ?? 5000;
   // Mostly seconds apart, sometimes half an hour (some 330 messages a day), the newest a minute ago.
   const gaps = Array.from({ length: count }, () =>
