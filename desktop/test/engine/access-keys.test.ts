@@ -184,6 +184,50 @@ describe('access keys', () => {
     await waitForTexts(gina, directId(hal), 1);
   });
 
+  it('lets two contacts from before access keys tell each other their keys when they upgrade', async () => {
+    // Both registered while their relay took no keys from them: accounts from before access keys.
+    let keysBlocked = true;
+    const blocking: EngineOverrides = {
+      fetch: (input, init) =>
+        keysBlocked && input.includes('/access-keys')
+          ? Promise.reject(new TypeError('fetch failed'))
+          : globalThis.fetch(input, init),
+    };
+    const [ivy, jack] = [await client('ivy8', blocking), await client('jack8', blocking)];
+    await introduce(jack, ivy, 'Ivy');
+    await jack.engine.sendText(directId(ivy), 'before the upgrade');
+    await waitForTexts(ivy, directId(jack), 1);
+    await ivy.engine.sendText(directId(jack), 'me too');
+    await waitForTexts(jack, directId(ivy), 1);
+    await Promise.all([ivy.engine.whenIdle(), jack.engine.whenIdle()]);
+    // What a profile from before access keys holds: no keys of its own, none for its contacts.
+    for (const [who, peer] of [
+      [ivy, jack],
+      [jack, ivy],
+    ] as const) {
+      const db = who.engine.database;
+      await db.settings.bulkDelete(['accessKeys', 'accessKeysRegistered']);
+      await db.contacts.update(peer.accountId, { accessKey: null });
+      await db.outbox.clear();
+    }
+    keysBlocked = false;
+    // Ivy upgrades first, then Jack: each tells the other its contact key before registering its keys.
+    await ivy.restart();
+    const ivyKeys = await registered(ivy);
+    await jack.restart();
+    const jackKeys = await registered(jack);
+    await waitFor('each holds the other contact key', async () =>
+      (await contactKey(ivy, jack)) === jackKeys.contactKey && (await contactKey(jack, ivy)) === ivyKeys.contactKey
+        ? true
+        : null,
+    );
+    await jack.engine.sendText(directId(ivy), 'after the upgrade');
+    await waitForTexts(ivy, directId(jack), 2);
+    await ivy.engine.sendText(directId(jack), 'both upgraded');
+    await waitForTexts(jack, directId(ivy), 2);
+    expect((await jack.engine.database.contacts.get(ivy.accountId))?.accessDeniedAt ?? null).toBeNull();
+  });
+
   it('keeps the keys and the contact code across a backup and restore', async () => {
     const [alice, bob] = [await client('alice7'), await client('bob7')];
     const keys = await registered(alice);

@@ -10,6 +10,8 @@
  */
 import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import { ACCESS_KEY_BYTES, type AccountId, formatContactCode } from '@parley/crypto-core/wire';
+import type { Clock } from './clock.js';
+import { profileItem } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import type { EngineLogger } from './logger.js';
@@ -19,18 +21,30 @@ import type { RelayHttpClient } from './relay-http.js';
 
 /** Wait before registering again after a failure (a start, or the connection coming up, also retries). */
 const RETRY_MS = 30_000;
+/** Wait before looking again whether the profiles an upgrade queued have gone out. */
+const PROFILES_PENDING_MS = 1000;
 
 export function newAccessKey(): string {
   return toBase64(crypto.getRandomValues(new Uint8Array(ACCESS_KEY_BYTES)));
 }
 
-/** The profile's access keys, made and stored the first time (new identities, and those from before access keys). */
-export async function ensureAccessKeys(db: EngineDatabase): Promise<OwnAccessKeys> {
-  return db.dexie.transaction('rw', [db.settings], async () => {
+/**
+ * The profile's access keys, made and stored the first time (new identities,
+ * and those from before access keys). A profile from before access keys may
+ * have contacts already, who hold no key for it: each is sent our profile,
+ * queued here, and the keys are registered only once those went out
+ * (AccessKeyRegistration), while the account still accepts sends without a
+ * key, so that contacts who upgraded first and registered their own keys
+ * can still be told (they sent us theirs the same way).
+ */
+export async function ensureAccessKeys(db: EngineDatabase, now: () => number): Promise<OwnAccessKeys> {
+  return db.dexie.transaction('rw', [db.settings, db.contacts, db.outbox], async () => {
     const stored = await db.getSetting('accessKeys');
     if (stored !== undefined) return stored;
     const keys: OwnAccessKeys = { codeKey: newAccessKey(), contactKey: newAccessKey() };
     await db.putSetting('accessKeys', keys);
+    const contacts = await db.contacts.toArray();
+    if (contacts.length > 0) await db.outbox.bulkAdd(contacts.map(({ accountId }) => profileItem(accountId, now())));
     return keys;
   });
 }
@@ -53,7 +67,7 @@ export class AccessKeyRegistration {
     private readonly db: EngineDatabase,
     private readonly http: RelayHttpClient,
     private readonly tokens: RelayTokens,
-    private readonly context: { readonly logger: EngineLogger },
+    private readonly context: { readonly clock: Clock; readonly logger: EngineLogger },
   ) {}
 
   /** Registers the stored keys unless the relay confirmed them already; a failure is retried later. */
@@ -61,10 +75,11 @@ export class AccessKeyRegistration {
     if (this.#stopped) return;
     this.#work = this.#work.then(async () => {
       try {
-        await this.#registerStored();
+        if (await this.#registerStored()) return;
+        this.#retryLater(PROFILES_PENDING_MS);
       } catch (error) {
         this.context.logger.warn('registering the access keys failed', { error: describeError(error) });
-        this.#retryLater();
+        this.#retryLater(RETRY_MS);
       }
     });
   }
@@ -87,7 +102,7 @@ export class AccessKeyRegistration {
    */
   async resetCodeKey(): Promise<OwnAccessKeys> {
     const run = this.#work.then(async () => {
-      const current = await ensureAccessKeys(this.db);
+      const current = await ensureAccessKeys(this.db, () => this.context.clock.now());
       const next: OwnAccessKeys = { codeKey: newAccessKey(), contactKey: current.contactKey };
       await this.tokens.withToken((token) => this.http.setAccessKeys(token, next));
       await this.#recordRegistered(next, true);
@@ -100,12 +115,15 @@ export class AccessKeyRegistration {
     return run;
   }
 
-  async #registerStored(): Promise<void> {
-    const keys = await ensureAccessKeys(this.db);
-    if (sameKeys(await this.db.getSetting('accessKeysRegistered'), keys)) return;
+  /** False while profiles wait in the outbox for a relay that has no keys of ours yet (try again soon). */
+  async #registerStored(): Promise<boolean> {
+    const keys = await ensureAccessKeys(this.db, () => this.context.clock.now());
+    if (sameKeys(await this.db.getSetting('accessKeysRegistered'), keys)) return true;
+    if ((await this.db.outbox.filter((item) => item.kind === 'profile').count()) > 0) return false;
     await this.tokens.withToken((token) => this.http.setAccessKeys(token, keys));
     await this.#recordRegistered(keys, false);
     this.context.logger.info('access keys registered with the relay');
+    return true;
   }
 
   async #recordRegistered(keys: OwnAccessKeys, replace: boolean): Promise<void> {
@@ -115,11 +133,11 @@ export class AccessKeyRegistration {
     });
   }
 
-  #retryLater(): void {
+  #retryLater(delayMs: number): void {
     if (this.#stopped || this.#timer !== null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.ensureRegistered();
-    }, RETRY_MS);
+    }, delayMs);
   }
 }

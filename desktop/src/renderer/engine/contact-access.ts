@@ -51,10 +51,32 @@ export function accessRefused(contact: ContactRecord | undefined): boolean {
 
 /**
  * Stores the contact keys that profiles carried, in the receive commit's
- * transaction (the contacts exist by then: strangers were added first).
+ * transaction (the contacts exist by then: strangers were added first). A
+ * contact we held no key for, or whose key was refused, may not have got our
+ * profile either (sent without a key, refused once it registered keys, as
+ * when both sides upgrade from before access keys): it is queued again now
+ * that we can reach them, unless one is queued already. True when one was.
  */
-export async function applyProfiles(db: EngineDatabase, profiles: readonly IncomingProfile[]): Promise<void> {
+export async function applyProfiles(
+  db: EngineDatabase,
+  profiles: readonly IncomingProfile[],
+  now: number,
+): Promise<boolean> {
+  let queued = false;
   for (const profile of profiles) {
-    await db.contacts.update(profile.senderAccountId, { accessKey: profile.accessKey, accessDeniedAt: null });
+    const sender = profile.senderAccountId;
+    const before = await db.contacts.get(sender);
+    await db.contacts.update(sender, { accessKey: profile.accessKey, accessDeniedAt: null });
+    const unreached = (before?.accessKey ?? null) === null || accessRefused(before);
+    if (!unreached) continue;
+    const pending = await db.outbox
+      .where('recipient')
+      .equals(sender)
+      .filter((item) => item.kind === 'profile')
+      .count();
+    if (pending > 0) continue;
+    await db.outbox.add(profileItem(sender, now));
+    queued = true;
   }
+  return queued;
 }

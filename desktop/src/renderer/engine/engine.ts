@@ -60,6 +60,7 @@ export class Engine {
   readonly #vault: VaultGateway;
   readonly #logger: EngineLogger;
   readonly #clock: MonotonicClock;
+  readonly #now = (): number => this.#clock.now();
   readonly #events: EventHub<EngineEvents>;
   readonly #status = new Observable<ConnectionStatus>(OFFLINE_STATUS, sameStatus);
   readonly #typing = new Observable<TypingState>(new Map());
@@ -154,7 +155,7 @@ export class Engine {
     try {
       await recordHomeRelay(db, relayUrl, account, this.#clock.now());
       // Made with the identity; the runtime registers them with the relay as it starts.
-      await ensureAccessKeys(db);
+      await ensureAccessKeys(db, this.#now);
       await this.#launch(db, account, relayUrl, token);
       return await this.#finishStart(account, relayUrl);
     } catch (error) {
@@ -197,7 +198,7 @@ export class Engine {
       // Taken over before (takeover.ts): the history opens, nothing connects.
       const takenOver = (await readTakenOver(db)) !== null;
       // A profile from before access keys makes them on its first start.
-      await ensureAccessKeys(db);
+      await ensureAccessKeys(db, this.#now);
       await this.#launch(db, account, home.url, undefined, takenOver);
       return await this.#finishStart(account, home.url);
     } catch (error) {
@@ -267,7 +268,7 @@ export class Engine {
   /** This account's contact code for the home relay, with the current code key. */
   async contactCode(): Promise<string> {
     const runtime = this.#require();
-    const keys = await ensureAccessKeys(this.database);
+    const keys = await ensureAccessKeys(this.database, this.#now);
     return ownContactCode(this.#accountId(), runtime.connection.relayUrl, keys);
   }
 
@@ -451,7 +452,7 @@ export class Engine {
   }
 
   async #finishStart(account: AccountInfo, relayUrl: string): Promise<AccountSummary> {
-    const code = ownContactCode(account.accountId, relayUrl, await ensureAccessKeys(this.database));
+    const code = ownContactCode(account.accountId, relayUrl, await ensureAccessKeys(this.database, this.#now));
     const summary: AccountSummary = { ...account, relayUrl, contactCode: code };
     this.#summary = summary;
     return summary;

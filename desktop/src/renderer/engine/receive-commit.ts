@@ -87,7 +87,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
       [...arrived.map((message) => message.senderAccountId), ...profiles.map((profile) => profile.senderAccountId)],
       input,
     );
-    await applyProfiles(db, profiles);
+    const profilesRequeued = await applyProfiles(db, profiles, input.now);
 
     const receiptIdsBySender = new Map<AccountId, string[]>();
     for (const message of arrived) {
@@ -164,7 +164,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
       stored,
       stateChanges,
       notices,
-      receiptsQueued: receipts.length > 0 || profilesQueued,
+      receiptsQueued: receipts.length > 0 || profilesQueued || profilesRequeued,
       outboxItemsRemoved,
     };
   });

@@ -120,7 +120,7 @@ export class EngineRuntime {
       logger,
       settings.connection,
     );
-    this.accessKeys = new AccessKeyRegistration(db, this.http, this.tokens, { logger });
+    this.accessKeys = new AccessKeyRegistration(db, this.http, this.tokens, { clock, logger });
     this.sessions = new SessionManager(this.http, this.tokens, vault, (peer) => contactAccessKey(db, peer));
     this.sessionRepair = new SessionRepair(db, this.sessions, {
       clock,
