@@ -7,6 +7,7 @@ import {
   parseAccountId,
   parseContactCode,
 } from '../src/address/index.js';
+import { toBase64Url } from '../src/encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
 
 function fakeIdentityKey(fill: number): Uint8Array {
@@ -62,7 +63,11 @@ describe('contact code', () => {
   it('round-trips and canonicalises the relay URL', () => {
     const text = formatContactCode({ accountId, relayUrl: 'https://Relay.Example.org:8443/parley/' });
     expect(text).toBe(`parley:${accountId}?relay=https%3A%2F%2Frelay.example.org%3A8443%2Fparley`);
-    expect(parseContactCode(text)).toEqual({ accountId, relayUrl: 'https://relay.example.org:8443/parley' });
+    expect(parseContactCode(text)).toEqual({
+      accountId,
+      relayUrl: 'https://relay.example.org:8443/parley',
+      accessKey: null,
+    });
     expect(parseContactCode(`  ${text}\n`)).toEqual(parseContactCode(text));
   });
 
@@ -75,8 +80,22 @@ describe('contact code', () => {
     const text = `parley:${accountId}?relay=${encoded}`;
     expect(formatContactCode({ accountId, relayUrl })).toBe(text);
     for (const pasted of [text, `  ${text}`, `${text}\n`, `\t${text} \r\n`]) {
-      expect(parseContactCode(pasted)).toEqual({ accountId, relayUrl });
+      expect(parseContactCode(pasted)).toEqual({ accountId, relayUrl, accessKey: null });
     }
+  });
+
+  it('carries the code access key as unpadded base64url after the relay', () => {
+    const accessKey = Uint8Array.from({ length: 16 }, (_, i) => 250 - i);
+    const text = formatContactCode({ accountId, relayUrl: 'https://relay.example.org', accessKey });
+    expect(text).toBe(`parley:${accountId}?relay=https%3A%2F%2Frelay.example.org&key=${toBase64Url(accessKey)}`);
+    expect(text.split('&key=')[1]).toHaveLength(22);
+    expect(parseContactCode(` ${text}\n`)).toEqual({ accountId, relayUrl: 'https://relay.example.org', accessKey });
+  });
+
+  it('refuses to format a key that is not 16 bytes', () => {
+    expect(() =>
+      formatContactCode({ accountId, relayUrl: 'https://relay.example.org', accessKey: new Uint8Array(15) }),
+    ).toThrowError(expect.objectContaining({ code: CryptoErrorCode.InvalidContactCode }));
   });
 
   it('accepts a loopback http relay', () => {
@@ -106,6 +125,11 @@ describe('contact code', () => {
     ['upper-case scheme', `parley:${accountId}?relay=HTTPS%3A%2F%2Frelay.example.org`],
     ['default port', `parley:${accountId}?relay=https%3A%2F%2Frelay.example.org%3A443`],
     ['whitespace inside', `parley:${accountId} ?relay=https%3A%2F%2Frelay.example.org`],
+    ['key before relay', `parley:${accountId}?key=AAAAAAAAAAAAAAAAAAAAAA&relay=https%3A%2F%2Fa.b`],
+    ['short key', `parley:${accountId}?relay=https%3A%2F%2Fa.b&key=AAAAAAAAAAAAAAAAAAAAA`],
+    ['padded key', `parley:${accountId}?relay=https%3A%2F%2Fa.b&key=AAAAAAAAAAAAAAAAAAAAAA==`],
+    ['base64 (not url) key', `parley:${accountId}?relay=https%3A%2F%2Fa.b&key=+/AAAAAAAAAAAAAAAAAAAA`],
+    ['parameter after the key', `parley:${accountId}?relay=https%3A%2F%2Fa.b&key=AAAAAAAAAAAAAAAAAAAAAA&x=1`],
   ])('refuses %s', (_label, text) => {
     expect(() => parseContactCode(text)).toThrowError(
       expect.objectContaining({ code: CryptoErrorCode.InvalidContactCode }),

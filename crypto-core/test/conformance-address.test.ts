@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccountId } from '../src/address/account-id.js';
 import { accountIdFromIdentityKey, accountIdMatches, parseAccountId } from '../src/address/account-id.js';
 import { formatContactCode, normalizeRelayUrl, parseContactCode } from '../src/address/contact-code.js';
-import { fromBase64, toHex } from '../src/encoding.js';
+import { fromBase64, fromBase64Url, toHex } from '../src/encoding.js';
 import type { AccountIdVectors, ContactCodeVectors, RelayUrlVectors } from '../vectors/types.js';
 import { expectRefused, hex, loadVectors } from './support/conformance-vectors.js';
 
@@ -67,8 +67,17 @@ describe('relay URL vectors', () => {
 describe('contact code vectors', () => {
   it('parse each valid text, and format its parts back to the canonical text', () => {
     for (const vector of contactCodes.valid) {
-      expect(parseContactCode(vector.text)).toEqual({ accountId: vector.accountId, relayUrl: vector.relayUrl });
-      const formatted = formatContactCode({ accountId: vector.accountId as AccountId, relayUrl: vector.relayUrl });
+      const accessKey = vector.accessKey === null ? null : fromBase64Url(vector.accessKey);
+      expect(parseContactCode(vector.text)).toEqual({
+        accountId: vector.accountId,
+        relayUrl: vector.relayUrl,
+        accessKey,
+      });
+      const formatted = formatContactCode({
+        accountId: vector.accountId as AccountId,
+        relayUrl: vector.relayUrl,
+        accessKey,
+      });
       expect(formatted).toBe(vector.canonical);
       expect(vector.text.trim()).toBe(vector.canonical);
     }

@@ -280,6 +280,23 @@ describe('encodeContent refuses what a decoder would refuse', () => {
   });
 });
 
+describe('profile content', () => {
+  const accessKey = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+
+  it('carries a 16-byte access key as canonical base64 and decodes it back', () => {
+    const encoded = encodeContent({ type: 'profile', accessKey });
+    const json = JSON.parse(new TextDecoder().decode(unpadContent(encoded)));
+    expect(json).toEqual({ v: 1, type: 'profile', accessKey: 'AQIDBAUGBwgJCgsMDQ4PEA==' });
+    expect(decodeContent(encoded)).toEqual({ type: 'profile', accessKey });
+  });
+
+  it('refuses a key of another length and fields it does not define', () => {
+    expectCode(() => encodeContent({ type: 'profile', accessKey: new Uint8Array(15) }), CryptoErrorCode.InvalidContent);
+    const extra = { v: 1, type: 'profile', accessKey: 'AQIDBAUGBwgJCgsMDQ4PEA==', name: 'Bob' };
+    expect(() => decodeContent(padContent(utf8(JSON.stringify(extra))))).toThrow(/profile/);
+  });
+});
+
 describe('session-reset content', () => {
   it('is padded like every content and refuses fields it does not define', () => {
     const encoded = encodeContent({ type: 'session-reset', id: MESSAGE_ID, sentAt: SENT_AT });

@@ -2,6 +2,7 @@
 
 import type { AccountId } from '../src/address/account-id.js';
 import { formatContactCode, parseContactCode } from '../src/address/contact-code.js';
+import { fromBase64Url, toBase64Url } from '../src/encoding.js';
 import { ALICE, BOB } from './identities.js';
 import { refusal } from './refusal.js';
 import type { ContactCodeVectors } from './types.js';
@@ -9,6 +10,11 @@ import type { ContactCodeVectors } from './types.js';
 const EXAMPLE_ID = 'lljjcgbv4ez6e7tveydepikcbcz4sjsj';
 const A = ALICE.accountId as AccountId;
 const B = BOB.accountId;
+
+/** Fixed code access keys (16 bytes each), as they appear in codes. */
+const KEY_A = toBase64Url(Uint8Array.from({ length: 16 }, (_, i) => i * 17));
+const KEY_B = toBase64Url(Uint8Array.from({ length: 16 }, (_, i) => 255 - i));
+const ENCODED_EXAMPLE_RELAY = 'https%3A%2F%2Frelay.example.org';
 
 const CANONICAL_RELAYS = [
   'https://relay.example.org',
@@ -44,17 +50,34 @@ const INVALID: readonly (readonly [text: string, reason: string])[] = [
   [`parley:${A}?relay=https%3A%2F%2Frelay.example.org%3Fx%3D1`, 'the relay URL has a query'],
   [`parley:${A}?relay=https%3A%2F%2Frelay.example.org%E0%A4%A`, 'broken percent-encoding'],
   [`parley:${A}?relay=https%3A%2F%2Frelay.example.org%2F${'a'.repeat(1000)}`, 'longer than 1,024 characters'],
+  [`parley:${A}?key=${KEY_A}&relay=${ENCODED_EXAMPLE_RELAY}`, 'the key before the relay'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&key=`, 'an empty key'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&key=${KEY_A.slice(0, 21)}`, 'a key of 21 characters'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&key=${KEY_A}AA`, 'a key of 17 bytes'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&key=${toBase64Url(new Uint8Array(15))}`, 'a key of 15 bytes'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&key=${KEY_A}==`, 'a padded key'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&key=${'-_'.repeat(10)}+/`, 'a key in the base64 (not url) alphabet'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&key=${KEY_A.slice(0, 21)}B`, 'a key with non-zero trailing bits'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&key=${KEY_A}&x=1`, 'a parameter after the key'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&key=${KEY_A}&key=${KEY_B}`, 'two keys'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&x=1&key=${KEY_A}`, 'a parameter between the relay and the key'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&Key=${KEY_A}`, 'the parameter is not exactly "key"'],
+  [`parley:${A}?relay=${ENCODED_EXAMPLE_RELAY}&key=${KEY_A}#x`, 'a fragment after the key'],
 ];
 
 export function contactCodeVectors(): ContactCodeVectors {
-  const codes = [
-    { accountId: EXAMPLE_ID, relayUrl: 'https://relay.example.org' },
-    ...CANONICAL_RELAYS.map((relayUrl) => ({ accountId: A, relayUrl })),
-    { accountId: B, relayUrl: 'http://127.0.0.1:7447' },
+  const codes: { accountId: string; relayUrl: string; accessKey: string | null }[] = [
+    { accountId: EXAMPLE_ID, relayUrl: 'https://relay.example.org', accessKey: KEY_A },
+    ...CANONICAL_RELAYS.map((relayUrl) => ({ accountId: A, relayUrl, accessKey: KEY_B })),
+    { accountId: B, relayUrl: 'http://127.0.0.1:7447', accessKey: KEY_A },
+    // Codes from clients that predate access keys: still valid, no key.
+    { accountId: EXAMPLE_ID, relayUrl: 'https://relay.example.org', accessKey: null },
+    { accountId: B, relayUrl: 'http://127.0.0.1:7447', accessKey: null },
   ];
-  const valid = codes.map(({ accountId, relayUrl }) => {
-    const canonical = formatContactCode({ accountId: accountId as AccountId, relayUrl });
-    return { text: canonical, accountId, relayUrl, canonical };
+  const valid = codes.map(({ accountId, relayUrl, accessKey }) => {
+    const key = accessKey === null ? null : fromBase64Url(accessKey);
+    const canonical = formatContactCode({ accountId: accountId as AccountId, relayUrl, accessKey: key });
+    return { text: canonical, accountId, relayUrl, accessKey, canonical };
   });
   const pasted = valid[1];
   if (pasted !== undefined) valid.push({ ...pasted, text: `  ${pasted.canonical}\r\n` });
@@ -66,11 +89,16 @@ export function contactCodeVectors(): ContactCodeVectors {
   ].map((relayUrl) => ({ accountId: A, relayUrl, code: formatContactCode({ accountId: A, relayUrl }) }));
   return {
     description:
-      'Contact codes: parley:<accountId>?relay=<encodeURIComponent(canonical relay URL)>. Each valid text parses to its account id and relay URL, and formatting those gives the canonical text; formatting canonicalises the relay URL; every other spelling is refused.',
+      'Contact codes: parley:<accountId>?relay=<encodeURIComponent(canonical relay URL)>&key=<code access key, 16 bytes, unpadded base64url>; codes without key (from clients that predate access keys) stay valid. Each valid text parses to its account id, relay URL and key (null without one), and formatting those gives the canonical text; formatting canonicalises the relay URL; every other spelling is refused.',
     backs: ['docs/protocol.md §2 Contact code'],
     valid: valid.map((vector) => {
       const parsed = parseContactCode(vector.text);
-      if (parsed.accountId !== vector.accountId || parsed.relayUrl !== vector.relayUrl) {
+      const parsedKey = parsed.accessKey === null ? null : toBase64Url(parsed.accessKey);
+      if (
+        parsed.accountId !== vector.accountId ||
+        parsed.relayUrl !== vector.relayUrl ||
+        parsedKey !== vector.accessKey
+      ) {
         throw new Error(`contact code ${vector.text} does not parse back`);
       }
       return vector;

@@ -8,12 +8,13 @@ import { refusal, refusalCode } from './refusal.js';
 import type { ContentInput, ContentVectors } from './types.js';
 
 /** Content fields that hold bytes; the vector files give them as base64. */
-export const CONTENT_BYTES_FIELDS = ['senderKeyDistribution'] as const;
+export const CONTENT_BYTES_FIELDS = ['senderKeyDistribution', 'accessKey'] as const;
 
 const ID = '018f2c1e-7a3b-7c4d-8e5f-0123456789ab';
 const ID2 = '018f2c1e-7a3b-7c4d-8e5f-0123456789ac';
 const GROUP = '6f1c1f2e-0b7a-4c3d-9e8f-00112233aabb';
 const SENT_AT = 1732780800000;
+const ACCESS_KEY = toBase64(Uint8Array.from({ length: 16 }, (_, i) => (i * 29 + 5) & 0xff));
 const DISTRIBUTION = toBase64(Uint8Array.from({ length: 48 }, (_, i) => (i * 7 + 3) & 0xff));
 
 /** A content object of the vector files as the API takes it: base64 fields become bytes. */
@@ -102,6 +103,7 @@ const VALID: readonly (readonly [name: string, content: ContentInput])[] = [
   ['group rename', { type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'rename', name: 'Cousins' }],
   ['sender-key', { type: 'sender-key', groupId: GROUP, senderKeyDistribution: DISTRIBUTION }],
   ['session-reset', { type: 'session-reset', id: ID, sentAt: SENT_AT }],
+  ['profile with a contact access key', { type: 'profile', accessKey: ACCESS_KEY }],
 ];
 
 /** JSON text, padded as a sender would: `text || 0x80 || zeros` to `size` bytes. */
@@ -152,6 +154,14 @@ const INVALID_DECODE: readonly (readonly [paddedHex: string, reason: string])[] 
     padded(`{"v":1,"type":"sender-key","groupId":"${GROUP}","senderKeyDistribution":"AAE"}`),
     'base64 without its padding',
   ],
+  [padded('{"v":1,"type":"profile","accessKey":"AAAAAAAAAAAAAAAAAAAA"}'), 'a profile access key of 15 bytes'],
+  [padded('{"v":1,"type":"profile","accessKey":"AAAAAAAAAAAAAAAAAAAAAA"}'), 'a profile access key without padding'],
+  [padded('{"v":1,"type":"profile","accessKey":"AAAAAAAAAAAAAAAAAAAAAA-_"}'), 'a profile access key in base64url'],
+  [padded('{"v":1,"type":"profile"}'), 'a profile without access key'],
+  [
+    padded(`{"v":1,"type":"profile","accessKey":"${ACCESS_KEY}","name":"Bob"}`),
+    'a profile field version 1 does not define',
+  ],
 ];
 
 const INVALID_ENCODE: readonly (readonly [content: ContentInput, reason: string])[] = [
@@ -162,6 +172,7 @@ const INVALID_ENCODE: readonly (readonly [content: ContentInput, reason: string]
   [{ type: 'receipt', kind: 'read', messageIds: [], sentAt: SENT_AT }, 'a receipt of no message'],
   [{ type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'archive' }, 'an unknown group action'],
   [{ type: 'poll', id: ID, sentAt: SENT_AT }, 'a type this version does not know'],
+  [{ type: 'profile', accessKey: toBase64(new Uint8Array(17)) }, 'a profile access key of 17 bytes'],
   [
     { type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'rename', name: 'x'.repeat(257) },
     'a group name over 256 characters',

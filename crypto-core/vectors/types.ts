@@ -55,11 +55,13 @@ export interface RelayUrlVectors extends VectorFileHeader {
 }
 
 export interface ContactCodeVectors extends VectorFileHeader {
-  /** parse(text) -> {accountId, relayUrl}; format({accountId, relayUrl}) -> canonical. */
+  /** parse(text) -> {accountId, relayUrl, accessKey}; format({accountId, relayUrl, accessKey}) -> canonical. */
   readonly valid: readonly {
     readonly text: string;
     readonly accountId: string;
     readonly relayUrl: string;
+    /** The code access key as unpadded base64url (as in the code); null for a code without `key`. */
+    readonly accessKey: string | null;
     readonly canonical: string;
   }[];
   /** format({accountId, relayUrl}) with a relay URL in another accepted spelling -> code. */

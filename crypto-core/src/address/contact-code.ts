@@ -2,27 +2,42 @@
  * Contact codes (docs/protocol.md §Contact code): what one user gives another,
  * as text or QR, to start a conversation.
  *
- *   parley:<accountId>?relay=<percent-encoded relay URL>
+ *   parley:<accountId>?relay=<percent-encoded relay URL>&key=<code access key>
  *
- * Parsing is strict: exact scheme, a well-formed account id, exactly one query
- * parameter, and a relay URL that is http(s) with no credentials, query or
- * fragment. The canonical text is what `formatContactCode` produces, and it is
+ * The `key` is the account's code access key (docs/protocol.md §4.7), 16
+ * bytes as canonical unpadded base64url (22 characters): whoever holds the
+ * code may reach the account with it. A code without `key` comes from a
+ * client that predates access keys; it stays valid and parses with
+ * `accessKey: null` (such an account registered no keys either).
+ *
+ * Parsing is strict: exact scheme, a well-formed account id, the parameters
+ * `relay` then optionally `key` and nothing else, and a relay URL that is
+ * http(s) with no credentials, query or fragment. The canonical text is what `formatContactCode` produces, and it is
  * the only text accepted (surrounding whitespace aside: people paste): an
  * unencoded or non-canonical relay URL (a trailing slash, an upper-case host,
  * a default port) is refused, so every implementation reads the same code the
  * same way and a code has exactly one spelling.
  */
+import { type Bytes, fromBase64Url, toBase64Url } from '../encoding.js';
 import { CryptoErrorCode, invalidInput } from '../errors.js';
 import { type AccountId, isAccountId } from './account-id.js';
 
 export const CONTACT_CODE_SCHEME = 'parley:';
 const MAX_CONTACT_CODE_LENGTH = 1024;
+/** Bytes of the code access key a contact code carries (the wire's ACCESS_KEY_BYTES). */
+export const CONTACT_CODE_KEY_BYTES = 16;
+const KEY_PARAMETER = '&key=';
 
 export interface ContactCode {
   readonly accountId: AccountId;
   /** Canonical relay base URL, no trailing slash (e.g. https://relay.example.org). */
   readonly relayUrl: string;
+  /** The account's code access key; null in a code from a client that predates access keys. */
+  readonly accessKey: Bytes | null;
 }
+
+/** What formatContactCode takes: a code without `accessKey` is written as older clients did. */
+export type ContactCodeInput = Omit<ContactCode, 'accessKey'> & { readonly accessKey?: Bytes | null };
 
 function fail(reason: string): never {
   throw invalidInput(CryptoErrorCode.InvalidContactCode, `invalid contact code: ${reason}`);
@@ -44,10 +59,32 @@ export function normalizeRelayUrl(input: string): string {
   return `${url.protocol}//${url.host}${path}`;
 }
 
-export function formatContactCode(code: ContactCode): string {
+export function formatContactCode(code: ContactCodeInput): string {
   if (!isAccountId(code.accountId)) fail('account id is malformed');
   const relay = normalizeRelayUrl(code.relayUrl);
-  return `${CONTACT_CODE_SCHEME}${code.accountId}?relay=${encodeURIComponent(relay)}`;
+  const base = `${CONTACT_CODE_SCHEME}${code.accountId}?relay=${encodeURIComponent(relay)}`;
+  const key = code.accessKey ?? null;
+  if (key === null) return base;
+  if (!(key instanceof Uint8Array) || key.byteLength !== CONTACT_CODE_KEY_BYTES) {
+    fail(`access key must be ${CONTACT_CODE_KEY_BYTES} bytes`);
+  }
+  return `${base}${KEY_PARAMETER}${toBase64Url(key)}`;
+}
+
+/** The code key of `key=...`: strictly canonical unpadded base64url of exactly 16 bytes. */
+function parseCodeKey(encoded: string): Bytes {
+  let key: Bytes;
+  try {
+    key = fromBase64Url(encoded);
+  } catch (error) {
+    throw invalidInput(
+      CryptoErrorCode.InvalidContactCode,
+      'invalid contact code: key is not canonical base64url',
+      error,
+    );
+  }
+  if (key.byteLength !== CONTACT_CODE_KEY_BYTES) fail(`key must be ${CONTACT_CODE_KEY_BYTES} bytes`);
+  return key;
 }
 
 export function parseContactCode(text: unknown): ContactCode {
@@ -62,10 +99,11 @@ export function parseContactCode(text: unknown): ContactCode {
   const accountId = rest.slice(0, question);
   if (!isAccountId(accountId)) fail('account id is malformed');
   const query = rest.slice(question + 1);
-  if (!query.startsWith('relay=') || query.includes('&') || query.includes('#')) {
-    fail('expected exactly one "relay" parameter');
-  }
-  const encodedRelay = query.slice('relay='.length);
+  if (!query.startsWith('relay=') || query.includes('#')) fail('expected "relay" as the first parameter');
+  const keyAt = query.indexOf(KEY_PARAMETER);
+  const encodedRelay = query.slice('relay='.length, keyAt < 0 ? undefined : keyAt);
+  const encodedKey = keyAt < 0 ? null : query.slice(keyAt + KEY_PARAMETER.length);
+  if (encodedRelay.includes('&') || encodedKey?.includes('&')) fail('expected only "relay" and then "key"');
   let relayText: string;
   try {
     relayText = decodeURIComponent(encodedRelay);
@@ -76,5 +114,5 @@ export function parseContactCode(text: unknown): ContactCode {
   if (relayText !== relayUrl) fail('relay URL is not in canonical form');
   if (encodedRelay !== encodeURIComponent(relayUrl))
     fail('relay URL is not percent-encoded as encodeURIComponent does');
-  return { accountId, relayUrl };
+  return { accountId, relayUrl, accessKey: encodedKey === null ? null : parseCodeKey(encodedKey) };
 }

@@ -85,6 +85,10 @@ export const contactRecordSchema = z.strictObject({
   identityChangedAt: time.nullable().optional(),
   origin: z.enum(['contact-code', 'incoming']),
   addedAt: time,
+  /** The access key that reaches the contact (docs/protocol.md §4.7), base64; absent in backups from before access keys. */
+  accessKey: base64.nullable().optional(),
+  /** When the contact last refused that key; absent in backups from before access keys. */
+  accessDeniedAt: time.nullable().optional(),
 });
 
 export const conversationRecordSchema = z.strictObject({

@@ -113,6 +113,9 @@ function toWire(content: KnownContent): Record<string, unknown> {
       };
     case 'session-reset':
       return { v: CONTENT_VERSION, type: 'session-reset', id: content.id, sentAt: content.sentAt };
+    case 'profile':
+      if (!(content.accessKey instanceof Uint8Array)) throw invalidContent('accessKey must be bytes');
+      return { v: CONTENT_VERSION, type: 'profile', accessKey: toBase64(content.accessKey) };
     default:
       throw invalidContent('unknown content type', { type: (content as { type?: unknown }).type });
   }
@@ -178,6 +181,8 @@ function fromWire(wire: ContentWire): KnownContent {
       };
     case 'session-reset':
       return { type: 'session-reset', id: wire.id, sentAt: wire.sentAt };
+    case 'profile':
+      return { type: 'profile', accessKey: fromBase64(wire.accessKey) };
   }
 }
 

@@ -6,6 +6,7 @@
  * Browser-safe.
  */
 import { z } from 'zod';
+import { accessKeySchema } from '../wire/access-key.js';
 import { accountIdSchema, base64Bytes, timestampSchema } from '../wire/primitives.js';
 
 /** The content format version this build writes and fully understands. */
@@ -126,6 +127,18 @@ export const sessionResetWireSchema = z.strictObject({
   sentAt: timestampSchema,
 });
 
+/**
+ * What the sender tells a contact about itself: for now only the contact
+ * access key that reaches it (docs/protocol.md §4.7); a display name is meant
+ * to join as an optional field later. Added within version 1: a decoder that
+ * predates it reports an unknown type as unsupported.
+ */
+export const profileWireSchema = z.strictObject({
+  v: versionField,
+  type: z.literal('profile'),
+  accessKey: accessKeySchema,
+});
+
 /** Every type version 1 knows, by its `type` value. */
 export const CONTENT_WIRE_SCHEMAS = {
   text: textWireSchema,
@@ -134,6 +147,7 @@ export const CONTENT_WIRE_SCHEMAS = {
   group: groupWireSchema,
   'sender-key': senderKeyWireSchema,
   'session-reset': sessionResetWireSchema,
+  profile: profileWireSchema,
 } as const;
 
 export type KnownContentType = keyof typeof CONTENT_WIRE_SCHEMAS;
@@ -158,4 +172,12 @@ export type TypingWire = z.infer<typeof typingWireSchema>;
 export type GroupWire = z.infer<typeof groupWireSchema>;
 export type SenderKeyWire = z.infer<typeof senderKeyWireSchema>;
 export type SessionResetWire = z.infer<typeof sessionResetWireSchema>;
-export type ContentWire = TextWire | ReceiptWire | TypingWire | GroupWire | SenderKeyWire | SessionResetWire;
+export type ProfileWire = z.infer<typeof profileWireSchema>;
+export type ContentWire =
+  | TextWire
+  | ReceiptWire
+  | TypingWire
+  | GroupWire
+  | SenderKeyWire
+  | SessionResetWire
+  | ProfileWire;

@@ -99,6 +99,16 @@ export interface SessionResetContent {
   readonly sentAt: number;
 }
 
+/**
+ * What the sender tells a contact about itself: the contact access key that
+ * reaches it (docs/protocol.md §4.7). Never shown in the history.
+ */
+export interface ProfileContent {
+  readonly type: 'profile';
+  /** The sender's contact access key (16 bytes). */
+  readonly accessKey: Bytes;
+}
+
 /** Every content this build can encode and fully understand. */
 export type KnownContent =
   | TextContent
@@ -106,7 +116,8 @@ export type KnownContent =
   | TypingContent
   | GroupControlContent
   | SenderKeyContent
-  | SessionResetContent;
+  | SessionResetContent
+  | ProfileContent;
 
 /**
  * Well-formed content this build does not understand: a newer format version

@@ -7,6 +7,7 @@
  * one of the device settings that are never exported) is dropped and
  * counted. Browser-safe.
  */
+import { accessKeySchema } from '@parley/crypto-core/wire';
 import { z } from 'zod';
 
 export const RESTORABLE_SETTINGS = {
@@ -14,6 +15,12 @@ export const RESTORABLE_SETTINGS = {
   privacy: z.strictObject({ readReceipts: z.boolean(), typingIndicators: z.boolean() }),
   /** How far the one-time copy of a version 1 database got (engine/at-rest/legacy-migration.ts). */
   legacyMigration: z.strictObject({ state: z.enum(['copying', 'done']), at: z.number().int().nonnegative() }),
+  /**
+   * The account's two access keys (engine/access-keys.ts; docs/protocol.md
+   * §4.7): restored, so the install keeps its contact code and contacts
+   * keep reaching it.
+   */
+  accessKeys: z.strictObject({ codeKey: accessKeySchema, contactKey: accessKeySchema }),
 } as const;
 export type RestorableSettingKey = keyof typeof RESTORABLE_SETTINGS;
 

@@ -21,6 +21,7 @@ import {
   historyRecordSchema,
 } from '@parley/crypto-core/backup-records';
 import {
+  profileWireSchema,
   receiptWireSchema,
   sessionResetWireSchema,
   textWireSchema,
@@ -75,6 +76,8 @@ export const outgoingContentSchema = z.discriminatedUnion('type', [
   receiptWireSchema.omit({ v: true }),
   typingWireSchema.omit({ v: true }),
   sessionResetWireSchema.omit({ v: true }),
+  // The contact access key as on the wire (base64): a capability the engine holds, not a Signal key.
+  profileWireSchema.omit({ v: true }),
 ]);
 export type OutgoingContent = z.infer<typeof outgoingContentSchema>;
 
@@ -167,7 +170,6 @@ export const vaultArgSchemas = {
   unlock: z.strictObject({ passphrase: passphraseSchema.optional() }),
   lock: z.strictObject({}),
   getDataKey: z.strictObject({}),
-  getContactCode: z.strictObject({ relayUrl: relayUrlSchema }),
   buildRegistration: z.strictObject({ relayUrl: relayUrlSchema, challenge: challengeSchema }),
   signChallenge: z.strictObject({ relayUrl: relayUrlSchema, challenge: challengeSchema }),
   buildPreKeyRefill: z.strictObject({
@@ -258,7 +260,6 @@ export interface VaultResults {
   lock: null;
   /** 32-byte key (base64) for the engine's at-rest encryption of message bodies; stable for the profile. */
   getDataKey: { key: string };
-  getContactCode: { code: string };
   /**
    * A complete registration body with this install's id, fresh prekeys and
    * the proof of possession.

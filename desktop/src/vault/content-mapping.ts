@@ -5,6 +5,7 @@
  * back separately for processing.
  */
 import type { Bytes, Content } from '@parley/crypto-core';
+import { toBase64 } from '@parley/crypto-core/encoding';
 import type { IncomingContent } from '../common/vault-api.js';
 
 export interface MappedContent {
@@ -77,6 +78,8 @@ export function mapIncomingContent(content: Content): MappedContent {
         content: { type: 'session-reset', id: content.id, sentAt: content.sentAt },
         senderKeyDistribution: null,
       };
+    case 'profile':
+      return { content: { type: 'profile', accessKey: toBase64(content.accessKey) }, senderKeyDistribution: null };
     case 'unsupported':
       return {
         content: {

@@ -3,14 +3,7 @@
  * decrypted into memory, and the services over them. Built by unlock or
  * createIdentity with the vault key, and dropped whole by lock.
  */
-import {
-  type AccountId,
-  formatContactCode,
-  generateIdentity,
-  generateKey,
-  loadIdentity,
-  SessionCipher,
-} from '@parley/crypto-core';
+import { type AccountId, generateIdentity, generateKey, loadIdentity, SessionCipher } from '@parley/crypto-core';
 import type { AccountInfo } from '../common/vault-api.js';
 import { DurableProtocolStore } from './durable-protocol-store.js';
 import { DurableRecords } from './durable-records.js';
@@ -142,11 +135,6 @@ export class OpenVault {
     const key = this.#context.records.get(RecordKinds.dataKey);
     if (key === undefined) throw storageError('the vault has no data key', null);
     return key;
-  }
-
-  /** Our contact code for a relay (the account id is public; the key behind it is not). */
-  contactCode(relayUrl: string): string {
-    return formatContactCode({ accountId: this.accountId, relayUrl });
   }
 
   /** Forgets every record and closes the database (checkpointed, lock released). */

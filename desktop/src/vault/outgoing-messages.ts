@@ -7,7 +7,7 @@
  * messages under one message key.
  */
 import { encodeContent } from '@parley/crypto-core';
-import { toBase64 } from '@parley/crypto-core/encoding';
+import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import type { AccountId, OutgoingMessage } from '@parley/crypto-core/wire';
 import { ApiErrorCode } from '../common/api-errors.js';
 import type { OutgoingContent } from '../common/vault-api.js';
@@ -40,7 +40,11 @@ export class OutgoingMessages {
     if (devices.length === 0) {
       throw protocolError(ApiErrorCode.NoSession, 'no session with any device of the recipient: start sessions first');
     }
-    const plaintext = encodeContent(request.content);
+    const content = request.content;
+    // Wire form to content form: only a profile's access key travels as base64 to here.
+    const plaintext = encodeContent(
+      content.type === 'profile' ? { type: 'profile', accessKey: fromBase64(content.accessKey) } : content,
+    );
     const sealing = request.sealed ? this.#certificates.require(request.relayUrl) : null;
     const cipher = sealing === null ? null : this.#certificates.cipherFor(sealing);
     const messages = await records.transaction(async () => {

@@ -103,10 +103,6 @@ export class Vault implements VaultApi {
     return this.#lifecycle.unlocked(async (open) => ({ key: toBase64(open.dataKey()) }));
   }
 
-  getContactCode(args: ParsedVaultArgs<'getContactCode'>): Promise<VaultResults['getContactCode']> {
-    return this.#lifecycle.unlocked(async (open) => ({ code: open.contactCode(args.relayUrl) }));
-  }
-
   buildRegistration(args: ParsedVaultArgs<'buildRegistration'>): Promise<VaultResults['buildRegistration']> {
     return this.#lifecycle.unlocked((open) =>
       open.preKeys.buildRegistration(args.relayUrl, fromBase64(args.challenge)),

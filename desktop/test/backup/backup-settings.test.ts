@@ -79,20 +79,29 @@ describe('restored settings', () => {
   it('imports known settings, drops unknown keys and reports them, and still counts them as read', async () => {
     const privacy = setting('privacy', { readReceipts: false, typingIndicators: true });
     const migration = setting('legacyMigration', { state: 'done', at: 1_700_000_000_000 });
+    const keys = { codeKey: 'AAECAwQFBgcICQoLDA0ODw==', contactKey: 'EBESExQVFhcYGRobHB0eHw==' };
+    const accessKeys = setting('accessKeys', keys);
     const path = await backupWith('mixed.parley-backup', [
       privacy,
       setting('account', { accountId: 'x', deviceId: 1, registrationId: 2 }),
       setting('fancyNewThing', [1, 2, 3]),
       migration,
+      accessKeys,
+      setting('accessKeysRegistered', keys),
       setting('takenOver', { at: 1 }),
     ]);
     const restores = new BackupRestores(dir);
     const session = await restores.open({ path }, passphrase);
-    expect([...session.verified.ignoredSettingKeys].sort()).toEqual(['account', 'fancyNewThing', 'takenOver']);
-    expect(session.verified.summary.counts.settings).toBe(5);
+    expect([...session.verified.ignoredSettingKeys].sort()).toEqual([
+      'accessKeysRegistered',
+      'account',
+      'fancyNewThing',
+      'takenOver',
+    ]);
+    expect(session.verified.summary.counts.settings).toBe(7);
     const { records, read } = await readAll(restores, session.id);
-    expect(records).toEqual([privacy, migration]);
-    expect(read).toBe(5);
+    expect(records).toEqual([privacy, migration, accessKeys]);
+    expect(read).toBe(7);
     await restores.close(session.id, 'imported');
   });
 
@@ -104,6 +113,12 @@ describe('restored settings', () => {
       ['wrong type', setting('privacy', { readReceipts: 'yes', typingIndicators: true })],
       ['bad state', setting('legacyMigration', { state: 'half', at: 1 })],
       ['negative time', setting('legacyMigration', { state: 'done', at: -1 })],
+      ['short key', setting('accessKeys', { codeKey: 'AAECAwQFBgcICQoLDA0O', contactKey: 'EBESExQVFhcYGRobHB0eHw==' })],
+      [
+        'url-safe key',
+        setting('accessKeys', { codeKey: 'AAECAwQFBgcICQoLDA0ODw', contactKey: 'EBESExQVFhcYGRobHB0eHw==' }),
+      ],
+      ['one key', setting('accessKeys', { codeKey: 'AAECAwQFBgcICQoLDA0ODw==' })],
     ] as const) {
       const path = await backupWith(`bad-${name.replace(' ', '-')}.parley-backup`, [
         setting('privacy', { readReceipts: true, typingIndicators: true }),

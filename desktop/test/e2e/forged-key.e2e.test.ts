@@ -17,7 +17,8 @@ import {
   type SignalCiphertext,
   toBase64,
 } from '@parley/crypto-core';
-import { httpOf, registerDevice } from '@parley/test-support';
+import { parseWire, preKeyBundlesResponseSchema } from '@parley/crypto-core/wire';
+import { fetchBundlesWithKey, httpOf, registerDevice } from '@parley/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { newEnvelopeId } from '../../../relay-server/src/envelope-ids.js';
 import { SqliteRelayStore } from '../../../relay-server/src/storage/index.js';
@@ -75,14 +76,17 @@ async function readSafetyNumber(chat: ChatView, user: E2eUser): Promise<string> 
 
 /**
  * Mallory, a registered account of her own, fetches Alice's bundle from the
- * relay and encrypts a pre-key message to her with Mallory's identity key;
+ * relay (with the code key of Alice's contact code, as anyone holding the
+ * code may) and encrypts a pre-key message to her with Mallory's identity key;
  * the relay's queue then gets it as an envelope from Bob's device (written
  * with the relay's own storage code, into its live database).
  */
-async function injectForgedPreKeyMessage(aliceId: AccountId, bobId: AccountId): Promise<void> {
+async function injectForgedPreKeyMessage(aliceId: AccountId, bobId: AccountId, codeKey: string): Promise<void> {
   const http = httpOf(world.relay);
   const { device: mallory, token } = await registerDevice(http);
-  const bundles = await http.fetchBundles(token, aliceId);
+  const fetched = await fetchBundlesWithKey(http, aliceId, codeKey, token);
+  expect(fetched.status).toBe(200);
+  const bundles = parseWire(preKeyBundlesResponseSchema, fetched.body, 'bundles response');
   const [bundle] = bundles.bundles;
   if (bundle === undefined) throw new Error('Alice has no bundle');
   await mallory.session.startSession(bundle);
@@ -134,9 +138,10 @@ describe('a relay substitutes a key for a contact', () => {
   });
 
   step("a pre-key message with Mallory's key under Bob's id is refused, and the UI names the relay", async () => {
-    const aliceId = parseContactCode(codes.get(alice) ?? '').accountId;
+    const aliceCode = parseContactCode(codes.get(alice) ?? '');
     const bobId = parseContactCode(codes.get(bob) ?? '').accountId;
-    await injectForgedPreKeyMessage(aliceId, bobId);
+    if (aliceCode.accessKey === null) throw new Error("Alice's code carries no key");
+    await injectForgedPreKeyMessage(aliceCode.accountId, bobId, toBase64(aliceCode.accessKey));
     // The relay hands the queue over on a new connection: Alice comes back to the app.
     await alice.closeApp();
     await reopenApp(alice);

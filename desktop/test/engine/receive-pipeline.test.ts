@@ -39,11 +39,13 @@ describe('ReceivePipeline', () => {
     expect(await h.db.messages.count()).toBe(2);
     const conversation = await h.db.conversations.get(`direct:${ALICE}`);
     expect(conversation?.unreadCount).toBe(2);
-    // A delivery receipt for both is queued, in the same commit.
-    const receipts = await h.db.outbox.toArray();
-    expect(receipts).toEqual([
+    // Alice wrote first: our profile (our contact key) to her, then a delivery receipt for both, in the same commit.
+    const queued = await h.db.outbox.toArray();
+    expect(queued).toEqual([
+      expect.objectContaining({ kind: 'profile', recipient: ALICE }),
       expect.objectContaining({ kind: 'receipt', receiptKind: 'delivery', messageIds: [messageId(1), messageId(2)] }),
     ]);
+    expect(await h.db.contacts.get(ALICE)).toMatchObject({ origin: 'incoming', accessKey: null });
   });
 
   it('acks a redelivered envelope without decrypting it again, and stores a resent message once', async () => {

@@ -42,6 +42,21 @@ function failed(env: Envelope, code: string): DecryptOutcome {
 const context = { knownAccounts: new Set<string>([ALICE]), ownAccountId: OWN, sealedSenderReady: true };
 
 describe('planReceive', () => {
+  it('takes a profile’s contact key for its sender, stores no message, and commits it; an ephemeral one is dropped', () => {
+    const key = 'AQIDBAUGBwgJCgsMDQ4PEA==';
+    const stored = envelope();
+    const ephemeral = envelope({ ephemeral: true });
+    const plan = planReceive(
+      [stored, ephemeral],
+      [ok(stored, { type: 'profile', accessKey: key }), ok(ephemeral, { type: 'profile', accessKey: key }, MALLORY)],
+      context,
+    );
+    expect(plan.profiles).toEqual([{ senderAccountId: ALICE, accessKey: key }]);
+    expect(plan.messages).toEqual([]);
+    expect(plan.commitIds).toEqual([stored.id]);
+    expect(plan.dropped).toEqual([{ envelopeId: ephemeral.id, reason: 'ephemeral profile' }]);
+  });
+
   it('stores texts in the sender’s conversation, ordered by the sender’s clock', () => {
     const env = envelope();
     const plan = planReceive([env], [ok(env, { type: 'text', id: MESSAGE_ID, sentAt: NOW - 5, body: 'hi' })], context);

@@ -61,7 +61,6 @@ describe('the vault API surface', () => {
     await exercise(alice.vault, 'getStatus', {});
     await exercise(alice.vault, 'createIdentity', {}); // IDENTITY_EXISTS
     await exercise(alice.vault, 'getDataKey', {});
-    await exercise(alice.vault, 'getContactCode', { relayUrl: relay.url });
     await exercise(alice.vault, 'buildRegistration', { relayUrl: relay.url, challenge: randomChallenge() });
     await exercise(alice.vault, 'signChallenge', { relayUrl: relay.url, challenge: randomChallenge() });
     await exercise(alice.vault, 'buildPreKeyRefill', { preKeys: 20, kyberPreKeys: 20 });

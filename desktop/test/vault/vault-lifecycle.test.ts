@@ -41,7 +41,7 @@ describe('vault lifecycle with the OS keychain', () => {
     expect(lockedEvents).toEqual([{}]);
     expect(await call(vault, 'getStatus', {})).toEqual({ state: 'locked', keyProtection: 'os-keychain', account });
     expect(await errorCodeOf(vault, 'getDataKey', {})).toBe('LOCKED');
-    expect(await errorCodeOf(vault, 'getContactCode', { relayUrl: 'https://relay.example' })).toBe('LOCKED');
+    expect(await errorCodeOf(vault, 'getSafetyNumber', { accountId: 'a'.repeat(32) })).toBe('LOCKED');
     expect(await call(vault, 'unlock', {})).toEqual(account);
     expect(await call(vault, 'getDataKey', {})).toEqual({ key });
     await call(vault, 'lock', {});

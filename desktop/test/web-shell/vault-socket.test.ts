@@ -166,7 +166,7 @@ describe('calls', () => {
       ['getStatus', { extra: true }],
       ['createIdentity', { passphrase: '' }],
       ['createIdentity', { passphrase: 'x'.repeat(1025) }],
-      ['getContactCode', { relayUrl: 'javascript:alert(1)' }],
+      ['signChallenge', { relayUrl: 'javascript:alert(1)', challenge: 'AAAA' }],
       ['buildPreKeyRefill', { preKeys: 201, kyberPreKeys: 0 }],
       ['signChallenge', { relayUrl: 'https://relay.example.org', challenge: 'too-short' }],
       ['getSafetyNumber', { accountId: 'not-an-account-id' }],

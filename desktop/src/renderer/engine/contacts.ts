@@ -1,10 +1,13 @@
 /**
  * Contacts: adding one from a contact code (parse strictly, fetch bundles
- * from the code's relay, check them, start sessions, then store the contact
- * and its direct conversation), naming, and the verified flag.
+ * from the code's relay with the code's access key, check them, start
+ * sessions, then store the contact with that key and its direct
+ * conversation, and queue our profile to it), naming, and the verified flag.
  */
-import { type AccountId, normalizeRelayUrl, parseContactCode } from '@parley/crypto-core/wire';
+import { toBase64 } from '@parley/crypto-core/encoding';
+import { type AccountId, type ContactCode, normalizeRelayUrl, parseContactCode } from '@parley/crypto-core/wire';
 import type { Clock } from './clock.js';
+import { profileItem } from './contact-access.js';
 import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { EngineError, EngineErrorCode } from './errors.js';
@@ -43,7 +46,7 @@ export class ContactBook {
   ) {}
 
   async add(contactCode: string, displayName?: string): Promise<AddedContact> {
-    let code: { accountId: AccountId; relayUrl: string };
+    let code: ContactCode;
     try {
       code = parseContactCode(contactCode);
     } catch (error) {
@@ -59,9 +62,11 @@ export class ContactBook {
         `this contact uses another relay (${code.relayUrl}); only contacts on your relay can be added for now`,
       );
     }
+    // A code from before access keys has none: that reaches only an account that registered none either.
+    const accessKey = code.accessKey === null ? null : toBase64(code.accessKey);
     let devices: number[];
     try {
-      devices = await this.#sessionDevices(code.accountId);
+      devices = await this.#sessionDevices(code.accountId, accessKey);
     } catch (error) {
       // The bundles came from the home relay (contacts on other relays cannot be added yet).
       const mapped = sessionError(error, this.context.homeRelayUrl);
@@ -71,7 +76,7 @@ export class ContactBook {
     const now = this.context.clock.now();
     const conversationId = directConversationId(code.accountId);
     const name = cleanDisplayName(displayName);
-    const contact = await this.db.dexie.transaction('rw', ['contacts', 'conversations'], async () => {
+    const contact = await this.db.dexie.transaction('rw', ['contacts', 'conversations', 'outbox'], async () => {
       const existing = await this.db.contacts.get(code.accountId);
       const record: ContactRecord = existing ?? {
         accountId: code.accountId,
@@ -80,9 +85,20 @@ export class ContactBook {
         verified: false,
         origin: 'contact-code',
         addedAt: now,
+        accessKey,
+        accessDeniedAt: null,
       };
       if (existing !== undefined && name !== null) record.displayName = name;
+      // Their contact key (from a profile) outlives code resets: a code key replaces it only when it fails.
+      const rekeyed = existing !== undefined && accessKey !== null && (existing.accessKey ?? null) === null;
+      const refused = existing !== undefined && (existing.accessDeniedAt ?? null) !== null;
+      if (rekeyed || refused) {
+        record.accessKey = accessKey;
+        record.accessDeniedAt = null;
+      }
       await this.db.contacts.put(record);
+      // Our contact key goes first, before any text: the same outbox keeps the order.
+      if (existing === undefined || refused) await this.db.outbox.add(profileItem(code.accountId, now));
       if ((await this.db.conversations.get(conversationId)) === undefined) {
         const conversation: ConversationRecord = {
           id: conversationId,
@@ -103,12 +119,12 @@ export class ContactBook {
   }
 
   /** Existing sessions when the contact is known already (adding again must not reset them), else new ones. */
-  async #sessionDevices(accountId: AccountId): Promise<number[]> {
+  async #sessionDevices(accountId: AccountId, accessKey: string | null): Promise<number[]> {
     if ((await this.db.contacts.get(accountId)) !== undefined) {
       const { devices } = await this.vault.call('getSessionDevices', { accountId });
       if (devices.length > 0) return devices;
     }
-    return this.sessions.establish(accountId);
+    return this.sessions.establish(accountId, undefined, accessKey);
   }
 
   async rename(accountId: AccountId, displayName: string): Promise<void> {

@@ -10,6 +10,7 @@
  */
 import type { AccountId, TokenResponse } from '@parley/crypto-core/wire';
 import type { AccountInfo, SafetyNumber, VaultStatus } from '../../common/vault-api.js';
+import { ensureAccessKeys, ownContactCode } from './access-keys.js';
 import { deleteEngineDatabase, deleteRelayAccount, eraseVaultIdentity } from './account-deletion.js';
 import { dataKeyFrom, openProfileDatabase } from './at-rest/open-database.js';
 import {
@@ -59,6 +60,7 @@ export class Engine {
   readonly #vault: VaultGateway;
   readonly #logger: EngineLogger;
   readonly #clock: MonotonicClock;
+  readonly #now = (): number => this.#clock.now();
   readonly #events: EventHub<EngineEvents>;
   readonly #status = new Observable<ConnectionStatus>(OFFLINE_STATUS, sameStatus);
   readonly #typing = new Observable<TypingState>(new Map());
@@ -152,6 +154,8 @@ export class Engine {
     const db = await this.#openDatabase(account);
     try {
       await recordHomeRelay(db, relayUrl, account, this.#clock.now());
+      // Made with the identity; the runtime registers them with the relay as it starts.
+      await ensureAccessKeys(db, this.#now);
       await this.#launch(db, account, relayUrl, token);
       return await this.#finishStart(account, relayUrl);
     } catch (error) {
@@ -193,6 +197,8 @@ export class Engine {
       }
       // Taken over before (takeover.ts): the history opens, nothing connects.
       const takenOver = (await readTakenOver(db)) !== null;
+      // A profile from before access keys makes them on its first start.
+      await ensureAccessKeys(db, this.#now);
       await this.#launch(db, account, home.url, undefined, takenOver);
       return await this.#finishStart(account, home.url);
     } catch (error) {
@@ -259,17 +265,41 @@ export class Engine {
     this.#runtime?.connection.reconnectNow();
   }
 
+  /** This account's contact code for the home relay, with the current code key. */
   async contactCode(): Promise<string> {
     const runtime = this.#require();
-    const { code } = await this.#vault.call('getContactCode', { relayUrl: runtime.connection.relayUrl });
+    const keys = await ensureAccessKeys(this.database, this.#now);
+    return ownContactCode(this.#accountId(), runtime.connection.relayUrl, keys);
+  }
+
+  /**
+   * "Reset contact code": a new code key, registered with the relay before it
+   * replaces the old one (a failure throws and the old code keeps working).
+   * People holding the old code who never wrote can no longer reach this
+   * account; contacts hold the contact key and are not affected. Answers the
+   * new code (also in `account.contactCode`).
+   */
+  async resetContactCode(): Promise<string> {
+    const runtime = this.#require();
+    runtime.assertNotTakenOver('resetting the contact code');
+    let keys: Awaited<ReturnType<typeof runtime.accessKeys.resetCodeKey>>;
+    try {
+      keys = await runtime.accessKeys.resetCodeKey();
+    } catch (error) {
+      throw relayFailureError(error) ?? new EngineError(EngineErrorCode.Storage, 'the new code was not saved', error);
+    }
+    const code = ownContactCode(this.#accountId(), runtime.connection.relayUrl, keys);
+    if (this.#summary !== null) this.#summary = { ...this.#summary, contactCode: code };
     return code;
   }
 
-  /** Adds a contact from their code: checks their keys, starts sessions, opens the conversation. */
+  /** Adds a contact from their code: checks their keys, starts sessions, opens the conversation, sends our profile. */
   async addContact(contactCode: string, displayName?: string): Promise<AddedContact> {
     const runtime = this.#require();
     runtime.assertNotTakenOver('adding a contact');
-    return runtime.contacts.add(contactCode, displayName);
+    const added = await runtime.contacts.add(contactCode, displayName);
+    runtime.outbox.kick();
+    return added;
   }
 
   async renameContact(accountId: AccountId, displayName: string): Promise<void> {
@@ -333,6 +363,13 @@ export class Engine {
     await runtime.pipeline.idle();
     await runtime.sessionRepair.idle();
     await runtime.outbox.idle();
+    await runtime.accessKeys.idle();
+  }
+
+  #accountId(): AccountId {
+    const summary = this.#summary;
+    if (summary === null) throw new EngineError(EngineErrorCode.NotStarted, 'the engine is not running');
+    return summary.accountId;
   }
 
   #require(): EngineRuntime {
@@ -415,7 +452,7 @@ export class Engine {
   }
 
   async #finishStart(account: AccountInfo, relayUrl: string): Promise<AccountSummary> {
-    const { code } = await this.#vault.call('getContactCode', { relayUrl });
+    const code = ownContactCode(account.accountId, relayUrl, await ensureAccessKeys(this.database, this.#now));
     const summary: AccountSummary = { ...account, relayUrl, contactCode: code };
     this.#summary = summary;
     return summary;

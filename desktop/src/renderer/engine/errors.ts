@@ -14,6 +14,12 @@ export const EngineErrorCode = {
   OwnContactCode: 'OWN_CONTACT_CODE',
   /** The contact code names a relay other than this profile's home relay (not supported yet). */
   ForeignRelay: 'FOREIGN_RELAY',
+  /**
+   * The account refuses the access key we hold for it (ACCESS_DENIED): a
+   * contact code that was reset, or one from before access keys. Ask for the
+   * current code.
+   */
+  AccessDenied: 'ACCESS_DENIED',
   /** The relay knows no such account (or it was deleted). */
   UnknownAccount: 'UNKNOWN_ACCOUNT',
   /** The relay served keys that do not belong to the account id (a forged bundle): refused. `relayUrl` names it. */

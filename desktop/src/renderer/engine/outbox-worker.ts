@@ -7,12 +7,16 @@
  * send-failures.ts; transient ones back off per item, and an item that keeps
  * failing ends as a failed message the user can retry. A key the relay
  * forged for the recipient fails the item at once, after a notice in the
- * conversation says which relay did it; nothing waits for a review.
+ * conversation says which relay did it; nothing waits for a review. Every
+ * send presents the access key we hold for the recipient (contact-access.ts);
+ * one the recipient refuses (ACCESS_DENIED) fails the item at once and marks
+ * the contact, and the conversation says to ask for their current code.
  */
 import type { AccountId, OutgoingMessage, SendRequest } from '@parley/crypto-core/wire';
 import type { OutgoingContent } from '../../common/vault-api.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { Clock } from './clock.js';
+import { contactAccessKey } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import type { EngineLogger } from './logger.js';
@@ -51,6 +55,8 @@ export interface OutboxListener {
   vaultLocked(): void;
   /** The relay forged the recipient's key (a notice names it; the item fails). */
   forgedKey(accountId: AccountId): Promise<void>;
+  /** The recipient refused the access key we hold (the item fails). */
+  accessDenied(accountId: AccountId): Promise<void>;
   /** The vault needs a fresh sealed-sender certificate. */
   refreshCertificate(): Promise<void>;
 }
@@ -208,7 +214,8 @@ export class OutboxWorker {
       messages = await this.#encrypt(item.recipient, content);
     }
     if (messages.length === 0) throw new RelayCallError('UNKNOWN_ACCOUNT', 'the recipient has no devices');
-    return { recipient: item.recipient, messages, ephemeral: false };
+    const accessKey = await contactAccessKey(this.db, item.recipient);
+    return { recipient: item.recipient, messages, ephemeral: false, ...(accessKey === null ? {} : { accessKey }) };
   }
 
   async #encrypt(recipient: AccountId, content: OutgoingContent): Promise<OutgoingMessage[]> {
@@ -231,6 +238,10 @@ export class OutboxWorker {
       };
     }
     if (item.kind === 'session-reset') return { type: 'session-reset', id: item.resetId, sentAt: item.createdAt };
+    if (item.kind === 'profile') {
+      const keys = await this.db.getSetting('accessKeys');
+      return keys === undefined ? null : { type: 'profile', accessKey: keys.contactKey };
+    }
     const message = await this.db.messages.get(item.messageId);
     // Gone, or already proved delivered by a receipt: nothing left to send.
     if (message === undefined || message.body === null) return null;
@@ -255,6 +266,10 @@ export class OutboxWorker {
         return;
       case 'forged-key':
         await this.listener.forgedKey(item.recipient);
+        await this.#giveUp(item, summary);
+        return;
+      case 'access-denied':
+        await this.listener.accessDenied(item.recipient);
         await this.#giveUp(item, summary);
         return;
       case 'fail':

@@ -30,6 +30,11 @@ export interface ContactView {
   readonly relayUrl: string;
   readonly verified: boolean;
   readonly origin: ContactRecord['origin'];
+  /**
+   * The contact refused the access key we hold (they reset the code we have):
+   * messages to them fail until their current code is added.
+   */
+  readonly accessDenied: boolean;
 }
 
 export interface ConversationView {
@@ -137,6 +142,7 @@ function contactView(contact: ContactRecord): ContactView {
     relayUrl: contact.relayUrl,
     verified: contact.verified,
     origin: contact.origin,
+    accessDenied: (contact.accessDeniedAt ?? null) !== null,
   };
 }
 

@@ -5,8 +5,11 @@
  * new messages (de-duplicated again by message id: a sender that resent after
  * a lost acknowledgement uses the same id), conversations and unread counts,
  * delivery receipts to send (queued in the outbox, so they survive a restart),
- * receipts applied to own messages (forward only), and forged-key notices
- * (so a forged envelope is acked only once its notice is on disk).
+ * receipts applied to own messages (forward only), forged-key notices
+ * (so a forged envelope is acked only once its notice is on disk), and the
+ * contact access keys that profiles carried. Someone we did not know who
+ * writes first becomes a contact (origin `incoming`) and is sent our
+ * profile once, queued here (contact-access.ts).
  *
  * Only IndexedDB work happens in here (an await on anything else would end
  * the transaction early); the at-rest layer seals rows synchronously.
@@ -15,6 +18,7 @@
 import { MAX_RECEIPT_MESSAGE_IDS } from '@parley/crypto-core/content';
 import type { AccountId } from '@parley/crypto-core/wire';
 import { Dexie } from 'dexie';
+import { applyProfiles, type IncomingProfile, profileItem } from './contact-access.js';
 import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { type ForgeryNotice, type PreparedForgeryNotice, writeForgeryNotices } from './forgery-notices.js';
@@ -34,6 +38,8 @@ import type {
 export interface ReceiveCommitInput {
   readonly messages: readonly IncomingMessage[];
   readonly receipts: readonly IncomingReceipt[];
+  /** Contact access keys that senders told us. */
+  readonly profiles: readonly IncomingProfile[];
   /** Notices of forged keys, prepared (sealed) before the transaction. */
   readonly forgeryNotices: readonly PreparedForgeryNotice[];
   readonly envelopeIds: readonly string[];
@@ -53,7 +59,7 @@ export interface ReceiveCommitResult {
   readonly stored: readonly NewMessageRecord[];
   readonly stateChanges: readonly StateChange[];
   readonly notices: readonly ForgeryNotice[];
-  /** Delivery receipts were queued (the outbox has work). */
+  /** Delivery receipts or profiles were queued (the outbox has work). */
   readonly receiptsQueued: boolean;
   /** Own messages still in the outbox that a receipt proved delivered: removed from it. */
   readonly outboxItemsRemoved: number;
@@ -75,6 +81,13 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
     // A copy of an envelope already committed (by an earlier batch) changes nothing.
     const seenIds = await recordEnvelopeIds(db, input.envelopeIds, input.now);
     const arrived = input.messages.filter((message) => !seenIds.has(message.envelopeId));
+    const profiles = input.profiles;
+    const profilesQueued = await addStrangers(
+      db,
+      [...arrived.map((message) => message.senderAccountId), ...profiles.map((profile) => profile.senderAccountId)],
+      input,
+    );
+    const profilesRequeued = await applyProfiles(db, profiles, input.now);
 
     const receiptIdsBySender = new Map<AccountId, string[]>();
     for (const message of arrived) {
@@ -147,7 +160,13 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
 
     const notices = await writeForgeryNotices(db, input.forgeryNotices);
 
-    return { stored, stateChanges, notices, receiptsQueued: receipts.length > 0, outboxItemsRemoved };
+    return {
+      stored,
+      stateChanges,
+      notices,
+      receiptsQueued: receipts.length > 0 || profilesQueued || profilesRequeued,
+      outboxItemsRemoved,
+    };
   });
 }
 
@@ -203,10 +222,39 @@ async function addNewMessages(db: EngineDatabase, records: readonly NewMessageRe
 }
 
 /**
- * The conversations the new messages go to, read (or created) in one go;
- * a sender without a contact record wrote first and gets one without a name
- * (the UI shows the account id).
+ * Senders without a contact record wrote first: each gets one without a name
+ * (the UI shows the account id) and without a key until their profile comes,
+ * and our profile is queued to them. True when profiles were queued.
  */
+async function addStrangers(
+  db: EngineDatabase,
+  senderIds: readonly AccountId[],
+  input: ReceiveCommitInput,
+): Promise<boolean> {
+  if (senderIds.length === 0) return false;
+  const senders = [...new Set(senderIds)];
+  const contacts = await db.contacts.bulkGet(senders);
+  const strangers = senders.filter((_, index) => contacts[index] === undefined);
+  if (strangers.length === 0) return false;
+  await db.contacts.bulkAdd(
+    strangers.map(
+      (accountId): ContactRecord => ({
+        accountId,
+        displayName: null,
+        relayUrl: input.relayUrl,
+        verified: false,
+        origin: 'incoming',
+        addedAt: input.now,
+        accessKey: null,
+        accessDeniedAt: null,
+      }),
+    ),
+  );
+  await db.outbox.bulkAdd(strangers.map((accountId) => profileItem(accountId, input.now)));
+  return true;
+}
+
+/** The conversations the new messages go to, read (or created) in one go. */
 async function loadConversations(
   db: EngineDatabase,
   messages: readonly IncomingMessage[],
@@ -214,23 +262,6 @@ async function loadConversations(
 ): Promise<Map<string, ConversationRecord>> {
   const conversations = new Map<string, ConversationRecord>();
   if (messages.length === 0) return conversations;
-  const senders = [...new Set(messages.map((message) => message.senderAccountId))];
-  const contacts = await db.contacts.bulkGet(senders);
-  const strangers = senders.filter((_, index) => contacts[index] === undefined);
-  if (strangers.length > 0) {
-    await db.contacts.bulkAdd(
-      strangers.map(
-        (accountId): ContactRecord => ({
-          accountId,
-          displayName: null,
-          relayUrl: input.relayUrl,
-          verified: false,
-          origin: 'incoming',
-          addedAt: input.now,
-        }),
-      ),
-    );
-  }
   const firstByConversation = new Map<string, IncomingMessage>();
   for (const message of messages) {
     if (!firstByConversation.has(message.conversationId)) firstByConversation.set(message.conversationId, message);

@@ -300,6 +300,7 @@ export class ReceivePipeline {
     const result = await commitReceived(this.db, {
       messages: plan.messages,
       receipts: plan.receipts,
+      profiles: plan.profiles,
       forgeryNotices,
       envelopeIds: plan.commitIds,
       relayUrl: this.context.relayUrl,

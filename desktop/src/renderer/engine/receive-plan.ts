@@ -26,9 +26,12 @@
  *   learned: dropped as above, and the sender is a repair candidate
  *   (session-repair.ts decides whether to ask it for a fresh session).
  *   session-reset content: its sender wants our undelivered messages again.
+ * - profile content: the sender's contact access key, stored on its contact
+ *   (contact-access.ts).
  */
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import type { DecryptOutcome, IncomingContent } from '../../common/vault-api.js';
+import type { IncomingProfile } from './contact-access.js';
 import { directConversationId, groupConversationId, messageSortKey, orderingTime } from './conversation-ids.js';
 import type { MessageKind } from './records.js';
 
@@ -81,6 +84,8 @@ export interface ReceivePlan {
   readonly sessionRepairs: AccountId[];
   /** Senders that sent a session-reset: re-send them what they never confirmed. */
   readonly sessionResets: AccountId[];
+  /** Contact access keys that senders told us (profile content). */
+  readonly profiles: IncomingProfile[];
 }
 
 /**
@@ -141,6 +146,7 @@ export function planReceive(
     dropped: [],
     sessionRepairs: [],
     sessionResets: [],
+    profiles: [],
   };
   const outcomeById = new Map<string, DecryptOutcome>();
   for (const outcome of outcomes) outcomeById.set(outcome.ok ? outcome.value.envelopeId : outcome.envelopeId, outcome);
@@ -256,6 +262,9 @@ function applyContent(
       return;
     case 'session-reset':
       plan.sessionResets.push(sender);
+      return;
+    case 'profile':
+      plan.profiles.push({ senderAccountId: sender, accessKey: content.accessKey });
       return;
   }
 }

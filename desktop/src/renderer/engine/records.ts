@@ -18,6 +18,20 @@ export interface ContactRecord {
   /** How we learned of the contact. */
   readonly origin: 'contact-code' | 'incoming';
   readonly addedAt: number;
+  /**
+   * The access key that reaches the contact (base64; docs/protocol.md §4.7):
+   * the code key from the code they gave, replaced by their contact key when
+   * their `profile` arrives. Null (or absent, in rows from before access
+   * keys) when we hold none: sends then go without one, which reaches only
+   * accounts that predate access keys.
+   */
+  accessKey?: string | null;
+  /**
+   * When the relay last refused `accessKey` (ACCESS_DENIED): the contact reset
+   * the code we hold. The conversation says to ask for their current code; a
+   * new key (a profile, or the contact added again from a new code) clears it.
+   */
+  accessDeniedAt?: number | null;
 }
 
 export type ConversationKind = 'direct' | 'group';
@@ -137,7 +151,12 @@ export interface OutboxSessionResetRecord extends OutboxCommon {
   readonly resetId: string;
 }
 
-export type OutboxRecord = OutboxTextRecord | OutboxReceiptRecord | OutboxSessionResetRecord;
+/** Tells the recipient our contact access key (a `profile` content, built when sent: always the current key). */
+export interface OutboxProfileRecord extends OutboxCommon {
+  readonly kind: 'profile';
+}
+
+export type OutboxRecord = OutboxTextRecord | OutboxReceiptRecord | OutboxSessionResetRecord | OutboxProfileRecord;
 
 /**
  * The envelopes one commit recorded (one row per batch: one request and one
@@ -178,6 +197,18 @@ export interface SettingValues {
   takenOver: { at: number };
   /** The copy of a version 1 database into this one (at-rest/legacy-migration.ts). */
   legacyMigration: LegacyMigrationState;
+  /** This account's two access keys (access-keys.ts); a backup carries them, so a restore keeps the contact code. */
+  accessKeys: OwnAccessKeys;
+  /** The keys the relay confirmed (PUT answered); registered again while it differs from `accessKeys`. */
+  accessKeysRegistered: OwnAccessKeys;
+}
+
+/** An account's access keys, canonical base64 of 16 bytes each (docs/protocol.md §4.7). */
+export interface OwnAccessKeys {
+  /** In the contact code, for people who do not know the user yet; "Reset contact code" replaces it. */
+  readonly codeKey: string;
+  /** Sent end-to-end encrypted (a `profile`) to every contact. */
+  readonly contactKey: string;
 }
 
 export interface LegacyMigrationState {

@@ -4,6 +4,7 @@
  * well-formed), and every failure is a RelayCallError with the relay's code.
  */
 import {
+  ACCESS_KEY_HEADER,
   type ChallengeResponse,
   challengeResponseSchema,
   type DeleteAccountResponse,
@@ -20,7 +21,10 @@ import {
   registrationInfoResponseSchema,
   routes,
   type SenderCertificateResponse,
+  type SetAccessKeysRequest,
+  type SetAccessKeysResponse,
   senderCertificateResponseSchema,
+  setAccessKeysResponseSchema,
   type TokenRequest,
   type TokenResponse,
   type TrustRootResponse,
@@ -39,6 +43,8 @@ interface RequestSpec {
   readonly path: string;
   readonly body?: unknown;
   readonly token?: string;
+  /** One of the addressed account's access keys (base64), sent as the Parley-Access-Key header. */
+  readonly accessKey?: string | null;
 }
 
 export class RelayHttpClient {
@@ -99,13 +105,31 @@ export class RelayHttpClient {
     });
   }
 
-  /** Every device's bundle, or one device's. */
-  bundles(token: string, accountId: string, deviceId?: number): Promise<PreKeyBundlesResponse> {
+  /** Registers (replaces) this account's code and contact access keys (protocol §4.7). */
+  setAccessKeys(token: string, keys: SetAccessKeysRequest): Promise<SetAccessKeysResponse> {
+    return this.request(setAccessKeysResponseSchema, 'access keys', {
+      method: 'PUT',
+      path: routes.accessKeys,
+      body: keys,
+      token,
+    });
+  }
+
+  /**
+   * Every device's bundle, or one device's; `accessKey` is the account's
+   * access key we hold (none for an account that predates access keys).
+   */
+  bundles(
+    token: string,
+    accountId: string,
+    deviceId?: number,
+    accessKey?: string | null,
+  ): Promise<PreKeyBundlesResponse> {
     const path =
       deviceId === undefined
         ? `${routes.bundles}/${encodeURIComponent(accountId)}`
         : `${routes.bundles}/${encodeURIComponent(accountId)}/${deviceId}`;
-    return this.request(preKeyBundlesResponseSchema, 'prekey bundles', { method: 'GET', path, token });
+    return this.request(preKeyBundlesResponseSchema, 'prekey bundles', { method: 'GET', path, token, accessKey });
   }
 
   senderCertificate(token: string): Promise<SenderCertificateResponse> {
@@ -133,6 +157,7 @@ export class RelayHttpClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
     if (spec.token !== undefined) headers.authorization = `Bearer ${spec.token}`;
+    if (spec.accessKey !== undefined && spec.accessKey !== null) headers[ACCESS_KEY_HEADER] = spec.accessKey;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     let response: Response;

@@ -4,9 +4,11 @@
  * Engine facade (engine.ts) creates one per start and drops it on stop.
  */
 import type { AccountInfo } from '../../common/vault-api.js';
+import { AccessKeyRegistration } from './access-keys.js';
 import type { MonotonicClock } from './clock.js';
 import { Composer } from './composer.js';
 import type { ConnectionStatus } from './connection-status.js';
+import { contactAccessKey, recordAccessDenied } from './contact-access.js';
 import { ContactBook } from './contacts.js';
 import type { EngineDatabase } from './database.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
@@ -73,6 +75,7 @@ export interface RuntimeParts {
 export class EngineRuntime {
   readonly http: RelayHttpClient;
   readonly tokens: RelayTokens;
+  readonly accessKeys: AccessKeyRegistration;
   readonly connection: RelayConnection;
   readonly sessions: SessionManager;
   readonly sessionRepair: SessionRepair;
@@ -117,7 +120,8 @@ export class EngineRuntime {
       logger,
       settings.connection,
     );
-    this.sessions = new SessionManager(this.http, this.tokens, vault);
+    this.accessKeys = new AccessKeyRegistration(db, this.http, this.tokens, { clock, logger });
+    this.sessions = new SessionManager(this.http, this.tokens, vault, (peer) => contactAccessKey(db, peer));
     this.sessionRepair = new SessionRepair(db, this.sessions, {
       clock,
       logger,
@@ -141,6 +145,7 @@ export class EngineRuntime {
         queueChanged: () => this.queuedCount.refresh(),
         vaultLocked: () => this.parts.onFatal('locked'),
         forgedKey: (accountId) => this.recordForgery({ accountId, relayUrl }),
+        accessDenied: (peer) => recordAccessDenied(db, parts.events, peer, clock.now()),
         refreshCertificate: () => this.certificates.refresh(),
       },
       { relayUrl, clock, logger, options: settings.outbox, faults: settings.faults },
@@ -266,6 +271,7 @@ export class EngineRuntime {
     this.pipeline.stop();
     this.certificates.stop();
     this.prekeys.stop();
+    this.accessKeys.stop();
     this.typingTracker.stop();
     this.queuedCount.stop();
   }
@@ -283,6 +289,7 @@ export class EngineRuntime {
     });
     void this.connection.retire();
     void this.outbox.stop();
+    this.accessKeys.stop();
     this.pipeline.stop();
     this.certificates.stop();
     this.prekeys.stop();
@@ -317,6 +324,7 @@ export class EngineRuntime {
       })
       .then(() => this.outbox.kick());
     void this.prekeys.checkRotation();
+    this.accessKeys.ensureRegistered();
   }
 
   #received(result: ReceiveCommitResult, plan: ReceivePlan): void {

@@ -23,6 +23,12 @@ export type SendFailureAction =
    * text can be retried).
    */
   | { readonly kind: 'forged-key' }
+  /**
+   * The recipient refuses the access key we hold (or, holding none, needs
+   * one): retrying cannot help. Mark the contact (the conversation says to
+   * ask for their current code) and fail the item.
+   */
+  | { readonly kind: 'access-denied' }
   /** The vault is locked: the engine stops; the item stays as it is. */
   | { readonly kind: 'vault-locked' }
   /** Will never succeed: fail the message. */
@@ -39,6 +45,8 @@ export function classifySendFailure(error: unknown): SendFailureAction {
         };
       case RelayErrorCode.RateLimited:
         return { kind: 'retry', counts: false, afterMs: (error.retryAfterSeconds ?? 1) * 1000 };
+      case RelayErrorCode.AccessDenied:
+        return { kind: 'access-denied' };
       // Connection trouble says nothing about the item: wait for the connection, do not count it.
       case RelayFailure.Disconnected:
       case RelayFailure.Network:
@@ -72,6 +80,8 @@ export function classifySendFailure(error: unknown): SendFailureAction {
       case EngineErrorCode.ForgedKey:
       case EngineErrorCode.AccountIdMismatch:
         return { kind: 'forged-key' };
+      case EngineErrorCode.AccessDenied:
+        return { kind: 'access-denied' };
       case EngineErrorCode.RelayUnreachable:
       case EngineErrorCode.Storage:
       case EngineErrorCode.VaultFailed:

@@ -77,7 +77,7 @@ export function messagesToResend(
 }
 
 /** The fields every new outbox item to `recipient`'s direct conversation starts with: due now, untried. */
-function newDirectItem(recipient: AccountId, now: number) {
+export function newDirectItem(recipient: AccountId, now: number) {
   return {
     recipient,
     conversationId: directConversationId(recipient),

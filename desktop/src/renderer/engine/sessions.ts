@@ -50,6 +50,13 @@ export function sessionError(error: unknown, relayUrl: string): unknown {
   if (RelayCallError.is(error, RelayErrorCode.UnknownAccount)) {
     return new EngineError(EngineErrorCode.UnknownAccount, 'the relay knows no such account', error);
   }
+  if (RelayCallError.is(error, RelayErrorCode.AccessDenied)) {
+    return new EngineError(
+      EngineErrorCode.AccessDenied,
+      'the account does not accept this contact code (any more): ask for the current one',
+      error,
+    );
+  }
   if (VaultCallError.is(error)) {
     switch (error.code) {
       case 'ACCOUNT_ID_MISMATCH':
@@ -77,11 +84,18 @@ export class SessionManager {
     private readonly http: RelayHttpClient,
     private readonly tokens: RelayTokens,
     private readonly vault: VaultGateway,
+    /** The access key we hold for a contact (contact-access.ts); null when none. */
+    private readonly accessKeyFor: (accountId: AccountId) => Promise<string | null>,
   ) {}
 
-  /** Fetches bundles (all devices, or only `deviceIds`), checks them and starts sessions; returns the devices. */
-  async establish(accountId: AccountId, deviceIds?: readonly number[]): Promise<number[]> {
-    const bundles = await this.#fetch(accountId, deviceIds);
+  /**
+   * Fetches bundles (all devices, or only `deviceIds`), checks them and
+   * starts sessions; returns the devices. The fetch presents `accessKey`, or
+   * by default the key held for the contact.
+   */
+  async establish(accountId: AccountId, deviceIds?: readonly number[], accessKey?: string | null): Promise<number[]> {
+    const key = accessKey === undefined ? await this.accessKeyFor(accountId) : accessKey;
+    const bundles = await this.#fetch(accountId, deviceIds, key);
     checkBundles(accountId, bundles, this.http.baseUrl);
     const { devices } = await this.vault.call('startSessions', { bundles });
     const gone = this.#goneDevices.get(accountId);
@@ -103,13 +117,17 @@ export class SessionManager {
     return gone === undefined ? [...messages] : messages.filter((message) => !gone.has(message.deviceId));
   }
 
-  async #fetch(accountId: AccountId, deviceIds?: readonly number[]): Promise<PreKeyBundlesResponse> {
+  async #fetch(
+    accountId: AccountId,
+    deviceIds: readonly number[] | undefined,
+    accessKey: string | null,
+  ): Promise<PreKeyBundlesResponse> {
     if (deviceIds === undefined || deviceIds.length === 0) {
-      return this.tokens.withToken((token) => this.http.bundles(token, accountId));
+      return this.tokens.withToken((token) => this.http.bundles(token, accountId, undefined, accessKey));
     }
     const bundles: PreKeyBundleWire[] = [];
     for (const deviceId of deviceIds) {
-      const response = await this.tokens.withToken((token) => this.http.bundles(token, accountId, deviceId));
+      const response = await this.tokens.withToken((token) => this.http.bundles(token, accountId, deviceId, accessKey));
       checkBundles(accountId, response, this.http.baseUrl);
       bundles.push(...response.bundles);
     }

@@ -2,9 +2,12 @@
  * Telling a peer that the user is typing: throttled (typing.ts), sealed,
  * ephemeral (the relay hands it only to devices online now and never stores
  * it), best effort: never queued, never retried, skipped while offline, and
- * never sent while the user turned typing indicators off.
+ * never sent while the user turned typing indicators off. It presents the
+ * access key we hold for the contact, and is not tried while the contact
+ * refuses that key.
  */
 import type { Clock } from './clock.js';
+import { accessRefused } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineLogger } from './logger.js';
@@ -38,6 +41,10 @@ export class TypingNotifier {
     const action = this.throttle.next(conversationId, typing);
     if (action === null) return;
     const recipient = conversation.peerId;
+    const contact = await this.db.contacts.get(recipient);
+    // The contact refuses the key we hold: typing would only be refused too.
+    if (accessRefused(contact)) return;
+    const accessKey = contact?.accessKey ?? null;
     try {
       const { messages } = await this.vault.call('encrypt', {
         recipient,
@@ -47,7 +54,12 @@ export class TypingNotifier {
       });
       const addressed = this.sessions.withoutGoneDevices(recipient, messages);
       if (addressed.length === 0) return;
-      await this.connection.send({ recipient, messages: addressed, ephemeral: true });
+      await this.connection.send({
+        recipient,
+        messages: addressed,
+        ephemeral: true,
+        ...(accessKey === null ? {} : { accessKey }),
+      });
     } catch (error) {
       this.context.logger.debug('typing notification not sent', { error: describeError(error) });
     }

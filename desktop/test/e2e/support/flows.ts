@@ -2,6 +2,7 @@
  * What a person does, in the UI only, in more than one test: go through the
  * first run, add a contact by code, open a conversation.
  */
+import { formatContactCode, parseContactCode } from '@parley/crypto-core/wire';
 import type { Locator } from '@playwright/test';
 import { expect } from 'vitest';
 import { screenshotBothThemes } from './artefacts.js';
@@ -16,16 +17,16 @@ import type { E2eUser } from './world.js';
 /** Creating the identity runs Argon2id (MODERATE) in the shell, then registers at the relay. */
 const ACCOUNT_CREATION_TIMEOUT_MS = 90_000;
 
-export function expectedContactCode(accountId: string, relayUrl: string): string {
-  return `parley:${accountId}?relay=${encodeURIComponent(relayUrl)}`;
-}
-
-/** Checks a shown contact code: canonical for this relay, and the QR beside it says the same. */
+/**
+ * Checks a shown contact code: canonical for this relay, with the account's
+ * code access key in it, and the QR beside it says the same.
+ */
 export async function readContactCode(shown: { code: Locator; qr: Locator }, relayUrl: string): Promise<string> {
   const code = ((await shown.code.textContent()) ?? '').trim();
-  const accountId = /^parley:([a-z2-7]{32})\?/.exec(code)?.[1];
-  expect(accountId, `contact code shown: ${code}`).toBeDefined();
-  expect(code).toBe(expectedContactCode(accountId ?? '', relayUrl));
+  expect(code, `contact code shown: ${code}`).toMatch(/^parley:[a-z2-7]{32}\?relay=[^&]+&key=[A-Za-z0-9_-]{22}$/);
+  const parsed = parseContactCode(code);
+  expect(parsed.relayUrl).toBe(relayUrl);
+  expect(formatContactCode(parsed)).toBe(code);
   await ui(shown.qr).toBeVisible();
   expect(await decodeQrImage(shown.qr)).toBe(code);
   return code;

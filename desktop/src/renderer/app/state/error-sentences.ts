@@ -11,6 +11,7 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
   OWN_CONTACT_CODE: 'This is your own contact code; paste the code of the person you want to add.',
   FOREIGN_RELAY:
     'This contact uses a different relay, which Parley cannot reach yet; ask them for a code on your relay.',
+  ACCESS_DENIED: "This contact doesn't accept this contact code any more; ask them for their current code.",
   UNKNOWN_ACCOUNT:
     "Your relay doesn't know this account; check the code with your contact, who may have deleted their account.",
   ACCOUNT_ID_MISMATCH:

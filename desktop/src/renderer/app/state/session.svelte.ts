@@ -121,6 +121,18 @@ export class Session {
     this.route = { name: 'onboarding', identityExists: false };
   }
 
+  /**
+   * "Reset contact code": the engine registers a new code key, then the main
+   * window shows the new code. Throws (for the dialog's sentence) when the
+   * relay did not take it; the old code then stays valid.
+   */
+  async resetContactCode(): Promise<string> {
+    const code = await this.engine.resetContactCode();
+    const account = this.engine.account;
+    if (account !== null && this.route.name === 'main') this.route = { name: 'main', account };
+    return code;
+  }
+
   /** Onboarding finished (the user saw their contact code). */
   enterMain(): void {
     const account = this.engine.account;

@@ -24,6 +24,8 @@ export const DEVICE_SETTING_KEYS: ReadonlySet<string> = new Set([
   'lastRotationCheckAt',
   'restoredFromBackup',
   'takenOver',
+  // The relay confirmed the keys for this install's registration: a restore registers them again.
+  'accessKeysRegistered',
 ]);
 
 export function relayToRecord(row: RelayRecord): Of<'relay'> {
@@ -51,6 +53,8 @@ export function contactToRecord(row: ContactRecord): Of<'contact'> {
     verified: row.verified,
     origin: row.origin,
     addedAt: row.addedAt,
+    accessKey: row.accessKey ?? null,
+    accessDeniedAt: row.accessDeniedAt ?? null,
   };
 }
 

@@ -1,0 +1,82 @@
+/**
+ * The access keys that reach contacts (docs/protocol.md §4.7), one per
+ * contact so that contacts on other relays fit in later: the code key from
+ * the code they gave, replaced by their contact key when their `profile`
+ * arrives. Every send and bundle fetch to a contact presents it. A contact
+ * that refuses it (ACCESS_DENIED) is marked, so the conversation can say to
+ * ask for their current code instead of retrying.
+ *
+ * Our own contact key goes to each contact in a `profile` through the outbox:
+ * queued when we add a contact (before any text, so it arrives first) and
+ * when someone we did not know writes to us (they hold our code key, which a
+ * reset would take away from them).
+ */
+import type { AccountId } from '@parley/crypto-core/wire';
+import type { EngineDatabase } from './database.js';
+import type { EngineEvents } from './events.js';
+import type { EventHub } from './observable.js';
+import type { ContactRecord, OutboxProfileRecord } from './records.js';
+import { newDirectItem } from './session-repair.js';
+
+/** A profile received: the sender's contact key. */
+export interface IncomingProfile {
+  readonly senderAccountId: AccountId;
+  readonly accessKey: string;
+}
+
+/** A queued `profile` to `recipient` (the key is read when it is sent, so it is always the current one). */
+export function profileItem(recipient: AccountId, now: number): OutboxProfileRecord {
+  return { kind: 'profile', ...newDirectItem(recipient, now) };
+}
+
+/** The key we present to `accountId`; null when we hold none (the account predates access keys, or is no contact). */
+export async function contactAccessKey(db: EngineDatabase, accountId: AccountId): Promise<string | null> {
+  return (await db.contacts.get(accountId))?.accessKey ?? null;
+}
+
+/** The contact refused the key we hold: remembered until a new key arrives, and the UI told. */
+export async function recordAccessDenied(
+  db: EngineDatabase,
+  events: EventHub<EngineEvents>,
+  accountId: AccountId,
+  now: number,
+): Promise<void> {
+  if ((await db.contacts.update(accountId, { accessDeniedAt: now })) > 0) events.emit('access-denied', { accountId });
+}
+
+/** A contact whose sends are known to be refused: nothing best-effort (typing) is tried. */
+export function accessRefused(contact: ContactRecord | undefined): boolean {
+  return (contact?.accessDeniedAt ?? null) !== null;
+}
+
+/**
+ * Stores the contact keys that profiles carried, in the receive commit's
+ * transaction (the contacts exist by then: strangers were added first). A
+ * contact we held no key for, or whose key was refused, may not have got our
+ * profile either (sent without a key, refused once it registered keys, as
+ * when both sides upgrade from before access keys): it is queued again now
+ * that we can reach them, unless one is queued already. True when one was.
+ */
+export async function applyProfiles(
+  db: EngineDatabase,
+  profiles: readonly IncomingProfile[],
+  now: number,
+): Promise<boolean> {
+  let queued = false;
+  for (const profile of profiles) {
+    const sender = profile.senderAccountId;
+    const before = await db.contacts.get(sender);
+    await db.contacts.update(sender, { accessKey: profile.accessKey, accessDeniedAt: null });
+    const unreached = (before?.accessKey ?? null) === null || accessRefused(before);
+    if (!unreached) continue;
+    const pending = await db.outbox
+      .where('recipient')
+      .equals(sender)
+      .filter((item) => item.kind === 'profile')
+      .count();
+    if (pending > 0) continue;
+    await db.outbox.add(profileItem(sender, now));
+    queued = true;
+  }
+  return queued;
+}
