@@ -8,33 +8,23 @@ import type { TokenResponse } from '@parley/crypto-core/wire';
 import type { AccountInfo, VaultStatus } from '../../common/vault-api.js';
 import { dataKeyFrom, openProfileDatabase } from './at-rest/open-database.js';
 import { importStagedBackup } from './backup/backup-restore.js';
-import type { MonotonicClock } from './clock.js';
-import type { ConnectionStatus } from './connection-status.js';
 import type { EngineDatabase } from './database.js';
 import type { EngineOptions } from './engine-options.js';
 import { EngineError, EngineErrorCode } from './errors.js';
-import type { EngineEvents } from './events.js';
-import type { EngineLogger } from './logger.js';
-import type { EventHub, Observable } from './observable.js';
 import { DEFAULT_OUTBOX_OPTIONS } from './outbox-worker.js';
 import { DEFAULT_PREKEY_OPTIONS } from './prekey-maintenance.js';
 import { PrivacySettings } from './privacy-settings.js';
 import { DEFAULT_RECEIVE_OPTIONS } from './receive-pipeline.js';
 import { DEFAULT_CONNECTION_OPTIONS } from './relay-connection.js';
-import { EngineRuntime } from './runtime.js';
-import { DEFAULT_TYPING_OPTIONS, type TypingState } from './typing.js';
+import { EngineRuntime, type RuntimeParts } from './runtime.js';
+import { DEFAULT_TYPING_OPTIONS } from './typing.js';
 import type { VaultGateway } from './vault-calls.js';
 import { vaultFailureError } from './vault-errors-map.js';
 
 /** What the facade lends every runtime it builds (the same for each start). */
-export interface LaunchContext {
+export interface LaunchContext
+  extends Pick<RuntimeParts, 'vault' | 'logger' | 'clock' | 'events' | 'status' | 'typing'> {
   readonly options: EngineOptions;
-  readonly vault: VaultGateway;
-  readonly logger: EngineLogger;
-  readonly clock: MonotonicClock;
-  readonly events: EventHub<EngineEvents>;
-  readonly status: Observable<ConnectionStatus>;
-  readonly typing: Observable<TypingState>;
   /** The vault locked: the facade stops and emits `locked`. */
   readonly onFatal: () => void;
 }
