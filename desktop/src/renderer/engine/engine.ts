@@ -8,11 +8,9 @@
  * stopped, `connection` reads offline and calls that need the engine throw
  * NOT_STARTED. A vault that locks stops the engine and emits `locked`.
  */
-import type { AccountId, TokenResponse } from '@parley/crypto-core/wire';
-import type { AccountInfo, SafetyNumber, VaultStatus } from '../../common/vault-api.js';
+import type { AccountId } from '@parley/crypto-core/wire';
+import type { SafetyNumber } from '../../common/vault-api.js';
 import { ensureAccessKeys, ownContactCode } from './access-keys.js';
-import { deleteEngineDatabase, deleteRelayAccount, eraseVaultIdentity } from './account-deletion.js';
-import { dataKeyFrom, openProfileDatabase } from './at-rest/open-database.js';
 import {
   type BackupExportRequest,
   type BackupExportResult,
@@ -20,31 +18,23 @@ import {
   exportReadable,
   type ReadableExportRequest,
 } from './backup/backup-export.js';
-import { importStagedBackup } from './backup/backup-restore.js';
-import { readRestoreMarker, writeRestoreMarker } from './backup/restore-marker.js';
 import { MonotonicClock, systemClock } from './clock.js';
 import { type ConnectionStatus, OFFLINE_STATUS, sameStatus } from './connection-status.js';
 import type { AddedContact } from './contacts.js';
 import type { EngineDatabase } from './database.js';
+import { ProfileLifecycle } from './engine-lifecycle.js';
 import type { AccountSummary, CreateAccountRequest, EngineOptions, RegistrationOptions } from './engine-options.js';
-import { describeError, EngineError, EngineErrorCode } from './errors.js';
+import { describeError } from './errors.js';
 import type { EngineEvents } from './events.js';
 import { type EngineLogger, silentLogger } from './logger.js';
 import { EventHub, Observable, type Readable, type Unsubscribe } from './observable.js';
-import { canonicalRelayUrl, recordHomeRelay, registerDevice } from './onboarding.js';
-import { DEFAULT_OUTBOX_OPTIONS } from './outbox-worker.js';
-import { DEFAULT_PREKEY_OPTIONS } from './prekey-maintenance.js';
-import { PrivacySettings } from './privacy-settings.js';
+import { resetContactCode } from './own-contact-code.js';
+import type { PrivacySettings } from './privacy-settings.js';
 import type { EngineQueries } from './queries.js';
 import type { MarkReadResult } from './read-receipts.js';
-import { DEFAULT_RECEIVE_OPTIONS } from './receive-pipeline.js';
 import type { MessageRecord } from './records.js';
-import { DEFAULT_CONNECTION_OPTIONS } from './relay-connection.js';
-import { relayFailureError } from './relay-errors-map.js';
-import { RelayHttpClient } from './relay-http.js';
-import { EngineRuntime } from './runtime.js';
-import { readTakenOver } from './takeover.js';
-import { DEFAULT_TYPING_OPTIONS, type TypingState } from './typing.js';
+import type { EngineRuntime } from './runtime.js';
+import type { TypingState } from './typing.js';
 import { VaultGateway } from './vault-calls.js';
 import { vaultFailureError } from './vault-errors-map.js';
 
@@ -56,7 +46,6 @@ export type {
 } from './engine-options.js';
 
 export class Engine {
-  readonly #options: EngineOptions;
   readonly #vault: VaultGateway;
   readonly #logger: EngineLogger;
   readonly #clock: MonotonicClock;
@@ -64,12 +53,10 @@ export class Engine {
   readonly #events: EventHub<EngineEvents>;
   readonly #status = new Observable<ConnectionStatus>(OFFLINE_STATUS, sameStatus);
   readonly #typing = new Observable<TypingState>(new Map());
-  #runtime: EngineRuntime | null = null;
-  #summary: AccountSummary | null = null;
-  #database: EngineDatabase | null = null;
+  /** Which profile runs, and its runtime (engine-lifecycle.ts). */
+  readonly #lifecycle: ProfileLifecycle;
 
   constructor(options: EngineOptions) {
-    this.#options = options;
     this.#vault = new VaultGateway(options.vault);
     this.#logger = options.logger ?? silentLogger;
     this.#clock = new MonotonicClock(options.clock ?? systemClock);
@@ -77,6 +64,15 @@ export class Engine {
       this.#logger.error('an engine event listener threw', { error: describeError(error) }),
     );
     this.#status.subscribe((status) => this.#events.emit('connection', status));
+    this.#lifecycle = new ProfileLifecycle({
+      options,
+      vault: this.#vault,
+      logger: this.#logger,
+      clock: this.#clock,
+      events: this.#events,
+      status: this.#status,
+      typing: this.#typing,
+    });
   }
 
   /** Online / connecting / offline, with the number of queued messages (a Svelte store). */
@@ -90,12 +86,12 @@ export class Engine {
   }
 
   get running(): boolean {
-    return this.#runtime !== null;
+    return this.#lifecycle.runtime !== null;
   }
 
   /** This device's account, relay and contact code, once started. */
   get account(): AccountSummary | null {
-    return this.#summary;
+    return this.#lifecycle.summary;
   }
 
   /** Reads for the UI (wrap them in liveQuery). */
@@ -110,9 +106,7 @@ export class Engine {
 
   /** The database (for liveQuery over custom reads, and for tests). */
   get database(): EngineDatabase {
-    const database = this.#database;
-    if (database === null) throw new EngineError(EngineErrorCode.NotStarted, 'the engine is not running');
-    return database;
+    return this.#lifecycle.database;
   }
 
   on<E extends keyof EngineEvents>(event: E, listener: (payload: EngineEvents[E]) => void): Unsubscribe {
@@ -121,16 +115,7 @@ export class Engine {
 
   /** First run: creates the identity in the vault, registers with the relay and starts. */
   async createAccount(request: CreateAccountRequest): Promise<AccountSummary> {
-    const relayUrl = canonicalRelayUrl(request.relayUrl);
-    try {
-      await this.#vault.call(
-        'createIdentity',
-        request.passphrase === undefined ? {} : { passphrase: request.passphrase },
-      );
-    } catch (error) {
-      throw vaultFailureError(error);
-    }
-    return this.register(relayUrl, request.inviteCode === undefined ? {} : { inviteCode: request.inviteCode });
+    return this.#lifecycle.createAccount(request);
   }
 
   /**
@@ -141,80 +126,17 @@ export class Engine {
    * INVITE_INVALID otherwise); REGISTRATION_CLOSED when it admits none.
    */
   async register(relayUrlInput: string, options: RegistrationOptions = {}): Promise<AccountSummary> {
-    if (this.#runtime !== null) throw new EngineError(EngineErrorCode.Internal, 'the engine is already running');
-    const relayUrl = canonicalRelayUrl(relayUrlInput);
-    const account = await this.#unlockedAccount();
-    const http = new RelayHttpClient(relayUrl, this.#options.fetch);
-    let token: TokenResponse;
-    try {
-      token = await registerDevice(http, this.#vault, relayUrl, account, options.inviteCode);
-    } catch (error) {
-      throw relayFailureError(error) ?? vaultFailureError(error);
-    }
-    const db = await this.#openDatabase(account);
-    try {
-      await recordHomeRelay(db, relayUrl, account, this.#clock.now());
-      // Made with the identity; the runtime registers them with the relay as it starts.
-      await ensureAccessKeys(db, this.#now);
-      await this.#launch(db, account, relayUrl, token);
-      return await this.#finishStart(account, relayUrl);
-    } catch (error) {
-      await this.#abortStart(db);
-      throw error;
-    }
+    return this.#lifecycle.register(relayUrlInput, options);
   }
 
   /** Starts an unlocked profile that registered before. */
   async start(): Promise<AccountSummary> {
-    if (this.#runtime !== null && this.#summary !== null) return this.#summary;
-    const account = await this.#unlockedAccount();
-    // A profile the backup CLI restored: its history waits in the vault for this first start.
-    const name = this.#options.databaseName;
-    await importStagedBackup(this.#vault, account, {
-      indexedDB: this.#options.indexedDB,
-      IDBKeyRange: this.#options.IDBKeyRange,
-      databaseName: name === undefined ? undefined : () => name,
-    }).catch((error: unknown) => {
-      throw vaultFailureError(error);
-    });
-    const db = await this.#openDatabase(account);
-    try {
-      const home = await db.homeRelay();
-      if (home === undefined) {
-        throw new EngineError(EngineErrorCode.NotRegistered, 'this profile has not registered with a relay yet');
-      }
-      const restore = await readRestoreMarker(db);
-      if (restore?.state === 'importing') {
-        // The page died during a restore; the vault undoes it when it next starts (backup/restore-commit.ts).
-        throw new EngineError(EngineErrorCode.Storage, 'a backup restore was interrupted: restart Parley');
-      }
-      if (restore?.state === 'pending-registration') {
-        // First start after a restore: register afresh (fresh prekeys), then drop the marker.
-        db.close();
-        const summary = await this.register(home.url);
-        await writeRestoreMarker(this.database, null);
-        return summary;
-      }
-      // Taken over before (takeover.ts): the history opens, nothing connects.
-      const takenOver = (await readTakenOver(db)) !== null;
-      // A profile from before access keys makes them on its first start.
-      await ensureAccessKeys(db, this.#now);
-      await this.#launch(db, account, home.url, undefined, takenOver);
-      return await this.#finishStart(account, home.url);
-    } catch (error) {
-      await this.#abortStart(db);
-      throw error;
-    }
+    return this.#lifecycle.start();
   }
 
   /** Stops: closes the connection, lets work in progress finish (bounded), closes the database. */
   async stop(): Promise<void> {
-    const runtime = this.#runtime;
-    this.#runtime = null;
-    this.#database = null;
-    if (runtime !== null) await runtime.stop();
-    this.#status.set(OFFLINE_STATUS);
-    this.#typing.set(new Map());
+    return this.#lifecycle.stop();
   }
 
   /**
@@ -227,13 +149,7 @@ export class Engine {
    * relay is the other install's now (and the relay would refuse anyway).
    */
   async deleteAccount(): Promise<void> {
-    const runtime = this.#require();
-    const database = this.database;
-    if (!runtime.takenOver) await deleteRelayAccount(runtime.http, runtime.tokens);
-    await this.stop();
-    this.#summary = null;
-    await eraseVaultIdentity(this.#vault);
-    await deleteEngineDatabase(database);
+    return this.#lifecycle.deleteAccount();
   }
 
   /**
@@ -241,11 +157,7 @@ export class Engine {
    * finished). For tests that prove nothing is lost when the renderer dies.
    */
   abandon(): void {
-    const runtime = this.#runtime;
-    this.#runtime = null;
-    this.#database = null;
-    runtime?.abandon();
-    this.#status.set(OFFLINE_STATUS);
+    this.#lifecycle.abandon();
   }
 
   /** Resolves once the relay's queue (as of connecting) has been received and stored. */
@@ -262,7 +174,7 @@ export class Engine {
 
   /** Try to connect now (e.g. the OS reports the network is back). */
   reconnectNow(): void {
-    this.#runtime?.connection.reconnectNow();
+    this.#lifecycle.runtime?.connection.reconnectNow();
   }
 
   /** This account's contact code for the home relay, with the current code key. */
@@ -280,16 +192,8 @@ export class Engine {
    * new code (also in `account.contactCode`).
    */
   async resetContactCode(): Promise<string> {
-    const runtime = this.#require();
-    runtime.assertNotTakenOver('resetting the contact code');
-    let keys: Awaited<ReturnType<typeof runtime.accessKeys.resetCodeKey>>;
-    try {
-      keys = await runtime.accessKeys.resetCodeKey();
-    } catch (error) {
-      throw relayFailureError(error) ?? new EngineError(EngineErrorCode.Storage, 'the new code was not saved', error);
-    }
-    const code = ownContactCode(this.#accountId(), runtime.connection.relayUrl, keys);
-    if (this.#summary !== null) this.#summary = { ...this.#summary, contactCode: code };
+    const code = await resetContactCode(this.#require(), () => this.#accountId());
+    this.#lifecycle.contactCodeChanged(code);
     return code;
   }
 
@@ -367,109 +271,10 @@ export class Engine {
   }
 
   #accountId(): AccountId {
-    const summary = this.#summary;
-    if (summary === null) throw new EngineError(EngineErrorCode.NotStarted, 'the engine is not running');
-    return summary.accountId;
+    return this.#lifecycle.accountId();
   }
 
   #require(): EngineRuntime {
-    const runtime = this.#runtime;
-    if (runtime === null) throw new EngineError(EngineErrorCode.NotStarted, 'the engine is not running');
-    return runtime;
-  }
-
-  async #unlockedAccount(): Promise<AccountInfo> {
-    let status: VaultStatus;
-    try {
-      status = await this.#vault.call('getStatus', {});
-    } catch (error) {
-      throw vaultFailureError(error);
-    }
-    if (status.state === 'no-identity' || status.account === null) {
-      throw new EngineError(EngineErrorCode.NoIdentity, 'this profile has no identity yet');
-    }
-    if (status.state === 'locked') throw new EngineError(EngineErrorCode.Locked, 'the vault is locked');
-    return status.account;
-  }
-
-  /** The profile's database, sealed under keys from the vault's data key; a version 1 database is migrated first. */
-  async #openDatabase(account: AccountInfo): Promise<EngineDatabase> {
-    return openProfileDatabase(await dataKeyFrom(this.#vault), account.accountId, {
-      indexedDB: this.#options.indexedDB,
-      IDBKeyRange: this.#options.IDBKeyRange,
-      name: this.#options.databaseName,
-      logger: this.#logger,
-    });
-  }
-
-  /**
-   * Builds and starts the runtime; `token` is one registration just answered
-   * with (saves a login); `takenOver` starts it retired (takeover.ts).
-   */
-  async #launch(
-    db: EngineDatabase,
-    account: AccountInfo,
-    relayUrl: string,
-    token?: TokenResponse,
-    takenOver = false,
-  ): Promise<void> {
-    const options = this.#options;
-    let privacy: PrivacySettings;
-    try {
-      privacy = await PrivacySettings.load(db);
-    } catch (error) {
-      throw new EngineError(EngineErrorCode.Storage, 'the settings could not be read', error);
-    }
-    const runtime = new EngineRuntime(
-      {
-        db,
-        vault: this.#vault,
-        account,
-        relayUrl,
-        clock: this.#clock,
-        logger: this.#logger,
-        events: this.#events,
-        status: this.#status,
-        typing: this.#typing,
-        privacy,
-        newId: () => crypto.randomUUID(),
-        onFatal: () => void this.#lockedStop(),
-      },
-      {
-        connection: { ...DEFAULT_CONNECTION_OPTIONS, ...options.connection },
-        outbox: { ...DEFAULT_OUTBOX_OPTIONS, ...options.outbox },
-        typing: { ...DEFAULT_TYPING_OPTIONS, ...options.typing },
-        prekeys: { ...DEFAULT_PREKEY_OPTIONS, ...options.prekeys },
-        receive: { ...DEFAULT_RECEIVE_OPTIONS, ...options.receive },
-        fetch: options.fetch,
-        faults: options.faults,
-      },
-    );
-    if (token !== undefined) runtime.tokens.accept(token);
-    this.#runtime = runtime;
-    this.#database = db;
-    runtime.start(takenOver);
-  }
-
-  async #finishStart(account: AccountInfo, relayUrl: string): Promise<AccountSummary> {
-    const code = ownContactCode(account.accountId, relayUrl, await ensureAccessKeys(this.database, this.#now));
-    const summary: AccountSummary = { ...account, relayUrl, contactCode: code };
-    this.#summary = summary;
-    return summary;
-  }
-
-  async #abortStart(db: EngineDatabase): Promise<void> {
-    const runtime = this.#runtime;
-    this.#runtime = null;
-    this.#database = null;
-    if (runtime !== null) await runtime.stop();
-    else db.close();
-  }
-
-  async #lockedStop(): Promise<void> {
-    if (this.#runtime === null) return;
-    this.#logger.warn('the vault locked: stopping');
-    await this.stop();
-    this.#events.emit('locked', {});
+    return this.#lifecycle.require();
   }
 }

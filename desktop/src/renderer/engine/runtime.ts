@@ -8,29 +8,29 @@ import { AccessKeyRegistration } from './access-keys.js';
 import type { MonotonicClock } from './clock.js';
 import { Composer } from './composer.js';
 import type { ConnectionStatus } from './connection-status.js';
-import { contactAccessKey, recordAccessDenied } from './contact-access.js';
+import { contactAccessKey } from './contact-access.js';
 import { ContactBook } from './contacts.js';
 import type { EngineDatabase } from './database.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
-import { type Forgery, recordForgery } from './forgery-notices.js';
+import type { Forgery } from './forgery-notices.js';
 import type { EngineLogger } from './logger.js';
 import type { EventHub, Observable, Unsubscribe } from './observable.js';
-import { OutboxQueue, type OutboxStateChange } from './outbox-queue.js';
-import { type OutboxFaults, type OutboxOptions, OutboxWorker } from './outbox-worker.js';
+import { OutboxQueue } from './outbox-queue.js';
+import type { OutboxFaults, OutboxOptions, OutboxWorker } from './outbox-worker.js';
 import { PreKeyMaintenance, type PreKeyOptions } from './prekey-maintenance.js';
 import type { PrivacySettings } from './privacy-settings.js';
 import { EngineQueries } from './queries.js';
 import { QueuedCount } from './queued-count.js';
 import { type MarkReadResult, ReadReceipts } from './read-receipts.js';
-import type { ReceiveCommitResult } from './receive-commit.js';
-import { type ReceiveFaults, ReceivePipeline, type ReceivePipelineOptions } from './receive-pipeline.js';
-import type { ReceivePlan } from './receive-plan.js';
+import type { ReceiveFaults, ReceivePipeline, ReceivePipelineOptions } from './receive-pipeline.js';
 import type { MessageRecord } from './records.js';
 import { RelayTokens } from './relay-auth.js';
 import { RelayConnection, type RelayConnectionOptions } from './relay-connection.js';
 import type { FetchFunction } from './relay-http.js';
 import { RelayHttpClient } from './relay-http.js';
+import { createOutboxWorker, recordRelayForgery } from './runtime-outbox.js';
+import { createReceivePipeline } from './runtime-receive.js';
 import { SenderCertificates } from './sender-certificates.js';
 import { SessionRepair } from './session-repair.js';
 import { SessionManager } from './sessions.js';
@@ -134,46 +134,8 @@ export class EngineRuntime {
     this.certificates = new SenderCertificates(db, this.http, this.tokens, vault, relayUrl, clock, logger);
     this.prekeys = new PreKeyMaintenance(db, this.http, this.tokens, vault, relayUrl, clock, logger, settings.prekeys);
     this.queue = new OutboxQueue(db);
-    this.outbox = new OutboxWorker(
-      this.queue,
-      db,
-      vault,
-      this.connection,
-      this.sessions,
-      {
-        stateChanged: (changes) => this.#stateChanged(changes),
-        queueChanged: () => this.queuedCount.refresh(),
-        vaultLocked: () => this.parts.onFatal('locked'),
-        forgedKey: (accountId) => this.recordForgery({ accountId, relayUrl }),
-        accessDenied: (peer) => recordAccessDenied(db, parts.events, peer, clock.now()),
-        refreshCertificate: () => this.certificates.refresh(),
-      },
-      { relayUrl, clock, logger, options: settings.outbox, faults: settings.faults },
-    );
-    this.pipeline = new ReceivePipeline(
-      db,
-      vault,
-      this.connection,
-      {
-        committed: (result, plan) => this.#received(result, plan),
-        vaultLocked: () => this.parts.onFatal('locked'),
-      },
-      {
-        relayUrl,
-        ownAccountId: accountId,
-        clock,
-        newId: parts.newId,
-        logger,
-        faults: settings.faults,
-        options: settings.receive,
-        showReadReceipts: () => privacy.value.readReceipts,
-        ensureSealedSender: () =>
-          this.certificates.ensure().then(
-            () => true,
-            () => false,
-          ),
-      },
-    );
+    this.outbox = createOutboxWorker(this, parts, settings);
+    this.pipeline = createReceivePipeline(this, parts, settings);
     this.queuedCount = new QueuedCount(this.queue);
     this.typingTracker = new TypingTracker(settings.typing);
     this.typingNotifier = new TypingNotifier(
@@ -302,17 +264,7 @@ export class EngineRuntime {
 
   /** A relay forged a contact's key outside the receive path (a bundle, when sending): notice it and tell the UI. */
   async recordForgery(forgery: Forgery): Promise<void> {
-    const { db, clock, newId, logger, events } = this.parts;
-    logger.warn('refused a key the relay forged for a contact', { relayUrl: forgery.relayUrl });
-    try {
-      const notice = await recordForgery(db, forgery, clock.now(), newId);
-      if (notice !== null) {
-        const { accountId, conversationId, relayUrl } = notice;
-        events.emit('forged-key', { accountId, conversationId, relayUrl });
-      }
-    } catch (error) {
-      logger.error('could not record a forged key', { error: describeError(error) });
-    }
+    return recordRelayForgery(this.parts, forgery);
   }
 
   #connected(): void {
@@ -325,34 +277,6 @@ export class EngineRuntime {
       .then(() => this.outbox.kick());
     void this.prekeys.checkRotation();
     this.accessKeys.ensureRegistered();
-  }
-
-  #received(result: ReceiveCommitResult, plan: ReceivePlan): void {
-    const { events } = this.parts;
-    const showTyping = this.parts.privacy.value.typingIndicators;
-    for (const typing of showTyping ? plan.typing : []) {
-      this.typingTracker.update(typing.conversationId, typing.senderAccountId, typing.action);
-    }
-    for (const message of result.stored) {
-      this.typingTracker.clear(message.conversationId, message.senderAccountId);
-      events.emit('message', {
-        conversationId: message.conversationId,
-        messageId: message.id,
-        senderAccountId: message.senderAccountId,
-      });
-    }
-    for (const change of result.stateChanges) events.emit('message-state', change);
-    for (const { accountId, conversationId, relayUrl } of result.notices) {
-      events.emit('forged-key', { accountId, conversationId, relayUrl });
-    }
-    if (result.receiptsQueued) this.outbox.kick();
-    if (result.outboxItemsRemoved > 0) this.queuedCount.refresh();
-    this.sessionRepair.repair(plan.sessionRepairs);
-    this.sessionRepair.resend(plan.sessionResets);
-  }
-
-  #stateChanged(changes: readonly OutboxStateChange[]): void {
-    for (const change of changes) this.parts.events.emit('message-state', change);
   }
 
   #publishStatus(): void {

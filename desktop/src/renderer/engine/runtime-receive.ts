@@ -1,0 +1,72 @@
+/**
+ * The receive path's wiring inside a running profile (runtime.ts): how the
+ * receive pipeline is built, and what a committed batch tells the rest of the
+ * runtime (typing, the outbox, the queued count, session repair) and the UI.
+ */
+import type { ReceiveCommitResult } from './receive-commit.js';
+import { ReceivePipeline } from './receive-pipeline.js';
+import type { ReceivePlan } from './receive-plan.js';
+import type { EngineRuntime, RuntimeParts, RuntimeSettings } from './runtime.js';
+
+/** Built once the connection exists; the callbacks reach the other parts only when they run. */
+export function createReceivePipeline(
+  runtime: EngineRuntime,
+  parts: RuntimeParts,
+  settings: RuntimeSettings,
+): ReceivePipeline {
+  const { db, vault, relayUrl, account, clock, logger, privacy } = parts;
+  return new ReceivePipeline(
+    db,
+    vault,
+    runtime.connection,
+    {
+      committed: (result, plan) => announceReceived(runtime, parts, result, plan),
+      vaultLocked: () => parts.onFatal('locked'),
+    },
+    {
+      relayUrl,
+      ownAccountId: account.accountId,
+      clock,
+      newId: parts.newId,
+      logger,
+      faults: settings.faults,
+      options: settings.receive,
+      showReadReceipts: () => privacy.value.readReceipts,
+      ensureSealedSender: () =>
+        runtime.certificates.ensure().then(
+          () => true,
+          () => false,
+        ),
+    },
+  );
+}
+
+/** A stored batch: typing and events for the UI, then the outbox, the queued count and session repair. */
+function announceReceived(
+  runtime: EngineRuntime,
+  parts: RuntimeParts,
+  result: ReceiveCommitResult,
+  plan: ReceivePlan,
+): void {
+  const { events } = parts;
+  const showTyping = parts.privacy.value.typingIndicators;
+  for (const typing of showTyping ? plan.typing : []) {
+    runtime.typingTracker.update(typing.conversationId, typing.senderAccountId, typing.action);
+  }
+  for (const message of result.stored) {
+    runtime.typingTracker.clear(message.conversationId, message.senderAccountId);
+    events.emit('message', {
+      conversationId: message.conversationId,
+      messageId: message.id,
+      senderAccountId: message.senderAccountId,
+    });
+  }
+  for (const change of result.stateChanges) events.emit('message-state', change);
+  for (const { accountId, conversationId, relayUrl } of result.notices) {
+    events.emit('forged-key', { accountId, conversationId, relayUrl });
+  }
+  if (result.receiptsQueued) runtime.outbox.kick();
+  if (result.outboxItemsRemoved > 0) runtime.queuedCount.refresh();
+  runtime.sessionRepair.repair(plan.sessionRepairs);
+  runtime.sessionRepair.resend(plan.sessionResets);
+}
