@@ -10,7 +10,9 @@
  * conversation says which relay did it; nothing waits for a review. Every
  * send presents the access key we hold for the recipient (contact-access.ts);
  * one the recipient refuses (ACCESS_DENIED) fails the item at once and marks
- * the contact, and the conversation says to ask for their current code.
+ * the contact, and the conversation says to ask for their current code;
+ * except while we wait for the profile of someone who wrote first, which
+ * brings their key: then it is retried with backoff like a transient failure.
  */
 import type { AccountId, OutgoingMessage, SendRequest } from '@parley/crypto-core/wire';
 import type { OutgoingContent } from '../../common/vault-api.js';
@@ -269,6 +271,13 @@ export class OutboxWorker {
         await this.#giveUp(item, summary);
         return;
       case 'access-denied':
+        if (await this.#awaitingProfile(item.recipient)) {
+          // Their profile (with the key) is on its way: it can arrive after
+          // their first texts when it had to be retried. Retry, counted, so
+          // the send carries the key once it came; give up only if it never does.
+          await this.#retry(item, summary, true, null);
+          return;
+        }
         await this.listener.accessDenied(item.recipient);
         await this.#giveUp(item, summary);
         return;
@@ -295,6 +304,12 @@ export class OutboxWorker {
         await this.#retry(item, summary, action.counts, action.afterMs);
         return;
     }
+  }
+
+  /** Someone who wrote to us first and whose profile (their contact key) has not come yet. */
+  async #awaitingProfile(recipient: AccountId): Promise<boolean> {
+    const contact = await this.db.contacts.get(recipient);
+    return contact?.origin === 'incoming' && (contact.accessKey ?? null) === null;
   }
 
   /** Once per recipient and window: several items to one recipient fail for the same reason. */
