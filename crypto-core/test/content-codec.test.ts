@@ -6,6 +6,7 @@ import {
   encodeContent,
   type KnownContent,
   MAX_ENCODED_CONTENT_BYTES,
+  MAX_PROFILE_AVATAR_BYTES,
   padContent,
   paddedContentLength,
   unpadContent,
@@ -292,8 +293,31 @@ describe('profile content', () => {
 
   it('refuses a key of another length and fields it does not define', () => {
     expectCode(() => encodeContent({ type: 'profile', accessKey: new Uint8Array(15) }), CryptoErrorCode.InvalidContent);
-    const extra = { v: 1, type: 'profile', accessKey: 'AQIDBAUGBwgJCgsMDQ4PEA==', name: 'Bob' };
+    const extra = { v: 1, type: 'profile', accessKey: 'AQIDBAUGBwgJCgsMDQ4PEA==', nickname: 'Bob' };
     expect(() => decodeContent(padContent(utf8(JSON.stringify(extra))))).toThrow(/profile/);
+  });
+});
+
+describe('profile content with relay, name and avatar', () => {
+  it('round-trips every optional field, avatar bytes included', () => {
+    const avatar = { contentType: 'image/png' as const, data: Uint8Array.from([0x89, 0x50, 0x4e, 0x47]) };
+    const profile = {
+      type: 'profile' as const,
+      accessKey: new Uint8Array(16).fill(7),
+      relayUrl: 'https://relay.example.org',
+      name: 'Bob',
+      avatar,
+    };
+    const decoded = decodeContent(encodeContent(profile));
+    expect(decoded).toEqual(profile);
+  });
+
+  it('refuses an avatar larger than the limit', () => {
+    const avatar = { contentType: 'image/jpeg' as const, data: new Uint8Array(MAX_PROFILE_AVATAR_BYTES + 1) };
+    expectCode(
+      () => encodeContent({ type: 'profile', accessKey: new Uint8Array(16), avatar }),
+      CryptoErrorCode.InvalidContent,
+    );
   });
 });
 

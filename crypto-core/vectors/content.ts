@@ -104,6 +104,10 @@ const VALID: readonly (readonly [name: string, content: ContentInput])[] = [
   ['sender-key', { type: 'sender-key', groupId: GROUP, senderKeyDistribution: DISTRIBUTION }],
   ['session-reset', { type: 'session-reset', id: ID, sentAt: SENT_AT }],
   ['profile with a contact access key', { type: 'profile', accessKey: ACCESS_KEY }],
+  [
+    'profile with home relay and display name',
+    { type: 'profile', accessKey: ACCESS_KEY, relayUrl: 'https://relay.example.org', name: 'Zoë Ångström' },
+  ],
 ];
 
 /** JSON text, padded as a sender would: `text || 0x80 || zeros` to `size` bytes. */
@@ -159,8 +163,19 @@ const INVALID_DECODE: readonly (readonly [paddedHex: string, reason: string])[] 
   [padded('{"v":1,"type":"profile","accessKey":"AAAAAAAAAAAAAAAAAAAAAA-_"}'), 'a profile access key in base64url'],
   [padded('{"v":1,"type":"profile"}'), 'a profile without access key'],
   [
-    padded(`{"v":1,"type":"profile","accessKey":"${ACCESS_KEY}","name":"Bob"}`),
+    padded(`{"v":1,"type":"profile","accessKey":"${ACCESS_KEY}","nickname":"Bob"}`),
     'a profile field version 1 does not define',
+  ],
+  [padded(`{"v":1,"type":"profile","accessKey":"${ACCESS_KEY}","name":""}`), 'a profile with an empty name'],
+  [
+    padded(`{"v":1,"type":"profile","accessKey":"${ACCESS_KEY}","name":"${'n'.repeat(101)}"}`, 256),
+    'a profile name longer than 100',
+  ],
+  [
+    padded(
+      `{"v":1,"type":"profile","accessKey":"${ACCESS_KEY}","avatar":{"contentType":"image/svg+xml","data":"AA=="}}`,
+    ),
+    'a profile avatar of a type that is not a plain image',
   ],
 ];
 

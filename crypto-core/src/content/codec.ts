@@ -19,9 +19,10 @@ import {
   contentEnvelopeSchema,
   type GroupWire,
   isKnownContentType,
+  type ProfileWire,
   UUID_PATTERN,
 } from './schema.js';
-import type { Content, GroupControlContent, KnownContent, UnsupportedContent } from './types.js';
+import type { Content, GroupControlContent, KnownContent, ProfileContent, UnsupportedContent } from './types.js';
 
 function invalidContent(message: string, cause?: unknown): ParleyCryptoError<'INVALID_CONTENT'> {
   return invalidInput(CryptoErrorCode.InvalidContent, message, cause);
@@ -114,11 +115,39 @@ function toWire(content: KnownContent): Record<string, unknown> {
     case 'session-reset':
       return { v: CONTENT_VERSION, type: 'session-reset', id: content.id, sentAt: content.sentAt };
     case 'profile':
-      if (!(content.accessKey instanceof Uint8Array)) throw invalidContent('accessKey must be bytes');
-      return { v: CONTENT_VERSION, type: 'profile', accessKey: toBase64(content.accessKey) };
+      return profileToWire(content);
     default:
       throw invalidContent('unknown content type', { type: (content as { type?: unknown }).type });
   }
+}
+
+function profileToWire(content: ProfileContent): ProfileWire {
+  if (!(content.accessKey instanceof Uint8Array)) throw invalidContent('accessKey must be bytes');
+  if (content.avatar !== undefined && !(content.avatar.data instanceof Uint8Array)) {
+    throw invalidContent('avatar data must be bytes');
+  }
+  return {
+    v: CONTENT_VERSION,
+    type: 'profile',
+    accessKey: toBase64(content.accessKey),
+    ...(content.relayUrl === undefined ? {} : { relayUrl: content.relayUrl }),
+    ...(content.name === undefined ? {} : { name: content.name }),
+    ...(content.avatar === undefined
+      ? {}
+      : { avatar: { contentType: content.avatar.contentType, data: toBase64(content.avatar.data) } }),
+  };
+}
+
+function profileFromWire(wire: ProfileWire): ProfileContent {
+  return {
+    type: 'profile',
+    accessKey: fromBase64(wire.accessKey),
+    ...(wire.relayUrl === undefined ? {} : { relayUrl: wire.relayUrl }),
+    ...(wire.name === undefined ? {} : { name: wire.name }),
+    ...(wire.avatar === undefined
+      ? {}
+      : { avatar: { contentType: wire.avatar.contentType, data: fromBase64(wire.avatar.data) } }),
+  };
 }
 
 function groupFromWire(wire: GroupWire): GroupControlContent {
@@ -182,7 +211,7 @@ function fromWire(wire: ContentWire): KnownContent {
     case 'session-reset':
       return { type: 'session-reset', id: wire.id, sentAt: wire.sentAt };
     case 'profile':
-      return { type: 'profile', accessKey: fromBase64(wire.accessKey) };
+      return profileFromWire(wire);
   }
 }
 

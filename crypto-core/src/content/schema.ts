@@ -127,16 +127,38 @@ export const sessionResetWireSchema = z.strictObject({
   sentAt: timestampSchema,
 });
 
+/** Longest display name in a profile, in UTF-16 code units. */
+export const MAX_PROFILE_NAME_LENGTH = 100;
+/** Largest avatar image in a profile (bytes, before base64). */
+export const MAX_PROFILE_AVATAR_BYTES = 32 * 1024;
+/** Longest relay URL in a profile. */
+export const MAX_PROFILE_RELAY_URL_LENGTH = 2048;
+/** Image types an avatar may have (the recipient shows it as such, never runs it). */
+export const PROFILE_AVATAR_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+
 /**
- * What the sender tells a contact about itself: for now only the contact
- * access key that reaches it (docs/protocol.md §4.7); a display name is meant
- * to join as an optional field later. Added within version 1: a decoder that
- * predates it reports an unknown type as unsupported.
+ * What the sender tells a contact about itself (docs/protocol.md §4.7, §4.9):
+ * the contact access key that reaches it, the canonical URL of its home relay
+ * (where its sender certificates come from, so a recipient who has never met
+ * it knows which trust root to check them under), and its display name and
+ * avatar. Sent when a contact is added or accepted and again whenever any of
+ * it changes; each profile replaces the one before. Added within version 1
+ * (the optional fields too, before any client sent a profile without them
+ * to anyone but itself): a decoder that predates the type reports it as
+ * unsupported.
  */
 export const profileWireSchema = z.strictObject({
   v: versionField,
   type: z.literal('profile'),
   accessKey: accessKeySchema,
+  relayUrl: z.string().min(1).max(MAX_PROFILE_RELAY_URL_LENGTH).optional(),
+  name: wellFormedText(1, MAX_PROFILE_NAME_LENGTH).optional(),
+  avatar: z
+    .strictObject({
+      contentType: z.enum(PROFILE_AVATAR_TYPES),
+      data: base64Bytes(1, MAX_PROFILE_AVATAR_BYTES),
+    })
+    .optional(),
 });
 
 /** Every type version 1 knows, by its `type` value. */

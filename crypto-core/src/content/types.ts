@@ -101,12 +101,17 @@ export interface SessionResetContent {
 
 /**
  * What the sender tells a contact about itself: the contact access key that
- * reaches it (docs/protocol.md §4.7). Never shown in the history.
+ * reaches it, its home relay, display name and avatar (docs/protocol.md
+ * §4.7, §4.9). Never shown in the history; each one replaces the last.
  */
 export interface ProfileContent {
   readonly type: 'profile';
   /** The sender's contact access key (16 bytes). */
   readonly accessKey: Bytes;
+  /** The sender's home relay, canonical (normalizeRelayUrl). */
+  readonly relayUrl?: string;
+  readonly name?: string;
+  readonly avatar?: { readonly contentType: 'image/png' | 'image/jpeg' | 'image/webp'; readonly data: Bytes };
 }
 
 /** Every content this build can encode and fully understand. */

@@ -4,9 +4,9 @@
  * business (group.ts keeps the chains), so they are taken out here and handed
  * back separately for processing.
  */
-import type { Bytes, Content } from '@parley/crypto-core';
-import { toBase64 } from '@parley/crypto-core/encoding';
-import type { IncomingContent } from '../common/vault-api.js';
+import type { Bytes, Content, ProfileContent } from '@parley/crypto-core';
+import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
+import type { IncomingContent, OutgoingContent } from '../common/vault-api.js';
 
 export interface MappedContent {
   /** null when the content only updates vault state (a bare sender-key distribution). */
@@ -79,7 +79,7 @@ export function mapIncomingContent(content: Content): MappedContent {
         senderKeyDistribution: null,
       };
     case 'profile':
-      return { content: { type: 'profile', accessKey: toBase64(content.accessKey) }, senderKeyDistribution: null };
+      return { content: profileToEngine(content), senderKeyDistribution: null };
     case 'unsupported':
       return {
         content: {
@@ -93,4 +93,31 @@ export function mapIncomingContent(content: Content): MappedContent {
       };
   }
   throw new Error('unreachable: unknown content type');
+}
+
+type ProfileForEngine = Extract<OutgoingContent, { type: 'profile' }>;
+
+/** A profile as the engine holds it: the key and avatar bytes as base64, as on the wire. */
+export function profileToEngine(content: ProfileContent): ProfileForEngine {
+  return {
+    type: 'profile',
+    accessKey: toBase64(content.accessKey),
+    ...(content.relayUrl === undefined ? {} : { relayUrl: content.relayUrl }),
+    ...(content.name === undefined ? {} : { name: content.name }),
+    ...(content.avatar === undefined
+      ? {}
+      : { avatar: { contentType: content.avatar.contentType, data: toBase64(content.avatar.data) } }),
+  };
+}
+
+export function profileFromEngine(content: ProfileForEngine): ProfileContent {
+  return {
+    type: 'profile',
+    accessKey: fromBase64(content.accessKey),
+    ...(content.relayUrl === undefined ? {} : { relayUrl: content.relayUrl }),
+    ...(content.name === undefined ? {} : { name: content.name }),
+    ...(content.avatar === undefined
+      ? {}
+      : { avatar: { contentType: content.avatar.contentType, data: fromBase64(content.avatar.data) } }),
+  };
 }

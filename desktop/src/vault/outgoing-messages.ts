@@ -7,10 +7,11 @@
  * messages under one message key.
  */
 import { encodeContent } from '@parley/crypto-core';
-import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
+import { toBase64 } from '@parley/crypto-core/encoding';
 import type { AccountId, OutgoingMessage } from '@parley/crypto-core/wire';
 import { ApiErrorCode } from '../common/api-errors.js';
 import type { OutgoingContent } from '../common/vault-api.js';
+import { profileFromEngine } from './content-mapping.js';
 import type { SenderCertificates } from './sender-certificates.js';
 import type { Sessions } from './sessions.js';
 import type { UnlockedContext } from './unlocked-context.js';
@@ -42,9 +43,7 @@ export class OutgoingMessages {
     }
     const content = request.content;
     // Wire form to content form: only a profile's access key travels as base64 to here.
-    const plaintext = encodeContent(
-      content.type === 'profile' ? { type: 'profile', accessKey: fromBase64(content.accessKey) } : content,
-    );
+    const plaintext = encodeContent(content.type === 'profile' ? profileFromEngine(content) : content);
     const sealing = request.sealed ? this.#certificates.require(request.relayUrl) : null;
     const cipher = sealing === null ? null : this.#certificates.cipherFor(sealing);
     const messages = await records.transaction(async () => {
