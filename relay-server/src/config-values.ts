@@ -110,3 +110,20 @@ export function size(min: number, max: number) {
     return bytes >= min && bytes <= max ? ok(bytes) : fail(`must be between ${min} B and ${max} B`);
   };
 }
+
+/** A PostgreSQL URL (postgres:// or postgresql://); its password, if any, is never echoed in an error. */
+export function postgresUrl(text: string): Parsed {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail('must be a postgres:// URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return fail('must be a postgres:// URL');
+  return ok(text);
+}
+
+/** A plain lower-case schema name (the store refuses anything that would need quoting). */
+export function postgresSchema(text: string): Parsed {
+  return /^[a-z_][a-z0-9_]{0,62}$/.test(text) ? ok(text) : fail('must be lower-case letters, digits and _');
+}
