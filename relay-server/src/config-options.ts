@@ -101,6 +101,7 @@ export const OPTIONS = {
     defaultText: '(none: the relay keeps its data in SQLite)',
     description:
       'PostgreSQL to keep the relay\'s data in, e.g. postgres://parley@db.example.org/parley; relay nodes given the same URL share accounts, keys and queues (docs/relay.md, "Scale-out")',
+    secret: true,
     parse: postgresUrl,
   },
   postgresSchema: {

@@ -18,6 +18,8 @@ export interface OptionSpec {
   readonly description: string;
   /** The flag may be given several times; every value is parsed and the results (arrays) are concatenated. */
   readonly repeatable?: true;
+  /** The value may hold a secret (a password in a URL): an error about it never repeats it. */
+  readonly secret?: true;
   readonly parse: (text: string) => Parsed;
 }
 
@@ -111,7 +113,7 @@ export function size(min: number, max: number) {
   };
 }
 
-/** A PostgreSQL URL (postgres:// or postgresql://); its password, if any, is never echoed in an error. */
+/** A PostgreSQL URL (postgres:// or postgresql://). The option is `secret`: a password in it is never echoed. */
 export function postgresUrl(text: string): Parsed {
   let url: URL;
   try {

@@ -187,7 +187,8 @@ export function resolveConfig(
       const parsed = spec.parse(raw);
       if (!parsed.ok) {
         const source = fromFlag !== undefined ? `--${spec.flag}` : spec.env;
-        throw new ConfigError(`${source} ${parsed.reason} (got ${JSON.stringify(raw)})`);
+        const got = spec.secret ? '' : ` (got ${JSON.stringify(raw)})`;
+        throw new ConfigError(`${source} ${parsed.reason}${got}`);
       }
       parsedValues.push(parsed.value);
     }

@@ -21,9 +21,13 @@ export interface PostgresConnectionSettings {
   readonly schema?: string | undefined;
   /** Most connections this store opens at once (default 10). */
   readonly maxConnections?: number | undefined;
+  /** How the connections name themselves in pg_stat_activity (default parley-relay). */
+  readonly applicationName?: string | undefined;
 }
 
 export const DEFAULT_POSTGRES_MAX_CONNECTIONS = 10;
+/** How long a call waits for a pooled connection (a new one included) before it fails. */
+export const CONNECT_TIMEOUT_MS = 5_000;
 const INT8_OID = 20;
 /** Attempts of a transaction that PostgreSQL aborted for a deadlock or serialization failure. */
 const TRANSACTION_ATTEMPTS = 5;
@@ -108,6 +112,10 @@ export async function openPostgresConnection(settings: PostgresConnectionSetting
   const pool = new pg.Pool({
     connectionString: settings.connectionString,
     max: settings.maxConnections ?? DEFAULT_POSTGRES_MAX_CONNECTIONS,
+    // A server that does not answer fails the call (UNAVAILABLE to the client) instead of holding it for ever.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    application_name: settings.applicationName ?? 'parley-relay',
     types,
     ...(settings.schema === undefined ? {} : { options: `-c search_path=${settings.schema}` }),
   });

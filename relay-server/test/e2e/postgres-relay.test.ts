@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropTestSchema, newTestSchemaName, TEST_POSTGRES_URL, withTestClient } from '../storage/postgres-harness.js';
 
 const schema = newTestSchemaName();
-const nodeArgs = ['--postgres', TEST_POSTGRES_URL, '--postgres-schema', schema, '--registration', 'open'];
+// A password the log must never show (the test server trusts 127.0.0.1, so a made-up one is ignored).
+const postgresUrl = new URL(TEST_POSTGRES_URL);
+if (postgresUrl.password === '') postgresUrl.password = 'password-never-logged';
+const nodeArgs = ['--postgres', postgresUrl.href, '--postgres-schema', schema, '--registration', 'open'];
 let first: RelayProcess;
 let second: RelayProcess;
 
@@ -34,12 +37,13 @@ async function queuedInPostgres(): Promise<number> {
 }
 
 describe('relay on PostgreSQL', () => {
-  it('reports PostgreSQL as its store, in the health answer and the start-up line', async () => {
+  it('reports PostgreSQL as its store, in the health answer and the start-up line, never its password', async () => {
     const health = await httpOf(first).request(routes.health);
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', dependencies: { postgres: { status: 'ok' } } });
     const started = first.logLines().find((line) => String(line.msg).startsWith('relay listening'));
     expect(started).toMatchObject({ store: 'postgres', durability: { engine: 'postgres' } });
+    expect(first.output).not.toContain(postgresUrl.password);
   });
 
   it('registers, sends, delivers and deletes on acknowledgement, all through PostgreSQL', async () => {

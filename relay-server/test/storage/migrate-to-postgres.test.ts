@@ -5,14 +5,12 @@
  * printed, and the command refuses a target that holds data and commits
  * nothing when a count differs.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteRelayStore } from '../../src/storage/sqlite-store.js';
+import { type BinResult, runBinAsync } from '../run-bin.js';
 import {
   dropTestSchema,
   newPostgresStore,
@@ -23,27 +21,16 @@ import {
 import { temporaryFolder } from './sqlite-folder.js';
 import { DAY_MS, NOW, newEnvelope, newIdentity, registration, type TestIdentity } from './store-fixtures.js';
 
-const BIN = fileURLToPath(new URL('../../bin/parley-relay.mjs', import.meta.url));
-const run = promisify(execFile);
-
-interface CommandResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function migrate(dataDir: string, schema: string): Promise<CommandResult> {
-  const args = [BIN, 'migrate-to-postgres', '--data-dir', dataDir, '--postgres', TEST_POSTGRES_URL];
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...args, '--postgres-schema', schema], {
-      env: { ...process.env, PARLEY_RELAY_FROM_SOURCE: '1' },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
+function migrate(dataDir: string, schema: string): Promise<BinResult> {
+  return runBinAsync([
+    'migrate-to-postgres',
+    '--data-dir',
+    dataDir,
+    '--postgres',
+    TEST_POSTGRES_URL,
+    '--postgres-schema',
+    schema,
+  ]);
 }
 
 /** The count the command printed for `table`, as [sqlite, postgres]. */

@@ -145,4 +145,27 @@ describe('PostgresRelayStore on several nodes', () => {
     expect(removed[0] + removed[1]).toBe(2500);
     expect(await second.fetchEnvelopes(recipient, 1, 0, 10, NOW)).toStrictEqual([kept]);
   });
+
+  it('answers again by itself after the server dropped all of its connections', async () => {
+    const name = `parley-test-${schema}`;
+    const node = newPostgresStore(schema, { applicationName: name });
+    nodes.push(node);
+    await node.init();
+    const recipient = newIdentity().accountId;
+    await node.insertEnvelopes([newEnvelope(recipient)]);
+    const terminated = await withTestClient((client) =>
+      client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]),
+    );
+    expect(terminated.rowCount).toBeGreaterThan(0);
+    // Bounded: the pool drops the dead connections as it notices them and opens new ones.
+    let answered = false;
+    for (let attempt = 0; attempt < 5 && !answered; attempt++) {
+      answered = await node.countEnvelopes().then(
+        (count) => count === 1,
+        () => false,
+      );
+    }
+    expect(answered).toBe(true);
+    expect(await node.fetchEnvelopes(recipient, 1, 0, 10, NOW)).toHaveLength(1);
+  });
 });
