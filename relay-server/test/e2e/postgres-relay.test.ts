@@ -96,4 +96,21 @@ describe('relay on PostgreSQL', () => {
       bobSocket.close();
     }
   });
+
+  it('health reports the store failed while PostgreSQL cannot answer for it, and ok once it can again', async () => {
+    const http = httpOf(first);
+    const hidden = `${schema}_away`;
+    // Renaming the schema makes every query of the relay fail, as an unusable database would.
+    await withTestClient((client) => client.query(`ALTER SCHEMA "${schema}" RENAME TO "${hidden}"`));
+    try {
+      const down = await http.request(routes.health);
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ status: 'degraded', dependencies: { postgres: { status: 'failed' } } });
+    } finally {
+      await withTestClient((client) => client.query(`ALTER SCHEMA "${hidden}" RENAME TO "${schema}"`));
+    }
+    const up = await http.request(routes.health);
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ status: 'ok', dependencies: { postgres: { status: 'ok' } } });
+  });
 });
