@@ -79,14 +79,13 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   }
 }
 
-async function readDurability(pool: pg.Pool): Promise<DurabilityReport> {
-  const { rows } = await pool.query<{ name: string; setting: string }>(
-    `SELECT name, setting FROM pg_settings
-     WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'server_version')`,
-  );
-  const settings = Object.fromEntries(rows.map((row) => [row.name, row.setting]));
-  // synchronous_commit=off acknowledges commits the server may lose in a crash:
-  // the relay would ack envelopes it could lose, so it refuses to start.
+/**
+ * What the server's settings promise, or DURABILITY_MISMATCH when they could
+ * lose an acknowledged commit: fsync=off, or synchronous_commit=off (the
+ * server then acknowledges commits it may lose in a crash, and the relay
+ * would ack envelopes it could lose).
+ */
+export function postgresDurability(settings: Readonly<Record<string, string>>): DurabilityReport {
   if (settings.fsync !== 'on' || settings.synchronous_commit === 'off') {
     throw new RelayStoreError(
       RelayStoreErrorCode.DurabilityMismatch,
@@ -99,6 +98,29 @@ async function readDurability(pool: pg.Pool): Promise<DurabilityReport> {
     survivesPowerLoss: settings.full_page_writes === 'on',
     settings,
   };
+}
+
+/** The settings as a relay connection sees them (server, database and role defaults included). */
+async function readDurability(client: pg.PoolClient): Promise<DurabilityReport> {
+  const { rows } = await client.query<{ name: string; setting: string }>(
+    `SELECT name, setting FROM pg_settings
+     WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'server_version')`,
+  );
+  return postgresDurability(Object.fromEntries(rows.map((row) => [row.name, row.setting])));
+}
+
+/** The schema to use: the configured one, or the first of the connection's search_path that exists. */
+async function schemaOf(client: pg.PoolClient, configured: string | undefined): Promise<string> {
+  if (configured !== undefined) return configured;
+  const { rows } = await client.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+  const schema = rows[0]?.schema ?? null;
+  if (schema === null) {
+    throw new RelayStoreError(
+      RelayStoreErrorCode.UnsupportedSetting,
+      "no schema of the connection's search_path exists: name one with --postgres-schema (it is created if missing)",
+    );
+  }
+  return schema;
 }
 
 /** Opens the pool, migrates the schema and checks durability; closes the pool again when any of that fails. */
@@ -124,18 +146,15 @@ export async function openPostgresConnection(settings: PostgresConnectionSetting
   pool.on('error', () => undefined);
   try {
     const client = await pool.connect();
-    let schema: string;
     try {
-      schema =
-        settings.schema ??
-        (await client.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows[0]?.schema ??
-        'public';
+      // Checked before the schema is touched: a server that could lose commits gets no tables.
+      const durability = await readDurability(client);
+      const schema = await schemaOf(client, settings.schema);
       await migratePostgresSchema(client, schema);
+      return { pool, schema, durability: { ...durability, settings: { ...durability.settings, schema } } };
     } finally {
       client.release();
     }
-    const durability = await readDurability(pool);
-    return { pool, schema, durability: { ...durability, settings: { ...durability.settings, schema } } };
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
