@@ -6,13 +6,16 @@
  * work done), and refuses a schema from a newer relay. Migrations are
  * append-only: never edit one that has shipped, add the next.
  *
- * The tables mirror the SQLite schema (sqlite-migrations.ts) with three
- * differences, each for several nodes writing at once:
+ * The tables mirror the SQLite schema (sqlite-migrations.ts), with these
+ * differences for several nodes and clients writing at once:
  * - `seq` comes from one sequence, never reused, and a send takes its queue's
  *   `queue_usage` row lock before drawing it (postgres-sends.ts says why that
  *   makes seq order the commit order within a queue).
  * - Each envelope keeps its decoded size (`content_bytes`), so the
  *   statement-level triggers that keep `queue_usage` exact only add numbers.
+ * - The trigger functions keep the search_path they were created under, so
+ *   a delete by any client (an operator's psql on another search_path)
+ *   keeps the usage exact.
  * - `queue_usage` rows stay at zero when a queue empties (a send locks its
  *   queue's row, so the row should outlive an empty queue); account erasure
  *   removes the account's rows.
@@ -103,7 +106,7 @@ CREATE TABLE queue_usage (
   PRIMARY KEY (recipient, device_id)
 );
 
-CREATE FUNCTION envelopes_added() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION envelopes_added() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   INSERT INTO queue_usage AS q (recipient, device_id, envelopes, bytes)
     SELECT recipient, device_id, count(*), sum(content_bytes) FROM added GROUP BY recipient, device_id
@@ -115,7 +118,7 @@ END $$;
 CREATE TRIGGER envelopes_queue_usage_insert AFTER INSERT ON envelopes
   REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION envelopes_added();
 
-CREATE FUNCTION envelopes_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION envelopes_removed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   UPDATE queue_usage AS q SET envelopes = q.envelopes - r.envelopes, bytes = q.bytes - r.bytes
   FROM (SELECT recipient, device_id, count(*) AS envelopes, sum(content_bytes) AS bytes

@@ -161,7 +161,10 @@ export async function claimBundleWith(
   );
   const row = rows[0];
   if (row === undefined) return null;
-  const kyberTaken = row.kyber_id !== null && row.kyber_key !== null && row.kyber_signature !== null;
+  const kyberTaken =
+    row.kyber_id === null || row.kyber_key === null || row.kyber_signature === null
+      ? null
+      : { keyId: row.kyber_id, publicKey: toBase64(row.kyber_key), signature: toBase64(row.kyber_signature) };
   return {
     accountId,
     deviceId,
@@ -176,14 +179,12 @@ export async function claimBundleWith(
       row.pre_key_id === null || row.pre_key === null
         ? null
         : { keyId: row.pre_key_id, publicKey: toBase64(row.pre_key) },
-    kyberPreKey:
-      row.kyber_id !== null && row.kyber_key !== null && row.kyber_signature !== null
-        ? { keyId: row.kyber_id, publicKey: toBase64(row.kyber_key), signature: toBase64(row.kyber_signature) }
-        : {
-            keyId: row.last_resort_kyber_id,
-            publicKey: toBase64(row.last_resort_kyber_prekey),
-            signature: toBase64(row.last_resort_kyber_signature),
-          },
-    kyberPreKeyIsLastResort: !kyberTaken,
+    // No one-time Kyber key left: the last-resort one, which is never consumed.
+    kyberPreKey: kyberTaken ?? {
+      keyId: row.last_resort_kyber_id,
+      publicKey: toBase64(row.last_resort_kyber_prekey),
+      signature: toBase64(row.last_resort_kyber_signature),
+    },
+    kyberPreKeyIsLastResort: kyberTaken === null,
   };
 }

@@ -168,4 +168,21 @@ describe('PostgresRelayStore on several nodes', () => {
     expect(answered).toBe(true);
     expect(await node.fetchEnvelopes(recipient, 1, 0, 10, NOW)).toHaveLength(1);
   });
+
+  it('keeps queue usage exact when another client deletes envelopes under another search_path', async () => {
+    const [node] = await startNodes(1);
+    if (node === undefined) throw new Error('a node');
+    const recipient = newIdentity().accountId;
+    await node.insertEnvelopes(Array.from({ length: 3 }, () => newEnvelope(recipient, { contentBytes: 30 })));
+    // An operator's session: default search_path, the table named with its schema.
+    await withTestClient((client) =>
+      client.query(`DELETE FROM "${schema}".envelopes WHERE seq = (SELECT min(seq) FROM "${schema}".envelopes)`),
+    );
+    expect(await node.countEnvelopes()).toBe(2);
+    const limits = { maxQueueEnvelopes: 3, maxQueueBytes: 1_000_000, dailySendBytes: 1_000_000, now: NOW };
+    const fits = await node.commitSends([{ sender: null, envelopes: [newEnvelope(recipient)] }], limits);
+    expect(fits[0]?.ok).toBe(true);
+    const full = await node.commitSends([{ sender: null, envelopes: [newEnvelope(recipient)] }], limits);
+    expect(full[0]?.ok).toBe(false);
+  });
 });
