@@ -179,7 +179,10 @@ export async function migratePostgresSchema(client: PoolClient, schema: string):
   try {
     // Held until COMMIT or ROLLBACK; keyed by the schema, so relays on other schemas never wait.
     await client.query("SELECT pg_advisory_xact_lock(hashtextextended('parley-relay-schema:' || $1, 0))", [schema]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    // Only when missing: CREATE SCHEMA needs the database's CREATE privilege even with IF NOT EXISTS,
+    // which a role given just its own existing schema does not have.
+    const existing = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (existing.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS relay_schema_migrations (
          version     integer     NOT NULL PRIMARY KEY,

@@ -76,4 +76,32 @@ describe('PostgreSQL store start-up', () => {
       await store.close();
     }
   });
+
+  it('runs under a role that owns its schema and may not create schemas', async () => {
+    const schema = newTestSchemaName();
+    const role = `${schema}_role`;
+    schemas.push(schema);
+    await withTestClient(async (client) => {
+      await client.query(`CREATE ROLE "${role}" LOGIN`);
+      await client.query(`CREATE SCHEMA "${schema}" AUTHORIZATION "${role}"`);
+    });
+    const url = new URL(TEST_POSTGRES_URL);
+    url.username = role;
+    const store = new PostgresRelayStore({ connectionString: url.href, schema });
+    try {
+      const canCreate = await withTestClient((client) =>
+        client.query<{ allowed: boolean }>(
+          "SELECT has_database_privilege($1, current_database(), 'CREATE') AS allowed",
+          [role],
+        ),
+      );
+      expect(canCreate.rows[0]?.allowed).toBe(false);
+      await store.init();
+      expect(await store.countEnvelopes()).toBe(0);
+    } finally {
+      await store.close();
+      await dropTestSchema(schema);
+      await withTestClient((client) => client.query(`DROP ROLE IF EXISTS "${role}"`));
+    }
+  });
 });
