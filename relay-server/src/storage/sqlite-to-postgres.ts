@@ -11,7 +11,7 @@
  * start over, drop the schema or name another one).
  *
  * Envelopes keep their seqs (so every queue keeps its order) and the
- * sequence is moved past the highest one; queue usage is rebuilt by the
+ * sequence is moved past the highest SQLite ever handed out; queue usage is rebuilt by the
  * PostgreSQL triggers from the envelopes and checked against SQLite's.
  */
 import { join } from 'node:path';
@@ -217,10 +217,13 @@ export async function migrateSqliteToPostgres(options: MigrationOptions): Promis
         }
       }
       await verifyQueueUsage(db, client);
-      // Seqs continue after the highest copied one, so no queue goes backwards.
-      await client.query(
-        "SELECT setval('envelope_seq', greatest((SELECT max(seq) FROM envelopes), 1), (SELECT count(*) > 0 FROM envelopes))",
-      );
+      // Seqs continue after the highest SQLite ever gave (AUTOINCREMENT keeps it in
+      // sqlite_sequence, also once its envelope is gone), so no seq is used twice.
+      const highest = db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'envelopes'").get();
+      const copied = await client.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM envelopes');
+      const last = Math.max(highest?.seq ?? 0, copied.rows[0]?.seq ?? 0);
+      // setval(1, false): nothing handed out yet, the next seq is 1.
+      await client.query("SELECT setval('envelope_seq', $1, $2)", [Math.max(last, 1), last > 0]);
       return counts;
     });
   } finally {

@@ -48,6 +48,7 @@ describe('migrate-to-postgres', () => {
   let schema: string;
   let alice: TestIdentity;
   let bob: TestIdentity;
+  let highestSeq: number;
 
   beforeEach(async () => {
     folder = await temporaryFolder();
@@ -69,6 +70,10 @@ describe('migrate-to-postgres', () => {
       limits,
     );
     await sqlite.claimBundle(bob.accountId, 1);
+    // The highest seq SQLite gave goes with its envelope; PostgreSQL must still not give it again.
+    const [gone] = await sqlite.insertEnvelopes([newEnvelope(bob.accountId, { deviceId: 2 })]);
+    await sqlite.deleteEnvelopes(bob.accountId, 2, [gone?.id ?? '']);
+    highestSeq = gone?.seq ?? Number.POSITIVE_INFINITY;
     await sqlite.createInvites([{ codeHash: hashOf('INVITE'), createdAt: NOW, expiresAt: NOW + DAY_MS }]);
     await sqlite.putChallenge({
       challenge: Buffer.alloc(32, 7).toString('base64'),
@@ -107,9 +112,10 @@ describe('migrate-to-postgres', () => {
       expect(await postgres.fetchEnvelopes(bob.accountId, 1, 0, 100, NOW)).toStrictEqual(queued);
       expect(await postgres.countPreKeys(bob.accountId, 1)).toEqual(await sqlite.countPreKeys(bob.accountId, 1));
       expect(await postgres.claimBundle(bob.accountId, 1)).toEqual(await sqlite.claimBundle(bob.accountId, 1));
-      // The queue goes on after the copied seqs, and its limits count the copied envelopes.
+      // The queue goes on after every seq SQLite gave, and its limits count the copied envelopes.
       const [next] = await postgres.insertEnvelopes([newEnvelope(bob.accountId)]);
-      expect(next?.seq).toBeGreaterThan(queued.at(-1)?.seq ?? Number.POSITIVE_INFINITY);
+      expect(next?.seq).toBeGreaterThan(highestSeq);
+      expect(highestSeq).toBeGreaterThan(queued.at(-1)?.seq ?? Number.POSITIVE_INFINITY);
       const full = { maxQueueEnvelopes: 5, maxQueueBytes: 1_000_000, dailySendBytes: 1_000_000, now: NOW };
       const [refused] = await postgres.commitSends([{ sender: null, envelopes: [newEnvelope(bob.accountId)] }], full);
       expect(refused).toMatchObject({ ok: false, refusal: { reason: 'queue-full' } });
