@@ -185,4 +185,29 @@ describe('PostgresRelayStore on several nodes', () => {
     const full = await node.commitSends([{ sender: null, envelopes: [newEnvelope(recipient)] }], limits);
     expect(full[0]?.ok).toBe(false);
   });
+
+  it('two nodes registering one new account at once: both devices join it; another identity key under its id gets null', async () => {
+    const [first, second] = await startNodes(2);
+    if (first === undefined || second === undefined) throw new Error('two nodes');
+    const identity = newIdentity();
+    const [one, two] = await Promise.all([
+      first.registerDevice(registration(identity, { deviceId: 1 })),
+      second.registerDevice(registration(identity, { deviceId: 2 })),
+    ]);
+    expect(one).not.toBeNull();
+    expect(two).not.toBeNull();
+    expect((await first.getAccount(identity.accountId))?.devices.map((device) => device.deviceId)).toEqual([1, 2]);
+
+    // Same account id, another identity key, registering at the same time: exactly one wins.
+    const contested = newIdentity();
+    const impostor = { ...contested, identityKey: newIdentity().identityKey };
+    const results = await Promise.all([
+      first.registerDevice(registration(contested)),
+      second.registerDevice(registration(impostor)),
+    ]);
+    expect(results.filter((result) => result === null)).toHaveLength(1);
+    const stored = await second.getAccount(contested.accountId);
+    const winner = results[0] === null ? impostor : contested;
+    expect(stored?.identityKey).toBe(winner.identityKey);
+  });
 });
