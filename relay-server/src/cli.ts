@@ -4,7 +4,8 @@
  * durability report, and stops gracefully on SIGTERM or SIGINT (exit 0). A
  * second signal while stopping exits at once (exit 130), for an operator who
  * really means it. `parley-relay invite` makes invite codes instead
- * (invite-command.ts).
+ * (invite-command.ts); `parley-relay migrate-to-postgres` copies a stopped
+ * SQLite relay into PostgreSQL (migrate-command.ts).
  */
 import { parseArgs } from 'node:util';
 import {
@@ -63,10 +64,11 @@ function refuse(message: string): void {
 
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const invite = argv[0] === 'invite';
+  const migrate = argv[0] === 'migrate-to-postgres';
   let parsed: ParsedCommand;
   let config: ReturnType<typeof resolveConfig>;
   try {
-    parsed = parseFlags(invite ? argv.slice(1) : argv, invite);
+    parsed = parseFlags(invite || migrate ? argv.slice(1) : argv, invite);
     if (parsed.help) {
       process.stdout.write(helpText(effectivePolicy(parsed.flags)));
       return;
@@ -76,13 +78,18 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     refuse(error instanceof ConfigError || error instanceof TypeError ? error.message : String(error));
     return;
   }
+  const output = {
+    stdout: (text: string) => process.stdout.write(text),
+    stderr: (text: string) => process.stderr.write(text),
+  };
+  if (migrate) {
+    const { runMigrateCommand } = await import('./migrate-command.js');
+    process.exitCode = await runMigrateCommand(config, output);
+    return;
+  }
   if (invite) {
     const count = parseInviteCount(parsed.count);
     if (typeof count === 'string') return refuse(count);
-    const output = {
-      stdout: (text: string) => process.stdout.write(text),
-      stderr: (text: string) => process.stderr.write(text),
-    };
     process.exitCode = await runInviteCommand(config, count, output).catch((error: unknown) => {
       process.stderr.write(`parley-relay invite: ${error instanceof Error ? error.message : String(error)}\n`);
       return 1;

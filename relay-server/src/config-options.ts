@@ -8,12 +8,22 @@
  */
 import { MAX_ENVELOPE_TTL_MS } from '@parley/crypto-core/wire';
 import { CAPACITY_OPTIONS, RATE_OPTIONS } from './config-limit-options.js';
-import { boolean, duration, integer, type OptionSpec, oneOf, relayUrls, text } from './config-values.js';
+import {
+  boolean,
+  duration,
+  integer,
+  type OptionSpec,
+  oneOf,
+  postgresSchema,
+  postgresUrl,
+  relayUrls,
+  text,
+} from './config-values.js';
 import { SQLITE_SYNCHRONOUS_LEVELS } from './storage/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export const STORE_KINDS = ['sqlite', 'memory'] as const;
+export const STORE_KINDS = ['sqlite', 'memory', 'postgres'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 export const REGISTRATION_POLICIES = ['open', 'invite', 'closed'] as const;
 
@@ -79,9 +89,28 @@ export const OPTIONS = {
     flag: 'store',
     env: 'PARLEY_RELAY_STORE',
     valueName: 'KIND',
-    defaultText: 'sqlite',
-    description: 'storage: sqlite (durable, in the data folder) or memory (for experiments; loses everything on exit)',
+    defaultText: 'postgres with --postgres, else sqlite',
+    description:
+      'storage: sqlite (durable, in the data folder), postgres (shared by several relay nodes; needs --postgres) or memory (for experiments; loses everything on exit)',
     parse: oneOf(STORE_KINDS, (t) => t.toLowerCase()),
+  },
+  postgresUrl: {
+    flag: 'postgres',
+    env: 'PARLEY_RELAY_POSTGRES_URL',
+    valueName: 'URL',
+    defaultText: '(none: the relay keeps its data in SQLite)',
+    description:
+      'PostgreSQL to keep the relay\'s data in, e.g. postgres://parley@db.example.org/parley; relay nodes given the same URL share accounts, keys and queues (docs/relay.md, "Scale-out")',
+    secret: true,
+    parse: postgresUrl,
+  },
+  postgresSchema: {
+    flag: 'postgres-schema',
+    env: 'PARLEY_RELAY_POSTGRES_SCHEMA',
+    valueName: 'NAME',
+    defaultText: "(the connection's search_path, normally public)",
+    description: "PostgreSQL schema for the relay's tables, created if missing (lower-case letters, digits, _)",
+    parse: postgresSchema,
   },
   sqliteSynchronous: {
     flag: 'sqlite-synchronous',

@@ -18,6 +18,8 @@ export interface OptionSpec {
   readonly description: string;
   /** The flag may be given several times; every value is parsed and the results (arrays) are concatenated. */
   readonly repeatable?: true;
+  /** The value may hold a secret (a password in a URL): an error about it never repeats it. */
+  readonly secret?: true;
   readonly parse: (text: string) => Parsed;
 }
 
@@ -109,4 +111,21 @@ export function size(min: number, max: number) {
     if (bytes === undefined) return fail('must be a size such as 65536, 64KiB, 100MiB or 1GiB');
     return bytes >= min && bytes <= max ? ok(bytes) : fail(`must be between ${min} B and ${max} B`);
   };
+}
+
+/** A PostgreSQL URL (postgres:// or postgresql://). The option is `secret`: a password in it is never echoed. */
+export function postgresUrl(text: string): Parsed {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail('must be a postgres:// URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return fail('must be a postgres:// URL');
+  return ok(text);
+}
+
+/** A plain lower-case schema name (the store refuses anything that would need quoting). */
+export function postgresSchema(text: string): Parsed {
+  return /^[a-z_][a-z0-9_]{0,62}$/.test(text) ? ok(text) : fail('must be lower-case letters, digits and _');
 }

@@ -53,6 +53,10 @@ export interface RelayConfig {
   /** Absolute path of the data folder (database, JWT secret, sealed-sender keys). */
   readonly dataDir: string;
   readonly store: StoreKind;
+  /** PostgreSQL URL when `store` is postgres (may hold a password: never log it). */
+  readonly postgresUrl: string | undefined;
+  /** Schema for the relay's tables; undefined: the connection's search_path. */
+  readonly postgresSchema: string | undefined;
   readonly sqliteSynchronous: SqliteSynchronous;
   readonly logLevel: LogLevel;
   /** Value of the JWT `iss` claim; nodes sharing a secret must share it too. */
@@ -151,6 +155,22 @@ function rawValues(fromFlag: FlagValue | undefined, fromEnv: string | undefined)
   return typeof fromFlag === 'string' ? [fromFlag] : fromFlag;
 }
 
+/** The store kind and its URL: --postgres chooses PostgreSQL, and no other store goes with it. */
+function storeOf(
+  store: StoreKind | undefined,
+  postgresUrl: string | undefined,
+): { store: StoreKind; postgresUrl: string | undefined } {
+  if (postgresUrl === undefined) {
+    if (store === 'postgres')
+      throw new ConfigError('--store postgres needs --postgres URL (PARLEY_RELAY_POSTGRES_URL)');
+    return { store: store ?? 'sqlite', postgresUrl };
+  }
+  if (store !== undefined && store !== 'postgres') {
+    throw new ConfigError(`--postgres keeps the relay's data in PostgreSQL, so --store ${store} cannot go with it`);
+  }
+  return { store: 'postgres', postgresUrl };
+}
+
 /** Builds the configuration from flag values (strings, several for repeatable flags, or true for switches) and the environment. */
 export function resolveConfig(
   flags: Readonly<Partial<Record<OptionKey, FlagValue>>>,
@@ -167,7 +187,8 @@ export function resolveConfig(
       const parsed = spec.parse(raw);
       if (!parsed.ok) {
         const source = fromFlag !== undefined ? `--${spec.flag}` : spec.env;
-        throw new ConfigError(`${source} ${parsed.reason} (got ${JSON.stringify(raw)})`);
+        const got = spec.secret ? '' : ` (got ${JSON.stringify(raw)})`;
+        throw new ConfigError(`${source} ${parsed.reason}${got}`);
       }
       parsedValues.push(parsed.value);
     }
@@ -201,7 +222,8 @@ export function resolveConfig(
     registrationIsDefault: registration === undefined,
     inviteTtlMs: get('inviteTtlMs', 7 * DAY),
     dataDir,
-    store: get<StoreKind>('store', 'sqlite'),
+    ...storeOf(get<StoreKind | undefined>('store', undefined), get<string | undefined>('postgresUrl', undefined)),
+    postgresSchema: get<string | undefined>('postgresSchema', undefined),
     sqliteSynchronous: get<SqliteSynchronous>('sqliteSynchronous', 'FULL'),
     logLevel: get<LogLevel>('logLevel', 'info'),
     issuer: get('issuer', 'parley-relay'),
@@ -254,6 +276,9 @@ export function helpText(registration?: RegistrationPolicy): string {
     '       parley-relay invite [--count N] [options]',
     '           makes N one-time invite codes (default 1) in the data folder, also while the relay runs,',
     '           and prints them, one per line; they expire after --invite-ttl',
+    '       parley-relay migrate-to-postgres --data-dir DIR --postgres URL [--postgres-schema NAME]',
+    '           copies a stopped SQLite relay (DIR/relay.sqlite) into an empty PostgreSQL schema in one',
+    "           transaction, prints every table's row count on both sides and commits only when all match",
     '',
     'Options (flag, environment variable, default):',
   ];

@@ -25,26 +25,27 @@ export function parseInviteCount(text: string | undefined): number | string {
     : `--count must be a whole number from 1 to ${MAX_INVITES_PER_RUN}`;
 }
 
-/** Creates the codes; returns the process exit code (0, or 2 for a store that keeps nothing). */
+/** Creates the codes in the configured store (SQLite or PostgreSQL); returns the process exit code (0, or 2 for a store that keeps nothing). */
 export async function runInviteCommand(config: RelayConfig, count: number, output: InviteOutput): Promise<number> {
-  if (config.store !== 'sqlite') {
+  if (config.store === 'memory') {
     output.stderr('parley-relay invite: invite codes live in the relay database; --store memory keeps none\n');
     return 2;
   }
   // Loaded only now, like the relay itself: --help and flag errors stay fast.
-  const [{ ensureDataFolder }, { openStore }, { createInviteCodes }] = await Promise.all([
+  const [{ ensureDataFolder }, { openStore, storeConfigOf }, { createInviteCodes }] = await Promise.all([
     import('./data-folder.js'),
     import('./storage/index.js'),
     import('./auth/invites.js'),
   ]);
   await ensureDataFolder(config.dataDir);
-  const { store } = await openStore({ kind: 'sqlite', dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  const { store } = await openStore(storeConfigOf(config));
   try {
     const { codes, expiresAt } = await createInviteCodes(store, count, Date.now(), config.inviteTtlMs);
     output.stdout(`${codes.join('\n')}\n`);
     const noun = codes.length === 1 ? 'invite code' : 'invite codes';
+    const where = config.store === 'postgres' ? 'on PostgreSQL' : `in ${config.dataDir}`;
     output.stderr(
-      `${codes.length} ${noun} for the relay in ${config.dataDir}, each good for one new account until ${new Date(expiresAt).toISOString()}.\n`,
+      `${codes.length} ${noun} for the relay ${where}, each good for one new account until ${new Date(expiresAt).toISOString()}.\n`,
     );
     if (config.registration !== 'invite') {
       output.stderr(

@@ -33,7 +33,7 @@ import type { Logger } from './logging.js';
 import { RelayMetrics } from './metrics.js';
 import { PendingAcks } from './socket/pending-acks.js';
 import { createSocketServer } from './socket/server.js';
-import { type DurabilityReport, openStore } from './storage/index.js';
+import { type DurabilityReport, openStore, storeConfigOf } from './storage/index.js';
 import { Sweeper } from './sweep.js';
 
 export interface RunningRelay {
@@ -89,11 +89,7 @@ function urlOf(address: AddressInfo | string | null): string {
 
 export async function startRelay(config: RelayConfig, logger: Logger): Promise<RunningRelay> {
   await ensureDataFolder(config.dataDir);
-  const { store, durability } = await openStore(
-    config.store === 'memory'
-      ? { kind: 'memory' }
-      : { kind: 'sqlite', dataDir: config.dataDir, synchronous: config.sqliteSynchronous },
-  );
+  const { store, durability } = await openStore(storeConfigOf(config));
   const lifecycle = { shuttingDown: false };
   const relayUrls = new RelayUrls(config.publicUrls);
   let ctx: RelayContext;

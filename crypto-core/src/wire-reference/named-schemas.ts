@@ -129,7 +129,7 @@ export const namedSchemas: readonly NamedSchema[] = [
   {
     name: 'HealthResponse',
     schema: wire.healthResponseSchema,
-    summary: "The relay's state, version and wire version.",
+    summary: "The relay's state, version and wire version, and the state of each dependency it checked (its store).",
   },
   {
     name: 'EnvelopeType',

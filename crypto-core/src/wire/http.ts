@@ -54,10 +54,19 @@ export type TrustRootResponse = z.infer<typeof trustRootResponseSchema>;
 export const deleteAccountResponseSchema = z.strictObject({ deleted: z.literal(true) });
 export type DeleteAccountResponse = z.infer<typeof deleteAccountResponseSchema>;
 
+/** One dependency's state in a health answer. */
+export const dependencyHealthSchema = z.strictObject({ status: z.enum(['ok', 'failed']) });
+
 export const healthResponseSchema = z.strictObject({
   status: z.enum(['ok', 'degraded']),
   version: z.string(),
   wireVersion: z.literal(WIRE_VERSION),
+  /**
+   * Each dependency the relay checked, by name: its store as `sqlite`,
+   * `postgres` or `memory`. A failed one makes `status` degraded. Relays that
+   * predate it omit it.
+   */
+  dependencies: z.record(z.string().max(32), dependencyHealthSchema).optional(),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 

@@ -1,7 +1,8 @@
 /**
  * Operations endpoints.
  *
- *   GET /healthz -> HealthResponse ("degraded" with 503 while shutting down or when the store fails)
+ *   GET /healthz -> HealthResponse ("degraded" with 503 while shutting down or when the store fails;
+ *                   `dependencies` names the store, sqlite, postgres or memory, and its state)
  *   GET /metrics -> Prometheus text format
  *
  * Neither needs a token: they reveal nothing about accounts. Expose /metrics
@@ -13,17 +14,22 @@ import type { RelayContext } from '../context.js';
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: RelayContext): void {
   app.get(routes.health, async (request, reply): Promise<HealthResponse> => {
-    let healthy = !ctx.lifecycle.shuttingDown;
-    if (healthy) {
-      try {
-        await ctx.store.countEnvelopes();
-      } catch (error) {
-        request.log.error({ err: error }, 'health check: the store failed');
-        healthy = false;
-      }
+    // The store is checked even while stopping, so an operator sees which dependency is down.
+    let store: 'ok' | 'failed' = 'ok';
+    try {
+      await ctx.store.countEnvelopes();
+    } catch (error) {
+      request.log.error({ err: error }, 'health check: the store failed');
+      store = 'failed';
     }
+    const healthy = !ctx.lifecycle.shuttingDown && store === 'ok';
     if (!healthy) void reply.status(503);
-    return { status: healthy ? 'ok' : 'degraded', version: ctx.version, wireVersion: WIRE_VERSION };
+    return {
+      status: healthy ? 'ok' : 'degraded',
+      version: ctx.version,
+      wireVersion: WIRE_VERSION,
+      dependencies: { [ctx.config.store]: { status: store } },
+    };
   });
 
   app.get(routes.metrics, async (_request, reply) => {

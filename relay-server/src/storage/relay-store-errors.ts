@@ -30,6 +30,10 @@ export const RelayStoreErrorCode = {
   InviteRequired: 'INVITE_REQUIRED',
   /** A new account was refused: its invite code is unknown, used or expired. */
   InviteInvalid: 'INVITE_INVALID',
+  /** migrate-to-postgres: the target schema already holds relay data; nothing was copied. */
+  MigrationTargetNotEmpty: 'MIGRATION_TARGET_NOT_EMPTY',
+  /** migrate-to-postgres: a table's count differs after the copy; nothing was committed. */
+  MigrationCountMismatch: 'MIGRATION_COUNT_MISMATCH',
 } as const;
 
 export type RelayStoreErrorCode = (typeof RelayStoreErrorCode)[keyof typeof RelayStoreErrorCode];

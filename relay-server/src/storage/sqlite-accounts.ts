@@ -21,7 +21,7 @@ const ACCOUNT_CACHE_ENTRIES = 10_000;
 export const DEFAULT_ACCOUNT_CACHE_MAX_STALENESS_MS = 100;
 
 /** The account the rows of selectAccountWithDevices describe (no rows: none). */
-function accountFromRows(accountId: AccountId, rows: readonly AccountDeviceRow[]): StoredAccount | null {
+export function accountFromRows(accountId: AccountId, rows: readonly AccountDeviceRow[]): StoredAccount | null {
   const account = rows[0];
   if (account === undefined) return null;
   const devices: StoredDevice[] = [];

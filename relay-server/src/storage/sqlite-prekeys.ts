@@ -6,9 +6,9 @@
  * and a refusal thrown inside rolls everything back (an invite included).
  */
 import { toBase64 } from '@parley/crypto-core/encoding';
-import type { AccountId, KyberPreKeyWire, OneTimePreKeyWire, SignedPreKeyWire } from '@parley/crypto-core/wire';
+import type { AccountId, SignedPreKeyWire } from '@parley/crypto-core/wire';
 import type Database from 'better-sqlite3';
-import { newGeneration } from './device-generation.js';
+import { type DecodedOneTimeKeys, decodeRegistration, decodeReplenish } from './decoded-keys.js';
 import type {
   AccountAdmission,
   ClaimedBundle,
@@ -20,31 +20,14 @@ import type {
 } from './relay-store.js';
 import { accountRefused, preKeyIdConflict, tooManyPreKeys, unknownDevice } from './relay-store-errors.js';
 import type { SqliteLimitStatements } from './sqlite-limit-statements.js';
-import { type DecodedOneTimeKey, type DecodedSignedKey, decodeOneTimeKey, decodeSignedKey } from './sqlite-rows.js';
 import type { DeviceKey, SqliteStatements } from './sqlite-statements.js';
 import { decodeCanonicalBase64 } from './store-input.js';
-import { distinctPreKeys } from './store-limits.js';
+import { inviteToConsume } from './store-limits.js';
 
 export interface SqliteWriter {
   readonly db: Database.Database;
   readonly statements: SqliteStatements;
   readonly limitStatements: SqliteLimitStatements;
-}
-
-interface DecodedOneTimeKeys {
-  readonly preKeys: readonly DecodedOneTimeKey[];
-  readonly kyberPreKeys: readonly DecodedSignedKey[];
-}
-
-/** One key per id (PREKEY_ID_CONFLICT for an id given twice with different keys), decoded. */
-function decodeOneTimeKeys(
-  preKeys: readonly OneTimePreKeyWire[],
-  kyberPreKeys: readonly KyberPreKeyWire[],
-): DecodedOneTimeKeys {
-  return {
-    preKeys: distinctPreKeys(preKeys, 'preKeys').map(decodeOneTimeKey),
-    kyberPreKeys: distinctPreKeys(kyberPreKeys, 'kyberPreKeys').map((key) => decodeSignedKey(key, 'Kyber prekey')),
-  };
 }
 
 /**
@@ -76,11 +59,10 @@ function addOneTimeKeys(writer: SqliteWriter, device: DeviceKey, keys: DecodedOn
 
 /** Lets a new account in under `admission`, consuming its invite (rolled back with a failed transaction). */
 function admitNewAccount(writer: SqliteWriter, admission: AccountAdmission, now: number): void {
-  if (admission.policy === 'open') return;
-  if (admission.policy === 'closed') throw accountRefused('REGISTRATION_CLOSED');
-  if (admission.inviteCodeHash === null) throw accountRefused('INVITE_REQUIRED');
-  const hash = decodeCanonicalBase64(admission.inviteCodeHash, 'invite code hash');
-  if (writer.limitStatements.takeInvite.get(hash, now) === undefined) throw accountRefused('INVITE_INVALID');
+  const hash = inviteToConsume(admission);
+  if (hash !== null && writer.limitStatements.takeInvite.get(hash, now) === undefined) {
+    throw accountRefused('INVITE_INVALID');
+  }
 }
 
 /**
@@ -95,12 +77,7 @@ export function registerDeviceIn(
   rules: RegistrationRules,
 ): RegisteredDevice | null {
   const { db, statements } = writer;
-  const identityKey = decodeCanonicalBase64(registration.identityKey, 'identity key');
-  const installationId = decodeCanonicalBase64(registration.installationId, 'installation id');
-  const generation = newGeneration();
-  const signed = decodeSignedKey(registration.signedPreKey, 'signed prekey');
-  const lastResort = decodeSignedKey(registration.lastResortKyberPreKey, 'last-resort Kyber prekey');
-  const oneTimeKeys = decodeOneTimeKeys(registration.preKeys, registration.kyberPreKeys);
+  const { identityKey, installationId, generation, signed, lastResort, oneTimeKeys } = decodeRegistration(registration);
   const device: DeviceKey = { account: registration.accountId, device: registration.deviceId };
 
   const register = db.transaction((): RegisteredDevice | null => {
@@ -142,12 +119,7 @@ export function storePreKeysIn(
   limits: PreKeyLimits,
 ): void {
   const { db, statements } = writer;
-  const signed = keys.signedPreKey === undefined ? null : decodeSignedKey(keys.signedPreKey, 'signed prekey');
-  const lastResort =
-    keys.lastResortKyberPreKey === undefined
-      ? null
-      : decodeSignedKey(keys.lastResortKyberPreKey, 'last-resort Kyber prekey');
-  const oneTimeKeys = decodeOneTimeKeys(keys.preKeys, keys.kyberPreKeys);
+  const { signed, lastResort, oneTimeKeys } = decodeReplenish(keys);
   const device: DeviceKey = { account: accountId, device: deviceId };
 
   const store = db.transaction((): void => {

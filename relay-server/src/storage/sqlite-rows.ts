@@ -1,43 +1,12 @@
 /**
- * How the SQLite store's rows map to the store's values: prekeys decoded from
- * base64 to BLOBs before a transaction begins (so a refused argument never
- * leaves one half done), envelopes to and from their table row.
+ * How the SQLite store's envelopes map to and from their table row (prekeys
+ * are decoded by decoded-keys.ts, shared with the PostgreSQL store).
  */
 
-import type {
-  AccountId,
-  EnvelopeType,
-  KyberPreKeyWire,
-  OneTimePreKeyWire,
-  SignedPreKeyWire,
-} from '@parley/crypto-core/wire';
+import type { AccountId, EnvelopeType } from '@parley/crypto-core/wire';
 import Database from 'better-sqlite3';
 import type { NewEnvelope, StoredEnvelope } from './relay-store.js';
 import type { EnvelopeRow, EnvelopeRowParams } from './sqlite-statements.js';
-import { decodeCanonicalBase64 } from './store-input.js';
-
-export interface DecodedSignedKey {
-  readonly keyId: number;
-  readonly publicKey: Buffer;
-  readonly signature: Buffer;
-}
-
-export interface DecodedOneTimeKey {
-  readonly keyId: number;
-  readonly publicKey: Buffer;
-}
-
-export function decodeSignedKey(key: SignedPreKeyWire | KyberPreKeyWire, field: string): DecodedSignedKey {
-  return {
-    keyId: key.keyId,
-    publicKey: decodeCanonicalBase64(key.publicKey, field),
-    signature: decodeCanonicalBase64(key.signature, `${field} signature`),
-  };
-}
-
-export function decodeOneTimeKey(key: OneTimePreKeyWire): DecodedOneTimeKey {
-  return { keyId: key.keyId, publicKey: decodeCanonicalBase64(key.publicKey, 'one-time prekey') };
-}
 
 export function isUniqueViolation(error: unknown): boolean {
   return (

@@ -5,8 +5,17 @@
  * supply what is stored (inside their transaction) and apply the answer.
  */
 import { type AccountId, base64DecodedLength } from '@parley/crypto-core/wire';
-import type { NewEnvelope, NewSend, PreKeyLimits, RegistrationRules, SendLimits, SendRefusal } from './relay-store.js';
-import { type PreKeyKind, preKeyIdConflict } from './relay-store-errors.js';
+import type {
+  AccountAdmission,
+  NewEnvelope,
+  NewSend,
+  PreKeyLimits,
+  RegistrationRules,
+  SendLimits,
+  SendRefusal,
+} from './relay-store.js';
+import { accountRefused, type PreKeyKind, preKeyIdConflict } from './relay-store-errors.js';
+import { decodeCanonicalBase64 } from './store-input.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -96,4 +105,17 @@ export function distinctPreKeys<K extends { readonly keyId: number; readonly pub
     else if (seen.publicKey !== key.publicKey) throw preKeyIdConflict(kind, key.keyId);
   }
   return [...byId.values()];
+}
+
+/**
+ * What a new account needs under `admission`: null (nothing, open), or the
+ * invite code hash to consume in the registering transaction; throws the
+ * refusal for a closed relay or a missing code. The store then throws
+ * INVITE_INVALID when no unexpired invite has the hash.
+ */
+export function inviteToConsume(admission: AccountAdmission): Buffer | null {
+  if (admission.policy === 'open') return null;
+  if (admission.policy === 'closed') throw accountRefused('REGISTRATION_CLOSED');
+  if (admission.inviteCodeHash === null) throw accountRefused('INVITE_REQUIRED');
+  return decodeCanonicalBase64(admission.inviteCodeHash, 'invite code hash');
 }

@@ -308,7 +308,7 @@ describe('messaging through a real relay', () => {
   it('serves health and Prometheus metrics', async () => {
     const health = await http.request(routes.health);
     expect(health.status).toBe(200);
-    expect(health.body).toMatchObject({ status: 'ok', wireVersion: 1 });
+    expect(health.body).toMatchObject({ status: 'ok', wireVersion: 1, dependencies: { sqlite: { status: 'ok' } } });
     const metrics = await http.request(routes.metrics);
     expect(metrics.status).toBe(200);
     const text = String(metrics.body);

@@ -15,7 +15,7 @@ function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function matchesIn(value: unknown, needles: ResidueNeedles): boolean {
+export function matchesIn(value: unknown, needles: ResidueNeedles): boolean {
   if (typeof value === 'string') {
     return (
       needles.strings.some((needle) => value.includes(needle)) ||

@@ -1,0 +1,162 @@
+/**
+ * The PostgreSQL store's connection pool: created from a URL, with bigint
+ * columns read as numbers (every one the relay stores, a ms timestamp or a
+ * seq, is far below 2^53), an optional schema as the search_path, the
+ * schema migrated at open (postgres-migrations.ts), and the server's
+ * durability settings read back and checked.
+ *
+ * Transactions retry on a deadlock or serialization failure: acknowledgements
+ * update several queues' usage rows in an order a send may lock the other
+ * way round, and PostgreSQL then aborts one of the two, which did nothing.
+ */
+import pg from 'pg';
+import { isSchemaName, migratePostgresSchema } from './postgres-migrations.js';
+import type { DurabilityReport } from './relay-store.js';
+import { RelayStoreError, RelayStoreErrorCode } from './relay-store-errors.js';
+
+export interface PostgresConnectionSettings {
+  /** postgres://user@host:port/database (libpq URL; `?sslmode=` and the like as pg understands them). */
+  readonly connectionString: string;
+  /** Schema for the relay's tables (created if missing); default: the connection's own search_path ("public"). */
+  readonly schema?: string | undefined;
+  /** Most connections this store opens at once (default 10). */
+  readonly maxConnections?: number | undefined;
+  /** How the connections name themselves in pg_stat_activity (default parley-relay). */
+  readonly applicationName?: string | undefined;
+}
+
+export const DEFAULT_POSTGRES_MAX_CONNECTIONS = 10;
+/** How long a call waits for a pooled connection (a new one included) before it fails. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+const INT8_OID = 20;
+/** Attempts of a transaction that PostgreSQL aborted for a deadlock or serialization failure. */
+const TRANSACTION_ATTEMPTS = 5;
+const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['40P01', '40001']);
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? Number
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** The SQLSTATE of a PostgreSQL error, if it is one. */
+export function sqlState(error: unknown): string | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+export function isUniqueViolationOf(error: unknown, constraint: string): boolean {
+  return sqlState(error) === '23505' && (error as { constraint?: unknown }).constraint === constraint;
+}
+
+export interface PostgresConnection {
+  readonly pool: pg.Pool;
+  readonly schema: string;
+  readonly durability: DurabilityReport;
+}
+
+/** Runs `work` in one transaction on one pooled client, retrying it whole after a deadlock. */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
+      if (attempt >= TRANSACTION_ATTEMPTS || !RETRYABLE_SQLSTATES.has(sqlState(error) ?? '')) throw error;
+    } finally {
+      // A client whose rollback failed is discarded, not handed to the next caller.
+      client.release(broken);
+    }
+  }
+}
+
+/**
+ * What the server's settings promise, or DURABILITY_MISMATCH when they could
+ * lose an acknowledged commit: fsync=off, or synchronous_commit=off (the
+ * server then acknowledges commits it may lose in a crash, and the relay
+ * would ack envelopes it could lose).
+ */
+export function postgresDurability(settings: Readonly<Record<string, string>>): DurabilityReport {
+  if (settings.fsync !== 'on' || settings.synchronous_commit === 'off') {
+    throw new RelayStoreError(
+      RelayStoreErrorCode.DurabilityMismatch,
+      `PostgreSQL has fsync=${settings.fsync} and synchronous_commit=${settings.synchronous_commit}: the relay acknowledges an envelope only once it is durable, so it needs fsync=on and synchronous_commit other than off`,
+    );
+  }
+  return {
+    engine: 'postgres',
+    survivesProcessCrash: true,
+    survivesPowerLoss: settings.full_page_writes === 'on',
+    settings,
+  };
+}
+
+/** The settings as a relay connection sees them (server, database and role defaults included). */
+async function readDurability(client: pg.PoolClient): Promise<DurabilityReport> {
+  const { rows } = await client.query<{ name: string; setting: string }>(
+    `SELECT name, setting FROM pg_settings
+     WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'server_version')`,
+  );
+  return postgresDurability(Object.fromEntries(rows.map((row) => [row.name, row.setting])));
+}
+
+/** The schema to use: the configured one, or the first of the connection's search_path that exists. */
+async function schemaOf(client: pg.PoolClient, configured: string | undefined): Promise<string> {
+  if (configured !== undefined) return configured;
+  const { rows } = await client.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+  const schema = rows[0]?.schema ?? null;
+  if (schema === null) {
+    throw new RelayStoreError(
+      RelayStoreErrorCode.UnsupportedSetting,
+      "no schema of the connection's search_path exists: name one with --postgres-schema (it is created if missing)",
+    );
+  }
+  return schema;
+}
+
+/** Opens the pool, migrates the schema and checks durability; closes the pool again when any of that fails. */
+export async function openPostgresConnection(settings: PostgresConnectionSettings): Promise<PostgresConnection> {
+  if (settings.schema !== undefined && !isSchemaName(settings.schema)) {
+    throw new RelayStoreError(
+      RelayStoreErrorCode.UnsupportedSetting,
+      `PostgreSQL schema ${JSON.stringify(settings.schema)} is not a plain lower-case name (letters, digits, _)`,
+    );
+  }
+  const pool = new pg.Pool({
+    connectionString: settings.connectionString,
+    max: settings.maxConnections ?? DEFAULT_POSTGRES_MAX_CONNECTIONS,
+    // A server that does not answer fails the call (UNAVAILABLE to the client) instead of holding it for ever.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    application_name: settings.applicationName ?? 'parley-relay',
+    types,
+    ...(settings.schema === undefined ? {} : { options: `-c search_path=${settings.schema}` }),
+  });
+  // An idle client losing its server (a restart) must not crash the relay:
+  // the pool drops it and the next query opens a new one.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      // Checked before the schema is touched: a server that could lose commits gets no tables.
+      const durability = await readDurability(client);
+      const schema = await schemaOf(client, settings.schema);
+      await migratePostgresSchema(client, schema);
+      return { pool, schema, durability: { ...durability, settings: { ...durability.settings, schema } } };
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+}
