@@ -17,6 +17,7 @@ import type { EngineEvents } from './events.js';
 import type { EventHub } from './observable.js';
 import type { ContactRecord, OutboxProfileRecord } from './records.js';
 import { newDirectItem } from './session-repair.js';
+import type { Reach } from './sessions.js';
 
 /** A profile received: the sender's contact key. */
 export interface IncomingProfile {
@@ -32,6 +33,16 @@ export function profileItem(recipient: AccountId, now: number): OutboxProfileRec
 /** The key we present to `accountId`; null when we hold none (the account predates access keys, or is no contact). */
 export async function contactAccessKey(db: EngineDatabase, accountId: AccountId): Promise<string | null> {
   return (await db.contacts.get(accountId))?.accessKey ?? null;
+}
+
+/**
+ * Where and with what key we reach `accountId`: the relay the contact lives
+ * on (from their code; someone who wrote first is taken to live on our home
+ * relay) and the access key we hold.
+ */
+export async function contactReach(db: EngineDatabase, accountId: AccountId, homeRelayUrl: string): Promise<Reach> {
+  const contact = await db.contacts.get(accountId);
+  return { accessKey: contact?.accessKey ?? null, relayUrl: contact?.relayUrl ?? homeRelayUrl };
 }
 
 /** The contact refused the key we hold: remembered until a new key arrives, and the UI told. */
