@@ -12,19 +12,14 @@
 import { expect, it } from 'vitest';
 import type { ConnectionStatus } from '../../src/renderer/engine/index.js';
 import { assertUnique, bodies, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
-import { useRelayPair } from '../support/relay-pair.js';
-import { TestClient } from '../support/test-client.js';
+import { registeredClient, useRelayPair } from '../support/relay-pair.js';
+import type { TestClient } from '../support/test-client.js';
 import { delay as sleep, waitFor } from '../support/wait.js';
 
 const relays = useRelayPair('cross-relay-outage');
 
-async function client(name: string, relayUrl: string): Promise<TestClient> {
-  const made = await TestClient.create(name, relayUrl);
-  relays.clients.push(made);
-  await waitFor(`${name} registered the access keys`, async () =>
-    (await made.engine.database.getSetting('accessKeysRegistered')) !== undefined ? true : null,
-  );
-  return made;
+function client(name: string, relayUrl: string): Promise<TestClient> {
+  return registeredClient(relays, name, relayUrl);
 }
 
 function status(who: TestClient): ConnectionStatus {

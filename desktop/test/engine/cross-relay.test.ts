@@ -14,20 +14,14 @@ import { normalizeRelayUrl } from '@parley/crypto-core/wire';
 import { expect, it } from 'vitest';
 import { introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
 import { engineFailure } from '../support/engine-failure.js';
-import { useRelayPair } from '../support/relay-pair.js';
-import { TestClient } from '../support/test-client.js';
+import { registeredClient, useRelayPair } from '../support/relay-pair.js';
+import type { TestClient } from '../support/test-client.js';
 import { waitFor } from '../support/wait.js';
 
 const relays = useRelayPair('cross-relay');
 
-/** A client on `relayUrl` whose access keys that relay has confirmed (another relay's senders need them). */
-async function client(name: string, relayUrl: string): Promise<TestClient> {
-  const made = await TestClient.create(name, relayUrl);
-  relays.clients.push(made);
-  await waitFor(`${name} registered the access keys`, async () =>
-    (await made.engine.database.getSetting('accessKeysRegistered')) !== undefined ? true : null,
-  );
-  return made;
+function client(name: string, relayUrl: string): Promise<TestClient> {
+  return registeredClient(relays, name, relayUrl);
 }
 
 it('exchanges texts, receipts and typing between contacts on two relays, and relay B logs nothing of the sender', async () => {

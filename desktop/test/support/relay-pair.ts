@@ -17,8 +17,9 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import type { TestClient } from './test-client.js';
+import { TestClient } from './test-client.js';
 import { type RelayProcess, startRelay } from './test-relay.js';
+import { waitFor } from './wait.js';
 
 export const SHARE_TRUST_ROOT = true;
 
@@ -64,4 +65,17 @@ export function useRelayPair(label: string): RelayPair {
     },
     clients,
   };
+}
+
+/**
+ * A client on `relayUrl`, disposed with the pair, once that relay confirmed
+ * its access keys: senders from the other relay can reach it only then.
+ */
+export async function registeredClient(pair: RelayPair, name: string, relayUrl: string): Promise<TestClient> {
+  const made = await TestClient.create(name, relayUrl);
+  pair.clients.push(made);
+  await waitFor(`${name} registered the access keys`, async () =>
+    (await made.engine.database.getSetting('accessKeysRegistered')) !== undefined ? true : null,
+  );
+  return made;
 }

@@ -16,13 +16,15 @@ import type { EngineDatabase } from './database.js';
 import type { EngineEvents } from './events.js';
 import type { EventHub } from './observable.js';
 import type { ContactRecord, OutboxProfileRecord } from './records.js';
+import { canonicalRelay } from './relay-directory.js';
 import { newDirectItem } from './session-repair.js';
 import type { Reach } from './sessions.js';
 
-/** A profile received: the sender's contact key. */
+/** A profile received: the sender's contact key, and the home relay it names (where replies go), if it does. */
 export interface IncomingProfile {
   readonly senderAccountId: AccountId;
   readonly accessKey: string;
+  readonly relayUrl?: string;
 }
 
 /** A queued `profile` to `recipient` (the key is read when it is sent, so it is always the current one). */
@@ -61,7 +63,8 @@ export function accessRefused(contact: ContactRecord | undefined): boolean {
 }
 
 /**
- * Stores the contact keys that profiles carried, in the receive commit's
+ * Stores the contact keys that profiles carried (and the relay a profile
+ * names as the sender's home, so replies reach them there), in the receive commit's
  * transaction (the contacts exist by then: strangers were added first). A
  * contact we held no key for, or whose key was refused, may not have got our
  * profile either (sent without a key, refused once it registered keys, as
@@ -77,7 +80,9 @@ export async function applyProfiles(
   for (const profile of profiles) {
     const sender = profile.senderAccountId;
     const before = await db.contacts.get(sender);
-    await db.contacts.update(sender, { accessKey: profile.accessKey, accessDeniedAt: null });
+    // Their own word for where they receive: what reaches them, as their code would.
+    const relay = profile.relayUrl === undefined ? {} : { relayUrl: canonicalRelay(profile.relayUrl) };
+    await db.contacts.update(sender, { accessKey: profile.accessKey, accessDeniedAt: null, ...relay });
     const unreached = (before?.accessKey ?? null) === null || accessRefused(before);
     if (!unreached) continue;
     const pending = await db.outbox
