@@ -61,6 +61,11 @@ export class OutboxDelivery {
     readonly reachability: RelayReachability,
   ) {}
 
+  /** The home relay (canonical). */
+  get homeUrl(): string {
+    return this.relays.homeUrl;
+  }
+
   isHome(relayUrl: string): boolean {
     return this.relays.isHome(relayUrl);
   }

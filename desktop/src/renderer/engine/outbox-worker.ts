@@ -33,6 +33,7 @@ import type { OutboxDelivery, PreparedSend, RelayOf } from './outbox-delivery.js
 import { NEVER, type OutboxQueue, type OutboxStateChange, type SentItem } from './outbox-queue.js';
 import type { OutboxRecord } from './records.js';
 import { RelayCallError } from './relay-errors.js';
+import { relayUnreachable } from './relay-reachability.js';
 import { classifySendFailure, failureSummary } from './send-failures.js';
 import type { SessionManager } from './sessions.js';
 import type { VaultGateway } from './vault-calls.js';
@@ -59,6 +60,12 @@ export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
 
 /** Even an uncounted retry waits this long, so nothing can spin. */
 const MIN_RETRY_MS = 250;
+/**
+ * Wait of an item for another relay whose send needs a new certificate while
+ * the home relay (which issues it) cannot be reached: the home's own outage
+ * does not hold that relay's items, so they ask again on this beat.
+ */
+const CERTIFICATE_WAIT_MS = 5000;
 
 export interface OutboxListener {
   stateChanged(changes: readonly OutboxStateChange[]): void;
@@ -309,7 +316,14 @@ export class OutboxWorker {
         try {
           await this.#repair(item.recipient, action, repaired);
         } catch (repairError) {
-          await this.#failed(item, relayUrl, repairError, repaired, true);
+          // A certificate comes from the home relay, not the recipient's: its failure says nothing of theirs.
+          const from = action.kind === 'refresh-certificate' ? this.delivery.homeUrl : relayUrl;
+          if (from !== relayUrl && relayUnreachable(repairError)) {
+            // The home relay is down while this item's relay is not: ask again soon, uncounted.
+            await this.#retry(item, failureSummary(repairError), false, CERTIFICATE_WAIT_MS);
+            return;
+          }
+          await this.#failed(item, from, repairError, repaired, true);
           return;
         }
         await this.#retry(item, summary, true, 0);
