@@ -64,7 +64,7 @@ describe('relayUnreachable', () => {
 });
 
 describe('RelayReachability', () => {
-  it('backs off per relay, lists the down ones with whose texts wait, and forgets one that answers', async () => {
+  it('backs off per relay, lists the down ones with whose texts wait, and forgets one that answers or nobody waits for', async () => {
     const db = await database();
     let now = 10_000;
     const reach = new RelayReachability(db, { now: () => now }, NO_JITTER);
@@ -91,6 +91,16 @@ describe('RelayReachability', () => {
         waitingFor: [{ accountId: bob.accountId, displayName: 'Bob' }],
       },
     ]);
+
+    // Relay C is forgotten as soon as nothing waits for it.
+    reach.markDown(C);
+    await reach.idle();
+    expect(reach.unreachable.value.map((r) => r.relayUrl)).toEqual([B, C]);
+    await db.outbox.where('recipient').equals(carol.accountId).delete();
+    reach.refresh();
+    await reach.idle();
+    expect(reach.probeAt(C)).toBeNull();
+    expect(reach.unreachable.value.map((r) => r.relayUrl)).toEqual([B]);
 
     reach.markUp(B);
     await reach.idle();

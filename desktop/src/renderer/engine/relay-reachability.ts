@@ -9,7 +9,8 @@
  *
  * The UI hears the down relays with the contacts whose texts wait for them
  * ("Can't reach relay.example.org — messages to Bob will be sent when it's
- * back").
+ * back"). A relay nothing in the outbox waits for any more is forgotten:
+ * no probe would clear it, and the next send to it finds out again.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
@@ -103,18 +104,24 @@ export class RelayReachability {
       this.unreachable.set([]);
       return;
     }
-    const waiting = new Set<AccountId>();
+    const pending = new Set<AccountId>();
+    const texts = new Set<AccountId>();
     await this.db.outbox.each((item) => {
-      if (item.kind === 'text') waiting.add(item.recipient);
+      pending.add(item.recipient);
+      if (item.kind === 'text') texts.add(item.recipient);
     });
-    const contacts = await this.db.contacts.bulkGet([...waiting]);
+    const contacts = (await this.db.contacts.bulkGet([...pending])).filter((contact) => contact !== undefined);
     const list: UnreachableRelay[] = [];
     for (const [relayUrl, outage] of this.#outages) {
-      const waitingFor = contacts.flatMap((contact) =>
-        contact !== undefined && canonicalRelay(contact.relayUrl) === relayUrl
-          ? [{ accountId: contact.accountId, displayName: contact.displayName }]
-          : [],
-      );
+      const there = contacts.filter((contact) => canonicalRelay(contact.relayUrl) === relayUrl);
+      if (there.length === 0) {
+        // Nothing waits for it any more: no probe would ever clear it; the next send finds out again.
+        this.#outages.delete(relayUrl);
+        continue;
+      }
+      const waitingFor = there
+        .filter((contact) => texts.has(contact.accountId))
+        .map((contact) => ({ accountId: contact.accountId, displayName: contact.displayName }));
       list.push({
         relayUrl,
         host: relayHost(relayUrl),
