@@ -6,8 +6,10 @@
  * there. Texts go both ways, receipts and typing arrive, and B's log learns
  * nothing about Alice. A key B refuses is ACCESS_DENIED as on one relay.
  *
- * Needs per-relay trust roots (wip/trust) or the shared-root bridge in
- * relay-pair.ts: Bob's vault must accept Alice's certificate from relay A.
+ * The tests of a conversation (texts both ways, receipts, typing, a refused
+ * key after the profile exchange) need per-relay trust roots (wip/trust) or
+ * the shared-root bridge in relay-pair.ts: Bob's vault must accept Alice's
+ * certificate from relay A. The send-only and add-refusal tests do not.
  */
 import { toBase64 } from '@parley/crypto-core/encoding';
 import { normalizeRelayUrl } from '@parley/crypto-core/wire';
@@ -23,6 +25,39 @@ const relays = useRelayPair('cross-relay');
 function client(name: string, relayUrl: string): Promise<TestClient> {
   return registeredClient(relays, name, relayUrl);
 }
+
+/**
+ * A relay's log since some point, which served a sender from another relay:
+ * request lines for the bundle fetch and the sends, none naming the sender's
+ * account or any client address.
+ */
+function expectNoSender(log: string, senderId: string): void {
+  expect(log).toContain('"/v1/messages"');
+  expect(log).toContain('"/v1/keys/bundles/:accountId"');
+  expect(log).not.toContain(senderId);
+  expect(log).not.toContain('127.0.0.1');
+  const lines = log
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) {
+    for (const key of ['ip', 'ips', 'remoteAddress', 'remotePort', 'req', 'hostname', 'url', 'accountId']) {
+      expect(line, `relay log line ${JSON.stringify(line)}`).not.toHaveProperty(key);
+    }
+  }
+}
+
+it('sends to a contact on another relay with no account there: accepted (sent), and that relay logs nothing of the sender', async () => {
+  const gina = await client('gina', relays.a.url);
+  const hank = await client('hank', relays.b.url);
+  const bLogBefore = relays.b.output.length;
+  const ginaToHank = await introduce(gina, hank, 'Hank');
+  const message = await gina.engine.sendText(ginaToHank, 'to relay B');
+  await waitForStates(gina, [message.id], ['sent', 'delivered', 'read']);
+  await waitFor('gina outbox empty', async () => ((await gina.engine.database.outbox.count()) === 0 ? true : null));
+  expectNoSender(relays.b.output.slice(bLogBefore), gina.accountId);
+});
 
 it('exchanges texts, receipts and typing between contacts on two relays, and relay B logs nothing of the sender', async () => {
   const alice = await client('alice', relays.a.url);
@@ -57,32 +92,23 @@ it('exchanges texts, receipts and typing between contacts on two relays, and rel
   );
 
   // Relay B served Alice's bundle fetch and sends: its log names neither her account nor any address.
-  const bLog = relays.b.output.slice(bLogBefore);
-  expect(bLog).toContain('"/v1/messages"');
-  expect(bLog).toContain('"/v1/keys/bundles/:accountId"');
-  expect(bLog).not.toContain(alice.accountId);
-  expect(bLog).not.toContain('127.0.0.1');
-  const requestLines = bLog
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-  expect(requestLines.length).toBeGreaterThan(0);
-  for (const line of requestLines) {
-    for (const key of ['ip', 'ips', 'remoteAddress', 'remotePort', 'req', 'hostname', 'url', 'accountId']) {
-      expect(line, `relay B log line ${JSON.stringify(line)}`).not.toHaveProperty(key);
-    }
-  }
-  // Nor does Alice hold any account on B: her id is unknown there.
+  expectNoSender(relays.b.output.slice(bLogBefore), alice.accountId);
   expect(relays.b.output).not.toContain(alice.accountId);
 });
 
-it("keeps today's ACCESS_DENIED handling for a contact on another relay whose key is refused", async () => {
+it('refuses to add a contact on another relay from a code they reset (ACCESS_DENIED), storing nothing', async () => {
+  const erin = await client('erin', relays.a.url);
+  const frank = await client('frank', relays.b.url);
+  const oldCode = frank.contactCode;
+  await frank.engine.resetContactCode();
+  expect((await engineFailure(erin.engine.addContact(oldCode, 'Frank'))).code).toBe('ACCESS_DENIED');
+  expect(await erin.engine.queries.contacts()).toEqual([]);
+  expect(await erin.engine.database.outbox.count()).toBe(0);
+});
+
+it("keeps today's ACCESS_DENIED handling when a contact on another relay refuses the key we hold", async () => {
   const carol = await client('carol', relays.a.url);
   const dave = await client('dave', relays.b.url);
-  const oldCode = dave.contactCode;
-  await dave.engine.resetContactCode();
-  expect((await engineFailure(carol.engine.addContact(oldCode, 'Dave'))).code).toBe('ACCESS_DENIED');
-
   const carolToDave = await introduce(carol, dave, 'Dave');
   // Dave learns where Carol lives from her code (until profiles carry the sender's relay).
   await introduce(dave, carol, 'Carol');
