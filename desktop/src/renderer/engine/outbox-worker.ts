@@ -179,6 +179,8 @@ export class OutboxWorker {
     const prepared: PreparedSend[] = [];
     for (const item of items) {
       const relayUrl = relayOf(item.recipient);
+      // Its relay was found down (or the connection dropped) earlier in this window: not tried again now.
+      if (this.delivery.availableAt(relayUrl, item.nextAttemptAt, NEVER) > this.context.clock.now()) continue;
       try {
         const request = await this.#prepare(item, relayUrl);
         if (request === null) {
