@@ -124,8 +124,13 @@ describe('applyProfiles', () => {
     const stored = await db.contacts.get(stranger.accountId);
     expect(stored?.relayUrl).toBe(C);
     expect(stored?.accessKey).toBe('BBBBBBBBBBBBBBBBBBBBBB==');
-    // A profile naming none leaves the relay as it was.
+    // A profile naming none, or something that is no relay URL, leaves the relay as it was.
     await applyProfiles(db, [{ senderAccountId: stranger.accountId, accessKey: 'CCCCCCCCCCCCCCCCCCCCCC==' }], 2);
+    await applyProfiles(
+      db,
+      [{ senderAccountId: stranger.accountId, accessKey: 'CCCCCCCCCCCCCCCCCCCCCC==', relayUrl: 'ftp://relay' }],
+      3,
+    );
     expect((await db.contacts.get(stranger.accountId))?.relayUrl).toBe(C);
   });
 });

@@ -16,7 +16,7 @@ import type { EngineDatabase } from './database.js';
 import type { EngineEvents } from './events.js';
 import type { EventHub } from './observable.js';
 import type { ContactRecord, OutboxProfileRecord } from './records.js';
-import { canonicalRelay } from './relay-directory.js';
+import { relayUrlOrNull } from './relay-directory.js';
 import { newDirectItem } from './session-repair.js';
 import type { Reach } from './sessions.js';
 
@@ -80,8 +80,9 @@ export async function applyProfiles(
   for (const profile of profiles) {
     const sender = profile.senderAccountId;
     const before = await db.contacts.get(sender);
-    // Their own word for where they receive: what reaches them, as their code would.
-    const relay = profile.relayUrl === undefined ? {} : { relayUrl: canonicalRelay(profile.relayUrl) };
+    // Their own word for where they receive, as their code would say; one that is no relay URL is ignored.
+    const named = profile.relayUrl === undefined ? null : relayUrlOrNull(profile.relayUrl);
+    const relay = named === null ? {} : { relayUrl: named };
     await db.contacts.update(sender, { accessKey: profile.accessKey, accessDeniedAt: null, ...relay });
     const unreached = (before?.accessKey ?? null) === null || accessRefused(before);
     if (!unreached) continue;

@@ -11,13 +11,22 @@ import { normalizeRelayUrl } from '@parley/crypto-core/wire';
 import type { FetchFunction } from './relay-http.js';
 import { RelayHttpClient } from './relay-http.js';
 
-/** The canonical form of a relay URL, or the URL as given when it cannot be parsed (it then matches only itself). */
-export function canonicalRelay(url: string): string {
+/** The canonical form of a relay URL; null when it is not one (http or https, a host, nothing else). */
+export function relayUrlOrNull(url: string): string | null {
   try {
     return normalizeRelayUrl(url);
   } catch {
-    return url;
+    return null;
   }
+}
+
+/**
+ * The canonical form of a relay URL we stored (from a parsed contact code, or
+ * our home), or the URL as given when it cannot be parsed: it then matches
+ * only itself.
+ */
+export function canonicalRelay(url: string): string {
+  return relayUrlOrNull(url) ?? url;
 }
 
 /** The host a person recognises a relay by ("relay.example.org", "127.0.0.1:8443"). */
