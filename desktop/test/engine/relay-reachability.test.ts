@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applyProfiles } from '../../src/renderer/engine/contact-access.js';
 import type { EngineDatabase } from '../../src/renderer/engine/database.js';
 import { EngineError, EngineErrorCode } from '../../src/renderer/engine/errors.js';
-import { OutboxDelivery, type PreparedSend } from '../../src/renderer/engine/outbox-delivery.js';
+import { OutboxDelivery, type PreparedSend, type SendOutcome } from '../../src/renderer/engine/outbox-delivery.js';
 import type { ContactRecord } from '../../src/renderer/engine/records.js';
 import type { RelayConnection } from '../../src/renderer/engine/relay-connection.js';
 import { RelayDirectory } from '../../src/renderer/engine/relay-directory.js';
@@ -179,14 +179,22 @@ describe('OutboxDelivery', () => {
       generateIdentity().accountId,
     ];
     const key = 'AAAAAAAAAAAAAAAAAAAAAA==';
-    const outcomes = await delivery.deliver([
+    const window = [
       prepared(B, sealedRequest(bob, key)),
       prepared(C, sealedRequest(carol, key)),
       prepared(HOME, sealedRequest(home)),
       prepared(B, { ...sealedRequest(bob, key), ephemeral: true }),
       prepared(C, sealedRequest(carol, key)),
       prepared(B, sealedRequest(bob)),
-    ]);
+    ];
+    const outcomes: SendOutcome[] = [];
+    const groups: string[][] = [];
+    await delivery.deliver(window, async (group) => {
+      groups.push(group.map(({ entry }) => entry.relayUrl));
+      for (const { entry, outcome } of group) outcomes[window.indexOf(entry)] = outcome;
+    });
+    // One settle per relay, each in its queue order.
+    expect(groups.map((g) => g.join()).sort()).toEqual([`${B},${B},${B}`, `${C},${C}`, HOME].sort());
     expect(outcomes.map((o) => o.kind)).toEqual(['sent', 'relay-down', 'sent', 'sent', 'relay-down', 'failed']);
     expect(outcomes[5]).toMatchObject({ kind: 'failed', error: { code: EngineErrorCode.AccessDenied } });
     expect(outcomes[4]).toEqual({ ...outcomes[1] });

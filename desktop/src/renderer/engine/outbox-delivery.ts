@@ -31,6 +31,11 @@ export type SendOutcome =
   /** The relay is down: wait for its probe (`at`), without counting an attempt. */
   | { readonly kind: 'relay-down'; readonly at: number; readonly error: unknown };
 
+export interface Delivered {
+  readonly entry: PreparedSend;
+  readonly outcome: SendOutcome;
+}
+
 /** Each recipient's relay (canonical), as the contacts table says; unknown recipients live on the home relay. */
 export type RelayOf = (recipient: AccountId) => string;
 
@@ -108,25 +113,29 @@ export class OutboxDelivery {
     if (!result.ok) throw new RelayCallError(result.error.code, result.error.message, result.error);
   }
 
-  /** Sends a window; one outcome per entry, in the same order. */
-  async deliver(prepared: readonly PreparedSend[]): Promise<SendOutcome[]> {
-    const outcomes: SendOutcome[] = new Array(prepared.length);
-    const byRelay = new Map<string, number[]>();
-    for (const [index, entry] of prepared.entries()) {
-      const indexes = byRelay.get(entry.relayUrl) ?? [];
-      indexes.push(index);
-      byRelay.set(entry.relayUrl, indexes);
+  /**
+   * Sends a window, and hands each relay's outcomes to `settle` as soon as
+   * that relay is done (in the group's order), so a slow relay delays no
+   * other relay's records; resolves when every group is settled.
+   */
+  async deliver(
+    prepared: readonly PreparedSend[],
+    settle: (group: readonly Delivered[]) => Promise<void>,
+  ): Promise<void> {
+    const byRelay = new Map<string, PreparedSend[]>();
+    for (const entry of prepared) {
+      const group = byRelay.get(entry.relayUrl) ?? [];
+      group.push(entry);
+      byRelay.set(entry.relayUrl, group);
     }
     await Promise.all(
-      [...byRelay].map(async ([relayUrl, indexes]) => {
-        const entries = indexes.map((index) => prepared[index] as PreparedSend);
-        const results = this.isHome(relayUrl)
+      [...byRelay].map(async ([relayUrl, entries]) => {
+        const outcomes = this.isHome(relayUrl)
           ? await this.#overSocket(entries)
           : await this.#overHttp(relayUrl, entries);
-        for (const [position, index] of indexes.entries()) outcomes[index] = results[position] as SendOutcome;
+        await settle(entries.map((entry, index) => ({ entry, outcome: outcomes[index] as SendOutcome })));
       }),
     );
-    return outcomes;
   }
 
   async #overSocket(entries: readonly PreparedSend[]): Promise<SendOutcome[]> {

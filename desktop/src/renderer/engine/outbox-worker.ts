@@ -29,7 +29,7 @@ import { contactAccessKey } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import type { EngineLogger } from './logger.js';
-import type { OutboxDelivery, PreparedSend, RelayOf } from './outbox-delivery.js';
+import type { Delivered, OutboxDelivery, PreparedSend, RelayOf } from './outbox-delivery.js';
 import { NEVER, type OutboxQueue, type OutboxStateChange, type SentItem } from './outbox-queue.js';
 import type { OutboxRecord } from './records.js';
 import { RelayCallError } from './relay-errors.js';
@@ -195,11 +195,13 @@ export class OutboxWorker {
     }
     if (prepared.length === 0) return;
 
-    const outcomes = await this.delivery.deliver(prepared);
+    await this.delivery.deliver(prepared, (group) => this.#settle(group, repaired));
+  }
+
+  /** One relay's outcomes: accepted items recorded in one transaction, the others retried, waiting or failed. */
+  async #settle(group: readonly Delivered[], repaired: Set<AccountId>): Promise<void> {
     const sent: SentItem[] = [];
-    for (const [index, outcome] of outcomes.entries()) {
-      const entry = prepared[index];
-      if (entry === undefined) continue;
+    for (const { entry, outcome } of group) {
       if (outcome.kind === 'sent') sent.push({ item: entry.item, serverTimestamp: outcome.serverTimestamp });
       else if (outcome.kind === 'relay-down') await this.#awaitRelay(entry.item, outcome.at, outcome.error);
       else await this.#failed(entry.item, entry.relayUrl, outcome.error, repaired);
