@@ -26,7 +26,11 @@ export const FAST_ENGINE_OPTIONS: Partial<EngineOptions> = {
     connectTimeoutMs: 5000,
     requestTimeoutMs: 5000,
   },
-  outbox: { backoff: { initialMs: 100, maxMs: 1000, multiplier: 2, jitter: 0.3 }, maxAttempts: 12 },
+  outbox: {
+    backoff: { initialMs: 100, maxMs: 1000, multiplier: 2, jitter: 0.3 },
+    relayProbe: { initialMs: 100, maxMs: 800, multiplier: 2, jitter: 0.3 },
+    maxAttempts: 12,
+  },
   receive: { retryBaseMs: 100, maxDecryptRetries: 5 },
 };
 

@@ -1,15 +1,24 @@
+import type { AccountId } from '@parley/crypto-core/wire';
 import { describe, expect, it } from 'vitest';
 import {
   connectionBannerText,
   connectionLabel,
   TAKEN_OVER_SENTENCE,
 } from '../../src/renderer/app/state/connection-text.js';
-import type { ConnectionStatusState } from '../../src/renderer/engine/index.js';
+import type { ConnectionStatus, ConnectionStatusState, UnreachableRelay } from '../../src/renderer/engine/index.js';
 
-const status = (state: ConnectionStatusState, queuedMessages = 0) => ({
-  state,
-  queuedMessages,
-  drained: false,
+const status = (
+  state: ConnectionStatusState,
+  queuedMessages = 0,
+  unreachableRelays: readonly UnreachableRelay[] = [],
+): ConnectionStatus => ({ state, queuedMessages, drained: false, unreachableRelays });
+
+const relayB = (...names: (string | null)[]): UnreachableRelay => ({
+  relayUrl: 'https://relay.example.org',
+  host: 'relay.example.org',
+  since: 1,
+  nextProbeAt: 2,
+  waitingFor: names.map((displayName, index) => ({ accountId: `id-${index}` as AccountId, displayName })),
 });
 
 describe('connectionBannerText', () => {
@@ -22,6 +31,24 @@ describe('connectionBannerText', () => {
     expect(connectionBannerText(status('offline'))).toEqual({ state: 'offline', text: 'Offline' });
     expect(connectionBannerText(status('offline', 1))?.text).toBe("Offline — 1 message will send when you're back");
     expect(connectionBannerText(status('offline', 3))?.text).toBe("Offline — 3 messages will send when you're back");
+  });
+
+  it("names a contact's relay that cannot be reached, and who waits for it, while home is online", () => {
+    expect(connectionBannerText(status('online', 1, [relayB('Bob')]))).toEqual({
+      state: 'relay-unreachable',
+      text: "Can't reach relay.example.org — messages to Bob will be sent when it's back",
+    });
+    expect(connectionBannerText(status('online', 2, [relayB('Bob', null)]))?.text).toBe(
+      "Can't reach relay.example.org — messages to Bob and a contact will be sent when it's back",
+    );
+    expect(connectionBannerText(status('online', 4, [relayB('Bob', 'Carol', 'Dan', 'Eve')]))?.text).toBe(
+      "Can't reach relay.example.org — messages to Bob, Carol and 2 others will be sent when it's back",
+    );
+    expect(connectionBannerText(status('online', 0, [relayB()]))?.text).toBe(
+      "Can't reach relay.example.org — messages to contacts there will be sent when it's back",
+    );
+    // Home offline says more: nothing reaches anyone over it.
+    expect(connectionBannerText(status('offline', 1, [relayB('Bob')]))?.state).toBe('offline');
   });
 
   it('labels the status dot', () => {

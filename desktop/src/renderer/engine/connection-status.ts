@@ -1,5 +1,9 @@
-/** What the UI shows about the connection: the thin bar under the header only when not online. */
+/**
+ * What the UI shows about the connection: the thin bar under the header only
+ * when not online, or when a contact's relay cannot be reached.
+ */
 import type { ConnectionState } from './relay-connection.js';
+import type { UnreachableRelay } from './relay-reachability.js';
 
 /**
  * The connection's state, or 'taken-over' for good once another install
@@ -13,10 +17,25 @@ export interface ConnectionStatus {
   readonly queuedMessages: number;
   /** The relay's queue, as of connecting, has been received and stored. */
   readonly drained: boolean;
+  /**
+   * Contacts' relays (other than home) that cannot be reached now, with who
+   * waits for them: their texts are held, not failed, until the relay is back.
+   */
+  readonly unreachableRelays: readonly UnreachableRelay[];
 }
 
-export const OFFLINE_STATUS: ConnectionStatus = { state: 'offline', queuedMessages: 0, drained: false };
+export const OFFLINE_STATUS: ConnectionStatus = {
+  state: 'offline',
+  queuedMessages: 0,
+  drained: false,
+  unreachableRelays: [],
+};
 
 export function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
-  return a.state === b.state && a.queuedMessages === b.queuedMessages && a.drained === b.drained;
+  return (
+    a.state === b.state &&
+    a.queuedMessages === b.queuedMessages &&
+    a.drained === b.drained &&
+    JSON.stringify(a.unreachableRelays) === JSON.stringify(b.unreachableRelays)
+  );
 }

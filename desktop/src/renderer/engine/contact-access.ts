@@ -16,12 +16,15 @@ import type { EngineDatabase } from './database.js';
 import type { EngineEvents } from './events.js';
 import type { EventHub } from './observable.js';
 import type { ContactRecord, OutboxProfileRecord } from './records.js';
+import { relayUrlOrNull } from './relay-directory.js';
 import { newDirectItem } from './session-repair.js';
+import type { Reach } from './sessions.js';
 
-/** A profile received: the sender's contact key. */
+/** A profile received: the sender's contact key, and the home relay it names (where replies go), if it does. */
 export interface IncomingProfile {
   readonly senderAccountId: AccountId;
   readonly accessKey: string;
+  readonly relayUrl?: string;
 }
 
 /** A queued `profile` to `recipient` (the key is read when it is sent, so it is always the current one). */
@@ -32,6 +35,16 @@ export function profileItem(recipient: AccountId, now: number): OutboxProfileRec
 /** The key we present to `accountId`; null when we hold none (the account predates access keys, or is no contact). */
 export async function contactAccessKey(db: EngineDatabase, accountId: AccountId): Promise<string | null> {
   return (await db.contacts.get(accountId))?.accessKey ?? null;
+}
+
+/**
+ * Where and with what key we reach `accountId`: the relay the contact lives
+ * on (from their code; someone who wrote first is taken to live on our home
+ * relay) and the access key we hold.
+ */
+export async function contactReach(db: EngineDatabase, accountId: AccountId, homeRelayUrl: string): Promise<Reach> {
+  const contact = await db.contacts.get(accountId);
+  return { accessKey: contact?.accessKey ?? null, relayUrl: contact?.relayUrl ?? homeRelayUrl };
 }
 
 /** The contact refused the key we hold: remembered until a new key arrives, and the UI told. */
@@ -50,7 +63,8 @@ export function accessRefused(contact: ContactRecord | undefined): boolean {
 }
 
 /**
- * Stores the contact keys that profiles carried, in the receive commit's
+ * Stores the contact keys that profiles carried (and the relay a profile
+ * names as the sender's home, so replies reach them there), in the receive commit's
  * transaction (the contacts exist by then: strangers were added first). A
  * contact we held no key for, or whose key was refused, may not have got our
  * profile either (sent without a key, refused once it registered keys, as
@@ -66,7 +80,10 @@ export async function applyProfiles(
   for (const profile of profiles) {
     const sender = profile.senderAccountId;
     const before = await db.contacts.get(sender);
-    await db.contacts.update(sender, { accessKey: profile.accessKey, accessDeniedAt: null });
+    // Their own word for where they receive, as their code would say; one that is no relay URL is ignored.
+    const named = profile.relayUrl === undefined ? null : relayUrlOrNull(profile.relayUrl);
+    const relay = named === null ? {} : { relayUrl: named };
+    await db.contacts.update(sender, { accessKey: profile.accessKey, accessDeniedAt: null, ...relay });
     const unreached = (before?.accessKey ?? null) === null || accessRefused(before);
     if (!unreached) continue;
     const pending = await db.outbox

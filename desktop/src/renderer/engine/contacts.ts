@@ -1,19 +1,22 @@
 /**
  * Contacts: adding one from a contact code (parse strictly, fetch bundles
  * from the code's relay with the code's access key, check them, start
- * sessions, then store the contact with that key and its direct
- * conversation, and queue our profile to it), naming, and the verified flag.
+ * sessions, then store the contact with that key, the relay it lives on and
+ * its direct conversation, and queue our profile to it), naming, and the
+ * verified flag. The code's relay may be any relay: one that is not our home
+ * is reached without an account there (relay-directory.ts).
  */
 import { toBase64 } from '@parley/crypto-core/encoding';
-import { type AccountId, type ContactCode, normalizeRelayUrl, parseContactCode } from '@parley/crypto-core/wire';
+import { type AccountId, type ContactCode, parseContactCode } from '@parley/crypto-core/wire';
 import type { Clock } from './clock.js';
 import { profileItem } from './contact-access.js';
 import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { EngineError, EngineErrorCode } from './errors.js';
 import type { ContactRecord, ConversationRecord } from './records.js';
+import { canonicalRelay } from './relay-directory.js';
 import { relayFailureError } from './relay-errors-map.js';
-import { type SessionManager, sessionError } from './sessions.js';
+import { type Reach, type SessionManager, sessionError } from './sessions.js';
 import type { VaultGateway } from './vault-calls.js';
 import { vaultFailureError } from './vault-errors-map.js';
 
@@ -55,21 +58,21 @@ export class ContactBook {
     if (code.accountId === this.context.ownAccountId) {
       throw new EngineError(EngineErrorCode.OwnContactCode, 'this is your own contact code');
     }
-    if (code.relayUrl !== normalizeRelayUrl(this.context.homeRelayUrl)) {
-      // Reaching a contact on another relay needs an account there too (not built yet).
-      throw new EngineError(
-        EngineErrorCode.ForeignRelay,
-        `this contact uses another relay (${code.relayUrl}); only contacts on your relay can be added for now`,
-      );
-    }
+    const relayUrl = canonicalRelay(code.relayUrl);
     // A code from before access keys has none: that reaches only an account that registered none either.
     const accessKey = code.accessKey === null ? null : toBase64(code.accessKey);
+    if (accessKey === null && relayUrl !== canonicalRelay(this.context.homeRelayUrl)) {
+      // Another relay lets in a sender without an account there only with a key (protocol §4.7).
+      throw new EngineError(
+        EngineErrorCode.ForeignRelay,
+        `this contact code (on ${relayUrl}) is from an older Parley and cannot reach another relay: ask for their current code`,
+      );
+    }
     let devices: number[];
     try {
-      devices = await this.#sessionDevices(code.accountId, accessKey);
+      devices = await this.#sessionDevices(code.accountId, { accessKey, relayUrl });
     } catch (error) {
-      // The bundles came from the home relay (contacts on other relays cannot be added yet).
-      const mapped = sessionError(error, this.context.homeRelayUrl);
+      const mapped = sessionError(error, relayUrl);
       if (EngineError.is(mapped)) throw mapped;
       throw relayFailureError(mapped) ?? vaultFailureError(mapped);
     }
@@ -81,7 +84,7 @@ export class ContactBook {
       const record: ContactRecord = existing ?? {
         accountId: code.accountId,
         displayName: name,
-        relayUrl: code.relayUrl,
+        relayUrl,
         verified: false,
         origin: 'contact-code',
         addedAt: now,
@@ -89,6 +92,8 @@ export class ContactBook {
         accessDeniedAt: null,
       };
       if (existing !== undefined && name !== null) record.displayName = name;
+      // A code says where they live now (someone who wrote first was taken to be on our relay).
+      record.relayUrl = relayUrl;
       // Their contact key (from a profile) outlives code resets: a code key replaces it only when it fails.
       const rekeyed = existing !== undefined && accessKey !== null && (existing.accessKey ?? null) === null;
       const refused = existing !== undefined && (existing.accessDeniedAt ?? null) !== null;
@@ -119,12 +124,12 @@ export class ContactBook {
   }
 
   /** Existing sessions when the contact is known already (adding again must not reset them), else new ones. */
-  async #sessionDevices(accountId: AccountId, accessKey: string | null): Promise<number[]> {
+  async #sessionDevices(accountId: AccountId, reach: Reach): Promise<number[]> {
     if ((await this.db.contacts.get(accountId)) !== undefined) {
       const { devices } = await this.vault.call('getSessionDevices', { accountId });
       if (devices.length > 0) return devices;
     }
-    return this.sessions.establish(accountId, undefined, accessKey);
+    return this.sessions.establish(accountId, undefined, reach);
   }
 
   async rename(accountId: AccountId, displayName: string): Promise<void> {

@@ -12,7 +12,7 @@ export const EngineErrorCode = {
   InvalidContactCode: 'INVALID_CONTACT_CODE',
   /** The contact code is this account's own. */
   OwnContactCode: 'OWN_CONTACT_CODE',
-  /** The contact code names a relay other than this profile's home relay (not supported yet). */
+  /** The contact code names another relay than ours but carries no access key (an older code): it cannot reach there. */
   ForeignRelay: 'FOREIGN_RELAY',
   /**
    * The account refuses the access key we hold for it (ACCESS_DENIED): a

@@ -41,5 +41,6 @@ export type {
   MessageState,
 } from './records.js';
 export type { ConnectionState, RelayConnectionOptions } from './relay-connection.js';
+export type { UnreachableRelay, WaitingContact } from './relay-reachability.js';
 export { SCHEMA_VERSION } from './schema.js';
 export type { TypingState } from './typing.js';

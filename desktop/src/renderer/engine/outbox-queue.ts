@@ -23,6 +23,11 @@ export interface OutboxStateChange {
   readonly state: MessageState;
 }
 
+/** When an item can be sent: its `nextAttemptAt`, or later while its relay cannot be reached (NEVER: not now). */
+export type AvailableAt = (item: OutboxRecord) => number;
+
+const asScheduled: AvailableAt = (item) => item.nextAttemptAt;
+
 export class OutboxQueue {
   constructor(private readonly db: EngineDatabase) {}
 
@@ -31,18 +36,18 @@ export class OutboxQueue {
    * indexed (they would date the user's sending): the queue is read in order
    * and stops once `limit` are found.
    */
-  async due(now: number, limit: number): Promise<OutboxRecord[]> {
+  async due(now: number, limit: number, availableAt: AvailableAt = asScheduled): Promise<OutboxRecord[]> {
     return this.db.outbox
-      .filter((item) => item.nextAttemptAt <= now)
+      .filter((item) => availableAt(item) <= now)
       .limit(limit)
       .toArray();
   }
 
   /** When the next waiting item is due (NEVER when none is); reads the queue. */
-  async nextDueAt(): Promise<number> {
+  async nextDueAt(availableAt: AvailableAt = asScheduled): Promise<number> {
     let next = NEVER;
     await this.db.outbox.each((item) => {
-      next = Math.min(next, item.nextAttemptAt);
+      next = Math.min(next, availableAt(item));
     });
     return next;
   }

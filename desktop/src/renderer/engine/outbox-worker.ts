@@ -1,5 +1,5 @@
 /**
- * Sends what the outbox holds, while the relay connection is up. Works in
+ * Sends what the outbox holds, to each recipient's relay. Works in
  * windows: up to `windowSize` due items are encrypted one after another (the
  * vault's ratchets advance in queue order), all their sends are emitted at
  * once (socket.io keeps their order, and the relay commits them in one batch),
@@ -13,8 +13,15 @@
  * the contact, and the conversation says to ask for their current code;
  * except while we wait for the profile of someone who wrote first, which
  * brings their key: then it is retried with backoff like a transient failure.
+ *
+ * Each item goes to the relay its recipient lives on (outbox-delivery.ts):
+ * the home relay over the socket, while it is connected; another relay over
+ * its unauthenticated HTTP route, always sealed. Another relay found
+ * unreachable holds its items until its next probe (relay-reachability.ts),
+ * without counting attempts, so they never fail for good while it is merely
+ * down, and items for every other relay keep going.
  */
-import type { AccountId, OutgoingMessage, SendRequest } from '@parley/crypto-core/wire';
+import type { AccountId, OutgoingMessage } from '@parley/crypto-core/wire';
 import type { OutgoingContent } from '../../common/vault-api.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { Clock } from './clock.js';
@@ -22,10 +29,11 @@ import { contactAccessKey } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import type { EngineLogger } from './logger.js';
+import type { Delivered, OutboxDelivery, PreparedSend, RelayOf } from './outbox-delivery.js';
 import { NEVER, type OutboxQueue, type OutboxStateChange, type SentItem } from './outbox-queue.js';
 import type { OutboxRecord } from './records.js';
-import type { RelayConnection } from './relay-connection.js';
 import { RelayCallError } from './relay-errors.js';
+import { relayUnreachable } from './relay-reachability.js';
 import { classifySendFailure, failureSummary } from './send-failures.js';
 import type { SessionManager } from './sessions.js';
 import type { VaultGateway } from './vault-calls.js';
@@ -36,6 +44,8 @@ export interface OutboxOptions {
   /** Counted failures before a message is marked failed. */
   readonly maxAttempts: number;
   readonly backoff: BackoffOptions;
+  /** Waits between tries of another relay that cannot be reached (relay-reachability.ts). */
+  readonly relayProbe: BackoffOptions;
   /** Seal the sender (the relay does not learn who sent an envelope). */
   readonly sealedSender: boolean;
 }
@@ -44,11 +54,18 @@ export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
   windowSize: 32,
   maxAttempts: 10,
   backoff: { initialMs: 1000, maxMs: 60_000, multiplier: 2, jitter: 0.3 },
+  relayProbe: { initialMs: 2000, maxMs: 5 * 60_000, multiplier: 2, jitter: 0.3 },
   sealedSender: true,
 };
 
 /** Even an uncounted retry waits this long, so nothing can spin. */
 const MIN_RETRY_MS = 250;
+/**
+ * Wait of an item for another relay whose send needs a new certificate while
+ * the home relay (which issues it) cannot be reached: the home's own outage
+ * does not hold that relay's items, so they ask again on this beat.
+ */
+const CERTIFICATE_WAIT_MS = 5000;
 
 export interface OutboxListener {
   stateChanged(changes: readonly OutboxStateChange[]): void;
@@ -69,11 +86,6 @@ export interface OutboxFaults {
   beforeSendRecorded?(messageIds: readonly string[]): Promise<void> | void;
 }
 
-interface Prepared {
-  readonly item: OutboxRecord;
-  readonly request: SendRequest;
-}
-
 export class OutboxWorker {
   #running = false;
   #active: Promise<void> | null = null;
@@ -84,7 +96,7 @@ export class OutboxWorker {
     private readonly queue: OutboxQueue,
     private readonly db: EngineDatabase,
     private readonly vault: VaultGateway,
-    private readonly connection: RelayConnection,
+    private readonly delivery: OutboxDelivery,
     private readonly sessions: SessionManager,
     private readonly listener: OutboxListener,
     private readonly context: {
@@ -138,14 +150,17 @@ export class OutboxWorker {
   async #drain(): Promise<void> {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    while (this.#running && this.connection.online) {
+    while (this.#running) {
       const now = this.context.clock.now();
-      const due = await this.queue.due(now, this.context.options.windowSize);
+      const relayOf = await this.delivery.relayOf(this.db);
+      const availableAt = (item: OutboxRecord) =>
+        this.delivery.availableAt(relayOf(item.recipient), item.nextAttemptAt, NEVER);
+      const due = await this.queue.due(now, this.context.options.windowSize, availableAt);
       if (due.length === 0) {
-        this.#schedule(await this.queue.nextDueAt());
+        this.#schedule(await this.queue.nextDueAt(availableAt));
         return;
       }
-      await this.#sendWindow(due);
+      await this.#sendWindow(due, relayOf);
     }
   }
 
@@ -159,41 +174,37 @@ export class OutboxWorker {
     }, delay);
   }
 
-  async #sendWindow(items: readonly OutboxRecord[]): Promise<void> {
+  async #sendWindow(items: readonly OutboxRecord[], relayOf: RelayOf): Promise<void> {
     const repaired = new Set<AccountId>();
-    const prepared: Prepared[] = [];
+    const prepared: PreparedSend[] = [];
     for (const item of items) {
+      const relayUrl = relayOf(item.recipient);
+      // Its relay was found down (or the connection dropped) earlier in this window: not tried again now.
+      if (this.delivery.availableAt(relayUrl, item.nextAttemptAt, NEVER) > this.context.clock.now()) continue;
       try {
-        const request = await this.#prepare(item);
+        const request = await this.#prepare(item, relayUrl);
         if (request === null) {
           if (item.seq !== undefined) await this.db.outbox.delete(item.seq);
           this.listener.queueChanged();
         } else {
-          prepared.push({ item, request });
+          prepared.push({ item, request, relayUrl });
         }
       } catch (error) {
-        await this.#failed(item, error, repaired);
+        await this.#failed(item, relayUrl, error, repaired);
       }
     }
     if (prepared.length === 0) return;
 
-    // Emitted in order, in one go: the relay commits them together.
-    const results = await Promise.allSettled(prepared.map(({ request }) => this.connection.send(request)));
+    await this.delivery.deliver(prepared, (group) => this.#settle(group, repaired));
+  }
+
+  /** One relay's outcomes: accepted items recorded in one transaction, the others retried, waiting or failed. */
+  async #settle(group: readonly Delivered[], repaired: Set<AccountId>): Promise<void> {
     const sent: SentItem[] = [];
-    for (const [index, result] of results.entries()) {
-      const entry = prepared[index];
-      if (entry === undefined) continue;
-      if (result.status === 'fulfilled' && result.value.ok) {
-        sent.push({ item: entry.item, serverTimestamp: result.value.serverTimestamp });
-        continue;
-      }
-      const error =
-        result.status === 'rejected'
-          ? result.reason
-          : result.value.ok
-            ? null
-            : new RelayCallError(result.value.error.code, result.value.error.message, result.value.error);
-      await this.#failed(entry.item, error, repaired);
+    for (const { entry, outcome } of group) {
+      if (outcome.kind === 'sent') sent.push({ item: entry.item, serverTimestamp: outcome.serverTimestamp });
+      else if (outcome.kind === 'relay-down') await this.#awaitRelay(entry.item, outcome.at, outcome.error);
+      else await this.#failed(entry.item, entry.relayUrl, outcome.error, repaired);
     }
     if (sent.length === 0) return;
     await this.context.faults?.beforeSendRecorded?.(
@@ -206,25 +217,28 @@ export class OutboxWorker {
   }
 
   /** The send request for an item, or null when there is nothing to send any more. */
-  async #prepare(item: OutboxRecord): Promise<SendRequest | null> {
+  async #prepare(item: OutboxRecord, relayUrl: string): Promise<PreparedSend['request'] | null> {
     const content = await this.#content(item);
     if (content === null) return null;
-    let messages = await this.#encrypt(item.recipient, content);
+    // Another relay takes sealed sends only: it must not learn who sends.
+    const sealed = this.context.options.sealedSender || !this.delivery.isHome(relayUrl);
+    let messages = await this.#encrypt(item.recipient, content, sealed);
     if (messages.length === 0) {
       // No usable session (never started, or every device gone): start sessions from fresh bundles.
       await this.sessions.establish(item.recipient);
-      messages = await this.#encrypt(item.recipient, content);
+      messages = await this.#encrypt(item.recipient, content, sealed);
     }
     if (messages.length === 0) throw new RelayCallError('UNKNOWN_ACCOUNT', 'the recipient has no devices');
     const accessKey = await contactAccessKey(this.db, item.recipient);
     return { recipient: item.recipient, messages, ephemeral: false, ...(accessKey === null ? {} : { accessKey }) };
   }
 
-  async #encrypt(recipient: AccountId, content: OutgoingContent): Promise<OutgoingMessage[]> {
+  /** Sealed with our home relay's certificate (`relayUrl`), wherever the recipient lives. */
+  async #encrypt(recipient: AccountId, content: OutgoingContent, sealed: boolean): Promise<OutgoingMessage[]> {
     const { messages } = await this.vault.call('encrypt', {
       recipient,
       content,
-      sealed: this.context.options.sealedSender,
+      sealed,
       relayUrl: this.context.relayUrl,
     });
     return this.sessions.withoutGoneDevices(recipient, messages);
@@ -253,7 +267,19 @@ export class OutboxWorker {
     return { type: 'text', id: message.id, sentAt: message.sentAt, body: message.body };
   }
 
-  async #failed(item: OutboxRecord, error: unknown, repaired: Set<AccountId>, repairing = false): Promise<void> {
+  async #failed(
+    item: OutboxRecord,
+    relayUrl: string,
+    error: unknown,
+    repaired: Set<AccountId>,
+    repairing = false,
+  ): Promise<void> {
+    // Another relay not answering (a bundle fetch while preparing): wait for it, like its sends.
+    const downUntil = this.delivery.downAt(relayUrl, error);
+    if (downUntil !== null) {
+      await this.#awaitRelay(item, downUntil, error);
+      return;
+    }
     const action = classifySendFailure(error);
     const summary = failureSummary(error);
     this.context.logger.info('send failed', {
@@ -294,7 +320,14 @@ export class OutboxWorker {
         try {
           await this.#repair(item.recipient, action, repaired);
         } catch (repairError) {
-          await this.#failed(item, repairError, repaired, true);
+          // A certificate comes from the home relay, not the recipient's: its failure says nothing of theirs.
+          const from = action.kind === 'refresh-certificate' ? this.delivery.homeUrl : relayUrl;
+          if (from !== relayUrl && relayUnreachable(repairError)) {
+            // The home relay is down while this item's relay is not: ask again soon, uncounted.
+            await this.#retry(item, failureSummary(repairError), false, CERTIFICATE_WAIT_MS);
+            return;
+          }
+          await this.#failed(item, from, repairError, repaired, true);
           return;
         }
         await this.#retry(item, summary, true, 0);
@@ -333,6 +366,13 @@ export class OutboxWorker {
     }
     this.sessions.markGone(recipient, action.gone);
     if (action.missing.length > 0) await this.sessions.establish(recipient, action.missing);
+  }
+
+  /** The recipient's relay is down: the item waits for its probe, its attempts untouched. */
+  async #awaitRelay(item: OutboxRecord, at: number, error: unknown): Promise<void> {
+    const summary = failureSummary(error);
+    this.context.logger.info('relay unreachable: send waits', { kind: item.kind, error: summary });
+    await this.queue.reschedule(item, item.attempts, Math.max(at, this.context.clock.now() + MIN_RETRY_MS), summary);
   }
 
   async #retry(item: OutboxRecord, summary: string, counts: boolean, afterMs: number | null): Promise<void> {

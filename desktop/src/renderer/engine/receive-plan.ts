@@ -264,7 +264,11 @@ function applyContent(
       plan.sessionResets.push(sender);
       return;
     case 'profile':
-      plan.profiles.push({ senderAccountId: sender, accessKey: content.accessKey });
+      plan.profiles.push({
+        senderAccountId: sender,
+        accessKey: content.accessKey,
+        ...(content.relayUrl === undefined ? {} : { relayUrl: content.relayUrl }),
+      });
       return;
   }
 }

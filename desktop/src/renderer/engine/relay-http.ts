@@ -20,9 +20,11 @@ import {
   type RelayError,
   registrationInfoResponseSchema,
   routes,
+  type SendAcceptedResponse,
   type SenderCertificateResponse,
   type SetAccessKeysRequest,
   type SetAccessKeysResponse,
+  sendAcceptedResponseSchema,
   senderCertificateResponseSchema,
   setAccessKeysResponseSchema,
   type TokenRequest,
@@ -30,6 +32,7 @@ import {
   type TrustRootResponse,
   tokenResponseSchema,
   trustRootResponseSchema,
+  type UnauthenticatedSendRequest,
 } from '@parley/crypto-core/wire';
 import type { z } from 'zod';
 import { RelayCallError, RelayFailure } from './relay-errors.js';
@@ -118,9 +121,11 @@ export class RelayHttpClient {
   /**
    * Every device's bundle, or one device's; `accessKey` is the account's
    * access key we hold (none for an account that predates access keys).
+   * `token` is null on a relay where we have no account (the contact's
+   * relay, not our home): the access key alone opens the fetch there.
    */
   bundles(
-    token: string,
+    token: string | null,
     accountId: string,
     deviceId?: number,
     accessKey?: string | null,
@@ -129,7 +134,21 @@ export class RelayHttpClient {
       deviceId === undefined
         ? `${routes.bundles}/${encodeURIComponent(accountId)}`
         : `${routes.bundles}/${encodeURIComponent(accountId)}/${deviceId}`;
-    return this.request(preKeyBundlesResponseSchema, 'prekey bundles', { method: 'GET', path, token, accessKey });
+    return this.request(preKeyBundlesResponseSchema, 'prekey bundles', {
+      method: 'GET',
+      path,
+      ...(token === null ? {} : { token }),
+      accessKey,
+    });
+  }
+
+  /**
+   * A send to an account on this relay from a sender with no account here
+   * (protocol §4.7): no token, sealed-sender messages only, the recipient's
+   * access key in the body. Answers after the relay committed the envelopes.
+   */
+  sendSealed(send: UnauthenticatedSendRequest): Promise<SendAcceptedResponse> {
+    return this.request(sendAcceptedResponseSchema, 'send', { method: 'POST', path: routes.messages, body: send });
   }
 
   senderCertificate(token: string): Promise<SenderCertificateResponse> {

@@ -3,7 +3,7 @@
  * worker is built, and what it reports back: message states and forged keys
  * to the UI, the queued count, a locked vault, a refused access key.
  */
-import { recordAccessDenied } from './contact-access.js';
+import { contactReach, recordAccessDenied } from './contact-access.js';
 import { describeError } from './errors.js';
 import { type Forgery, recordForgery } from './forgery-notices.js';
 import type { OutboxStateChange } from './outbox-queue.js';
@@ -21,13 +21,18 @@ export function createOutboxWorker(
     runtime.queue,
     db,
     vault,
-    runtime.connection,
+    runtime.delivery,
     runtime.sessions,
     {
       stateChanged: (changes) => announceStateChanges(parts, changes),
-      queueChanged: () => runtime.queuedCount.refresh(),
+      queueChanged: () => {
+        runtime.queuedCount.refresh();
+        runtime.reachability.refresh();
+      },
       vaultLocked: () => parts.onFatal('locked'),
-      forgedKey: (accountId) => runtime.recordForgery({ accountId, relayUrl }),
+      // The bundle came from the contact's relay, which may not be ours.
+      forgedKey: async (accountId) =>
+        runtime.recordForgery({ accountId, relayUrl: (await contactReach(db, accountId, relayUrl)).relayUrl }),
       accessDenied: (peer) => recordAccessDenied(db, parts.events, peer, clock.now()),
       refreshCertificate: () => runtime.certificates.refresh(),
     },

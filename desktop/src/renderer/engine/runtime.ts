@@ -8,7 +8,7 @@ import { AccessKeyRegistration } from './access-keys.js';
 import type { MonotonicClock } from './clock.js';
 import { Composer } from './composer.js';
 import type { ConnectionStatus } from './connection-status.js';
-import { contactAccessKey } from './contact-access.js';
+import { contactReach } from './contact-access.js';
 import { ContactBook } from './contacts.js';
 import type { EngineDatabase } from './database.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
@@ -16,6 +16,7 @@ import type { EngineEvents } from './events.js';
 import type { Forgery } from './forgery-notices.js';
 import type { EngineLogger } from './logger.js';
 import type { EventHub, Observable, Unsubscribe } from './observable.js';
+import { OutboxDelivery } from './outbox-delivery.js';
 import { OutboxQueue } from './outbox-queue.js';
 import type { OutboxFaults, OutboxOptions, OutboxWorker } from './outbox-worker.js';
 import { PreKeyMaintenance, type PreKeyOptions } from './prekey-maintenance.js';
@@ -27,8 +28,10 @@ import type { ReceiveFaults, ReceivePipeline, ReceivePipelineOptions } from './r
 import type { MessageRecord } from './records.js';
 import { RelayTokens } from './relay-auth.js';
 import { RelayConnection, type RelayConnectionOptions } from './relay-connection.js';
+import { RelayDirectory } from './relay-directory.js';
 import type { FetchFunction } from './relay-http.js';
 import { RelayHttpClient } from './relay-http.js';
+import { RelayReachability } from './relay-reachability.js';
 import { createOutboxWorker, recordRelayForgery } from './runtime-outbox.js';
 import { createReceivePipeline } from './runtime-receive.js';
 import { SenderCertificates } from './sender-certificates.js';
@@ -74,6 +77,10 @@ export interface RuntimeParts {
 
 export class EngineRuntime {
   readonly http: RelayHttpClient;
+  /** The home relay's client and one per relay of a contact who lives elsewhere. */
+  readonly relays: RelayDirectory;
+  /** Which of those other relays cannot be reached now. */
+  readonly reachability: RelayReachability;
   readonly tokens: RelayTokens;
   readonly accessKeys: AccessKeyRegistration;
   readonly connection: RelayConnection;
@@ -82,6 +89,8 @@ export class EngineRuntime {
   readonly certificates: SenderCertificates;
   readonly prekeys: PreKeyMaintenance;
   readonly queue: OutboxQueue;
+  /** Sends to each recipient's relay: the socket for home, HTTP for the others. */
+  readonly delivery: OutboxDelivery;
   readonly outbox: OutboxWorker;
   readonly pipeline: ReceivePipeline;
   readonly typingTracker: TypingTracker;
@@ -121,7 +130,9 @@ export class EngineRuntime {
       settings.connection,
     );
     this.accessKeys = new AccessKeyRegistration(db, this.http, this.tokens, { clock, logger });
-    this.sessions = new SessionManager(this.http, this.tokens, vault, (peer) => contactAccessKey(db, peer));
+    this.relays = new RelayDirectory(this.http, settings.fetch);
+    this.reachability = new RelayReachability(db, clock, settings.outbox.relayProbe);
+    this.sessions = new SessionManager(this.relays, this.tokens, vault, (peer) => contactReach(db, peer, relayUrl));
     this.sessionRepair = new SessionRepair(db, this.sessions, {
       clock,
       logger,
@@ -134,6 +145,7 @@ export class EngineRuntime {
     this.certificates = new SenderCertificates(db, this.http, this.tokens, vault, relayUrl, clock, logger);
     this.prekeys = new PreKeyMaintenance(db, this.http, this.tokens, vault, relayUrl, clock, logger, settings.prekeys);
     this.queue = new OutboxQueue(db);
+    this.delivery = new OutboxDelivery(this.connection, this.relays, this.reachability);
     this.outbox = createOutboxWorker(this, parts, settings);
     this.pipeline = createReceivePipeline(this, parts, settings);
     this.queuedCount = new QueuedCount(this.queue);
@@ -141,7 +153,7 @@ export class EngineRuntime {
     this.typingNotifier = new TypingNotifier(
       db,
       vault,
-      this.connection,
+      this.delivery,
       this.sessions,
       new TypingThrottle(clock, settings.typing),
       { relayUrl, clock, logger, enabled: () => privacy.value.typingIndicators },
@@ -171,6 +183,7 @@ export class EngineRuntime {
     this.#unsubscribe.push(
       this.connection.state.subscribe(() => this.#publishStatus()),
       this.queuedCount.count.subscribe(() => this.#publishStatus()),
+      this.reachability.unreachable.subscribe(() => this.#publishStatus()),
       this.pipeline.drained.subscribe((drained) => {
         this.#publishStatus();
         if (drained) this.parts.events.emit('drained', { relayUrl: this.parts.relayUrl });
@@ -285,6 +298,7 @@ export class EngineRuntime {
       state: this.#takeover.tripped ? 'taken-over' : this.connection.state.value,
       queuedMessages: this.queuedCount.count.value,
       drained: this.pipeline.drained.value,
+      unreachableRelays: this.reachability.unreachable.value,
     };
     this.parts.status.set(status);
   }

@@ -1,6 +1,8 @@
 /**
  * Signal sessions with a recipient's devices: fetch their prekey bundles
- * from the relay and hand them to the vault. Before the vault sees a bundle
+ * from the relay the recipient lives on (our home relay with our token, or
+ * the contact's own relay with only their access key: relay-directory.ts)
+ * and hand them to the vault. Before the vault sees a bundle
  * the engine checks it too: every bundle must be for the account asked about
  * and carry the identity key that account's id commits to. The vault checks
  * the same again; two independent checks of the one property that stops a
@@ -24,8 +26,8 @@ import {
 import { VaultCallError } from '../../common/invoke.js';
 import { EngineError, EngineErrorCode } from './errors.js';
 import type { RelayTokens } from './relay-auth.js';
+import type { RelayDirectory } from './relay-directory.js';
 import { RelayCallError } from './relay-errors.js';
-import type { RelayHttpClient } from './relay-http.js';
 import type { VaultGateway } from './vault-calls.js';
 
 function forgedBundle(relayUrl: string, cause?: unknown): EngineError {
@@ -77,26 +79,33 @@ export function sessionError(error: unknown, relayUrl: string): unknown {
   return error;
 }
 
+/** How to reach an account: the access key to present (null: none) and the relay it lives on. */
+export interface Reach {
+  readonly accessKey: string | null;
+  readonly relayUrl: string;
+}
+
 export class SessionManager {
   readonly #goneDevices = new Map<AccountId, Set<number>>();
 
   constructor(
-    private readonly http: RelayHttpClient,
+    private readonly relays: RelayDirectory,
     private readonly tokens: RelayTokens,
     private readonly vault: VaultGateway,
-    /** The access key we hold for a contact (contact-access.ts); null when none. */
-    private readonly accessKeyFor: (accountId: AccountId) => Promise<string | null>,
+    /** The access key we hold for a contact and its relay (contact-access.ts). */
+    private readonly reachOf: (accountId: AccountId) => Promise<Reach>,
   ) {}
 
   /**
    * Fetches bundles (all devices, or only `deviceIds`), checks them and
-   * starts sessions; returns the devices. The fetch presents `accessKey`, or
-   * by default the key held for the contact.
+   * starts sessions; returns the devices. The fetch goes to `reach` (a
+   * contact being added), by default to the contact's relay with the key
+   * held for them.
    */
-  async establish(accountId: AccountId, deviceIds?: readonly number[], accessKey?: string | null): Promise<number[]> {
-    const key = accessKey === undefined ? await this.accessKeyFor(accountId) : accessKey;
-    const bundles = await this.#fetch(accountId, deviceIds, key);
-    checkBundles(accountId, bundles, this.http.baseUrl);
+  async establish(accountId: AccountId, deviceIds?: readonly number[], reach?: Reach): Promise<number[]> {
+    const { accessKey, relayUrl } = reach ?? (await this.reachOf(accountId));
+    const bundles = await this.#fetch(accountId, deviceIds, accessKey, relayUrl);
+    checkBundles(accountId, bundles, this.relays.client(relayUrl).baseUrl);
     const { devices } = await this.vault.call('startSessions', { bundles });
     const gone = this.#goneDevices.get(accountId);
     if (gone !== undefined) for (const device of devices) gone.delete(device);
@@ -121,14 +130,19 @@ export class SessionManager {
     accountId: AccountId,
     deviceIds: readonly number[] | undefined,
     accessKey: string | null,
+    relayUrl: string,
   ): Promise<PreKeyBundlesResponse> {
-    if (deviceIds === undefined || deviceIds.length === 0) {
-      return this.tokens.withToken((token) => this.http.bundles(token, accountId, undefined, accessKey));
-    }
+    const http = this.relays.client(relayUrl);
+    // On another relay we have no account: no token, the access key is the whole capability.
+    const fetchOne = (deviceId: number | undefined) =>
+      this.relays.isHome(relayUrl)
+        ? this.tokens.withToken((token) => http.bundles(token, accountId, deviceId, accessKey))
+        : http.bundles(null, accountId, deviceId, accessKey);
+    if (deviceIds === undefined || deviceIds.length === 0) return fetchOne(undefined);
     const bundles: PreKeyBundleWire[] = [];
     for (const deviceId of deviceIds) {
-      const response = await this.tokens.withToken((token) => this.http.bundles(token, accountId, deviceId, accessKey));
-      checkBundles(accountId, response, this.http.baseUrl);
+      const response = await fetchOne(deviceId);
+      checkBundles(accountId, response, http.baseUrl);
       bundles.push(...response.bundles);
     }
     return { accountId, bundles };

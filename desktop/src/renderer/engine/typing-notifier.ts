@@ -4,14 +4,17 @@
  * it), best effort: never queued, never retried, skipped while offline, and
  * never sent while the user turned typing indicators off. It presents the
  * access key we hold for the contact, and is not tried while the contact
- * refuses that key.
+ * refuses that key. It goes to the contact's relay like the outbox's sends
+ * (outbox-delivery.ts): to another relay it is an unauthenticated sealed
+ * POST, which that relay takes ephemeral as well, and it is skipped while
+ * that relay is known to be down.
  */
 import type { Clock } from './clock.js';
 import { accessRefused } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineLogger } from './logger.js';
-import type { RelayConnection } from './relay-connection.js';
+import type { OutboxDelivery } from './outbox-delivery.js';
 import type { SessionManager } from './sessions.js';
 import type { TypingThrottle } from './typing.js';
 import type { VaultGateway } from './vault-calls.js';
@@ -20,7 +23,7 @@ export class TypingNotifier {
   constructor(
     private readonly db: EngineDatabase,
     private readonly vault: VaultGateway,
-    private readonly connection: RelayConnection,
+    private readonly delivery: OutboxDelivery,
     private readonly sessions: SessionManager,
     private readonly throttle: TypingThrottle,
     private readonly context: {
@@ -36,12 +39,14 @@ export class TypingNotifier {
     if (!this.context.enabled()) return;
     const conversation = await this.db.conversations.get(conversationId);
     if (conversation === undefined) throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
-    // Typing is worth nothing later: offline, nothing is sent (or remembered as sent).
-    if (conversation.kind !== 'direct' || !this.connection.online) return;
-    const action = this.throttle.next(conversationId, typing);
-    if (action === null) return;
+    if (conversation.kind !== 'direct') return;
     const recipient = conversation.peerId;
     const contact = await this.db.contacts.get(recipient);
+    const relayUrl = contact?.relayUrl ?? this.context.relayUrl;
+    // Typing is worth nothing later: offline, nothing is sent (or remembered as sent).
+    if (!this.delivery.reachableNow(relayUrl)) return;
+    const action = this.throttle.next(conversationId, typing);
+    if (action === null) return;
     // The contact refuses the key we hold: typing would only be refused too.
     if (accessRefused(contact)) return;
     const accessKey = contact?.accessKey ?? null;
@@ -54,7 +59,7 @@ export class TypingNotifier {
       });
       const addressed = this.sessions.withoutGoneDevices(recipient, messages);
       if (addressed.length === 0) return;
-      await this.connection.send({
+      await this.delivery.sendOnce(relayUrl, {
         recipient,
         messages: addressed,
         ephemeral: true,

@@ -1,13 +1,27 @@
 /**
- * What the connection bar says (UI.md: only when not online; the composer
- * always works, except in a copy another install took over, which sends
- * nothing any more).
+ * What the connection bar says (UI.md: only when not online, or when a
+ * contact's relay cannot be reached; the composer always works, except in a
+ * copy another install took over, which sends nothing any more).
  */
-import type { ConnectionStatus } from '../../engine/index.js';
+import type { ConnectionStatus, UnreachableRelay } from '../../engine/index.js';
 
 export interface ConnectionBannerText {
-  readonly state: 'connecting' | 'offline' | 'taken-over';
+  readonly state: 'connecting' | 'offline' | 'taken-over' | 'relay-unreachable';
   readonly text: string;
+}
+
+/** "Bob", "Bob and Carol", "Bob, Carol and 2 others" (contacts without a name are "a contact"). */
+function peopleList(relay: UnreachableRelay): string {
+  const names = relay.waitingFor.map((contact) => contact.displayName ?? 'a contact');
+  if (names.length <= 2) return names.join(' and ');
+  const others = names.length - 2;
+  return `${names.slice(0, 2).join(', ')} and ${others === 1 ? '1 other' : `${others} others`}`;
+}
+
+/** One sentence per relay that cannot be reached, naming it and who waits for it. */
+export function unreachableRelaySentence(relay: UnreachableRelay): string {
+  const whose = relay.waitingFor.length === 0 ? 'to contacts there' : `to ${peopleList(relay)}`;
+  return `Can't reach ${relay.host} — messages ${whose} will be sent when it's back`;
 }
 
 /**
@@ -20,8 +34,11 @@ export const TAKEN_OVER_SENTENCE =
 /** Null while online: the bar is then not shown at all. */
 export function connectionBannerText(status: ConnectionStatus): ConnectionBannerText | null {
   switch (status.state) {
-    case 'online':
-      return null;
+    case 'online': {
+      if (status.unreachableRelays.length === 0) return null;
+      const text = status.unreachableRelays.map(unreachableRelaySentence).join('. ');
+      return { state: 'relay-unreachable', text };
+    }
     case 'connecting':
       return { state: 'connecting', text: 'Connecting…' };
     case 'offline': {

@@ -10,7 +10,7 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
   INVALID_CONTACT_CODE: "This isn't a valid Parley contact code; ask your contact to copy theirs again.",
   OWN_CONTACT_CODE: 'This is your own contact code; paste the code of the person you want to add.',
   FOREIGN_RELAY:
-    'This contact uses a different relay, which Parley cannot reach yet; ask them for a code on your relay.',
+    "This contact code is from an older Parley and can't reach another relay; ask your contact for their current code.",
   ACCESS_DENIED: "This contact doesn't accept this contact code any more; ask them for their current code.",
   UNKNOWN_ACCOUNT:
     "Your relay doesn't know this account; check the code with your contact, who may have deleted their account.",
