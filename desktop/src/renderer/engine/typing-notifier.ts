@@ -4,10 +4,10 @@
  * it), best effort: never queued, never retried, skipped while offline, and
  * never sent while the user turned typing indicators off. It presents the
  * access key we hold for the contact, and is not tried while the contact
- * refuses that key.
+ * refuses that key, nor to a message request or a blocked account.
  */
 import type { Clock } from './clock.js';
-import { accessRefused } from './contact-access.js';
+import { accessRefused, isAcceptedContact } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineLogger } from './logger.js';
@@ -43,7 +43,7 @@ export class TypingNotifier {
     const recipient = conversation.peerId;
     const contact = await this.db.contacts.get(recipient);
     // The contact refuses the key we hold: typing would only be refused too.
-    if (accessRefused(contact)) return;
+    if (accessRefused(contact) || !isAcceptedContact(contact)) return;
     const accessKey = contact?.accessKey ?? null;
     try {
       const { messages } = await this.vault.call('encrypt', {
