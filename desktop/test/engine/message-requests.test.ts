@@ -89,6 +89,21 @@ describe('message requests', () => {
     await waitForStates(hal, [reply.id], ['delivered', 'read']);
   });
 
+  it('adding the code of someone whose request came first accepts them', async () => {
+    const [ivy, jon] = [await client('ivy'), await client('jon')];
+    await introduce(ivy, jon, 'Jon');
+    await ivy.engine.sendText(directId(jon), 'hi jon');
+    await waitForTexts(jon, directId(ivy), 1);
+    await introduce(jon, ivy, 'Ivy');
+    expect((await contactOf(jon, ivy))?.status).toBe('accepted');
+    expect((await jon.engine.queries.conversations()).map((c) => [c.id, c.name])).toEqual([[directId(ivy), 'Ivy']]);
+    await waitFor('ivy holds jon contact key', async () =>
+      (await contactOf(ivy, jon))?.accessKey === (await jon.engine.database.getSetting('accessKeys'))?.contactKey
+        ? true
+        : null,
+    );
+  });
+
   it('deletes a request; a later message from the same account is a new request', async () => {
     const [carol, bob] = [await client('carol'), await client('bob2')];
     await introduce(carol, bob, 'Bob');

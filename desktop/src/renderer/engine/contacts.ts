@@ -2,7 +2,8 @@
  * Contacts: adding one from a contact code (parse strictly, fetch bundles
  * from the code's relay with the code's access key, check them, start
  * sessions, then store the contact with that key and its direct
- * conversation, and queue our profile to it), naming, and the verified flag.
+ * conversation, and queue our profile to it; adding someone whose message
+ * request came first accepts it), naming, and the verified flag.
  */
 import { toBase64 } from '@parley/crypto-core/encoding';
 import { type AccountId, type ContactCode, normalizeRelayUrl, parseContactCode } from '@parley/crypto-core/wire';
@@ -87,8 +88,15 @@ export class ContactBook {
         addedAt: now,
         accessKey,
         accessDeniedAt: null,
+        status: 'accepted',
+        blockedAt: null,
+        profileName: null,
+        profileAvatar: null,
       };
       if (existing !== undefined && name !== null) record.displayName = name;
+      // Adding someone whose request (or profile) came first accepts them: they get our profile now.
+      const accepting = existing !== undefined && existing.status === 'request';
+      if (accepting) record.status = 'accepted';
       // Their contact key (from a profile) outlives code resets: a code key replaces it only when it fails.
       const rekeyed = existing !== undefined && accessKey !== null && (existing.accessKey ?? null) === null;
       const refused = existing !== undefined && (existing.accessDeniedAt ?? null) !== null;
@@ -98,7 +106,7 @@ export class ContactBook {
       }
       await this.db.contacts.put(record);
       // Our contact key goes first, before any text: the same outbox keeps the order.
-      if (existing === undefined || refused) await this.db.outbox.add(profileItem(code.accountId, now));
+      if (existing === undefined || refused || accepting) await this.db.outbox.add(profileItem(code.accountId, now));
       if ((await this.db.conversations.get(conversationId)) === undefined) {
         const conversation: ConversationRecord = {
           id: conversationId,
