@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { notificationText, requestNotificationText, shouldNotify } from '../../src/renderer/app/state/notification-rules.js';
+import {
+  notificationText,
+  requestNotificationText,
+  shouldNotify,
+} from '../../src/renderer/app/state/notification-rules.js';
 
 const looking = {
   enabled: true,
