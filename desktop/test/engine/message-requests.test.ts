@@ -5,9 +5,15 @@
  * profile (name included) and the read receipts that waited; a name change
  * reaches accepted contacts; deleting a request forgets it; blocking rotates
  * our keys so the relay refuses the blocked account's key while a contact
- * still gets through with the new one, and survives a restart.
+ * still gets through with the new one, and survives a restart; a backup
+ * keeps requests, blocks, profile names and avatars, and our own profile.
  */
+import { readFile } from 'node:fs/promises';
+import { generateBackupPassphrase } from '@parley/crypto-core';
+import { IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
+import { createVaultClient } from '../../src/common/invoke.js';
+import { restoreBackup, uploadBackup } from '../../src/renderer/engine/backup/backup-restore.js';
 import { directId, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
 import { useRelayWorld } from '../support/relay-world.js';
 import { TestClient } from '../support/test-client.js';
@@ -167,5 +173,36 @@ describe('message requests', () => {
     expect(await erin.engine.queries.blockedContacts()).toEqual([]);
     expect((await erin.engine.queries.requests()).map((r) => r.id)).toEqual([directId(dave)]);
     expect(await erin.engine.database.outbox.where('recipient').equals(dave.accountId).count()).toBe(0);
+  });
+});
+
+describe('message requests in a backup', () => {
+  it('keeps requests, blocks, profile names and our own profile across a backup and restore', async () => {
+    const [kim, lee, max] = [await client('kim'), await client('lee'), await client('max')];
+    await lee.engine.setOwnProfile({ name: 'Lee', avatar: { contentType: 'image/png', data: 'iVBORw0KGgo=' } });
+    await kim.engine.setOwnProfile({ name: 'Kim', avatar: null });
+    for (const writer of [lee, max]) {
+      await introduce(writer, kim);
+      await writer.engine.sendText(directId(kim), `from ${writer.name}`);
+      await waitForTexts(kim, directId(writer), 1);
+    }
+    await kim.engine.block(max.accountId);
+    const passphrase = generateBackupPassphrase();
+    const exported = await kim.engine.exportBackup({ passphrase, includeIdentity: true });
+    await kim.dispose();
+
+    const restored = TestClient.offline('kim-restored');
+    world.clients.push(restored);
+    const vault = createVaultClient(restored.transport);
+    const uploadId = await uploadBackup(vault, new Blob([await readFile(exported.path)]));
+    await restoreBackup(vault, uploadId, { passphrase, indexedDB: restored.indexedDB, IDBKeyRange });
+    await restored.engine.start();
+    expect(await restored.engine.ownProfile()).toEqual({ name: 'Kim', avatar: null });
+    const requests = await restored.engine.queries.requests();
+    expect(requests.map((r) => [r.id, r.name, r.contact?.avatarUrl])).toEqual([
+      [directId(lee), 'Lee', 'data:image/png;base64,iVBORw0KGgo='],
+    ]);
+    expect((await restored.engine.queries.blockedContacts()).map((c) => c.accountId)).toEqual([max.accountId]);
+    expect(await restored.engine.queries.conversations()).toEqual([]);
   });
 });
