@@ -176,6 +176,35 @@ describe('message requests', () => {
   });
 });
 
+describe('unblocking a contact', () => {
+  it('sends them our current profile, so they reach us again with the new key', async () => {
+    const [nia, oz] = [await client('nia'), await client('oz')];
+    await introduce(oz, nia, 'Nia');
+    await oz.engine.sendText(directId(nia), 'hi nia');
+    await waitForTexts(nia, directId(oz), 1);
+    await nia.engine.acceptRequest(oz.accountId);
+    const before = await nia.engine.database.getSetting('accessKeys');
+    await waitFor('oz holds nia contact key', async () =>
+      (await contactOf(oz, nia))?.accessKey === before?.contactKey ? true : null,
+    );
+    await nia.engine.block(oz.accountId);
+    await nia.engine.whenIdle();
+    // Nothing went to the blocked contact: they still hold the old key, which the relay refuses.
+    expect((await contactOf(oz, nia))?.accessKey).toBe(before?.contactKey);
+    const refused = await oz.engine.sendText(directId(nia), 'are you there?');
+    await waitForStates(oz, [refused.id], ['failed']);
+
+    await nia.engine.unblock(oz.accountId);
+    const after = await nia.engine.database.getSetting('accessKeys');
+    expect(after?.contactKey).not.toBe(before?.contactKey);
+    await waitFor('oz holds nia new contact key', async () =>
+      (await contactOf(oz, nia))?.accessKey === after?.contactKey ? true : null,
+    );
+    await oz.engine.retry(refused.id);
+    await waitForStates(oz, [refused.id], ['delivered', 'read']);
+  });
+});
+
 describe('message requests in a backup', () => {
   it('keeps requests, blocks, profile names and our own profile across a backup and restore', async () => {
     const [kim, lee, max] = [await client('kim'), await client('lee'), await client('max')];
