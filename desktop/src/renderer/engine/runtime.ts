@@ -6,7 +6,7 @@
 import type { AccountInfo } from '../../common/vault-api.js';
 import { AccessKeyRegistration } from './access-keys.js';
 import type { MonotonicClock } from './clock.js';
-import { Composer } from './composer.js';
+import { Composer, checkBody } from './composer.js';
 import type { ConnectionStatus } from './connection-status.js';
 import { contactAccessKey, isBlocked } from './contact-access.js';
 import { ContactBook } from './contacts.js';
@@ -316,7 +316,11 @@ export class EngineRuntime {
     const conversation = await this.parts.db.conversations.get(conversationId);
     const contact = conversation?.kind === 'direct' ? await this.parts.db.contacts.get(conversation.peerId) : undefined;
     if (isBlocked(contact)) throw new EngineError(EngineErrorCode.Blocked, 'this account is blocked');
-    if (contact !== undefined && isRequest(contact)) await acceptRequest(this.requestContext, contact.accountId);
+    if (contact !== undefined && isRequest(contact)) {
+      // A text that cannot be sent accepts nothing.
+      checkBody(body);
+      await acceptRequest(this.requestContext, contact.accountId);
+    }
     const message = await this.composer.sendText(conversationId, body);
     this.typingNotifier.messageSent(conversationId);
     this.queuedCount.refresh();
