@@ -19,6 +19,7 @@
  * Browser-safe: zod and TextEncoder/TextDecoder only.
  */
 import { z } from 'zod';
+import { MAX_PROFILE_AVATAR_BYTES, PROFILE_AVATAR_TYPES } from '../content/schema.js';
 import { CryptoErrorCode, invalidInput } from '../errors.js';
 import { accountIdSchema } from '../wire/primitives.js';
 
@@ -89,6 +90,23 @@ export const contactRecordSchema = z.strictObject({
   accessKey: base64.nullable().optional(),
   /** When the contact last refused that key; absent in backups from before access keys. */
   accessDeniedAt: time.nullable().optional(),
+  /** request (wrote first, not accepted) or accepted; absent in backups from before message requests: accepted. */
+  status: z.enum(['request', 'accepted']).optional(),
+  /** When the user blocked the contact; null or absent when not blocked. */
+  blockedAt: time.nullable().optional(),
+  /** The name from the contact's latest profile (docs/protocol.md §6). */
+  profileName: shortText.nullable().optional(),
+  /** The avatar from the contact's latest profile. */
+  profileAvatar: z
+    .strictObject({
+      contentType: z.enum(PROFILE_AVATAR_TYPES),
+      data: z
+        .string()
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/)
+        .max(Math.ceil(MAX_PROFILE_AVATAR_BYTES / 3) * 4),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const conversationRecordSchema = z.strictObject({

@@ -7,6 +7,7 @@
  * one of the device settings that are never exported) is dropped and
  * counted. Browser-safe.
  */
+import { profileWireSchema } from '@parley/crypto-core/content';
 import { accessKeySchema } from '@parley/crypto-core/wire';
 import { z } from 'zod';
 
@@ -21,6 +22,11 @@ export const RESTORABLE_SETTINGS = {
    * keep reaching it.
    */
   accessKeys: z.strictObject({ codeKey: accessKeySchema, contactKey: accessKeySchema }),
+  /** The account's display name and avatar as its profiles carry them (engine/own-profile.ts). */
+  ownProfile: z.strictObject({
+    name: profileWireSchema.shape.name.unwrap().nullable(),
+    avatar: profileWireSchema.shape.avatar.unwrap().nullable(),
+  }),
 } as const;
 export type RestorableSettingKey = keyof typeof RESTORABLE_SETTINGS;
 

@@ -84,7 +84,10 @@ describe('npm run backup -- export', () => {
         await onboarding.startMessagingButton.click();
         const { conversationId } = await bob.engine.addContact(code, 'Alice');
         for (const text of ['one', 'two', 'three']) await bob.engine.sendText(conversationId, text);
-        await ui(new MainWindow(page).conversations.getByTestId('unread-count')).toHaveText('3', { timeout: 30_000 });
+        // Bob wrote first: his three messages are a message request on Alice's side.
+        const main = new MainWindow(page);
+        await main.requestsEntry.click({ timeout: 30_000 });
+        await ui(main.requests.getByTestId('unread-count')).toHaveText('3', { timeout: 30_000 });
       } finally {
         await context.close();
         await shell.stop();

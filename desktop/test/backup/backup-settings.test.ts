@@ -144,4 +144,17 @@ describe('restored settings', () => {
     expect(checkRestoredSetting('__proto__', {})).toEqual({ status: 'unknown' });
     expect(checkRestoredSetting('toString', {})).toEqual({ status: 'unknown' });
   });
+
+  it('takes our own profile only in the shape a profile carries (name 1–100, a PNG/JPEG/WebP avatar)', () => {
+    const avatar = { contentType: 'image/webp', data: 'UklGRg==' };
+    expect(checkRestoredSetting('ownProfile', { name: 'Alice', avatar })).toEqual({ status: 'known' });
+    expect(checkRestoredSetting('ownProfile', { name: null, avatar: null })).toEqual({ status: 'known' });
+    expect(checkRestoredSetting('ownProfile', { name: 'x'.repeat(101), avatar: null })).toMatchObject({
+      status: 'invalid',
+      message: expect.stringContaining('at name'),
+    });
+    expect(
+      checkRestoredSetting('ownProfile', { name: null, avatar: { contentType: 'image/svg+xml', data: 'PHN2Zz4=' } }),
+    ).toMatchObject({ status: 'invalid', message: expect.stringContaining('at avatar') });
+  });
 });

@@ -3,7 +3,9 @@
  * (it was retried with backoff while they went). Until it comes, the
  * receiver holds no key for someone who wrote first, and its delivery
  * receipts are refused (ACCESS_DENIED) by the sender's relay: they must wait
- * for the profile, not fail, so the texts still end as delivered.
+ * for the profile, not fail, so the texts still end as delivered. The
+ * receiver sends delivery receipts to a message request, as Signal does,
+ * but not its own profile: that waits for the user to accept.
  */
 import { expect, it } from 'vitest';
 import { directId, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
@@ -39,6 +41,8 @@ it('receipts to a first-time writer wait for their profile instead of failing', 
       : null,
   );
   expect((await bob.engine.database.contacts.get(alice.accountId))?.accessDeniedAt ?? null).toBeNull();
+  expect((await bob.engine.database.contacts.get(alice.accountId))?.status).toBe('request');
+  expect(await bob.engine.database.outbox.filter((item) => item.kind === 'profile').count()).toBe(0);
 
   // Her profile comes: the retried receipt carries her key and gets through.
   await bob.engine.database.contacts.update(alice.accountId, { accessKey: aliceKey });

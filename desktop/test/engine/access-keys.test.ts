@@ -2,7 +2,8 @@
  * Access keys on a real relay (docs/protocol.md §4.7, engine README "Access
  * keys"): the keys made with the identity and registered after onboarding,
  * the contact code that carries the code key, the profile exchange that
- * hands each side the other's contact key, the clear failure when a contact
+ * hands each side the other's contact key (the one who was written to only
+ * once they accept the request), the clear failure when a contact
  * refuses the key we hold, "Reset contact code", and a backup that keeps the
  * keys and the code.
  */
@@ -74,9 +75,15 @@ describe('access keys', () => {
     expect(await contactKey(bob, alice)).toBe(aliceKeys.codeKey);
     await bob.engine.sendText(directId(alice), 'hello alice');
     await waitForTexts(alice, directId(bob), 1);
-    // Bob's profile went before his text: Alice holds his contact key, and answered with hers.
+    // Bob's profile went before his text: Alice holds his contact key. He is a message request:
+    // her contact key goes to him only when she accepts.
     expect(await contactKey(alice, bob)).toBe(bobKeys.contactKey);
-    expect((await alice.engine.database.contacts.get(bob.accountId))?.origin).toBe('incoming');
+    const request = await alice.engine.database.contacts.get(bob.accountId);
+    expect([request?.origin, request?.status]).toEqual(['incoming', 'request']);
+    await alice.engine.whenIdle();
+    expect(await alice.engine.database.outbox.filter((item) => item.kind === 'profile').count()).toBe(0);
+    expect(await contactKey(bob, alice)).toBe(aliceKeys.codeKey);
+    await alice.engine.acceptRequest(bob.accountId);
     await waitFor('bob holds alice contact key', async () =>
       (await contactKey(bob, alice)) === aliceKeys.contactKey ? true : null,
     );
@@ -94,7 +101,11 @@ describe('access keys', () => {
     const [alice, dave] = [await client('alice3'), await client('dave3')];
     const aliceKeys = await registered(alice);
     await introduce(dave, alice, 'Alice');
-    // The profile exchange is over (Alice answered Dave's profile with hers): nothing replaces the key below.
+    await waitFor('dave writes to alice as a request', async () =>
+      (await alice.engine.database.contacts.get(dave.accountId))?.status === 'request' ? true : null,
+    );
+    await alice.engine.acceptRequest(dave.accountId);
+    // The profile exchange is over (Alice accepted Dave and sent hers): nothing replaces the key below.
     await waitFor('dave holds alice contact key', async () =>
       (await contactKey(dave, alice)) === aliceKeys.contactKey ? true : null,
     );
@@ -127,6 +138,7 @@ describe('access keys', () => {
     await introduce(bob, alice, 'Alice');
     await bob.engine.sendText(directId(alice), 'before the reset');
     await waitForTexts(alice, directId(bob), 1);
+    await alice.engine.acceptRequest(bob.accountId);
     await waitFor('bob holds alice contact key', async () =>
       (await contactKey(bob, alice)) === before.contactKey ? true : null,
     );
@@ -235,6 +247,7 @@ describe('access keys', () => {
     await introduce(alice, bob, 'Bob');
     await alice.engine.sendText(directId(bob), 'before the backup');
     await waitForTexts(bob, directId(alice), 1);
+    await bob.engine.acceptRequest(alice.accountId);
     await waitFor('alice holds bob contact key', async () => ((await contactKey(alice, bob)) === bobKey ? true : null));
     const code = alice.contactCode;
     const passphrase = generateBackupPassphrase();

@@ -125,8 +125,9 @@ it("refuses a stranger's pre-key message relabelled as a contact's: acked, one n
       ['text', 'hi Bob, it is Alice'],
       ['forged-key', proxy.url],
     ]);
-    // The forged text is nowhere, not even in a conversation of Mallory's.
-    expect((await bob.engine.queries.conversations()).map((c) => c.id)).toEqual([directId(alice)]);
+    // The forged text is nowhere, not even in a conversation (or a request) of Mallory's.
+    const listed = [...(await bob.engine.queries.conversations()), ...(await bob.engine.queries.requests())];
+    expect(listed.map((c) => c.id)).toEqual([directId(alice)]);
 
     // Again: refused and acked, and no second notice while nothing else happened.
     await mallory.engine.sendText(directId(bob), 'Alice again, honestly');
@@ -203,6 +204,8 @@ it('fails a send when the relay forges the recipient’s bundle, with the notice
   // With an honest relay again, Alice's next message reaches Bob on the same session.
   await bob.restart();
   await alice.engine.sendText(directId(bob), 'and now it goes through');
-  const texts = await waitForTexts(bob, directId(alice), 4);
-  expect(texts.map((m) => m.body)).toContain('and now it goes through');
+  // The relay stored the text whose answer it replaced, so Bob may get it too: wait for this one by its body.
+  await waitFor('bob receives the text sent past an honest relay', async () =>
+    (await bob.allMessages(directId(alice))).some((m) => m.body === 'and now it goes through') ? true : null,
+  );
 });

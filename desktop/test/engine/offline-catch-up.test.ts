@@ -49,7 +49,8 @@ it(`delivers ${COUNT} messages queued while the recipient was offline, in order,
   assertUnique(texts);
   expect(texts.map((m) => m.body)).toEqual(sent.map((_, i) => `message ${String(i).padStart(4, '0')}`));
   expect(texts.map((m) => m.id)).toEqual(sent);
-  const conversationView = (await bob.engine.queries.conversations()).find((c) => c.id === directId(alice));
+  // Alice wrote first: her conversation is a message request on Bob's side.
+  const conversationView = (await bob.engine.queries.requests()).find((c) => c.id === directId(alice));
   expect(conversationView?.unreadCount).toBe(COUNT);
   expect(conversationView?.preview).toBe(`message ${String(COUNT - 1).padStart(4, '0')}`);
 

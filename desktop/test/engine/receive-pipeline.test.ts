@@ -39,13 +39,12 @@ describe('ReceivePipeline', () => {
     expect(await h.db.messages.count()).toBe(2);
     const conversation = await h.db.conversations.get(`direct:${ALICE}`);
     expect(conversation?.unreadCount).toBe(2);
-    // Alice wrote first: our profile (our contact key) to her, then a delivery receipt for both, in the same commit.
+    // Alice wrote first: a message request, sent a delivery receipt for both in the same commit but not our profile.
     const queued = await h.db.outbox.toArray();
     expect(queued).toEqual([
-      expect.objectContaining({ kind: 'profile', recipient: ALICE }),
       expect.objectContaining({ kind: 'receipt', receiptKind: 'delivery', messageIds: [messageId(1), messageId(2)] }),
     ]);
-    expect(await h.db.contacts.get(ALICE)).toMatchObject({ origin: 'incoming', accessKey: null });
+    expect(await h.db.contacts.get(ALICE)).toMatchObject({ origin: 'incoming', accessKey: null, status: 'request' });
   });
 
   it('acks a redelivered envelope without decrypting it again, and stores a resent message once', async () => {

@@ -48,13 +48,51 @@ describe('planReceive', () => {
     const ephemeral = envelope({ ephemeral: true });
     const plan = planReceive(
       [stored, ephemeral],
-      [ok(stored, { type: 'profile', accessKey: key }), ok(ephemeral, { type: 'profile', accessKey: key }, MALLORY)],
+      [
+        ok(stored, { type: 'profile', accessKey: key, name: 'Alice' }),
+        ok(ephemeral, { type: 'profile', accessKey: key }, MALLORY),
+      ],
       context,
     );
-    expect(plan.profiles).toEqual([{ senderAccountId: ALICE, accessKey: key }]);
+    expect(plan.profiles).toEqual([{ senderAccountId: ALICE, accessKey: key, name: 'Alice', avatar: null }]);
     expect(plan.messages).toEqual([]);
     expect(plan.commitIds).toEqual([stored.id]);
     expect(plan.dropped).toEqual([{ envelopeId: ephemeral.id, reason: 'ephemeral profile' }]);
+  });
+
+  it('acks and drops everything a blocked account sends, with no session repair for it', () => {
+    const blocked = { ...context, blockedAccounts: new Set<string>([MALLORY]) };
+    const text = envelope({ source: { accountId: MALLORY, deviceId: 1 } });
+    const receipt = envelope();
+    const typing = envelope({ ephemeral: true });
+    const broken = envelope();
+    const plan = planReceive(
+      [text, receipt, typing, broken],
+      [
+        ok(text, { type: 'text', id: MESSAGE_ID, sentAt: NOW, body: 'hi' }, MALLORY),
+        ok(receipt, { type: 'receipt', kind: 'read', messageIds: [MESSAGE_ID], sentAt: NOW }, MALLORY),
+        ok(typing, { type: 'typing', action: 'started', sentAt: NOW }, MALLORY),
+        {
+          ...(failed(broken, 'NO_SESSION') as Extract<DecryptOutcome, { ok: false }>),
+          sender: { accountId: MALLORY, deviceId: 1 },
+        },
+      ],
+      blocked,
+    );
+    expect([plan.messages, plan.receipts, plan.typing, plan.profiles, plan.sessionRepairs]).toEqual([
+      [],
+      [],
+      [],
+      [],
+      [],
+    ]);
+    expect(plan.commitIds).toEqual([text.id, receipt.id, broken.id]);
+    expect(plan.dropped.map((d) => d.reason)).toEqual([
+      'blocked sender',
+      'blocked sender',
+      'blocked sender',
+      'NO_SESSION',
+    ]);
   });
 
   it('stores texts in the sender’s conversation, ordered by the sender’s clock', () => {

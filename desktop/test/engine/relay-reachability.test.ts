@@ -112,23 +112,36 @@ describe('RelayReachability', () => {
 });
 
 describe('applyProfiles', () => {
+  const NO_NAME = { name: null, avatar: null };
+
   it('takes the relay a profile names as where the sender receives', async () => {
     const db = await database();
     const stranger = { ...contact(HOME, null), origin: 'incoming' as const };
     await db.contacts.add(stranger);
     await applyProfiles(
       db,
-      [{ senderAccountId: stranger.accountId, accessKey: 'BBBBBBBBBBBBBBBBBBBBBB==', relayUrl: `${C}/` }],
+      [{ senderAccountId: stranger.accountId, accessKey: 'BBBBBBBBBBBBBBBBBBBBBB==', relayUrl: `${C}/`, ...NO_NAME }],
       1,
     );
     const stored = await db.contacts.get(stranger.accountId);
     expect(stored?.relayUrl).toBe(C);
     expect(stored?.accessKey).toBe('BBBBBBBBBBBBBBBBBBBBBB==');
     // A profile naming none, or something that is no relay URL, leaves the relay as it was.
-    await applyProfiles(db, [{ senderAccountId: stranger.accountId, accessKey: 'CCCCCCCCCCCCCCCCCCCCCC==' }], 2);
     await applyProfiles(
       db,
-      [{ senderAccountId: stranger.accountId, accessKey: 'CCCCCCCCCCCCCCCCCCCCCC==', relayUrl: 'ftp://relay' }],
+      [{ senderAccountId: stranger.accountId, accessKey: 'CCCCCCCCCCCCCCCCCCCCCC==', ...NO_NAME }],
+      2,
+    );
+    await applyProfiles(
+      db,
+      [
+        {
+          senderAccountId: stranger.accountId,
+          accessKey: 'CCCCCCCCCCCCCCCCCCCCCC==',
+          relayUrl: 'ftp://relay',
+          ...NO_NAME,
+        },
+      ],
       3,
     );
     expect((await db.contacts.get(stranger.accountId))?.relayUrl).toBe(C);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { notificationText, shouldNotify } from '../../src/renderer/app/state/notification-rules.js';
+import {
+  notificationText,
+  requestNotificationText,
+  shouldNotify,
+} from '../../src/renderer/app/state/notification-rules.js';
 
 const looking = {
   enabled: true,
@@ -42,6 +46,15 @@ describe('notificationText', () => {
     expect(notificationText('Bob', 'see invoice\u202Efdp.exe', true)).toEqual({
       title: 'Bob',
       body: 'see invoicefdp.exe',
+    });
+  });
+});
+
+describe('requestNotificationText', () => {
+  it('names who wrote, never what, without bidi controls', () => {
+    expect(requestNotificationText('Mal\u202Elory')).toEqual({
+      title: 'Message request',
+      body: 'Mallory wants to message you',
     });
   });
 });

@@ -11,7 +11,7 @@
 import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import { ACCESS_KEY_BYTES, type AccountId, formatContactCode } from '@parley/crypto-core/wire';
 import type { Clock } from './clock.js';
-import { profileItem } from './contact-access.js';
+import { isAcceptedContact, profileItem } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import type { EngineLogger } from './logger.js';
@@ -43,7 +43,7 @@ export async function ensureAccessKeys(db: EngineDatabase, now: () => number): P
     if (stored !== undefined) return stored;
     const keys: OwnAccessKeys = { codeKey: newAccessKey(), contactKey: newAccessKey() };
     await db.putSetting('accessKeys', keys);
-    const contacts = await db.contacts.toArray();
+    const contacts = (await db.contacts.toArray()).filter(isAcceptedContact);
     if (contacts.length > 0) await db.outbox.bulkAdd(contacts.map(({ accountId }) => profileItem(accountId, now())));
     return keys;
   });
@@ -101,12 +101,32 @@ export class AccessKeyRegistration {
    * contacts keep reaching us.
    */
   async resetCodeKey(): Promise<OwnAccessKeys> {
+    return this.#replace((current) => ({ codeKey: newAccessKey(), contactKey: current.contactKey }));
+  }
+
+  /**
+   * Blocking (message-requests.ts): a new contact key, and a new code key too
+   * when the blocked account may hold our code, registered before they are
+   * stored, as for a reset. `stored` runs in the transaction that stores them
+   * (it queues the new contact key to every remaining contact), so keys and
+   * profiles are saved together or not at all.
+   */
+  async rotateForBlock(newCode: boolean, stored: (keys: OwnAccessKeys) => Promise<void>): Promise<OwnAccessKeys> {
+    return this.#replace(
+      (current) => ({ codeKey: newCode ? newAccessKey() : current.codeKey, contactKey: newAccessKey() }),
+      stored,
+    );
+  }
+
+  async #replace(
+    next: (current: OwnAccessKeys) => OwnAccessKeys,
+    stored?: (keys: OwnAccessKeys) => Promise<void>,
+  ): Promise<OwnAccessKeys> {
     const run = this.#work.then(async () => {
-      const current = await ensureAccessKeys(this.db, () => this.context.clock.now());
-      const next: OwnAccessKeys = { codeKey: newAccessKey(), contactKey: current.contactKey };
-      await this.tokens.withToken((token) => this.http.setAccessKeys(token, next));
-      await this.#recordRegistered(next, true);
-      return next;
+      const keys = next(await ensureAccessKeys(this.db, () => this.context.clock.now()));
+      await this.tokens.withToken((token) => this.http.setAccessKeys(token, keys));
+      await this.#recordRegistered(keys, true, stored);
+      return keys;
     });
     this.#work = run.then(
       () => undefined,
@@ -126,10 +146,15 @@ export class AccessKeyRegistration {
     return true;
   }
 
-  async #recordRegistered(keys: OwnAccessKeys, replace: boolean): Promise<void> {
-    await this.db.dexie.transaction('rw', [this.db.settings], async () => {
+  async #recordRegistered(
+    keys: OwnAccessKeys,
+    replace: boolean,
+    stored?: (keys: OwnAccessKeys) => Promise<void>,
+  ): Promise<void> {
+    await this.db.dexie.transaction('rw', [this.db.settings, this.db.contacts, this.db.outbox], async () => {
       if (replace) await this.db.putSetting('accessKeys', keys);
       await this.db.putSetting('accessKeysRegistered', keys);
+      await stored?.(keys);
     });
   }
 

@@ -6,25 +6,31 @@
  * that refuses it (ACCESS_DENIED) is marked, so the conversation can say to
  * ask for their current code instead of retrying.
  *
- * Our own contact key goes to each contact in a `profile` through the outbox:
- * queued when we add a contact (before any text, so it arrives first) and
- * when someone we did not know writes to us (they hold our code key, which a
- * reset would take away from them).
+ * Our own contact key goes to each contact in a `profile` through the outbox
+ * (own-profile.ts): queued when we add a contact (before any text, so it
+ * arrives first) and when we accept a message request, never to a request
+ * or a blocked account (message-requests.ts): until accepted, someone who
+ * wrote first holds only our code key, which a reset takes away.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
 import type { EngineDatabase } from './database.js';
 import type { EngineEvents } from './events.js';
 import type { EventHub } from './observable.js';
-import type { ContactRecord, OutboxProfileRecord } from './records.js';
+import type { ContactRecord, OutboxProfileRecord, ProfileAvatar } from './records.js';
 import { relayUrlOrNull } from './relay-directory.js';
 import { newDirectItem } from './session-repair.js';
 import type { Reach } from './sessions.js';
 
-/** A profile received: the sender's contact key, and the home relay it names (where replies go), if it does. */
+/**
+ * A profile received: the sender's contact key, the home relay it names
+ * (where replies go), if it does, and the name and avatar they chose (null when none).
+ */
 export interface IncomingProfile {
   readonly senderAccountId: AccountId;
   readonly accessKey: string;
   readonly relayUrl?: string;
+  readonly name: string | null;
+  readonly avatar: ProfileAvatar | null;
 }
 
 /** A queued `profile` to `recipient` (the key is read when it is sent, so it is always the current one). */
@@ -57,19 +63,30 @@ export async function recordAccessDenied(
   if ((await db.contacts.update(accountId, { accessDeniedAt: now })) > 0) events.emit('access-denied', { accountId });
 }
 
+/** A contact who may hear from us: accepted (or from before requests) and not blocked. */
+export function isAcceptedContact(contact: ContactRecord | undefined): contact is ContactRecord {
+  return contact !== undefined && (contact.status ?? 'accepted') === 'accepted' && !isBlocked(contact);
+}
+
+export function isBlocked(contact: ContactRecord | undefined): boolean {
+  return (contact?.blockedAt ?? null) !== null;
+}
+
 /** A contact whose sends are known to be refused: nothing best-effort (typing) is tried. */
 export function accessRefused(contact: ContactRecord | undefined): boolean {
   return (contact?.accessDeniedAt ?? null) !== null;
 }
 
 /**
- * Stores the contact keys that profiles carried (and the relay a profile
- * names as the sender's home, so replies reach them there), in the receive commit's
- * transaction (the contacts exist by then: strangers were added first). A
- * contact we held no key for, or whose key was refused, may not have got our
- * profile either (sent without a key, refused once it registered keys, as
- * when both sides upgrade from before access keys): it is queued again now
- * that we can reach them, unless one is queued already. True when one was.
+/**
+ * Stores what profiles carried (contact key, the relay a profile names as
+ * the sender's home, so replies reach them there, name, avatar), in the
+ * receive commit's transaction (the contacts exist by then: strangers were
+ * added first as requests). An accepted contact we held no key for, or whose
+ * key was refused, may not have got our profile either (sent without a key,
+ * refused once it registered keys, as when both sides upgrade from before
+ * access keys): it is queued again now that we can reach them, unless one is
+ * queued already. Requests get ours only once accepted. True when one was queued.
  */
 export async function applyProfiles(
   db: EngineDatabase,
@@ -83,17 +100,28 @@ export async function applyProfiles(
     // Their own word for where they receive, as their code would say; one that is no relay URL is ignored.
     const named = profile.relayUrl === undefined ? null : relayUrlOrNull(profile.relayUrl);
     const relay = named === null ? {} : { relayUrl: named };
-    await db.contacts.update(sender, { accessKey: profile.accessKey, accessDeniedAt: null, ...relay });
+    await db.contacts.update(sender, {
+      accessKey: profile.accessKey,
+      accessDeniedAt: null,
+      profileName: profile.name,
+      profileAvatar: profile.avatar,
+      ...relay,
+    });
     const unreached = (before?.accessKey ?? null) === null || accessRefused(before);
-    if (!unreached) continue;
-    const pending = await db.outbox
-      .where('recipient')
-      .equals(sender)
-      .filter((item) => item.kind === 'profile')
-      .count();
-    if (pending > 0) continue;
-    await db.outbox.add(profileItem(sender, now));
-    queued = true;
+    if (!unreached || !isAcceptedContact(before)) continue;
+    if (await queueProfile(db, sender, now)) queued = true;
   }
   return queued;
+}
+
+/** Queues our profile to `recipient` unless one is queued already (it is built when sent). True when queued. */
+export async function queueProfile(db: EngineDatabase, recipient: AccountId, now: number): Promise<boolean> {
+  const pending = await db.outbox
+    .where('recipient')
+    .equals(recipient)
+    .filter((item) => item.kind === 'profile')
+    .count();
+  if (pending > 0) return false;
+  await db.outbox.add(profileItem(recipient, now));
+  return true;
 }

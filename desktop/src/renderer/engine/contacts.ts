@@ -2,9 +2,10 @@
  * Contacts: adding one from a contact code (parse strictly, fetch bundles
  * from the code's relay with the code's access key, check them, start
  * sessions, then store the contact with that key, the relay it lives on and
- * its direct conversation, and queue our profile to it), naming, and the
- * verified flag. The code's relay may be any relay: one that is not our home
- * is reached without an account there (relay-directory.ts).
+ * its direct conversation, and queue our profile to it; adding someone whose
+ * message request came first accepts it), naming, and the verified flag. The
+ * code's relay may be any relay: one that is not our home is reached without
+ * an account there (relay-directory.ts).
  */
 import { toBase64 } from '@parley/crypto-core/encoding';
 import { type AccountId, type ContactCode, parseContactCode } from '@parley/crypto-core/wire';
@@ -90,10 +91,17 @@ export class ContactBook {
         addedAt: now,
         accessKey,
         accessDeniedAt: null,
+        status: 'accepted',
+        blockedAt: null,
+        profileName: null,
+        profileAvatar: null,
       };
       if (existing !== undefined && name !== null) record.displayName = name;
       // A code says where they live now (someone who wrote first was taken to be on our relay).
       record.relayUrl = relayUrl;
+      // Adding someone whose request (or profile) came first accepts them: they get our profile now.
+      const accepting = existing !== undefined && existing.status === 'request';
+      if (accepting) record.status = 'accepted';
       // Their contact key (from a profile) outlives code resets: a code key replaces it only when it fails.
       const rekeyed = existing !== undefined && accessKey !== null && (existing.accessKey ?? null) === null;
       const refused = existing !== undefined && (existing.accessDeniedAt ?? null) !== null;
@@ -103,7 +111,7 @@ export class ContactBook {
       }
       await this.db.contacts.put(record);
       // Our contact key goes first, before any text: the same outbox keeps the order.
-      if (existing === undefined || refused) await this.db.outbox.add(profileItem(code.accountId, now));
+      if (existing === undefined || refused || accepting) await this.db.outbox.add(profileItem(code.accountId, now));
       if ((await this.db.conversations.get(conversationId)) === undefined) {
         const conversation: ConversationRecord = {
           id: conversationId,

@@ -27,12 +27,14 @@ import type { AccountSummary, CreateAccountRequest, EngineOptions, RegistrationO
 import { describeError } from './errors.js';
 import type { EngineEvents } from './events.js';
 import { type EngineLogger, silentLogger } from './logger.js';
+import { acceptRequest, type BlockResult, blockContact, deleteRequest, unblockContact } from './message-requests.js';
 import { EventHub, Observable, type Readable, type Unsubscribe } from './observable.js';
 import { resetContactCode } from './own-contact-code.js';
+import { readOwnProfile, setOwnProfile } from './own-profile.js';
 import type { PrivacySettings } from './privacy-settings.js';
 import type { EngineQueries } from './queries.js';
 import type { MarkReadResult } from './read-receipts.js';
-import type { MessageRecord } from './records.js';
+import type { MessageRecord, OwnProfile } from './records.js';
 import type { EngineRuntime } from './runtime.js';
 import type { TypingState } from './typing.js';
 import { VaultGateway } from './vault-calls.js';
@@ -204,6 +206,59 @@ export class Engine {
     const added = await runtime.contacts.add(contactCode, displayName);
     runtime.outbox.kick();
     return added;
+  }
+
+  /** Accepts a message request: a contact now; our profile goes to them, and read receipts when on. */
+  async acceptRequest(accountId: AccountId): Promise<void> {
+    const runtime = this.#require();
+    await acceptRequest(runtime.requestContext, accountId);
+    runtime.outbox.kick();
+  }
+
+  /** Deletes a message request (contact, conversation, messages); a later message from them is a new request. */
+  async deleteRequest(accountId: AccountId): Promise<void> {
+    const runtime = this.#require();
+    await deleteRequest(runtime.requestContext, accountId);
+    runtime.queuedCount.refresh();
+  }
+
+  /**
+   * Blocks a request or a contact (message-requests.ts): their messages are
+   * dropped and nothing goes to them; our contact key (and, when they wrote
+   * first, our contact code) is replaced on the relay and the new key sent to
+   * every remaining contact. A relay failure throws after the block is
+   * recorded here; blocking again retries the key change.
+   */
+  async block(accountId: AccountId): Promise<BlockResult> {
+    const runtime = this.#require();
+    runtime.assertNotTakenOver('blocking');
+    try {
+      return await blockContact(runtime.requestContext, accountId);
+    } finally {
+      runtime.queuedCount.refresh();
+      runtime.outbox.kick();
+      const code = await this.contactCode().catch(() => null);
+      if (code !== null) this.#lifecycle.contactCodeChanged(code);
+    }
+  }
+
+  /** Lets a blocked account in again (an accepted contact gets our profile again). */
+  async unblock(accountId: AccountId): Promise<void> {
+    const runtime = this.#require();
+    await unblockContact(runtime.requestContext, accountId);
+    runtime.outbox.kick();
+  }
+
+  /** Our display name and avatar, as sent in profiles. */
+  async ownProfile(): Promise<OwnProfile> {
+    this.#require();
+    return readOwnProfile(this.database);
+  }
+
+  /** Stores a new display name and avatar; when changed, our profile goes to every accepted contact. */
+  async setOwnProfile(profile: OwnProfile): Promise<void> {
+    const runtime = this.#require();
+    if (await setOwnProfile(this.database, profile, this.#now())) runtime.outbox.kick();
   }
 
   async renameContact(accountId: AccountId, displayName: string): Promise<void> {

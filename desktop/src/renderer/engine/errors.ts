@@ -71,6 +71,12 @@ export const EngineErrorCode = {
   VaultFromNewerVersion: 'VAULT_FROM_NEWER_VERSION',
   /** A record in the vault on this computer is damaged: it cannot unlock (the cause names the record kind). */
   VaultDamaged: 'VAULT_DAMAGED',
+  /** The name or avatar for our profile is not one a profile can carry (too long, not a PNG/JPEG/WebP, too large). */
+  InvalidProfile: 'INVALID_PROFILE',
+  /** The account is blocked: nothing is sent to it (unblock first). */
+  Blocked: 'BLOCKED',
+  /** No message request from that account (it was accepted, deleted or never came). */
+  NoRequest: 'NO_REQUEST',
   /** Local storage (IndexedDB) failed. */
   Storage: 'STORAGE',
   /** A bug: the cause has the details. */

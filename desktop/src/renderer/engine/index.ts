@@ -18,6 +18,7 @@ export {
 export { EngineError, EngineErrorCode } from './errors.js';
 export type { EngineEvents } from './events.js';
 export { consoleLogger, type EngineLogger, silentLogger } from './logger.js';
+export type { BlockResult } from './message-requests.js';
 export type { Readable, Unsubscribe } from './observable.js';
 export { inviteCodeOf } from './onboarding.js';
 export type { OutboxOptions } from './outbox-worker.js';
@@ -39,6 +40,8 @@ export type {
   MessageKind,
   MessageRecord,
   MessageState,
+  OwnProfile,
+  ProfileAvatar,
 } from './records.js';
 export type { ConnectionState, RelayConnectionOptions } from './relay-connection.js';
 export type { UnreachableRelay, WaitingContact } from './relay-reachability.js';

@@ -25,12 +25,13 @@ import type { AccountId, OutgoingMessage } from '@parley/crypto-core/wire';
 import type { OutgoingContent } from '../../common/vault-api.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { Clock } from './clock.js';
-import { contactAccessKey } from './contact-access.js';
+import { contactAccessKey, isBlocked } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import type { EngineLogger } from './logger.js';
 import type { Delivered, OutboxDelivery, PreparedSend, RelayOf } from './outbox-delivery.js';
 import { NEVER, type OutboxQueue, type OutboxStateChange, type SentItem } from './outbox-queue.js';
+import { ownProfileContent } from './own-profile.js';
 import type { OutboxRecord } from './records.js';
 import { RelayCallError } from './relay-errors.js';
 import { relayUnreachable } from './relay-reachability.js';
@@ -218,6 +219,8 @@ export class OutboxWorker {
 
   /** The send request for an item, or null when there is nothing to send any more. */
   async #prepare(item: OutboxRecord, relayUrl: string): Promise<PreparedSend['request'] | null> {
+    // Nothing goes to a blocked account (what was queued before the block is dropped).
+    if (isBlocked(await this.db.contacts.get(item.recipient))) return null;
     const content = await this.#content(item);
     if (content === null) return null;
     // Another relay takes sealed sends only: it must not learn who sends.
@@ -254,10 +257,7 @@ export class OutboxWorker {
       };
     }
     if (item.kind === 'session-reset') return { type: 'session-reset', id: item.resetId, sentAt: item.createdAt };
-    if (item.kind === 'profile') {
-      const keys = await this.db.getSetting('accessKeys');
-      return keys === undefined ? null : { type: 'profile', accessKey: keys.contactKey };
-    }
+    if (item.kind === 'profile') return ownProfileContent(this.db);
     const message = await this.db.messages.get(item.messageId);
     // Gone, or already proved delivered by a receipt: nothing left to send.
     if (message === undefined || message.body === null) return null;

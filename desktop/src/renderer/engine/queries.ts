@@ -16,12 +16,14 @@ import { liveQuery as dexieLiveQuery } from 'dexie';
 import type { EngineDatabase } from './database.js';
 import type {
   ContactRecord,
+  ContactStatus,
   ConversationKind,
   ConversationRecord,
   MessageDirection,
   MessageKind,
   MessageRecord,
   MessageState,
+  ProfileAvatar,
 } from './records.js';
 
 export interface ContactView {
@@ -35,6 +37,13 @@ export interface ContactView {
    * messages to them fail until their current code is added.
    */
   readonly accessDenied: boolean;
+  /** request: wrote first, not accepted yet (message-requests.ts); accepted: a contact. */
+  readonly status: ContactStatus;
+  readonly blocked: boolean;
+  /** The name they chose (their profile); the UI marks it as theirs, not verified. */
+  readonly profileName: string | null;
+  /** Their avatar as a `data:` URL of a PNG, JPEG or WebP image (shown in an img only); null when none. */
+  readonly avatarUrl: string | null;
 }
 
 export interface ConversationView {
@@ -143,7 +152,26 @@ function contactView(contact: ContactRecord): ContactView {
     verified: contact.verified,
     origin: contact.origin,
     accessDenied: (contact.accessDeniedAt ?? null) !== null,
+    status: contact.status ?? 'accepted',
+    blocked: (contact.blockedAt ?? null) !== null,
+    profileName: contact.profileName ?? null,
+    avatarUrl: avatarDataUrl(contact.profileAvatar ?? null),
   };
+}
+
+function avatarDataUrl(avatar: ProfileAvatar | null): string | null {
+  return avatar === null ? null : `data:${avatar.contentType};base64,${avatar.data}`;
+}
+
+/** What to call a contact: the name the user gave, else the one they chose, else the start of the account id. */
+export function contactName(contact: ContactRecord): string {
+  return contact.displayName ?? contact.profileName ?? shortAccountId(contact.accountId);
+}
+
+/** Which list a conversation belongs in: the chats, the message requests, or neither (blocked). */
+function listOf(contact: ContactRecord | undefined): 'chats' | 'requests' | 'blocked' {
+  if ((contact?.blockedAt ?? null) !== null) return 'blocked';
+  return contact?.status === 'request' ? 'requests' : 'chats';
 }
 
 export function shortAccountId(accountId: string): string {
@@ -153,8 +181,26 @@ export function shortAccountId(accountId: string): string {
 export class EngineQueries {
   constructor(private readonly db: EngineDatabase) {}
 
-  /** Every conversation, most recent activity first (sorted here: activity times are sealed, not indexed). */
+  /**
+   * The chats: every conversation but message requests and blocked accounts,
+   * most recent activity first (sorted here: activity times are sealed, not indexed).
+   */
   async conversations(): Promise<ConversationView[]> {
+    return this.#list('chats');
+  }
+
+  /** Message requests (message-requests.ts), most recent first. */
+  async requests(): Promise<ConversationView[]> {
+    return this.#list('requests');
+  }
+
+  /** Blocked accounts (for the settings list where they are unblocked). */
+  async blockedContacts(): Promise<ContactView[]> {
+    const contacts = await this.db.contacts.toArray();
+    return contacts.filter((contact) => listOf(contact) === 'blocked').map(contactView);
+  }
+
+  async #list(list: 'chats' | 'requests'): Promise<ConversationView[]> {
     const conversations = await this.db.conversations.toArray();
     conversations.sort((a, b) => b.lastActivityAt - a.lastActivityAt);
     const contacts = await this.db.contacts.bulkGet(
@@ -162,9 +208,10 @@ export class EngineQueries {
     );
     const contactById = new Map<string, ContactRecord>();
     for (const contact of contacts) if (contact !== undefined) contactById.set(contact.accountId, contact);
-    return conversations.map((conversation) =>
-      conversationView(conversation, conversation.kind === 'direct' ? contactById.get(conversation.peerId) : undefined),
-    );
+    return conversations.flatMap((conversation) => {
+      const contact = conversation.kind === 'direct' ? contactById.get(conversation.peerId) : undefined;
+      return listOf(contact) === list ? [conversationView(conversation, contact)] : [];
+    });
   }
 
   /** One conversation (the chat header), or null when there is none with that id. */
@@ -307,7 +354,7 @@ function conversationView(conversation: ConversationRecord, contact: ContactReco
     id: conversation.id,
     kind: conversation.kind,
     peerId: conversation.peerId,
-    name: contact?.displayName ?? conversation.title ?? shortAccountId(conversation.peerId),
+    name: contact === undefined ? (conversation.title ?? shortAccountId(conversation.peerId)) : contactName(contact),
     contact: contact === undefined ? null : contactView(contact),
     lastActivityAt: conversation.lastActivityAt,
     unreadCount: conversation.unreadCount,

@@ -3,11 +3,14 @@
  * `read` (all unread ones up to `through`, the position of the newest message
  * the view showed), the unread count drops to what is left, and read
  * receipts for them are queued to the sender unless the user turned read
- * receipts off, all in one transaction (the outbox sends them when it can).
+ * receipts off or the sender is a message request or blocked (a request
+ * learns nothing of when it was read; message-requests.ts), all in one
+ * transaction (the outbox sends them when it can).
  */
 import { MAX_RECEIPT_MESSAGE_IDS } from '@parley/crypto-core/content';
 import type { AccountId } from '@parley/crypto-core/wire';
 import type { Clock } from './clock.js';
+import { isAcceptedContact } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { EngineError, EngineErrorCode } from './errors.js';
 import type { OutboxReceiptRecord } from './records.js';
@@ -34,7 +37,7 @@ export class ReadReceipts {
   ) {}
 
   markRead(conversationId: string, options: MarkReadOptions): Promise<MarkReadResult> {
-    return this.db.dexie.transaction('rw', ['messages', 'conversations', 'outbox'], async () => {
+    return this.db.dexie.transaction('rw', ['messages', 'conversations', 'contacts', 'outbox'], async () => {
       const conversation = await this.db.conversations.get(conversationId);
       if (conversation === undefined)
         throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
@@ -58,25 +61,39 @@ export class ReadReceipts {
       }
       let receiptsQueued = 0;
       for (const [sender, ids] of options.receipts ? bySender : []) {
-        for (let i = 0; i < ids.length; i += MAX_RECEIPT_MESSAGE_IDS) {
-          const receipt: OutboxReceiptRecord = {
-            kind: 'receipt',
-            receiptKind: 'read',
-            messageIds: ids.slice(i, i + MAX_RECEIPT_MESSAGE_IDS),
-            recipient: sender,
-            conversationId,
-            attempts: 0,
-            nextAttemptAt: now,
-            lastError: null,
-            createdAt: now,
-          };
-          await this.db.outbox.add(receipt);
-          receiptsQueued++;
-        }
+        if (!isAcceptedContact(await this.db.contacts.get(sender))) continue;
+        receiptsQueued += await queueReadReceipts(this.db, sender, conversationId, ids, now);
       }
       const unreadCount = unread.length - seen.length;
       if (conversation.unreadCount !== unreadCount) await this.db.conversations.update(conversationId, { unreadCount });
       return { messageIds: seen.map((message) => message.id), receiptsQueued };
     });
   }
+}
+
+/** Queues read receipts for `messageIds` (in chunks the content allows) to `recipient`; answers how many. */
+export async function queueReadReceipts(
+  db: EngineDatabase,
+  recipient: AccountId,
+  conversationId: string,
+  messageIds: readonly string[],
+  now: number,
+): Promise<number> {
+  let queued = 0;
+  for (let i = 0; i < messageIds.length; i += MAX_RECEIPT_MESSAGE_IDS) {
+    const receipt: OutboxReceiptRecord = {
+      kind: 'receipt',
+      receiptKind: 'read',
+      messageIds: messageIds.slice(i, i + MAX_RECEIPT_MESSAGE_IDS),
+      recipient,
+      conversationId,
+      attempts: 0,
+      nextAttemptAt: now,
+      lastError: null,
+      createdAt: now,
+    };
+    await db.outbox.add(receipt);
+    queued++;
+  }
+  return queued;
 }

@@ -7,9 +7,11 @@
  * delivery receipts to send (queued in the outbox, so they survive a restart),
  * receipts applied to own messages (forward only), forged-key notices
  * (so a forged envelope is acked only once its notice is on disk), and the
- * contact access keys that profiles carried. Someone we did not know who
- * writes first becomes a contact (origin `incoming`) and is sent our
- * profile once, queued here (contact-access.ts).
+ * contact access keys, names and avatars that profiles carried. Someone we
+ * did not know who writes first becomes a message request (a contact record
+ * with origin `incoming` and status `request`, message-requests.ts): they get
+ * delivery receipts, as Signal sends them, but not our profile until the user
+ * accepts.
  *
  * Only IndexedDB work happens in here (an await on anything else would end
  * the transaction early); the at-rest layer seals rows synchronously.
@@ -18,7 +20,7 @@
 import { MAX_RECEIPT_MESSAGE_IDS } from '@parley/crypto-core/content';
 import type { AccountId } from '@parley/crypto-core/wire';
 import { Dexie } from 'dexie';
-import { applyProfiles, type IncomingProfile, profileItem } from './contact-access.js';
+import { applyProfiles, type IncomingProfile } from './contact-access.js';
 import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { type ForgeryNotice, type PreparedForgeryNotice, writeForgeryNotices } from './forgery-notices.js';
@@ -82,7 +84,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
     const seenIds = await recordEnvelopeIds(db, input.envelopeIds, input.now);
     const arrived = input.messages.filter((message) => !seenIds.has(message.envelopeId));
     const profiles = input.profiles;
-    const profilesQueued = await addStrangers(
+    await addStrangers(
       db,
       [...arrived.map((message) => message.senderAccountId), ...profiles.map((profile) => profile.senderAccountId)],
       input,
@@ -164,7 +166,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
       stored,
       stateChanges,
       notices,
-      receiptsQueued: receipts.length > 0 || profilesQueued || profilesRequeued,
+      receiptsQueued: receipts.length > 0 || profilesRequeued,
       outboxItemsRemoved,
     };
   });
@@ -222,20 +224,21 @@ async function addNewMessages(db: EngineDatabase, records: readonly NewMessageRe
 }
 
 /**
- * Senders without a contact record wrote first: each gets one without a name
- * (the UI shows the account id) and without a key until their profile comes,
- * and our profile is queued to them. True when profiles were queued.
+ * Senders without a contact record wrote first: each becomes a message
+ * request, without a name the user gave (the UI shows their profile name or
+ * the account id) and without a key until their profile comes. Nothing of
+ * ours is queued to them: our profile waits for the user to accept.
  */
 async function addStrangers(
   db: EngineDatabase,
   senderIds: readonly AccountId[],
   input: ReceiveCommitInput,
-): Promise<boolean> {
-  if (senderIds.length === 0) return false;
+): Promise<void> {
+  if (senderIds.length === 0) return;
   const senders = [...new Set(senderIds)];
   const contacts = await db.contacts.bulkGet(senders);
   const strangers = senders.filter((_, index) => contacts[index] === undefined);
-  if (strangers.length === 0) return false;
+  if (strangers.length === 0) return;
   await db.contacts.bulkAdd(
     strangers.map(
       (accountId): ContactRecord => ({
@@ -247,11 +250,13 @@ async function addStrangers(
         addedAt: input.now,
         accessKey: null,
         accessDeniedAt: null,
+        status: 'request',
+        blockedAt: null,
+        profileName: null,
+        profileAvatar: null,
       }),
     ),
   );
-  await db.outbox.bulkAdd(strangers.map((accountId) => profileItem(accountId, input.now)));
-  return true;
 }
 
 /** The conversations the new messages go to, read (or created) in one go. */

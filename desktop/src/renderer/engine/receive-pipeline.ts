@@ -23,6 +23,7 @@
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import { type DecryptOutcome, MAX_RELEASED_PER_DECRYPT } from '../../common/vault-api.js';
 import type { Clock } from './clock.js';
+import { isBlocked } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import { prepareForgeryNotices } from './forgery-notices.js';
@@ -267,9 +268,10 @@ export class ReceivePipeline {
   async #commit(item: DecryptedBatch): Promise<void> {
     const { logger } = this.context;
     const planStart = performance.now();
-    const knownAccounts = await this.#knownSenders(item.envelopes, item.outcomes);
+    const senders = await this.#knownSenders(item.envelopes, item.outcomes);
     const plan = planReceive(item.envelopes, item.outcomes, {
-      knownAccounts,
+      knownAccounts: senders.known,
+      blockedAccounts: senders.blocked,
       ownAccountId: this.context.ownAccountId,
       sealedSenderReady: item.sealedSenderReady,
       showReadReceipts: this.context.showReadReceipts?.() ?? true,
@@ -317,17 +319,30 @@ export class ReceivePipeline {
     logger.debug('receive batch', { envelopes: item.envelopes.length, ...item.timings, planMs, commitMs });
   }
 
-  /** Which of the batch's named senders (sources, and accounts a forged key claimed) are contacts. */
-  async #knownSenders(envelopes: readonly Envelope[], outcomes: readonly DecryptOutcome[]): Promise<Set<string>> {
+  /**
+   * Which of the batch's named senders (sources, senders the vault learned,
+   * and accounts a forged key claimed) are contacts, and which are blocked.
+   */
+  async #knownSenders(
+    envelopes: readonly Envelope[],
+    outcomes: readonly DecryptOutcome[],
+  ): Promise<{ known: Set<string>; blocked: Set<string> }> {
     const named = [
       ...envelopes.flatMap((envelope) => (envelope.source ? [envelope.source.accountId] : [])),
-      ...outcomes.flatMap((outcome) =>
-        !outcome.ok && outcome.impersonated !== undefined ? [outcome.impersonated] : [],
-      ),
+      ...outcomes.flatMap((outcome) => {
+        if (outcome.ok) return [outcome.value.sender.accountId];
+        return [
+          ...(outcome.impersonated !== undefined ? [outcome.impersonated] : []),
+          ...(outcome.sender !== undefined ? [outcome.sender.accountId] : []),
+        ];
+      }),
     ];
     const senders = [...new Set(named)];
-    const contacts = await this.db.contacts.bulkGet(senders);
-    return new Set(contacts.flatMap((contact) => (contact === undefined ? [] : [contact.accountId])));
+    const contacts = (await this.db.contacts.bulkGet(senders)).filter((contact) => contact !== undefined);
+    return {
+      known: new Set(contacts.map((contact) => contact.accountId)),
+      blocked: new Set(contacts.filter(isBlocked).map((contact) => contact.accountId)),
+    };
   }
 
   #ack(envelopeIds: string[]): void {

@@ -26,8 +26,11 @@
  *   learned: dropped as above, and the sender is a repair candidate
  *   (session-repair.ts decides whether to ask it for a fresh session).
  *   session-reset content: its sender wants our undelivered messages again.
- * - profile content: the sender's contact access key, stored on its contact
- *   (contact-access.ts).
+ * - profile content: the sender's contact access key, name and avatar,
+ *   stored on its contact (contact-access.ts).
+ * - anything from a blocked account (message-requests.ts): committed
+ *   without content (acked and dropped, nothing stored or shown, no receipt,
+ *   no session repair), so the sender learns nothing.
  */
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import type { DecryptOutcome, IncomingContent } from '../../common/vault-api.js';
@@ -122,6 +125,8 @@ export interface PlanContext {
    * that failure is retried rather than dropped.
    */
   readonly sealedSenderReady: boolean;
+  /** Accounts the user blocked: whatever they send is dropped. */
+  readonly blockedAccounts?: ReadonlySet<string>;
   /** The user shows contacts' read receipts (default); when false, a read receipt counts as a delivery receipt. */
   readonly showReadReceipts?: boolean;
 }
@@ -176,7 +181,8 @@ export function planReceive(
         plan.dropped.push({ envelopeId: envelope.id, reason: code });
         if (stored) plan.commitIds.push(envelope.id);
         const sender = outcome.sender?.accountId;
-        if (SESSION_FAILURES.has(code) && sender !== undefined && sender !== context.ownAccountId) {
+        const blocked = sender !== undefined && context.blockedAccounts?.has(sender) === true;
+        if (SESSION_FAILURES.has(code) && sender !== undefined && sender !== context.ownAccountId && !blocked) {
           plan.sessionRepairs.push(sender);
         }
       } else {
@@ -191,6 +197,10 @@ export function planReceive(
     if (sender.accountId === context.ownAccountId) {
       // Our other devices' sync messages need linked devices (not built yet).
       plan.dropped.push({ envelopeId: envelope.id, reason: 'from own account' });
+      continue;
+    }
+    if (context.blockedAccounts?.has(sender.accountId) === true) {
+      plan.dropped.push({ envelopeId: envelope.id, reason: 'blocked sender' });
       continue;
     }
     if (content === null) continue;
@@ -268,6 +278,8 @@ function applyContent(
         senderAccountId: sender,
         accessKey: content.accessKey,
         ...(content.relayUrl === undefined ? {} : { relayUrl: content.relayUrl }),
+        name: content.name ?? null,
+        avatar: content.avatar ?? null,
       });
       return;
   }

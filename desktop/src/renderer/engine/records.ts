@@ -32,6 +32,32 @@ export interface ContactRecord {
    * new key (a profile, or the contact added again from a new code) clears it.
    */
   accessDeniedAt?: number | null;
+  /**
+   * request: someone who wrote first and whom the user has not accepted yet
+   * (message-requests.ts): no read receipts, typing or profile go to them.
+   * accepted: a contact. Absent in rows from before requests: accepted.
+   */
+  status?: ContactStatus;
+  /** When the user blocked them (their envelopes are dropped, we send them nothing); null or absent when not blocked. */
+  blockedAt?: number | null;
+  /** The name they chose, from their latest profile (shown after the name the user gave them). */
+  profileName?: string | null;
+  /** The avatar from their latest profile; shown as an image only. */
+  profileAvatar?: ProfileAvatar | null;
+}
+
+export type ContactStatus = 'request' | 'accepted';
+
+/** An avatar as a profile carries it (docs/protocol.md §6): an image type and its bytes in base64. */
+export interface ProfileAvatar {
+  readonly contentType: 'image/png' | 'image/jpeg' | 'image/webp';
+  readonly data: string;
+}
+
+/** The name and avatar this account shows to the contacts it accepted (own-profile.ts). */
+export interface OwnProfile {
+  readonly name: string | null;
+  readonly avatar: ProfileAvatar | null;
 }
 
 export type ConversationKind = 'direct' | 'group';
@@ -151,7 +177,7 @@ export interface OutboxSessionResetRecord extends OutboxCommon {
   readonly resetId: string;
 }
 
-/** Tells the recipient our contact access key (a `profile` content, built when sent: always the current key). */
+/** Tells the recipient our contact access key, name and avatar (a `profile` content, built when sent: always the current ones). */
 export interface OutboxProfileRecord extends OutboxCommon {
   readonly kind: 'profile';
 }
@@ -201,6 +227,8 @@ export interface SettingValues {
   accessKeys: OwnAccessKeys;
   /** The keys the relay confirmed (PUT answered); registered again while it differs from `accessKeys`. */
   accessKeysRegistered: OwnAccessKeys;
+  /** Our display name and avatar, sent in every profile (own-profile.ts). */
+  ownProfile: OwnProfile;
 }
 
 /** An account's access keys, canonical base64 of 16 bytes each (docs/protocol.md §4.7). */

@@ -6,15 +6,16 @@
 import type { AccountInfo } from '../../common/vault-api.js';
 import { AccessKeyRegistration } from './access-keys.js';
 import type { MonotonicClock } from './clock.js';
-import { Composer } from './composer.js';
+import { Composer, checkBody } from './composer.js';
 import type { ConnectionStatus } from './connection-status.js';
-import { contactReach } from './contact-access.js';
+import { contactReach, isBlocked } from './contact-access.js';
 import { ContactBook } from './contacts.js';
 import type { EngineDatabase } from './database.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
 import type { Forgery } from './forgery-notices.js';
 import type { EngineLogger } from './logger.js';
+import { acceptRequest, isRequest, type RequestContext } from './message-requests.js';
 import type { EventHub, Observable, Unsubscribe } from './observable.js';
 import { OutboxDelivery } from './outbox-delivery.js';
 import { OutboxQueue } from './outbox-queue.js';
@@ -310,9 +311,30 @@ export class EngineRuntime {
     }
   }
 
-  /** Queues a text and wakes the outbox. */
+  /** What accepting, deleting and blocking requests work with (message-requests.ts). */
+  get requestContext(): RequestContext {
+    return {
+      db: this.parts.db,
+      accessKeys: this.accessKeys,
+      now: () => this.parts.clock.now(),
+      readReceipts: () => this.parts.privacy.value.readReceipts && !this.takenOver,
+    };
+  }
+
+  /**
+   * Queues a text and wakes the outbox. Nothing goes to a blocked account;
+   * replying to a message request accepts it (our profile goes first).
+   */
   async sendText(conversationId: string, body: string): Promise<MessageRecord> {
     this.assertNotTakenOver('sending');
+    const conversation = await this.parts.db.conversations.get(conversationId);
+    const contact = conversation?.kind === 'direct' ? await this.parts.db.contacts.get(conversation.peerId) : undefined;
+    if (isBlocked(contact)) throw new EngineError(EngineErrorCode.Blocked, 'this account is blocked');
+    if (contact !== undefined && isRequest(contact)) {
+      // A text that cannot be sent accepts nothing.
+      checkBody(body);
+      await acceptRequest(this.requestContext, contact.accountId);
+    }
     const message = await this.composer.sendText(conversationId, body);
     this.typingNotifier.messageSent(conversationId);
     this.queuedCount.refresh();

@@ -4,13 +4,13 @@
  * it), best effort: never queued, never retried, skipped while offline, and
  * never sent while the user turned typing indicators off. It presents the
  * access key we hold for the contact, and is not tried while the contact
- * refuses that key. It goes to the contact's relay like the outbox's sends
- * (outbox-delivery.ts): to another relay it is an unauthenticated sealed
- * POST, which that relay takes ephemeral as well, and it is skipped while
- * that relay is known to be down.
+ * refuses that key, nor to a message request or a blocked account. It goes
+ * to the contact's relay like the outbox's sends (outbox-delivery.ts): to
+ * another relay it is an unauthenticated sealed POST, which that relay takes
+ * ephemeral as well, and it is skipped while that relay is known to be down.
  */
 import type { Clock } from './clock.js';
-import { accessRefused } from './contact-access.js';
+import { accessRefused, isAcceptedContact } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineLogger } from './logger.js';
@@ -48,7 +48,7 @@ export class TypingNotifier {
     const action = this.throttle.next(conversationId, typing);
     if (action === null) return;
     // The contact refuses the key we hold: typing would only be refused too.
-    if (accessRefused(contact)) return;
+    if (accessRefused(contact) || !isAcceptedContact(contact)) return;
     const accessKey = contact?.accessKey ?? null;
     try {
       const { messages } = await this.vault.call('encrypt', {

@@ -33,3 +33,8 @@ export function notificationText(
 ): { title: string; body: string } {
   return { title: name, body: showPreview && preview !== null ? withoutBidiControls(preview) : 'New message' };
 }
+
+/** A message request's notice: who, never what (a stranger's text is not shown before the user opens it). */
+export function requestNotificationText(name: string): { title: string; body: string } {
+  return { title: 'Message request', body: `${withoutBidiControls(name)} wants to message you` };
+}

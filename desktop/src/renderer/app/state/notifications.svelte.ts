@@ -2,12 +2,14 @@
  * Desktop notifications for new messages, and the unread badge. A message
  * notifies unless the user is looking at its conversation (open, page
  * visible, window focused, no dialog or settings panel over it); clicking a
- * notification opens the conversation.
+ * notification opens the conversation. A message request notifies with a
+ * request notice only (who, not what); a blocked account's messages never
+ * arrive here (the engine drops them).
  */
 import { type Engine, liveQuery } from '../../engine/index.js';
 import type { Platform } from '../../platform/platform.js';
 import { modals } from '../common/modal-count.svelte.js';
-import { notificationText, shouldNotify } from './notification-rules.js';
+import { notificationText, requestNotificationText, shouldNotify } from './notification-rules.js';
 import type { Preferences } from './preferences.svelte.js';
 import type { Workspace } from './workspace.svelte.js';
 
@@ -67,7 +69,11 @@ export class MessageNotifier {
     try {
       const conversations = await this.#engine.queries.conversations();
       const conversation = conversations.find((candidate) => candidate.id === conversationId);
-      if (conversation === undefined) return;
+      if (conversation === undefined) {
+        const request = (await this.#engine.queries.requests()).find((candidate) => candidate.id === conversationId);
+        if (request !== undefined) this.#platform.notify({ ...requestNotificationText(request.name), conversationId });
+        return;
+      }
       const text = notificationText(conversation.name, conversation.preview, this.#preferences.notificationPreviews);
       this.#platform.notify({ ...text, conversationId });
     } catch (error) {

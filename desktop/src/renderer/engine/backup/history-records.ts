@@ -55,6 +55,10 @@ export function contactToRecord(row: ContactRecord): Of<'contact'> {
     addedAt: row.addedAt,
     accessKey: row.accessKey ?? null,
     accessDeniedAt: row.accessDeniedAt ?? null,
+    status: row.status ?? 'accepted',
+    blockedAt: row.blockedAt ?? null,
+    profileName: row.profileName ?? null,
+    profileAvatar: row.profileAvatar ?? null,
   };
 }
 

@@ -39,6 +39,25 @@ export class ChatView {
     return this.history.locator('[data-testid="message"][data-direction="incoming"]');
   }
 
+  /** Under a message request, in place of the composer. */
+  get requestBar(): Locator {
+    return this.page.getByRole('region', { name: 'Message request', exact: true });
+  }
+
+  requestAction(action: 'Accept' | 'Delete' | 'Block'): Locator {
+    return this.requestBar.getByRole('button', { name: action, exact: true });
+  }
+
+  /** The dialog that asks before Delete or Block; its confirming button has the action's name. */
+  confirmation(action: 'Delete' | 'Block'): Locator {
+    return this.page.getByRole('dialog').getByRole('button', { name: action, exact: true });
+  }
+
+  /** In place of the composer while the contact is blocked. */
+  get blockedNotice(): Locator {
+    return this.page.getByRole('status').filter({ hasText: 'You blocked' });
+  }
+
   get typingIndicator(): Locator {
     return this.page.getByTestId('typing-indicator');
   }

@@ -37,6 +37,16 @@ export class MainWindow {
     return this.page.getByTestId('connection-status');
   }
 
+  /** "Message requests" above the chats, with the number waiting, while any wait. */
+  get requestsEntry(): Locator {
+    return this.page.getByRole('button', { name: /^Message requests/ });
+  }
+
+  /** The list of message requests, shown instead of the chats after the entry is clicked. */
+  get requests(): Locator {
+    return this.page.getByRole('listbox', { name: 'Message requests', exact: true });
+  }
+
   /** A conversation's item: its accessible name starts with the conversation's name. */
   conversation(name: string): Locator {
     return this.conversations.getByRole('option', { name: startsWith(name) });

@@ -7,6 +7,7 @@ export const SETTINGS_SECTIONS = [
   'Notifications',
   'Appearance',
   'Backups',
+  'Blocked',
   'Privacy & data',
 ] as const;
 
@@ -35,6 +36,24 @@ export class SettingsPanel {
   /** Settings → Privacy & data: typing indicators on or off. */
   get typingIndicators(): Locator {
     return this.dialog.getByRole('checkbox', { name: 'Typing indicators', exact: true });
+  }
+
+  /** Settings → Account: the name people you add or accept see. */
+  get ownName(): Locator {
+    return this.dialog.getByRole('textbox', { name: 'Your name', exact: true });
+  }
+
+  get saveProfileButton(): Locator {
+    return this.dialog.getByRole('button', { name: 'Save name and picture', exact: true });
+  }
+
+  /** Settings → Blocked: the list of blocked accounts. */
+  get blockedList(): Locator {
+    return this.dialog.getByRole('list', { name: 'Blocked accounts', exact: true });
+  }
+
+  unblockButton(name: string): Locator {
+    return this.dialog.getByRole('button', { name: `Unblock ${name}`, exact: true });
   }
 
   get closeButton(): Locator {
