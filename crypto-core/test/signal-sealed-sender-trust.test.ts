@@ -136,7 +136,7 @@ describe('sealed sender across relays', () => {
     const mallory = await createTestDevice({ deviceId: 1 });
     await mallory.session.startSession(alice.nextBundle());
     const stores = signalStoresFor(mallory.store);
-    const stolen = SenderCertificate.deserialize(carolCertificate);
+    const stolen = SenderCertificate.deserialize(Uint8Array.from(carolCertificate));
     const sealed = await sealedSenderEncryptMessage(
       utf8('i am carol'),
       ProtocolAddress.new(alice.address.accountId, alice.address.deviceId),
