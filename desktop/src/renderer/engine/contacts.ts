@@ -42,6 +42,8 @@ export class ContactBook {
       readonly homeRelayUrl: string;
       readonly ownAccountId: AccountId;
       readonly clock: Clock;
+      /** Fetches and pins the contact's relay's trust root (trust-roots.ts): its certificates vouch for the contact. */
+      readonly pinRelay: (relayUrl: string) => Promise<unknown>;
     },
   ) {}
 
@@ -62,6 +64,8 @@ export class ContactBook {
         `this contact uses another relay (${code.relayUrl}); only contacts on your relay can be added for now`,
       );
     }
+    // Before anything is stored: a relay that changed its trust root is refused here (TRUST_ROOT_CHANGED).
+    await this.#pinRelay(code.relayUrl);
     // A code from before access keys has none: that reaches only an account that registered none either.
     const accessKey = code.accessKey === null ? null : toBase64(code.accessKey);
     let devices: number[];
@@ -119,6 +123,15 @@ export class ContactBook {
   }
 
   /** Existing sessions when the contact is known already (adding again must not reset them), else new ones. */
+  async #pinRelay(relayUrl: string): Promise<void> {
+    try {
+      await this.context.pinRelay(relayUrl);
+    } catch (error) {
+      if (EngineError.is(error)) throw error;
+      throw relayFailureError(error) ?? vaultFailureError(error);
+    }
+  }
+
   async #sessionDevices(accountId: AccountId, accessKey: string | null): Promise<number[]> {
     if ((await this.db.contacts.get(accountId)) !== undefined) {
       const { devices } = await this.vault.call('getSessionDevices', { accountId });

@@ -14,7 +14,7 @@
  * except while we wait for the profile of someone who wrote first, which
  * brings their key: then it is retried with backoff like a transient failure.
  */
-import type { AccountId, OutgoingMessage, SendRequest } from '@parley/crypto-core/wire';
+import { type AccountId, normalizeRelayUrl, type OutgoingMessage, type SendRequest } from '@parley/crypto-core/wire';
 import type { OutgoingContent } from '../../common/vault-api.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { Clock } from './clock.js';
@@ -242,7 +242,9 @@ export class OutboxWorker {
     if (item.kind === 'session-reset') return { type: 'session-reset', id: item.resetId, sentAt: item.createdAt };
     if (item.kind === 'profile') {
       const keys = await this.db.getSetting('accessKeys');
-      return keys === undefined ? null : { type: 'profile', accessKey: keys.contactKey };
+      // Our home relay, canonical: a recipient on another relay pins its trust root from this (docs/protocol.md §5).
+      const relayUrl = normalizeRelayUrl(this.context.relayUrl);
+      return keys === undefined ? null : { type: 'profile', accessKey: keys.contactKey, relayUrl };
     }
     const message = await this.db.messages.get(item.messageId);
     // Gone, or already proved delivered by a receipt: nothing left to send.
