@@ -13,10 +13,18 @@ export interface ConnectionStatus {
   readonly queuedMessages: number;
   /** The relay's queue, as of connecting, has been received and stored. */
   readonly drained: boolean;
+  /**
+   * Relays (canonical URLs) that served another sealed-sender trust root than
+   * the one pinned for them this session: refused (trust-roots.ts). Absent: none.
+   */
+  readonly refusedRelays?: readonly string[];
 }
 
 export const OFFLINE_STATUS: ConnectionStatus = { state: 'offline', queuedMessages: 0, drained: false };
 
 export function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
-  return a.state === b.state && a.queuedMessages === b.queuedMessages && a.drained === b.drained;
+  const refused = (status: ConnectionStatus) => (status.refusedRelays ?? []).join(' ');
+  return (
+    a.state === b.state && a.queuedMessages === b.queuedMessages && a.drained === b.drained && refused(a) === refused(b)
+  );
 }

@@ -99,6 +99,8 @@ export class EngineRuntime {
   readonly #takeover = new TakeoverLatch(() => this.#retire());
   readonly #unsubscribe: Unsubscribe[] = [];
   #stopped = false;
+  /** Relays refused this session for serving another trust root than the pinned one (shown in the status bar). */
+  readonly #refusedRelays = new Set<string>();
 
   constructor(
     private readonly parts: RuntimeParts,
@@ -138,7 +140,11 @@ export class EngineRuntime {
       httpFor: (url) => (url === normalizeRelayUrl(relayUrl) ? this.http : new RelayHttpClient(url, settings.fetch)),
       clock,
       logger,
-      trustRootChanged: (url) => parts.events.emit('trust-root-changed', { relayUrl: url }),
+      trustRootChanged: (url) => {
+        this.#refusedRelays.add(url);
+        this.#publishStatus();
+        parts.events.emit('trust-root-changed', { relayUrl: url });
+      },
     });
     this.certificates = new SenderCertificates(this.trustRoots, this.http, this.tokens, vault, relayUrl, clock, logger);
     this.prekeys = new PreKeyMaintenance(db, this.http, this.tokens, vault, relayUrl, clock, logger, settings.prekeys);
@@ -295,6 +301,7 @@ export class EngineRuntime {
       state: this.#takeover.tripped ? 'taken-over' : this.connection.state.value,
       queuedMessages: this.queuedCount.count.value,
       drained: this.pipeline.drained.value,
+      ...(this.#refusedRelays.size === 0 ? {} : { refusedRelays: [...this.#refusedRelays] }),
     };
     this.parts.status.set(status);
   }
