@@ -3,7 +3,9 @@
  *
  *   decrypt stage: skip copies already committed (receive-known-envelopes.ts)
  *     -> vault.decrypt (the batch, carrying the release of what committed
- *     since the last call)
+ *     since the last call) -> for a stranger on a relay not pinned yet,
+ *     that relay's trust root pinned and the batch decrypted again
+ *     (receive-sender-relays.ts)
  *   commit stage:  plan (receive-plan.ts) -> notices of forged keys
  *     (forgery-notices.ts) -> ONE Dexie transaction (receive-commit.ts)
  *     -> only after it committed: ack to the relay; the ids join the
@@ -20,7 +22,7 @@
  * answered from the vault's cache and dropped by the commit's own envelope
  * id check.
  */
-import { type AccountId, type Envelope, normalizeRelayUrl } from '@parley/crypto-core/wire';
+import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import { type DecryptOutcome, MAX_RELEASED_PER_DECRYPT } from '../../common/vault-api.js';
 import type { Clock } from './clock.js';
 import type { EngineDatabase } from './database.js';
@@ -33,6 +35,7 @@ import { KnownEnvelopes } from './receive-known-envelopes.js';
 import { planReceive, type ReceivePlan } from './receive-plan.js';
 import { PendingReleases } from './receive-releases.js';
 import { DecryptRetries } from './receive-retries.js';
+import { knownSenders, SenderRelayPins } from './receive-sender-relays.js';
 import { type VaultGateway, vaultErrorCode } from './vault-calls.js';
 
 /** What the pipeline needs from the connection it serves. */
@@ -77,15 +80,6 @@ interface DecryptedBatch {
   readonly timings: { readonly waitMs: number; readonly prefilterMs: number; readonly decryptMs: number };
 }
 
-/** A contact's relay as stored (older versions stored a loopback alias as typed), canonical; unchanged if not a URL. */
-function canonicalRelay(relayUrl: string): string {
-  try {
-    return normalizeRelayUrl(relayUrl);
-  } catch {
-    return relayUrl;
-  }
-}
-
 function since(start: number): number {
   return Math.round((performance.now() - start) * 10) / 10;
 }
@@ -104,10 +98,7 @@ export class ReceivePipeline {
   readonly #retries: DecryptRetries;
   readonly #known: KnownEnvelopes;
   readonly #background = new Set<Promise<unknown>>();
-  /** Rounds of sender-relay pins started and settled; the pins of the latest round. */
-  #pinRound = 0;
-  #settledPinRound = 0;
-  #pins: Promise<unknown> = Promise.resolve();
+  readonly #senderRelays = new SenderRelayPins();
 
   constructor(
     private readonly db: EngineDatabase,
@@ -258,12 +249,16 @@ export class ReceivePipeline {
     const decryptStart = performance.now();
     const release = this.#releases.take(MAX_RELEASED_PER_DECRYPT);
     let outcomes: DecryptOutcome[];
-    const settledAtSend = this.#settledPinRound;
+    const settledAtSend = this.#senderRelays.settledRound;
     try {
       const args = { relayUrl: this.context.relayUrl, envelopes: toDecrypt };
       const call = this.vault.call('decrypt', release.length > 0 ? { ...args, release } : args);
       markSent();
-      outcomes = await this.#withSenderRelaysPinned(toDecrypt, (await call).results, settledAtSend);
+      outcomes = await this.#senderRelays.withPinned((await call).results, settledAtSend, {
+        pin: this.context.pinSenderRelay,
+        decryptAgain: async () =>
+          (await this.vault.call('decrypt', { relayUrl: this.context.relayUrl, envelopes: toDecrypt })).results,
+      });
     } catch (error) {
       // Nothing of the call is known to have happened: those releases are still due.
       this.#releases.add(release);
@@ -280,51 +275,10 @@ export class ReceivePipeline {
     return { envelopes: toDecrypt, outcomes, sealedSenderReady, timings: { waitMs, prefilterMs, decryptMs } };
   }
 
-  /**
-   * Sealed senders from relays not pinned yet (UNKNOWN_SENDER_RELAY, the
-   * relay named in their profile): pins those relays' roots, then decrypts
-   * the same batch again in the same order. The vault kept nothing of the
-   * held envelopes, and answers the others from its cache. One round: every
-   * relay the batch names was collected in the first. A later batch whose
-   * call went out while an earlier one started pinning (the decrypt stage
-   * runs ahead) may hold the same sender's next envelopes, uncertified then
-   * (INVALID_CERTIFICATE): it waits for those pins and decrypts again too.
-   */
-  async #withSenderRelaysPinned(
-    envelopes: Envelope[],
-    outcomes: DecryptOutcome[],
-    settledAtSend: number,
-  ): Promise<DecryptOutcome[]> {
-    const pinSenderRelay = this.context.pinSenderRelay;
-    if (pinSenderRelay === undefined) return outcomes;
-    const named = new Set(
-      outcomes.flatMap((outcome) =>
-        !outcome.ok && outcome.error.code === 'UNKNOWN_SENDER_RELAY' && outcome.unknownRelay !== undefined
-          ? [outcome.unknownRelay]
-          : [],
-      ),
-    );
-    if (named.size > 0) {
-      // Synchronously, before any await: a batch answered after this one sees the round started.
-      const round = ++this.#pinRound;
-      const pinning = Promise.all([...named].map((relayUrl) => pinSenderRelay(relayUrl)));
-      this.#pins = pinning;
-      const pinned = await pinning;
-      this.#settledPinRound = Math.max(this.#settledPinRound, round);
-      if (!pinned.includes(true)) return outcomes;
-    } else {
-      const uncertified = outcomes.some((outcome) => !outcome.ok && outcome.error.code === 'INVALID_CERTIFICATE');
-      // Decrypted with every pin settled when it was sent: nothing new to try.
-      if (!uncertified || settledAtSend === this.#pinRound) return outcomes;
-      await this.#pins;
-    }
-    return (await this.vault.call('decrypt', { relayUrl: this.context.relayUrl, envelopes })).results;
-  }
-
   async #commit(item: DecryptedBatch): Promise<void> {
     const { logger } = this.context;
     const planStart = performance.now();
-    const { knownAccounts, contactRelays } = await this.#knownSenders(item.envelopes, item.outcomes);
+    const { knownAccounts, contactRelays } = await knownSenders(this.db, item.envelopes, item.outcomes);
     const plan = planReceive(item.envelopes, item.outcomes, {
       knownAccounts,
       contactRelays,
@@ -374,29 +328,6 @@ export class ReceivePipeline {
     this.#releases.add(plan.releaseIds);
     this.listener.committed(result, plan);
     logger.debug('receive batch', { envelopes: item.envelopes.length, ...item.timings, planMs, commitMs });
-  }
-
-  /**
-   * Which of the batch's named senders (sources, sealed senders, and accounts
-   * a forged key claimed) are contacts, and each one's relay (canonical).
-   */
-  async #knownSenders(
-    envelopes: readonly Envelope[],
-    outcomes: readonly DecryptOutcome[],
-  ): Promise<{ knownAccounts: Set<string>; contactRelays: Map<string, string> }> {
-    const named = [
-      ...envelopes.flatMap((envelope) => (envelope.source ? [envelope.source.accountId] : [])),
-      ...outcomes.flatMap((outcome) => {
-        if (outcome.ok) return outcome.value.senderRelay === undefined ? [] : [outcome.value.sender.accountId];
-        return outcome.impersonated === undefined ? [] : [outcome.impersonated];
-      }),
-    ];
-    const senders = [...new Set(named)];
-    const contacts = (await this.db.contacts.bulkGet(senders)).flatMap((contact) => (contact ? [contact] : []));
-    return {
-      knownAccounts: new Set(contacts.map((contact) => contact.accountId)),
-      contactRelays: new Map(contacts.map((contact) => [contact.accountId, canonicalRelay(contact.relayUrl)])),
-    };
   }
 
   #ack(envelopeIds: string[]): void {
