@@ -75,7 +75,7 @@ describe('contact code', () => {
     ['a host', 'https://relay.example.org', 'https%3A%2F%2Frelay.example.org'],
     ['a port and a path', 'https://relay.example.org:8443/parley', 'https%3A%2F%2Frelay.example.org%3A8443%2Fparley'],
     ['loopback http', 'http://127.0.0.1:7443', 'http%3A%2F%2F127.0.0.1%3A7443'],
-    ['an IPv6 host', 'http://[::1]:7443', 'http%3A%2F%2F%5B%3A%3A1%5D%3A7443'],
+    ['an IPv6 host', 'http://[2001:db8::1]:7443', 'http%3A%2F%2F%5B2001%3Adb8%3A%3A1%5D%3A7443'],
   ])('accepts the canonical code for %s, with or without surrounding whitespace', (_label, relayUrl, encoded) => {
     const text = `parley:${accountId}?relay=${encoded}`;
     expect(formatContactCode({ accountId, relayUrl })).toBe(text);

@@ -198,7 +198,11 @@ describe('wire schemas', () => {
     ]) {
       expect(sign(other)).not.toEqual(reference);
     }
-    expect(sign('http://localhost:7447')).not.toEqual(sign('http://127.0.0.1:7447'));
+    // Loopback aliases are one relay (protocol §2): a client that logs in through localhost signs the 127.0.0.1 URL.
+    expect(sign('http://localhost:7447')).toEqual(sign('http://127.0.0.1:7447'));
+    expect(sign('http://[::1]:7447/')).toEqual(sign('http://127.0.0.1:7447'));
+    expect(sign('http://127.0.0.2:7447')).not.toEqual(sign('http://127.0.0.1:7447'));
+    expect(sign('https://localhost:7447')).not.toEqual(sign('http://127.0.0.1:7447'));
   });
 
   it('refuse a relay URL that is not one (typed error)', () => {

@@ -46,7 +46,15 @@ const REQUESTS: readonly Request[] = [
     accountId: ALICE.accountId,
     deviceId: 127,
     challenge: new Uint8Array(32),
-    notValidFor: ['http://localhost:7447', 'http://127.0.0.1:7448'],
+    notValidFor: ['http://127.0.0.2:7447', 'http://127.0.0.1:7448', 'https://localhost:7447'],
+  },
+  {
+    purpose: 'token',
+    relayUrl: 'http://localhost:7447',
+    accountId: ALICE.accountId,
+    deviceId: 2,
+    challenge: new Uint8Array(32).fill(0x5a),
+    notValidFor: ['http://localhost:7448', 'http://127.0.0.2:7447'],
   },
   {
     purpose: 'register',

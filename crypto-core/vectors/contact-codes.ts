@@ -19,7 +19,7 @@ const ENCODED_EXAMPLE_RELAY = 'https%3A%2F%2Frelay.example.org';
 const CANONICAL_RELAYS = [
   'https://relay.example.org',
   'http://relay.example.org:8080/parley',
-  'http://[::1]:7447',
+  'http://[2001:db8::1]:7447',
   'https://xn--bcher-kva.example',
   'https://relay.example.org/a%20b',
 ];
@@ -44,6 +44,8 @@ const INVALID: readonly (readonly [text: string, reason: string])[] = [
   [`parley:${A}?relay=https%3A%2F%2FRelay.Example.org`, 'an upper-case host'],
   [`parley:${A}?relay=HTTPS%3A%2F%2Frelay.example.org`, 'an upper-case scheme'],
   [`parley:${A}?relay=https%3A%2F%2Frelay.example.org%3A443`, 'the default port'],
+  [`parley:${A}?relay=http%3A%2F%2Flocalhost%3A7447`, 'a loopback alias (canonical: 127.0.0.1)'],
+  [`parley:${A}?relay=http%3A%2F%2F%5B%3A%3A1%5D%3A7447`, 'the IPv6 loopback (canonical: 127.0.0.1)'],
   [`parley:${A}?relay=https%3A%2F%2Fb%C3%BCcher.example`, 'a non-ASCII host not in punycode'],
   [`parley:${A}?relay=ftp%3A%2F%2Frelay.example.org`, 'the relay URL is not http or https'],
   [`parley:${A}?relay=https%3A%2F%2Fu%3Ap%40relay.example.org`, 'the relay URL carries credentials'],
@@ -86,6 +88,7 @@ export function contactCodeVectors(): ContactCodeVectors {
     'HTTP://relay.example.org:80/',
     'https://bücher.example/',
     'http://relay.example.org:8080/parley//',
+    'http://localhost:7447/',
   ].map((relayUrl) => ({ accountId: A, relayUrl, code: formatContactCode({ accountId: A, relayUrl }) }));
   return {
     description:

@@ -43,7 +43,28 @@ function fail(reason: string): never {
   throw invalidInput(CryptoErrorCode.InvalidContactCode, `invalid contact code: ${reason}`);
 }
 
-/** Canonicalises a relay URL; throws INVALID_CONTACT_CODE when it is not acceptable. */
+/**
+ * The loopback spellings of one relay on this machine: `localhost`, `[::1]`
+ * and 127.0.0.1 (WHATWG URL already turns `127.1`, `0x7f.0.0.1`... into
+ * 127.0.0.1). Other 127/8 addresses stay themselves: they are distinct
+ * addresses a second relay can bind, not names of the same socket.
+ */
+const LOOPBACK_ALIASES: ReadonlySet<string> = new Set(['localhost', '[::1]', '127.0.0.1']);
+/**
+ * The one form loopback aliases take. IPv4 because it is the address the
+ * reference relay binds by default and the one every machine has (IPv6 can be
+ * disabled), and a literal because `localhost` may resolve to ::1 first
+ * (Node 17+), which an IPv4-only relay does not answer.
+ */
+export const CANONICAL_LOOPBACK_HOST = '127.0.0.1';
+
+/**
+ * Canonicalises a relay URL (docs/protocol.md §2): WHATWG URL parsing (scheme
+ * and host lower case, host in punycode, default port dropped, path
+ * normalised), every trailing slash of the path dropped, and the loopback
+ * aliases `localhost` and `[::1]` written as `127.0.0.1` with the same scheme
+ * and port. Throws INVALID_CONTACT_CODE when it is not acceptable.
+ */
 export function normalizeRelayUrl(input: string): string {
   let url: URL;
   try {
@@ -56,7 +77,9 @@ export function normalizeRelayUrl(input: string): string {
   if (url.search !== '' || url.hash !== '') fail('relay URL must not have a query or fragment');
   if (url.hostname === '') fail('relay URL has no host');
   const path = url.pathname.replace(/\/+$/, '');
-  return `${url.protocol}//${url.host}${path}`;
+  const host = LOOPBACK_ALIASES.has(url.hostname) ? CANONICAL_LOOPBACK_HOST : url.hostname;
+  const port = url.port === '' ? '' : `:${url.port}`;
+  return `${url.protocol}//${host}${port}${path}`;
 }
 
 export function formatContactCode(code: ContactCodeInput): string {

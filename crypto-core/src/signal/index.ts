@@ -50,6 +50,13 @@ export {
   type SenderCertificateRequest,
   validateSenderCertificate,
 } from './sealed-sender.js';
+export {
+  type CertifyingRoot,
+  findCertifyingRoot,
+  openSealedOuterLayer,
+  type SealedOuterLayer,
+  type TrustRootCandidate,
+} from './sealed-sender-trust.js';
 export { SessionCipher, type SignalCiphertext, type SignalMessageType } from './session.js';
 export { signWithIdentity, verifyIdentitySignature } from './signatures.js';
 export { getTrustedIdentity, type TrustIdentityOptions, trustIdentity } from './trust.js';

@@ -38,6 +38,19 @@ export const VaultErrorCode = {
    * imported.
    */
   InvalidBackupSetting: 'INVALID_BACKUP_SETTING',
+  /**
+   * A relay presented another trust root than the one pinned for it
+   * (pinTrustRoot, setSenderCertificate): refused, the pin stays; the
+   * message names the relay.
+   */
+  TrustRootChanged: 'TRUST_ROOT_CHANGED',
+  /**
+   * A sealed envelope whose sender certificate no pinned trust root
+   * validates, from a sender whose profile names a relay not pinned yet
+   * (the outcome's `unknownRelay`): nothing of it was kept; pin that relay's
+   * trust root and decrypt it again.
+   */
+  UnknownSenderRelay: 'UNKNOWN_SENDER_RELAY',
 } as const;
 
 export const ApiErrorCode = { ...CryptoErrorCode, ...VaultErrorCode } as const;

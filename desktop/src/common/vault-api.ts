@@ -107,6 +107,11 @@ export interface DecryptedEnvelope {
   readonly envelopeId: string;
   readonly sender: DeviceAddress;
   readonly sealed: boolean;
+  /**
+   * Sealed only: the canonical URL of the relay whose pinned trust root
+   * validated the sender certificate (the sender's home relay).
+   */
+  readonly senderRelay?: string;
   /** null for content that only updated vault state (e.g. a sender-key distribution). */
   readonly content: IncomingContent | null;
 }
@@ -131,6 +136,12 @@ export type DecryptOutcome =
        * to impersonate). Nothing of the envelope was accepted.
        */
       readonly impersonated?: AccountId;
+      /**
+       * UNKNOWN_SENDER_RELAY only: the relay (canonical URL) the sender's
+       * profile names, whose trust root is not pinned. Pin it (pinTrustRoot,
+       * with the root fetched from that URL) and decrypt the envelope again.
+       */
+      readonly unknownRelay?: string;
     };
 
 export interface SafetyNumber {
@@ -188,6 +199,11 @@ export const vaultArgSchemas = {
      */
     serverTime: timestampSchema.optional(),
   }),
+  /**
+   * Pins a relay's trust root (fetched over that relay's URL) on first sight;
+   * the same root again is fine, another one is TRUST_ROOT_CHANGED.
+   */
+  pinTrustRoot: z.strictObject({ relayUrl: relayUrlSchema, trustRoot: base64Bytes(33, 33) }),
   startSessions: z.strictObject({ bundles: preKeyBundlesResponseSchema }),
   getSessionDevices: z.strictObject({ accountId: accountIdSchema }),
   encrypt: z.strictObject({
@@ -198,6 +214,12 @@ export const vaultArgSchemas = {
     relayUrl: relayUrlSchema,
   }),
   decrypt: z.strictObject({
+    /**
+     * The relay the batch was received from (our home relay). Sealed senders
+     * are judged by every pinned trust root, not by this relay's alone (the
+     * outcome's `senderRelay` says which validated), so the vault checks only
+     * that it is a relay URL.
+     */
     relayUrl: relayUrlSchema,
     envelopes: z.array(envelopeSchema).min(1).max(MAX_ENVELOPES_PER_BATCH),
     /**
@@ -275,6 +297,8 @@ export interface VaultResults {
   /** New signed and last-resort keys when due (or forced), else null. */
   rotateSignedPreKeys: PreKeyUpload | null;
   setSenderCertificate: null;
+  /** The relay as pinned (canonical URL), and whether this call pinned it ('new') or found it pinned ('same'). */
+  pinTrustRoot: { relayUrl: string; pinned: 'new' | 'same' };
   /** Sessions now exist with these devices of the account. */
   startSessions: { accountId: AccountId; devices: number[] };
   getSessionDevices: { devices: number[] };

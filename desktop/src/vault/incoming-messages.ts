@@ -20,7 +20,11 @@
  *
  * Sealed envelopes' sender certificates are judged at the envelope's server
  * timestamp (crypto-core certificateValidationTime), not at this machine's
- * clock.
+ * clock, under the pinned trust root of the sender's relay (sealed-envelopes.ts);
+ * the outcome names that relay (`senderRelay`). A sender from a relay not
+ * pinned yet whose profile names it is UNKNOWN_SENDER_RELAY with
+ * `unknownRelay`, rolled back and not cached, so the same envelope decrypts
+ * once the engine has pinned that relay's root.
  * Once the ratchet has moved, the outcome (content, or INVALID_CONTENT for
  * content that does not decode) is final and cached with the ratchet step.
  */
@@ -33,7 +37,6 @@ import {
   ForgedIdentityError,
   GroupCipher,
   isAccountId,
-  type SealedSenderCipher,
 } from '@parley/crypto-core';
 import { fromBase64 } from '@parley/crypto-core/encoding';
 import type { Envelope } from '@parley/crypto-core/wire';
@@ -43,7 +46,8 @@ import type { DecryptOutcome } from '../common/vault-api.js';
 import { mapIncomingContent } from './content-mapping.js';
 import { PlaintextCache } from './plaintext-cache.js';
 import type { CachedDecryption } from './record-kinds.js';
-import type { SenderCertificates } from './sender-certificates.js';
+import { type CandidateRoots, SealedEnvelopes, UnknownSenderRelayError } from './sealed-envelopes.js';
+import type { TrustRoots } from './trust-roots.js';
 import type { UnlockedContext } from './unlocked-context.js';
 import { protocolError } from './vault-errors.js';
 
@@ -51,6 +55,8 @@ interface OpenedEnvelope {
   readonly sender: DeviceAddress;
   readonly sealed: boolean;
   readonly plaintext: Bytes;
+  /** Sealed only: the relay whose pinned root validated the sender certificate. */
+  readonly senderRelay?: string;
 }
 
 function failure(envelopeId: string, error: unknown, sender?: DeviceAddress | null): DecryptOutcome {
@@ -68,46 +74,51 @@ function forgery(envelope: Envelope, error: ForgedIdentityError): DecryptOutcome
   return isAccountId(claimed) && !outcome.ok ? { ...outcome, impersonated: claimed } : outcome;
 }
 
+/** A sealed envelope from a relay not pinned yet: retry once `unknownRelay` is pinned. */
+function unknownRelay(envelopeId: string, error: UnknownSenderRelayError): DecryptOutcome {
+  const outcome = failure(envelopeId, error);
+  return outcome.ok ? outcome : { ...outcome, unknownRelay: error.relayUrl };
+}
+
 /** Node's one-shot hash: no Hash object per envelope (measured ~30% cheaper than copying one). */
 function contentDigest(content: string): string {
   return hash('sha256', content, 'base64');
 }
 
-/** Resolves the relay's sealed-sender cipher (and its trust root) once per batch, on the first sealed envelope. */
-type SealedCipherLookup = () => SealedSenderCipher;
-
 export class IncomingMessages {
   readonly #context: UnlockedContext;
-  readonly #certificates: SenderCertificates;
+  readonly #trustRoots: TrustRoots;
+  readonly #sealed: SealedEnvelopes;
   readonly #groups: GroupCipher;
   readonly #cache: PlaintextCache;
 
-  constructor(context: UnlockedContext, certificates: SenderCertificates) {
+  constructor(context: UnlockedContext, trustRoots: TrustRoots) {
     this.#context = context;
-    this.#certificates = certificates;
+    this.#trustRoots = trustRoots;
+    this.#sealed = new SealedEnvelopes(context);
     this.#groups = new GroupCipher(context.store, context.local);
     this.#cache = new PlaintextCache(context.records, context.now);
   }
 
   /**
-   * Decrypts `envelopes`, then releases `release` (ids the engine committed
-   * since its last call), all in one commit.
+   * Decrypts `envelopes` (received from our home relay), then releases
+   * `release` (ids the engine committed since its last call), all in one
+   * commit.
    */
   async decrypt(
-    relayUrl: string,
     envelopes: readonly Envelope[],
     release: readonly string[] = [],
   ): Promise<{ results: DecryptOutcome[] }> {
-    let sealed: SealedSenderCipher | undefined;
-    const sealedCipher: SealedCipherLookup = () => {
-      sealed ??= this.#certificates.cipherFor(this.#certificates.require(relayUrl));
-      return sealed;
+    let roots: ReturnType<CandidateRoots> | undefined;
+    const sealedRoots: CandidateRoots = () => {
+      roots ??= this.#trustRoots.candidates();
+      return roots;
     };
     const { results, staged, released } = await this.#context.records.transaction(async () => {
       const outcomes: DecryptOutcome[] = [];
       const fresh = new Map<string, CachedDecryption>();
       for (const envelope of envelopes) {
-        outcomes.push(await this.#decryptOne(envelope, sealedCipher, fresh));
+        outcomes.push(await this.#decryptOne(envelope, sealedRoots, fresh));
       }
       // After the batch: a released id redelivered in it was answered from the cache first.
       return {
@@ -132,7 +143,7 @@ export class IncomingMessages {
 
   async #decryptOne(
     envelope: Envelope,
-    sealedCipher: SealedCipherLookup,
+    sealedRoots: CandidateRoots,
     fresh: Map<string, CachedDecryption>,
   ): Promise<DecryptOutcome> {
     const { records } = this.#context;
@@ -148,11 +159,12 @@ export class IncomingMessages {
     const mark = records.savepoint();
     let opened: OpenedEnvelope;
     try {
-      opened = await this.#open(envelope, sealedCipher);
+      opened = await this.#open(envelope, sealedRoots);
     } catch (error) {
       records.rollbackTo(mark);
       if (error instanceof ForgedIdentityError) return forgery(envelope, error);
-      return failure(envelope.id, error, await this.#failedSender(envelope, sealedCipher));
+      if (error instanceof UnknownSenderRelayError) return unknownRelay(envelope.id, error);
+      return failure(envelope.id, error, await this.#failedSender(envelope, sealedRoots));
     }
     let outcome: DecryptOutcome;
     try {
@@ -162,7 +174,13 @@ export class IncomingMessages {
       }
       outcome = {
         ok: true,
-        value: { envelopeId: envelope.id, sender: opened.sender, sealed: opened.sealed, content: mapped.content },
+        value: {
+          envelopeId: envelope.id,
+          sender: opened.sender,
+          sealed: opened.sealed,
+          content: mapped.content,
+          ...(opened.senderRelay === undefined ? {} : { senderRelay: opened.senderRelay }),
+        },
       };
     } catch (error) {
       outcome = failure(envelope.id, error);
@@ -175,24 +193,17 @@ export class IncomingMessages {
    * Who sent an envelope that did not open, when that can be known: the
    * source of an unsealed one; for a sealed one, the sender certificate
    * inside the outer layer, if the layer opens and the certificate is valid
-   * under the relay's trust root (it proves nothing about the inner message,
+   * under a pinned trust root (it proves nothing about the inner message,
    * so it only serves to ask that sender for a fresh session). Null otherwise.
    */
-  async #failedSender(envelope: Envelope, sealedCipher: SealedCipherLookup): Promise<DeviceAddress | null> {
+  async #failedSender(envelope: Envelope, sealedRoots: CandidateRoots): Promise<DeviceAddress | null> {
     if (envelope.destinationDeviceId !== this.#context.local.deviceId) return null;
     if (envelope.type !== 'sealed') return envelope.source ?? null;
-    try {
-      return await sealedCipher().certifiedSender(
-        fromBase64(envelope.content),
-        certificateValidationTime(envelope.serverTimestamp, this.#context.now()),
-      );
-    } catch {
-      // The outer layer or the certificate is bad too: nobody to ask.
-      return null;
-    }
+    const at = certificateValidationTime(envelope.serverTimestamp, this.#context.now());
+    return this.#sealed.certifiedSender(fromBase64(envelope.content), at, sealedRoots);
   }
 
-  async #open(envelope: Envelope, sealedCipher: SealedCipherLookup): Promise<OpenedEnvelope> {
+  async #open(envelope: Envelope, sealedRoots: CandidateRoots): Promise<OpenedEnvelope> {
     const { local, sessions, now } = this.#context;
     if (envelope.destinationDeviceId !== local.deviceId) {
       throw protocolError(ApiErrorCode.InvalidMessage, 'the envelope is addressed to another device');
@@ -200,8 +211,8 @@ export class IncomingMessages {
     const body = fromBase64(envelope.content);
     if (envelope.type === 'sealed') {
       const at = certificateValidationTime(envelope.serverTimestamp, now());
-      const { sender, plaintext } = await sealedCipher().decrypt(body, at);
-      return { sender, sealed: true, plaintext };
+      const { sender, plaintext, senderRelay } = await this.#sealed.open(body, at, sealedRoots);
+      return { sender, sealed: true, plaintext, senderRelay };
     }
     const source = envelope.source;
     if (source === undefined) throw protocolError(ApiErrorCode.InvalidMessage, 'an unsealed envelope without a source');

@@ -17,6 +17,7 @@ import { RecordKinds } from './record-kinds.js';
 import { RowSealer } from './sealed-rows.js';
 import { SenderCertificates } from './sender-certificates.js';
 import { Sessions } from './sessions.js';
+import { TrustRoots } from './trust-roots.js';
 import type { EmitVaultEvent, UnlockedContext } from './unlocked-context.js';
 import { VaultDatabase } from './vault-database.js';
 import { storageError, vaultDamagedError } from './vault-errors.js';
@@ -37,6 +38,7 @@ export class OpenVault {
   readonly trust: IdentityTrust;
   readonly sessions: Sessions;
   readonly certificates: SenderCertificates;
+  readonly trustRoots: TrustRoots;
   readonly outgoing: OutgoingMessages;
   readonly incoming: IncomingMessages;
   readonly preKeys: PreKeyMaintenance;
@@ -53,9 +55,10 @@ export class OpenVault {
     };
     this.trust = new IdentityTrust(context);
     this.sessions = new Sessions(context);
-    this.certificates = new SenderCertificates(context);
+    this.trustRoots = new TrustRoots(context);
+    this.certificates = new SenderCertificates(context, this.trustRoots);
     this.outgoing = new OutgoingMessages(context, this.sessions, this.certificates);
-    this.incoming = new IncomingMessages(context, this.certificates);
+    this.incoming = new IncomingMessages(context, this.trustRoots);
     this.preKeys = new PreKeyMaintenance(context);
   }
 

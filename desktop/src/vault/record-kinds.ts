@@ -55,6 +55,12 @@ export interface SenderCertificateRecord {
   readonly clockOffsetMs: number;
 }
 
+/** A relay's trust root as first seen, pinned: a different one for that relay is refused (trust-roots.ts). */
+export interface TrustRootPinRecord {
+  readonly trustRoot: Bytes;
+  readonly pinnedAt: number;
+}
+
 /** The outcome of one decrypted envelope, kept until the engine releases it. */
 export interface CachedDecryption {
   readonly envelopeId: string;
@@ -211,6 +217,12 @@ export const RecordKinds = {
     z
       .strictObject({ certificate: bytesField, trustRoot: bytesField, clockOffsetMs: z.number().int().optional() })
       .transform((value): SenderCertificateRecord => ({ ...value, clockOffsetMs: value.clockOffsetMs ?? 0 })),
+  ),
+  /** Key parts: canonical relay URL. */
+  trustRootPin: jsonKind(
+    'trust-root-pin',
+    (value: TrustRootPinRecord) => ({ trustRoot: toBase64(value.trustRoot), pinnedAt: value.pinnedAt }),
+    z.strictObject({ trustRoot: bytesField, pinnedAt: timeField }),
   ),
   /** Key parts: batch id (random). */
   decryptedBatch: jsonKind(

@@ -23,6 +23,7 @@ import {
 import { toBase64 } from '@parley/crypto-core/encoding';
 import { ApiErrorCode } from '../common/api-errors.js';
 import { RecordKinds, type SenderCertificateRecord } from './record-kinds.js';
+import type { TrustRoots } from './trust-roots.js';
 import type { UnlockedContext } from './unlocked-context.js';
 import { invalidArgumentError, protocolError } from './vault-errors.js';
 
@@ -40,12 +41,18 @@ export class SenderCertificates {
   readonly #context: UnlockedContext;
   /** One cipher per trust root: it caches the validated certificate between sends. */
   readonly #ciphers = new Map<string, SealedSenderCipher>();
+  readonly #trustRoots: TrustRoots;
 
-  constructor(context: UnlockedContext) {
+  constructor(context: UnlockedContext, trustRoots: TrustRoots) {
     this.#context = context;
+    this.#trustRoots = trustRoots;
   }
 
-  /** `serverTime`: the relay's clock when it issued the certificate (absent: ours). */
+  /**
+   * `serverTime`: the relay's clock when it issued the certificate (absent:
+   * ours). The trust root must be the one pinned for the relay, or is pinned
+   * now (TRUST_ROOT_CHANGED otherwise, and nothing is stored).
+   */
   async set(relayUrl: string, certificate: Bytes, trustRoot: Bytes, serverTime?: number): Promise<void> {
     const { identity, local, records, now } = this.#context;
     const localNow = now();
@@ -63,6 +70,8 @@ export class SenderCertificates {
       );
     }
     await records.transaction(async () => {
+      // The relay's root is pinned with its first certificate; a certificate under another root is refused.
+      this.#trustRoots.stagePin(relayUrl, trustRoot);
       records.set(RecordKinds.senderCertificate, [canonicalRelayUrl(relayUrl)], {
         certificate,
         trustRoot,

@@ -135,6 +135,10 @@ export class Vault implements VaultApi {
     });
   }
 
+  pinTrustRoot(args: ParsedVaultArgs<'pinTrustRoot'>): Promise<VaultResults['pinTrustRoot']> {
+    return this.#lifecycle.unlocked((open) => open.trustRoots.pin(args.relayUrl, fromBase64(args.trustRoot)));
+  }
+
   startSessions(args: ParsedVaultArgs<'startSessions'>): Promise<VaultResults['startSessions']> {
     return this.#lifecycle.unlocked((open) => open.sessions.start(args.bundles));
   }
@@ -148,7 +152,7 @@ export class Vault implements VaultApi {
   }
 
   decrypt(args: ParsedVaultArgs<'decrypt'>): Promise<VaultResults['decrypt']> {
-    return this.#lifecycle.unlocked((open) => open.incoming.decrypt(args.relayUrl, args.envelopes, args.release ?? []));
+    return this.#lifecycle.unlocked((open) => open.incoming.decrypt(args.envelopes, args.release ?? []));
   }
 
   releaseDecrypted(args: ParsedVaultArgs<'releaseDecrypted'>): Promise<null> {

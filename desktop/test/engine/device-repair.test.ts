@@ -5,31 +5,14 @@
  * arrives once. The relay here is real; the mismatch is injected by a proxy,
  * since the vault has one device per account so far.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { assertUnique, directId, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
-import { RelayProxy } from '../support/relay-proxy.js';
-import { TestClient } from '../support/test-client.js';
-import { type RelayProcess, startRelay } from '../support/test-relay.js';
+import { useProxiedPair } from '../support/proxied-relay.js';
 
-let relay: RelayProcess;
-let proxy: RelayProxy;
-let alice: TestClient;
-let bob: TestClient;
-
-beforeAll(async () => {
-  proxy = await RelayProxy.start();
-  relay = await startRelay({ args: ['--public-url', proxy.url] });
-  proxy.target = relay.url;
-  [alice, bob] = await Promise.all([TestClient.create('alice', proxy.url), TestClient.create('bob', proxy.url)]);
-});
-
-afterAll(async () => {
-  await Promise.allSettled([alice?.dispose(), bob?.dispose()]);
-  await proxy?.close();
-  await relay?.dispose();
-});
+const world = useProxiedPair();
 
 it('repairs sessions on DEVICE_MISMATCH and sends again', async () => {
+  const { proxy, alice, bob } = world;
   await introduce(alice, bob, 'Bob');
   let injected = 0;
   proxy.hooks.socketAnswer = (args) => {

@@ -14,6 +14,7 @@ import { PreKeyMaintenance } from '../../src/renderer/engine/prekey-maintenance.
 import { RelayTokens } from '../../src/renderer/engine/relay-auth.js';
 import { RelayHttpClient } from '../../src/renderer/engine/relay-http.js';
 import { SenderCertificates } from '../../src/renderer/engine/sender-certificates.js';
+import { TrustRootPins } from '../../src/renderer/engine/trust-roots.js';
 import { VaultGateway } from '../../src/renderer/engine/vault-calls.js';
 import { memoryDatabase } from '../support/memory-database.js';
 import { RecordingLogger } from '../support/recording-logger.js';
@@ -97,7 +98,13 @@ describe('SenderCertificates', () => {
   it('installs a certificate, pins the trust root, and renews before expiry', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { db, relay, calls, vault, http, tokens, logger } = await setup({ certificateTtlMs: 10 * 60_000 });
-    const certificates = new SenderCertificates(db, http, tokens, vault, RELAY, systemClock, logger);
+    const pins = new TrustRootPins(db, vault, {
+      httpFor: () => http,
+      clock: systemClock,
+      logger,
+      trustRootChanged: () => {},
+    });
+    const certificates = new SenderCertificates(pins, http, tokens, vault, RELAY, systemClock, logger);
     await certificates.ensure();
     await certificates.ensure();
     const installs = () => calls.filter(([method]) => method === 'setSenderCertificate');

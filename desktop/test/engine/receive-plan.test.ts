@@ -166,6 +166,39 @@ describe('planReceive', () => {
     expect(plan.releaseIds).toEqual([]);
   });
 
+  it('refuses a contact certified by another relay than theirs, and records where a stranger lives', () => {
+    const relayA = 'https://relay-a.example';
+    const relayB = 'https://relay-b.example';
+    const sealedFrom = (env: Envelope, sender: AccountId, senderRelay: string): DecryptOutcome => {
+      const outcome = ok(env, { type: 'text', id: crypto.randomUUID(), sentAt: NOW, body: 'hi' }, sender);
+      return outcome.ok ? { ok: true, value: { ...outcome.value, sealed: true, senderRelay } } : outcome;
+    };
+    const fromOtherRelay = envelope({ type: 'sealed', source: undefined });
+    const fromOwnRelay = envelope({ type: 'sealed', source: undefined });
+    const fromStranger = envelope({ type: 'sealed', source: undefined });
+    const plan = planReceive(
+      [fromOtherRelay, fromOwnRelay, fromStranger],
+      [
+        sealedFrom(fromOtherRelay, ALICE, relayB),
+        sealedFrom(fromOwnRelay, ALICE, relayA),
+        sealedFrom(fromStranger, MALLORY, relayB),
+      ],
+      { ...context, contactRelays: new Map([[ALICE, relayA]]) },
+    );
+    expect(plan.dropped).toEqual([
+      { envelopeId: fromOtherRelay.id, reason: "certified by another relay than the contact's" },
+    ]);
+    // Refused, yet acked and released: it never decrypts to anything else.
+    expect(plan.commitIds).toEqual([fromOtherRelay.id, fromOwnRelay.id, fromStranger.id]);
+    expect(plan.messages.map((message) => message.envelopeId)).toEqual([fromOwnRelay.id, fromStranger.id]);
+    expect(plan.senderRelays).toEqual(
+      new Map([
+        [ALICE, relayA],
+        [MALLORY, relayB],
+      ]),
+    );
+  });
+
   it('retries a sealed-sender certificate failure until the relay’s trust root is in the vault', () => {
     const env = envelope({ type: 'sealed', source: undefined });
     expect(

@@ -2,29 +2,19 @@
  * Two real relays on 127.0.0.1, on different ports and data folders, for
  * tests of contacts on another relay (docs/protocol.md §4.6), with the usual
  * HOME of its own and clients disposed after the last test. Call at the top
- * level of a test file.
- *
- * Bridge until per-relay trust roots land (branch wip/trust): a recipient's
- * vault checks sealed-sender certificates only against its own home relay's
- * trust root, so with SHARE_TRUST_ROOT relay B starts with relay A's
- * sealed-sender keys (a copy of A's `sealed-sender.json`), and certificates
- * either relay issues verify at both. Once the vault pins a trust root per
- * relay, set it to false: the tests must then pass with two distinct roots.
+ * level of a test file. Each relay has its own sealed-sender trust root, so
+ * every cross-relay test also checks that recipients validate certificates
+ * under the sender's relay's pinned root (docs/protocol.md §5).
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { TestClient } from './test-client.js';
 import { type RelayProcess, startRelay } from './test-relay.js';
 import { waitFor } from './wait.js';
-
-export const SHARE_TRUST_ROOT = true;
-
-/** The relay's sealed-sender key file in its data folder (relay-server/src/data-folder.ts). */
-const SEALED_SENDER_FILE = 'sealed-sender.json';
 
 export interface RelayPair {
   readonly a: RelayProcess;
@@ -42,7 +32,6 @@ export function useRelayPair(label: string): RelayPair {
   beforeAll(async () => {
     a = await startRelay();
     bData = await mkdtemp(join(tmpdir(), `parley-${label}-relay-b-`));
-    if (SHARE_TRUST_ROOT) await copyFile(join(a.dataDir, SEALED_SENDER_FILE), join(bData, SEALED_SENDER_FILE));
     b = await startRelay({ dataDir: bData });
   });
   afterAll(async () => {

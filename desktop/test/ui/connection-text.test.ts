@@ -64,4 +64,17 @@ describe('connectionBannerText', () => {
     expect(TAKEN_OVER_SENTENCE).toMatch(/restore a backup\.$/);
     expect(connectionLabel(taken)).not.toMatch(/online/i);
   });
+
+  it('names relays refused for a changed trust root, online or not, but not over a takeover', () => {
+    const refused = (state: ConnectionStatusState, relays: string[]) => ({ ...status(state), refusedRelays: relays });
+    expect(connectionBannerText(refused('online', ['https://relay-b.example']))).toEqual({
+      state: 'trust-root-changed',
+      text: 'The relay https://relay-b.example presents a different certificate key than the one Parley pinned, so Parley refuses it: messages it vouches for are not accepted.',
+    });
+    expect(connectionBannerText(refused('offline', ['https://b.example', 'https://c.example']))?.text).toMatch(
+      /^The relays https:\/\/b\.example, https:\/\/c\.example present a different certificate key/,
+    );
+    expect(connectionBannerText(refused('online', []))).toBeNull();
+    expect(connectionBannerText(refused('taken-over', ['https://b.example']))?.state).toBe('taken-over');
+  });
 });

@@ -71,6 +71,10 @@ describe('the vault API surface', () => {
       certificate: Buffer.from(relay.senderCertificate(alice.address)).toString('base64'),
       trustRoot: Buffer.from(relay.trustRoot.publicKey).toString('base64'),
     });
+    await exercise(alice.vault, 'pinTrustRoot', {
+      relayUrl: relay.url,
+      trustRoot: Buffer.from(relay.trustRoot.publicKey).toString('base64'),
+    });
     await exercise(alice.vault, 'startSessions', { bundles: relay.bundles(bobId) });
     await exercise(alice.vault, 'getSessionDevices', { accountId: bobId });
     for (const sealed of [true, false]) {

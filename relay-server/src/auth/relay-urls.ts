@@ -9,8 +9,9 @@
  * Operators set them with --public-url (behind a TLS proxy the relay cannot
  * see the URL clients use). Without it the relay derives them from the
  * address it is bound to, which is right for a private relay on one machine
- * or a LAN; on loopback `http://localhost:PORT` is accepted too, because that
- * is what people type, and only this machine can reach it anyway.
+ * or a LAN. On loopback the aliases people type (`http://localhost:PORT`,
+ * `http://[::1]:PORT`) need no extra entry: normalizeRelayUrl writes them as
+ * `http://127.0.0.1:PORT` on both sides (docs/protocol.md §2).
  */
 import { isIP } from 'node:net';
 import { normalizeRelayUrl } from '@parley/crypto-core/wire';
@@ -41,12 +42,11 @@ function httpUrl(host: string, port: number): string | null {
 
 /**
  * The URLs a relay without --public-url answers to: http://ADDRESS:PORT of
- * the bound socket, http://HOST:PORT when --host is a name, and
- * http://localhost:PORT when bound to loopback. Canonical, without duplicates.
+ * the bound socket and http://HOST:PORT when --host is a name. Canonical,
+ * without duplicates (so ::1, 127.0.0.1 and localhost give one URL).
  */
 export function derivedRelayUrls(host: string, bound: BoundAddress): readonly string[] {
   const urls = [httpUrl(bound.address, bound.port), httpUrl(host, bound.port)];
-  if (isLoopbackAddress(bound.address)) urls.push(httpUrl('localhost', bound.port));
   return [...new Set(urls.filter((url): url is string => url !== null))];
 }
 

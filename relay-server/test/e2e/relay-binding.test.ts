@@ -4,7 +4,7 @@
  * URLs. Without that, a malicious relay could pass this relay's challenge to
  * a client logging into it and replay the client's answer here. Checked at
  * token and at registration, on a default loopback relay (127.0.0.1 and
- * localhost forms), on relays with --public-url / PARLEY_RELAY_PUBLIC_URL,
+ * its aliases localhost and [::1]), on relays with --public-url / PARLEY_RELAY_PUBLIC_URL,
  * and for the start-up warning of a non-loopback relay without one.
  */
 import { routes } from '@parley/crypto-core/wire';
@@ -72,9 +72,9 @@ describe('a relay on loopback without --public-url', () => {
     port = new URL(relay.url).port;
   });
 
-  it('derives its URLs from the listen address, localhost included, and does not warn', () => {
+  it('derives its URL from the listen address (localhost is the same URL) and does not warn', () => {
     expect(relay.url).toBe(`http://127.0.0.1:${port}`);
-    expect(listeningLine(relay)?.publicUrls).toEqual([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+    expect(listeningLine(relay)?.publicUrls).toEqual([`http://127.0.0.1:${port}`]);
     expect(warnings(relay)).toEqual([]);
   });
 
@@ -84,10 +84,11 @@ describe('a relay on loopback without --public-url', () => {
     expect((await tokenSignedFor(http, device, `http://127.0.0.1:${port}/`)).status).toBe(200);
   });
 
-  it('accepts signatures for http://localhost:PORT, at registration and token', async () => {
+  it('accepts signatures for the loopback aliases localhost and [::1], at registration and token', async () => {
     const device = await TestDevice.create();
     expect((await registerSignedFor(http, device, `http://localhost:${port}`)).status).toBe(201);
     expect((await tokenSignedFor(http, device, `http://LOCALHOST:${port}`)).status).toBe(200);
+    expect((await tokenSignedFor(http, device, `http://[::1]:${port}/`)).status).toBe(200);
     const viaLocalhost = new RelayHttp(relay.url, `http://localhost:${port}`);
     await expect(viaLocalhost.token(device)).resolves.toMatchObject({ accountId: device.accountId });
   });
@@ -100,9 +101,13 @@ describe('a relay on loopback without --public-url', () => {
     // A (the relay she talks to), and A replays her answer here.
     const relayA = 'https://relay-a.example';
     const replayed = await tokenSignedFor(http, alice, relayA);
-    expectWrongRelay(replayed, [`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+    expectWrongRelay(replayed, [`http://127.0.0.1:${port}`]);
     // Neighbours count as other relays too: another port, scheme or address.
-    for (const other of [`http://127.0.0.1:${Number(port) + 1}`, `https://127.0.0.1:${port}`, `http://[::1]:${port}`]) {
+    for (const other of [
+      `http://127.0.0.1:${Number(port) + 1}`,
+      `https://localhost:${port}`,
+      `http://127.0.0.2:${port}`,
+    ]) {
       expect(errorOf(await tokenSignedFor(http, alice, other)).code).toBe('INVALID_SIGNATURE');
     }
     // Alice's own login still works.

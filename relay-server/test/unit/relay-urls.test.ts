@@ -3,19 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { derivedRelayUrls, isLoopbackAddress, RelayUrls } from '../../src/auth/relay-urls.js';
 
 describe('derived relay URLs', () => {
-  it('add http://localhost:PORT on loopback, IPv4 and IPv6', () => {
-    expect(derivedRelayUrls('127.0.0.1', { address: '127.0.0.1', port: 7447 })).toEqual([
-      'http://127.0.0.1:7447',
-      'http://localhost:7447',
-    ]);
-    expect(derivedRelayUrls('::1', { address: '::1', port: 7447 })).toEqual([
-      'http://[::1]:7447',
-      'http://localhost:7447',
-    ]);
-    expect(derivedRelayUrls('localhost', { address: '127.0.0.1', port: 9000 })).toEqual([
-      'http://127.0.0.1:9000',
-      'http://localhost:9000',
-    ]);
+  it('name loopback by its canonical form, IPv4 and IPv6 alike', () => {
+    expect(derivedRelayUrls('127.0.0.1', { address: '127.0.0.1', port: 7447 })).toEqual(['http://127.0.0.1:7447']);
+    expect(derivedRelayUrls('::1', { address: '::1', port: 7447 })).toEqual(['http://127.0.0.1:7447']);
+    expect(derivedRelayUrls('localhost', { address: '127.0.0.1', port: 9000 })).toEqual(['http://127.0.0.1:9000']);
+    // Another 127/8 address is another socket: not an alias of 127.0.0.1.
+    expect(derivedRelayUrls('127.0.0.2', { address: '127.0.0.2', port: 7447 })).toEqual(['http://127.0.0.2:7447']);
   });
 
   it('never add localhost off loopback, and name the host the operator gave', () => {
@@ -42,6 +35,6 @@ describe('derived relay URLs', () => {
     expect(configured.settle('127.0.0.1', { address: '127.0.0.1', port: 7447 })).toEqual(['https://relay.example.org']);
     const derived = new RelayUrls([]);
     expect(derived.isConfigured).toBe(false);
-    expect(derived.settle('127.0.0.1', { address: '127.0.0.1', port: 1234 })).toContain('http://localhost:1234');
+    expect(derived.settle('localhost', { address: '127.0.0.1', port: 1234 })).toEqual(['http://127.0.0.1:1234']);
   });
 });

@@ -22,6 +22,11 @@ export interface ConnectionStatus {
    * waits for them: their texts are held, not failed, until the relay is back.
    */
   readonly unreachableRelays: readonly UnreachableRelay[];
+  /**
+   * Relays (canonical URLs) that served another sealed-sender trust root than
+   * the one pinned for them this session: refused (trust-roots.ts). Absent: none.
+   */
+  readonly refusedRelays?: readonly string[];
 }
 
 export const OFFLINE_STATUS: ConnectionStatus = {
@@ -32,10 +37,12 @@ export const OFFLINE_STATUS: ConnectionStatus = {
 };
 
 export function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
+  const refused = (status: ConnectionStatus) => (status.refusedRelays ?? []).join(' ');
   return (
     a.state === b.state &&
     a.queuedMessages === b.queuedMessages &&
     a.drained === b.drained &&
+    refused(a) === refused(b) &&
     JSON.stringify(a.unreachableRelays) === JSON.stringify(b.unreachableRelays)
   );
 }

@@ -46,6 +46,8 @@ export class ContactBook {
       readonly homeRelayUrl: string;
       readonly ownAccountId: AccountId;
       readonly clock: Clock;
+      /** Fetches and pins the contact's relay's trust root (trust-roots.ts): its certificates vouch for the contact. */
+      readonly pinRelay: (relayUrl: string) => Promise<unknown>;
     },
   ) {}
 
@@ -69,6 +71,8 @@ export class ContactBook {
         `this contact code (on ${relayUrl}) is from an older Parley and cannot reach another relay: ask for their current code`,
       );
     }
+    // Before anything is stored: a relay that changed its trust root is refused here (TRUST_ROOT_CHANGED).
+    await this.#pinRelay(relayUrl);
     let devices: number[];
     try {
       devices = await this.#sessionDevices(code.accountId, { accessKey, relayUrl });
@@ -132,6 +136,15 @@ export class ContactBook {
   }
 
   /** Existing sessions when the contact is known already (adding again must not reset them), else new ones. */
+  async #pinRelay(relayUrl: string): Promise<void> {
+    try {
+      await this.context.pinRelay(relayUrl);
+    } catch (error) {
+      if (EngineError.is(error)) throw error;
+      throw relayFailureError(error) ?? vaultFailureError(error);
+    }
+  }
+
   async #sessionDevices(accountId: AccountId, reach: Reach): Promise<number[]> {
     if ((await this.db.contacts.get(accountId)) !== undefined) {
       const { devices } = await this.vault.call('getSessionDevices', { accountId });

@@ -28,6 +28,12 @@ export const EngineErrorCode = {
   InvalidBundle: 'INVALID_BUNDLE',
   /** The relay presented a key the contact's account id does not commit to (a forgery): refused. `relayUrl` names it. */
   ForgedKey: 'FORGED_KEY',
+  /**
+   * A relay served another sealed-sender trust root than the one pinned for
+   * it (trust-roots.ts): refused, nothing it certifies is trusted. `relayUrl`
+   * names it.
+   */
+  TrustRootChanged: 'TRUST_ROOT_CHANGED',
   /** The relay URL is not an http(s) URL without credentials, query or fragment. */
   InvalidRelayUrl: 'INVALID_RELAY_URL',
   /** The relay could not be reached (network, DNS, refused connection, timeout). */

@@ -16,6 +16,11 @@ export interface EngineEvents {
    * refused, and a notice naming the relay was added to the conversation.
    */
   'forged-key': { readonly accountId: AccountId; readonly conversationId: string; readonly relayUrl: string };
+  /**
+   * A relay served another sealed-sender trust root than the one pinned for
+   * it: refused (nothing it certifies is trusted); the status bar names it.
+   */
+  'trust-root-changed': { readonly relayUrl: string };
   /** A contact refused the access key we hold (their code was reset): the conversation says to ask for a new code. */
   'access-denied': { readonly accountId: AccountId };
   /** Who is typing where. */

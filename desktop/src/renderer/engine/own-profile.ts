@@ -1,14 +1,15 @@
 /**
  * What we tell the contacts we accepted about ourselves (docs/protocol.md
  * §4.6, §6): the `profile` content, built when it is sent so it always
- * carries the current contact key, name and avatar. A change of name or
+ * carries the current contact key, name and avatar, and our canonical home
+ * relay (a recipient on another relay pins its trust root from it, §5). A change of name or
  * avatar queues it again to every accepted contact who is not blocked;
  * requests and blocked accounts never get it (message-requests.ts).
  */
 
 import { MAX_PROFILE_AVATAR_BYTES, MAX_PROFILE_NAME_LENGTH, PROFILE_AVATAR_TYPES } from '@parley/crypto-core/content';
 import { fromBase64 } from '@parley/crypto-core/encoding';
-import type { AccountId } from '@parley/crypto-core/wire';
+import { type AccountId, normalizeRelayUrl } from '@parley/crypto-core/wire';
 import type { OutgoingContent } from '../../common/vault-api.js';
 import { isAcceptedContact, queueProfile } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
@@ -18,13 +19,14 @@ import type { OwnProfile, ProfileAvatar } from './records.js';
 const NO_PROFILE: OwnProfile = { name: null, avatar: null };
 
 /** The `profile` content to send now; null before this account has access keys. */
-export async function ownProfileContent(db: EngineDatabase): Promise<OutgoingContent | null> {
+export async function ownProfileContent(db: EngineDatabase, homeRelayUrl: string): Promise<OutgoingContent | null> {
   const keys = await db.getSetting('accessKeys');
   if (keys === undefined) return null;
   const { name, avatar } = (await db.getSetting('ownProfile')) ?? NO_PROFILE;
   return {
     type: 'profile',
     accessKey: keys.contactKey,
+    relayUrl: normalizeRelayUrl(homeRelayUrl),
     ...(name === null ? {} : { name }),
     ...(avatar === null ? {} : { avatar: { contentType: avatar.contentType, data: avatar.data } }),
   };

@@ -47,6 +47,8 @@ export interface ReceiveCommitInput {
   readonly envelopeIds: readonly string[];
   /** Where strangers who write to us can be answered (the relay they reached us on). */
   readonly relayUrl: string;
+  /** Sealed senders' relays (receive-plan.ts): where a stranger's contact record says they live. */
+  readonly senderRelays?: ReadonlyMap<AccountId, string>;
   readonly now: number;
 }
 
@@ -244,7 +246,7 @@ async function addStrangers(
       (accountId): ContactRecord => ({
         accountId,
         displayName: null,
-        relayUrl: input.relayUrl,
+        relayUrl: input.senderRelays?.get(accountId) ?? input.relayUrl,
         verified: false,
         origin: 'incoming',
         addedAt: input.now,

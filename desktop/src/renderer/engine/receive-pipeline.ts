@@ -3,7 +3,9 @@
  *
  *   decrypt stage: skip copies already committed (receive-known-envelopes.ts)
  *     -> vault.decrypt (the batch, carrying the release of what committed
- *     since the last call)
+ *     since the last call) -> for a stranger on a relay not pinned yet,
+ *     that relay's trust root pinned and the batch decrypted again
+ *     (receive-sender-relays.ts)
  *   commit stage:  plan (receive-plan.ts) -> notices of forged keys
  *     (forgery-notices.ts) -> ONE Dexie transaction (receive-commit.ts)
  *     -> only after it committed: ack to the relay; the ids join the
@@ -23,7 +25,7 @@
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import { type DecryptOutcome, MAX_RELEASED_PER_DECRYPT } from '../../common/vault-api.js';
 import type { Clock } from './clock.js';
-import { isBlocked } from './contact-access.js';
+
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import { prepareForgeryNotices } from './forgery-notices.js';
@@ -34,6 +36,7 @@ import { KnownEnvelopes } from './receive-known-envelopes.js';
 import { planReceive, type ReceivePlan } from './receive-plan.js';
 import { PendingReleases } from './receive-releases.js';
 import { DecryptRetries } from './receive-retries.js';
+import { knownSenders, SenderRelayPins } from './receive-sender-relays.js';
 import { type VaultGateway, vaultErrorCode } from './vault-calls.js';
 
 /** What the pipeline needs from the connection it serves. */
@@ -96,6 +99,7 @@ export class ReceivePipeline {
   readonly #retries: DecryptRetries;
   readonly #known: KnownEnvelopes;
   readonly #background = new Set<Promise<unknown>>();
+  readonly #senderRelays = new SenderRelayPins();
 
   constructor(
     private readonly db: EngineDatabase,
@@ -112,6 +116,8 @@ export class ReceivePipeline {
       readonly options?: ReceivePipelineOptions | undefined;
       /** Installs the relay's sealed-sender material in the vault if needed; false when that failed. */
       readonly ensureSealedSender: () => Promise<boolean>;
+      /** Fetches and pins the trust root of a relay a sealed sender named (trust-roots.ts); false when that failed. */
+      readonly pinSenderRelay?: (relayUrl: string) => Promise<boolean>;
       /** The user shows contacts' read receipts (privacy-settings.ts; default yes); else they count as delivery receipts. */
       readonly showReadReceipts?: () => boolean;
     },
@@ -244,11 +250,16 @@ export class ReceivePipeline {
     const decryptStart = performance.now();
     const release = this.#releases.take(MAX_RELEASED_PER_DECRYPT);
     let outcomes: DecryptOutcome[];
+    const settledAtSend = this.#senderRelays.settledRound;
     try {
       const args = { relayUrl: this.context.relayUrl, envelopes: toDecrypt };
       const call = this.vault.call('decrypt', release.length > 0 ? { ...args, release } : args);
       markSent();
-      outcomes = (await call).results;
+      outcomes = await this.#senderRelays.withPinned((await call).results, settledAtSend, {
+        pin: this.context.pinSenderRelay,
+        decryptAgain: async () =>
+          (await this.vault.call('decrypt', { relayUrl: this.context.relayUrl, envelopes: toDecrypt })).results,
+      });
     } catch (error) {
       // Nothing of the call is known to have happened: those releases are still due.
       this.#releases.add(release);
@@ -268,10 +279,15 @@ export class ReceivePipeline {
   async #commit(item: DecryptedBatch): Promise<void> {
     const { logger } = this.context;
     const planStart = performance.now();
-    const senders = await this.#knownSenders(item.envelopes, item.outcomes);
+    const { knownAccounts, contactRelays, blockedAccounts } = await knownSenders(
+      this.db,
+      item.envelopes,
+      item.outcomes,
+    );
     const plan = planReceive(item.envelopes, item.outcomes, {
-      knownAccounts: senders.known,
-      blockedAccounts: senders.blocked,
+      knownAccounts,
+      contactRelays,
+      blockedAccounts,
       ownAccountId: this.context.ownAccountId,
       sealedSenderReady: item.sealedSenderReady,
       showReadReceipts: this.context.showReadReceipts?.() ?? true,
@@ -306,6 +322,7 @@ export class ReceivePipeline {
       forgeryNotices,
       envelopeIds: plan.commitIds,
       relayUrl: this.context.relayUrl,
+      senderRelays: plan.senderRelays,
       now,
     });
     const commitMs = since(commitStart);
@@ -317,32 +334,6 @@ export class ReceivePipeline {
     this.#releases.add(plan.releaseIds);
     this.listener.committed(result, plan);
     logger.debug('receive batch', { envelopes: item.envelopes.length, ...item.timings, planMs, commitMs });
-  }
-
-  /**
-   * Which of the batch's named senders (sources, senders the vault learned,
-   * and accounts a forged key claimed) are contacts, and which are blocked.
-   */
-  async #knownSenders(
-    envelopes: readonly Envelope[],
-    outcomes: readonly DecryptOutcome[],
-  ): Promise<{ known: Set<string>; blocked: Set<string> }> {
-    const named = [
-      ...envelopes.flatMap((envelope) => (envelope.source ? [envelope.source.accountId] : [])),
-      ...outcomes.flatMap((outcome) => {
-        if (outcome.ok) return [outcome.value.sender.accountId];
-        return [
-          ...(outcome.impersonated !== undefined ? [outcome.impersonated] : []),
-          ...(outcome.sender !== undefined ? [outcome.sender.accountId] : []),
-        ];
-      }),
-    ];
-    const senders = [...new Set(named)];
-    const contacts = (await this.db.contacts.bulkGet(senders)).filter((contact) => contact !== undefined);
-    return {
-      known: new Set(contacts.map((contact) => contact.accountId)),
-      blocked: new Set(contacts.filter(isBlocked).map((contact) => contact.accountId)),
-    };
   }
 
   #ack(envelopeIds: string[]): void {

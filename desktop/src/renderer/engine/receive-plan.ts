@@ -31,6 +31,12 @@
  * - anything from a blocked account (message-requests.ts): committed
  *   without content (acked and dropped, nothing stored or shown, no receipt,
  *   no session repair), so the sender learns nothing.
+ * - A sealed envelope from a known contact whose certificate a pinned root
+ *   of another relay than the contact's validated (`senderRelay`): refused,
+ *   committed without content and logged (docs/protocol.md §5). Only the
+ *   contact's own relay vouches for the contact.
+ * - UNKNOWN_SENDER_RELAY left after the pipeline tried to pin the relay the
+ *   sender named (unreachable, or a changed trust root): retried later.
  */
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import type { DecryptOutcome, IncomingContent } from '../../common/vault-api.js';
@@ -89,6 +95,8 @@ export interface ReceivePlan {
   readonly sessionResets: AccountId[];
   /** Contact access keys that senders told us (profile content). */
   readonly profiles: IncomingProfile[];
+  /** Each sealed sender's relay (the one whose pinned root certified it): a stranger's contact record gets it. */
+  readonly senderRelays: Map<AccountId, string>;
 }
 
 /**
@@ -118,6 +126,8 @@ const UNDECRYPTABLE: ReadonlySet<string> = new Set([
 export interface PlanContext {
   /** Account ids with a contact record (a forged key for one of them is worth a notice). */
   readonly knownAccounts: ReadonlySet<string>;
+  /** Each known sealed sender's relay (canonical URL), from its contact record. */
+  readonly contactRelays?: ReadonlyMap<string, string>;
   readonly ownAccountId: AccountId;
   /**
    * The vault holds this relay's sealed-sender trust root. Without it every
@@ -152,6 +162,7 @@ export function planReceive(
     sessionRepairs: [],
     sessionResets: [],
     profiles: [],
+    senderRelays: new Map(),
   };
   const outcomeById = new Map<string, DecryptOutcome>();
   for (const outcome of outcomes) outcomeById.set(outcome.ok ? outcome.value.envelopeId : outcome.envelopeId, outcome);
@@ -191,9 +202,15 @@ export function planReceive(
       continue;
     }
 
-    const { sender, content } = outcome.value;
+    const { sender, content, senderRelay } = outcome.value;
     plan.releaseIds.push(envelope.id);
     if (stored) plan.commitIds.push(envelope.id);
+    const contactRelay = context.contactRelays?.get(sender.accountId);
+    if (senderRelay !== undefined && contactRelay !== undefined && senderRelay !== contactRelay) {
+      plan.dropped.push({ envelopeId: envelope.id, reason: "certified by another relay than the contact's" });
+      continue;
+    }
+    if (senderRelay !== undefined) plan.senderRelays.set(sender.accountId, senderRelay);
     if (sender.accountId === context.ownAccountId) {
       // Our other devices' sync messages need linked devices (not built yet).
       plan.dropped.push({ envelopeId: envelope.id, reason: 'from own account' });

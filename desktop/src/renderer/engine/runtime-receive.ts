@@ -3,6 +3,7 @@
  * receive pipeline is built, and what a committed batch tells the rest of the
  * runtime (typing, the outbox, the queued count, session repair) and the UI.
  */
+import { describeError } from './errors.js';
 import type { ReceiveCommitResult } from './receive-commit.js';
 import { ReceivePipeline } from './receive-pipeline.js';
 import type { ReceivePlan } from './receive-plan.js';
@@ -32,6 +33,14 @@ export function createReceivePipeline(
       faults: settings.faults,
       options: settings.receive,
       showReadReceipts: () => privacy.value.readReceipts,
+      pinSenderRelay: (url) =>
+        runtime.trustRoots.pin(url).then(
+          () => true,
+          (error: unknown) => {
+            logger.warn("could not pin a sender's relay", { relayUrl: url, error: describeError(error) });
+            return false;
+          },
+        ),
       ensureSealedSender: () =>
         runtime.certificates.ensure().then(
           () => true,

@@ -3,6 +3,7 @@
  * database, one data key and the home relay, and wires them together. The
  * Engine facade (engine.ts) creates one per start and drops it on stop.
  */
+import { normalizeRelayUrl } from '@parley/crypto-core/wire';
 import type { AccountInfo } from '../../common/vault-api.js';
 import { AccessKeyRegistration } from './access-keys.js';
 import type { MonotonicClock } from './clock.js';
@@ -39,6 +40,7 @@ import { SenderCertificates } from './sender-certificates.js';
 import { SessionRepair } from './session-repair.js';
 import { SessionManager } from './sessions.js';
 import { recordTakenOver, TakeoverLatch } from './takeover.js';
+import { TrustRootPins } from './trust-roots.js';
 import { type TypingOptions, type TypingState, TypingThrottle, TypingTracker } from './typing.js';
 import { TypingNotifier } from './typing-notifier.js';
 import type { VaultGateway } from './vault-calls.js';
@@ -88,6 +90,7 @@ export class EngineRuntime {
   readonly sessions: SessionManager;
   readonly sessionRepair: SessionRepair;
   readonly certificates: SenderCertificates;
+  readonly trustRoots: TrustRootPins;
   readonly prekeys: PreKeyMaintenance;
   readonly queue: OutboxQueue;
   /** Sends to each recipient's relay: the socket for home, HTTP for the others. */
@@ -106,6 +109,8 @@ export class EngineRuntime {
   readonly #takeover = new TakeoverLatch(() => this.#retire());
   readonly #unsubscribe: Unsubscribe[] = [];
   #stopped = false;
+  /** Relays refused this session for serving another trust root than the pinned one (shown in the status bar). */
+  readonly #refusedRelays = new Set<string>();
 
   constructor(
     private readonly parts: RuntimeParts,
@@ -143,7 +148,17 @@ export class EngineRuntime {
         this.outbox.kick();
       },
     });
-    this.certificates = new SenderCertificates(db, this.http, this.tokens, vault, relayUrl, clock, logger);
+    this.trustRoots = new TrustRootPins(db, vault, {
+      httpFor: (url) => (url === normalizeRelayUrl(relayUrl) ? this.http : new RelayHttpClient(url, settings.fetch)),
+      clock,
+      logger,
+      trustRootChanged: (url) => {
+        this.#refusedRelays.add(url);
+        this.#publishStatus();
+        parts.events.emit('trust-root-changed', { relayUrl: url });
+      },
+    });
+    this.certificates = new SenderCertificates(this.trustRoots, this.http, this.tokens, vault, relayUrl, clock, logger);
     this.prekeys = new PreKeyMaintenance(db, this.http, this.tokens, vault, relayUrl, clock, logger, settings.prekeys);
     this.queue = new OutboxQueue(db);
     this.delivery = new OutboxDelivery(this.connection, this.relays, this.reachability);
@@ -163,6 +178,7 @@ export class EngineRuntime {
       homeRelayUrl: relayUrl,
       ownAccountId: accountId,
       clock,
+      pinRelay: (url) => this.trustRoots.pin(url),
     });
     this.composer = new Composer(db, { ownAccountId: accountId, clock, newId: parts.newId });
     this.readReceipts = new ReadReceipts(db, clock);
@@ -300,6 +316,7 @@ export class EngineRuntime {
       queuedMessages: this.queuedCount.count.value,
       drained: this.pipeline.drained.value,
       unreachableRelays: this.reachability.unreachable.value,
+      ...(this.#refusedRelays.size === 0 ? {} : { refusedRelays: [...this.#refusedRelays] }),
     };
     this.parts.status.set(status);
   }

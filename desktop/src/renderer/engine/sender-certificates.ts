@@ -2,8 +2,8 @@
  * The sealed-sender certificate: the relay vouches for "this account, this
  * device, this identity key" for a day, and the vault attaches it to sealed
  * messages so recipients know who wrote without the relay knowing. Fetched at
- * login and whenever it nears expiry; the relay's trust root is pinned the
- * first time it is seen (relays table), so a relay cannot later swap it.
+ * login and whenever it nears expiry; the relay's trust root is fetched and
+ * pinned in the vault first (trust-roots.ts), so a relay cannot later swap it.
  *
  * The certificate's expiry is the relay's time, so "nears expiry" is judged
  * by the relay's clock: its answer says what time it is there (`serverTime`),
@@ -11,11 +11,11 @@
  * the certificate the same way. A clock a day off changes nothing.
  */
 import type { Clock } from './clock.js';
-import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import type { EngineLogger } from './logger.js';
 import type { RelayTokens } from './relay-auth.js';
 import type { RelayHttpClient } from './relay-http.js';
+import type { TrustRootPins } from './trust-roots.js';
 import type { VaultGateway } from './vault-calls.js';
 
 /** Renew when less than this much validity is left (ms); at most a fifth of a short-lived certificate's life. */
@@ -33,7 +33,7 @@ export class SenderCertificates {
   #stopped = false;
 
   constructor(
-    private readonly db: EngineDatabase,
+    private readonly pins: TrustRootPins,
     private readonly http: RelayHttpClient,
     private readonly tokens: RelayTokens,
     private readonly vault: VaultGateway,
@@ -66,7 +66,7 @@ export class SenderCertificates {
 
   async #fetchAndInstall(): Promise<void> {
     try {
-      const trustRoot = await this.#trustRoot();
+      const trustRoot = await this.pins.pin(this.relayUrl);
       const answer = await this.tokens.withToken((token) => this.http.senderCertificate(token));
       const { certificate, expiresAt, serverTime } = answer;
       const receivedAt = this.clock.now();
@@ -88,14 +88,6 @@ export class SenderCertificates {
       this.#scheduleAt(this.clock.now() + RETRY_AFTER_FAILURE_MS);
       throw error;
     }
-  }
-
-  async #trustRoot(): Promise<string> {
-    const relay = await this.db.relays.get(this.relayUrl);
-    if (relay?.trustRoot != null) return relay.trustRoot;
-    const { publicKey } = await this.http.trustRoot();
-    if (relay !== undefined) await this.db.relays.update(this.relayUrl, { trustRoot: publicKey });
-    return publicKey;
   }
 
   #scheduleAt(at: number): void {

@@ -6,7 +6,7 @@
 import type { ConnectionStatus, UnreachableRelay } from '../../engine/index.js';
 
 export interface ConnectionBannerText {
-  readonly state: 'connecting' | 'offline' | 'taken-over' | 'relay-unreachable';
+  readonly state: 'connecting' | 'offline' | 'taken-over' | 'relay-unreachable' | 'trust-root-changed';
   readonly text: string;
 }
 
@@ -31,8 +31,22 @@ export function unreachableRelaySentence(relay: UnreachableRelay): string {
 export const TAKEN_OVER_SENTENCE =
   'This identity was restored on another computer, so this copy no longer sends or receives; to use Parley here again, remove this copy and restore a backup.';
 
-/** Null while online: the bar is then not shown at all. */
+/**
+ * Relays that served another trust root than the one pinned for them
+ * (docs/protocol.md §5): what happened and what it means, naming them.
+ */
+export function refusedRelaysSentence(relays: readonly string[]): string {
+  const named = relays.join(', ');
+  const which = relays.length === 1 ? `The relay ${named} presents` : `The relays ${named} present`;
+  return `${which} a different certificate key than the one Parley pinned, so Parley refuses it: messages it vouches for are not accepted.`;
+}
+
+/** Null while online with nothing to report: the bar is then not shown at all. */
 export function connectionBannerText(status: ConnectionStatus): ConnectionBannerText | null {
+  const refused = status.refusedRelays ?? [];
+  if (refused.length > 0 && status.state !== 'taken-over') {
+    return { state: 'trust-root-changed', text: refusedRelaysSentence(refused) };
+  }
   switch (status.state) {
     case 'online': {
       if (status.unreachableRelays.length === 0) return null;

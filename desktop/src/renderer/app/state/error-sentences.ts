@@ -18,6 +18,8 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
     "Your relay sent keys that don't belong to this contact code, so Parley refused them; check the code with your contact.",
   INVALID_BUNDLE: 'The relay sent unusable keys for this contact; try again later.',
   FORGED_KEY: "Your relay sent a key that isn't this contact's, so Parley refused it; nothing from it was accepted.",
+  TRUST_ROOT_CHANGED:
+    'A relay presented a different certificate key than the one Parley pinned for it, so Parley refused it; nothing it vouches for is trusted.',
   INVALID_RELAY_URL: 'Enter a relay URL that starts with http:// or https://, without a query or fragment.',
   RELAY_UNREACHABLE: "Parley can't reach the relay; check the address and your connection, then try again.",
   RELAY_REFUSED: 'The relay refused the request; try again, and check the relay address if it keeps happening.',
@@ -64,6 +66,8 @@ const RELAY_SENTENCES: Partial<Record<EngineErrorCode, (relayUrl: string) => str
     `Your relay (${relayUrl}) sent keys that don't belong to this contact code, so Parley refused them; check the code with your contact.`,
   FORGED_KEY: (relayUrl) =>
     `Your relay (${relayUrl}) sent a key that isn't this contact's, so Parley refused it; nothing from it was accepted.`,
+  TRUST_ROOT_CHANGED: (relayUrl) =>
+    `The relay ${relayUrl} presented a different certificate key than the one Parley pinned for it, so Parley refused it; nothing it vouches for is trusted.`,
 };
 
 const FALLBACK_SENTENCE = ENGINE_SENTENCES.INTERNAL;

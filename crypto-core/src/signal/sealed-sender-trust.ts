@@ -1,0 +1,134 @@
+/**
+ * Sealed sender across relays (docs/protocol.md §5 Sealed sender): a
+ * receiver holds one pinned trust root per relay and does not know in
+ * advance which relay certified a sealed message's sender. So opening is
+ * split in two steps that SealedSenderCipher.decrypt does in one:
+ *
+ * 1. `openSealedOuterLayer` opens the outer layer with our identity key
+ *    (libsignal's sealedSenderDecryptToUsmc, which also checks that the
+ *    sealing key is the certificate's key) and returns the sender
+ *    certificate, unvalidated, and the inner Signal message.
+ * 2. `findCertifyingRoot` says which of the pinned roots signed that
+ *    certificate (valid at the caller's time), or that none did.
+ *
+ * The inner message is then an ordinary Signal message from the
+ * certificate's sender (SessionCipher.decrypt), whose identity check is the
+ * store's (store/identity-policy.ts), as inside sealedSenderDecryptMessage.
+ */
+import {
+  CiphertextMessageType,
+  PublicKey,
+  SenderCertificate,
+  sealedSenderDecryptToUsmc,
+} from '@signalapp/libsignal-client';
+import { accountIdMatches, isAccountId } from '../address/account-id.js';
+import { type Bytes, bytes } from '../encoding.js';
+import { CryptoErrorCode, invalidInput, ParleyCryptoError } from '../errors.js';
+import { signalStoresFor } from '../store/adapters.js';
+import type { ProtocolStore } from '../store/protocol-store.js';
+import type { DeviceAddress } from './address.js';
+import { ForgedIdentityError, toCryptoError } from './errors-map.js';
+import { type SenderCertificateInfo, validateSenderCertificate } from './sealed-sender.js';
+import type { SignalCiphertext } from './session.js';
+
+export interface SealedOuterLayer {
+  /** The serialized sender certificate, not validated yet. */
+  readonly certificate: Bytes;
+  /**
+   * Who the certificate names, unvalidated: only a hint (for logs, or to
+   * decrypt tentatively) until a pinned root validates the certificate.
+   */
+  readonly claimedSender: DeviceAddress;
+  /** The inner Signal message, to decrypt with the claimed sender's session. */
+  readonly inner: SignalCiphertext;
+}
+
+/** One pinned trust root and what the caller calls it (a canonical relay URL). */
+export interface TrustRootCandidate<K> {
+  readonly key: K;
+  readonly trustRoot: Uint8Array;
+}
+
+export interface CertifyingRoot<K> {
+  readonly key: K;
+  readonly certificate: SenderCertificateInfo;
+}
+
+function messageError(message: string): ParleyCryptoError {
+  return invalidInput(CryptoErrorCode.InvalidMessage, message);
+}
+
+/**
+ * Opens the outer layer of a sealed message. Throws INVALID_MESSAGE when it
+ * does not open (not for us, tampered), when the certificate names no Parley
+ * device, or when the inner message is not a Signal message (prekey or
+ * whisper); INVALID_CERTIFICATE when it was sealed with another key than the
+ * certificate's (someone else's certificate).
+ */
+export async function openSealedOuterLayer(store: ProtocolStore, ciphertext: Uint8Array): Promise<SealedOuterLayer> {
+  if (!(ciphertext instanceof Uint8Array)) throw messageError('ciphertext must be bytes');
+  let outer: Awaited<ReturnType<typeof sealedSenderDecryptToUsmc>>;
+  try {
+    outer = await sealedSenderDecryptToUsmc(bytes(ciphertext), signalStoresFor(store).identity);
+  } catch (error) {
+    throw toCryptoError(error, { fallback: CryptoErrorCode.InvalidMessage });
+  }
+  const certificate = outer.senderCertificate();
+  const accountId = certificate.senderUuid();
+  const deviceId = certificate.senderDeviceId();
+  if (!isAccountId(accountId) || !Number.isInteger(deviceId) || deviceId < 1 || deviceId > 127) {
+    throw messageError('the sender certificate does not name a Parley device');
+  }
+  const type = outer.msgType();
+  if (type !== CiphertextMessageType.PreKey && type !== CiphertextMessageType.Whisper) {
+    throw messageError('the sealed message does not carry a Signal message');
+  }
+  return {
+    certificate: certificate.serialize(),
+    claimedSender: { accountId, deviceId },
+    inner: { type: type === CiphertextMessageType.PreKey ? 'prekey' : 'message', body: outer.contents() },
+  };
+}
+
+/**
+ * The candidate whose trust root signed `certificate`, valid at `now`; null
+ * when none did (an unknown relay, an expired or forged certificate). A
+ * certificate signed under a candidate for a key its account id does not
+ * commit to was made by that relay: ForgedIdentityError naming the account.
+ */
+export function findCertifyingRoot<K>(
+  certificate: Uint8Array,
+  candidates: readonly TrustRootCandidate<K>[],
+  now: number,
+): CertifyingRoot<K> | null {
+  let parsed: SenderCertificate;
+  try {
+    parsed = SenderCertificate.deserialize(bytes(certificate));
+  } catch (error) {
+    throw new ParleyCryptoError(CryptoErrorCode.InvalidCertificate, 'not a sender certificate', error);
+  }
+  for (const candidate of candidates) {
+    let signed: boolean;
+    try {
+      signed = parsed.validate(validRootKey(candidate.trustRoot), now);
+    } catch {
+      signed = false;
+    }
+    if (!signed) continue;
+    const accountId = parsed.senderUuid();
+    if (!accountIdMatches(accountId, parsed.key().serialize())) {
+      throw new ForgedIdentityError(
+        `the relay certified a key for ${accountId} that its account id does not commit to`,
+        new Error('forged sender certificate'),
+        accountId,
+      );
+    }
+    return { key: candidate.key, certificate: validateSenderCertificate(certificate, candidate.trustRoot, now) };
+  }
+  return null;
+}
+
+/** A candidate that is no public key validates nothing (caught by the caller). */
+function validRootKey(trustRoot: Uint8Array): PublicKey {
+  return PublicKey.deserialize(bytes(trustRoot));
+}
