@@ -108,6 +108,16 @@ function trailingBitsZero(text: string, dataChars: number): boolean {
   return rest === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
 }
 
+/**
+ * Whether padded base64 text (already matching BASE64_PATTERN) leaves its
+ * spare bits zero, as canonical base64 must: a cheap check on the last data
+ * character, so schemas can refuse non-canonical text without decoding it.
+ */
+export function base64SpareBitsZero(text: string): boolean {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return trailingBitsZero(text, text.length - padding);
+}
+
 export function toBase64(data: Uint8Array): string {
   if (nativeBuffer !== undefined) {
     return nativeBuffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');

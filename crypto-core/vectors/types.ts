@@ -176,3 +176,43 @@ export interface BackupVectors extends VectorFileHeader {
   };
   readonly mutations: readonly BackupMutation[];
 }
+
+/** How one certificate must be judged under one relay's trust root at one time. */
+export type SenderCertificateCheck =
+  | {
+      readonly trustRoot: string;
+      readonly at: number;
+      readonly valid: true;
+      readonly sender: { readonly accountId: string; readonly deviceId: number };
+    }
+  | { readonly trustRoot: string; readonly at: number; readonly valid: false; readonly error: string };
+
+export interface SenderCertificateVector {
+  readonly name: string;
+  /** The trust root (by name) of the relay that issued it. */
+  readonly issuedBy: string;
+  readonly certificateBase64: string;
+  /** What the certificate says (before any check). */
+  readonly names: { readonly accountId: string; readonly deviceId: number; readonly identityKeyHex: string };
+  readonly expiresAt: number;
+  /** Whether the account id it names commits to the identity key it names (§1); false: refuse it. */
+  readonly idCommitsToKey: boolean;
+  readonly checks: readonly SenderCertificateCheck[];
+}
+
+export interface SenderCertificateVectors extends VectorFileHeader {
+  readonly trustRoots: readonly { readonly name: string; readonly relayUrl: string; readonly publicKeyHex: string }[];
+  readonly certificates: readonly SenderCertificateVector[];
+}
+
+export interface AccessKeyVectors extends VectorFileHeader {
+  readonly header: string;
+  readonly vectors: readonly {
+    readonly keyBase64: string;
+    /** The key as a contact code's `key` parameter (base64url, no padding). */
+    readonly contactCodeKey: string;
+    /** SHA-256 of the 16 key bytes: what a relay stores and compares. */
+    readonly storedHashBase64: string;
+  }[];
+  readonly refused: readonly Refusal<string>[];
+}

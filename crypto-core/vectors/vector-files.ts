@@ -4,6 +4,7 @@
  * committed files are what the code produces now.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { accessKeyVectors } from './access-keys.js';
 import { accountIdVectors } from './account-ids.js';
 import { authSignatureVectors } from './auth-signatures.js';
 import { backupVectors } from './backup.js';
@@ -11,6 +12,7 @@ import { contactCodeVectors } from './contact-codes.js';
 import { contentVectors } from './content.js';
 import { relayUrlVectors } from './relay-urls.js';
 import { safetyNumberVectors } from './safety-numbers.js';
+import { senderCertificateVectors } from './sender-certificates.js';
 
 /** docs/test-vectors/, where the files are committed. */
 export const VECTOR_DIRECTORY = new URL('../../docs/test-vectors/', import.meta.url);
@@ -35,9 +37,11 @@ export async function buildVectorFiles(): Promise<Record<string, unknown>> {
     'account-ids.json': accountIdVectors(),
     'relay-urls.json': relayUrlVectors(),
     'contact-codes.json': contactCodeVectors(),
+    'access-keys.json': accessKeyVectors(),
     'auth-signatures.json': authSignatureVectors(committedVectors('auth-signatures.json')),
     'content.json': contentVectors(),
     'safety-numbers.json': safetyNumberVectors(),
+    'sender-certificates.json': senderCertificateVectors(committedVectors('sender-certificates.json')),
     'backup.json': await backupVectors(committedVectors('backup.json')),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN, type AccountId } from '../address/account-id.js';
-import { BASE64_PATTERN } from '../encoding.js';
+import { BASE64_PATTERN, base64SpareBitsZero } from '../encoding.js';
 
 /** Version of the wire protocol described by this module (docs/protocol.md §Wire). */
 export const WIRE_VERSION = 1;
@@ -32,6 +32,7 @@ export function base64Bytes(min: number, max: number) {
     .min(base64Chars(min))
     .max(base64Chars(max))
     .regex(BASE64_PATTERN, 'must be canonical base64')
+    .refine(base64SpareBitsZero, 'must be canonical base64 (spare bits zero)')
     .refine(
       (value) => {
         const length = base64DecodedLength(value);

@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AuthSignatureVector, AuthSignatureVectors, RelayUrlVectors } from '../../../crypto-core/vectors/types.js';
+import type {
+  AccessKeyVectors,
+  AuthSignatureVector,
+  AuthSignatureVectors,
+  RelayUrlVectors,
+} from '../../../crypto-core/vectors/types.js';
+import { accessKeyHash } from '../../src/auth/access-keys.js';
 import { derivedRelayUrls } from '../../src/auth/relay-urls.js';
 import { relayUrls as parsePublicUrls } from '../../src/config-values.js';
 import { type ChallengeProof, verifyChallengeSignature } from '../../src/crypto/signatures.js';
@@ -75,5 +81,13 @@ describe('signed challenge vectors at the relay', () => {
         false,
       );
     }
+  });
+});
+
+describe('access key vectors at the relay', () => {
+  const keys = loadVectors<AccessKeyVectors>('access-keys.json');
+
+  it('store exactly the documented hash of each key', () => {
+    for (const vector of keys.vectors) expect(accessKeyHash(vector.keyBase64)).toBe(vector.storedHashBase64);
   });
 });
