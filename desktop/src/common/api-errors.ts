@@ -51,6 +51,12 @@ export const VaultErrorCode = {
    * trust root and decrypt it again.
    */
   UnknownSenderRelay: 'UNKNOWN_SENDER_RELAY',
+  /**
+   * relayRequest got no usable answer from another relay (no connection, a
+   * timeout, a redirect, an answer too large or broken off): the engine
+   * treats it as that relay being down.
+   */
+  RelayUnreachable: 'RELAY_UNREACHABLE',
 } as const;
 
 export const ApiErrorCode = { ...CryptoErrorCode, ...VaultErrorCode } as const;

@@ -29,6 +29,7 @@ import {
 } from '@parley/crypto-core/content';
 import {
   type AccountId,
+  accessKeySchema,
   accountIdSchema,
   base64Bytes,
   type DeviceAddress,
@@ -167,6 +168,8 @@ export const MAX_BACKUP_BATCH_WEIGHT = 4 * 1024 * 1024;
 export const MAX_BACKUP_UPLOAD_BYTES = 1024 * 1024;
 const backupFileNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.parleybackup$/);
 const relayUrlSchema = z.url({ protocol: /^https?$/ }).max(2048);
+/** Largest POST body relayRequest carries: a send to 16 devices of 80 KiB each, with room. */
+export const MAX_RELAY_REQUEST_BODY_CHARS = 4 * 1024 * 1024;
 /** Envelope ids one decrypt call may release (several committed batches' worth). */
 export const MAX_RELEASED_PER_DECRYPT = 10 * MAX_ENVELOPES_PER_BATCH;
 const challengeSchema = base64Bytes(32, 32);
@@ -204,6 +207,21 @@ export const vaultArgSchemas = {
    * the same root again is fine, another one is TRUST_ROOT_CHANGED.
    */
   pinTrustRoot: z.strictObject({ relayUrl: relayUrlSchema, trustRoot: base64Bytes(33, 33) }),
+  /**
+   * A request to a relay other than the home relay, made by the vault's
+   * process for the page (vault/relay-proxy.ts: the page's CSP reaches only
+   * its home relay). Only the requests a client makes of another relay pass:
+   * GET trust root, GET bundles, POST a sealed send, GET health; never with
+   * a token.
+   */
+  relayRequest: z.strictObject({
+    relayUrl: relayUrlSchema,
+    method: z.enum(['GET', 'POST']),
+    path: z.string().min(1).max(256),
+    accessKey: accessKeySchema.optional(),
+    /** JSON text of a POST body. */
+    body: z.string().min(1).max(MAX_RELAY_REQUEST_BODY_CHARS).optional(),
+  }),
   startSessions: z.strictObject({ bundles: preKeyBundlesResponseSchema }),
   getSessionDevices: z.strictObject({ accountId: accountIdSchema }),
   encrypt: z.strictObject({
@@ -300,6 +318,8 @@ export interface VaultResults {
   /** The relay as pinned (canonical URL), and whether this call pinned it ('new') or found it pinned ('same'). */
   pinTrustRoot: { relayUrl: string; pinned: 'new' | 'same' };
   /** Sessions now exist with these devices of the account. */
+  /** The relay's status and body (text), as it answered. */
+  relayRequest: { status: number; body: string };
   startSessions: { accountId: AccountId; devices: number[] };
   getSessionDevices: { devices: number[] };
   /** One ciphertext per device with a session. */

@@ -49,3 +49,8 @@ export function badPassphraseError(cause: unknown): VaultError {
 export function protocolError(code: ApiErrorCode, message: string): VaultError {
   return new VaultError(code, message, null);
 }
+
+/** Another relay gave relayRequest no usable answer (relay-proxy.ts). */
+export function relayUnreachableError(message: string, cause: unknown): VaultError {
+  return new VaultError(ApiErrorCode.RelayUnreachable, message, cause);
+}

@@ -31,6 +31,7 @@ import { VaultBackups } from './backup/vault-backups.js';
 import { finishInterruptedErase } from './erase-identity.js';
 import type { Keychain } from './key-file.js';
 import { ensureProfileDir } from './profile-files.js';
+import { RelayProxy } from './relay-proxy.js';
 import { VaultLifecycle } from './vault-lifecycle.js';
 
 interface CommonVaultOptions {
@@ -60,6 +61,7 @@ export class Vault implements VaultApi {
   readonly #lifecycle: VaultLifecycle;
   readonly #backups: VaultBackups;
   readonly #restoreSteps: RestoreSteps;
+  readonly #relayProxy: RelayProxy;
 
   constructor(options: VaultOptions) {
     ensureProfileDir(options.profileDir);
@@ -72,6 +74,7 @@ export class Vault implements VaultApi {
       now: this.#lifecycle.now,
     });
     this.#restoreSteps = new RestoreSteps(this.#lifecycle, this.#backups);
+    this.#relayProxy = new RelayProxy();
   }
 
   /** The backup machinery, for the CLI, which restores from a local path (vault/backup/). */
@@ -137,6 +140,15 @@ export class Vault implements VaultApi {
 
   pinTrustRoot(args: ParsedVaultArgs<'pinTrustRoot'>): Promise<VaultResults['pinTrustRoot']> {
     return this.#lifecycle.unlocked((open) => open.trustRoots.pin(args.relayUrl, fromBase64(args.trustRoot)));
+  }
+
+  /**
+   * Outside the vault's queue (a slow relay must not hold up decrypts) and
+   * without the unlocked state: it uses no key and reaches only other
+   * relays' public routes.
+   */
+  relayRequest(args: ParsedVaultArgs<'relayRequest'>): Promise<VaultResults['relayRequest']> {
+    return this.#relayProxy.request(args);
   }
 
   startSessions(args: ParsedVaultArgs<'startSessions'>): Promise<VaultResults['startSessions']> {

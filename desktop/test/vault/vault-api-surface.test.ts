@@ -75,6 +75,8 @@ describe('the vault API surface', () => {
       relayUrl: relay.url,
       trustRoot: Buffer.from(relay.trustRoot.publicKey).toString('base64'),
     });
+    // Refused before any network: the page may not ask another relay for a sender certificate.
+    await exercise(alice.vault, 'relayRequest', { relayUrl: relay.url, method: 'GET', path: '/v1/certificate' });
     await exercise(alice.vault, 'startSessions', { bundles: relay.bundles(bobId) });
     await exercise(alice.vault, 'getSessionDevices', { accountId: bobId });
     for (const sealed of [true, false]) {

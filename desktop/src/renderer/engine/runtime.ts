@@ -44,6 +44,7 @@ import { TrustRootPins } from './trust-roots.js';
 import { type TypingOptions, type TypingState, TypingThrottle, TypingTracker } from './typing.js';
 import { TypingNotifier } from './typing-notifier.js';
 import type { VaultGateway } from './vault-calls.js';
+import { vaultRelayFetch } from './vault-relay-fetch.js';
 
 /**
  * How long received envelope ids are kept for de-duplication: longer than the
@@ -136,7 +137,8 @@ export class EngineRuntime {
       settings.connection,
     );
     this.accessKeys = new AccessKeyRegistration(db, this.http, this.tokens, { clock, logger });
-    this.relays = new RelayDirectory(this.http, settings.fetch);
+    // Other relays through the vault's process: the page's CSP reaches only the home relay (vault/relay-proxy.ts).
+    this.relays = new RelayDirectory(this.http, settings.fetch ?? vaultRelayFetch(vault));
     this.reachability = new RelayReachability(db, clock, settings.outbox.relayProbe);
     this.sessions = new SessionManager(this.relays, this.tokens, vault, (peer) => contactReach(db, peer, relayUrl));
     this.sessionRepair = new SessionRepair(db, this.sessions, {
@@ -149,7 +151,7 @@ export class EngineRuntime {
       },
     });
     this.trustRoots = new TrustRootPins(db, vault, {
-      httpFor: (url) => (url === normalizeRelayUrl(relayUrl) ? this.http : new RelayHttpClient(url, settings.fetch)),
+      httpFor: (url) => this.relays.client(url),
       clock,
       logger,
       trustRootChanged: (url) => {
