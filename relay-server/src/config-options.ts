@@ -53,7 +53,7 @@ export const OPTIONS = {
     flag: 'public-url',
     env: 'PARLEY_RELAY_PUBLIC_URL',
     valueName: 'URL',
-    defaultText: '(the listen address, http://HOST:PORT, and http://localhost:PORT on loopback)',
+    defaultText: '(the listen address and http://HOST:PORT (canonical: localhost and [::1] are written 127.0.0.1))',
     description:
       'URL clients use to reach this relay, e.g. https://relay.example.org behind a TLS proxy; challenge signatures must name it (repeat the flag, or separate with commas, for several)',
     repeatable: true,

@@ -186,6 +186,8 @@ export class ProfileLifecycle {
     takenOver = false,
   ): Promise<void> {
     const runtime = await buildRuntime(this.#context, db, account, relayUrl, token);
+    // Before anything is received: a vault restored from a backup knows no relay's root until told.
+    await runtime.trustRoots.restorePins();
     this.#runtime = runtime;
     this.#database = db;
     runtime.start(takenOver);

@@ -15,7 +15,7 @@
 import { normalizeRelayUrl } from '@parley/crypto-core/wire';
 import type { Clock } from './clock.js';
 import type { EngineDatabase } from './database.js';
-import { EngineError, EngineErrorCode } from './errors.js';
+import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineLogger } from './logger.js';
 import type { RelayRecord } from './records.js';
 import type { RelayHttpClient } from './relay-http.js';
@@ -55,6 +55,29 @@ export class TrustRootPins {
       pinning.catch(() => this.#pinning.delete(relay));
     }
     return pinning;
+  }
+
+  /**
+   * Hands every root the relays table records to the vault, before anything
+   * is received: a vault restored from a backup holds no pins (they are not
+   * in backups; the table is), so without this a contact on another relay
+   * would find no root for their certificates until their relay's root was
+   * fetched again. A recorded root the vault refuses (it pinned another) is
+   * reported as a changed root, and the others are still handed over.
+   */
+  async restorePins(): Promise<void> {
+    const recorded = (await this.db.relays.toArray()).filter((relay) => relay.trustRoot != null);
+    for (const relay of recorded) {
+      if (relay.trustRoot == null) continue;
+      try {
+        await this.#pinInVault(normalizeRelayUrl(relay.url), relay.trustRoot);
+      } catch (error) {
+        this.context.logger.warn('a recorded trust root was not pinned', {
+          relayUrl: relay.url,
+          error: describeError(error),
+        });
+      }
+    }
   }
 
   async #fetchAndPin(relay: string): Promise<string> {
