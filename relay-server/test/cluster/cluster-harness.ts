@@ -2,9 +2,8 @@
  * Relay nodes for the scale-out tests: processes on one fresh PostgreSQL
  * schema and one Redis key/channel prefix per test file (the machine's Redis,
  * PARLEY_TEST_REDIS_URL to point elsewhere), with the shared secrets every
- * node of one relay needs. Also a TCP pass-through in front of Redis that a
- * test can cut and restore, to take Redis away from the nodes without
- * touching the server other tests use.
+ * node of one relay needs. Also a TCP pass-through in front of Redis or
+ * PostgreSQL that a test can cut and restore.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
@@ -16,6 +15,8 @@ export const TEST_REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.
 export interface ClusterOptions {
   /** Redis URL the nodes use (default TEST_REDIS_URL); null: no --redis at all. */
   readonly redisUrl?: string | null;
+  /** PostgreSQL URL the nodes use (default TEST_POSTGRES_URL; the schema is dropped through that one). */
+  readonly postgresUrl?: string;
   /** Extra flags for every node. */
   readonly args?: readonly string[];
 }
@@ -32,7 +33,7 @@ export class TestCluster {
     const redisUrl = this.options.redisUrl === undefined ? TEST_REDIS_URL : this.options.redisUrl;
     return [
       '--postgres',
-      TEST_POSTGRES_URL,
+      this.options.postgresUrl ?? TEST_POSTGRES_URL,
       '--postgres-schema',
       this.schema,
       ...(redisUrl === null ? [] : ['--redis', redisUrl, '--redis-prefix', this.redisPrefix]),
@@ -60,28 +61,38 @@ export class TestCluster {
   }
 }
 
-/** A TCP pass-through to Redis on a free 127.0.0.1 port: cut() drops every connection and refuses new ones. */
-export class CuttableRedis {
+/**
+ * A TCP pass-through on a free 127.0.0.1 port to Redis or PostgreSQL: cut()
+ * drops every connection and refuses new ones, as a server that stopped or
+ * restarted would, without touching the server other tests use.
+ */
+export class CuttableTcp {
   readonly #sockets = new Set<Socket>();
   #server: Server | null = null;
   port = 0;
 
   private constructor(private readonly target: URL) {}
 
-  static async start(target = TEST_REDIS_URL): Promise<CuttableRedis> {
-    const proxy = new CuttableRedis(new URL(target));
+  /** `target`: the server's URL (redis:// or postgres://). */
+  static async start(target = TEST_REDIS_URL): Promise<CuttableTcp> {
+    const proxy = new CuttableTcp(new URL(target));
     await proxy.restore();
     return proxy;
   }
 
+  /** The target's URL with this pass-through's address in it. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    const url = new URL(this.target.href);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.href;
   }
 
   /** Listens (again, on the same port once it has one) and forwards to Redis. */
   async restore(): Promise<void> {
     const server = createServer((client) => {
-      const upstream = tcpConnect(Number(this.target.port || 6379), this.target.hostname);
+      const defaultPort = this.target.protocol.startsWith('postgres') ? 5432 : 6379;
+      const upstream = tcpConnect(Number(this.target.port || defaultPort), this.target.hostname);
       for (const socket of [client, upstream]) {
         this.#sockets.add(socket);
         socket.on('error', () => socket.destroy());

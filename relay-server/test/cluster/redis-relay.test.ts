@@ -28,7 +28,7 @@ import { resolveConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import { startRelay } from '../../src/relay.js';
 import { dropTestSchema, newTestSchemaName, TEST_POSTGRES_URL } from '../storage/postgres-harness.js';
-import { CuttableRedis, TestCluster } from './cluster-harness.js';
+import { CuttableTcp, TestCluster } from './cluster-harness.js';
 
 const cluster = new TestCluster({ args: ['--send-rate', '2', '--send-burst', '6'] });
 let first: RelayProcess;
@@ -126,13 +126,13 @@ describe('relay nodes on PostgreSQL and Redis', () => {
 });
 
 describe('relay nodes while Redis is away', () => {
-  let proxy: CuttableRedis;
+  let proxy: CuttableTcp;
   let nodes: TestCluster;
   let alpha: RelayProcess;
   let beta: RelayProcess;
 
   beforeAll(async () => {
-    proxy = await CuttableRedis.start();
+    proxy = await CuttableTcp.start();
     nodes = new TestCluster({ redisUrl: proxy.url });
     [alpha, beta] = (await nodes.start(2)) as [RelayProcess, RelayProcess];
   });
@@ -185,7 +185,7 @@ describe('relay nodes while Redis is away', () => {
 
 describe('a node whose Redis is not there at all', () => {
   it('starts, serves, and reports redis failed', async () => {
-    const closed = await CuttableRedis.start();
+    const closed = await CuttableTcp.start();
     const port = closed.port;
     await closed.cut();
     const schema = newTestSchemaName();
