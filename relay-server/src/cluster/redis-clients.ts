@@ -113,6 +113,7 @@ export async function checkRedis(clients: RedisClients): Promise<'ok' | 'failed'
   if (clients.subscriber.status !== 'ready') return 'failed';
   try {
     await clients.commands.ping();
+    clients.health.succeeded();
     return 'ok';
   } catch (error) {
     clients.health.failed(error, 'health check');

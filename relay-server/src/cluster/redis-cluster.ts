@@ -12,7 +12,8 @@
  *   (covers commits made between connect and subscribe);
  * - Redis coming back after an outage: every local connection is woken;
  * - a periodic drain of every local connection: every HEAL_INTERVAL_MS while
- *   Redis works, every DEGRADED_HEAL_INTERVAL_MS while it does not.
+ *   Redis works, every DEGRADED_HEAL_INTERVAL_MS while it does not (a PING
+ *   every DEGRADED_HEAL_INTERVAL_MS tells which).
  *
  * Events that end connections (a takeover by another install, a
  * re-registration, an account deletion), ephemeral envelopes and the
@@ -179,6 +180,12 @@ export class RedisCluster {
   }
 
   #heal(): void {
+    // A Redis that stalls with its connections open is noticed here, within
+    // about two seconds, also on a node that publishes nothing meanwhile.
+    this.clients.commands.ping().then(
+      () => this.clients.health.succeeded(),
+      (error: unknown) => this.clients.health.failed(error, 'ping'),
+    );
     const failing = this.clients.health.failing || this.clients.subscriber.status !== 'ready';
     if (failing || Date.now() - this.#lastHeal >= HEAL_INTERVAL_MS) this.#wakeAll();
   }

@@ -10,6 +10,7 @@
  * When Redis fails or is slow (REDIS_COMMAND_TIMEOUT_MS), the take falls back
  * to this node's in-memory bucket for the same key: limits are then enforced
  * per node, as without Redis, rather than not at all or by refusing everyone.
+ * Until Redis answers again (RedisHealth), takes go straight to that bucket.
  */
 import type { Redis } from 'ioredis';
 import type { RedisHealth } from '../cluster/redis-clients.js';
@@ -61,6 +62,9 @@ export class RedisTokenBucketLimiter implements RateLimiter {
   }
 
   async take(key: string, cost = 1): Promise<TakeResult> {
+    // While Redis fails, no request waits out a command timeout: publishes and
+    // health checks keep probing it, and the first success ends this.
+    if (this.health.failing) return this.#fallback.take(key, cost);
     try {
       const reply = (await this.redis.eval(
         TAKE_SCRIPT,

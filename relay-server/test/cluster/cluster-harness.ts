@@ -114,6 +114,16 @@ export class CuttableTcp {
     this.#server = server;
   }
 
+  /** The server stops answering but keeps its connections open (a stalled Redis): nothing is forwarded. */
+  stall(): void {
+    for (const socket of this.#sockets) socket.pause();
+  }
+
+  /** Forwards again after stall(). */
+  unstall(): void {
+    for (const socket of this.#sockets) socket.resume();
+  }
+
   /** Redis goes away: open connections drop, new ones are refused. */
   async cut(): Promise<void> {
     const server = this.#server;

@@ -181,6 +181,38 @@ describe('relay nodes while Redis is away', () => {
       bobSocket.close();
     }
   });
+  it('a Redis that stops answering (publish and limit timeouts) neither crashes a node nor holds sends', async () => {
+    const alice = await registerDevice(httpOf(alpha));
+    const bob = await registerDevice(httpOf(beta));
+    const aliceSocket = await connect(alpha, alice.token);
+    const bobSocket = await connect(beta, bob.token);
+    try {
+      await bobSocket.waitFor(() => bobSocket.queueEmptyCount === 1, 5_000, 'bob caught up');
+      proxy.stall();
+      // The first send meets the stalled Redis (its rate-limit take times out after 1 s, then counts locally).
+      const times: number[] = [];
+      for (const label of ['stalled 0', 'stalled 1', 'stalled 2']) {
+        const started = performance.now();
+        expect((await sendText(aliceSocket, bob.device.accountId, label)).ok).toBe(true);
+        times.push(performance.now() - started);
+      }
+      await bobSocket.waitFor(() => bobSocket.received.length === 3, 5_000, 'bob receives by drain');
+      const health = await httpOf(alpha).request(routes.health);
+      expect(health.status).toBe(503);
+      expect(health.body).toMatchObject({ dependencies: { redis: { status: 'failed' } } });
+      // Once Redis is known to fail, sends no longer wait for it.
+      expect(times[0]).toBeLessThan(2_500);
+      expect(Math.max(...times.slice(1))).toBeLessThan(500);
+      proxy.unstall();
+      await expect.poll(async () => (await httpOf(alpha).request(routes.health)).status, { timeout: 10_000 }).toBe(200);
+      await expect.poll(async () => (await httpOf(beta).request(routes.health)).status, { timeout: 10_000 }).toBe(200);
+      expect(alpha.running && beta.running).toBe(true);
+      console.info(`send times with Redis stalled (ms): ${times.map((ms) => ms.toFixed(0)).join(', ')}`);
+    } finally {
+      aliceSocket.close();
+      bobSocket.close();
+    }
+  });
 });
 
 describe('a node whose Redis is not there at all', () => {
