@@ -46,6 +46,25 @@ function sendText(socket: DeviceSocket, recipient: string, label: string) {
   return socket.send({ recipient, messages: [{ deviceId: 1, type: 'message', content: payload(label) }] });
 }
 
+/** Alice on `from`, Bob on `to`, Bob's first drain done; both sockets closed after `work`. */
+async function withPair(
+  from: RelayProcess,
+  to: RelayProcess,
+  work: (aliceSocket: DeviceSocket, bobSocket: DeviceSocket, bobAccount: string) => Promise<void>,
+): Promise<void> {
+  const alice = await registerDevice(httpOf(from));
+  const bob = await registerDevice(httpOf(to));
+  const aliceSocket = await connect(from, alice.token);
+  const bobSocket = await connect(to, bob.token);
+  try {
+    await bobSocket.waitFor(() => bobSocket.queueEmptyCount === 1, 5_000, 'bob caught up');
+    await work(aliceSocket, bobSocket, bob.device.accountId);
+  } finally {
+    aliceSocket.close();
+    bobSocket.close();
+  }
+}
+
 describe('relay nodes on PostgreSQL and Redis', () => {
   it('reports Redis under dependencies in the health answer', async () => {
     const health = await httpOf(first).request(routes.health);
@@ -57,17 +76,12 @@ describe('relay nodes on PostgreSQL and Redis', () => {
   });
 
   it('delivers across nodes in real time, well under a second', async () => {
-    const alice = await registerDevice(httpOf(first));
-    const bob = await registerDevice(httpOf(second));
-    const aliceSocket = await connect(first, alice.token);
-    const bobSocket = await connect(second, bob.token);
-    try {
-      await bobSocket.waitFor(() => bobSocket.queueEmptyCount === 1, 5_000, 'bob caught up');
+    await withPair(first, second, async (aliceSocket, bobSocket, bobAccount) => {
       const latencies: number[] = [];
       // Within the send burst (6), one after the other, each timed until bob has it.
       for (let index = 0; index < 5; index++) {
         const started = performance.now();
-        expect((await sendText(aliceSocket, bob.device.accountId, `live ${index}`)).ok).toBe(true);
+        expect((await sendText(aliceSocket, bobAccount, `live ${index}`)).ok).toBe(true);
         await bobSocket.waitFor(() => bobSocket.received.length === index + 1, 2_000, `bob receives ${index}`);
         latencies.push(performance.now() - started);
       }
@@ -77,10 +91,7 @@ describe('relay nodes on PostgreSQL and Redis', () => {
       // Without the wake-up this would wait for the periodic drain (10 s).
       expect(Math.max(...latencies)).toBeLessThan(1000);
       console.info(`cross-node delivery latency (ms): ${latencies.map((ms) => ms.toFixed(1)).join(', ')}`);
-    } finally {
-      aliceSocket.close();
-      bobSocket.close();
-    }
+    });
   });
 
   it('ends the old install on another node as soon as a new install takes the device over', async () => {
@@ -143,12 +154,7 @@ describe('relay nodes while Redis is away', () => {
   });
 
   it('accepts sends and delivers them by drain, reports redis failed, and is live again once Redis is back', async () => {
-    const alice = await registerDevice(httpOf(alpha));
-    const bob = await registerDevice(httpOf(beta));
-    const aliceSocket = await connect(alpha, alice.token);
-    const bobSocket = await connect(beta, bob.token);
-    try {
-      await bobSocket.waitFor(() => bobSocket.queueEmptyCount === 1, 5_000, 'bob caught up');
+    await withPair(alpha, beta, async (aliceSocket, bobSocket, bobAccount) => {
       await proxy.cut();
       await sleep(200);
       for (const node of [alpha, beta]) {
@@ -160,7 +166,7 @@ describe('relay nodes while Redis is away', () => {
         });
       }
       const during = ['down 0', 'down 1', 'down 2'];
-      for (const label of during) expect((await sendText(aliceSocket, bob.device.accountId, label)).ok).toBe(true);
+      for (const label of during) expect((await sendText(aliceSocket, bobAccount, label)).ok).toBe(true);
       // No wake-up can arrive: the node's drain while Redis fails (every second) delivers them.
       await bobSocket.waitFor(() => bobSocket.received.length === 3, 5_000, 'bob receives by drain');
       expect(bobSocket.received.map((envelope) => labelOf(envelope.content))).toEqual(during);
@@ -169,31 +175,23 @@ describe('relay nodes while Redis is away', () => {
       await expect.poll(async () => (await httpOf(beta).request(routes.health)).status, { timeout: 10_000 }).toBe(200);
       await expect.poll(async () => (await httpOf(alpha).request(routes.health)).status, { timeout: 10_000 }).toBe(200);
       const started = performance.now();
-      expect((await sendText(aliceSocket, bob.device.accountId, 'back')).ok).toBe(true);
+      expect((await sendText(aliceSocket, bobAccount, 'back')).ok).toBe(true);
       await bobSocket.waitFor(() => bobSocket.received.length === 4, 2_000, 'bob receives live again');
       expect(performance.now() - started).toBeLessThan(1000);
       expect(alpha.running && beta.running).toBe(true);
       const ids = bobSocket.received.map((envelope) => envelope.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(alpha.output).toContain('Redis failed');
-    } finally {
-      aliceSocket.close();
-      bobSocket.close();
-    }
+    });
   });
   it('a Redis that stops answering (publish and limit timeouts) neither crashes a node nor holds sends', async () => {
-    const alice = await registerDevice(httpOf(alpha));
-    const bob = await registerDevice(httpOf(beta));
-    const aliceSocket = await connect(alpha, alice.token);
-    const bobSocket = await connect(beta, bob.token);
-    try {
-      await bobSocket.waitFor(() => bobSocket.queueEmptyCount === 1, 5_000, 'bob caught up');
+    await withPair(alpha, beta, async (aliceSocket, bobSocket, bobAccount) => {
       proxy.stall();
       // The first send meets the stalled Redis (its rate-limit take times out after 1 s, then counts locally).
       const times: number[] = [];
       for (const label of ['stalled 0', 'stalled 1', 'stalled 2']) {
         const started = performance.now();
-        expect((await sendText(aliceSocket, bob.device.accountId, label)).ok).toBe(true);
+        expect((await sendText(aliceSocket, bobAccount, label)).ok).toBe(true);
         times.push(performance.now() - started);
       }
       await bobSocket.waitFor(() => bobSocket.received.length === 3, 5_000, 'bob receives by drain');
@@ -208,10 +206,7 @@ describe('relay nodes while Redis is away', () => {
       await expect.poll(async () => (await httpOf(beta).request(routes.health)).status, { timeout: 10_000 }).toBe(200);
       expect(alpha.running && beta.running).toBe(true);
       console.info(`send times with Redis stalled (ms): ${times.map((ms) => ms.toFixed(0)).join(', ')}`);
-    } finally {
-      aliceSocket.close();
-      bobSocket.close();
-    }
+    });
   });
 });
 
