@@ -1,6 +1,7 @@
 /**
  * Relay nodes on one PostgreSQL and one Redis (`--redis`): a device connected
- * to one node gets in real time what is sent through another; a takeover
+ * to one node gets in real time what is sent through another, typing notices
+ * included; a takeover
  * registered on one node ends the old install's connection on another; the
  * send rate limit is one budget across nodes; and with Redis gone, sends are
  * still accepted and delivered (the periodic drain), health says so, and
@@ -91,6 +92,20 @@ describe('relay nodes on PostgreSQL and Redis', () => {
       // Without the wake-up this would wait for the periodic drain (10 s).
       expect(Math.max(...latencies)).toBeLessThan(1000);
       console.info(`cross-node delivery latency (ms): ${latencies.map((ms) => ms.toFixed(1)).join(', ')}`);
+    });
+  });
+
+  it('pushes an ephemeral envelope (typing) to a device on another node, and stores it nowhere', async () => {
+    await withPair(first, second, async (aliceSocket, bobSocket, bobAccount) => {
+      const sent = await aliceSocket.send({
+        recipient: bobAccount,
+        messages: [{ deviceId: 1, type: 'message', content: payload('typing') }],
+        ephemeral: true,
+      });
+      expect(sent.ok).toBe(true);
+      await bobSocket.waitFor(() => bobSocket.received.length === 1, 2_000, 'bob gets the typing notice');
+      expect(bobSocket.received[0]?.ephemeral).toBe(true);
+      expect(labelOf(bobSocket.received[0]?.content ?? '')).toBe('typing');
     });
   });
 
