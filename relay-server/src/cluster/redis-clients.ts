@@ -85,13 +85,17 @@ export function openRedisClients(url: string, logger: Logger): RedisClients {
   // Subscriptions made while disconnected wait for the connection (and are
   // renewed by ioredis after each reconnect).
   const subscriber = new Redis(url, optionsFor(true));
+  // A stop closes both connections on purpose: not an outage to report.
+  let closing = false;
   for (const [client, name] of [
     [commands, 'commands'],
     [subscriber, 'subscriber'],
   ] as const) {
-    client.on('error', (error: unknown) => health.failed(error, `${name} connection`));
+    client.on('error', (error: unknown) => {
+      if (!closing) health.failed(error, `${name} connection`);
+    });
     client.on('close', () => {
-      if (client.status !== 'end') health.failed(new Error('connection closed'), `${name} connection`);
+      if (!closing) health.failed(new Error('connection closed'), `${name} connection`);
     });
     client.on('ready', () => {
       if (commands.status === 'ready' && subscriber.status === 'ready') health.succeeded();
@@ -102,6 +106,7 @@ export function openRedisClients(url: string, logger: Logger): RedisClients {
     subscriber,
     health,
     close: async () => {
+      closing = true;
       commands.disconnect();
       subscriber.disconnect();
     },
