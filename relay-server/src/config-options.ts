@@ -16,6 +16,8 @@ import {
   oneOf,
   postgresSchema,
   postgresUrl,
+  redisPrefix,
+  redisUrl,
   relayUrls,
   text,
 } from './config-values.js';
@@ -111,6 +113,24 @@ export const OPTIONS = {
     defaultText: "(the connection's search_path, normally public)",
     description: "PostgreSQL schema for the relay's tables, created if missing (lower-case letters, digits, _)",
     parse: postgresSchema,
+  },
+  redisUrl: {
+    flag: 'redis',
+    env: 'PARLEY_RELAY_REDIS_URL',
+    valueName: 'URL',
+    defaultText: '(none: each node pushes only to its own connections and counts its own rate limits)',
+    description:
+      'Redis that relay nodes on one PostgreSQL use to wake the node holding a recipient\'s connection and to share rate limits, e.g. redis://redis.example.org:6379; needs --postgres (docs/relay.md, "Scale-out")',
+    secret: true,
+    parse: redisUrl,
+  },
+  redisPrefix: {
+    flag: 'redis-prefix',
+    env: 'PARLEY_RELAY_REDIS_PREFIX',
+    valueName: 'TEXT',
+    defaultText: 'parley:',
+    description: 'prefix of every Redis key and channel the relay uses (one per relay sharing a Redis)',
+    parse: redisPrefix,
   },
   sqliteSynchronous: {
     flag: 'sqlite-synchronous',

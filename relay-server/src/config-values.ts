@@ -113,19 +113,34 @@ export function size(min: number, max: number) {
   };
 }
 
-/** A PostgreSQL URL (postgres:// or postgresql://). The option is `secret`: a password in it is never echoed. */
-export function postgresUrl(text: string): Parsed {
+/** A URL with one of `protocols` (e.g. 'redis:'); refusals name the first as the expected kind. */
+function urlOf(text: string, protocols: readonly string[]): Parsed {
+  const expected = `must be a ${protocols[0]}// URL`;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return fail('must be a postgres:// URL');
+    return fail(expected);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return fail('must be a postgres:// URL');
-  return ok(text);
+  return protocols.includes(url.protocol) ? ok(text) : fail(expected);
+}
+
+/** A PostgreSQL URL (postgres:// or postgresql://). The option is `secret`: a password in it is never echoed. */
+export function postgresUrl(text: string): Parsed {
+  return urlOf(text, ['postgres:', 'postgresql:']);
 }
 
 /** A plain lower-case schema name (the store refuses anything that would need quoting). */
 export function postgresSchema(text: string): Parsed {
   return /^[a-z_][a-z0-9_]{0,62}$/.test(text) ? ok(text) : fail('must be lower-case letters, digits and _');
+}
+
+/** A Redis URL (redis://, or rediss:// for TLS). The option is `secret`: a password in it is never echoed. */
+export function redisUrl(text: string): Parsed {
+  return urlOf(text, ['redis:', 'rediss:']);
+}
+
+/** A short prefix for Redis keys and channels: printable, no spaces. */
+export function redisPrefix(text: string): Parsed {
+  return /^[A-Za-z0-9_:.-]{1,64}$/.test(text) ? ok(text) : fail('must be 1 to 64 letters, digits or _ : . -');
 }

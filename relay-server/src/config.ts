@@ -57,6 +57,10 @@ export interface RelayConfig {
   readonly postgresUrl: string | undefined;
   /** Schema for the relay's tables; undefined: the connection's search_path. */
   readonly postgresSchema: string | undefined;
+  /** Redis URL for cross-node wake-ups and shared rate limits; only with PostgreSQL (may hold a password). */
+  readonly redisUrl: string | undefined;
+  /** Prefix of the relay's Redis keys and channels. */
+  readonly redisPrefix: string;
   readonly sqliteSynchronous: SqliteSynchronous;
   readonly logLevel: LogLevel;
   /** Value of the JWT `iss` claim; nodes sharing a secret must share it too. */
@@ -171,6 +175,16 @@ function storeOf(
   return { store: 'postgres', postgresUrl };
 }
 
+/** Redis serves nodes that share a PostgreSQL store; a single SQLite or memory relay has nothing to wake. */
+function redisOf(redisUrl: string | undefined, hasPostgres: boolean): string | undefined {
+  if (redisUrl !== undefined && !hasPostgres) {
+    throw new ConfigError(
+      '--redis needs --postgres URL (PARLEY_RELAY_POSTGRES_URL): Redis connects nodes sharing one PostgreSQL',
+    );
+  }
+  return redisUrl;
+}
+
 /** Builds the configuration from flag values (strings, several for repeatable flags, or true for switches) and the environment. */
 export function resolveConfig(
   flags: Readonly<Partial<Record<OptionKey, FlagValue>>>,
@@ -224,6 +238,8 @@ export function resolveConfig(
     dataDir,
     ...storeOf(get<StoreKind | undefined>('store', undefined), get<string | undefined>('postgresUrl', undefined)),
     postgresSchema: get<string | undefined>('postgresSchema', undefined),
+    redisUrl: redisOf(get<string | undefined>('redisUrl', undefined), values.has('postgresUrl')),
+    redisPrefix: get('redisPrefix', 'parley:'),
     sqliteSynchronous: get<SqliteSynchronous>('sqliteSynchronous', 'FULL'),
     logLevel: get<LogLevel>('logLevel', 'info'),
     issuer: get('issuer', 'parley-relay'),

@@ -6,6 +6,7 @@
 import type { ChallengeService } from './auth/challenges.js';
 import type { RelayUrls } from './auth/relay-urls.js';
 import type { TokenService } from './auth/tokens.js';
+import type { RedisCluster } from './cluster/redis-cluster.js';
 import type { RelayConfig } from './config.js';
 import type { SealedSenderAuthority } from './crypto/index.js';
 import type { ConnectionRegistry } from './delivery/connection-registry.js';
@@ -36,6 +37,8 @@ export interface RelayContext {
   readonly sealedSender: SealedSenderAuthority;
   readonly connections: ConnectionRegistry;
   readonly committer: EnvelopeCommitter;
+  /** The other relay nodes, through Redis (--redis); null on a single node. */
+  readonly cluster: RedisCluster | null;
   readonly lifecycle: Lifecycle;
   /** Version reported by /healthz. */
   readonly version: string;

@@ -7,6 +7,7 @@
  * branches on codes.
  */
 import { type AccountId, RELAY_ERROR_HTTP_STATUS, type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
+import { isPostgresUnreachable } from './storage/postgres-connection.js';
 import { RelayStoreError, RelayStoreErrorCode } from './storage/relay-store-errors.js';
 
 export { RelayErrorCode };
@@ -90,7 +91,7 @@ const STORE_REFUSALS: Readonly<Partial<Record<RelayStoreErrorCode, RelayErrorCod
 /**
  * Any thrown value as a RelayServerError. Store failures a client can act on
  * keep their meaning (a device deleted meanwhile is UNKNOWN_ACCOUNT, a closed
- * store UNAVAILABLE, a refused prekey upload or registration its own code);
+ * store or an unreachable database UNAVAILABLE, a refused prekey upload or registration its own code);
  * anything else is INTERNAL with a generic message, so no internal detail
  * leaks to clients.
  */
@@ -105,6 +106,11 @@ export function toRelayServerError(error: unknown): RelayServerError {
   }
   if (RelayStoreError.is(error, RelayStoreErrorCode.StoreClosed)) {
     return new RelayServerError(RelayErrorCode.Unavailable, 'the relay is shutting down', error, { retryAfter: 5 });
+  }
+  if (isPostgresUnreachable(error)) {
+    return new RelayServerError(RelayErrorCode.Unavailable, 'the relay cannot reach its database: retry', error, {
+      retryAfter: 1,
+    });
   }
   return new RelayServerError(RelayErrorCode.Internal, 'internal error', error);
 }

@@ -12,7 +12,7 @@
  *   4. close every socket, then the HTTP server: requests still unfinished
  *      SHUTDOWN_GRACE_MS later (a client trickling its body, say) are cut off,
  *      so no client can hold the stop open;
- *   5. close the store (checkpoint, release the file).
+ *   5. close the Redis connections (--redis), then the store (checkpoint, release the file).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,15 +20,19 @@ import type { AddressInfo } from 'node:net';
 import { ChallengeService } from './auth/challenges.js';
 import { isLoopbackAddress, RelayUrls } from './auth/relay-urls.js';
 import { TokenService } from './auth/tokens.js';
+import { openRedisClients } from './cluster/redis-clients.js';
+import { RedisCluster } from './cluster/redis-cluster.js';
 import type { RelayConfig } from './config.js';
 import type { Lifecycle, RelayContext } from './context.js';
 import { SealedSenderAuthority } from './crypto/index.js';
 import { ensureDataFolder, JWT_SECRET_FILE, loadOrCreateSecret } from './data-folder.js';
 import { ConnectionRegistry } from './delivery/connection-registry.js';
 import { EnvelopeCommitter } from './delivery/envelope-committer.js';
+import { notifyIfPreKeysLow } from './delivery/prekey-notices.js';
 import { createHttpApp } from './http/app.js';
 import { ConnectionLimiter } from './limits/connection-limiter.js';
 import { RateLimits } from './limits/rate-limits.js';
+import { RedisTokenBucketLimiter } from './limits/redis-token-bucket.js';
 import type { Logger } from './logging.js';
 import { RelayMetrics } from './metrics.js';
 import { PendingAcks } from './socket/pending-acks.js';
@@ -98,12 +102,36 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
     const sealedSender = await SealedSenderAuthority.loadOrCreate(config.dataDir, logger);
     const metrics = new RelayMetrics(() => store.countEnvelopes());
     const connections = new ConnectionRegistry();
+    const redis = config.redisUrl === undefined ? null : openRedisClients(config.redisUrl, logger);
+    // Assigned once ctx exists: the cluster's prekey hook needs the context.
+    let cluster: RedisCluster | null = null;
+    if (redis !== null) {
+      cluster = new RedisCluster(
+        redis,
+        config.redisPrefix,
+        connections,
+        {
+          preKeysClaimed: (accountId, deviceId) => notifyIfPreKeysLow(ctx, accountId, deviceId),
+          ephemeralDelivered: () => metrics.ephemeralDelivered.inc(),
+        },
+        logger,
+      );
+      connections.watchAccounts(cluster);
+    }
+    const limits =
+      redis === null
+        ? new RateLimits(config)
+        : new RateLimits(
+            config,
+            (name, limit) =>
+              new RedisTokenBucketLimiter(redis.commands, redis.health, `${config.redisPrefix}limit:${name}:`, limit),
+          );
     ctx = {
       config,
       store,
       logger,
       metrics,
-      limits: new RateLimits(config),
+      limits,
       connectionLimiter: new ConnectionLimiter(config.maxConnectionsPerIp),
       tokens: new TokenService(jwtSecret, config.issuer, config.tokenTtlMs),
       challenges: new ChallengeService(store, config.challengeTtlMs),
@@ -119,8 +147,12 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
           maxQueueBytes: config.maxQueueBytes,
           dailySendBytes: config.dailySendBytes,
         },
-        (stored) => connections.offerCommitted(stored),
+        (stored) => {
+          connections.offerCommitted(stored);
+          cluster?.committed(stored);
+        },
       ),
+      cluster,
       lifecycle: lifecycle satisfies Lifecycle,
       version: packageVersion(),
     };
@@ -165,6 +197,7 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
       const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await httpClosed;
       clearTimeout(grace);
+      await ctx.cluster?.close();
       await store.close();
       logger.info('relay stopped');
     })();

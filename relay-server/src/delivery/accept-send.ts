@@ -152,6 +152,7 @@ export async function deliverSend(
         connection.pushEphemeral(wire);
         ctx.metrics.ephemeralDelivered.inc();
       }
+      ctx.cluster?.ephemeral(envelope.recipient, envelope.deviceId, wire);
     }
   } else {
     let outcome: SendOutcome;

@@ -11,10 +11,22 @@ import { RelayErrorCode } from '../errors.js';
 import type { StoredEnvelope } from '../storage/relay-store.js';
 import type { DeviceConnection } from './device-connection.js';
 
+/** Told when an account gains its first connection on this node and loses its last (RedisCluster subscribes). */
+export interface AccountWatcher {
+  watch(accountId: string): void;
+  unwatch(accountId: string): void;
+}
+
 export class ConnectionRegistry {
+  #watcher: AccountWatcher | undefined;
   readonly #byAccount = new Map<string, Map<number, Set<DeviceConnection>>>();
   readonly #generations = new WeakMap<DeviceConnection, string>();
   #count = 0;
+
+  /** Set once at start-up, before any connection (relay.ts). */
+  watchAccounts(watcher: AccountWatcher): void {
+    this.#watcher = watcher;
+  }
 
   /** `generation`: the device's generation the connection's token was issued for. */
   add(connection: DeviceConnection, generation: string): void {
@@ -23,6 +35,7 @@ export class ConnectionRegistry {
     if (devices === undefined) {
       devices = new Map();
       this.#byAccount.set(connection.accountId, devices);
+      this.#watcher?.watch(connection.accountId);
     }
     let connections = devices.get(connection.deviceId);
     if (connections === undefined) {
@@ -41,7 +54,10 @@ export class ConnectionRegistry {
     if (devices === undefined || connections === undefined || !connections.delete(connection)) return;
     this.#count--;
     if (connections.size === 0) devices.delete(connection.deviceId);
-    if (devices.size === 0) this.#byAccount.delete(connection.accountId);
+    if (devices.size === 0) {
+      this.#byAccount.delete(connection.accountId);
+      this.#watcher?.unwatch(connection.accountId);
+    }
   }
 
   forDevice(accountId: string, deviceId: number): ReadonlySet<DeviceConnection> {

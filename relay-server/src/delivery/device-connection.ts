@@ -22,7 +22,7 @@
  * an envelope pushed but not acked is pushed again on the next connection.
  *
  * With several nodes, a commit on another node reaches this one only as a
- * wake-up (`wake()`), which always goes through the pump.
+ * wake-up (`wake()`, from RedisCluster), which always goes through the pump.
  */
 import {
   type AccountId,
@@ -55,6 +55,8 @@ export class DeviceConnection {
   #wakeRequested = false;
   #queueEmptySent = false;
   #closed = false;
+  /** False until start(): the socket's generation is checked first, and nothing is pushed before. */
+  #started = false;
   #retryTimer: NodeJS.Timeout | undefined;
   /** Pushed, not yet acked on this connection: id -> server timestamp (for the latency histogram). */
   readonly #inFlight = new Map<string, number>();
@@ -71,6 +73,7 @@ export class DeviceConnection {
 
   /** Starts the drain of everything queued for the device. */
   start(): void {
+    this.#started = true;
     void this.#pump();
   }
 
@@ -89,6 +92,8 @@ export class DeviceConnection {
   wake(): void {
     if (this.#closed) return;
     this.#caughtUp = false;
+    // start() drains from the beginning anyway.
+    if (!this.#started) return;
     void this.#pump();
   }
 

@@ -2,7 +2,8 @@
  * `prekeys-low`: tells a device to upload more one-time prekeys when its EC
  * or Kyber count falls below the threshold. Checked when the device connects
  * and after each bundle claim of it; only online devices on this node are
- * told (an offline one is told when it next connects).
+ * told (an offline one is told when it next connects). With --redis, a claim
+ * on another node reaches this one through RedisCluster.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
 import type { RelayContext } from '../context.js';

@@ -34,6 +34,7 @@
 import {
   type DeleteAccountResponse,
   type RegistrationInfoResponse,
+  type RelayError,
   registerRequestSchema,
   routes,
   type TokenResponse,
@@ -66,7 +67,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RelayContext): 
   app.get(routes.registration, async (): Promise<RegistrationInfoResponse> => ({ policy: ctx.config.registration }));
 
   app.post(routes.accounts, async (request, reply): Promise<TokenResponse> => {
-    enforceAuthRate(request, ctx);
+    await enforceAuthRate(request, ctx);
     const body = parseRequest(registerRequestSchema, request.body, 'register request');
     if (!identityKeyMatchesAccount(body.accountId, body.identityKey)) {
       throw new RelayServerError(
@@ -104,18 +105,16 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RelayContext): 
     }
     // Before the answer, so no connection of the new generation exists yet:
     // every open one is of an earlier registration.
-    ctx.connections.supersede(
-      body.accountId,
-      body.deviceId,
-      registered.generation,
-      registered.takenOver
-        ? {
-            code: RelayErrorCode.DeviceTakenOver,
-            message:
-              'another install registered this device (a backup restored elsewhere): this one can no longer use it',
-          }
-        : { code: RelayErrorCode.TokenExpired, message: 'this device registered again: reconnect with a new token' },
-    );
+    const supersededError: RelayError = registered.takenOver
+      ? {
+          code: RelayErrorCode.DeviceTakenOver,
+          message:
+            'another install registered this device (a backup restored elsewhere): this one can no longer use it',
+        }
+      : { code: RelayErrorCode.TokenExpired, message: 'this device registered again: reconnect with a new token' };
+    ctx.connections.supersede(body.accountId, body.deviceId, registered.generation, supersededError);
+    // Connections of the earlier install on other nodes.
+    ctx.cluster?.superseded(body.accountId, body.deviceId, registered.generation, supersededError);
     if (registered.takenOver) {
       request.log.info(
         { deviceId: body.deviceId, droppedEnvelopes: registered.droppedEnvelopes },
@@ -137,6 +136,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RelayContext): 
     const device = await authenticateAccountHolder(request, ctx);
     const existed = await ctx.store.deleteAccount(device.accountId);
     ctx.connections.disconnectAccount(device.accountId, 'the account was deleted');
+    ctx.cluster?.accountDeleted(device.accountId, 'the account was deleted');
     // A send to this account that passed its recipient check just before the
     // delete may still be in the commit batch: let it land, then erase again.
     await ctx.committer.idle();

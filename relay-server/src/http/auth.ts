@@ -28,9 +28,9 @@ import { enforce } from '../limits/rate-limits.js';
 import { parseRequest } from './validation.js';
 
 /** Per-IP limit shared by every unauthenticated auth request. */
-export function enforceAuthRate(request: FastifyRequest, ctx: RelayContext): void {
+export async function enforceAuthRate(request: FastifyRequest, ctx: RelayContext): Promise<void> {
   const address = clientAddress(request.socket.remoteAddress, request.headers, ctx.config.trustProxy);
-  enforce(ctx.limits.auth, address, 'authentication requests from this address');
+  await enforce(ctx.limits.auth, address, 'authentication requests from this address');
 }
 
 /**
@@ -51,13 +51,13 @@ export function assertChallengeSigned(ctx: RelayContext, identityKey: string, pr
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: RelayContext): void {
   app.post(routes.challenge, async (request): Promise<ChallengeResponse> => {
-    enforceAuthRate(request, ctx);
+    await enforceAuthRate(request, ctx);
     const { accountId, deviceId } = parseRequest(challengeRequestSchema, request.body, 'challenge request');
     return ctx.challenges.issue(accountId, deviceId);
   });
 
   app.post(routes.token, async (request): Promise<TokenResponse> => {
-    enforceAuthRate(request, ctx);
+    await enforceAuthRate(request, ctx);
     const body = parseRequest(tokenRequestSchema, request.body, 'token request');
     await ctx.challenges.consume(body.challenge, body.accountId, body.deviceId);
     const account = await ctx.store.getAccount(body.accountId);

@@ -1,8 +1,8 @@
 /**
  * Operations endpoints.
  *
- *   GET /healthz -> HealthResponse ("degraded" with 503 while shutting down or when the store fails;
- *                   `dependencies` names the store, sqlite, postgres or memory, and its state)
+ *   GET /healthz -> HealthResponse ("degraded" with 503 while shutting down or when the store or Redis fails;
+ *                   `dependencies` names the store, sqlite, postgres or memory, and redis with --redis, and their state)
  *   GET /metrics -> Prometheus text format
  *
  * Neither needs a token: they reveal nothing about accounts. Expose /metrics
@@ -22,13 +22,17 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: RelayContext): v
       request.log.error({ err: error }, 'health check: the store failed');
       store = 'failed';
     }
-    const healthy = !ctx.lifecycle.shuttingDown && store === 'ok';
+    const redis = ctx.cluster === null ? undefined : await ctx.cluster.health();
+    const healthy = !ctx.lifecycle.shuttingDown && store === 'ok' && redis !== 'failed';
     if (!healthy) void reply.status(503);
     return {
       status: healthy ? 'ok' : 'degraded',
       version: ctx.version,
       wireVersion: WIRE_VERSION,
-      dependencies: { [ctx.config.store]: { status: store } },
+      dependencies: {
+        [ctx.config.store]: { status: store },
+        ...(redis === undefined ? {} : { redis: { status: redis } }),
+      },
     };
   });
 

@@ -75,7 +75,7 @@ function bundleToWire(claimed: ClaimedBundle): PreKeyBundleWire {
 export function registerKeyRoutes(app: FastifyInstance, ctx: RelayContext): void {
   app.put(routes.keys, async (request): Promise<PreKeyCountResponse> => {
     const { device, account } = await authenticateRegistered(request, ctx);
-    enforce(ctx.limits.preKeyUpload, deviceKey(device.accountId, device.deviceId), 'prekey uploads');
+    await enforce(ctx.limits.preKeyUpload, deviceKey(device.accountId, device.deviceId), 'prekey uploads');
     const upload = parseRequest(preKeyUploadSchema, request.body, 'prekey upload');
     assertUsableUpload(account.identityKey, upload);
     await ctx.store.storePreKeys(device.accountId, device.deviceId, upload, {
@@ -107,6 +107,7 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: RelayContext): void
       // A device deleted between the lookup and the claim is simply left out.
       if (claimed !== null) bundles.push(bundleToWire(claimed));
       notifyIfPreKeysLow(ctx, target, deviceId);
+      ctx.cluster?.preKeysClaimed(target, deviceId);
     }
     if (bundles.length === 0)
       throw new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account on this relay');
@@ -120,19 +121,19 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: RelayContext): void
     const presented = presentedAccessKey(request);
     if (request.headers.authorization === undefined && presented !== undefined) {
       // Unauthenticated, with the target's access key: a sender on another relay.
-      enforce(ctx.limits.accessAddress, request.ip, 'unauthenticated requests from this address');
+      await enforce(ctx.limits.accessAddress, request.ip, 'unauthenticated requests from this address');
       const { account, kind } = requireAccessKey(await ctx.store.getAccount(target), presented);
-      enforce(ctx.limits.accessBundle, accessKeyLimitKey(target, kind), 'bundle fetches with this access key');
-      enforce(ctx.limits.bundleTarget, target, 'bundle fetches for this account');
+      await enforce(ctx.limits.accessBundle, accessKeyLimitKey(target, kind), 'bundle fetches with this access key');
+      await enforce(ctx.limits.bundleTarget, target, 'bundle fetches for this account');
       return claimBundles(account, onlyDevice);
     }
     const { device } = await authenticateRegistered(request, ctx);
-    enforce(ctx.limits.bundleRequester, device.accountId, 'bundle fetches');
+    await enforce(ctx.limits.bundleRequester, device.accountId, 'bundle fetches');
     const account = await ctx.store.getAccount(target);
     if (account === null) throw new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account on this relay');
     checkAuthenticatedAccess(device.accountId, account, presented);
     // After the access check: a requester without the key cannot spend the target's fetches.
-    enforce(ctx.limits.bundleTarget, target, 'bundle fetches for this account');
+    await enforce(ctx.limits.bundleTarget, target, 'bundle fetches for this account');
     return claimBundles(account, onlyDevice);
   };
 

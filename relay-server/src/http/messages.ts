@@ -34,8 +34,8 @@ import { accessKeyLimitKey, enforce } from '../limits/rate-limits.js';
 import { parseRequest } from './validation.js';
 
 /** Takes `bytes` of the key's daily quota, or throws QUOTA_EXCEEDED. */
-function chargeQuota(ctx: RelayContext, capability: string, bytes: number): void {
-  const taken = ctx.limits.accessBytes.take(capability, bytes);
+async function chargeQuota(ctx: RelayContext, capability: string, bytes: number): Promise<void> {
+  const taken = await ctx.limits.accessBytes.take(capability, bytes);
   if (taken.ok) return;
   throw new RelayServerError(
     RelayErrorCode.QuotaExceeded,
@@ -52,20 +52,20 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: RelayContext): 
   const bodyLimit = maxSendRequestBytes(MAX_ENVELOPE_CONTENT_BYTES);
   app.post(routes.messages, { bodyLimit }, async (request): Promise<AcceptedSend> => {
     try {
-      enforce(ctx.limits.accessAddress, request.ip, 'unauthenticated requests from this address');
+      await enforce(ctx.limits.accessAddress, request.ip, 'unauthenticated requests from this address');
       checkSizes(request.body, ctx.config.maxEnvelopeBytes);
       const send = parseRequest(unauthenticatedSendRequestSchema, request.body, 'send request');
       const { account, kind } = requireAccessKey(await ctx.store.getAccount(send.recipient), send.accessKey);
       const capability = accessKeyLimitKey(send.recipient, kind);
-      enforce(ctx.limits.accessSend, capability, 'sends with this access key');
+      await enforce(ctx.limits.accessSend, capability, 'sends with this access key');
       checkDevices(null, send, account);
       const bytes = send.ephemeral ? 0 : requestBytes(send);
-      chargeQuota(ctx, capability, bytes);
+      await chargeQuota(ctx, capability, bytes);
       try {
         return await deliverSend(ctx, null, send);
       } catch (error) {
         // Nothing was stored: nothing counts against the quota.
-        ctx.limits.accessBytes.refund(capability, bytes);
+        await ctx.limits.accessBytes.refund(capability, bytes);
         throw error;
       }
     } catch (error) {

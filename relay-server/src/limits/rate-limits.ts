@@ -1,34 +1,41 @@
 /**
  * The relay's named rate limits, built from the configuration, and one helper
- * that turns a refusal into RATE_LIMITED with `retryAfter`.
+ * that turns a refusal into RATE_LIMITED with `retryAfter`. Each limit's
+ * buckets come from a RateLimiterFactory: this process's memory by default,
+ * Redis on nodes given --redis. Unknown events are counted per connection,
+ * which lives on one node, so they always stay in memory.
  */
 import type { RelayConfig } from '../config.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
+import type { RateLimiter, RateLimiterFactory } from './rate-limiter.js';
 import { TokenBucketLimiter } from './token-bucket.js';
+
+const inMemory: RateLimiterFactory = (_name, limit) => new TokenBucketLimiter(limit);
 
 export class RateLimits {
   /** Socket sends, per sending account. */
-  readonly send: TokenBucketLimiter;
+  readonly send: RateLimiter;
   /** Bundle fetches, per requesting account. */
-  readonly bundleRequester: TokenBucketLimiter;
+  readonly bundleRequester: RateLimiter;
   /** Bundle fetches, per target account. */
-  readonly bundleTarget: TokenBucketLimiter;
+  readonly bundleTarget: RateLimiter;
   /** Unauthenticated sends, per (recipient, access key kind): accessKeyLimitKey. */
-  readonly accessSend: TokenBucketLimiter;
+  readonly accessSend: RateLimiter;
   /** Bytes of unauthenticated sends, per (recipient, access key kind): the quota instead of the sender's. */
-  readonly accessBytes: TokenBucketLimiter;
+  readonly accessBytes: RateLimiter;
   /** Unauthenticated bundle fetches, per (target, access key kind). */
-  readonly accessBundle: TokenBucketLimiter;
+  readonly accessBundle: RateLimiter;
   /** Unauthenticated sends and bundle fetches, per client IP. */
-  readonly accessAddress: TokenBucketLimiter;
+  readonly accessAddress: RateLimiter;
   /** Unauthenticated auth requests, per client IP. */
-  readonly auth: TokenBucketLimiter;
+  readonly auth: RateLimiter;
   /** Prekey uploads, per device. */
-  readonly preKeyUpload: TokenBucketLimiter;
+  readonly preKeyUpload: RateLimiter;
   /** Socket acks, per device. */
-  readonly ack: TokenBucketLimiter;
+  readonly ack: RateLimiter;
   /** Unknown socket events, per connection. */
   readonly unknownEvent: TokenBucketLimiter;
+  readonly #all: RateLimiter[];
 
   constructor(
     config: Pick<
@@ -45,25 +52,23 @@ export class RateLimits {
       | 'ackRate'
       | 'unknownEventRate'
     >,
+    limiterOf: RateLimiterFactory = inMemory,
   ) {
-    this.send = new TokenBucketLimiter(config.sendRate);
-    this.bundleRequester = new TokenBucketLimiter(config.bundleRate);
-    this.bundleTarget = new TokenBucketLimiter(config.bundleTargetRate);
-    this.accessSend = new TokenBucketLimiter(config.accessSendRate);
-    this.accessBytes = new TokenBucketLimiter({
+    this.send = limiterOf('send', config.sendRate);
+    this.bundleRequester = limiterOf('bundleRequester', config.bundleRate);
+    this.bundleTarget = limiterOf('bundleTarget', config.bundleTargetRate);
+    this.accessSend = limiterOf('accessSend', config.accessSendRate);
+    this.accessBytes = limiterOf('accessBytes', {
       perSecond: config.accessDailyBytes / 86_400,
       burst: config.accessDailyBytes,
     });
-    this.accessBundle = new TokenBucketLimiter(config.accessBundleRate);
-    this.accessAddress = new TokenBucketLimiter(config.accessAddressRate);
-    this.auth = new TokenBucketLimiter(config.authRate);
-    this.preKeyUpload = new TokenBucketLimiter(config.preKeyUploadRate);
-    this.ack = new TokenBucketLimiter(config.ackRate);
+    this.accessBundle = limiterOf('accessBundle', config.accessBundleRate);
+    this.accessAddress = limiterOf('accessAddress', config.accessAddressRate);
+    this.auth = limiterOf('auth', config.authRate);
+    this.preKeyUpload = limiterOf('preKeyUpload', config.preKeyUploadRate);
+    this.ack = limiterOf('ack', config.ackRate);
     this.unknownEvent = new TokenBucketLimiter(config.unknownEventRate);
-  }
-
-  prune(): void {
-    for (const limiter of [
+    this.#all = [
       this.send,
       this.bundleRequester,
       this.bundleTarget,
@@ -75,9 +80,11 @@ export class RateLimits {
       this.preKeyUpload,
       this.ack,
       this.unknownEvent,
-    ]) {
-      limiter.prune();
-    }
+    ];
+  }
+
+  prune(): void {
+    for (const limiter of this.#all) limiter.prune();
   }
 }
 
@@ -92,8 +99,8 @@ export function accessKeyLimitKey(accountId: string, kind: string): string {
 }
 
 /** Spends one token of `key` or throws RATE_LIMITED naming what was limited. */
-export function enforce(limiter: TokenBucketLimiter, key: string, what: string, cost = 1): void {
-  const result = limiter.take(key, cost);
+export async function enforce(limiter: RateLimiter, key: string, what: string, cost = 1): Promise<void> {
+  const result = await limiter.take(key, cost);
   if (!result.ok) {
     throw new RelayServerError(
       RelayErrorCode.RateLimited,

@@ -2,12 +2,13 @@
  * Keyed token buckets: each key (an account, an IP) may spend `burst` tokens
  * at once and earns `perSecond` back over time. Buckets live in this process
  * only, so on several nodes each node enforces its own share (documented in
- * the README); a shared limiter would go behind the same `take()`.
+ * the README); RedisTokenBucketLimiter shares them across nodes (--redis).
  *
  * Memory stays bounded: a bucket that has refilled completely carries no
  * information and is pruned, and a hard cap on keys evicts the oldest ones.
  */
 import type { RateLimit } from '../config.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 export type TakeResult = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
 
@@ -18,7 +19,7 @@ interface Bucket {
 
 const DEFAULT_MAX_KEYS = 100_000;
 
-export class TokenBucketLimiter {
+export class TokenBucketLimiter implements RateLimiter {
   readonly #buckets = new Map<string, Bucket>();
   readonly #perMs: number;
   readonly #burst: number;

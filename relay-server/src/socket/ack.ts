@@ -38,7 +38,7 @@ function ackBatcherOf(ctx: RelayContext): AckBatcher {
 
 export async function handleAck(ctx: RelayContext, connection: DeviceConnection, raw: unknown): Promise<AckResult> {
   try {
-    enforce(ctx.limits.ack, deviceKey(connection.accountId, connection.deviceId), 'acknowledgements');
+    await enforce(ctx.limits.ack, deviceKey(connection.accountId, connection.deviceId), 'acknowledgements');
     const request = parseRequest(ackRequestSchema, raw, 'ack request');
     const deleted = await ackBatcherOf(ctx).submit({
       recipient: connection.accountId,

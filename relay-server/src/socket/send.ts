@@ -27,7 +27,7 @@ export async function handleSend(ctx: RelayContext, sender: Sender, raw: unknown
         retryAfter: 5,
       });
     }
-    enforce(ctx.limits.send, sender.accountId, 'sends');
+    await enforce(ctx.limits.send, sender.accountId, 'sends');
     checkSizes(raw, ctx.config.maxEnvelopeBytes);
     const request = parseRequest(sendRequestSchema, raw, 'send request');
     const account = await ctx.store.getAccount(request.recipient);

@@ -20,7 +20,7 @@ type NoInterServerEvents = {};
 export type RelaySocketServer = Server<ClientToServerEvents, ServerToClientEvents, NoInterServerEvents, SocketData>;
 export type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents, NoInterServerEvents, SocketData>;
 
-/** Room of one (account, device): what a scale-out adapter fans wake-ups out to. */
+/** Room of one (account, device) on this node (other nodes are reached through RedisCluster, not socket.io rooms). */
 export function deviceRoom(accountId: string, deviceId: number): string {
   return `device:${accountId}.${deviceId}`;
 }

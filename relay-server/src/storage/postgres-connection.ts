@@ -47,6 +47,40 @@ export function sqlState(error: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+/** Node's codes for a connection that could not be made or was cut. */
+const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * True when `error` says PostgreSQL could not be reached rather than that a
+ * statement failed: a refused or cut connection, no pooled connection within
+ * CONNECT_TIMEOUT_MS, SQLSTATE class 08 (connection exception) or a server
+ * shutting down or starting (57P01 to 57P03). The relay answers those with
+ * UNAVAILABLE, which clients retry. pg gives the cut and the pool timeout no
+ * code, only these messages.
+ */
+export function isPostgresUnreachable(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return true;
+  const state = sqlState(error);
+  if (state !== undefined && (state.startsWith('08') || ['57P01', '57P02', '57P03'].includes(state))) return true;
+  const message = error instanceof Error ? error.message : '';
+  return (
+    message.startsWith('Connection terminated') ||
+    message === 'timeout exceeded when trying to connect' ||
+    message === 'Client has encountered a connection error and is not queryable'
+  );
+}
+
 export function isUniqueViolationOf(error: unknown, constraint: string): boolean {
   return sqlState(error) === '23505' && (error as { constraint?: unknown }).constraint === constraint;
 }
@@ -62,6 +96,14 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: Error | undefined;
+    // The pool listens for errors of idle clients only: a checked-out client
+    // whose connection drops between two queries of this transaction (a
+    // server restart) emits 'error', which without a listener would crash
+    // the node. The query in progress fails on its own; the client is discarded.
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -73,7 +115,8 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
       });
       if (attempt >= TRANSACTION_ATTEMPTS || !RETRYABLE_SQLSTATES.has(sqlState(error) ?? '')) throw error;
     } finally {
-      // A client whose rollback failed is discarded, not handed to the next caller.
+      // A client whose rollback failed, or whose connection dropped, is discarded, not handed to the next caller.
+      client.off('error', onError);
       client.release(broken);
     }
   }
