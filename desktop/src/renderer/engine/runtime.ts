@@ -3,7 +3,6 @@
  * database, one data key and the home relay, and wires them together. The
  * Engine facade (engine.ts) creates one per start and drops it on stop.
  */
-import { normalizeRelayUrl } from '@parley/crypto-core/wire';
 import type { AccountInfo } from '../../common/vault-api.js';
 import { AccessKeyRegistration } from './access-keys.js';
 import type { MonotonicClock } from './clock.js';
