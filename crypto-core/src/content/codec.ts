@@ -121,7 +121,8 @@ function toWire(content: KnownContent): Record<string, unknown> {
   }
 }
 
-function profileToWire(content: ProfileContent): ProfileWire {
+/** A profile in its wire form (bytes as base64), as the desktop engine also holds it. */
+export function profileToWire(content: ProfileContent): ProfileWire {
   if (!(content.accessKey instanceof Uint8Array)) throw invalidContent('accessKey must be bytes');
   if (content.avatar !== undefined && !(content.avatar.data instanceof Uint8Array)) {
     throw invalidContent('avatar data must be bytes');
@@ -138,7 +139,7 @@ function profileToWire(content: ProfileContent): ProfileWire {
   };
 }
 
-function profileFromWire(wire: ProfileWire): ProfileContent {
+export function profileFromWire(wire: ProfileWire): ProfileContent {
   return {
     type: 'profile',
     accessKey: fromBase64(wire.accessKey),

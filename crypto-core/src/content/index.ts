@@ -1,5 +1,5 @@
 /** Plaintext content encoding with length-hiding padding (docs/protocol.md §Content). Browser-safe. */
-export { decodeContent, encodeContent } from './codec.js';
+export { decodeContent, encodeContent, profileFromWire, profileToWire } from './codec.js';
 export {
   CONTENT_PADDING_BUCKETS,
   MAX_ENCODED_CONTENT_BYTES,

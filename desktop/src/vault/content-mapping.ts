@@ -5,7 +5,7 @@
  * back separately for processing.
  */
 import type { Bytes, Content, ProfileContent } from '@parley/crypto-core';
-import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
+import { CONTENT_VERSION, profileFromWire, profileToWire } from '@parley/crypto-core/content';
 import type { IncomingContent, OutgoingContent } from '../common/vault-api.js';
 
 export interface MappedContent {
@@ -97,27 +97,12 @@ export function mapIncomingContent(content: Content): MappedContent {
 
 type ProfileForEngine = Extract<OutgoingContent, { type: 'profile' }>;
 
-/** A profile as the engine holds it: the key and avatar bytes as base64, as on the wire. */
+/** A profile as the engine holds it: the wire form without `v` (key and avatar bytes as base64). */
 export function profileToEngine(content: ProfileContent): ProfileForEngine {
-  return {
-    type: 'profile',
-    accessKey: toBase64(content.accessKey),
-    ...(content.relayUrl === undefined ? {} : { relayUrl: content.relayUrl }),
-    ...(content.name === undefined ? {} : { name: content.name }),
-    ...(content.avatar === undefined
-      ? {}
-      : { avatar: { contentType: content.avatar.contentType, data: toBase64(content.avatar.data) } }),
-  };
+  const { v: _version, ...engine } = profileToWire(content);
+  return engine;
 }
 
 export function profileFromEngine(content: ProfileForEngine): ProfileContent {
-  return {
-    type: 'profile',
-    accessKey: fromBase64(content.accessKey),
-    ...(content.relayUrl === undefined ? {} : { relayUrl: content.relayUrl }),
-    ...(content.name === undefined ? {} : { name: content.name }),
-    ...(content.avatar === undefined
-      ? {}
-      : { avatar: { contentType: content.avatar.contentType, data: fromBase64(content.avatar.data) } }),
-  };
+  return profileFromWire({ v: CONTENT_VERSION, ...content });
 }
