@@ -7,7 +7,8 @@
  * more nodes most envelopes are committed by one node and pushed by another
  * after a Redis wake-up. On one machine the nodes share its cores with each
  * other, PostgreSQL, Redis and the load process: the figures show what the
- * shared store costs, not what more machines would gain.
+ * shared store costs, not what more machines would gain. A run interrupted
+ * with Ctrl-C stops the nodes but leaves its schema (parley_bench_*) behind.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
