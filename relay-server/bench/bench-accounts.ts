@@ -33,7 +33,9 @@ import {
   routes,
   type SignedPreKeyWire,
   tokenResponseSchema,
+  WIRE_VERSION,
 } from '@parley/crypto-core/wire';
+import type { PoolMember } from './load-clients.js';
 
 export interface BenchAccount {
   readonly accountId: AccountId;
@@ -114,4 +116,12 @@ export async function registerAccounts(relayUrl: string, count: number): Promise
   };
   await Promise.all(Array.from({ length: Math.min(REGISTER_CONCURRENCY, count) }, worker));
   return accounts;
+}
+
+/** The relay's clients for these accounts: the token in the socket handshake. */
+export function relayMembers(accounts: readonly BenchAccount[]): PoolMember[] {
+  return accounts.map((account) => ({
+    accountId: account.accountId,
+    auth: { token: account.token, wireVersion: WIRE_VERSION },
+  }));
 }

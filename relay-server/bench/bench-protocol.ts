@@ -81,8 +81,40 @@ export interface RunPlan {
   readonly windowSeconds: number;
 }
 
+/** The stores of the scale-out phase: the single-node SQLite relay, or N nodes on PostgreSQL and Redis. */
+export type ScaleOutStore = 'sqlite' | 'postgres+redis';
+
+/** One scale-out measurement: clients spread round robin over `nodeUrls`, each connected to one node. */
+export interface ScaleOutPlan {
+  readonly label: string;
+  readonly store: ScaleOutStore;
+  readonly nodeUrls: readonly string[];
+  readonly clients: number;
+  /** Sends outstanding per client in the saturation window (the relay's saturation point from the main run). */
+  readonly perClientWindow: number;
+  readonly fixedRatePerSecond: number;
+  readonly windowSeconds: number;
+}
+
+export interface ScaleOutResult {
+  readonly label: string;
+  readonly store: ScaleOutStore;
+  readonly nodes: number;
+  readonly clients: number;
+  readonly registerSeconds: number;
+  readonly connectSeconds: number;
+  /** Pairs whose two clients sit on different nodes (their envelopes cross nodes through Redis wake-ups). */
+  readonly crossNodePairs: number;
+  readonly saturation: LoadFigures & { readonly perClientWindow: number };
+  readonly fixedRate: LoadFigures & { readonly offeredPerSecond: number };
+  readonly errors: ErrorCounts;
+}
+
 /** Orchestrator -> load process. */
-export type LoadCommand = ({ readonly kind: 'run' } & RunPlan) | { readonly kind: 'exit' };
+export type LoadCommand =
+  | ({ readonly kind: 'run' } & RunPlan)
+  | ({ readonly kind: 'scale-out' } & ScaleOutPlan)
+  | { readonly kind: 'exit' };
 
 /** Load process -> orchestrator. */
 export type LoadReport =
@@ -95,4 +127,6 @@ export type LoadReport =
       readonly edge: 'open' | 'close';
     }
   | { readonly kind: 'result'; readonly relay: TargetResult; readonly bare: TargetResult }
+  /** A scale-out measurement's figures (the orchestrator fills in the nodes' CPU and store). */
+  | { readonly kind: 'scale-out-result'; readonly result: ScaleOutResult }
   | { readonly kind: 'failed'; readonly message: string };

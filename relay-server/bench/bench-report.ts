@@ -3,7 +3,8 @@
  * relay/bare ratios against the aims of issue 3, and one JSON line holding
  * every figure (for scripts and for comparing runs).
  */
-import type { LoadFigures, TargetResult } from './bench-protocol.js';
+import type { LoadFigures, ScaleOutResult, TargetResult } from './bench-protocol.js';
+import { scaleOutJson, scaleOutLines } from './scale-out-report.js';
 import { PAYLOAD_BYTES } from './timed-payload.js';
 
 /** Aims: the relay delivers at least this share of the bare forwarder's throughput... */
@@ -20,20 +21,22 @@ export interface BenchRun {
   /** The relay's durability report as it logged it at start. */
   readonly relayDurability: unknown;
   readonly relayExtraArgs: readonly string[];
+  /** The scale-out phase, SQLite first (empty when skipped). */
+  readonly scaleOut: readonly ScaleOutResult[];
 }
 
-function round(value: number, digits = 1): number {
+export function round(value: number, digits = 1): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
 
-function ratio(numerator: number, denominator: number): number | null {
+export function ratio(numerator: number, denominator: number): number | null {
   return denominator > 0 ? round(numerator / denominator, 3) : null;
 }
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+export const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-function describeFigures(figures: LoadFigures): string {
+export function describeFigures(figures: LoadFigures): string {
   const cpu = figures.serverCpuPercent === null ? 'n/a' : `${integer.format(figures.serverCpuPercent)}%`;
   return (
     `${integer.format(figures.deliveredPerSecond).padStart(6)} delivered/s` +
@@ -54,7 +57,7 @@ function describeTarget(result: TargetResult, fixedRate: number): string[] {
   ];
 }
 
-function roundFigures<T extends LoadFigures>(figures: T): T {
+export function roundFigures<T extends LoadFigures>(figures: T): T {
   return {
     ...figures,
     deliveredPerSecond: round(figures.deliveredPerSecond),
@@ -107,6 +110,7 @@ export function reportLines(run: BenchRun): string[] {
       `at ${integer.format(run.fixedRatePerSecond)}/s p50 x${ratios.fixedRateP50 ?? 'n/a'}, p99 x${ratios.fixedRateP99 ?? 'n/a'}`,
     `relay p99 at ${integer.format(run.fixedRatePerSecond)}/s: ${round(relay.fixedRate.p99Ms)} ms ` +
       `(aim < ${AIM_FIXED_RATE_P99_MS} ms: ${met(aims.fixedRateP99Met)})`,
+    ...scaleOutLines(run.scaleOut),
   ];
   const json = {
     bench: 'relay-server',
@@ -121,6 +125,7 @@ export function reportLines(run: BenchRun): string[] {
     bare: roundResult(bare),
     ratios,
     aims,
+    scaleOut: scaleOutJson(run.scaleOut),
   };
   lines.push(JSON.stringify(json));
   return lines;

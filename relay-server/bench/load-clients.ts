@@ -36,7 +36,7 @@ const CONNECT_TIMEOUT_MS = 20_000;
 /** Called when the server answered a send: the drivers use it to keep their windows full. */
 export type SendSettled = (client: number, accepted: boolean) => void;
 
-function partnerOf(client: number, count: number): number {
+export function partnerOf(client: number, count: number): number {
   const partner = client % 2 === 0 ? client + 1 : client - 1;
   return partner < count ? partner : 0;
 }
@@ -92,15 +92,21 @@ export class ClientPool {
     }
   }
 
-  /** Connects one socket per member; all or nothing. */
-  static async connect(url: string, members: readonly PoolMember[]): Promise<ClientPool> {
+  /**
+   * Connects one socket per member; all or nothing. With several URLs (relay
+   * nodes) member i connects to urls[i % urls.length], so partners sit on
+   * neighbouring nodes.
+   */
+  static async connect(urls: string | readonly string[], members: readonly PoolMember[]): Promise<ClientPool> {
+    const nodeUrls = typeof urls === 'string' ? [urls] : urls;
     const sockets: ClientSocket[] = new Array(members.length);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < members.length) {
         const index = next++;
         const member = members[index];
-        if (member !== undefined) sockets[index] = await connectOne(url, member);
+        const url = nodeUrls[index % nodeUrls.length];
+        if (member !== undefined && url !== undefined) sockets[index] = await connectOne(url, member);
       }
     };
     try {

@@ -9,8 +9,7 @@
  * It exits when told to, or when the orchestrator goes away (IPC channel closed).
  */
 import { performance } from 'node:perf_hooks';
-import { WIRE_VERSION } from '@parley/crypto-core/wire';
-import { type BenchAccount, registerAccounts } from './bench-accounts.js';
+import { type BenchAccount, registerAccounts, relayMembers } from './bench-accounts.js';
 import type { BenchTarget, LoadCommand, LoadReport, RampStep, RunPlan, TargetResult } from './bench-protocol.js';
 import { MeasurementPool, type RecordedWindow } from './delivery-recorder.js';
 import { ClientPool, type PoolMember } from './load-clients.js';
@@ -23,6 +22,7 @@ import {
   saturationWindow,
   type WindowHooks,
 } from './load-phases.js';
+import { measureScaleOut } from './scale-out-load.js';
 
 function report(message: LoadReport): void {
   process.send?.(message);
@@ -30,13 +30,6 @@ function report(message: LoadReport): void {
 
 function hooksFor(target: BenchTarget): WindowHooks {
   return { window: (measurement, edge) => report({ kind: 'window', target, measurement, edge }) };
-}
-
-function relayMembers(accounts: readonly BenchAccount[]): PoolMember[] {
-  return accounts.map((account) => ({
-    accountId: account.accountId,
-    auth: { token: account.token, wireVersion: WIRE_VERSION },
-  }));
 }
 
 /** The bare forwarder trusts the handshake: the same account ids, no token. */
@@ -154,6 +147,13 @@ process.on('disconnect', () => process.exit(1));
 process.on('message', (message: unknown) => {
   const command = message as LoadCommand;
   if (command.kind === 'exit') process.exit(0);
+  if (command.kind === 'scale-out') {
+    measureScaleOut(command, (message) => report({ kind: 'progress', message }), hooksFor('relay')).then(
+      (result) => report({ kind: 'scale-out-result', result }),
+      (error: unknown) => report({ kind: 'failed', message: error instanceof Error ? error.message : String(error) }),
+    );
+    return;
+  }
   run(command).then(
     (results) => report({ kind: 'result', ...results }),
     (error: unknown) => report({ kind: 'failed', message: error instanceof Error ? error.message : String(error) }),

@@ -12,6 +12,12 @@
  * machine weighs on both alike. Then this process prints the figures, the
  * relay/bare ratios and one JSON line.
  *
+ * Then the scale-out phase (scale-out.ts): fewer clients, the same load on
+ * the relay on one SQLite node and on 1, 2 and 3 nodes sharing PostgreSQL
+ * and Redis (a fresh schema and key prefix each, the schema dropped after),
+ * each client connected straight to one node. Its figures and their ratios
+ * to SQLite join the report and the JSON line.
+ *
  * Options:
  *   --clients N          clients (accounts) per server, default 1000
  *   --rate N             the fixed offered rate in envelopes/s, default 2000
@@ -19,6 +25,11 @@
  *   --window-seconds N   length of each window, default 4
  *   --cpu-prof DIR       write a V8 CPU profile of the relay into DIR (node --cpu-prof)
  *   --relay-arg FLAG     an extra relay flag, repeatable (e.g. --relay-arg=--log-level=warn)
+ *   --scale-out-nodes N  largest node count on PostgreSQL + Redis, default 3; 0 skips the phase
+ *   --scale-out-clients N  clients in the scale-out phase, default 300
+ *   --scale-out-rate N   its fixed offered rate in envelopes/s, default 500
+ *   --postgres URL       default PARLEY_BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/test
+ *   --redis URL          default PARLEY_BENCH_REDIS_URL or redis://127.0.0.1:6379
  *
  * Absolute figures depend on the machine and on whatever else runs on it;
  * the ratio to the bare forwarder is the figure to compare. The run always
@@ -32,8 +43,10 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { BenchTarget, LoadCommand, LoadReport, MeasurementName, RunPlan, TargetResult } from './bench-protocol.js';
+import type { BenchTarget, LoadCommand, MeasurementName, RunPlan, TargetResult } from './bench-protocol.js';
 import { reportLines } from './bench-report.js';
+import { exchangeWithLoad } from './load-exchange.js';
+import { runScaleOut } from './scale-out.js';
 import { ServerProcess } from './server-process.js';
 
 const LOAD_PROCESS = fileURLToPath(new URL('./load-process.ts', import.meta.url));
@@ -47,12 +60,17 @@ interface BenchOptions {
   readonly windowSeconds: number;
   readonly cpuProfileDir: string | undefined;
   readonly relayExtraArgs: readonly string[];
+  readonly scaleOutNodes: number;
+  readonly scaleOutClients: number;
+  readonly scaleOutRatePerSecond: number;
+  readonly postgresUrl: string;
+  readonly redisUrl: string;
 }
 
-function positiveInteger(text: string | undefined, fallback: number, name: string): number {
+function wholeNumber(text: string | undefined, fallback: number, name: string, min = 1): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a whole number >= 1`);
+  if (!Number.isSafeInteger(value) || value < min) throw new Error(`--${name} must be a whole number >= ${min}`);
   return value;
 }
 
@@ -66,21 +84,32 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       'window-seconds': { type: 'string' },
       'cpu-prof': { type: 'string' },
       'relay-arg': { type: 'string', multiple: true },
+      'scale-out-nodes': { type: 'string' },
+      'scale-out-clients': { type: 'string' },
+      'scale-out-rate': { type: 'string' },
+      postgres: { type: 'string' },
+      redis: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
   });
-  const clients = positiveInteger(values.clients, 1000, 'clients');
+  const clients = wholeNumber(values.clients, 1000, 'clients');
   if (clients < 2) throw new Error('--clients must be at least 2 (clients are paired)');
+  const scaleOutClients = wholeNumber(values['scale-out-clients'], 300, 'scale-out-clients', 2);
   return {
     clients,
-    fixedRatePerSecond: positiveInteger(values.rate, 2000, 'rate'),
-    rounds: positiveInteger(values.rounds, 3, 'rounds'),
-    windowSeconds: positiveInteger(values['window-seconds'], 4, 'window-seconds'),
+    fixedRatePerSecond: wholeNumber(values.rate, 2000, 'rate'),
+    rounds: wholeNumber(values.rounds, 3, 'rounds'),
+    windowSeconds: wholeNumber(values['window-seconds'], 4, 'window-seconds'),
     // Relative to where the command was typed (npm runs workspace scripts in the workspace).
     cpuProfileDir:
       values['cpu-prof'] === undefined ? undefined : resolve(process.env.INIT_CWD ?? '.', values['cpu-prof']),
     relayExtraArgs: values['relay-arg'] ?? [],
+    scaleOutNodes: wholeNumber(values['scale-out-nodes'], 3, 'scale-out-nodes', 0),
+    scaleOutClients,
+    scaleOutRatePerSecond: wholeNumber(values['scale-out-rate'], 500, 'scale-out-rate'),
+    postgresUrl: values.postgres ?? process.env.PARLEY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    redisUrl: values.redis ?? process.env.PARLEY_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   };
 }
 
@@ -140,36 +169,15 @@ class ServerCpuMeter {
 
 /** Has the load process run the plan, sampling each server's CPU over its windows. */
 function runLoad(load: ChildProcess, plan: RunPlan, servers: Readonly<Record<BenchTarget, ServerProcess>>) {
-  return new Promise<{ relay: TargetResult; bare: TargetResult }>((resolvePromise, reject) => {
-    const meter = new ServerCpuMeter(servers);
-    const finish = (): void => {
-      clearTimeout(timer);
-      load.off('message', onMessage);
-      load.off('exit', onExit);
-    };
-    const onExit = (): void => {
-      finish();
-      reject(new Error('the load process exited during the run'));
-    };
-    const onMessage = (message: unknown): void => {
-      const report = message as LoadReport;
-      if (report.kind === 'progress') progress(report.message);
-      else if (report.kind === 'window') meter.edge(report.target, report.measurement, report.edge);
-      else if (report.kind === 'failed') {
-        finish();
-        reject(new Error(`${report.message}\nrelay output:\n${servers.relay.outputTail}`));
-      } else {
-        finish();
-        resolvePromise({ relay: meter.fillIn(report.relay), bare: meter.fillIn(report.bare) });
-      }
-    };
-    const timer = setTimeout(() => {
-      finish();
-      reject(new Error(`no result within ${RUN_TIMEOUT_MS / 1000} s`));
-    }, RUN_TIMEOUT_MS);
-    load.on('message', onMessage);
-    load.once('exit', onExit);
-    load.send({ kind: 'run', ...plan } satisfies LoadCommand);
+  const meter = new ServerCpuMeter(servers);
+  return exchangeWithLoad(load, { kind: 'run', ...plan } satisfies LoadCommand, {
+    label: 'the main run',
+    timeoutMs: RUN_TIMEOUT_MS,
+    progress,
+    window: (report) => meter.edge(report.target, report.measurement, report.edge),
+    answer: (report) =>
+      report.kind === 'result' ? { relay: meter.fillIn(report.relay), bare: meter.fillIn(report.bare) } : undefined,
+    failureDetail: () => `relay output:\n${servers.relay.outputTail}`,
   });
 }
 
@@ -212,10 +220,26 @@ async function main(): Promise<void> {
       },
       { relay, bare },
     );
-    load.send({ kind: 'exit' } satisfies LoadCommand);
     // A graceful stop, so that the relay writes its CPU profile.
     await relay.stop();
+    await bare.stop();
     if (options.cpuProfileDir !== undefined) progress(`relay CPU profile written to ${options.cpuProfileDir}`);
+    const scaleOut = await runScaleOut(
+      load,
+      {
+        maxNodes: options.scaleOutNodes,
+        clients: options.scaleOutClients,
+        perClientWindow: results.relay.saturation.perClientWindow,
+        fixedRatePerSecond: options.scaleOutRatePerSecond,
+        windowSeconds: options.windowSeconds,
+        postgresUrl: options.postgresUrl,
+        redisUrl: options.redisUrl,
+        relayExtraArgs: options.relayExtraArgs,
+        workDir,
+      },
+      progress,
+    );
+    load.send({ kind: 'exit' } satisfies LoadCommand);
 
     for (const line of reportLines({
       ...results,
@@ -224,6 +248,7 @@ async function main(): Promise<void> {
       windowSeconds: options.windowSeconds,
       relayDurability: relay.durability,
       relayExtraArgs: options.relayExtraArgs,
+      scaleOut,
     })) {
       process.stdout.write(`${line}\n`);
     }

@@ -26,6 +26,8 @@ export interface RelayOptions {
   readonly dataDir: string;
   /** Flags after the benchmark's own (later flags win). */
   readonly extraArgs: readonly string[];
+  /** Environment on top of the benchmark's (e.g. the JWT secret every node of one relay shares). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface ServerOptions {
@@ -99,7 +101,7 @@ export class ServerProcess {
       '1h',
       ...relay.extraArgs,
     ];
-    return ServerProcess.#launch(args, { PARLEY_RELAY_FROM_SOURCE: '1' }, options);
+    return ServerProcess.#launch(args, { ...relay.env, PARLEY_RELAY_FROM_SOURCE: '1' }, options);
   }
 
   static startBareForwarder(options: ServerOptions = {}): Promise<ServerProcess> {
