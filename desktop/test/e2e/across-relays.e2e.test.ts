@@ -163,6 +163,10 @@ describe('contacts on any relay', () => {
       .getByRole('dialog', { name: `Block ${carol.name}?` })
       .getByRole('button', { name: 'Block' })
       .click();
+    // The Contact dialog says it too once the block is stored; closed, the chat's own notice is the one left.
+    await ui(contact.dialog.getByRole('button', { name: `Unblock ${carol.name}`, exact: true })).toBeVisible();
+    await contact.closeButton.click();
+    await ui(contact.dialog).toBeHidden();
     await ui(bobToCarol.blockedNotice).toBeVisible();
     const stopExpecting = carol.problems.expect((problem) => problem.includes('401'));
     const carolToBob = await show(carol, bob);
