@@ -28,7 +28,7 @@ import { signalStoresFor } from '../store/adapters.js';
 import type { ProtocolStore } from '../store/protocol-store.js';
 import type { DeviceAddress } from './address.js';
 import { ForgedIdentityError, toCryptoError } from './errors-map.js';
-import { type SenderCertificateInfo, validateSenderCertificate } from './sealed-sender.js';
+import { readSenderCertificate, type SenderCertificateInfo } from './sealed-sender.js';
 import type { SignalCiphertext } from './session.js';
 
 export interface SealedOuterLayer {
@@ -123,7 +123,8 @@ export function findCertifyingRoot<K>(
         accountId,
       );
     }
-    return { key: candidate.key, certificate: validateSenderCertificate(certificate, candidate.trustRoot, now) };
+    // Validated just above under this root at this time: read it, do not verify its signatures again.
+    return { key: candidate.key, certificate: readSenderCertificate(certificate) };
   }
   return null;
 }
