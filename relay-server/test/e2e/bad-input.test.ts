@@ -3,6 +3,7 @@
  * error code; nothing malformed is stored (the victim's queue holds exactly
  * the valid envelopes at the end); and another client keeps sending and
  * receiving throughout (a background conversation that must never fail).
+ * Forged and foreign tokens are in bad-tokens.test.ts.
  */
 import { errorResponseSchema, parseWire, routes } from '@parley/crypto-core/wire';
 import {
@@ -17,11 +18,10 @@ import {
   RelayProcess,
   registerDevice,
   DeviceSocket as Socket,
-  sleep,
   TestDevice,
 } from '@parley/test-support';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bystanders, startBystanders } from './bystanders.js';
 import { postChunked, postDeclaringLength, type RawAnswer } from './raw-http.js';
 
 let relay: RelayProcess;
@@ -30,44 +30,7 @@ let alice: RegisteredDevice;
 let bob: RegisteredDevice;
 let aliceSocket: DeviceSocket;
 /** Background conversation between two bystanders; must keep working. */
-let bystanders: { stop: () => Promise<number> };
-
-async function startBystanders(): Promise<{ stop: () => Promise<number> }> {
-  const carol = await registerDevice(http);
-  const dave = await registerDevice(http);
-  const carolSocket = await connect(relay, carol.token);
-  const daveSocket = await connect(relay, dave.token);
-  let running = true;
-  let delivered = 0;
-  // Paced under the relay's send rate (5/s here): bystanders are not flooding.
-  const loop = (async () => {
-    while (running) {
-      const result = await carolSocket.send({
-        recipient: dave.device.accountId,
-        messages: [{ deviceId: 1, type: 'message', content: payload(`chat${delivered}`) }],
-      });
-      if (!result.ok) throw new Error(`bystander send failed: ${result.error.code}`);
-      delivered++;
-      await daveSocket.waitFor(() => daveSocket.received.length >= delivered, 5_000, 'bystander delivery');
-      await sleep(250);
-    }
-  })();
-  // Surfaced by stop(); without this handler a failure would be an unhandled rejection.
-  loop.catch(() => undefined);
-  return {
-    // Keeps going until two more messages made it through after every hostile
-    // test ran: proof that the relay still serves, whatever the suite's pace.
-    stop: async () => {
-      const target = delivered + 2;
-      await daveSocket.waitFor(() => delivered >= target, 10_000, 'bystander deliveries after the attacks');
-      running = false;
-      await loop;
-      carolSocket.close();
-      daveSocket.close();
-      return delivered;
-    },
-  };
-}
+let bystanders: Bystanders;
 
 beforeAll(async () => {
   relay = await RelayProcess.start({
@@ -90,7 +53,7 @@ beforeAll(async () => {
   alice = await registerDevice(http);
   bob = await registerDevice(http);
   aliceSocket = await connect(relay, alice.token);
-  bystanders = await startBystanders();
+  bystanders = await startBystanders(relay, http);
 });
 
 afterAll(async () => {
@@ -269,53 +232,6 @@ describe('registration and challenges', () => {
     expect(limitedBody?.error?.code).toBe('RATE_LIMITED');
     // Other addresses are unaffected.
     expect((await http.request(routes.challenge, { body })).status).toBe(200);
-  });
-});
-
-describe('tokens', () => {
-  it('refuses missing, malformed, forged and tampered tokens with UNAUTHORIZED', async () => {
-    expect(errorOf(await http.request(routes.keyCount)).code).toBe('UNAUTHORIZED');
-    expect(errorOf(await http.request(routes.keyCount, { token: 'not.a.jwt' })).code).toBe('UNAUTHORIZED');
-    const forged = await new SignJWT({ dev: 1 })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(alice.device.accountId)
-      .setIssuedAt()
-      .setExpirationTime('10m')
-      .setAudience('parley-relay')
-      .setIssuer('parley-relay')
-      .sign(new Uint8Array(32).fill(9));
-    const forgedResult = await http.request(routes.keyCount, { token: forged });
-    expect(forgedResult.status).toBe(401);
-    expect(errorOf(forgedResult).code).toBe('UNAUTHORIZED');
-    // Bob's real token with Alice's account id swapped in: the signature no longer matches.
-    const [header, body, signature] = bob.token.split('.');
-    const claims = JSON.parse(Buffer.from(body ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: alice.device.accountId })).toString('base64url')}.${signature}`;
-    expect(errorOf(await http.request(routes.keyCount, { token: tampered })).code).toBe('UNAUTHORIZED');
-    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${body}.`;
-    expect(errorOf(await http.request(routes.keyCount, { token: none })).code).toBe('UNAUTHORIZED');
-  });
-
-  it('refuses tokens of another relay', async () => {
-    const other = await RelayProcess.start({ args: ['--issuer', 'another-relay'] });
-    try {
-      const stranger = await registerDevice(httpOf(other));
-      const result = await http.request(routes.keyCount, { token: stranger.token });
-      expect(errorOf(result).code).toBe('UNAUTHORIZED');
-      await expect(connect(relay, stranger.token)).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
-    } finally {
-      await other.dispose();
-    }
-  });
-
-  it("acts only on the token's own account", async () => {
-    const victim = await registerDevice(http);
-    const attacker = await registerDevice(http);
-    // Deleting "me" with the attacker's token deletes the attacker, never the victim.
-    const deleted = await http.request(routes.account, { method: 'DELETE', token: attacker.token });
-    expect(deleted.body).toEqual({ deleted: true });
-    expect((await http.fetchBundles(alice.token, victim.device.accountId)).bundles).toHaveLength(1);
-    expect(errorOf(await http.request(routes.keyCount, { token: attacker.token })).code).toBe('UNKNOWN_ACCOUNT');
   });
 });
 

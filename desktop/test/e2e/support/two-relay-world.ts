@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import { type RelayProcess, startRelay } from '../../support/test-relay.js';
 import { launchChromium } from '../../web-shell/support/chromium.js';
-import { startShellProcess } from '../../web-shell/support/shell-process.js';
 import { saveFailureEvidence } from './artefacts.js';
 import { builtRenderer } from './renderer-build.js';
-import { type E2eUser, newE2eUser } from './world.js';
+import { type E2eUser, startE2eUser } from './world.js';
 
 export interface TwoRelayWorld {
   readonly relays: readonly [RelayProcess, RelayProcess];
@@ -46,16 +45,7 @@ export async function startTwoRelayWorld(names: readonly string[], homes: readon
     const users = await Promise.all(
       names.map(async (name, index) => {
         const home = relays[homes[index] ?? 0];
-        const shellArgs = [
-          '--profile',
-          join(workDir, name.toLowerCase()),
-          '--renderer',
-          rendererDir,
-          '--relay',
-          home.url,
-        ];
-        const shell = await startShellProcess(shellArgs);
-        const user = await newE2eUser(browser, name, shell, shellArgs);
+        const user = await startE2eUser(browser, name, { workDir, rendererDir, relayUrl: home.url });
         cleanups.push(() => user.shell.stop());
         homes_.set(user, home);
         return user;

@@ -116,6 +116,19 @@ export async function newE2eUser(
   return new E2eUser(name, passphrase, shell, shellArgs, context, problems);
 }
 
+/** A person's web shell (own profile folder under `workDir`, pointed at `relayUrl`) and browser context. */
+export async function startE2eUser(
+  browser: Browser,
+  name: string,
+  where: { readonly workDir: string; readonly rendererDir: string; readonly relayUrl: string },
+  viewport: Viewport = SCREENSHOT_VIEWPORT,
+): Promise<E2eUser> {
+  const profileDir = join(where.workDir, name.toLowerCase());
+  const shellArgs = ['--profile', profileDir, '--renderer', where.rendererDir, '--relay', where.relayUrl];
+  const shell = await startShellProcess(shellArgs);
+  return newE2eUser(browser, name, shell, shellArgs, viewport);
+}
+
 export interface E2eWorld {
   readonly relay: RelayProcess;
   readonly browser: Browser;
@@ -152,16 +165,7 @@ export async function startWorld(
     cleanups.push(() => relay.dispose());
     const users = await Promise.all(
       names.map(async (name) => {
-        const shellArgs = [
-          '--profile',
-          join(workDir, name.toLowerCase()),
-          '--renderer',
-          rendererDir,
-          '--relay',
-          relay.url,
-        ];
-        const shell = await startShellProcess(shellArgs);
-        const user = await newE2eUser(browser, name, shell, shellArgs, viewport);
+        const user = await startE2eUser(browser, name, { workDir, rendererDir, relayUrl: relay.url }, viewport);
         cleanups.push(() => user.shell.stop());
         return user;
       }),
