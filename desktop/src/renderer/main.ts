@@ -16,7 +16,7 @@ import { type AppEnvironment, Session } from './app/state/session.svelte.js';
 import { ThemeState } from './app/state/theme.svelte.js';
 import { selectPlatform } from './platform/select-platform.js';
 import { ElectronTransport } from './transport/electron-transport.js';
-import { selectTransport } from './transport/select-transport.js';
+import { selectTransport, watchWebShellToken } from './transport/select-transport.js';
 import { fetchWebShellConfig } from './transport/web-shell-config.js';
 
 /** Both hosts answer ./config.json the same way (Electron main at app://parley/config.json). */
@@ -55,3 +55,11 @@ const theme = new ThemeState(preferences);
 theme.applyTo(document.documentElement);
 
 mount(App, { target, props: { session, startupError, preferences, theme } });
+
+// The web shell restarted and its new URL was pasted into this tab: only the
+// fragment changed, so nothing reloads; the page takes the token itself (or,
+// when it could not start without one, loads again with it).
+watchWebShellToken((token) => {
+  if (session === null) window.location.reload();
+  else void session.reconnect(token);
+});

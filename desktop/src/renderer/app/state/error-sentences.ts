@@ -53,7 +53,8 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
 
 const TRANSPORT_SENTENCES: Record<VaultTransportErrorCode, string> = {
   NO_TOKEN: 'This page needs the link the web shell printed; open that address, which ends with #token=….',
-  FORBIDDEN: "The web shell didn't accept this page, perhaps because it restarted; open the address it printed again.",
+  FORBIDDEN:
+    "Parley was restarted, so this page needs the new address it printed: paste it into this tab's address bar (it ends with #token=…) and Parley reconnects.",
   SUPERSEDED: 'Parley is open in another tab, which now holds your keys; use that tab, or take them back here.',
   TIMEOUT: "Parley's key vault didn't answer in time; try again.",
   DISCONNECTED: 'The connection to the key vault dropped during that step; try again.',
