@@ -98,7 +98,7 @@ export class ProfileLifecycle {
     try {
       token = await registerDevice(http, vault, relayUrl, account, options.inviteCode);
     } catch (error) {
-      throw relayFailureError(error) ?? vaultFailureError(error);
+      throw relayFailureError(error, relayUrl) ?? vaultFailureError(error);
     }
     const db = await openEngineDatabase(this.#context, account);
     try {
