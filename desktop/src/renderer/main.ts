@@ -11,6 +11,7 @@ import { mount } from 'svelte';
 import { createVaultClient } from '../common/invoke.js';
 import App from './app/App.svelte';
 import { errorSentence, logFailure } from './app/state/error-sentences.js';
+import { SIDEBAR_WIDTH } from './app/state/preference-values.js';
 import { Preferences } from './app/state/preferences.svelte.js';
 import { type AppEnvironment, Session } from './app/state/session.svelte.js';
 import { ThemeState } from './app/state/theme.svelte.js';
@@ -50,6 +51,7 @@ const preferences = new Preferences({
   theme: 'system',
   notifications: notificationsAllowed,
   notificationPreviews: true,
+  sidebarWidth: SIDEBAR_WIDTH.initial,
 });
 const theme = new ThemeState(preferences);
 theme.applyTo(document.documentElement);
