@@ -125,8 +125,10 @@ export class Session {
     } catch (error) {
       const status = await this.#status();
       if (status?.state === 'no-identity') {
-        // The keys are gone, so the account is: only the local database outlived it (logged).
+        // The keys are gone, so the account is: only the local database outlived it (logged), and it was
+        // written down, so it is deleted now or, failing that, on the next start.
         logFailure('deleting the local database', error);
+        await this.#deleteLeftovers();
         this.route = { name: 'onboarding', identityExists: false };
         return;
       }
@@ -201,6 +203,7 @@ export class Session {
     if (status === null) return;
     switch (status.state) {
       case 'no-identity':
+        await this.#deleteLeftovers();
         this.route = { name: 'onboarding', identityExists: false };
         return;
       case 'locked':
@@ -217,6 +220,16 @@ export class Session {
       case 'unlocked':
         await this.#startEngine();
         return;
+    }
+  }
+
+  /** An interrupted Delete account's database, if one was left behind (engine leftover-databases.ts). */
+  async #deleteLeftovers(): Promise<void> {
+    try {
+      await this.engine.deleteLeftoverDatabases();
+    } catch (error) {
+      // Nothing the user can do now; the next start tries again.
+      logFailure('deleting a database an account deletion left behind', error);
     }
   }
 
