@@ -47,6 +47,30 @@ async function databaseNames(target: TestClient): Promise<string[]> {
   return (await target.indexedDB.databases()).map((database) => database.name ?? '');
 }
 
+/** Starts `target` again on an engine whose vault fails the first eraseIdentity (a disk error), then works. */
+async function restartWithVaultFailingOneErase(target: TestClient): Promise<void> {
+  let failErase = true;
+  const flakyVault = createVaultClient({
+    call: (method, args) => {
+      if (method === 'eraseIdentity' && failErase) {
+        failErase = false;
+        return Promise.resolve({ ok: false, error: { code: 'STORAGE', message: 'the disk failed' } });
+      }
+      return target.transport.call(method, args);
+    },
+    onEvent: (listener) => target.transport.onEvent(listener),
+  });
+  await target.engine.stop();
+  target.engine = new Engine({
+    ...FAST_ENGINE_OPTIONS,
+    logger: target.logger,
+    vault: flakyVault,
+    indexedDB: target.indexedDB,
+    IDBKeyRange,
+  });
+  await target.engine.start();
+}
+
 const queueDepth = () => relayMetric(relay.url, 'parley_relay_queue_depth');
 
 describe('deleteAccount', () => {
@@ -116,26 +140,7 @@ describe('deleteAccount', () => {
 
   it('finishes on the next attempt when the vault failed after the relay deleted the account', async () => {
     const erin = await client('erin');
-    let failErase = true;
-    const flakyVault = createVaultClient({
-      call: (method, args) => {
-        if (method === 'eraseIdentity' && failErase) {
-          failErase = false;
-          return Promise.resolve({ ok: false, error: { code: 'STORAGE', message: 'the disk failed' } });
-        }
-        return erin.transport.call(method, args);
-      },
-      onEvent: (listener) => erin.transport.onEvent(listener),
-    });
-    await erin.engine.stop();
-    erin.engine = new Engine({
-      ...FAST_ENGINE_OPTIONS,
-      logger: erin.logger,
-      vault: flakyVault,
-      indexedDB: erin.indexedDB,
-      IDBKeyRange,
-    });
-    await erin.engine.start();
+    await restartWithVaultFailingOneErase(erin);
     const erinDatabase = erin.engine.database.dexie.name;
 
     await expect(erin.engine.deleteAccount()).rejects.toMatchObject({ name: 'EngineError', code: 'VAULT_FAILED' });
@@ -199,26 +204,7 @@ describe('deleteAccount', () => {
   it('deletes nothing while an identity exists, even with a note left by a deletion that failed before the vault step', async () => {
     const ivy = await client('ivy');
     const ivyDatabase = ivy.engine.database.dexie.name;
-    let failErase = true;
-    const flakyVault = createVaultClient({
-      call: (method, args) => {
-        if (method === 'eraseIdentity' && failErase) {
-          failErase = false;
-          return Promise.resolve({ ok: false, error: { code: 'STORAGE', message: 'the disk failed' } });
-        }
-        return ivy.transport.call(method, args);
-      },
-      onEvent: (listener) => ivy.transport.onEvent(listener),
-    });
-    await ivy.engine.stop();
-    ivy.engine = new Engine({
-      ...FAST_ENGINE_OPTIONS,
-      logger: ivy.logger,
-      vault: flakyVault,
-      indexedDB: ivy.indexedDB,
-      IDBKeyRange,
-    });
-    await ivy.engine.start();
+    await restartWithVaultFailingOneErase(ivy);
     await expect(ivy.engine.deleteAccount()).rejects.toMatchObject({ code: 'VAULT_FAILED' });
     await ivy.engine.stop();
     // The name was written down, but the identity (and so its database) is still in use.

@@ -66,6 +66,17 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
+/** First run in the page: a new identity with `passphrase`, registered at the shell's (live) relay. */
+async function createIdentityAtRelay(page: Page, passphrase: string): Promise<void> {
+  await page.getByRole('button', { name: 'Create a new identity' }).click({ timeout: SCREEN_TIMEOUT });
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Confirm passphrase').fill(passphrase);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  const check = page.getByTestId('relay-check');
+  await expect.poll(() => check.getAttribute('data-state'), { timeout: SCREEN_TIMEOUT }).toBe('ok');
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
+
 async function createLockedIdentity(profileDir: string): Promise<void> {
   const vault = new Vault({ profileDir, keyProtection: 'passphrase', kdf: ARGON2ID_INTERACTIVE });
   await vault.createIdentity({ passphrase: 'a passphrase for the browser test' });
@@ -180,13 +191,7 @@ describe('the app in Chromium', () => {
     context = await browser.newContext();
     const page = await newPage();
     await page.goto(shell.url);
-    await page.getByRole('button', { name: 'Create a new identity' }).click({ timeout: SCREEN_TIMEOUT });
-    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
-    await page.getByLabel('Confirm passphrase').fill(passphrase);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    const check = page.getByTestId('relay-check');
-    await expect.poll(() => check.getAttribute('data-state'), { timeout: SCREEN_TIMEOUT }).toBe('ok');
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await createIdentityAtRelay(page, passphrase);
     await page.getByRole('button', { name: 'Start messaging' }).click({ timeout: 60_000 });
     const status = page.getByTestId('connection-status');
     await expect.poll(() => status.textContent(), { timeout: SCREEN_TIMEOUT }).toMatch(/^Online · /);
@@ -255,14 +260,7 @@ describe('the app in Chromium', () => {
     context = await browser.newContext();
     const page = await newPage();
     await page.goto(relayShell.url);
-    const passphrase = 'a passphrase for the deletion test';
-    await page.getByRole('button', { name: 'Create a new identity' }).click({ timeout: SCREEN_TIMEOUT });
-    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
-    await page.getByLabel('Confirm passphrase').fill(passphrase);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    const check = page.getByTestId('relay-check');
-    await expect.poll(() => check.getAttribute('data-state'), { timeout: SCREEN_TIMEOUT }).toBe('ok');
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await createIdentityAtRelay(page, 'a passphrase for the deletion test');
     const code = await page.getByTestId('own-contact-code').textContent({ timeout: SCREEN_TIMEOUT });
     const accountId = /^parley:([^?]+)\?/.exec(code ?? '')?.[1];
     if (accountId === undefined) throw new Error(`not a contact code: ${code}`);
