@@ -21,6 +21,12 @@
 // profile's browser-data folder — where `npm run backup -- export` looks for
 // the history). `npm start -- --help` lists them all (start-options.mjs).
 //
+// When the local relay cannot start, the relay's own reason is printed (its
+// log's error, e.g. EADDRINUSE or EEXIST: start-relay.mjs) and everything
+// stops. When it stops later, the app keeps running (history readable, what
+// is written waits, and the app says the relay stopped) and this says why and
+// how to start it again; when the app or the web shell stops, everything does.
+//
 // The renderer and the Electron main process are built on the first start
 // only; after changing their sources, run `npm run build -w desktop`.
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,6 +36,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_WEB_SHELL_PORT, HELP, parseStartOptions, StartUsageError } from './start-options.mjs';
+import { followRelay, RelayStartError } from './start-relay.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const desktopDir = join(root, 'desktop');
@@ -73,12 +80,13 @@ process.on('SIGTERM', () => stopAll(0));
 /**
  * Spawns a child that is stopped with everything else. `endsSession`: the
  * user closing it (the Electron window) is a normal end, not a failure.
+ * `ownExit`: the caller handles the child's end itself (the relay).
  */
-function start(name, command, args, { endsSession = false, ...spawnOptions } = {}) {
+function start(name, command, args, { endsSession = false, ownExit = false, ...spawnOptions } = {}) {
   const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], ...spawnOptions });
   children.add(child);
   child.on('exit', (code, signal) => {
-    if (stopping) return;
+    if (stopping || ownExit) return;
     if (endsSession && code === 0) {
       console.log(`parley: the ${name} closed${options.relayUrl === null ? '; stopping the relay' : ''}.`);
       stopAll(0);
@@ -90,36 +98,30 @@ function start(name, command, args, { endsSession = false, ...spawnOptions } = {
   return child;
 }
 
-/** Starts the relay and resolves with its URL, read from its first log line. */
+/**
+ * Starts the relay and resolves with its URL, read from its log; rejects with
+ * the relay's own reason (RelayStartError) when it exits before listening.
+ * When it stops later, the app keeps running (its history stays readable,
+ * what is written waits in the outbox, and the app says the relay stopped):
+ * this says why and how to get it back.
+ */
 function startRelay() {
-  const relay = start('relay', process.execPath, [
-    join(root, 'relay-server/bin/parley-relay.mjs'),
-    '--port',
-    relayPort,
-    '--data-dir',
-    join(dataDir, 'relay'),
-  ]);
-  return new Promise((resolveUrl, reject) => {
-    let buffered = '';
-    relay.stdout.setEncoding('utf8');
-    relay.stdout.on('data', (chunk) => {
-      buffered += chunk;
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf('\n');
-        try {
-          const entry = JSON.parse(line);
-          if (typeof entry.url === 'string') resolveUrl(entry.url);
-          if (entry.level >= 50) console.error(`relay: ${entry.msg}`);
-        } catch {
-          // Not JSON: pass it through untouched.
-          console.log(`relay: ${line}`);
-        }
-      }
-    });
-    relay.on('exit', () => reject(new Error('the relay did not start')));
+  const relay = start(
+    'relay',
+    process.execPath,
+    [join(root, 'relay-server/bin/parley-relay.mjs'), '--port', relayPort, '--data-dir', join(dataDir, 'relay')],
+    { ownExit: true },
+  );
+  return followRelay(relay, {
+    print: (line) => console.log(line),
+    printError: (line) => console.error(line),
+    onStopped: ({ how, reason }) => {
+      if (stopping) return;
+      console.error(
+        `parley: the relay stopped (${how}${reason === null ? '' : `: ${reason}`}). The app keeps running and ` +
+          'what you write waits until the relay is back; to start it again, stop Parley with Ctrl+C and run npm start again.',
+      );
+    },
   });
 }
 
@@ -296,8 +298,14 @@ async function sessionRelay() {
       'Otherwise set PARLEY_RELAY_PORT to another port.',
   );
   const url = await startRelay().catch((error) => {
-    console.error(`parley: ${error.message}; see its output above.`);
-    process.exit(1);
+    if (!(error instanceof RelayStartError)) throw error;
+    const advice =
+      error.code === 'EADDRINUSE'
+        ? ` Is another relay or \`npm start\` using port ${relayPort}? Stop it, or set PARLEY_RELAY_PORT to another port.`
+        : '';
+    console.error(`parley: ${error.message}.${advice}`);
+    stopAll(1);
+    return new Promise(() => {});
   });
   console.log(`parley: relay running at ${url} (data in ${join(dataDir, 'relay')})`);
   return url;

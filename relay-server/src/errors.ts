@@ -24,6 +24,8 @@ export interface RelayErrorDetails {
   readonly recipient?: AccountId | undefined;
   /** ...and its devices without room. */
   readonly fullDevices?: readonly number[] | undefined;
+  /** INVALID_SIGNATURE over a challenge: the URLs this relay accepts signatures for. */
+  readonly relayUrls?: readonly string[] | undefined;
   /** An HTTP status other than the code's usual one (e.g. 415 for a BAD_REQUEST content type). */
   readonly httpStatus?: number | undefined;
 }
@@ -56,6 +58,7 @@ export class RelayServerError<C extends RelayErrorCode = RelayErrorCode> extends
     if (this.details.extraDevices !== undefined) body.extraDevices = [...this.details.extraDevices];
     if (this.details.recipient !== undefined) body.recipient = this.details.recipient;
     if (this.details.fullDevices !== undefined) body.fullDevices = [...this.details.fullDevices];
+    if (this.details.relayUrls !== undefined) body.relayUrls = [...this.details.relayUrls];
     return body;
   }
 

@@ -121,6 +121,12 @@ export const relayErrorSchema = z.strictObject({
   recipient: accountIdSchema.optional(),
   /** ...and which of its devices have no room. */
   fullDevices: z.array(deviceIdSchema).optional(),
+  /**
+   * INVALID_SIGNATURE over a challenge: the relay's own URLs (canonical), one
+   * of which the signature must name. A client that used another address
+   * (a relay with --public-url reached by its listen address) says which.
+   */
+  relayUrls: z.array(z.string().min(1).max(2048)).max(32).optional(),
 });
 export type RelayError = z.infer<typeof relayErrorSchema>;
 

@@ -11,12 +11,13 @@ import { mount } from 'svelte';
 import { createVaultClient } from '../common/invoke.js';
 import App from './app/App.svelte';
 import { errorSentence, logFailure } from './app/state/error-sentences.js';
+import { SIDEBAR_WIDTH } from './app/state/preference-values.js';
 import { Preferences } from './app/state/preferences.svelte.js';
 import { type AppEnvironment, Session } from './app/state/session.svelte.js';
 import { ThemeState } from './app/state/theme.svelte.js';
 import { selectPlatform } from './platform/select-platform.js';
 import { ElectronTransport } from './transport/electron-transport.js';
-import { selectTransport } from './transport/select-transport.js';
+import { selectTransport, watchWebShellToken } from './transport/select-transport.js';
 import { fetchWebShellConfig } from './transport/web-shell-config.js';
 
 /** Both hosts answer ./config.json the same way (Electron main at app://parley/config.json). */
@@ -50,8 +51,17 @@ const preferences = new Preferences({
   theme: 'system',
   notifications: notificationsAllowed,
   notificationPreviews: true,
+  sidebarWidth: SIDEBAR_WIDTH.initial,
 });
 const theme = new ThemeState(preferences);
 theme.applyTo(document.documentElement);
 
 mount(App, { target, props: { session, startupError, preferences, theme } });
+
+// The web shell restarted and its new URL was pasted into this tab: only the
+// fragment changed, so nothing reloads; the page takes the token itself (or,
+// when it could not start without one, loads again with it).
+watchWebShellToken((token) => {
+  if (session === null) window.location.reload();
+  else void session.reconnect(token);
+});

@@ -2,14 +2,16 @@
  * Backup and restore through the UI, in Debian's Chromium over the web shell:
  * Alice and Bob talk; Alice exports a backup from Settings → Backups with a
  * generated passphrase (shown once, with copy); her computer is gone; a fresh
- * profile restores the file from the first-run screen, finds the history and
- * talks with Bob both ways, under the same safety number.
+ * profile restores the file from the first-run screen (dragged onto the
+ * restore screen's drop zone), finds the history and talks with Bob both
+ * ways, under the same safety number.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
-import { exportBackupInSettings } from '../e2e/support/backup-flows.js';
+import { formatFileSize } from '../../src/renderer/app/state/format.js';
+import { dropFile, exportBackupInSettings } from '../e2e/support/backup-flows.js';
 import { exchangeContacts, onboard, openConversation } from '../e2e/support/flows.js';
 import { ChatView } from '../e2e/support/pages/chat-view.js';
 import { ContactDialog } from '../e2e/support/pages/contact-dialog.js';
@@ -89,7 +91,14 @@ describe('backup and restore through the UI', () => {
     const onboarding = new OnboardingScreen(page);
     await ui(onboarding.welcomeHeading).toBeVisible();
     await onboarding.restoreButton.click();
-    await page.getByLabel('Backup file', { exact: true }).setInputFiles(backupPath);
+    // Dragged from a file manager onto the drop zone, which then names the file and its size.
+    const dropZone = page.getByTestId('file-drop');
+    await ui(dropZone).toContainText('Drop your .parleybackup file here');
+    await ui(dropZone.getByRole('button', { name: 'Choose file…', exact: true })).toBeVisible();
+    await dropFile(dropZone, backupPath);
+    await ui(page.getByTestId('chosen-file')).toHaveText(basename(backupPath));
+    await ui(dropZone).toContainText(formatFileSize(statSync(backupPath).size));
+    await ui(dropZone.getByRole('button', { name: 'Choose another…', exact: true })).toBeVisible();
     // A wrong passphrase first: one sentence, nothing restored.
     await page
       .getByRole('textbox', { name: 'Backup passphrase', exact: true })

@@ -11,7 +11,8 @@
  * the relay listens on 127.0.0.1 with a free port (not --host 0.0.0.0 on a
  * LAN address), so `--registration invite` says explicitly what a LAN relay
  * gets by default; PARLEY_SHELL=web (no Electron here) and
- * PARLEY_RENDERER_DIR (the e2e tests' shared renderer build).
+ * PARLEY_RENDERER_DIR (the e2e tests' shared renderer build), both set by
+ * support/npm-start-app.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,13 +20,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from '@playwright/test';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
-import { freePort, NPM_START_URL_LINE, type NpmRun, npmRun, REPO_ROOT } from '../support/npm-run.js';
+import { freePort, type NpmRun, npmRun, REPO_ROOT } from '../support/npm-run.js';
 import { waitFor } from '../support/wait.js';
 import { launchChromium } from '../web-shell/support/chromium.js';
 import type { ShellProcess } from '../web-shell/support/shell-process.js';
 import { saveFailureEvidence } from './support/artefacts.js';
 import { exchangeContacts, onboard, openConversation } from './support/flows.js';
 import { expectSameHistory } from './support/history.js';
+import { npmStartApp } from './support/npm-start-app.js';
 import type { ChatView } from './support/pages/chat-view.js';
 import { builtRenderer } from './support/renderer-build.js';
 import { storySteps } from './support/story.js';
@@ -86,30 +88,9 @@ function makeInviteCodes(dataDir: string, count: number): string[] {
 
 /** `npm start -- --relay URL --profile DIR` in the web shell: the shell as the e2e helpers know it. */
 async function startApp(profileDir: string, rendererDir: string): Promise<ShellProcess> {
-  const run = npmRun(['start', '--', '--relay', relayUrl, '--profile', profileDir], {
-    PARLEY_SHELL: 'web',
-    PARLEY_RENDERER_DIR: rendererDir,
-  });
+  const { run, shell } = await npmStartApp(['--relay', relayUrl, '--profile', profileDir], {}, rendererDir);
   runs.push(run);
-  const match = await waitFor(
-    'the URL line of npm start',
-    () => {
-      if (run.child.exitCode !== null) throw new Error(`npm start exited:\n${run.output()}`);
-      return NPM_START_URL_LINE.exec(run.output());
-    },
-    90_000,
-  );
-  const [, url = '', port = '', token = ''] = match;
-  return {
-    child: run.child,
-    url,
-    port: Number(port),
-    token,
-    exited: run.exited,
-    stdout: run.output,
-    stderr: run.output,
-    stop: run.interrupt,
-  };
+  return shell;
 }
 
 beforeAll(async () => {

@@ -119,15 +119,16 @@ describe('delivery when things go wrong', () => {
       for (const text of fromBob) await bobChat.write(text);
       expect(await aliceChat.outgoingStates(fromAlice)).toEqual(fromAlice.map(() => 'sending'));
       expect(await bobChat.outgoingStates(fromBob)).toEqual(fromBob.map(() => 'sending'));
-      // While waiting to retry, the bar counts what will go out.
+      // While waiting to retry, the bar says the relay (on this computer) stopped and counts what will go out.
       const bannerShows = (banner: typeof aliceBanner) => () =>
         banner.evaluate((element) => `${element.getAttribute('data-state')}: ${element.textContent?.trim()}`);
+      const relayHost = new URL(world.relay.url).host;
       await ui
         .poll(bannerShows(aliceBanner), { timeout: RECONNECT_TIMEOUT_MS })
-        .toBe("offline: Offline — 3 messages will send when you're back");
+        .toBe(`offline: The relay at ${relayHost} stopped — 3 messages will send when it's back`);
       await ui
         .poll(bannerShows(bobBanner), { timeout: RECONNECT_TIMEOUT_MS })
-        .toBe("offline: Offline — 2 messages will send when you're back");
+        .toBe(`offline: The relay at ${relayHost} stopped — 2 messages will send when it's back`);
       await alice.page.setViewportSize(SCREENSHOT_VIEWPORT);
       await screenshotBothThemes(alice.page, 'connection-offline');
       await alice.page.setViewportSize(TALL_VIEWPORT);

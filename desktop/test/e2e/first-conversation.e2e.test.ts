@@ -10,7 +10,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { screenshotBothThemes } from './support/artefacts.js';
-import { lowContrastInBothThemes } from './support/contrast.js';
+import { lowContrastInBothThemes, type MeaningfulShape } from './support/contrast.js';
 import { copyToClipboard, exchangeContacts, onboard, openConversation, readContactCode } from './support/flows.js';
 import { expectForwardStates, expectSameHistory, recordOutgoingStates } from './support/history.js';
 import { AddContactDialog } from './support/pages/add-contact-dialog.js';
@@ -276,12 +276,13 @@ describe('two people meet on one relay', () => {
     expect(await carolChat.message(hello).getAttribute('data-state')).toBe('delivered');
   });
 
-  step('every visible text meets WCAG AA contrast, in light and in dark', async () => {
+  step('every visible text meets WCAG AA contrast, and bubbles and list marks 3:1, in light and in dark', async () => {
     const page = alice.page;
     const contact = new ContactDialog(page);
     const settings = new SettingsPanel(page);
-    const screens: [string, () => Promise<void>, () => Promise<void>][] = [
-      ['main window', async () => {}, async () => {}],
+    // The main window shows both kinds of bubble, Bob's verified shield and Carol's unread count: all measured.
+    const screens: [string, () => Promise<void>, () => Promise<void>, MeaningfulShape[]][] = [
+      ['main window', async () => {}, async () => {}, ['message-bubble', 'verified-mark', 'unread-count']],
       [
         'contact dialog',
         () => aliceChat.safetyNumberButton.click(),
@@ -289,6 +290,7 @@ describe('two people meet on one relay', () => {
           await contact.closeButton.click();
           await ui(contact.dialog).toBeHidden();
         },
+        [],
       ],
       [
         'settings',
@@ -297,12 +299,13 @@ describe('two people meet on one relay', () => {
           await settings.closeButton.click();
           await ui(settings.dialog).toBeHidden();
         },
+        [],
       ],
     ];
     const failures = new Set<string>();
-    for (const [screen, open, close] of screens) {
+    for (const [screen, open, close, shapes] of screens) {
       await open();
-      for (const failure of await lowContrastInBothThemes(page, screen)) failures.add(failure);
+      for (const failure of await lowContrastInBothThemes(page, screen, shapes)) failures.add(failure);
       await close();
     }
     expect([...failures]).toEqual([]);

@@ -59,6 +59,14 @@ describe('the main process with an OS keyring', () => {
     expect(String(preferences.preload)).toMatch(/[/\\]preload[/\\]preload\.cjs$/);
   });
 
+  it('lets the window title follow the page title, where the renderer puts the unread count', () => {
+    // Electron copies document.title to the window unless a 'page-title-updated' listener prevents it.
+    const window = fake.windows[0];
+    expect(window?.options.title).toBe('Parley');
+    expect(window?.listenerCount('page-title-updated')).toBe(0);
+    expect(window?.webContents.listenerCount('page-title-updated')).toBe(0);
+  });
+
   it('loads the app from app://parley, a privileged standard and secure scheme, never file://', () => {
     expect(fake.windows[0]?.loadedUrl).toBe('app://parley/index.html');
     expect(fake.calls.privilegedSchemes).toEqual([

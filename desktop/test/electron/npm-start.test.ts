@@ -4,7 +4,9 @@
  * says it starts the web shell instead of Electron, prints the URL, the URL
  * serves the app, and one Ctrl+C (SIGINT to the process group) stops
  * everything. A taken web
- * shell port is refused with a clear message.
+ * shell port is refused with a clear message; a relay that cannot start is
+ * reported with its own reason; a relay that stops later leaves the app
+ * running, and npm start says so.
  *
  * PARLEY_SHELL=web keeps the test the same on machines with an Electron
  * runtime; PARLEY_RENDERER_DIR serves a stand-in renderer so the test does
@@ -103,6 +105,47 @@ describe('npm start', () => {
     } finally {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
     }
+  });
+
+  it("says why the relay could not start, in the relay's own words, and starts nothing else", async () => {
+    const ownDataDir = mkdtempSync(join(tmpdir(), 'parley-npm-start-broken-'));
+    try {
+      // Where the relay's data folder should be there is a file: the relay cannot create its folder.
+      writeFileSync(join(ownDataDir, 'relay'), 'not a folder');
+      const run = npmStart({ ...webShellEnv(await freePort(), await freePort()), PARLEY_DATA_DIR: ownDataDir });
+      const exit = await run.exited;
+      expect(exit.code).toBe(1);
+      expect(run.output()).toContain(
+        `parley: the relay could not start: EEXIST: file already exists, mkdir '${join(ownDataDir, 'relay')}'.`,
+      );
+      expect(run.output()).not.toContain('parley: Open ');
+      expect(run.output()).not.toContain('relay running');
+    } finally {
+      rmSync(ownDataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the app running when its relay stops, and says that it stopped and how to start it again', async () => {
+    const relayPort = await freePort();
+    const webShellPort = await freePort();
+    const run = npmStart(webShellEnv(relayPort, webShellPort));
+    await waitFor('the URL line', () => run.output().includes('parley: Open '), 90_000);
+    const [relayPid, ...others] = run.pidsRunning('parley-relay.mjs');
+    expect(others).toEqual([]);
+    if (relayPid === undefined) throw new Error(`no relay process in npm start's group:\n${run.output()}`);
+    process.kill(relayPid, 'SIGTERM');
+
+    await waitFor('the stop to be reported', () => run.output().includes('parley: the relay stopped'), 30_000);
+    expect(run.output()).toContain(
+      'parley: the relay stopped (exit 0). The app keeps running and what you write waits until the relay is back; to start it again, stop Parley with Ctrl+C and run npm start again.',
+    );
+    expect(run.output()).not.toContain('stopping everything');
+    // The app is still served, by the same shell.
+    const page = await rawRequest(webShellPort, '/', { headers: { Host: `127.0.0.1:${webShellPort}` } });
+    expect(page.status).toBe(200);
+    expect(run.child.exitCode).toBeNull();
+    const exit = await run.interrupt();
+    expect([0, 130].includes(exit.code ?? -1) || exit.signal === 'SIGINT').toBe(true);
   });
 
   it('launches Electron on the desktop app with its profile and the relay where a runtime exists, and ends with it', async () => {

@@ -141,6 +141,8 @@ describe('the packed app (electron-builder --linux dir)', () => {
     expect(entries).toContain('/node_modules/@parley/crypto-core/package.json');
     expect(entries).toContain('/node_modules/@parley/crypto-core/dist/index.js');
     expect(entries).toContain('/node_modules/@parley/crypto-core/dist/wire/index.js');
+    // What the vault's key-derivation worker loads (vault/passphrase-kdf-worker.ts).
+    expect(entries).toContain('/node_modules/@parley/crypto-core/dist/at-rest/passphrase-key.js');
     expect(entries.filter((entry) => entry.startsWith('/node_modules/@parley/crypto-core/src/'))).toEqual([]);
   });
 

@@ -209,11 +209,37 @@ function fakeBridge(overrides: Partial<ParleyAppBridge> = {}) {
   return { app, calls, clickListeners };
 }
 
+/** The page's document, as far as ElectronPlatform reads it. */
+function titledPage(): { document: { title: string } } {
+  return { document: { title: 'Parley' } };
+}
+
 describe('ElectronPlatform', () => {
+  it('puts the unread count in the page title, which Electron shows as the window title, as in the web shell', () => {
+    const bridge = fakeBridge();
+    const page = titledPage();
+    const electron = new ElectronPlatform(bridge.app, page);
+    const browser = fakeBrowser();
+    const web = new WebPlatform(browser.scope);
+    for (const count of [3, 12, 0]) {
+      electron.setUnreadBadge(count);
+      web.setUnreadBadge(count);
+      expect(page.document.title).toBe(browser.scope.document.title);
+    }
+    electron.setUnreadBadge(5);
+    expect(page.document.title).toBe('(5) Parley');
+    expect(bridge.calls).toEqual([
+      ['setBadge', 3],
+      ['setBadge', 12],
+      ['setBadge', 0],
+      ['setBadge', 5],
+    ]);
+  });
+
   it('passes notifications, badge counts, links and relays to the main process', async () => {
     const bridge = fakeBridge();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const platform = new ElectronPlatform(bridge.app);
+    const platform = new ElectronPlatform(bridge.app, titledPage());
     expect(platform.kind).toBe('electron');
     expect(platform.notificationPermission()).toBe('granted');
     expect(await platform.requestNotificationPermission()).toBe('granted');
@@ -241,7 +267,7 @@ describe('ElectronPlatform', () => {
 
   it('reports notification clicks and unsubscribes', () => {
     const bridge = fakeBridge();
-    const platform = new ElectronPlatform(bridge.app);
+    const platform = new ElectronPlatform(bridge.app, titledPage());
     const clicked: string[] = [];
     const off = platform.onNotificationClick((id) => clicked.push(id));
     for (const listener of bridge.clickListeners) listener('c9');
@@ -254,7 +280,7 @@ describe('ElectronPlatform', () => {
     const bridge = fakeBridge({
       allowRelay: async () => ({ ok: true, value: { allowed: true, reloadRequired: true } }),
     });
-    expect(await new ElectronPlatform(bridge.app).allowRelay('https://relay.example.org')).toEqual({
+    expect(await new ElectronPlatform(bridge.app, titledPage()).allowRelay('https://relay.example.org')).toEqual({
       allowed: true,
       reloadRequired: true,
     });
@@ -264,7 +290,7 @@ describe('ElectronPlatform', () => {
     const bridge = fakeBridge({
       allowRelay: async () => ({ ok: true, value: { allowed: false, reason: 'declined' } }),
     });
-    expect(await new ElectronPlatform(bridge.app).allowRelay('https://relay.example.org')).toEqual({
+    expect(await new ElectronPlatform(bridge.app, titledPage()).allowRelay('https://relay.example.org')).toEqual({
       allowed: false,
       reason: 'declined',
     });
@@ -273,7 +299,7 @@ describe('ElectronPlatform', () => {
   it('treats an argument main refused as an invalid relay URL', async () => {
     const refused = { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'too long' } } as const;
     const bridge = fakeBridge({ allowRelay: async () => refused, checkRelay: async () => refused });
-    const platform = new ElectronPlatform(bridge.app);
+    const platform = new ElectronPlatform(bridge.app, titledPage());
     expect(await platform.allowRelay('x')).toEqual({ allowed: false, reason: 'invalid-url' });
     expect(await platform.checkRelay('x')).toEqual({ state: 'invalid-url' });
   });

@@ -3,13 +3,16 @@
  * and drops the messages it still queued for it, the vault has no identity
  * left, the engine's IndexedDB database is gone, and a contact can no longer
  * reach the account. A deletion that fails at the relay changes nothing; one
- * that fails after the relay step finishes on the next attempt.
+ * that fails after the relay step finishes on the next attempt; an app that
+ * stops between erasing the vault and deleting its database leaves the
+ * database behind, and the next start (no identity) deletes it.
  */
 import { formatContactCode } from '@parley/crypto-core/wire';
 import { IDBKeyRange } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVaultClient } from '../../src/common/invoke.js';
 import { Engine } from '../../src/renderer/engine/engine.js';
+import { PENDING_DELETIONS_DATABASE } from '../../src/renderer/engine/leftover-databases.js';
 import { directId, introduce, waitForStates, waitForTexts } from '../support/conversation-helpers.js';
 import { relayMetric } from '../support/relay-metrics.js';
 import { RelayProxy } from '../support/relay-proxy.js';
@@ -42,6 +45,30 @@ async function client(name: string): Promise<TestClient> {
 
 async function databaseNames(target: TestClient): Promise<string[]> {
   return (await target.indexedDB.databases()).map((database) => database.name ?? '');
+}
+
+/** Starts `target` again on an engine whose vault fails the first eraseIdentity (a disk error), then works. */
+async function restartWithVaultFailingOneErase(target: TestClient): Promise<void> {
+  let failErase = true;
+  const flakyVault = createVaultClient({
+    call: (method, args) => {
+      if (method === 'eraseIdentity' && failErase) {
+        failErase = false;
+        return Promise.resolve({ ok: false, error: { code: 'STORAGE', message: 'the disk failed' } });
+      }
+      return target.transport.call(method, args);
+    },
+    onEvent: (listener) => target.transport.onEvent(listener),
+  });
+  await target.engine.stop();
+  target.engine = new Engine({
+    ...FAST_ENGINE_OPTIONS,
+    logger: target.logger,
+    vault: flakyVault,
+    indexedDB: target.indexedDB,
+    IDBKeyRange,
+  });
+  await target.engine.start();
 }
 
 const queueDepth = () => relayMetric(relay.url, 'parley_relay_queue_depth');
@@ -113,26 +140,7 @@ describe('deleteAccount', () => {
 
   it('finishes on the next attempt when the vault failed after the relay deleted the account', async () => {
     const erin = await client('erin');
-    let failErase = true;
-    const flakyVault = createVaultClient({
-      call: (method, args) => {
-        if (method === 'eraseIdentity' && failErase) {
-          failErase = false;
-          return Promise.resolve({ ok: false, error: { code: 'STORAGE', message: 'the disk failed' } });
-        }
-        return erin.transport.call(method, args);
-      },
-      onEvent: (listener) => erin.transport.onEvent(listener),
-    });
-    await erin.engine.stop();
-    erin.engine = new Engine({
-      ...FAST_ENGINE_OPTIONS,
-      logger: erin.logger,
-      vault: flakyVault,
-      indexedDB: erin.indexedDB,
-      IDBKeyRange,
-    });
-    await erin.engine.start();
+    await restartWithVaultFailingOneErase(erin);
     const erinDatabase = erin.engine.database.dexie.name;
 
     await expect(erin.engine.deleteAccount()).rejects.toMatchObject({ name: 'EngineError', code: 'VAULT_FAILED' });
@@ -145,6 +153,70 @@ describe('deleteAccount', () => {
     await erin.engine.deleteAccount();
     expect((await erin.vault.getStatus({})).state).toBe('no-identity');
     expect(await databaseNames(erin)).not.toContain(erinDatabase);
+  });
+
+  it('leaves the database behind when the app stops after the vault step, and deletes it on the next start', async () => {
+    const gina = await client('gina');
+    await introduce(gina, await client('hal'), 'Hal');
+    const ginaDatabase = gina.engine.database.dexie.name;
+    const ginaId = gina.accountId;
+    // The app stops right after the vault erased the identity: the database's deletion never completes.
+    const stopsBeforeDeleting = new Proxy(gina.indexedDB, {
+      get(target, property) {
+        if (property === 'deleteDatabase') {
+          return (name: string) => (name === ginaDatabase ? {} : target.deleteDatabase(name));
+        }
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await gina.engine.stop();
+    gina.engine = new Engine({
+      ...FAST_ENGINE_OPTIONS,
+      logger: gina.logger,
+      vault: createVaultClient(gina.transport),
+      indexedDB: stopsBeforeDeleting,
+      IDBKeyRange,
+    });
+    await gina.engine.start();
+    const interrupted = gina.engine.deleteAccount();
+    await waitFor(
+      'the vault to erase the identity',
+      async () => (await gina.vault.getStatus({})).state === 'no-identity',
+    );
+    gina.engine.abandon();
+    void interrupted.catch(() => {});
+    // The keys that named it are gone; the database and the note of it are still here.
+    expect(await databaseNames(gina)).toEqual(expect.arrayContaining([ginaDatabase, PENDING_DELETIONS_DATABASE]));
+
+    // The next start: the vault has no identity, so what was written down is deleted.
+    gina.engine = gina.newEngine();
+    expect(await gina.engine.deleteLeftoverDatabases()).toEqual([ginaDatabase]);
+    const left = await databaseNames(gina);
+    expect(left).not.toContain(ginaDatabase);
+    expect(left).not.toContain(PENDING_DELETIONS_DATABASE);
+    // Nothing more to do the time after; and a new account starts clean.
+    expect(await gina.engine.deleteLeftoverDatabases()).toEqual([]);
+    const again = await gina.engine.createAccount({ relayUrl: proxy.url });
+    expect(again.accountId).not.toBe(ginaId);
+  });
+
+  it('deletes nothing while an identity exists, even with a note left by a deletion that failed before the vault step', async () => {
+    const ivy = await client('ivy');
+    const ivyDatabase = ivy.engine.database.dexie.name;
+    await restartWithVaultFailingOneErase(ivy);
+    await expect(ivy.engine.deleteAccount()).rejects.toMatchObject({ code: 'VAULT_FAILED' });
+    await ivy.engine.stop();
+    // The name was written down, but the identity (and so its database) is still in use.
+    expect(await databaseNames(ivy)).toEqual(expect.arrayContaining([ivyDatabase, PENDING_DELETIONS_DATABASE]));
+    expect(await ivy.engine.deleteLeftoverDatabases()).toEqual([]);
+    expect(await databaseNames(ivy)).toContain(ivyDatabase);
+    // The retry finishes the job and leaves no note behind.
+    await ivy.engine.start();
+    await ivy.engine.deleteAccount();
+    const left = await databaseNames(ivy);
+    expect(left).not.toContain(ivyDatabase);
+    expect(left).not.toContain(PENDING_DELETIONS_DATABASE);
   });
 
   it('needs a running engine', async () => {

@@ -3,7 +3,8 @@
  * invite-only relay refuses a new account without a code and with a wrong
  * one (each a one-sentence error for the UI), admits it with a code its
  * operator made, and the same identity later re-registers (as after a
- * restore) without one; a closed relay refuses new accounts.
+ * restore) without one; a closed relay refuses new accounts; a relay whose
+ * --public-url is not the address used says which address it expects.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorSentence } from '../../src/renderer/app/state/error-sentences.js';
@@ -14,18 +15,22 @@ import { type RelayProcess, startRelay } from '../support/test-relay.js';
 
 let inviteRelay: RelayProcess;
 let closedRelay: RelayProcess;
+/** Listens on 127.0.0.1 but answers only to its public URL, as one set up for a LAN would. */
+let publicUrlRelay: RelayProcess;
+const PUBLIC_URL = 'http://192.0.2.20:7447';
 const clients: TestClient[] = [];
 
 beforeAll(async () => {
-  [inviteRelay, closedRelay] = await Promise.all([
+  [inviteRelay, closedRelay, publicUrlRelay] = await Promise.all([
     startRelay({ args: ['--registration', 'invite'] }),
     startRelay({ args: ['--registration', 'closed'] }),
+    startRelay({ args: ['--public-url', PUBLIC_URL, '--registration', 'open'] }),
   ]);
 });
 
 afterAll(async () => {
   await Promise.allSettled(clients.map((client) => client.dispose()));
-  await Promise.allSettled([inviteRelay?.dispose(), closedRelay?.dispose()]);
+  await Promise.allSettled([inviteRelay?.dispose(), closedRelay?.dispose(), publicUrlRelay?.dispose()]);
 });
 
 function offline(name: string): TestClient {
@@ -84,5 +89,17 @@ describe('a closed relay', () => {
     expect(errorSentence(closed)).toBe(
       "This relay isn't accepting new accounts; choose another relay or ask the person who runs it.",
     );
+  });
+});
+
+describe('a relay reached by another address than its public URL', () => {
+  it('refuses the registration, and the sentence names the address used and the one it expects', async () => {
+    const dave = offline('dave');
+    const refused = await engineFailure(dave.engine.createAccount({ relayUrl: publicUrlRelay.url }));
+    expect(refused.code).toBe('RELAY_ADDRESS_MISMATCH');
+    expect(errorSentence(refused)).toBe(
+      `The relay at ${publicUrlRelay.url} expects to be reached as ${PUBLIC_URL} (its public address); use that address instead.`,
+    );
+    expect(dave.engine.running).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
  * once, as Ctrl+C in a terminal does.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +18,8 @@ export interface Exit {
 
 export interface NpmRun {
   readonly child: ChildProcess;
+  /** Pids of this run's processes (its process group) whose command line contains `text` (Linux /proc). */
+  pidsRunning(text: string): number[];
   readonly exited: Promise<Exit>;
   /** stdout and stderr so far, interleaved as they came. */
   output(): string;
@@ -52,6 +55,7 @@ export function npmRun(args: readonly string[], env: Record<string, string> = {}
   };
   return {
     child,
+    pidsRunning: (text) => (child.pid === undefined ? [] : pidsInGroup(child.pid, text)),
     exited,
     output: () => output,
     interrupt: () => {
@@ -60,6 +64,24 @@ export function npmRun(args: readonly string[], env: Record<string, string> = {}
     },
     kill: () => signalGroup('SIGKILL'),
   };
+}
+
+/** Processes of process group `group` whose command line contains `text`, from /proc (Linux). */
+function pidsInGroup(group: number, text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state, ppid, pgrp, ...
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgrp !== group) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(text)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
 }
 
 export async function freePort(): Promise<number> {

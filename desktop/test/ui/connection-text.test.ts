@@ -1,8 +1,10 @@
 import type { AccountId } from '@parley/crypto-core/wire';
 import { describe, expect, it } from 'vitest';
 import {
+  BACK_END_STOPPED_SENTENCE,
   connectionBannerText,
   connectionLabel,
+  isRelayOnThisComputer,
   TAKEN_OVER_SENTENCE,
 } from '../../src/renderer/app/state/connection-text.js';
 import type { ConnectionStatus, ConnectionStatusState, UnreachableRelay } from '../../src/renderer/engine/index.js';
@@ -51,8 +53,35 @@ describe('connectionBannerText', () => {
     expect(connectionBannerText(status('offline', 1, [relayB('Bob')]))?.state).toBe('offline');
   });
 
-  it('labels the status dot', () => {
+  it('says that a relay on this computer stopped, not only "Offline", and how many messages wait for it', () => {
+    const local = 'http://127.0.0.1:7447';
+    expect(connectionBannerText(status('offline'), local)).toEqual({
+      state: 'offline',
+      text: 'The relay at 127.0.0.1:7447 stopped',
+    });
+    expect(connectionBannerText(status('offline', 2), local)?.text).toBe(
+      "The relay at 127.0.0.1:7447 stopped — 2 messages will send when it's back",
+    );
+    // A relay elsewhere may be fine and the network the problem: only "Offline" is known.
+    expect(connectionBannerText(status('offline', 2), 'https://relay.example.org')?.text).toBe(
+      "Offline — 2 messages will send when you're back",
+    );
+    expect(connectionBannerText(status('connecting'), local)?.text).toBe('Connecting…');
+    expect(connectionBannerText(status('online'), local)).toBeNull();
+  });
+
+  it('knows a relay on this computer by its canonical loopback host', () => {
+    expect(isRelayOnThisComputer('http://127.0.0.1:7447')).toBe(true);
+    expect(isRelayOnThisComputer('http://127.1.2.3:80/relay')).toBe(true);
+    expect(isRelayOnThisComputer('http://192.168.1.20:7447')).toBe(false);
+    expect(isRelayOnThisComputer('https://127.0.0.1.example.org')).toBe(false);
+    expect(isRelayOnThisComputer('not a url')).toBe(false);
+  });
+
+  it('labels the status dot, and never says Online while the back end is stopped', () => {
     expect([connectionLabel(status('online')), connectionLabel(status('offline'))]).toEqual(['Online', 'Offline']);
+    expect(connectionLabel(status('online'), true)).toBe('Back end stopped');
+    expect(BACK_END_STOPPED_SENTENCE).toMatch(/^Parley's back end stopped, so nothing is sent or received\. /);
   });
 
   it('says, in place of the bar, that the identity was restored elsewhere and what to do, never Online', () => {

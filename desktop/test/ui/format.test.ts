@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { avatarHue, initials } from '../../src/renderer/app/state/avatar.js';
-import { formatListTime, formatUnread, groupSafetyNumber } from '../../src/renderer/app/state/format.js';
+import {
+  formatFileSize,
+  formatListTime,
+  formatUnread,
+  groupSafetyNumber,
+} from '../../src/renderer/app/state/format.js';
 import { passphraseProblem } from '../../src/renderer/app/state/passphrase-rules.js';
 
 describe('groupSafetyNumber', () => {
@@ -48,5 +53,13 @@ describe('small labels', () => {
     expect(passphraseProblem('short', 'short')).toMatch(/at least 8/);
     expect(passphraseProblem('long enough words', 'long enough word')).toMatch(/don't match/);
     expect(passphraseProblem('long enough words', 'long enough words')).toBeNull();
+  });
+});
+
+describe('formatFileSize', () => {
+  it('says bytes below a kilobyte, then one decimal below ten units, whole units above', () => {
+    expect([0, 1, 999].map(formatFileSize)).toEqual(['0 bytes', '1 byte', '999 bytes']);
+    expect([1000, 4_200, 31_400, 999_499].map(formatFileSize)).toEqual(['1.0 KB', '4.2 KB', '31 KB', '999 KB']);
+    expect([1_000_000, 2_500_000_000].map(formatFileSize)).toEqual(['1.0 MB', '2.5 GB']);
   });
 });

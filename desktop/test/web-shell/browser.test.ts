@@ -4,9 +4,11 @@
  * and shows the screen the real vault's status calls for (onboarding for a
  * fresh profile, the unlock screen for a locked one), under the shell's CSP
  * with no violation. Also what a user sees when the link is wrong or missing,
- * and when another tab takes the vault over; and deleting the account from
- * Settings against a real relay process, back to the welcome screen. Fails
- * (never skips) when Chromium is missing.
+ * and when another tab takes the vault over; deleting the account from
+ * Settings against a real relay process, back to the welcome screen; and the
+ * shell's process dying under an open app (the page says so within seconds)
+ * and starting again (its new URL pasted into the same tab is picked up).
+ * Fails (never skips) when Chromium is missing.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +41,7 @@ const shells: ShellProcess[] = [];
 /** Console errors and CSP violations, per page. */
 const problems = new Map<Page, string[]>();
 
-async function startShell(profileName: string, relayUrl = RELAY_URL): Promise<ShellProcess> {
+async function startShell(profileName: string, relayUrl = RELAY_URL, port?: number): Promise<ShellProcess> {
   const shell = await startShellProcess([
     '--profile',
     join(workDir, profileName),
@@ -47,6 +49,7 @@ async function startShell(profileName: string, relayUrl = RELAY_URL): Promise<Sh
     rendererDir,
     '--relay',
     relayUrl,
+    ...(port === undefined ? [] : ['--port', String(port)]),
   ]);
   shells.push(shell);
   return shell;
@@ -61,6 +64,17 @@ async function newPage(): Promise<Page> {
   });
   page.on('pageerror', (error) => seen.push(error.message));
   return page;
+}
+
+/** First run in the page: a new identity with `passphrase`, registered at the shell's (live) relay. */
+async function createIdentityAtRelay(page: Page, passphrase: string): Promise<void> {
+  await page.getByRole('button', { name: 'Create a new identity' }).click({ timeout: SCREEN_TIMEOUT });
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Confirm passphrase').fill(passphrase);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  const check = page.getByTestId('relay-check');
+  await expect.poll(() => check.getAttribute('data-state'), { timeout: SCREEN_TIMEOUT }).toBe('ok');
+  await page.getByRole('button', { name: 'Continue' }).click();
 }
 
 async function createLockedIdentity(profileDir: string): Promise<void> {
@@ -152,14 +166,65 @@ describe('the app in Chromium', () => {
     expect(problems.get(page)).toEqual([]);
   });
 
-  it('says the shell refused the page when the token is wrong, and offers no retry', async () => {
+  it('says the shell refused the page when the token is wrong, offers Reconnect, and takes the right token pasted into the tab', async () => {
     context = await browser.newContext();
     const page = await newPage();
     await page.goto(`http://127.0.0.1:${freshShell.port}/#token=${'A'.repeat(43)}`);
     const fatal = page.getByTestId('fatal-error');
     await fatal.waitFor({ timeout: SCREEN_TIMEOUT });
-    expect(await fatal.textContent()).toContain("didn't accept this page");
-    expect(await page.getByRole('button').count()).toBe(0);
+    expect(await fatal.textContent()).toContain('needs the new address it printed');
+    // Reconnect tries the same token again: refused again, the same screen.
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await fatal.waitFor({ timeout: SCREEN_TIMEOUT });
+    expect(await page.getByRole('button').count()).toBe(1);
+    // Pasting the printed URL changes only the fragment: no reload, the page takes the token itself.
+    await page.evaluate((url) => {
+      window.location.href = url;
+    }, freshShell.url);
+    await page.getByRole('heading', { name: 'Welcome to Parley' }).waitFor({ timeout: SCREEN_TIMEOUT });
+    expect(page.url()).toBe(`http://127.0.0.1:${freshShell.port}/`);
+  });
+
+  it('says within seconds that the back end stopped when the shell dies, then takes the restarted shell’s URL in the same tab', async () => {
+    const passphrase = 'a passphrase for the restart test';
+    let shell = await startShell('restarted', relay.url);
+    context = await browser.newContext();
+    const page = await newPage();
+    await page.goto(shell.url);
+    await createIdentityAtRelay(page, passphrase);
+    await page.getByRole('button', { name: 'Start messaging' }).click({ timeout: 60_000 });
+    const status = page.getByTestId('connection-status');
+    await expect.poll(() => status.textContent(), { timeout: SCREEN_TIMEOUT }).toMatch(/^Online · /);
+
+    // The process holding the vault dies (kill -9: no goodbye on the socket).
+    shell.child.kill('SIGKILL');
+    await shell.exited;
+    const died = Date.now();
+    const notice = page.getByTestId('back-end-stopped');
+    await notice.waitFor({ timeout: 5_000 });
+    expect(Date.now() - died).toBeLessThan(5_000);
+    expect(await notice.textContent()).toContain("Parley's back end stopped");
+    expect(await status.getAttribute('data-state')).toBe('back-end-stopped');
+    expect(await status.textContent()).not.toContain('Online');
+    // Reconnect while nothing runs: still stopped, nothing else happens.
+    await notice.getByRole('button', { name: 'Reconnect' }).click();
+    await notice.waitFor({ timeout: SCREEN_TIMEOUT });
+
+    // Started again on the same profile and port: a new token, so this tab is refused and says what to do.
+    shell = await startShell('restarted', relay.url, shell.port);
+    const fatal = page.getByTestId('fatal-error');
+    await fatal.waitFor({ timeout: SCREEN_TIMEOUT });
+    expect(await fatal.textContent()).toContain('paste it into this tab');
+    expect(await notice.count()).toBe(0);
+    await page.evaluate((url) => {
+      window.location.href = url;
+    }, shell.url);
+    // The restarted shell's vault is locked: the same tab asks for the passphrase, and the app comes back.
+    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase, { timeout: SCREEN_TIMEOUT });
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/^Online · /);
+    // The browser reports the refused socket connections to the dead shell's port; nothing else.
+    expect(problems.get(page)?.filter((problem) => !problem.includes('WebSocket connection to'))).toEqual([]);
   });
 
   it('says what to do when opened without the token', async () => {
@@ -195,14 +260,7 @@ describe('the app in Chromium', () => {
     context = await browser.newContext();
     const page = await newPage();
     await page.goto(relayShell.url);
-    const passphrase = 'a passphrase for the deletion test';
-    await page.getByRole('button', { name: 'Create a new identity' }).click({ timeout: SCREEN_TIMEOUT });
-    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
-    await page.getByLabel('Confirm passphrase').fill(passphrase);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    const check = page.getByTestId('relay-check');
-    await expect.poll(() => check.getAttribute('data-state'), { timeout: SCREEN_TIMEOUT }).toBe('ok');
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await createIdentityAtRelay(page, 'a passphrase for the deletion test');
     const code = await page.getByTestId('own-contact-code').textContent({ timeout: SCREEN_TIMEOUT });
     const accountId = /^parley:([^?]+)\?/.exec(code ?? '')?.[1];
     if (accountId === undefined) throw new Error(`not a contact code: ${code}`);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ParleyVaultBridge } from '../../src/common/preload-api.js';
 import { ElectronTransport } from '../../src/renderer/transport/electron-transport.js';
 import { selectTransport } from '../../src/renderer/transport/select-transport.js';
-import { takeLaunchToken, vaultSocketUrl } from '../../src/renderer/transport/web-shell-location.js';
+import { takeLaunchToken, vaultSocketUrl, watchLaunchToken } from '../../src/renderer/transport/web-shell-location.js';
 import { WebSocketTransport } from '../../src/renderer/transport/web-socket-transport.js';
 
 class MemoryStorage {
@@ -78,6 +78,46 @@ describe('takeLaunchToken', () => {
   it('is null when neither has a token', () => {
     const browser = fakeBrowser('http://127.0.0.1:4000/');
     expect(takeLaunchToken(browser.location, browser.history, browser.storage as unknown as Storage)).toBeNull();
+  });
+});
+
+describe('watchLaunchToken', () => {
+  /** The page's own fragment changes, as pasting a URL that differs only there does (no reload). */
+  function pageWithHashChanges(storage: MemoryStorage) {
+    const browser = fakeBrowser('http://127.0.0.1:4000/', storage);
+    const listeners = new Set<() => void>();
+    const scope = {
+      location: browser.location,
+      history: browser.history,
+      addEventListener: (type: string, listener: () => void) => {
+        if (type === 'hashchange') listeners.add(listener);
+      },
+      removeEventListener: (type: string, listener: () => void) => {
+        if (type === 'hashchange') listeners.delete(listener);
+      },
+    };
+    const navigate = (hash: string) => {
+      browser.history.replaceState(null, '', `/${hash}`);
+      for (const listener of listeners) listener();
+    };
+    return { scope: scope as unknown as Window, browser, listeners, navigate };
+  }
+
+  it('hands over each new token pasted into the tab, keeps it for reloads and clears the address bar', () => {
+    const storage = new MemoryStorage();
+    const page = pageWithHashChanges(storage);
+    const tokens: string[] = [];
+    const stop = watchLaunchToken(page.scope, storage as unknown as Storage, (token) => tokens.push(token));
+    page.navigate('#token=second-launch');
+    page.navigate('#view=chat');
+    page.navigate('#token=third-launch&view=chat');
+    expect(tokens).toEqual(['second-launch', 'third-launch']);
+    expect(storage.getItem('parley.webShellToken')).toBe('third-launch');
+    expect(page.browser.location.hash).toBe('#view=chat');
+    stop();
+    expect(page.listeners.size).toBe(0);
+    page.navigate('#token=after-stop');
+    expect(tokens).toEqual(['second-launch', 'third-launch']);
   });
 });
 

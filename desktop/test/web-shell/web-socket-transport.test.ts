@@ -27,7 +27,7 @@ const transports: WebSocketTransport[] = [];
 
 function transportFor(
   target: { port: number; token: string },
-  options: { callTimeoutMs?: number } = {},
+  options: { callTimeoutMs?: number; reconnect?: { initialMs: number; maxMs: number } } = {},
 ): WebSocketTransport {
   const transport = new WebSocketTransport({
     url: `ws://127.0.0.1:${target.port}/vault`,
@@ -110,6 +110,22 @@ describe('against the web shell', () => {
     expect(states).toEqual(['connecting', 'refused']);
   });
 
+  it('connects at once with a new token after a refusal (the new URL pasted into the tab), not before', async () => {
+    const transport = transportFor({ port: shell.port, token: createLaunchToken() });
+    const states = recordStates(transport);
+    await expect(transport.connect()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // Reconnect with the same wrong token: refused again, nothing retries by itself.
+    transport.reconnectNow();
+    await expect.poll(() => states).toEqual(['connecting', 'refused', 'connecting', 'refused']);
+    transport.useToken(shell.token);
+    await transport.connect();
+    expect(transport.state).toBe('open');
+    expect(await transport.call('getStatus', {})).toEqual({ ok: true, value: STATUS });
+    // The token it holds now is the one a reconnect presents.
+    transport.useToken(shell.token);
+    expect(transport.state).toBe('open');
+  });
+
   it('stops with SUPERSEDED when another page takes over, and takes the vault back on connect()', async () => {
     const first = transportFor(shell);
     await first.connect();
@@ -174,6 +190,19 @@ describe('against a scripted server', () => {
     await expect(dropped).rejects.toMatchObject({ code: 'DISCONNECTED' });
     expect(transport.state).toBe('reconnecting');
     expect(await transport.call('echo', {})).toEqual({ ok: true, value: 'echo' });
+  });
+
+  it('reconnects at once on reconnectNow instead of waiting out the backoff', async () => {
+    // A minute between tries: only reconnectNow can bring it back within the test's bounds.
+    const transport = transportFor({ port, token }, { reconnect: { initialMs: 60_000, maxMs: 60_000 } });
+    await transport.connect();
+    await expect(transport.call('drop', {})).rejects.toMatchObject({ code: 'DISCONNECTED' });
+    expect(transport.state).toBe('reconnecting');
+    const started = Date.now();
+    transport.reconnectNow();
+    expect(await transport.call('echo', {})).toEqual({ ok: true, value: 'echo' });
+    expect(transport.state).toBe('open');
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('rejects with TIMEOUT when no answer comes, and ignores a late one', async () => {

@@ -35,9 +35,11 @@ export async function enforceAuthRate(request: FastifyRequest, ctx: RelayContext
 
 /**
  * Throws INVALID_SIGNATURE unless the identity key signed the challenge for
- * one of this relay's URLs. The message names them: a client that signed for
- * another spelling of the relay (or an operator who forgot --public-url
- * behind a proxy) sees at once why, and they are no secret.
+ * one of this relay's URLs. The message names them, and so does `relayUrls`
+ * for clients: one that signed for another spelling of the relay (its listen
+ * address while --public-url names another, or an operator who forgot
+ * --public-url behind a proxy) can say at once which address to use, and
+ * they are no secret.
  */
 export function assertChallengeSigned(ctx: RelayContext, identityKey: string, proof: ChallengeProof): void {
   const urls = ctx.relayUrls.accepted;
@@ -45,6 +47,8 @@ export function assertChallengeSigned(ctx: RelayContext, identityKey: string, pr
     throw new RelayServerError(
       RelayErrorCode.InvalidSignature,
       `the signature over the challenge does not verify for this relay: sign it with the identity key for ${urls.join(' or ')}`,
+      undefined,
+      { relayUrls: urls },
     );
   }
 }

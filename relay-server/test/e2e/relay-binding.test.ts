@@ -52,8 +52,9 @@ function expectWrongRelay(result: HttpResult, relayUrls: readonly string[]): voi
   expect(result.status).toBe(401);
   const error = errorOf(result);
   expect(error.code).toBe('INVALID_SIGNATURE');
-  // The refusal says which URL to sign for, so a misconfiguration is found at once.
+  // The refusal says which URL to sign for, so a misconfiguration is found at once: to people and to clients.
   for (const url of relayUrls) expect(error.message).toContain(url);
+  expect(error.relayUrls).toEqual(relayUrls);
 }
 
 async function expectUnregistered(http: RelayHttp, device: TestDevice): Promise<void> {

@@ -29,14 +29,18 @@ export interface LaunchContext
   readonly onFatal: () => void;
 }
 
-/** The vault's account; NO_IDENTITY or LOCKED when there is none to start. */
-export async function unlockedAccount(vault: VaultGateway): Promise<AccountInfo> {
-  let status: VaultStatus;
+/** The vault's status; VAULT_FAILED (or the vault's own code) when it cannot tell. */
+export async function vaultStatus(vault: VaultGateway): Promise<VaultStatus> {
   try {
-    status = await vault.call('getStatus', {});
+    return await vault.call('getStatus', {});
   } catch (error) {
     throw vaultFailureError(error);
   }
+}
+
+/** The vault's account; NO_IDENTITY or LOCKED when there is none to start. */
+export async function unlockedAccount(vault: VaultGateway): Promise<AccountInfo> {
+  const status = await vaultStatus(vault);
   if (status.state === 'no-identity' || status.account === null) {
     throw new EngineError(EngineErrorCode.NoIdentity, 'this profile has no identity yet');
   }

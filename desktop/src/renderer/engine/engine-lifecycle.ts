@@ -17,9 +17,11 @@ import {
   type LaunchContext,
   openEngineDatabase,
   unlockedAccount,
+  vaultStatus,
 } from './engine-launch.js';
 import type { AccountSummary, CreateAccountRequest, RegistrationOptions } from './engine-options.js';
 import { EngineError, EngineErrorCode } from './errors.js';
+import { deleteLeftoverDatabases, markForDeletion, unmarkDeleted } from './leftover-databases.js';
 import { canonicalRelayUrl, recordHomeRelay, registerDevice } from './onboarding.js';
 import { currentContactCode } from './own-contact-code.js';
 import { relayFailureError } from './relay-errors-map.js';
@@ -98,7 +100,7 @@ export class ProfileLifecycle {
     try {
       token = await registerDevice(http, vault, relayUrl, account, options.inviteCode);
     } catch (error) {
-      throw relayFailureError(error) ?? vaultFailureError(error);
+      throw relayFailureError(error, relayUrl) ?? vaultFailureError(error);
     }
     const db = await openEngineDatabase(this.#context, account);
     try {
@@ -162,8 +164,26 @@ export class ProfileLifecycle {
     if (!runtime.takenOver) await deleteRelayAccount(runtime.http, runtime.tokens);
     await this.stop();
     this.#summary = null;
+    // Written down before the vault forgets the key that names it (leftover-databases.ts).
+    const target = this.#context.options;
+    await markForDeletion(target, database.dexie.name, this.#now());
     await eraseVaultIdentity(this.#context.vault);
     await deleteEngineDatabase(database);
+    await unmarkDeleted(target, database.dexie.name);
+  }
+
+  /** Databases an interrupted Delete account left behind, deleted; only while the vault has no identity. */
+  async deleteLeftoverDatabases(): Promise<string[]> {
+    if (this.#runtime !== null) throw new EngineError(EngineErrorCode.Internal, 'the engine is running');
+    const status = await vaultStatus(this.#context.vault);
+    if (status.state !== 'no-identity') return [];
+    const deleted = await deleteLeftoverDatabases(this.#context.options);
+    if (deleted.length > 0) {
+      this.#context.logger.warn('deleted databases an interrupted account deletion left behind', {
+        count: deleted.length,
+      });
+    }
+    return deleted;
   }
 
   abandon(): void {

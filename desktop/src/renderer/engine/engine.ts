@@ -155,6 +155,15 @@ export class Engine {
   }
 
   /**
+   * Deletes the local databases an interrupted Delete account left behind
+   * (leftover-databases.ts), when the vault has no identity; answers their
+   * names. The app calls it on every start that finds no identity.
+   */
+  async deleteLeftoverDatabases(): Promise<string[]> {
+    return this.#lifecycle.deleteLeftoverDatabases();
+  }
+
+  /**
    * Drops the engine as a crash would (nothing in flight is awaited or
    * finished). For tests that prove nothing is lost when the renderer dies.
    */

@@ -40,6 +40,12 @@ export const EngineErrorCode = {
   RelayUnreachable: 'RELAY_UNREACHABLE',
   /** The relay answered with an error (the cause has its code). */
   RelayRefused: 'RELAY_REFUSED',
+  /**
+   * The relay refused a signature made for the address we used: it answers
+   * to other public URLs (its --public-url). `relayUrl` is ours,
+   * `expectedRelayUrls` the relay's.
+   */
+  RelayAddressMismatch: 'RELAY_ADDRESS_MISMATCH',
   /** The relay is rate limiting this client: try again later. */
   RateLimited: 'RATE_LIMITED',
   /** The relay creates new accounts only with an invite code, and none was given. */
@@ -98,8 +104,10 @@ export class EngineError extends ParleyDesktopError<EngineErrorCode> {
     code: EngineErrorCode,
     message: string,
     cause?: unknown,
-    /** The relay the failure is about, when the UI should name it (a forged key or bundle). */
+    /** The relay the failure is about, when the UI should name it (a forged key or bundle, another address). */
     readonly relayUrl: string | null = null,
+    /** RELAY_ADDRESS_MISMATCH: the addresses the relay answers to. */
+    readonly expectedRelayUrls: readonly string[] = [],
   ) {
     super(code, message, cause);
   }

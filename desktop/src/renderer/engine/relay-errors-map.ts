@@ -3,9 +3,25 @@ import { RelayErrorCode } from '@parley/crypto-core/wire';
 import { EngineError, EngineErrorCode } from './errors.js';
 import { RelayCallError } from './relay-errors.js';
 
-/** The EngineError for a RelayCallError, or null when `error` is something else. */
-export function relayFailureError(error: unknown): EngineError | null {
+/**
+ * The EngineError for a RelayCallError, or null when `error` is something
+ * else. `relayUrl`: the address the call used, when the relay may answer to
+ * another one (a login or registration signs it).
+ */
+export function relayFailureError(error: unknown, relayUrl?: string): EngineError | null {
   if (!RelayCallError.is(error)) return null;
+  const expected = error.relayError?.relayUrls ?? [];
+  if (error.code === RelayErrorCode.InvalidSignature && relayUrl !== undefined && expected.length > 0) {
+    if (!expected.includes(relayUrl)) {
+      return new EngineError(
+        EngineErrorCode.RelayAddressMismatch,
+        `the relay at ${relayUrl} answers to ${expected.join(', ')}`,
+        error,
+        relayUrl,
+        expected,
+      );
+    }
+  }
   switch (error.code) {
     case 'NETWORK':
     case 'TIMEOUT':

@@ -1,6 +1,8 @@
 /**
  * The Platform inside Electron, over the app half of the preload's bridge
- * (common/preload-api.ts). The main process shows notifications, sets the
+ * (common/preload-api.ts). The page's title carries the unread count as in a
+ * browser tab ("(3) Parley"), which Electron shows as the window's title; the
+ * main process shows notifications, sets the
  * dock/tray badge, opens links in the system browser, checks a relay's
  * health itself, and allows a relay once the user confirmed it in main's own
  * dialog (its request filter at once, the page's CSP from the next load); it
@@ -15,6 +17,7 @@ import type {
   RelayAccess,
   RelayCheck,
 } from './platform.js';
+import { titleWithUnread, unreadCount } from './unread-title.js';
 
 /** Answers to fire-and-forget calls are only logged: the UI has nothing to do about a refused badge. */
 function logFailure(what: string, answer: Promise<Result<unknown>>): void {
@@ -29,7 +32,11 @@ function logFailure(what: string, answer: Promise<Result<unknown>>): void {
 export class ElectronPlatform implements Platform {
   readonly kind = 'electron';
 
-  constructor(private readonly bridge: ParleyAppBridge) {}
+  constructor(
+    private readonly bridge: ParleyAppBridge,
+    /** Where the title is (window in the app; a stand-in in tests). */
+    private readonly scope: { readonly document: { title: string } },
+  ) {}
 
   /** The app may always notify: the OS's own settings decide whether it shows. */
   notificationPermission(): NotificationPermissionState {
@@ -50,7 +57,9 @@ export class ElectronPlatform implements Platform {
   }
 
   setUnreadBadge(count: number): void {
-    logFailure('unread badge', this.bridge.setBadge(Number.isInteger(count) && count > 0 ? count : 0));
+    const unread = unreadCount(count);
+    this.scope.document.title = titleWithUnread(this.scope.document.title, unread);
+    logFailure('unread badge', this.bridge.setBadge(unread));
   }
 
   openExternal(url: string): void {

@@ -4,5 +4,5 @@ import type { Platform } from './platform.js';
 import { WebPlatform } from './web-platform.js';
 
 export function selectPlatform(scope: Window = window): Platform {
-  return scope.parley ? new ElectronPlatform(scope.parley.app) : new WebPlatform(scope);
+  return scope.parley ? new ElectronPlatform(scope.parley.app, scope) : new WebPlatform(scope);
 }

@@ -18,6 +18,7 @@ import type {
   RelayAccess,
   RelayCheck,
 } from './platform.js';
+import { titleWithUnread, unreadCount } from './unread-title.js';
 
 /** The browser objects this platform uses (window in the app; small fakes in tests). */
 export interface WebPlatformScope {
@@ -31,8 +32,6 @@ export interface WebPlatformScope {
   open(url: string, target: string, features: string): unknown;
   focus(): void;
 }
-
-const TITLE_COUNT = /^\(\d+\) /;
 
 export class WebPlatform implements Platform {
   readonly kind = 'web';
@@ -76,9 +75,8 @@ export class WebPlatform implements Platform {
   }
 
   setUnreadBadge(count: number): void {
-    const unread = Number.isInteger(count) && count > 0 ? count : 0;
-    const title = this.scope.document.title.replace(TITLE_COUNT, '');
-    this.scope.document.title = unread > 0 ? `(${unread}) ${title}` : title;
+    const unread = unreadCount(count);
+    this.scope.document.title = titleWithUnread(this.scope.document.title, unread);
     const { navigator } = this.scope;
     // Only installed web apps have a badge; elsewhere these reject or are absent, and the title suffices.
     const badge = unread > 0 ? navigator.setAppBadge?.(unread) : navigator.clearAppBadge?.();

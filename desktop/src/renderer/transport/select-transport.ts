@@ -5,7 +5,7 @@
  */
 import { ElectronTransport } from './electron-transport.js';
 import { VaultTransportError } from './transport-error.js';
-import { takeLaunchToken, vaultSocketUrl } from './web-shell-location.js';
+import { takeLaunchToken, vaultSocketUrl, watchLaunchToken } from './web-shell-location.js';
 import { WebSocketTransport, type WebSocketTransportOptions } from './web-socket-transport.js';
 
 export type SelectedTransport = ElectronTransport | WebSocketTransport;
@@ -35,4 +35,13 @@ export function selectTransport(
     );
   }
   return new WebSocketTransport({ ...webShellOptions, url: vaultSocketUrl(scope.location), token });
+}
+
+/**
+ * In a browser, calls `onToken` with each launch token pasted into this tab
+ * later (web-shell-location.ts); in Electron there is none. Returns the unsubscribe.
+ */
+export function watchWebShellToken(onToken: (token: string) => void, scope: Window = window): () => void {
+  if (scope.parley) return () => {};
+  return watchLaunchToken(scope, sessionStorageOrNull(scope), onToken);
 }

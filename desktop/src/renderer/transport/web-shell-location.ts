@@ -54,3 +54,23 @@ export function takeLaunchToken(
   }
   return fromFragment;
 }
+
+/**
+ * Calls `onToken` with each launch token that arrives in the fragment later:
+ * the shell was restarted and its new URL pasted into this tab, which changes
+ * only the fragment (no reload, so the page must pick it up itself). The
+ * token is moved into sessionStorage as at load. Returns the unsubscribe.
+ */
+export function watchLaunchToken(
+  scope: Pick<Window, 'addEventListener' | 'removeEventListener' | 'location' | 'history'>,
+  storage: Storage | null,
+  onToken: (token: string) => void,
+): () => void {
+  const onHashChange = () => {
+    if (!new URLSearchParams(scope.location.hash.replace(/^#/, '')).has(TOKEN_FRAGMENT_PARAM)) return;
+    const token = takeLaunchToken(scope.location, scope.history, storage);
+    if (token) onToken(token);
+  };
+  scope.addEventListener('hashchange', onHashChange);
+  return () => scope.removeEventListener('hashchange', onHashChange);
+}

@@ -9,10 +9,11 @@
  * - Calls made while not connected wait (unsent, so safe) and go out once
  *   the shell accepts the token; their timeout runs meanwhile.
  * - Dropped connections are retried with exponential backoff and jitter.
- *   Not retried: a refused token (4401: the shell restarted with a new one,
- *   so the page must be reopened from the new URL), and a takeover by another
- *   page (4409); both reject every call with a clear error, and the state
- *   tells the UI what to say. A refused upgrade (foreign Host or Origin) is
+ *   Not retried: a refused token (4401: the shell restarted with a new one),
+ *   and a takeover by another page (4409); both reject every call with a
+ *   clear error, and the state tells the UI what to say. `useToken` (the new
+ *   URL pasted into this tab) and `reconnectNow` (the UI's Reconnect) start
+ *   again from there. A refused upgrade (foreign Host or Origin) is
  *   indistinguishable from a stopped shell in a browser, so it is retried.
  * - Events missed while disconnected are not replayed: on 'open' after a
  *   reconnect, the engine should re-read getStatus.
@@ -32,7 +33,7 @@ export type ConnectionState =
   | 'open'
   /** The connection dropped; the next attempt is scheduled. */
   | 'reconnecting'
-  /** The shell refused the token. Final. */
+  /** The shell refused the token. Nothing retries until useToken() or reconnectNow(). */
   | 'refused'
   /** Another page took over the vault. connect() takes it back. */
   | 'superseded'
@@ -75,7 +76,7 @@ const FINAL_ERRORS: Partial<Record<ConnectionState, { code: VaultTransportErrorC
 export class WebSocketTransport implements VaultTransport {
   readonly kind = 'web-shell';
   readonly #url: string;
-  readonly #token: string;
+  #token: string;
   readonly #callTimeoutMs: number;
   readonly #reconnect: ReconnectDelays;
   readonly #createSocket: (url: string) => WebSocket;
@@ -141,6 +142,31 @@ export class WebSocketTransport implements VaultTransport {
   onStateChange(listener: (state: ConnectionState) => void): () => void {
     this.#stateListeners.add(listener);
     return () => this.#stateListeners.delete(listener);
+  }
+
+  /**
+   * A new launch token (the shell restarted and its new URL was opened in
+   * this tab): from now on the page presents it, and unless the current
+   * connection is open it connects with it at once.
+   */
+  useToken(token: string): void {
+    if (this.#state === 'closed') return;
+    const changed = token !== this.#token;
+    this.#token = token;
+    if (this.#state === 'open' || (!changed && this.#state === 'connecting')) return;
+    this.reconnectNow();
+  }
+
+  /**
+   * Connects now instead of waiting for the next retry, also after the shell
+   * refused the token or another tab took over (the UI's Reconnect). A
+   * connection still being made is dropped and made again.
+   */
+  reconnectNow(): void {
+    if (this.#state === 'closed' || this.#state === 'open') return;
+    clearTimeout(this.#reconnectTimer);
+    this.#dropSocket();
+    this.#open();
   }
 
   close(): void {
@@ -219,9 +245,17 @@ export class WebSocketTransport implements VaultTransport {
     }
   }
 
-  #onClose(code: number): void {
+  /** Forgets the current socket (its events are ignored from now on) and closes it. */
+  #dropSocket(): void {
+    const socket = this.#socket;
+    if (socket === null) return;
     this.#socket = null;
-    // Sent calls may or may not have run; unsent ones wait for the next connection.
+    this.#failSentCalls();
+    socket.close(1000, 'reconnecting');
+  }
+
+  /** Sent calls may or may not have run; unsent ones wait for the next connection. */
+  #failSentCalls(): void {
     for (const [id, pending] of this.#pending) {
       if (!pending.sent) continue;
       this.#pending.delete(id);
@@ -230,6 +264,11 @@ export class WebSocketTransport implements VaultTransport {
         new VaultTransportError('DISCONNECTED', 'the connection to the web shell dropped during the call'),
       );
     }
+  }
+
+  #onClose(code: number): void {
+    this.#socket = null;
+    this.#failSentCalls();
     if (code === VaultSocketCloseCode.Forbidden) {
       this.#enterFinal('refused');
       return;

@@ -1,9 +1,12 @@
 /**
  * Backups as a person makes and restores them, in the UI only: export from
  * Settings → Backups with the generated passphrase (shown once, noted, then
- * dismissed), and restore on a fresh install from the first-run screen.
+ * dismissed), and restore on a fresh install from the first-run screen: the
+ * file chosen through the picker, or dragged onto its drop zone.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Locator } from '@playwright/test';
 import { expect } from 'vitest';
 import { MainWindow } from './pages/main-window.js';
 import { OnboardingScreen } from './pages/onboarding.js';
@@ -53,4 +56,21 @@ export async function restoreBackupOnFirstRun(user: E2eUser, backup: ExportedBac
   const main = new MainWindow(page);
   await ui(main.addContactButton).toBeVisible({ timeout: 90_000 });
   return main;
+}
+
+/**
+ * Drags the file at `path` onto `target` and drops it, as from a file
+ * manager: dragenter, dragover and drop, carrying a DataTransfer with the
+ * file's bytes and name.
+ */
+export async function dropFile(target: Locator, path: string): Promise<void> {
+  const file = { base64: readFileSync(path).toString('base64'), name: basename(path) };
+  const dataTransfer = await target.page().evaluateHandle(({ base64, name }) => {
+    const bytes = Uint8Array.from(atob(base64), (character) => character.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
+    return transfer;
+  }, file);
+  for (const type of ['dragenter', 'dragover', 'drop']) await target.dispatchEvent(type, { dataTransfer });
+  await dataTransfer.dispose();
 }

@@ -1,16 +1,30 @@
 /**
  * WCAG 2 contrast of every visible piece of text on a page (UI.md: "contrast
  * at least WCAG AA for all text"): 4.5:1, or 3:1 for large text (24 px, or
- * 18.66 px bold). Colours are resolved by the browser itself (a canvas turns
- * any CSS colour, oklch and color-mix included, into sRGB bytes); the
- * background is the stack of ancestors' background colours down to an
- * opaque one, the text's alpha times every ancestor's opacity. Text over a
- * background image, covered text and inactive controls (WCAG exempts them)
- * are skipped.
+ * 18.66 px bold); and of the shapes that carry meaning (WCAG 1.4.11,
+ * non-text contrast, 3:1): each message bubble's edge (its border, else its
+ * fill) against what is behind it, and the conversation list's marks (the
+ * verified shield's ink, the unread count's fill) against their row.
+ * Colours are resolved by the browser itself (a canvas turns any CSS
+ * colour, oklch and color-mix included, into sRGB bytes); the background is
+ * the stack of ancestors' background colours down to an opaque one, the
+ * foreground's alpha times every ancestor's opacity. Text over a background
+ * image, covered text and inactive controls (WCAG exempts them) are skipped.
  */
 import type { Page } from '@playwright/test';
 import { COLOR_SCHEMES } from './artefacts.js';
 import { ui } from './ui-expect.js';
+
+/** The shapes measured, by test id: how each is drawn decides which colour is its edge. */
+export const MEANINGFUL_SHAPES = {
+  /** A message bubble: its border where it has one, else its fill. */
+  'message-bubble': 'edge',
+  /** The conversation list's verified shield: an icon stroked in the element's colour. */
+  'verified-mark': 'ink',
+  /** The conversation list's unread count: a filled pill. */
+  'unread-count': 'edge',
+} as const;
+export type MeaningfulShape = keyof typeof MEANINGFUL_SHAPES;
 
 export interface ContrastFailure {
   readonly text: string;
@@ -22,8 +36,15 @@ export interface ContrastFailure {
   readonly background: string;
 }
 
-export function findLowContrastText(page: Page): Promise<ContrastFailure[]> {
-  return page.evaluate(() => {
+export interface ContrastReport {
+  readonly failures: ContrastFailure[];
+  /** How many of each meaningful shape were visible and measured. */
+  readonly shapesMeasured: Record<string, number>;
+}
+
+/** Text and meaningful shapes of the page as it is now (one theme). */
+export function measureContrast(page: Page): Promise<ContrastReport> {
+  return page.evaluate((shapes) => {
     type Rgba = [number, number, number, number];
     const canvas = document.createElement('canvas');
     canvas.width = 1;
@@ -73,7 +94,54 @@ export function findLowContrastText(page: Page): Promise<ContrastFailure[]> {
       return opacity;
     };
 
+    const ratioOf = (a: Rgba, b: Rgba) => {
+      const [lighter, darker] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+      return ((lighter ?? 0) + 0.05) / ((darker ?? 0) + 0.05);
+    };
+    const ownerOf = (element: Element) => {
+      const owner = element.closest<HTMLElement>('[data-testid]');
+      const direction = owner?.dataset.direction ? `[data-direction="${owner.dataset.direction}"]` : '';
+      return owner ? ` in [data-testid="${owner.dataset.testid}"]${direction}` : '';
+    };
+    /** Seen: rendered, of some size, and not covered (by a modal's backdrop). */
+    const isSeen = (element: Element) => {
+      if (!element.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return false;
+      const box = element.getBoundingClientRect();
+      if (box.width <= 1 || box.height <= 1) return false;
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      return hit !== null && (element.contains(hit) || hit.contains(element));
+    };
+
     const failures: ContrastFailure[] = [];
+    const shapesMeasured: Record<string, number> = {};
+    for (const [testId, kind] of Object.entries(shapes)) {
+      shapesMeasured[testId] = 0;
+      for (const element of document.querySelectorAll(`[data-testid="${testId}"]`)) {
+        if (!isSeen(element) || element.parentElement === null) continue;
+        const behind = backgroundOf(element.parentElement);
+        if (behind === null) continue;
+        const style = getComputedStyle(element);
+        const fill = over(toRgba(style.backgroundColor), behind);
+        const border = toRgba(style.borderTopColor);
+        const hasBorder = Number.parseFloat(style.borderTopWidth) >= 1 && border[3] > 0;
+        const drawn = kind === 'ink' ? toRgba(style.color) : hasBorder ? border : fill;
+        const alpha = opacityOf(element);
+        const shape = over([drawn[0], drawn[1], drawn[2], drawn[3] * alpha], kind === 'ink' ? fill : behind);
+        shapesMeasured[testId] += 1;
+        const ratio = ratioOf(shape, behind);
+        if (ratio < 3) {
+          failures.push({
+            text: `${testId} (${kind === 'ink' ? 'icon' : hasBorder ? 'border' : 'fill'})`,
+            where: `${element.tagName.toLowerCase()}.${[...element.classList].join('.')}${ownerOf(element)}`,
+            ratio: Math.round(ratio * 100) / 100,
+            required: 3,
+            color: show(shape),
+            background: show(behind),
+          });
+        }
+      }
+    }
+
     for (const element of document.body.querySelectorAll('*')) {
       const ownText = [...element.childNodes]
         .filter((node) => node.nodeType === Node.TEXT_NODE)
@@ -81,31 +149,22 @@ export function findLowContrastText(page: Page): Promise<ContrastFailure[]> {
         .join('')
         .trim();
       if (ownText === '') continue;
-      if (!element.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
-      const box = element.getBoundingClientRect();
-      if (box.width < 1 || box.height < 1) continue;
       if (element.closest(':disabled, [aria-disabled="true"]') !== null) continue;
       // Text clipped away for screen readers only (visually-hidden), or covered (by a modal's backdrop), is not seen.
-      if (box.width <= 1 && box.height <= 1) continue;
-      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-      if (hit === null || !(element.contains(hit) || hit.contains(element))) continue;
+      if (!isSeen(element)) continue;
       const background = backgroundOf(element);
       if (background === null) continue;
       const style = getComputedStyle(element);
       const ink = toRgba(style.color);
       const foreground = over([ink[0], ink[1], ink[2], ink[3] * opacityOf(element)], background);
-      const [lighter, darker] = [luminance(foreground), luminance(background)].sort((a, b) => b - a);
-      const ratio = ((lighter ?? 0) + 0.05) / ((darker ?? 0) + 0.05);
+      const ratio = ratioOf(foreground, background);
       const size = Number.parseFloat(style.fontSize);
       const bold = Number(style.fontWeight) >= 700;
       const required = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
       if (ratio < required) {
-        const owner = element.closest<HTMLElement>('[data-testid]');
-        const direction = owner?.dataset.direction ? `[data-direction="${owner.dataset.direction}"]` : '';
-        const inside = owner ? ` in [data-testid="${owner.dataset.testid}"]${direction}` : '';
         failures.push({
           text: ownText.slice(0, 60),
-          where: `${element.tagName.toLowerCase()}.${[...element.classList].join('.')}${inside}`,
+          where: `${element.tagName.toLowerCase()}.${[...element.classList].join('.')}${ownerOf(element)}`,
           ratio: Math.round(ratio * 100) / 100,
           required,
           color: show(foreground),
@@ -113,16 +172,23 @@ export function findLowContrastText(page: Page): Promise<ContrastFailure[]> {
         });
       }
     }
-    return failures;
-  });
+    return { failures, shapesMeasured };
+  }, MEANINGFUL_SHAPES);
 }
 
 /**
- * findLowContrastText in the light and the dark theme (the system preference
+ * measureContrast in the light and the dark theme (the system preference
  * emulated, theme transitions let finish), as one sentence per failure
- * naming `screen`; the page is left in the light scheme.
+ * naming `screen`; the page is left in the light scheme. `requireShapes`:
+ * shapes the screen must show (and so have measured) in both themes; a
+ * screen without them is a failure too, so the check cannot pass by
+ * measuring nothing.
  */
-export async function lowContrastInBothThemes(page: Page, screen: string): Promise<string[]> {
+export async function lowContrastInBothThemes(
+  page: Page,
+  screen: string,
+  requireShapes: readonly MeaningfulShape[] = [],
+): Promise<string[]> {
   const failures: string[] = [];
   for (const scheme of COLOR_SCHEMES) {
     await page.emulateMedia({ colorScheme: scheme });
@@ -137,10 +203,16 @@ export async function lowContrastInBothThemes(page: Page, screen: string): Promi
           .map((animation) => animation.finished.catch(() => undefined)),
       ),
     );
-    for (const failure of await findLowContrastText(page)) {
+    const report = await measureContrast(page);
+    for (const failure of report.failures) {
       failures.push(
         `${screen}, ${scheme}: "${failure.text}" (${failure.where}) ${failure.ratio}:1 < ${failure.required}:1 (${failure.color} on ${failure.background})`,
       );
+    }
+    for (const shape of requireShapes) {
+      if ((report.shapesMeasured[shape] ?? 0) === 0) {
+        failures.push(`${screen}, ${scheme}: no visible [data-testid="${shape}"] to measure`);
+      }
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });

@@ -3,7 +3,7 @@
  * first run, add a contact by code, open a conversation.
  */
 import { formatContactCode, parseContactCode } from '@parley/crypto-core/wire';
-import type { Locator } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { expect } from 'vitest';
 import { screenshotBothThemes } from './artefacts.js';
 import { AddContactDialog } from './pages/add-contact-dialog.js';
@@ -55,6 +55,8 @@ export interface OnboardOptions {
   readonly inviteCode?: string;
   /** Before the right code, press Continue without one and then with a wrong one, and read the refusals. */
   readonly triesWrongCodes?: boolean;
+  /** Called on the contact code step, once the code was read and copied (a screenshot for the README). */
+  readonly atContactCode?: (page: Page) => Promise<unknown>;
 }
 
 const INVITE_REQUIRED_SENTENCE =
@@ -112,6 +114,7 @@ export async function onboard(user: E2eUser, relayUrl: string, options: OnboardO
   const code = await readContactCode({ code: screen.ownContactCode, qr: screen.contactCodeQr }, relayUrl);
   await copyToClipboard(screen.copyContactCodeButton, code);
   if (options.screenshots) await screenshotBothThemes(page, 'onboarding-contact-code');
+  await options.atContactCode?.(page);
   await screen.startMessagingButton.click();
   await ui(new MainWindow(page).addContactButton).toBeVisible();
   return code;

@@ -46,6 +46,11 @@ export class E2eUser {
     return this.#shell;
   }
 
+  /** The person started the app again another way (`npm start` once more): its new shell. */
+  useShell(shell: ShellProcess): void {
+    this.#shell = shell;
+  }
+
   /** The profile folder the shell was started with (`--profile DIR`). */
   get profileDir(): string {
     const index = this.shellArgs.indexOf('--profile');

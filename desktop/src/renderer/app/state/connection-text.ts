@@ -10,6 +10,28 @@ export interface ConnectionBannerText {
   readonly text: string;
 }
 
+/**
+ * The web shell (the process that holds the keys) went away: nothing is
+ * sent, received or stored until it is back (the Session notices within
+ * seconds: state/session.svelte.ts).
+ */
+export const BACK_END_STOPPED_SENTENCE =
+  "Parley's back end stopped, so nothing is sent or received. Start Parley again (npm start) and open the address it prints in this tab, or press Reconnect if it is still running.";
+
+/**
+ * True for a relay on this computer (canonical URLs write localhost and ::1
+ * as 127.0.0.1: crypto-core normalizeRelayUrl). Nothing lies between the app
+ * and such a relay, so not reaching it means it is not running.
+ */
+export function isRelayOnThisComputer(relayUrl: string): boolean {
+  try {
+    const host = new URL(relayUrl).hostname;
+    return /^127(\.\d{1,3}){3}$/.test(host) || host === 'localhost' || host === '[::1]';
+  } catch {
+    return false;
+  }
+}
+
 /** "Bob", "Bob and Carol", "Bob, Carol and 2 others" (contacts without a name are "a contact"). */
 function peopleList(relay: UnreachableRelay): string {
   const names = relay.waitingFor.map((contact) => contact.displayName ?? 'a contact');
@@ -41,8 +63,12 @@ export function refusedRelaysSentence(relays: readonly string[]): string {
   return `${which} a different certificate key than the one Parley pinned, so Parley refuses it: messages it vouches for are not accepted.`;
 }
 
-/** Null while online with nothing to report: the bar is then not shown at all. */
-export function connectionBannerText(status: ConnectionStatus): ConnectionBannerText | null {
+/**
+ * Null while online with nothing to report: the bar is then not shown at all.
+ * `homeRelayUrl`: the account's relay; when it is on this computer, offline
+ * says that it stopped (`npm start` runs it there) instead of "Offline".
+ */
+export function connectionBannerText(status: ConnectionStatus, homeRelayUrl?: string): ConnectionBannerText | null {
   const refused = status.refusedRelays ?? [];
   if (refused.length > 0 && status.state !== 'taken-over') {
     return { state: 'trust-root-changed', text: refusedRelaysSentence(refused) };
@@ -57,8 +83,12 @@ export function connectionBannerText(status: ConnectionStatus): ConnectionBanner
       return { state: 'connecting', text: 'Connecting…' };
     case 'offline': {
       const queued = status.queuedMessages;
-      if (queued <= 0) return { state: 'offline', text: 'Offline' };
       const what = queued === 1 ? '1 message will send' : `${queued} messages will send`;
+      if (homeRelayUrl !== undefined && isRelayOnThisComputer(homeRelayUrl)) {
+        const stopped = `The relay at ${new URL(homeRelayUrl).host} stopped`;
+        return { state: 'offline', text: queued <= 0 ? stopped : `${stopped} — ${what} when it's back` };
+      }
+      if (queued <= 0) return { state: 'offline', text: 'Offline' };
       return { state: 'offline', text: `Offline — ${what} when you're back` };
     }
     case 'taken-over':
@@ -66,8 +96,9 @@ export function connectionBannerText(status: ConnectionStatus): ConnectionBanner
   }
 }
 
-/** A short word for the account header's status dot. */
-export function connectionLabel(status: ConnectionStatus): string {
+/** A short word for the account header's status dot; never "Online" while the back end is stopped. */
+export function connectionLabel(status: ConnectionStatus, backEndStopped = false): string {
+  if (backEndStopped) return 'Back end stopped';
   switch (status.state) {
     case 'online':
       return 'Online';

@@ -3,7 +3,7 @@
  * saying what happened and what to do. Raw codes never reach the screen; they
  * go to the log (see `logFailure`).
  */
-import { EngineError, type EngineErrorCode } from '../../engine/index.js';
+import { EngineError, EngineErrorCode } from '../../engine/index.js';
 import { VaultTransportError, type VaultTransportErrorCode } from '../../transport/transport-error.js';
 
 const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
@@ -23,6 +23,8 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
   INVALID_RELAY_URL: 'Enter a relay URL that starts with http:// or https://, without a query or fragment.',
   RELAY_UNREACHABLE: "Parley can't reach the relay; check the address and your connection, then try again.",
   RELAY_REFUSED: 'The relay refused the request; try again, and check the relay address if it keeps happening.',
+  RELAY_ADDRESS_MISMATCH:
+    'The relay expects to be reached by another address than this one; use the address the person who runs it gives you.',
   RATE_LIMITED: 'The relay is receiving too many requests from you; wait a minute, then try again.',
   INVITE_REQUIRED: 'This relay only accepts new accounts with an invite code; ask the person who runs it for one.',
   INVITE_INVALID:
@@ -53,7 +55,8 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
 
 const TRANSPORT_SENTENCES: Record<VaultTransportErrorCode, string> = {
   NO_TOKEN: 'This page needs the link the web shell printed; open that address, which ends with #token=….',
-  FORBIDDEN: "The web shell didn't accept this page, perhaps because it restarted; open the address it printed again.",
+  FORBIDDEN:
+    "Parley was restarted, so this page needs the new address it printed: paste it into this tab's address bar (it ends with #token=…) and Parley reconnects.",
   SUPERSEDED: 'Parley is open in another tab, which now holds your keys; use that tab, or take them back here.',
   TIMEOUT: "Parley's key vault didn't answer in time; try again.",
   DISCONNECTED: 'The connection to the key vault dropped during that step; try again.',
@@ -83,10 +86,20 @@ function transportFailure(error: unknown): VaultTransportError | null {
 }
 
 /** What to tell the user about a failure: one sentence, never a code. */
+/** RELAY_ADDRESS_MISMATCH with the addresses known: which one was used, and which to use instead. */
+function addressMismatchSentence(error: EngineError): string | null {
+  if (error.code !== EngineErrorCode.RelayAddressMismatch || error.relayUrl === null) return null;
+  const expected = error.expectedRelayUrls;
+  if (expected.length === 0) return null;
+  return `The relay at ${error.relayUrl} expects to be reached as ${expected.join(' or ')} (its public address); use ${expected.length === 1 ? 'that address' : 'one of those'} instead.`;
+}
+
 export function errorSentence(error: unknown): string {
   const transport = transportFailure(error);
   if (transport !== null) return TRANSPORT_SENTENCES[transport.code];
   if (EngineError.is(error)) {
+    const mismatch = addressMismatchSentence(error);
+    if (mismatch !== null) return mismatch;
     const naming = RELAY_SENTENCES[error.code];
     if (naming !== undefined && error.relayUrl !== null) return naming(error.relayUrl);
     return ENGINE_SENTENCES[error.code] ?? FALLBACK_SENTENCE;

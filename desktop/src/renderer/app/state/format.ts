@@ -40,3 +40,19 @@ export function groupSafetyNumber(digits: string): string {
 export function formatUnread(count: number): string {
   return count > 99 ? '99+' : String(count);
 }
+
+/** A file's size as people read it: "812 bytes", "4.2 KB", "31 MB" (decimal units, as file managers show them). */
+export function formatFileSize(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1000) {
+    const whole = Math.max(0, Math.round(bytes || 0));
+    return `${whole} ${whole === 1 ? 'byte' : 'bytes'}`;
+  }
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}

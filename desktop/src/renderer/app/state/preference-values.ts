@@ -8,6 +8,17 @@ export interface PreferenceValues {
   readonly notifications: boolean;
   /** Put the message text in notifications (off: "New message"). */
   readonly notificationPreviews: boolean;
+  /** The conversation list's width in px, as the user last dragged it (SIDEBAR_WIDTH bounds it). */
+  readonly sidebarWidth: number;
+}
+
+/** The conversation list's width (UI.md: resizable, 280-420 px). */
+export const SIDEBAR_WIDTH = { min: 280, max: 420, initial: 320 } as const;
+
+/** A stored width within SIDEBAR_WIDTH, whole pixels; anything else is `fallback`. */
+function sidebarWidth(value: unknown, fallback: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return fallback;
+  return Math.round(Math.min(SIDEBAR_WIDTH.max, Math.max(SIDEBAR_WIDTH.min, value)));
 }
 
 export const PREFERENCES_STORAGE_KEY = 'parley.preferences';
@@ -31,6 +42,7 @@ export function parsePreferences(text: string | null, defaults: PreferenceValues
     theme,
     notifications: flag(record.notifications, defaults.notifications),
     notificationPreviews: flag(record.notificationPreviews, defaults.notificationPreviews),
+    sidebarWidth: sidebarWidth(record.sidebarWidth, defaults.sidebarWidth),
   };
 }
 

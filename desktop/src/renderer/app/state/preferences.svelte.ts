@@ -1,5 +1,6 @@
 /**
- * This device's interface preferences: theme and notifications. Kept in
+ * This device's interface preferences: theme, notifications and the
+ * conversation list's width. Kept in
  * localStorage, not in the engine's database, because the theme applies
  * before the vault is unlocked (onboarding, unlock screen) and none of it is
  * secret; per origin, like the engine's IndexedDB.
@@ -8,6 +9,7 @@ import {
   PREFERENCES_STORAGE_KEY,
   type PreferenceValues,
   parsePreferences,
+  SIDEBAR_WIDTH,
   type ThemePreference,
 } from './preference-values.js';
 
@@ -23,6 +25,7 @@ export class Preferences {
   theme = $state<ThemePreference>('system');
   notifications = $state(false);
   notificationPreviews = $state(true);
+  sidebarWidth = $state<number>(SIDEBAR_WIDTH.initial);
   readonly #storage: Storage | null;
 
   constructor(defaults: PreferenceValues, storage: Storage | null = storageOrNull()) {
@@ -37,16 +40,19 @@ export class Preferences {
     this.theme = values.theme;
     this.notifications = values.notifications;
     this.notificationPreviews = values.notificationPreviews;
+    this.sidebarWidth = values.sidebarWidth;
   }
 
   update(change: Partial<PreferenceValues>): void {
     if (change.theme !== undefined) this.theme = change.theme;
     if (change.notifications !== undefined) this.notifications = change.notifications;
     if (change.notificationPreviews !== undefined) this.notificationPreviews = change.notificationPreviews;
+    if (change.sidebarWidth !== undefined) this.sidebarWidth = change.sidebarWidth;
     const values: PreferenceValues = {
       theme: this.theme,
       notifications: this.notifications,
       notificationPreviews: this.notificationPreviews,
+      sidebarWidth: this.sidebarWidth,
     };
     try {
       this.#storage?.setItem(PREFERENCES_STORAGE_KEY, JSON.stringify(values));

@@ -18,7 +18,19 @@ export interface VaultConnection {
   readonly state: ConnectionState;
   connect(): Promise<void>;
   onStateChange(listener: (state: ConnectionState) => void): () => void;
+  /** A new launch token, pasted into this tab: connect with it now. */
+  useToken(token: string): void;
+  /** Connect now instead of at the next retry. */
+  reconnectNow(): void;
 }
+
+/**
+ * How long the vault socket may be down before the app says that its back
+ * end stopped. A dropped socket to a live shell is back in well under a
+ * second; a shell that died stays down, and the page learns of the drop at
+ * once (the kernel closes the dead process's sockets).
+ */
+export const BACK_END_STOPPED_AFTER_MS = 1_500;
 
 export interface AppEnvironment {
   readonly vault: VaultClient;
@@ -29,7 +41,7 @@ export interface AppEnvironment {
 }
 
 /** What to offer on the fatal screen. */
-export type FatalAction = 'retry' | 'take-over' | 'none';
+export type FatalAction = 'retry' | 'take-over' | 'reconnect' | 'none';
 
 export type Route =
   | { readonly name: 'loading' }
@@ -42,12 +54,15 @@ export class Session {
   route = $state<Route>({ name: 'loading' });
   keyProtection = $state<KeyProtection>('passphrase');
   defaultRelayUrl = $state<string | null>(null);
+  /** The web shell's vault socket has been down for BACK_END_STOPPED_AFTER_MS: the back end stopped. */
+  backEndStopped = $state(false);
   readonly engine: Engine;
   readonly vault: VaultClient;
   readonly platform: Platform;
   readonly #environment: AppEnvironment;
   readonly #stops: (() => void)[] = [];
   #everOpen = false;
+  #backEndTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(environment: AppEnvironment, engine?: Engine) {
     this.#environment = environment;
@@ -110,8 +125,10 @@ export class Session {
     } catch (error) {
       const status = await this.#status();
       if (status?.state === 'no-identity') {
-        // The keys are gone, so the account is: only the local database outlived it (logged).
+        // The keys are gone, so the account is: only the local database outlived it (logged), and it was
+        // written down, so it is deleted now or, failing that, on the next start.
         logFailure('deleting the local database', error);
+        await this.#deleteLeftovers();
         this.route = { name: 'onboarding', identityExists: false };
         return;
       }
@@ -145,11 +162,29 @@ export class Session {
 
   /** The fatal screen's button. */
   async recover(): Promise<void> {
+    if (this.route.name === 'fatal' && this.route.action === 'reconnect') {
+      await this.reconnect();
+      return;
+    }
     await this.begin();
+  }
+
+  /**
+   * The web shell's vault socket again (Reconnect, or `token`: a new launch
+   * token pasted into this tab). From the fatal screen the app starts over;
+   * elsewhere the socket's `open` re-reads the vault's status.
+   */
+  async reconnect(token?: string): Promise<void> {
+    const connection = this.#environment.vaultConnection;
+    if (connection === null) return;
+    if (token === undefined) connection.reconnectNow();
+    else connection.useToken(token);
+    if (this.route.name === 'fatal') await this.begin();
   }
 
   dispose(): void {
     for (const stop of this.#stops.splice(0)) stop();
+    clearTimeout(this.#backEndTimer);
     void this.engine.stop();
   }
 
@@ -168,6 +203,7 @@ export class Session {
     if (status === null) return;
     switch (status.state) {
       case 'no-identity':
+        await this.#deleteLeftovers();
         this.route = { name: 'onboarding', identityExists: false };
         return;
       case 'locked':
@@ -184,6 +220,16 @@ export class Session {
       case 'unlocked':
         await this.#startEngine();
         return;
+    }
+  }
+
+  /** An interrupted Delete account's database, if one was left behind (engine leftover-databases.ts). */
+  async #deleteLeftovers(): Promise<void> {
+    try {
+      await this.engine.deleteLeftoverDatabases();
+    } catch (error) {
+      // Nothing the user can do now; the next start tries again.
+      logFailure('deleting a database an account deletion left behind', error);
     }
   }
 
@@ -209,20 +255,47 @@ export class Session {
   }
 
   #onVaultConnection(state: ConnectionState): void {
-    if (state === 'refused') this.#fatal(new VaultTransportError('FORBIDDEN', 'the shell refused the token'));
-    else if (state === 'superseded') {
+    this.#watchBackEnd(state);
+    if (state === 'refused') {
+      // A shell that refuses our token is another process than the one the engine used: its vault is not ours.
+      void this.engine.stop();
+      this.#fatal(new VaultTransportError('FORBIDDEN', 'the shell refused the token'));
+    } else if (state === 'superseded') {
       void this.engine.stop();
       this.#fatal(new VaultTransportError('SUPERSEDED', 'another tab took over'));
-    } else if (state === 'open' && this.#everOpen && this.route.name === 'main') {
-      // Events are not replayed across a reconnect: read the status afresh.
+    } else if (state === 'open' && this.#everOpen) {
+      // Events are not replayed across a reconnect, and a restarted shell's vault is locked: read the status afresh.
       void this.#recheck();
     }
   }
 
+  /** Says that the back end stopped once the socket has been down for a while, and takes it back when it returns. */
+  #watchBackEnd(state: ConnectionState): void {
+    if (state === 'connecting' || state === 'reconnecting') {
+      if (this.#backEndTimer === undefined && !this.backEndStopped) {
+        this.#backEndTimer = setTimeout(() => {
+          this.#backEndTimer = undefined;
+          this.backEndStopped = true;
+        }, BACK_END_STOPPED_AFTER_MS);
+      }
+      return;
+    }
+    clearTimeout(this.#backEndTimer);
+    this.#backEndTimer = undefined;
+    this.backEndStopped = false;
+  }
+
+  /** After the vault socket opened again: the screen the vault's status now calls for, where it differs. */
   async #recheck(): Promise<void> {
+    const route = this.route.name;
+    if (route === 'loading' || route === 'fatal') return;
     const status = await this.#status();
-    if (status !== null && status.state !== 'unlocked') {
+    if (status === null) return;
+    if (route === 'main' && status.state !== 'unlocked') {
       await this.engine.stop();
+      await this.#follow(status);
+    } else if (route === 'onboarding' && status.state === 'locked') {
+      // A restarted shell's vault: what was under way needs the passphrase first.
       await this.#follow(status);
     }
   }
@@ -231,9 +304,11 @@ export class Session {
     logFailure('starting Parley', error);
     const action: FatalAction = VaultTransportError.is(error, 'SUPERSEDED')
       ? 'take-over'
-      : VaultTransportError.is(error, 'NO_TOKEN') || VaultTransportError.is(error, 'FORBIDDEN')
-        ? 'none'
-        : 'retry';
+      : VaultTransportError.is(error, 'FORBIDDEN')
+        ? 'reconnect'
+        : VaultTransportError.is(error, 'NO_TOKEN')
+          ? 'none'
+          : 'retry';
     this.route = { name: 'fatal', message: errorSentence(error), action };
   }
 }

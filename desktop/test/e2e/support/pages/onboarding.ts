@@ -77,4 +77,9 @@ export class UnlockScreen {
   get error(): Locator {
     return this.page.getByRole('alert');
   }
+
+  /** What the screen says while the vault derives the key (Argon2id takes a few seconds). */
+  get progress(): Locator {
+    return this.page.getByRole('status').filter({ hasText: 'Unlocking… this takes a few seconds' });
+  }
 }
