@@ -90,7 +90,7 @@ function build(
     authorKey: toBase64(author.identityKey),
     sentAt: options.sentAt ?? Date.now(),
   } as GroupChangeBody);
-  const reason = skipReason(group, checked.body);
+  const reason = skipReason(group, checked.body, checked.bytes.byteLength);
   if (reason !== null) refuse(reason, checked.body);
   if (group !== null) {
     const unchanged = ineffectiveEntries(group, checked.body);

@@ -9,7 +9,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { GroupSetDigest } from '../content/types.js';
 import { type Bytes, concatBytes, equalBytes, utf8 } from '../encoding.js';
 import { CryptoErrorCode, invalidInput, ParleyCryptoError } from '../errors.js';
-import { MAX_STORED_GROUP_CHANGES } from './limits.js';
+import { MAX_STORED_GROUP_BYTES, MAX_STORED_GROUP_CHANGES } from './limits.js';
 import {
   type SignatureCheck,
   type SignedGroupChange,
@@ -39,6 +39,7 @@ export interface GroupMergeResult {
 export class GroupChangeSet {
   readonly groupId: string;
   readonly #changes = new Map<string, VerifiedGroupChange>();
+  #bytes = 0;
   #digest: GroupSetDigest | undefined;
 
   constructor(groupId: string, changes: Iterable<VerifiedGroupChange> = []) {
@@ -62,7 +63,8 @@ export class GroupChangeSet {
    * Adds a verified change; true when it is new, false when the set already
    * held these exact bytes. Throws INVALID_GROUP_CHANGE for another group's
    * change, GROUP_CHANGE_CONFLICT for a known id with other body bytes, and
-   * GROUP_LIMIT when the set already holds MAX_STORED_GROUP_CHANGES.
+   * GROUP_LIMIT when the set would pass MAX_STORED_GROUP_CHANGES or
+   * MAX_STORED_GROUP_BYTES.
    */
   add(change: VerifiedGroupChange): boolean {
     const { id, groupId } = change.body;
@@ -74,13 +76,16 @@ export class GroupChangeSet {
       if (equalBytes(held.bodyHash, change.bodyHash)) return false;
       throw invalidInput(CryptoErrorCode.GroupChangeConflict, 'a change with this id is held with other bytes', { id });
     }
-    if (this.#changes.size >= MAX_STORED_GROUP_CHANGES) {
-      throw invalidInput(CryptoErrorCode.GroupLimit, `a group holds at most ${MAX_STORED_GROUP_CHANGES} changes`, {
-        id,
-        groupId,
-      });
+    const size = change.signed.body.byteLength;
+    if (this.#changes.size >= MAX_STORED_GROUP_CHANGES || this.#bytes + size > MAX_STORED_GROUP_BYTES) {
+      throw invalidInput(
+        CryptoErrorCode.GroupLimit,
+        `a group holds at most ${MAX_STORED_GROUP_CHANGES} changes and ${MAX_STORED_GROUP_BYTES} bytes of them`,
+        { id, groupId },
+      );
     }
     this.#changes.set(id, change);
+    this.#bytes += size;
     this.#digest = undefined;
     return true;
   }

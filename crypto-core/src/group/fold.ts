@@ -22,10 +22,11 @@ export function replayGroup(set: GroupChangeSet): Replay {
   const outcomes: GroupChangeOutcome[] = [];
   for (const change of set.sorted()) {
     const { body } = change;
-    const reason = skipReason(group, body);
+    const size = change.signed.body.byteLength;
+    const reason = skipReason(group, body, size);
     let fallbackAdmin = null;
     if (reason === null) {
-      group = applyChange(group, body);
+      group = applyChange(group, body, size);
       fallbackAdmin = group.ensureAdmin();
     }
     outcomes.push({

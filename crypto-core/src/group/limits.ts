@@ -16,12 +16,21 @@ export const MAX_GROUP_AVATAR_BYTES = 32 * 1024;
 /** Most valid changes in a group's history; later ones are invalid, so the group takes no more. */
 export const MAX_GROUP_CHANGES = 4000;
 /**
+ * Most bytes of change bodies in a group's history: changes that would pass
+ * it are invalid too. Ordinary changes are a few hundred bytes, so this only
+ * binds a history of large ones (about 190 set-avatar changes of the largest
+ * avatar), which would otherwise cost every member up to 180 MB.
+ */
+export const MAX_GROUP_HISTORY_BYTES = 8 * 1024 * 1024;
+/**
  * Most changes a client holds for one group, valid or not. Only changes the
  * fold skips (a former member's, a non-member's) can take a set past
  * MAX_GROUP_CHANGES, so this bounds what someone who knows the group id can
  * make a member store.
  */
 export const MAX_STORED_GROUP_CHANGES = 2 * MAX_GROUP_CHANGES;
+/** Most bytes of change bodies a client holds for one group, valid or not (as MAX_STORED_GROUP_CHANGES). */
+export const MAX_STORED_GROUP_BYTES = 2 * MAX_GROUP_HISTORY_BYTES;
 /**
  * Largest signed change body in bytes: small enough that any one change, in
  * base64 with its signature, fits one content (65,535 bytes encoded), and

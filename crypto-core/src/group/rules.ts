@@ -7,7 +7,7 @@
  */
 import type { AccountId } from '../address/account-id.js';
 import type { GroupAvatarWire, GroupChangeBody, MemberProfileWire, MemberRefWire } from './change-schema.js';
-import { MAX_GROUP_CHANGES, MAX_GROUP_CLOCK_STEP, MAX_GROUP_MEMBERS } from './limits.js';
+import { MAX_GROUP_CHANGES, MAX_GROUP_CLOCK_STEP, MAX_GROUP_HISTORY_BYTES, MAX_GROUP_MEMBERS } from './limits.js';
 import type {
   FormerGroupMember,
   FormerMemberReason,
@@ -37,6 +37,8 @@ export class WorkingGroup {
   clock = 0;
   /** Changes applied. */
   applied = 0;
+  /** Bytes of the bodies of the changes applied. */
+  appliedBytes = 0;
 
   private constructor(create: Extract<GroupChangeBody, { action: 'create' }>) {
     this.groupId = create.groupId;
@@ -121,6 +123,7 @@ export class WorkingGroup {
       formerMembers: [...this.former.values()].sort(byAccountId),
       clock: this.clock,
       appliedChanges: this.applied,
+      historyBytes: this.appliedBytes,
     };
   }
 }
@@ -135,15 +138,18 @@ function memberFields(profile: MemberProfileWire, identityKey: string | null) {
   return { identityKey, relayUrl: profile.relayUrl, accessKey: profile.accessKey, name: profile.name ?? null };
 }
 
-/** Why the fold skips `change` on `group` (null: before any create), or null when the change is valid. */
-export function skipReason(group: WorkingGroup | null, change: GroupChangeBody): GroupSkipReason | null {
+/**
+ * Why the fold skips `change` (whose body is `size` bytes) on `group` (null:
+ * before any create), or null when the change is valid.
+ */
+export function skipReason(group: WorkingGroup | null, change: GroupChangeBody, size: number): GroupSkipReason | null {
   if (group === null) {
     if (change.action !== 'create') return 'no-group';
     return change.clock > MAX_GROUP_CLOCK_STEP ? 'clock-jump' : null;
   }
   if (change.action === 'create') return 'group-exists';
   if (change.clock > group.clock + MAX_GROUP_CLOCK_STEP) return 'clock-jump';
-  if (group.applied >= MAX_GROUP_CHANGES) return 'history-full';
+  if (group.applied >= MAX_GROUP_CHANGES || group.appliedBytes + size > MAX_GROUP_HISTORY_BYTES) return 'history-full';
   switch (change.action) {
     case 'accept':
     case 'decline':
@@ -167,8 +173,12 @@ export function skipReason(group: WorkingGroup | null, change: GroupChangeBody):
  * for a create). Entries that name someone already in the wanted state (an
  * invite of a member, a removal of a non-member) change nothing.
  */
-export function applyChange(group: WorkingGroup | null, change: GroupChangeBody): WorkingGroup {
-  if (change.action === 'create') return WorkingGroup.found(change);
+export function applyChange(group: WorkingGroup | null, change: GroupChangeBody, size: number): WorkingGroup {
+  if (change.action === 'create') {
+    const founded = WorkingGroup.found(change);
+    founded.appliedBytes = size;
+    return founded;
+  }
   if (group === null) throw new Error('applyChange: no group before a create (skipReason says so)');
   const author = group.members.get(change.author);
   if (author !== undefined) author.identityKey = change.authorKey;
@@ -215,6 +225,7 @@ export function applyChange(group: WorkingGroup | null, change: GroupChangeBody)
   }
   group.clock = Math.max(group.clock, change.clock);
   group.applied += 1;
+  group.appliedBytes += size;
   return group;
 }
 

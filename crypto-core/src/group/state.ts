@@ -66,6 +66,8 @@ export interface GroupState {
   readonly clock: number;
   /** How many changes the fold applied (at most MAX_GROUP_CHANGES). */
   readonly appliedChanges: number;
+  /** Bytes of their bodies (at most MAX_GROUP_HISTORY_BYTES). */
+  readonly historyBytes: number;
 }
 
 /**

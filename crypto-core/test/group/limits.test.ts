@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { toBase64 } from '../../src/encoding.js';
 import { batchInvitees, prepareGroupChange, prepareGroupCreate } from '../../src/group/build-change.js';
 import { GroupChangeSet } from '../../src/group/change-set.js';
 import { foldGroup } from '../../src/group/fold.js';
-import { MAX_GROUP_CHANGES, MAX_GROUP_MEMBERS, MAX_STORED_GROUP_CHANGES } from '../../src/group/limits.js';
+import {
+  MAX_GROUP_AVATAR_BYTES,
+  MAX_GROUP_CHANGES,
+  MAX_GROUP_HISTORY_BYTES,
+  MAX_GROUP_MEMBERS,
+  MAX_STORED_GROUP_BYTES,
+  MAX_STORED_GROUP_CHANGES,
+} from '../../src/group/limits.js';
 import type { VerifiedGroupChange } from '../../src/group/signed-change.js';
 import { extended, type Member, members, setOf, stateOf } from './group-kit.js';
 
@@ -71,5 +79,39 @@ describe('group limits', () => {
       'GROUP_LIMIT',
     );
     expect(foldGroup(set).state?.name).toBe(`n${MAX_GROUP_CHANGES}`);
+  });
+
+  it(`skip changes past ${MAX_GROUP_HISTORY_BYTES} bytes of history, and hold at most ${MAX_STORED_GROUP_BYTES}`, () => {
+    const [owner, stranger] = members(2) as [Member, Member];
+    const create = owner.create([]);
+    const avatar = (clock: number) => ({
+      action: 'set-avatar' as const,
+      avatar: { contentType: 'image/png' as const, data: toBase64(new Uint8Array(MAX_GROUP_AVATAR_BYTES).fill(clock)) },
+    });
+    const set = new GroupChangeSet(create.body.groupId, [create]);
+    let bytes = create.signed.body.byteLength;
+    let clock = 2;
+    while (bytes <= MAX_GROUP_HISTORY_BYTES) {
+      const change = owner.forge(set.groupId, clock, avatar(clock));
+      set.add(change);
+      bytes += change.signed.body.byteLength;
+      clock++;
+    }
+    const { state, outcomes } = foldGroup(set);
+    expect(outcomes.at(-1)).toMatchObject({ applied: false, reason: 'history-full' });
+    expect(outcomes.filter((outcome) => !outcome.applied)).toHaveLength(1);
+    expect(state?.historyBytes).toBeLessThanOrEqual(MAX_GROUP_HISTORY_BYTES);
+    expect(state?.historyBytes).toBeGreaterThan(MAX_GROUP_HISTORY_BYTES - 50_000);
+    expect(codeOf(() => prepareGroupChange(set, owner.identity, avatar(1)))).toBe('GROUP_LIMIT');
+    // A small change still fits what is left.
+    expect(codeOf(() => prepareGroupChange(set, owner.identity, { action: 'rename', name: 'x' }))).toBe('made');
+    let refused = 'none';
+    for (let spam = 0; spam < MAX_STORED_GROUP_CHANGES && refused === 'none'; spam++) {
+      const change = stranger.forge(set.groupId, 2, avatar(spam & 0xff));
+      refused = codeOf(() => set.add(change));
+      if (refused === 'made') refused = 'none';
+    }
+    expect(refused).toBe('GROUP_LIMIT');
+    expect(set.size).toBeLessThan(MAX_STORED_GROUP_CHANGES / 10);
   });
 });
