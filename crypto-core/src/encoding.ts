@@ -208,3 +208,18 @@ export function fromUtf8(data: Uint8Array): string {
     throw invalidInput(CryptoErrorCode.InvalidEncoding, 'invalid UTF-8', error);
   }
 }
+
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The lowercase 8-4-4-4-12 text of 16 bytes (a UUID's canonical spelling). */
+export function uuidFromBytes(data: Uint8Array): string {
+  if (data.byteLength !== 16) invalidEncoding('a UUID is 16 bytes');
+  const hex = toHex(data);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The 16 bytes of a lowercase 8-4-4-4-12 UUID text (uuidFromBytes reversed). */
+export function uuidToBytes(text: string): Bytes {
+  if (!UUID_TEXT.test(text)) invalidEncoding('not a lowercase UUID');
+  return fromHex(text.replace(/-/g, ''));
+}

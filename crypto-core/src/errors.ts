@@ -49,6 +49,18 @@ export const CryptoErrorCode = {
   CorruptBackup: 'CORRUPT_BACKUP',
   /** A backup uses a format version or parameters this build does not know. */
   UnsupportedBackup: 'UNSUPPORTED_BACKUP',
+  /**
+   * A signed group change is malformed: its body breaks the change schema, it
+   * belongs to another group, or a create's group id does not commit to its
+   * author (docs/protocol.md §10).
+   */
+  InvalidGroupChange: 'INVALID_GROUP_CHANGE',
+  /** A group change reuses the id of a change already held, with other bytes. */
+  GroupChangeConflict: 'GROUP_CHANGE_CONFLICT',
+  /** A group change its author may not make in the group's current state (rights, membership). */
+  GroupChangeNotAllowed: 'GROUP_CHANGE_NOT_ALLOWED',
+  /** A group change, or a group's history, would pass a limit (members, sizes, changes). */
+  GroupLimit: 'GROUP_LIMIT',
   /** A wire message fails its schema. */
   InvalidWireMessage: 'INVALID_WIRE_MESSAGE',
   /** Anything from libsignal/libsodium that maps to none of the above. */

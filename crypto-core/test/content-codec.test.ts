@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountId } from '../src/address/account-id.js';
 import {
   type Content,
   decodeContent,
@@ -11,17 +10,16 @@ import {
   paddedContentLength,
   unpadContent,
 } from '../src/content/index.js';
-import { fromUtf8, utf8 } from '../src/encoding.js';
+import { concatBytes, fromUtf8, toBase64, utf8, uuidToBytes } from '../src/encoding.js';
 import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
 
-const ALICE = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' as AccountId;
-const BOB = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' as AccountId;
-const CAROL = 'c234567c234567c234567c234567c234' as AccountId;
 const MESSAGE_ID = '018f2c1e-7a3b-7c4d-8e5f-0123456789ab';
 const OTHER_ID = '6f9619ff-8b86-4011-b42d-00c04fc964ff';
 const GROUP_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
 const SENT_AT = 1_732_780_800_000;
 const DISTRIBUTION = Uint8Array.from({ length: 97 }, (_, i) => (i * 37 + 3) & 0xff);
+const CHANGE = { body: utf8('{"v":1,"action":"leave"}'), signature: Uint8Array.from({ length: 64 }, (_, i) => i) };
+const DIGEST = { count: 2, sha256: new Uint8Array(32).fill(0xab) };
 
 /** Padded bytes of a raw JSON value, bypassing the encoder's own validation. */
 function padded(json: unknown): Uint8Array {
@@ -49,50 +47,23 @@ const EVERY_KNOWN_CONTENT: ReadonlyArray<readonly [string, KnownContent]> = [
   ['typing started', { type: 'typing', action: 'started', sentAt: SENT_AT }],
   ['typing stopped in a group', { type: 'typing', action: 'stopped', sentAt: SENT_AT, groupId: GROUP_ID }],
   [
-    'group create with sender key',
+    'group control with the sender set listed',
     {
       type: 'group',
-      action: 'create',
-      id: MESSAGE_ID,
-      sentAt: SENT_AT,
       groupId: GROUP_ID,
-      name: 'Climbing 🧗',
-      members: [ALICE, BOB, CAROL],
-      senderKeyDistribution: DISTRIBUTION,
+      kind: 'update',
+      changes: [CHANGE, { body: utf8('{"v":1}'), signature: new Uint8Array(64).fill(7) }],
+      digest: DIGEST,
+      have: [MESSAGE_ID, OTHER_ID],
     },
   ],
   [
-    'group create without sender key',
-    {
-      type: 'group',
-      action: 'create',
-      id: MESSAGE_ID,
-      sentAt: SENT_AT,
-      groupId: GROUP_ID,
-      name: 'x',
-      members: [ALICE],
-    },
+    'group answer without the id list',
+    { type: 'group', groupId: GROUP_ID, kind: 'answer', changes: [CHANGE], digest: DIGEST },
   ],
   [
-    'group add members',
-    {
-      type: 'group',
-      action: 'add-members',
-      id: MESSAGE_ID,
-      sentAt: SENT_AT,
-      groupId: GROUP_ID,
-      members: [CAROL],
-      senderKeyDistribution: DISTRIBUTION,
-    },
-  ],
-  [
-    'group remove members',
-    { type: 'group', action: 'remove-members', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID, members: [BOB] },
-  ],
-  ['group leave', { type: 'group', action: 'leave', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID }],
-  [
-    'group rename',
-    { type: 'group', action: 'rename', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID, name: 'Bouldering' },
+    'group sync',
+    { type: 'group', groupId: GROUP_ID, kind: 'sync', changes: [], digest: { count: 0, sha256: new Uint8Array(32) } },
   ],
   ['sender key alone', { type: 'sender-key', groupId: GROUP_ID, senderKeyDistribution: DISTRIBUTION }],
   ['session reset', { type: 'session-reset', id: MESSAGE_ID, sentAt: SENT_AT }],
@@ -125,14 +96,14 @@ describe('content round trip', () => {
     expect(encoded.subarray(json.length + 1).every((byte) => byte === 0)).toBe(true);
     const group = encodeContent({
       type: 'group',
-      action: 'rename',
-      id: MESSAGE_ID,
-      sentAt: SENT_AT,
       groupId: GROUP_ID,
-      name: 'n',
+      kind: 'update',
+      changes: [{ body: utf8('{}'), signature: new Uint8Array(64) }],
+      digest: { count: 1, sha256: new Uint8Array(32) },
+      have: [OTHER_ID, MESSAGE_ID],
     });
     expect(fromUtf8(unpadContent(group))).toBe(
-      '{"v":1,"type":"group","id":"018f2c1e-7a3b-7c4d-8e5f-0123456789ab","sentAt":1732780800000,"groupId":"3b241101-e2bb-4255-8caf-4136c566a962","action":"rename","name":"n"}',
+      `{"v":1,"type":"group","groupId":"3b241101-e2bb-4255-8caf-4136c566a962","kind":"update","changes":[{"body":"e30=","signature":"${'A'.repeat(86)}=="}],"digest":{"count":1,"sha256":"${'A'.repeat(43)}="},"have":"AY8sHno7fE2OXwEjRWeJq2+WGf+LhkARtC0AwE/JZP8="}`,
     );
   });
 
@@ -172,6 +143,24 @@ describe('content of a newer version or unknown type', () => {
   });
 });
 
+const CHANGE_WIRE = { body: 'e30=', signature: `${'A'.repeat(86)}==` };
+const DIGEST_WIRE = { count: 1, sha256: `${'A'.repeat(43)}=` };
+/** A valid group update in wire form, with `overrides`. */
+function groupWire(overrides: Record<string, unknown>): Record<string, unknown> {
+  return {
+    v: 1,
+    type: 'group',
+    groupId: GROUP_ID,
+    kind: 'update',
+    changes: [CHANGE_WIRE],
+    digest: DIGEST_WIRE,
+    ...overrides,
+  };
+}
+function haveWire(...ids: string[]): string {
+  return toBase64(concatBytes(...ids.map(uuidToBytes)));
+}
+
 describe('malformed content throws INVALID_CONTENT', () => {
   const malformed: ReadonlyArray<readonly [string, unknown]> = [
     ['not JSON', '{"v":1,'],
@@ -192,41 +181,25 @@ describe('malformed content throws INVALID_CONTENT', () => {
     ['lone surrogate', `{"v":1,"type":"text","id":"${MESSAGE_ID}","sentAt":${SENT_AT},"body":"\\ud800"}`],
     ['empty receipt', { v: 1, type: 'receipt', kind: 'read', messageIds: [], sentAt: SENT_AT }],
     ['unknown receipt kind', { v: 1, type: 'receipt', kind: 'seen', messageIds: [MESSAGE_ID], sentAt: SENT_AT }],
+    ['an update without changes', groupWire({ changes: [] })],
     [
-      'unknown group action',
-      { v: 1, type: 'group', action: 'promote', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID },
+      'group control with the old v1 action form',
+      { v: 1, type: 'group', action: 'leave', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID },
     ],
-    [
-      'duplicate members',
-      {
-        v: 1,
-        type: 'group',
-        action: 'add-members',
-        id: MESSAGE_ID,
-        sentAt: SENT_AT,
-        groupId: GROUP_ID,
-        members: [BOB, BOB],
-      },
-    ],
-    [
-      'bad account id',
-      {
-        v: 1,
-        type: 'group',
-        action: 'add-members',
-        id: MESSAGE_ID,
-        sentAt: SENT_AT,
-        groupId: GROUP_ID,
-        members: ['BOB'],
-      },
-    ],
-    [
-      'name on leave',
-      { v: 1, type: 'group', action: 'leave', id: MESSAGE_ID, sentAt: SENT_AT, groupId: GROUP_ID, name: 'x' },
-    ],
+    ['a change signature of 63 bytes', groupWire({ changes: [{ body: 'e30=', signature: 'A'.repeat(84) }] })],
+    ['a digest of 31 bytes', groupWire({ digest: { count: 1, sha256: 'A'.repeat(44) } })],
+    ['a sync carrying a change', groupWire({ kind: 'sync' })],
+    ['an unknown group message kind', groupWire({ kind: 'gossip' })],
+    ['have listing ids out of order', groupWire({ have: haveWire(OTHER_ID, MESSAGE_ID) })],
+    ['have listing one id twice', groupWire({ have: haveWire(MESSAGE_ID, MESSAGE_ID) })],
+    ['have of 15 bytes', groupWire({ have: toBase64(new Uint8Array(15)) })],
     ['non-canonical base64', { v: 1, type: 'sender-key', groupId: GROUP_ID, senderKeyDistribution: 'AB==' }],
     ['base64 without padding', { v: 1, type: 'sender-key', groupId: GROUP_ID, senderKeyDistribution: 'AAA' }],
   ];
+
+  it('(the group update the group cases alter is itself valid)', () => {
+    expect(decodeContent(padded(groupWire({})))).toMatchObject({ type: 'group', kind: 'update' });
+  });
 
   it.each(malformed)('%s', (_name, json) => {
     expectCode(() => decodeContent(padded(json)), CryptoErrorCode.InvalidContent);

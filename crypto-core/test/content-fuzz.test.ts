@@ -26,15 +26,12 @@ const SEEDS: readonly KnownContent[] = [
   { type: 'typing', action: 'started', sentAt: 5, groupId: GROUP },
   {
     type: 'group',
-    action: 'create',
-    id: ID,
-    sentAt: 5,
     groupId: GROUP,
-    name: 'g',
-    members: ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' as never],
-    senderKeyDistribution: Uint8Array.of(1, 2, 3),
+    kind: 'update',
+    changes: [{ body: Uint8Array.of(0x7b, 0x7d), signature: new Uint8Array(64).fill(3) }],
+    digest: { count: 1, sha256: new Uint8Array(32).fill(9) },
+    have: [ID],
   },
-  { type: 'group', action: 'leave', id: ID, sentAt: 5, groupId: GROUP },
   { type: 'sender-key', groupId: GROUP, senderKeyDistribution: Uint8Array.of(9) },
 ];
 const SEED_JSON = SEEDS.map((content) => {
@@ -76,7 +73,7 @@ const ODD_VALUES: readonly unknown[] = [
 
 function mutateJson(seed: Record<string, unknown>): unknown {
   const copy: Record<string, unknown> = { ...seed };
-  const keys = [...Object.keys(copy), 'v', 'type', 'extra', 'action', 'members', 'name', '__proto__'];
+  const keys = [...Object.keys(copy), 'v', 'type', 'extra', 'action', 'kind', 'changes', 'digest', 'have', '__proto__'];
   for (let edits = 1 + int(3); edits > 0; edits--) {
     const key = pick(keys);
     if (random() < 0.2) delete copy[key];

@@ -2,13 +2,22 @@
 import { decodeContent, encodeContent } from '../src/content/codec.js';
 import { paddedContentLength } from '../src/content/padding.js';
 import type { KnownContent } from '../src/content/types.js';
-import { fromBase64, fromUtf8, toBase64, toHex, utf8 } from '../src/encoding.js';
-import { ALICE, BOB, CAROL } from './identities.js';
+import { concatBytes, fromBase64, fromUtf8, toBase64, toHex, utf8, uuidToBytes } from '../src/encoding.js';
 import { refusal, refusalCode } from './refusal.js';
 import type { ContentInput, ContentVectors } from './types.js';
 
-/** Content fields that hold bytes; the vector files give them as base64. */
-export const CONTENT_BYTES_FIELDS = ['senderKeyDistribution', 'accessKey'] as const;
+/**
+ * Content fields that hold bytes; the vector files give them as base64. A
+ * path `a[].b` is field `b` of each object in the list `a`; `a.b` is field `b`
+ * of the object `a`.
+ */
+export const CONTENT_BYTES_FIELDS = [
+  'senderKeyDistribution',
+  'accessKey',
+  'changes[].body',
+  'changes[].signature',
+  'digest.sha256',
+] as const;
 
 const ID = '018f2c1e-7a3b-7c4d-8e5f-0123456789ab';
 const ID2 = '018f2c1e-7a3b-7c4d-8e5f-0123456789ac';
@@ -16,24 +25,42 @@ const GROUP = '6f1c1f2e-0b7a-4c3d-9e8f-00112233aabb';
 const SENT_AT = 1732780800000;
 const ACCESS_KEY = toBase64(Uint8Array.from({ length: 16 }, (_, i) => (i * 29 + 5) & 0xff));
 const DISTRIBUTION = toBase64(Uint8Array.from({ length: 48 }, (_, i) => (i * 7 + 3) & 0xff));
+const SIGNATURE = toBase64(Uint8Array.from({ length: 64 }, (_, i) => (i * 11 + 1) & 0xff));
+const DIGEST = { count: 2, sha256: toBase64(Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + 7) & 0xff)) };
+const CHANGE_BODY = toBase64(utf8('{"v":1,"action":"leave"}'));
+
+function withField(item: unknown, field: string, convert: (value: unknown) => unknown): unknown {
+  if (item === null || typeof item !== 'object' || !(field in item)) return item;
+  return { ...item, [field]: convert((item as Record<string, unknown>)[field]) };
+}
+
+/** Applies `convert` to every bytes field `CONTENT_BYTES_FIELDS` names in `input` (a copy). */
+function mapBytesFields(input: object, convert: (value: unknown) => unknown): Record<string, unknown> {
+  const content: Record<string, unknown> = { ...input };
+  for (const path of CONTENT_BYTES_FIELDS) {
+    const [key, field] = path.split(/\[\]\.|\./) as [string, string | undefined];
+    const value = content[key];
+    if (field === undefined) {
+      if (key in content) content[key] = convert(value);
+    } else if (path.includes('[].')) {
+      if (Array.isArray(value)) content[key] = value.map((item) => withField(item, field, convert));
+    } else if (value !== undefined) {
+      content[key] = withField(value, field, convert);
+    }
+  }
+  return content;
+}
 
 /** A content object of the vector files as the API takes it: base64 fields become bytes. */
 export function contentFromVector(input: ContentInput): KnownContent {
-  const content: Record<string, unknown> = { ...input };
-  for (const field of CONTENT_BYTES_FIELDS) {
-    const value = content[field];
-    if (typeof value === 'string') content[field] = fromBase64(value);
-  }
-  return content as unknown as KnownContent;
+  return mapBytesFields(input, (value) =>
+    typeof value === 'string' ? fromBase64(value) : value,
+  ) as unknown as KnownContent;
 }
 
 /** The reverse of contentFromVector, for decoded content. */
 export function contentToVector(content: object): ContentInput {
-  const vector: Record<string, unknown> = { ...content };
-  for (const [key, value] of Object.entries(vector)) {
-    if (value instanceof Uint8Array) vector[key] = toBase64(value);
-  }
-  return vector;
+  return mapBytesFields(content, (value) => (value instanceof Uint8Array ? toBase64(value) : value));
 }
 
 function text(body: string): ContentInput {
@@ -71,36 +98,27 @@ const VALID: readonly (readonly [name: string, content: ContentInput])[] = [
   ['typing started, direct', { type: 'typing', action: 'started', sentAt: SENT_AT }],
   ['typing stopped, in a group', { type: 'typing', action: 'stopped', sentAt: SENT_AT, groupId: GROUP }],
   [
-    'group create with a sender key distribution',
+    'group update with the ids the sender holds',
     {
       type: 'group',
-      id: ID,
-      sentAt: SENT_AT,
       groupId: GROUP,
-      action: 'create',
-      name: 'Family 🏡',
-      members: [ALICE.accountId, BOB.accountId, CAROL.accountId],
-      senderKeyDistribution: DISTRIBUTION,
+      kind: 'update',
+      changes: [{ body: CHANGE_BODY, signature: SIGNATURE }],
+      digest: DIGEST,
+      have: [ID, ID2],
     },
   ],
   [
-    'group add-members',
-    { type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'add-members', members: [CAROL.accountId] },
-  ],
-  [
-    'group remove-members with a fresh distribution',
+    'group answer without the id list',
     {
       type: 'group',
-      id: ID,
-      sentAt: SENT_AT,
       groupId: GROUP,
-      action: 'remove-members',
-      members: [BOB.accountId],
-      senderKeyDistribution: DISTRIBUTION,
+      kind: 'answer',
+      changes: [{ body: CHANGE_BODY, signature: SIGNATURE }],
+      digest: DIGEST,
     },
   ],
-  ['group leave', { type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'leave' }],
-  ['group rename', { type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'rename', name: 'Cousins' }],
+  ['group sync', { type: 'group', groupId: GROUP, kind: 'sync', changes: [], digest: DIGEST, have: [ID] }],
   ['sender-key', { type: 'sender-key', groupId: GROUP, senderKeyDistribution: DISTRIBUTION }],
   ['session-reset', { type: 'session-reset', id: ID, sentAt: SENT_AT }],
   ['profile with a contact access key', { type: 'profile', accessKey: ACCESS_KEY }],
@@ -144,11 +162,22 @@ const INVALID_DECODE: readonly (readonly [paddedHex: string, reason: string])[] 
   [padded(`{"v":1,"type":"receipt","kind":"read","messageIds":[],"sentAt":${SENT_AT}}`), 'a receipt of no message'],
   [padded(`{"v":1,"type":"typing","action":"paused","sentAt":${SENT_AT}}`), 'an unknown typing action'],
   [
+    padded(`{"v":1,"type":"group","id":"${ID}","sentAt":${SENT_AT},"groupId":"${GROUP}","action":"leave"}`),
+    'group control in the form replaced before any client sent it',
+  ],
+  [
     padded(
-      `{"v":1,"type":"group","id":"${ID}","sentAt":${SENT_AT},"groupId":"${GROUP}","action":"add-members","members":["${BOB.accountId}","${BOB.accountId}"]}`,
-      256,
+      `{"v":1,"type":"group","groupId":"${GROUP}","kind":"sync","changes":[{"body":"${CHANGE_BODY}","signature":"${SIGNATURE}"}],"digest":${JSON.stringify(DIGEST)}}`,
+      512,
     ),
-    'a member listed twice',
+    'a group sync carrying a change',
+  ],
+  [
+    padded(
+      `{"v":1,"type":"group","groupId":"${GROUP}","kind":"update","changes":[{"body":"${CHANGE_BODY}","signature":"${SIGNATURE}"}],"digest":${JSON.stringify(DIGEST)},"have":"${toBase64(concatBytes(uuidToBytes(ID2), uuidToBytes(ID)))}"}`,
+      512,
+    ),
+    'group control listing held ids out of order',
   ],
   [
     padded(`{"v":1,"type":"sender-key","groupId":"${GROUP}","senderKeyDistribution":"AAF="}`),
@@ -185,12 +214,18 @@ const INVALID_ENCODE: readonly (readonly [content: ContentInput, reason: string]
   [text('\ud800'), 'a lone surrogate in the body'],
   [{ ...text('Hi'), sentAt: -1 }, 'a negative timestamp'],
   [{ type: 'receipt', kind: 'read', messageIds: [], sentAt: SENT_AT }, 'a receipt of no message'],
-  [{ type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'archive' }, 'an unknown group action'],
+  [{ type: 'group', groupId: GROUP, kind: 'update', changes: [], digest: DIGEST }, 'a group update carrying no change'],
   [{ type: 'poll', id: ID, sentAt: SENT_AT }, 'a type this version does not know'],
   [{ type: 'profile', accessKey: toBase64(new Uint8Array(17)) }, 'a profile access key of 17 bytes'],
   [
-    { type: 'group', id: ID, sentAt: SENT_AT, groupId: GROUP, action: 'rename', name: 'x'.repeat(257) },
-    'a group name over 256 characters',
+    {
+      type: 'group',
+      groupId: GROUP,
+      kind: 'update',
+      changes: [{ body: CHANGE_BODY, signature: DISTRIBUTION }],
+      digest: DIGEST,
+    },
+    'a group change signature of 48 bytes',
   ],
 ];
 

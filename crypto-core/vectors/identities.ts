@@ -24,3 +24,6 @@ export function fixedIdentity(name: string): FixedIdentity {
 export const ALICE = fixedIdentity('alice');
 export const BOB = fixedIdentity('bob');
 export const CAROL = fixedIdentity('carol');
+export const DAVE = fixedIdentity('dave');
+export const ERIN = fixedIdentity('erin');
+export const MALLORY = fixedIdentity('mallory');

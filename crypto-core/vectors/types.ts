@@ -216,3 +216,40 @@ export interface AccessKeyVectors extends VectorFileHeader {
   }[];
   readonly refused: readonly Refusal<string>[];
 }
+
+/** A signed group change as the vectors give it: the body as text (its UTF-8 is the signed body) and a signature. */
+export interface SignedGroupChangeVector {
+  /** The body's exact text; the body bytes are its UTF-8 encoding. */
+  readonly body: string;
+  /** XEdDSA over "Parley group change v1" 0x00 || body (randomized: check verification, not equality). */
+  readonly signatureBase64: string;
+}
+
+export interface GroupChangeVectors extends VectorFileHeader {
+  /** What is signed before the body, as hex. */
+  readonly signingPrefixHex: string;
+  readonly identities: readonly FixedIdentity[];
+  /** groupIdFor(creator key, create id) = groupId. */
+  readonly groupId: { readonly creator: string; readonly createId: string; readonly groupId: string };
+  /** Every change of the scenario, in the order they arrived at one member; each verifies. */
+  readonly changes: readonly (SignedGroupChangeVector & { readonly name: string; readonly id: string })[];
+  /** The fold of the set of all of them. */
+  readonly fold: {
+    /** Change ids in fold order, with what the fold did with each. */
+    readonly outcomes: readonly {
+      readonly id: string;
+      readonly applied: boolean;
+      /** The reference implementation's reason (informative). */
+      readonly reason: string | null;
+      readonly fallbackAdmin: string | null;
+    }[];
+    /** The state: compare as JSON values. */
+    readonly state: Record<string, unknown>;
+    readonly nextClock: number;
+    readonly digest: { readonly count: number; readonly sha256Base64: string };
+  };
+  /** Signed changes a receiver refuses before they reach its set. */
+  readonly refused: readonly Refusal<SignedGroupChangeVector>[];
+  /** Changes whose id is held with other bytes: refused by a set that holds all of `changes`. */
+  readonly conflicts: readonly Refusal<SignedGroupChangeVector>[];
+}

@@ -10,6 +10,7 @@ import { authSignatureVectors } from './auth-signatures.js';
 import { backupVectors } from './backup.js';
 import { contactCodeVectors } from './contact-codes.js';
 import { contentVectors } from './content.js';
+import { groupChangeVectors } from './group-changes.js';
 import { relayUrlVectors } from './relay-urls.js';
 import { safetyNumberVectors } from './safety-numbers.js';
 import { senderCertificateVectors } from './sender-certificates.js';
@@ -40,6 +41,7 @@ export async function buildVectorFiles(): Promise<Record<string, unknown>> {
     'access-keys.json': accessKeyVectors(),
     'auth-signatures.json': authSignatureVectors(committedVectors('auth-signatures.json')),
     'content.json': contentVectors(),
+    'group-changes.json': groupChangeVectors(committedVectors('group-changes.json')),
     'safety-numbers.json': safetyNumberVectors(),
     'sender-certificates.json': senderCertificateVectors(committedVectors('sender-certificates.json')),
     'backup.json': await backupVectors(committedVectors('backup.json')),

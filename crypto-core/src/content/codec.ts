@@ -8,7 +8,7 @@
  * implementation needs no new tooling and the schemas are the spec.
  */
 import type { z } from 'zod';
-import { type Bytes, fromBase64, fromUtf8, toBase64, utf8 } from '../encoding.js';
+import { type Bytes, fromBase64, fromUtf8, toBase64, utf8, uuidFromBytes, uuidToBytes } from '../encoding.js';
 import { CryptoErrorCode, invalidInput, type ParleyCryptoError } from '../errors.js';
 import { timestampSchema } from '../wire/primitives.js';
 import { padContent, unpadContent } from './padding.js';
@@ -22,7 +22,7 @@ import {
   type ProfileWire,
   UUID_PATTERN,
 } from './schema.js';
-import type { Content, GroupControlContent, KnownContent, ProfileContent, UnsupportedContent } from './types.js';
+import type { Content, GroupContent, KnownContent, ProfileContent, UnsupportedContent } from './types.js';
 
 function invalidContent(message: string, cause?: unknown): ParleyCryptoError<'INVALID_CONTENT'> {
   return invalidInput(CryptoErrorCode.InvalidContent, message, cause);
@@ -35,43 +35,59 @@ function describeIssues(error: z.ZodError): string {
   return `${path}: ${issue.message}`;
 }
 
-function distributionToWire(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (!(value instanceof Uint8Array)) throw invalidContent('senderKeyDistribution must be bytes');
+function bytesToWire(value: unknown, what: string): string {
+  if (!(value instanceof Uint8Array)) throw invalidContent(`${what} must be bytes`);
   return toBase64(value);
 }
 
-function groupToWire(content: GroupControlContent): Record<string, unknown> {
-  const common = {
+/** Change ids as the wire lists them: sorted, 16 bytes each, base64. */
+function haveToWire(ids: readonly string[]): string {
+  if (!Array.isArray(ids)) throw invalidContent('have must be a list of change ids');
+  const sorted = [...ids].sort();
+  const out = new Uint8Array(16 * sorted.length);
+  sorted.forEach((id, index) => {
+    if (typeof id !== 'string' || !UUID_PATTERN.test(id)) throw invalidContent('have lists change ids (UUIDs)');
+    if (index > 0 && sorted[index - 1] === id) throw invalidContent('have lists a change id twice');
+    out.set(uuidToBytes(id), 16 * index);
+  });
+  return toBase64(out);
+}
+
+function haveFromWire(wire: string): string[] {
+  const ids = fromBase64(wire);
+  const out: string[] = [];
+  for (let offset = 0; offset < ids.byteLength; offset += 16)
+    out.push(uuidFromBytes(ids.subarray(offset, offset + 16)));
+  return out;
+}
+
+/** Group control in its wire form (bytes as base64), as the desktop engine also holds it. */
+export function groupContentToWire(content: GroupContent): GroupWire {
+  if (!Array.isArray(content.changes)) throw invalidContent('changes must be a list');
+  if (content.digest === null || typeof content.digest !== 'object') throw invalidContent('digest must be an object');
+  return {
     v: CONTENT_VERSION,
     type: 'group',
-    id: content.id,
-    sentAt: content.sentAt,
     groupId: content.groupId,
-    action: content.action,
+    kind: content.kind,
+    changes: content.changes.map((change) => ({
+      body: bytesToWire(change?.body, 'a change body'),
+      signature: bytesToWire(change?.signature, 'a change signature'),
+    })),
+    digest: { count: content.digest.count, sha256: bytesToWire(content.digest.sha256, 'the digest') },
+    ...(content.have === undefined ? {} : { have: haveToWire(content.have) }),
   };
-  switch (content.action) {
-    case 'create':
-      return {
-        ...common,
-        name: content.name,
-        members: content.members,
-        senderKeyDistribution: distributionToWire(content.senderKeyDistribution),
-      };
-    case 'add-members':
-    case 'remove-members':
-      return {
-        ...common,
-        members: content.members,
-        senderKeyDistribution: distributionToWire(content.senderKeyDistribution),
-      };
-    case 'leave':
-      return common;
-    case 'rename':
-      return { ...common, name: content.name };
-    default:
-      throw invalidContent('unknown group action', { action: (content as { action?: unknown }).action });
-  }
+}
+
+export function groupContentFromWire(wire: GroupWire): GroupContent {
+  return {
+    type: 'group',
+    groupId: wire.groupId,
+    kind: wire.kind,
+    changes: wire.changes.map((change) => ({ body: fromBase64(change.body), signature: fromBase64(change.signature) })),
+    digest: { count: wire.digest.count, sha256: fromBase64(wire.digest.sha256) },
+    ...(wire.have === undefined ? {} : { have: haveFromWire(wire.have) }),
+  };
 }
 
 /** The JSON object for `content`, keys in the documented order, optional keys left out when absent. */
@@ -104,13 +120,13 @@ function toWire(content: KnownContent): Record<string, unknown> {
         groupId: content.groupId,
       };
     case 'group':
-      return groupToWire(content);
+      return groupContentToWire(content);
     case 'sender-key':
       return {
         v: CONTENT_VERSION,
         type: 'sender-key',
         groupId: content.groupId,
-        senderKeyDistribution: distributionToWire(content.senderKeyDistribution),
+        senderKeyDistribution: bytesToWire(content.senderKeyDistribution, 'senderKeyDistribution'),
       };
     case 'session-reset':
       return { v: CONTENT_VERSION, type: 'session-reset', id: content.id, sentAt: content.sentAt };
@@ -151,36 +167,6 @@ export function profileFromWire(wire: ProfileWire): ProfileContent {
   };
 }
 
-function groupFromWire(wire: GroupWire): GroupControlContent {
-  const common = { type: 'group', id: wire.id, sentAt: wire.sentAt, groupId: wire.groupId } as const;
-  switch (wire.action) {
-    case 'create':
-      return {
-        ...common,
-        action: 'create',
-        name: wire.name,
-        members: wire.members,
-        ...optionalDistribution(wire.senderKeyDistribution),
-      };
-    case 'add-members':
-    case 'remove-members':
-      return {
-        ...common,
-        action: wire.action,
-        members: wire.members,
-        ...optionalDistribution(wire.senderKeyDistribution),
-      };
-    case 'leave':
-      return { ...common, action: 'leave' };
-    case 'rename':
-      return { ...common, action: 'rename', name: wire.name };
-  }
-}
-
-function optionalDistribution(value: string | undefined): { senderKeyDistribution?: Bytes } {
-  return value === undefined ? {} : { senderKeyDistribution: fromBase64(value) };
-}
-
 function fromWire(wire: ContentWire): KnownContent {
   switch (wire.type) {
     case 'text':
@@ -202,7 +188,7 @@ function fromWire(wire: ContentWire): KnownContent {
         ...(wire.groupId === undefined ? {} : { groupId: wire.groupId }),
       };
     case 'group':
-      return groupFromWire(wire);
+      return groupContentFromWire(wire);
     case 'sender-key':
       return {
         type: 'sender-key',

@@ -1,5 +1,12 @@
 /** Plaintext content encoding with length-hiding padding (docs/protocol.md §Content). Browser-safe. */
-export { decodeContent, encodeContent, profileFromWire, profileToWire } from './codec.js';
+export {
+  decodeContent,
+  encodeContent,
+  groupContentFromWire,
+  groupContentToWire,
+  profileFromWire,
+  profileToWire,
+} from './codec.js';
 export {
   CONTENT_PADDING_BUCKETS,
   MAX_ENCODED_CONTENT_BYTES,
@@ -11,8 +18,8 @@ export {
 export {
   CONTENT_TYPE_PATTERN,
   CONTENT_VERSION,
-  MAX_GROUP_MEMBERS,
-  MAX_GROUP_NAME_LENGTH,
+  type GroupWire,
+  groupWireSchema,
   MAX_PROFILE_AVATAR_BYTES,
   MAX_PROFILE_NAME_LENGTH,
   MAX_PROFILE_RELAY_URL_LENGTH,
@@ -29,17 +36,15 @@ export {
 } from './schema.js';
 export type {
   Content,
-  GroupAddMembersContent,
-  GroupControlContent,
-  GroupCreateContent,
-  GroupLeaveContent,
-  GroupRemoveMembersContent,
-  GroupRenameContent,
+  GroupContent,
+  GroupMessageKind,
+  GroupSetDigest,
   KnownContent,
   ProfileContent,
   ReceiptContent,
   SenderKeyContent,
   SessionResetContent,
+  SignedGroupChange,
   TextContent,
   TypingContent,
   UnsupportedContent,

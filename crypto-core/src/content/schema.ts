@@ -6,18 +6,16 @@
  * Browser-safe.
  */
 import { z } from 'zod';
+import { fromBase64, uuidFromBytes } from '../encoding.js';
+import { MAX_GROUP_CHANGE_BODY_BYTES, MAX_LISTED_GROUP_CHANGE_IDS, MAX_STORED_GROUP_CHANGES } from '../group/limits.js';
 import { accessKeySchema } from '../wire/access-key.js';
-import { accountIdSchema, base64Bytes, timestampSchema } from '../wire/primitives.js';
+import { base64Bytes, signatureSchema, timestampSchema } from '../wire/primitives.js';
 
 /** The content format version this build writes and fully understands. */
 export const CONTENT_VERSION = 1;
 
-/** Most account ids in one group control content, and members in a group. */
-export const MAX_GROUP_MEMBERS = 1000;
 /** Most message ids one receipt acknowledges. */
 export const MAX_RECEIPT_MESSAGE_IDS = 1000;
-/** Longest group name, in UTF-16 code units (JavaScript string length). */
-export const MAX_GROUP_NAME_LENGTH = 256;
 /** Largest serialized SenderKeyDistributionMessage accepted (libsignal's are ~100 bytes). */
 export const MAX_SENDER_KEY_DISTRIBUTION_BYTES = 2048;
 
@@ -34,17 +32,13 @@ export const uuidSchema = z.string().regex(UUID_PATTERN, 'must be a lowercase RF
 // JSON can spell lone UTF-16 surrogates ("\ud800"), which no UTF-8 text can hold
 // and which re-encode differently across platforms; refuse them.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-function wellFormedText(min: number, max?: number) {
+/** A string of `min`..`max` UTF-16 code units holding no lone surrogate (content and group changes). */
+export function wellFormedText(min: number, max?: number) {
   const base = max === undefined ? z.string().min(min) : z.string().min(min).max(max);
   return base.refine((value) => !LONE_SURROGATE.test(value), 'must not contain lone surrogates');
 }
 
 const senderKeyDistributionSchema = base64Bytes(1, MAX_SENDER_KEY_DISTRIBUTION_BYTES);
-const memberListSchema = z
-  .array(accountIdSchema)
-  .min(1)
-  .max(MAX_GROUP_MEMBERS)
-  .refine((ids) => new Set(ids).size === ids.length, 'account ids must be unique');
 
 const versionField = z.literal(CONTENT_VERSION);
 
@@ -74,38 +68,54 @@ export const typingWireSchema = z.strictObject({
   groupId: uuidSchema.optional(),
 });
 
-const groupCommon = {
-  v: versionField,
-  type: z.literal('group'),
-  id: uuidSchema,
-  sentAt: timestampSchema,
-  groupId: uuidSchema,
-};
-const groupNameSchema = wellFormedText(1, MAX_GROUP_NAME_LENGTH);
+const signedGroupChangeSchema = z.strictObject({
+  body: base64Bytes(1, MAX_GROUP_CHANGE_BODY_BYTES),
+  signature: signatureSchema,
+});
 
-export const groupWireSchema = z.discriminatedUnion('action', [
-  z.strictObject({
-    ...groupCommon,
-    action: z.literal('create'),
-    name: groupNameSchema,
-    members: memberListSchema,
-    senderKeyDistribution: senderKeyDistributionSchema.optional(),
-  }),
-  z.strictObject({
-    ...groupCommon,
-    action: z.literal('add-members'),
-    members: memberListSchema,
-    senderKeyDistribution: senderKeyDistributionSchema.optional(),
-  }),
-  z.strictObject({
-    ...groupCommon,
-    action: z.literal('remove-members'),
-    members: memberListSchema,
-    senderKeyDistribution: senderKeyDistributionSchema.optional(),
-  }),
-  z.strictObject({ ...groupCommon, action: z.literal('leave') }),
-  z.strictObject({ ...groupCommon, action: z.literal('rename'), name: groupNameSchema }),
-]);
+/** Change ids as 16-byte UUIDs one after another, strictly ascending (so each is listed once). */
+function isAscendingUuidList(value: string): boolean {
+  let ids: Uint8Array;
+  try {
+    ids = fromBase64(value);
+  } catch {
+    return false;
+  }
+  if (ids.byteLength % 16 !== 0) return false;
+  let previous = '';
+  for (let offset = 0; offset < ids.byteLength; offset += 16) {
+    const id = uuidFromBytes(ids.subarray(offset, offset + 16));
+    if (!UUID_PATTERN.test(id) || id <= previous) return false;
+    previous = id;
+  }
+  return true;
+}
+
+/**
+ * Group control (docs/protocol.md §10): what kind of message it is, signed
+ * changes, the digest of the sender's whole set and, when it holds at most
+ * MAX_LISTED_GROUP_CHANGE_IDS, the ids of every change it holds. The bodies
+ * are checked by the group module (signature first), not here.
+ */
+export const groupWireSchema = z
+  .strictObject({
+    v: versionField,
+    type: z.literal('group'),
+    groupId: uuidSchema,
+    kind: z.enum(['update', 'answer', 'sync']),
+    changes: z.array(signedGroupChangeSchema).max(MAX_STORED_GROUP_CHANGES),
+    digest: z.strictObject({
+      count: z.number().int().min(0).max(MAX_STORED_GROUP_CHANGES),
+      sha256: base64Bytes(32, 32),
+    }),
+    have: base64Bytes(16, 16 * MAX_LISTED_GROUP_CHANGE_IDS)
+      .refine(isAscendingUuidList, 'must be 16-byte change ids in ascending order')
+      .optional(),
+  })
+  .refine(
+    (group) => (group.kind === 'sync') === (group.changes.length === 0),
+    'a sync carries no changes, an update or answer at least one',
+  );
 
 export const senderKeyWireSchema = z.strictObject({
   v: versionField,

@@ -3,7 +3,6 @@
  * (docs/protocol.md §Content). Ids are lowercase UUID strings; times are
  * milliseconds since the Unix epoch; bytes are Uint8Arrays. Browser-safe.
  */
-import type { AccountId } from '../address/account-id.js';
 import type { Bytes } from '../encoding.js';
 
 /** A text message, optionally in a group and optionally quoting an earlier message. */
@@ -33,55 +32,50 @@ export interface TypingContent {
   readonly groupId?: string | undefined;
 }
 
-interface GroupControlBase {
+/** A signed group change as it travels: the body bytes and the author's signature over them (docs/protocol.md §10). */
+export interface SignedGroupChange {
+  /** UTF-8 JSON of the change. */
+  readonly body: Bytes;
+  /** XEdDSA signature (64 bytes) by the author's identity key over "Parley group change v1" 0x00 || body. */
+  readonly signature: Bytes;
+}
+
+/** A digest of a whole set of group changes: how many, and SHA-256 over their ids and body hashes. */
+export interface GroupSetDigest {
+  readonly count: number;
+  /** 32 bytes. */
+  readonly sha256: Bytes;
+}
+
+export type GroupMessageKind = 'update' | 'answer' | 'sync';
+
+/**
+ * Group control: signed changes to a group's state, sent over 1:1 sessions
+ * to each member, with the sender's view of the whole set for anti-entropy
+ * (docs/protocol.md §10). Never shown in the history as such: the fold of the
+ * changes is what the UI shows.
+ */
+export interface GroupContent {
   readonly type: 'group';
-  /** Id of this control message, so it can be shown in the timeline and de-duplicated. */
-  readonly id: string;
-  readonly sentAt: number;
   readonly groupId: string;
+  /**
+   * `update`: the author's new change, or the history sent to someone newly
+   * invited; `answer`: changes the receiver was found to lack; `sync`: no
+   * changes, only what the sender holds (docs/protocol.md §10, Anti-entropy).
+   */
+  readonly kind: GroupMessageKind;
+  /** At least one change, except in a `sync`, which has none. */
+  readonly changes: readonly SignedGroupChange[];
+  /** The digest of the sender's whole set, these changes included. */
+  readonly digest: GroupSetDigest;
+  /** Every change id the sender holds, when it holds few enough to list (sorted ascending). */
+  readonly have?: readonly string[] | undefined;
 }
 
-/** A new group: its name and full member list (including the sender). */
-export interface GroupCreateContent extends GroupControlBase {
-  readonly action: 'create';
-  readonly name: string;
-  readonly members: readonly AccountId[];
-  /** The sender's SenderKeyDistributionMessage (libsignal serialization), so group sends work at once. */
-  readonly senderKeyDistribution?: Bytes | undefined;
-}
-
-export interface GroupAddMembersContent extends GroupControlBase {
-  readonly action: 'add-members';
-  /** The accounts added. */
-  readonly members: readonly AccountId[];
-  readonly senderKeyDistribution?: Bytes | undefined;
-}
-
-export interface GroupRemoveMembersContent extends GroupControlBase {
-  readonly action: 'remove-members';
-  /** The accounts removed. */
-  readonly members: readonly AccountId[];
-  /** A fresh distribution, since removed members knew the previous sender key. */
-  readonly senderKeyDistribution?: Bytes | undefined;
-}
-
-export interface GroupLeaveContent extends GroupControlBase {
-  readonly action: 'leave';
-}
-
-export interface GroupRenameContent extends GroupControlBase {
-  readonly action: 'rename';
-  readonly name: string;
-}
-
-export type GroupControlContent =
-  | GroupCreateContent
-  | GroupAddMembersContent
-  | GroupRemoveMembersContent
-  | GroupLeaveContent
-  | GroupRenameContent;
-
-/** A SenderKeyDistributionMessage on its own (e.g. after a sender-key rotation). */
+/**
+ * A member's SenderKeyDistributionMessage for a group, over a 1:1 session:
+ * when it joins, when a member is added, and after every rotation.
+ */
 export interface SenderKeyContent {
   readonly type: 'sender-key';
   readonly groupId: string;
@@ -119,7 +113,7 @@ export type KnownContent =
   | TextContent
   | ReceiptContent
   | TypingContent
-  | GroupControlContent
+  | GroupContent
   | SenderKeyContent
   | SessionResetContent
   | ProfileContent;

@@ -2,6 +2,7 @@ export { assertDeviceAddress, type DeviceAddress } from './address.js';
 export { bundleFromWire, bundleToWire, type VerifiedBundle, verifyBundle } from './bundle.js';
 export { ForgedIdentityError } from './errors-map.js';
 export { GroupCipher, newDistributionId } from './group.js';
+export { signGroupChange } from './group-change-signing.js';
 export {
   generateIdentity,
   generateRegistrationId,

@@ -21,6 +21,7 @@ import {
   historyRecordSchema,
 } from '@parley/crypto-core/backup-records';
 import {
+  type GroupWire,
   profileWireSchema,
   receiptWireSchema,
   sessionResetWireSchema,
@@ -85,15 +86,8 @@ export type OutgoingContent = z.infer<typeof outgoingContentSchema>;
 /** Decrypted content as the engine sees it (JSON-safe; key material stays in the vault). */
 export type IncomingContent =
   | OutgoingContent
-  | {
-      readonly type: 'group';
-      readonly action: 'create' | 'add-members' | 'remove-members' | 'leave' | 'rename';
-      readonly id: string;
-      readonly sentAt: number;
-      readonly groupId: string;
-      readonly name?: string;
-      readonly members?: readonly AccountId[];
-    }
+  /** Group control: signed changes as received (base64), for the engine to verify and fold. */
+  | Omit<GroupWire, 'v'>
   /** Well-formed content from a newer version: the UI says it needs an update. */
   | {
       readonly type: 'unsupported';

@@ -4,8 +4,8 @@
  * business (group.ts keeps the chains), so they are taken out here and handed
  * back separately for processing.
  */
-import type { Bytes, Content, ProfileContent } from '@parley/crypto-core';
-import { CONTENT_VERSION, profileFromWire, profileToWire } from '@parley/crypto-core/content';
+import type { Bytes, Content, GroupContent, ProfileContent } from '@parley/crypto-core';
+import { CONTENT_VERSION, groupContentToWire, profileFromWire, profileToWire } from '@parley/crypto-core/content';
 import type { IncomingContent, OutgoingContent } from '../common/vault-api.js';
 
 export interface MappedContent {
@@ -44,33 +44,10 @@ export function mapIncomingContent(content: Content): MappedContent {
         },
         senderKeyDistribution: null,
       };
-    case 'group': {
-      const common = {
-        type: 'group',
-        action: content.action,
-        id: content.id,
-        sentAt: content.sentAt,
-        groupId: content.groupId,
-      } as const;
-      switch (content.action) {
-        case 'create':
-          return {
-            content: { ...common, name: content.name, members: [...content.members] },
-            senderKeyDistribution: content.senderKeyDistribution ?? null,
-          };
-        case 'add-members':
-        case 'remove-members':
-          return {
-            content: { ...common, members: [...content.members] },
-            senderKeyDistribution: content.senderKeyDistribution ?? null,
-          };
-        case 'rename':
-          return { content: { ...common, name: content.name }, senderKeyDistribution: null };
-        case 'leave':
-          return { content: common, senderKeyDistribution: null };
-      }
-      break;
-    }
+    case 'group':
+      // Signed changes pass through as they came (base64): the engine
+      // verifies and folds them; they carry no key material.
+      return { content: groupToEngine(content), senderKeyDistribution: null };
     case 'sender-key':
       return { content: null, senderKeyDistribution: content.senderKeyDistribution };
     case 'session-reset':
@@ -93,6 +70,14 @@ export function mapIncomingContent(content: Content): MappedContent {
       };
   }
   throw new Error('unreachable: unknown content type');
+}
+
+type GroupForEngine = Extract<IncomingContent, { type: 'group' }>;
+
+/** Group control as the engine holds it: the wire form without `v`. */
+export function groupToEngine(content: GroupContent): GroupForEngine {
+  const { v: _version, ...engine } = groupContentToWire(content);
+  return engine;
 }
 
 type ProfileForEngine = Extract<OutgoingContent, { type: 'profile' }>;

@@ -1,4 +1,16 @@
-import { accountIdMatches, newDistributionId, type RemoteIdentityRecord } from '@parley/crypto-core';
+import {
+  accountIdMatches,
+  GroupChangeSet,
+  groupMessages,
+  newDistributionId,
+  prepareGroupCreate,
+  type RemoteIdentityRecord,
+  signGroupChange,
+  toBase64,
+  uuidToBytes,
+  verifyGroupChange,
+  verifyIdentitySignature,
+} from '@parley/crypto-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VAULT_METHODS } from '../../src/common/vault-api.js';
 import { RawDevice } from './support/raw-device.js';
@@ -172,40 +184,43 @@ describe('contact identities', () => {
     }
   });
 
-  it('takes sender keys out of group content and processes them in the vault', async () => {
+  it('passes signed group changes through as received and keeps sender keys in the vault', async () => {
     const dave = new RawDevice();
     await dave.startSession(relay.bundles(carol.account.accountId));
-    const distributionId = newDistributionId();
-    const distribution = await dave.group.createDistributionMessage(distributionId);
-    const groupId = crypto.randomUUID();
-    const create = await dave.envelope(carol.address, {
-      type: 'group',
-      action: 'create',
-      id: crypto.randomUUID(),
-      sentAt: 5,
-      groupId,
+    const { groupId, body } = prepareGroupCreate(dave.identity, {
       name: 'Friends',
-      members: [dave.identity.accountId, carol.account.accountId],
-      senderKeyDistribution: distribution,
+      profile: { relayUrl: 'http://127.0.0.1:7447', accessKey: toBase64(new Uint8Array(16).fill(1)) },
+      members: [
+        {
+          accountId: carol.account.accountId,
+          relayUrl: 'http://127.0.0.1:7447',
+          accessKey: toBase64(new Uint8Array(16)),
+        },
+      ],
     });
-    const rotate = await dave.envelope(carol.address, {
+    const signed = signGroupChange(dave.identity, body);
+    const set = new GroupChangeSet(groupId, [verifyGroupChange(signed, verifyIdentitySignature)]);
+    const [message] = groupMessages(set, set.sorted(), 'update');
+    if (message === undefined) throw new Error('no group message');
+    const distribution = await dave.group.createDistributionMessage(newDistributionId());
+    const create = await dave.envelope(carol.address, message);
+    const keys = await dave.envelope(carol.address, {
       type: 'sender-key',
       groupId,
-      senderKeyDistribution: await dave.group.createDistributionMessage(newDistributionId()),
+      senderKeyDistribution: distribution,
     });
-    const [created, rotated] = await receive(relay, carol, [create, rotate]);
+    const [created, distributed] = await receive(relay, carol, [create, keys]);
     expect(opened(created).content).toEqual({
       type: 'group',
-      action: 'create',
-      id: expect.any(String),
-      sentAt: 5,
       groupId,
-      name: 'Friends',
-      members: [dave.identity.accountId, carol.account.accountId],
+      kind: 'update',
+      changes: [{ body: toBase64(signed.body), signature: toBase64(signed.signature) }],
+      digest: { count: 1, sha256: toBase64(set.digest().sha256) },
+      have: toBase64(uuidToBytes(set.ids()[0] ?? '')),
     });
-    expect(JSON.stringify(created)).not.toContain(Buffer.from(distribution).toString('base64'));
-    expect(opened(rotated).content).toBeNull();
-    expect(opened(rotated).sender).toEqual(dave.address);
+    expect(JSON.stringify(distributed)).not.toContain(toBase64(distribution));
+    expect(opened(distributed).content).toBeNull();
+    expect(opened(distributed).sender).toEqual(dave.address);
   });
 
   function relayless() {

@@ -285,7 +285,7 @@ function applyContent(
       return;
     }
     case 'group':
-      plan.dropped.push({ envelopeId: envelope.id, reason: `group ${content.action} (groups not supported yet)` });
+      plan.dropped.push({ envelopeId: envelope.id, reason: 'group control (groups not supported yet)' });
       return;
     case 'session-reset':
       plan.sessionResets.push(sender);

@@ -1,6 +1,6 @@
 /**
  * A peer built directly on crypto-core (no vault): for messages the vault API
- * cannot produce (group control with a sender-key distribution, an impostor
+ * cannot produce (group control and sender-key distributions, an impostor
  * claiming someone else's address, unsealed or under a relay's forged sender
  * certificate) and for fast bulk senders.
  */
