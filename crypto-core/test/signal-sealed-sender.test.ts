@@ -20,9 +20,10 @@ import {
   issueServerCertificate,
   type KeyPairBytes,
   readSenderCertificate,
+  type SealedMessage,
   SealedSenderCipher,
   validateSenderCertificate,
-} from '../src/signal/sealed-sender.js';
+} from '../src/signal/index.js';
 import { signalStoresFor } from '../src/store/adapters.js';
 import { MAX_ENVELOPE_TTL_MS } from '../src/wire/envelope.js';
 import { createTestDevice, type TestDevice } from './support/test-devices.js';
@@ -46,6 +47,12 @@ async function rejection(promise: Promise<unknown>): Promise<ParleyCryptoError> 
     throw error;
   }
   throw new Error('expected a rejection');
+}
+
+/** The text of a sealed 1:1 message (a group message fails the test). */
+function textOf(message: SealedMessage): string {
+  if (message.kind !== 'session') throw new Error(`expected a 1:1 message, got ${message.kind}`);
+  return fromUtf8(message.plaintext);
 }
 
 describe('sealed sender', () => {
@@ -82,15 +89,15 @@ describe('sealed sender', () => {
     const sealed = await aliceSealed.encrypt(bob.address, utf8('sealed hello'), aliceCertificate, now);
     const opened = await bobSealed.decrypt(sealed, now);
     expect(opened.sender).toEqual(alice.address);
-    expect(fromUtf8(opened.plaintext)).toBe('sealed hello');
+    expect(textOf(opened)).toBe('sealed hello');
     // Replies go the same way; the session is the ordinary one.
     const bobCertificate = certificateFor(bob, now + HOUR);
     const reply = await bobSealed.encrypt(alice.address, utf8('sealed reply'), bobCertificate, now);
     const back = await aliceSealed.decrypt(reply, now);
     expect(back.sender).toEqual(bob.address);
-    expect(fromUtf8(back.plaintext)).toBe('sealed reply');
+    expect(textOf(back)).toBe('sealed reply');
     const third = await aliceSealed.encrypt(bob.address, utf8('third'), aliceCertificate, now);
-    expect(fromUtf8((await bobSealed.decrypt(third, now)).plaintext)).toBe('third');
+    expect(textOf(await bobSealed.decrypt(third, now))).toBe('third');
     // And a replay is a duplicate.
     expect((await rejection(bobSealed.decrypt(third, now))).code).toBe(CryptoErrorCode.DuplicateMessage);
   });
@@ -196,7 +203,7 @@ describe('sealed sender', () => {
       alice.identity.identityKey,
     );
     const real = await aliceSealed.encrypt(bob.address, utf8('the real alice'), aliceCertificate, now);
-    expect(fromUtf8((await bobSealed.decrypt(real, now)).plaintext)).toBe('the real alice');
+    expect(textOf(await bobSealed.decrypt(real, now))).toBe('the real alice');
   });
 
   it("judges a received certificate at the relay's stamp, bounded by the longest an envelope can wait", async () => {
@@ -205,7 +212,7 @@ describe('sealed sender', () => {
     const stamped = now;
     expect(certificateValidationTime(stamped, now + DAY)).toBe(stamped);
     const sealed = await aliceSealed.encrypt(bob.address, utf8('from the relay time'), aliceCertificate, now);
-    expect(fromUtf8((await bobSealed.decrypt(sealed, certificateValidationTime(stamped, now + DAY))).plaintext)).toBe(
+    expect(textOf(await bobSealed.decrypt(sealed, certificateValidationTime(stamped, now + DAY)))).toBe(
       'from the relay time',
     );
     // A stamp older than any envelope can be is not believed further back than that.
@@ -219,7 +226,7 @@ describe('sealed sender', () => {
     tampered[tampered.length - 20] = (tampered[tampered.length - 20] ?? 0) ^ 0x10;
     expect((await rejection(bobSealed.decrypt(tampered, now))).code).toBe(CryptoErrorCode.InvalidMessage);
     expect((await rejection(bobSealed.decrypt(new Uint8Array(0), now))).code).toBe(CryptoErrorCode.InvalidMessage);
-    expect(fromUtf8((await bobSealed.decrypt(sealed, now)).plaintext)).toBe('intact');
+    expect(textOf(await bobSealed.decrypt(sealed, now))).toBe('intact');
   });
 
   it('names the certified sender of a message whose inner layer cannot open, and nothing else', async () => {
