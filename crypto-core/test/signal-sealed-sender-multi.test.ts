@@ -33,12 +33,10 @@ import {
   openSealedOuterLayer,
   type SealedMessage,
   SealedSenderCipher,
-  SSV2_DEVICE_BYTES,
-  SSV2_RECEIVED_OVERHEAD_BYTES,
-  SSV2_RECIPIENT_BYTES,
 } from '../src/signal/index.js';
 import { sealGroupMessage } from '../src/signal/sealed-sender-multi.js';
 import { signalStoresFor } from '../src/store/adapters.js';
+import { SSV2_DEVICE_BYTES, SSV2_RECEIVED_OVERHEAD_BYTES, SSV2_RECIPIENT_BYTES } from '../src/wire/multi-recipient.js';
 import { createTestDevice, type TestDevice } from './support/test-devices.js';
 
 const HOUR = 3600_000;

@@ -13,9 +13,6 @@ export {
   type MultiRecipientDevice,
   type MultiRecipientEntry,
   MultiRecipientMessage,
-  SSV2_DEVICE_BYTES,
-  SSV2_RECEIVED_OVERHEAD_BYTES,
-  SSV2_RECIPIENT_BYTES,
 } from './multi-recipient-message.js';
 export {
   type GeneratedKyberPreKey,

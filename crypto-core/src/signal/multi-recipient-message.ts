@@ -31,16 +31,6 @@ export interface MultiRecipientEntry {
   readonly devices: readonly MultiRecipientDevice[];
 }
 
-/**
- * Fixed SSv2 sizes (libsignal's wire format): each recipient costs its
- * 17-byte service id, 3 bytes per device, and its 32-byte key share plus
- * 16-byte authentication tag; the message carries one 32-byte ephemeral key.
- */
-export const SSV2_RECIPIENT_BYTES = 17 + 32 + 16;
-export const SSV2_DEVICE_BYTES = 3;
-/** What a recipient's part adds to the shared ciphertext: version byte, key share, tag, ephemeral key. */
-export const SSV2_RECEIVED_OVERHEAD_BYTES = 1 + 32 + 16 + 32;
-
 export class MultiRecipientMessage {
   readonly #message: SealedSenderMultiRecipientMessage;
   readonly #recipients: ReadonlyMap<string, Recipient>;
