@@ -90,12 +90,17 @@ export class GroupSender {
     return addresses;
   }
 
+  /** Our chain for `distributionId` (made on the first call): its distribution message. */
+  startChain(): Promise<Bytes> {
+    return this.#group.createDistributionMessage(this.distributionId);
+  }
+
   /**
    * Our distribution message, carried to each member device over its 1:1
    * session and processed there, as a client's sender-key content would be.
    */
   async distributeTo(members: readonly TestDevice[]): Promise<void> {
-    const distribution = await this.#group.createDistributionMessage(this.distributionId);
+    const distribution = await this.startChain();
     const sender = this.member.device;
     for (const member of members) {
       const carried = await sender.session.encrypt(member.address, distribution);
