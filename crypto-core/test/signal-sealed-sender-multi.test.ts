@@ -18,7 +18,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serviceIdFor } from '../src/address/service-id.js';
 import { type Bytes, fromUtf8, utf8 } from '../src/encoding.js';
-import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
+import { CryptoErrorCode } from '../src/errors.js';
 import {
   type DeviceAddress,
   ForgedIdentityError,
@@ -37,29 +37,10 @@ import {
 import { sealGroupMessage } from '../src/signal/sealed-sender-multi.js';
 import { signalStoresFor } from '../src/store/adapters.js';
 import { SSV2_DEVICE_BYTES, SSV2_RECEIVED_OVERHEAD_BYTES, SSV2_RECIPIENT_BYTES } from '../src/wire/multi-recipient.js';
+import { rejection, syncRejection } from './support/rejections.js';
 import { createTestDevice, type TestDevice } from './support/test-devices.js';
 
 const HOUR = 3600_000;
-
-async function rejection(promise: Promise<unknown>): Promise<ParleyCryptoError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ParleyCryptoError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
-
-function syncRejection(run: () => unknown): ParleyCryptoError {
-  try {
-    run();
-  } catch (error) {
-    if (ParleyCryptoError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 function groupPart(message: SealedMessage) {
   if (message.kind !== 'group') throw new Error(`expected a group message, got ${message.kind}`);

@@ -26,6 +26,7 @@ import {
 } from '../src/signal/index.js';
 import { signalStoresFor } from '../src/store/adapters.js';
 import { MAX_ENVELOPE_TTL_MS } from '../src/wire/envelope.js';
+import { rejection } from './support/rejections.js';
 import { createTestDevice, type TestDevice } from './support/test-devices.js';
 
 const HOUR = 3600_000;
@@ -37,16 +38,6 @@ function codeOf(run: () => unknown): string | undefined {
     return ParleyCryptoError.is(error) ? error.code : `not a ParleyCryptoError: ${String(error)}`;
   }
   return undefined;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ParleyCryptoError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ParleyCryptoError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** The text of a sealed 1:1 message (a group message fails the test). */

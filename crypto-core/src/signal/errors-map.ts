@@ -124,3 +124,12 @@ export function mapSignalErrors<T>(context: ErrorContext, run: () => T): T {
     throw toCryptoError(error, context);
   }
 }
+
+/** Runs a libsignal deserializer; whatever it throws is INVALID_ENCODING naming `what` (a key, a record). */
+export function parseSerialized<R>(what: string, parse: () => R): R {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ParleyCryptoError(CryptoErrorCode.InvalidEncoding, `not a serialized ${what}`, error);
+  }
+}

@@ -19,6 +19,7 @@ import { type Bytes, bytes } from '../encoding.js';
 import { CryptoErrorCode, invalidInput, ParleyCryptoError } from '../errors.js';
 import { MAX_ENVELOPE_TTL_MS } from '../wire/envelope.js';
 import { assertDeviceAddress, type DeviceAddress } from './address.js';
+import { parseSerialized } from './errors-map.js';
 
 export interface KeyPairBytes {
   /** 33-byte serialized public key. */
@@ -56,16 +57,8 @@ export function certificateError(message: string, cause?: unknown): ParleyCrypto
   return new ParleyCryptoError(CryptoErrorCode.InvalidCertificate, message, cause ?? new Error(message));
 }
 
-function parseKey<K>(what: string, parse: () => K): K {
-  try {
-    return parse();
-  } catch (error) {
-    throw new ParleyCryptoError(CryptoErrorCode.InvalidEncoding, `not a serialized ${what}`, error);
-  }
-}
-
 export function trustRootKey(trustRoot: Uint8Array): PublicKey {
-  return parseKey('trust root public key', () => PublicKey.deserialize(bytes(trustRoot)));
+  return parseSerialized('trust root public key', () => PublicKey.deserialize(bytes(trustRoot)));
 }
 
 /** A new trust root key pair for a relay deployment. */
@@ -79,7 +72,7 @@ export function issueServerCertificate(trustRootPrivateKey: Uint8Array, keyId: n
   if (!Number.isInteger(keyId) || keyId < 0 || keyId > 0xffffffff) {
     throw invalidInput(CryptoErrorCode.InvalidEncoding, 'server key id must be a 32-bit unsigned integer');
   }
-  const root = parseKey('trust root private key', () => PrivateKey.deserialize(bytes(trustRootPrivateKey)));
+  const root = parseSerialized('trust root private key', () => PrivateKey.deserialize(bytes(trustRootPrivateKey)));
   const serverKey = PrivateKey.generate();
   const certificate = ServerCertificate.new(keyId, serverKey.getPublicKey(), root);
   return { keyId, certificate: certificate.serialize(), privateKey: serverKey.serialize() };
@@ -94,11 +87,13 @@ export function issueSenderCertificate(request: SenderCertificateRequest): Bytes
   if (!Number.isSafeInteger(request.expiresAt) || request.expiresAt < 0) {
     throw invalidInput(CryptoErrorCode.InvalidEncoding, 'expiry must be a timestamp in ms');
   }
-  const identityKey = parseKey('identity key', () => PublicKey.deserialize(bytes(request.identityKey)));
-  const serverCertificate = parseKey('server certificate', () =>
+  const identityKey = parseSerialized('identity key', () => PublicKey.deserialize(bytes(request.identityKey)));
+  const serverCertificate = parseSerialized('server certificate', () =>
     ServerCertificate.deserialize(bytes(request.serverCertificate)),
   );
-  const serverKey = parseKey('server private key', () => PrivateKey.deserialize(bytes(request.serverPrivateKey)));
+  const serverKey = parseSerialized('server private key', () =>
+    PrivateKey.deserialize(bytes(request.serverPrivateKey)),
+  );
   if (!serverCertificate.key().equals(serverKey.getPublicKey())) {
     throw invalidInput(CryptoErrorCode.InvalidCertificate, 'server private key does not match the server certificate');
   }
