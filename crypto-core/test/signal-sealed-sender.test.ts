@@ -97,6 +97,12 @@ describe('sealed sender', () => {
     const shortLived = certificateFor(alice, now + 1000);
     const sealed = await aliceSealed.encrypt(bob.address, utf8('late'), shortLived, now);
     expect((await rejection(bobSealed.decrypt(sealed, now + 2000))).code).toBe(CryptoErrorCode.InvalidCertificate);
+    // One that validated before (its signatures are not checked again) is judged at each message's time.
+    expect(
+      textOf(await bobSealed.decrypt(await aliceSealed.encrypt(bob.address, utf8('in time'), shortLived, now), now)),
+    ).toBe('in time');
+    const later = await aliceSealed.encrypt(bob.address, utf8('too late'), shortLived, now);
+    expect((await rejection(bobSealed.decrypt(later, now + 1001))).code).toBe(CryptoErrorCode.InvalidCertificate);
     // The sender refuses to use it once expired, too.
     expect((await rejection(aliceSealed.encrypt(bob.address, utf8('x'), shortLived, now + 2000))).code).toBe(
       CryptoErrorCode.InvalidCertificate,

@@ -21,7 +21,7 @@ import {
   type UnidentifiedSenderMessageContent,
 } from '@signalapp/libsignal-client';
 import { accountIdMatches, isAccountId } from '../address/account-id.js';
-import { type Bytes, bytes, equalBytes } from '../encoding.js';
+import { type Bytes, bytes, equalBytes, toBase64 } from '../encoding.js';
 import { CryptoErrorCode, invalidInput } from '../errors.js';
 import { type SignalStores, signalStoresFor } from '../store/adapters.js';
 import type { ProtocolStore } from '../store/protocol-store.js';
@@ -62,6 +62,15 @@ export interface SealedGroupMessage {
 
 export type SealedMessage = SealedSessionMessage | SealedGroupMessage;
 
+/** A sender's certificate that validated under the trust root (its signatures do not change; its expiry is checked each time). */
+interface ValidatedCertificate {
+  readonly sender: DeviceAddress;
+  readonly expiresAt: number;
+}
+
+/** Most validated certificates one cipher remembers (one per sender device); beyond that it starts over. */
+const MAX_VALIDATED_CERTIFICATES = 1024;
+
 interface CachedCertificate {
   readonly bytes: Uint8Array;
   readonly certificate: SenderCertificate;
@@ -81,6 +90,8 @@ export class SealedSenderCipher {
   readonly #trustRoot: PublicKey;
   readonly #errors: ErrorContext;
   readonly #sessions: SessionCipher;
+  /** Received certificates already validated, by their bytes: a sender's next messages cost no signature checks. */
+  readonly #validated = new Map<string, ValidatedCertificate>();
   #certificate: CachedCertificate | undefined;
 
   constructor(store: ProtocolStore, localAddress: DeviceAddress, trustRoot: Uint8Array) {
@@ -219,6 +230,23 @@ export class SealedSenderCipher {
 
   /** The sender a certificate vouches for at `now`: validated, committed to its key, not this device. */
   #certifiedSenderOf(certificate: SenderCertificate, now: number): DeviceAddress {
+    const bytesKey = toBase64(certificate.serialize());
+    let known = this.#validated.get(bytesKey);
+    if (known === undefined) {
+      known = this.#validate(certificate, now);
+      if (this.#validated.size >= MAX_VALIDATED_CERTIFICATES) this.#validated.clear();
+      this.#validated.set(bytesKey, known);
+    }
+    if (now > known.expiresAt) throw certificateError('sender certificate has expired');
+    const { sender } = known;
+    if (sender.accountId === this.localAddress.accountId && sender.deviceId === this.localAddress.deviceId) {
+      throw invalidInput(CryptoErrorCode.InvalidMessage, 'a sealed message from this device itself');
+    }
+    return sender;
+  }
+
+  /** Checks a certificate not seen before: its signatures under the trust root at `now`, and its key. */
+  #validate(certificate: SenderCertificate, now: number): ValidatedCertificate {
     let valid: boolean;
     try {
       valid = certificate.validate(this.#trustRoot, now);
@@ -235,10 +263,6 @@ export class SealedSenderCipher {
         accountId,
       );
     }
-    const deviceId = certificate.senderDeviceId();
-    if (accountId === this.localAddress.accountId && deviceId === this.localAddress.deviceId) {
-      throw invalidInput(CryptoErrorCode.InvalidMessage, 'a sealed message from this device itself');
-    }
-    return { accountId, deviceId };
+    return { sender: { accountId, deviceId: certificate.senderDeviceId() }, expiresAt: certificate.expiration() };
   }
 }
