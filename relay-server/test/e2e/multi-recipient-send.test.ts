@@ -221,6 +221,18 @@ describe('access keys, per recipient as for 1:1 sends', () => {
     expect(authenticated.status).toBe(401);
     expect(errorOf(authenticated)).toMatchObject({ code: 'ACCESS_DENIED', recipient: carol.accountId });
 
+    // An account not on this relay: UNKNOWN_ACCOUNT to an authenticated sender, ACCESS_DENIED to anyone else.
+    const nobody = { accountId: 'b'.repeat(32), accessKey: newAccessKey() };
+    const withNobody = GroupSender.request(upload, [...named(members), nobody]);
+    expect(errorOf(await postMultiRecipient(http, withNobody, sender.member.token))).toMatchObject({
+      code: 'UNKNOWN_ACCOUNT',
+      recipient: nobody.accountId,
+    });
+    expect(errorOf(await postMultiRecipient(http, withNobody))).toMatchObject({
+      code: 'ACCESS_DENIED',
+      recipient: nobody.accountId,
+    });
+
     await expectNothingStored(members);
   });
 
