@@ -49,17 +49,17 @@ import {
 import { newDistributionId } from '../src/signal/group.js';
 import type { LocalIdentity } from '../src/signal/identity.js';
 import {
+  generateTrustRoot,
+  issueSenderCertificate,
+  issueServerCertificate,
+  SealedSenderCipher,
+} from '../src/signal/index.js';
+import {
   generateKyberPreKeys,
   generateOneTimePreKeys,
   nextPreKeyId,
   storeGeneratedPreKeys,
 } from '../src/signal/prekeys.js';
-import {
-  generateTrustRoot,
-  issueSenderCertificate,
-  issueServerCertificate,
-  SealedSenderCipher,
-} from '../src/signal/sealed-sender.js';
 import { MemoryProtocolStore } from '../src/store/memory-store.js';
 import type { PreKeyBundleWire } from '../src/wire/keys.js';
 import { createTestDevice, type TestDevice } from '../test/support/test-devices.js';

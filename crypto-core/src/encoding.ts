@@ -174,6 +174,33 @@ export function toBase32(data: Uint8Array): string {
   return out;
 }
 
+/**
+ * Strict inverse of toBase32: lowercase RFC 4648 base32 without padding, of
+ * a length some whole number of bytes encodes to, with the spare bits of the
+ * last character zero. Anything else throws INVALID_ENCODING.
+ */
+export function fromBase32(text: string): Bytes {
+  // 8 characters carry 5 bytes; a tail of 1, 3 or 6 characters is no whole number of bytes.
+  const tail = text.length % 8;
+  if (tail === 1 || tail === 3 || tail === 6) invalidEncoding('not base32 of whole bytes');
+  const out = new Uint8Array(Math.floor((text.length * 5) / 8));
+  let buffer = 0;
+  let bits = 0;
+  let index = 0;
+  for (let i = 0; i < text.length; i++) {
+    const value = BASE32_ALPHABET.indexOf(text.charAt(i));
+    if (value < 0) invalidEncoding('not lowercase base32');
+    buffer = ((buffer << 5) | value) & 0xfff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out[index++] = (buffer >>> bits) & 0xff;
+    }
+  }
+  if ((buffer & ((1 << bits) - 1)) !== 0) invalidEncoding('non-canonical base32 (spare bits set)');
+  return out;
+}
+
 /** Lowercase hex. */
 export function toHex(data: Uint8Array): string {
   if (nativeBuffer !== undefined) {

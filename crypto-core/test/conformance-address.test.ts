@@ -3,18 +3,21 @@
  * (docs/conformance.md; docs/protocol.md §1, §2): the code reproduces every
  * committed vector, both ways, and refuses every invalid one with its code.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { IdentityKeyPair, PrivateKey } from '@signalapp/libsignal-client';
 import { describe, expect, it } from 'vitest';
 import type { AccountId } from '../src/address/account-id.js';
 import { accountIdFromIdentityKey, accountIdMatches, parseAccountId } from '../src/address/account-id.js';
 import { formatContactCode, normalizeRelayUrl, parseContactCode } from '../src/address/contact-code.js';
-import { fromBase64, fromBase64Url, toHex } from '../src/encoding.js';
-import type { AccountIdVectors, ContactCodeVectors, RelayUrlVectors } from '../vectors/types.js';
+import { serviceIdFor } from '../src/address/service-id.js';
+import { concatBytes, fromBase32, fromBase64, fromBase64Url, toHex, utf8 } from '../src/encoding.js';
+import type { AccountIdVectors, ContactCodeVectors, RelayUrlVectors, ServiceIdVectors } from '../vectors/types.js';
 import { expectRefused, hex, loadVectors } from './support/conformance-vectors.js';
 
 const accountIds = loadVectors<AccountIdVectors>('account-ids.json');
 const relayUrls = loadVectors<RelayUrlVectors>('relay-urls.json');
 const contactCodes = loadVectors<ContactCodeVectors>('contact-codes.json');
+const serviceIds = loadVectors<ServiceIdVectors>('service-ids.json');
 
 describe('account id vectors', () => {
   it('derive each fixed identity: private key -> public key -> account id, and the key pair serialization', () => {
@@ -45,6 +48,36 @@ describe('account id vectors', () => {
     }
     for (const vector of accountIds.invalidIds) {
       await expectRefused(() => parseAccountId(vector.input), vector.error, vector.reason);
+    }
+  });
+});
+
+describe('service id vectors', () => {
+  it('derive each service id: the account id bytes, the digest, the UUID with version 8 and variant 10', () => {
+    expect(serviceIds.valid.length).toBeGreaterThan(0);
+    for (const vector of serviceIds.valid) {
+      expect(toHex(fromBase32(vector.accountId)), vector.note).toBe(vector.accountIdBytesHex);
+      const hashed = concatBytes(utf8(serviceIds.domain), hex(vector.accountIdBytesHex));
+      expect(toHex(sha256(hashed)), vector.note).toBe(vector.digestHex);
+      const digest = hex(vector.digestHex);
+      const uuid = digest.slice(0, 16);
+      uuid[6] = ((uuid[6] as number) & 0x0f) | 0x80;
+      uuid[8] = ((uuid[8] as number) & 0x3f) | 0x80;
+      expect(vector.serviceId.replaceAll('-', ''), vector.note).toBe(toHex(uuid));
+      expect(vector.serviceId, vector.note).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+      expect(serviceIdFor(vector.accountId), vector.note).toBe(vector.serviceId);
+    }
+    // The fixed identities are the account-id vectors' own.
+    expect(serviceIds.valid.slice(0, 3).map((vector) => vector.accountId)).toEqual(
+      accountIds.identities.map((identity) => identity.accountId),
+    );
+  });
+
+  it('refuse texts that are not account ids', async () => {
+    for (const vector of serviceIds.invalid) {
+      await expectRefused(() => serviceIdFor(vector.input), vector.error, vector.reason);
     }
   });
 });

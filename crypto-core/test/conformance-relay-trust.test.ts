@@ -7,7 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { fromBase64, fromBase64Url, toBase64 } from '../src/encoding.js';
-import { readSenderCertificate, validateSenderCertificate } from '../src/signal/sealed-sender.js';
+import { readSenderCertificate, validateSenderCertificate } from '../src/signal/index.js';
 import { accessKeySchema } from '../src/wire/access-key.js';
 import type { AccessKeyVectors, SenderCertificateVectors } from '../vectors/types.js';
 import { hex, loadVectors } from './support/conformance-vectors.js';

@@ -1,5 +1,5 @@
 /**
- * The one base64/base64url/hex/UTF-8 module, on both of its paths: Node's
+ * The one base64/base64url/hex/base32/UTF-8 module, on both of its paths: Node's
  * native Buffer codec and the atob/btoa path browsers take (this file
  * re-imports the module with `Buffer` hidden to run the second). Decoders
  * must accept exactly the canonical text and nothing else, like the wire
@@ -126,6 +126,35 @@ describe.each([
   it('hex accepts lowercase whole bytes only', () => {
     for (const text of ['0', 'abc', 'AB', '0g', ' 00', '00 ', '0x00']) expectInvalid(() => encoding.fromHex(text));
     expect([...encoding.fromHex('00ff7f')]).toEqual([0, 255, 127]);
+  });
+
+  it('base32 matches RFC 4648 (lowercase, unpadded) and round-trips every length', () => {
+    const rfc: readonly [string, string][] = [
+      ['', ''],
+      ['f', 'my'],
+      ['fo', 'mzxq'],
+      ['foo', 'mzxw6'],
+      ['foob', 'mzxw6yq'],
+      ['fooba', 'mzxw6ytb'],
+      ['foobar', 'mzxw6ytboi'],
+    ];
+    for (const [plain, base32] of rfc) {
+      expect(encoding.toBase32(encoding.utf8(plain))).toBe(base32);
+      expect(encoding.fromUtf8(encoding.fromBase32(base32))).toBe(plain);
+    }
+    for (let length = 0; length <= 41; length++) {
+      const data = Uint8Array.from({ length }, (_, i) => (i * 97 + length) & 0xff);
+      const decoded = encoding.fromBase32(encoding.toBase32(data));
+      expect(decoded.buffer).toBeInstanceOf(ArrayBuffer);
+      expect(encoding.equalBytes(decoded, data)).toBe(true);
+    }
+  });
+
+  it('base32 refuses upper case, padding, other characters, impossible lengths and set spare bits', () => {
+    // "mz" decodes like "my" under a lenient decoder; lengths 1, 3 and 6 (mod 8) hold no whole bytes.
+    for (const text of ['MY', 'my======', 'm1', 'm8', 'my ', 'm', 'mzx', 'mzxw6y', 'mz', 'mzxr', 'mzxw7']) {
+      expectInvalid(() => encoding.fromBase32(text));
+    }
   });
 
   it('UTF-8 decoding refuses invalid sequences instead of substituting U+FFFD', () => {

@@ -10,7 +10,6 @@ import { type Bytes, utf8 } from '../src/encoding.js';
 import { ParleyCryptoError } from '../src/errors.js';
 import { bundleFromWire } from '../src/signal/bundle.js';
 import { newDistributionId } from '../src/signal/group.js';
-import { compareScannedFingerprint, computeSafetyNumber } from '../src/signal/safety-number.js';
 import {
   generateTrustRoot,
   issueSenderCertificate,
@@ -18,7 +17,8 @@ import {
   readSenderCertificate,
   SealedSenderCipher,
   validateSenderCertificate,
-} from '../src/signal/sealed-sender.js';
+} from '../src/signal/index.js';
+import { compareScannedFingerprint, computeSafetyNumber } from '../src/signal/safety-number.js';
 import type { SignalCiphertext } from '../src/signal/session.js';
 import type { PreKeyBundleWire } from '../src/wire/keys.js';
 import { createTestDevice, type TestDevice } from './support/test-devices.js';

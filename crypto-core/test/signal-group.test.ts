@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Bytes, fromUtf8, utf8 } from '../src/encoding.js';
-import { CryptoErrorCode, ParleyCryptoError } from '../src/errors.js';
+import { CryptoErrorCode } from '../src/errors.js';
 import { newDistributionId } from '../src/signal/group.js';
+import { rejection } from './support/rejections.js';
 import { createTestDevice, type TestDevice } from './support/test-devices.js';
-
-async function rejection(promise: Promise<unknown>): Promise<ParleyCryptoError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ParleyCryptoError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /**
  * Delivers `sender`'s distribution message to each member the way the vault

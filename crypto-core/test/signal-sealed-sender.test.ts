@@ -20,11 +20,13 @@ import {
   issueServerCertificate,
   type KeyPairBytes,
   readSenderCertificate,
+  type SealedMessage,
   SealedSenderCipher,
   validateSenderCertificate,
-} from '../src/signal/sealed-sender.js';
+} from '../src/signal/index.js';
 import { signalStoresFor } from '../src/store/adapters.js';
 import { MAX_ENVELOPE_TTL_MS } from '../src/wire/envelope.js';
+import { rejection } from './support/rejections.js';
 import { createTestDevice, type TestDevice } from './support/test-devices.js';
 
 const HOUR = 3600_000;
@@ -38,14 +40,10 @@ function codeOf(run: () => unknown): string | undefined {
   return undefined;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ParleyCryptoError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ParleyCryptoError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
+/** The text of a sealed 1:1 message (a group message fails the test). */
+function textOf(message: SealedMessage): string {
+  if (message.kind !== 'session') throw new Error(`expected a 1:1 message, got ${message.kind}`);
+  return fromUtf8(message.plaintext);
 }
 
 describe('sealed sender', () => {
@@ -82,15 +80,15 @@ describe('sealed sender', () => {
     const sealed = await aliceSealed.encrypt(bob.address, utf8('sealed hello'), aliceCertificate, now);
     const opened = await bobSealed.decrypt(sealed, now);
     expect(opened.sender).toEqual(alice.address);
-    expect(fromUtf8(opened.plaintext)).toBe('sealed hello');
+    expect(textOf(opened)).toBe('sealed hello');
     // Replies go the same way; the session is the ordinary one.
     const bobCertificate = certificateFor(bob, now + HOUR);
     const reply = await bobSealed.encrypt(alice.address, utf8('sealed reply'), bobCertificate, now);
     const back = await aliceSealed.decrypt(reply, now);
     expect(back.sender).toEqual(bob.address);
-    expect(fromUtf8(back.plaintext)).toBe('sealed reply');
+    expect(textOf(back)).toBe('sealed reply');
     const third = await aliceSealed.encrypt(bob.address, utf8('third'), aliceCertificate, now);
-    expect(fromUtf8((await bobSealed.decrypt(third, now)).plaintext)).toBe('third');
+    expect(textOf(await bobSealed.decrypt(third, now))).toBe('third');
     // And a replay is a duplicate.
     expect((await rejection(bobSealed.decrypt(third, now))).code).toBe(CryptoErrorCode.DuplicateMessage);
   });
@@ -99,6 +97,12 @@ describe('sealed sender', () => {
     const shortLived = certificateFor(alice, now + 1000);
     const sealed = await aliceSealed.encrypt(bob.address, utf8('late'), shortLived, now);
     expect((await rejection(bobSealed.decrypt(sealed, now + 2000))).code).toBe(CryptoErrorCode.InvalidCertificate);
+    // One that validated before (its signatures are not checked again) is judged at each message's time.
+    expect(
+      textOf(await bobSealed.decrypt(await aliceSealed.encrypt(bob.address, utf8('in time'), shortLived, now), now)),
+    ).toBe('in time');
+    const later = await aliceSealed.encrypt(bob.address, utf8('too late'), shortLived, now);
+    expect((await rejection(bobSealed.decrypt(later, now + 1001))).code).toBe(CryptoErrorCode.InvalidCertificate);
     // The sender refuses to use it once expired, too.
     expect((await rejection(aliceSealed.encrypt(bob.address, utf8('x'), shortLived, now + 2000))).code).toBe(
       CryptoErrorCode.InvalidCertificate,
@@ -196,7 +200,7 @@ describe('sealed sender', () => {
       alice.identity.identityKey,
     );
     const real = await aliceSealed.encrypt(bob.address, utf8('the real alice'), aliceCertificate, now);
-    expect(fromUtf8((await bobSealed.decrypt(real, now)).plaintext)).toBe('the real alice');
+    expect(textOf(await bobSealed.decrypt(real, now))).toBe('the real alice');
   });
 
   it("judges a received certificate at the relay's stamp, bounded by the longest an envelope can wait", async () => {
@@ -205,7 +209,7 @@ describe('sealed sender', () => {
     const stamped = now;
     expect(certificateValidationTime(stamped, now + DAY)).toBe(stamped);
     const sealed = await aliceSealed.encrypt(bob.address, utf8('from the relay time'), aliceCertificate, now);
-    expect(fromUtf8((await bobSealed.decrypt(sealed, certificateValidationTime(stamped, now + DAY))).plaintext)).toBe(
+    expect(textOf(await bobSealed.decrypt(sealed, certificateValidationTime(stamped, now + DAY)))).toBe(
       'from the relay time',
     );
     // A stamp older than any envelope can be is not believed further back than that.
@@ -219,7 +223,7 @@ describe('sealed sender', () => {
     tampered[tampered.length - 20] = (tampered[tampered.length - 20] ?? 0) ^ 0x10;
     expect((await rejection(bobSealed.decrypt(tampered, now))).code).toBe(CryptoErrorCode.InvalidMessage);
     expect((await rejection(bobSealed.decrypt(new Uint8Array(0), now))).code).toBe(CryptoErrorCode.InvalidMessage);
-    expect(fromUtf8((await bobSealed.decrypt(sealed, now)).plaintext)).toBe('intact');
+    expect(textOf(await bobSealed.decrypt(sealed, now))).toBe('intact');
   });
 
   it('names the certified sender of a message whose inner layer cannot open, and nothing else', async () => {

@@ -7,18 +7,9 @@ import { generateIdentity } from '../src/signal/identity.js';
 import { SessionCipher, type SignalCiphertext } from '../src/signal/session.js';
 import { trustIdentity } from '../src/signal/trust.js';
 import { MemoryProtocolStore } from '../src/store/memory-store.js';
+import { rejection } from './support/rejections.js';
 import { BytesOnlyProtocolStore } from './support/test-bytes-store.js';
 import { createTestDevice, type TestDevice, type TestDeviceOptions } from './support/test-devices.js';
-
-async function rejection(promise: Promise<unknown>): Promise<ParleyCryptoError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ParleyCryptoError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function seededShuffle<T>(items: T[], seed: number): T[] {
   let state = seed >>> 0;

@@ -8,7 +8,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { PrivateKey, PublicKey, SenderCertificate, ServerCertificate } from '@signalapp/libsignal-client';
 import { fromBase64, toBase64, toHex, utf8 } from '../src/encoding.js';
-import { readSenderCertificate, validateSenderCertificate } from '../src/signal/sealed-sender.js';
+import { readSenderCertificate, validateSenderCertificate } from '../src/signal/index.js';
 import { ALICE, BOB } from './identities.js';
 import type { SenderCertificateCheck, SenderCertificateVector, SenderCertificateVectors } from './types.js';
 

@@ -41,6 +41,22 @@ export interface AccountIdVectors extends VectorFileHeader {
   readonly invalidIds: readonly Refusal<string>[];
 }
 
+export interface ServiceIdVectors extends VectorFileHeader {
+  /** The text hashed before the account id's bytes (UTF-8, no separator). */
+  readonly domain: string;
+  readonly valid: readonly {
+    readonly note: string;
+    readonly accountId: string;
+    /** The 20 bytes the account id's base32 text encodes. */
+    readonly accountIdBytesHex: string;
+    /** SHA-256(domain || accountIdBytes), all 32 bytes: the UUID is the first 16 with its version and variant set. */
+    readonly digestHex: string;
+    readonly serviceId: string;
+  }[];
+  /** Texts refused as account ids. */
+  readonly invalid: readonly Refusal<string>[];
+}
+
 export interface RelayUrlVectors extends VectorFileHeader {
   /** Any accepted spelling -> the canonical URL (signed, encoded in contact codes). */
   readonly valid: readonly { readonly input: string; readonly canonical: string; readonly note: string }[];

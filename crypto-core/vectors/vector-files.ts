@@ -14,6 +14,7 @@ import { groupChangeVectors } from './group-changes.js';
 import { relayUrlVectors } from './relay-urls.js';
 import { safetyNumberVectors } from './safety-numbers.js';
 import { senderCertificateVectors } from './sender-certificates.js';
+import { serviceIdVectors } from './service-ids.js';
 
 /** docs/test-vectors/, where the files are committed. */
 export const VECTOR_DIRECTORY = new URL('../../docs/test-vectors/', import.meta.url);
@@ -36,6 +37,7 @@ export function vectorFileText(vectors: unknown): string {
 export async function buildVectorFiles(): Promise<Record<string, unknown>> {
   return {
     'account-ids.json': accountIdVectors(),
+    'service-ids.json': serviceIdVectors(),
     'relay-urls.json': relayUrlVectors(),
     'contact-codes.json': contactCodeVectors(),
     'access-keys.json': accessKeyVectors(),

@@ -1,9 +1,12 @@
 /**
  * The benchmark's output: human lines per target and measurement, the
- * relay/bare ratios against the aims of issue 3, and one JSON line holding
+ * relay/bare ratios against the aims of issue 3 (then the scale-out and
+ * group fan-out phases' own lines), and one JSON line holding
  * every figure (for scripts and for comparing runs).
  */
 import type { LoadFigures, ScaleOutResult, TargetResult } from './bench-protocol.js';
+import type { GroupFanoutResult } from './group-fanout.js';
+import { groupFanoutJson, groupFanoutLines } from './group-fanout-report.js';
 import { scaleOutJson, scaleOutLines } from './scale-out-report.js';
 import { PAYLOAD_BYTES } from './timed-payload.js';
 
@@ -23,6 +26,8 @@ export interface BenchRun {
   readonly relayExtraArgs: readonly string[];
   /** The scale-out phase, SQLite first (empty when skipped). */
   readonly scaleOut: readonly ScaleOutResult[];
+  /** The group fan-out phase (null when skipped). */
+  readonly groupFanout: GroupFanoutResult | null;
 }
 
 export function round(value: number, digits = 1): number {
@@ -111,6 +116,7 @@ export function reportLines(run: BenchRun): string[] {
     `relay p99 at ${integer.format(run.fixedRatePerSecond)}/s: ${round(relay.fixedRate.p99Ms)} ms ` +
       `(aim < ${AIM_FIXED_RATE_P99_MS} ms: ${met(aims.fixedRateP99Met)})`,
     ...scaleOutLines(run.scaleOut),
+    ...groupFanoutLines(run.groupFanout),
   ];
   const json = {
     bench: 'relay-server',
@@ -126,6 +132,7 @@ export function reportLines(run: BenchRun): string[] {
     ratios,
     aims,
     scaleOut: scaleOutJson(run.scaleOut),
+    groupFanout: groupFanoutJson(run.groupFanout),
   };
   lines.push(JSON.stringify(json));
   return lines;

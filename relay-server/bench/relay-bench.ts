@@ -12,6 +12,10 @@
  * machine weighs on both alike. Then this process prints the figures, the
  * relay/bare ratios and one JSON line.
  *
+ * Last, the group fan-out phase (group-fanout.ts): one group message to 100
+ * and to 256 members through a multi-recipient upload, beside sealing it 1:1
+ * to each: bytes, encrypt time, POST to commit, relay CPU per message.
+ *
  * Then the scale-out phase (scale-out.ts): fewer clients, the same load on
  * the relay on one SQLite node and on 1, 2 and 3 nodes sharing PostgreSQL
  * and Redis (a fresh schema and key prefix each, the schema dropped after),
@@ -30,6 +34,9 @@
  *   --scale-out-rate N   its fixed offered rate in envelopes/s, default 500
  *   --postgres URL       default PARLEY_BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/test
  *   --redis URL          default PARLEY_BENCH_REDIS_URL or redis://127.0.0.1:6379
+ *   --group-sizes LIST   group sizes of the group fan-out phase, default 100,256; none skips it
+ *   --group-sends N      messages timed per group size, default 20
+ *   --group-fanout-only  only the group fan-out phase (no load run, no scale-out)
  *
  * Absolute figures depend on the machine and on whatever else runs on it;
  * the ratio to the bare forwarder is the figure to compare. The run always
@@ -45,6 +52,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BenchTarget, LoadCommand, MeasurementName, RunPlan, TargetResult } from './bench-protocol.js';
 import { reportLines } from './bench-report.js';
+import { type GroupFanoutResult, runGroupFanout } from './group-fanout.js';
+import { groupFanoutJson, groupFanoutLines } from './group-fanout-report.js';
 import { exchangeWithLoad } from './load-exchange.js';
 import { runScaleOut } from './scale-out.js';
 import { ServerProcess } from './server-process.js';
@@ -65,6 +74,15 @@ interface BenchOptions {
   readonly scaleOutRatePerSecond: number;
   readonly postgresUrl: string;
   readonly redisUrl: string;
+  readonly groupSizes: readonly number[];
+  readonly groupSends: number;
+  readonly groupFanoutOnly: boolean;
+}
+
+function groupSizes(text: string | undefined): number[] {
+  if (text === undefined) return [100, 256];
+  if (text === 'none') return [];
+  return text.split(',').map((size) => wholeNumber(size.trim(), 0, 'group-sizes', 2));
 }
 
 function wholeNumber(text: string | undefined, fallback: number, name: string, min = 1): number {
@@ -89,6 +107,9 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       'scale-out-rate': { type: 'string' },
       postgres: { type: 'string' },
       redis: { type: 'string' },
+      'group-sizes': { type: 'string' },
+      'group-sends': { type: 'string' },
+      'group-fanout-only': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -110,6 +131,9 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     scaleOutRatePerSecond: wholeNumber(values['scale-out-rate'], 500, 'scale-out-rate'),
     postgresUrl: values.postgres ?? process.env.PARLEY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: values.redis ?? process.env.PARLEY_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    groupSizes: groupSizes(values['group-sizes']),
+    groupSends: wholeNumber(values['group-sends'], 20, 'group-sends'),
+    groupFanoutOnly: values['group-fanout-only'] ?? false,
   };
 }
 
@@ -198,7 +222,21 @@ async function main(): Promise<void> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
 
+  const groupFanout = (): Promise<GroupFanoutResult | null> =>
+    options.groupSizes.length === 0
+      ? Promise.resolve(null)
+      : runGroupFanout(
+          { sizes: options.groupSizes, sends: options.groupSends, workDir, relayExtraArgs: options.relayExtraArgs },
+          progress,
+        );
   try {
+    if (options.groupFanoutOnly) {
+      load.send({ kind: 'exit' } satisfies LoadCommand);
+      const result = await groupFanout();
+      for (const line of groupFanoutLines(result)) process.stdout.write(`${line}\n`);
+      process.stdout.write(`${JSON.stringify({ bench: 'relay-server', groupFanout: groupFanoutJson(result) })}\n`);
+      return;
+    }
     progress(`starting the relay (SQLite, synchronous FULL) in ${workDir}, and the bare socket.io forwarder`);
     const relay = await ServerProcess.startRelay(
       { dataDir: join(workDir, 'relay-data'), extraArgs: options.relayExtraArgs },
@@ -240,6 +278,7 @@ async function main(): Promise<void> {
       progress,
     );
     load.send({ kind: 'exit' } satisfies LoadCommand);
+    const groupFanoutResult = await groupFanout();
 
     for (const line of reportLines({
       ...results,
@@ -249,6 +288,7 @@ async function main(): Promise<void> {
       relayDurability: relay.durability,
       relayExtraArgs: options.relayExtraArgs,
       scaleOut,
+      groupFanout: groupFanoutResult,
     })) {
       process.stdout.write(`${line}\n`);
     }

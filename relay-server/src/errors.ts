@@ -6,7 +6,13 @@
  * acknowledgements turn it into the wire's error body, so a client only ever
  * branches on codes.
  */
-import { type AccountId, RELAY_ERROR_HTTP_STATUS, type RelayError, RelayErrorCode } from '@parley/crypto-core/wire';
+import {
+  type AccountId,
+  RELAY_ERROR_HTTP_STATUS,
+  type RecipientDeviceMismatch,
+  type RelayError,
+  RelayErrorCode,
+} from '@parley/crypto-core/wire';
 import { isPostgresUnreachable } from './storage/postgres-connection.js';
 import { RelayStoreError, RelayStoreErrorCode } from './storage/relay-store-errors.js';
 
@@ -20,12 +26,14 @@ export interface RelayErrorDetails {
   readonly missingDevices?: readonly number[] | undefined;
   /** DEVICE_MISMATCH: devices the sender addressed that do not exist. */
   readonly extraDevices?: readonly number[] | undefined;
-  /** QUEUE_FULL: the recipient of the refused send... */
+  /** QUEUE_FULL: the recipient of the refused send (multi-recipient sends: also the recipient refused)... */
   readonly recipient?: AccountId | undefined;
   /** ...and its devices without room. */
   readonly fullDevices?: readonly number[] | undefined;
   /** INVALID_SIGNATURE over a challenge: the URLs this relay accepts signatures for. */
   readonly relayUrls?: readonly string[] | undefined;
+  /** DEVICE_MISMATCH of a multi-recipient send: each recipient whose devices differ. */
+  readonly mismatches?: readonly RecipientDeviceMismatch[] | undefined;
   /** An HTTP status other than the code's usual one (e.g. 415 for a BAD_REQUEST content type). */
   readonly httpStatus?: number | undefined;
 }
@@ -59,6 +67,14 @@ export class RelayServerError<C extends RelayErrorCode = RelayErrorCode> extends
     if (this.details.recipient !== undefined) body.recipient = this.details.recipient;
     if (this.details.fullDevices !== undefined) body.fullDevices = [...this.details.fullDevices];
     if (this.details.relayUrls !== undefined) body.relayUrls = [...this.details.relayUrls];
+    if (this.details.mismatches !== undefined) {
+      body.mismatches = this.details.mismatches.map((mismatch) => ({
+        ...mismatch,
+        missingDevices: [...mismatch.missingDevices],
+        extraDevices: [...mismatch.extraDevices],
+        staleDevices: [...mismatch.staleDevices],
+      }));
+    }
     return body;
   }
 

@@ -7,6 +7,7 @@
  */
 export * from './access-keys.js';
 export * from './fuzz-values.js';
+export * from './group-sender.js';
 export * from './relay-client.js';
 export * from './relay-process.js';
 export * from './scenario.js';

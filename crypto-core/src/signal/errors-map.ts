@@ -47,6 +47,9 @@ function codeFromGenericMessage(message: string, context: ErrorContext): CryptoE
   if (message.includes('error in method call')) return CryptoErrorCode.Internal;
   if (/session with .* not found/.test(message)) return CryptoErrorCode.NoSession;
   if (message.includes('missing sender key state')) return CryptoErrorCode.NoSenderKey;
+  // Sealed sender v2 authenticates the sender's key and the recipient's part with one tag: a
+  // mismatch cannot tell someone else's certificate from a tampered part, so it is an invalid message.
+  if (message.includes('does not match authentication tag')) return context.fallback;
   if (message.includes('trust root validation failed') || message.includes('sender certificate key does not match')) {
     return CryptoErrorCode.InvalidCertificate;
   }
@@ -119,5 +122,14 @@ export function mapSignalErrors<T>(context: ErrorContext, run: () => T): T {
     return run();
   } catch (error) {
     throw toCryptoError(error, context);
+  }
+}
+
+/** Runs a libsignal deserializer; whatever it throws is INVALID_ENCODING naming `what` (a key, a record). */
+export function parseSerialized<R>(what: string, parse: () => R): R {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ParleyCryptoError(CryptoErrorCode.InvalidEncoding, `not a serialized ${what}`, error);
   }
 }

@@ -16,6 +16,7 @@
  *   cannot read anything sent after (NO_SENDER_KEY).
  */
 import {
+  type CiphertextMessage,
   groupDecrypt,
   groupEncrypt,
   type ProtocolAddress,
@@ -29,7 +30,8 @@ import type { ProtocolStore } from '../store/protocol-store.js';
 import { AddressCache, type DeviceAddress, toProtocolAddress } from './address.js';
 import { type ErrorContext, mapSignalErrors, toCryptoError } from './errors-map.js';
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A lowercase UUID in its 8-4-4-4-12 text form (distribution ids, group ids). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A fresh random distribution id (UUID v4). */
 export function newDistributionId(): string {
@@ -42,12 +44,34 @@ function assertDistributionId(distributionId: string): void {
   }
 }
 
+const ENCRYPT_ERRORS: ErrorContext = { fallback: CryptoErrorCode.Internal };
+
+/**
+ * Encrypts `plaintext` under the sender's chain for `distributionId`: the
+ * libsignal message itself, which sealing for several recipients wraps
+ * (sealed-sender-multi.ts); GroupCipher.encrypt serializes it.
+ */
+export async function encryptWithSenderKey(
+  stores: SignalStores,
+  sender: ProtocolAddress,
+  distributionId: string,
+  plaintext: Uint8Array,
+): Promise<CiphertextMessage> {
+  assertDistributionId(distributionId);
+  if (!(plaintext instanceof Uint8Array))
+    throw invalidInput(CryptoErrorCode.InvalidEncoding, 'plaintext must be bytes');
+  try {
+    return await groupEncrypt(sender, distributionId, stores.senderKey, bytes(plaintext));
+  } catch (error) {
+    throw toCryptoError(error, ENCRYPT_ERRORS);
+  }
+}
+
 export class GroupCipher {
   readonly localAddress: DeviceAddress;
   readonly #stores: SignalStores;
   readonly #local: ProtocolAddress;
   readonly #addresses = new AddressCache();
-  readonly #encryptErrors: ErrorContext = { fallback: CryptoErrorCode.Internal };
   readonly #decryptErrors: ErrorContext = { fallback: CryptoErrorCode.InvalidMessage };
   readonly #distributionErrors: ErrorContext = { fallback: CryptoErrorCode.InvalidMessage };
 
@@ -67,7 +91,7 @@ export class GroupCipher {
       const message = await SenderKeyDistributionMessage.create(this.#local, distributionId, this.#stores.senderKey);
       return message.serialize();
     } catch (error) {
-      throw toCryptoError(error, this.#encryptErrors);
+      throw toCryptoError(error, ENCRYPT_ERRORS);
     }
   }
 
@@ -87,15 +111,7 @@ export class GroupCipher {
 
   /** Encrypts once for the whole group under our chain for `distributionId`. */
   async encrypt(distributionId: string, plaintext: Uint8Array): Promise<Bytes> {
-    assertDistributionId(distributionId);
-    if (!(plaintext instanceof Uint8Array))
-      throw invalidInput(CryptoErrorCode.InvalidEncoding, 'plaintext must be bytes');
-    try {
-      const message = await groupEncrypt(this.#local, distributionId, this.#stores.senderKey, bytes(plaintext));
-      return message.serialize();
-    } catch (error) {
-      throw toCryptoError(error, this.#encryptErrors);
-    }
+    return (await encryptWithSenderKey(this.#stores, this.#local, distributionId, plaintext)).serialize();
   }
 
   /** Decrypts a group message from `sender` (NO_SENDER_KEY without its distribution message). */

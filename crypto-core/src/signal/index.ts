@@ -11,6 +11,11 @@ export {
   MAX_REGISTRATION_ID,
 } from './identity.js';
 export {
+  type MultiRecipientDevice,
+  type MultiRecipientEntry,
+  MultiRecipientMessage,
+} from './multi-recipient-message.js';
+export {
   type GeneratedKyberPreKey,
   type GeneratedPreKey,
   type GeneratedPreKeys,
@@ -37,6 +42,13 @@ export {
   type SafetyNumber,
   type SafetyNumberParty,
 } from './safety-number.js';
+export type { SealedInnerMessage, SenderKeyCiphertext } from './sealed-inner.js';
+export {
+  type SealedGroupMessage,
+  type SealedMessage,
+  SealedSenderCipher,
+  type SealedSessionMessage,
+} from './sealed-sender.js';
 export {
   certificateValidationTime,
   generateTrustRoot,
@@ -45,12 +57,11 @@ export {
   issueServerCertificate,
   type KeyPairBytes,
   readSenderCertificate,
-  type SealedMessage,
-  SealedSenderCipher,
   type SenderCertificateInfo,
   type SenderCertificateRequest,
   validateSenderCertificate,
-} from './sealed-sender.js';
+} from './sealed-sender-certificates.js';
+export type { GroupMessage } from './sealed-sender-multi.js';
 export {
   type CertifyingRoot,
   findCertifyingRoot,

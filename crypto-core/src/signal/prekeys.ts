@@ -21,6 +21,7 @@ import { CryptoErrorCode, invalidInput, ParleyCryptoError } from '../errors.js';
 import type { LocalIdentityRecord, ProtocolStore } from '../store/protocol-store.js';
 import type { KyberPreKeyWire, OneTimePreKeyWire, PreKeyUpload, SignedPreKeyWire } from '../wire/keys.js';
 import { MAX_PREKEY_ID } from '../wire/primitives.js';
+import { parseSerialized } from './errors-map.js';
 import { identityKeyPairOf } from './identity.js';
 
 export interface GeneratedSignedPreKey {
@@ -170,29 +171,21 @@ function kyberPreKeyWire(record: KyberPreKeyRecord): KyberPreKeyWire {
   };
 }
 
-function parseRecord<R>(what: string, parse: () => R): R {
-  try {
-    return parse();
-  } catch (error) {
-    throw new ParleyCryptoError(CryptoErrorCode.InvalidEncoding, `not a serialized ${what}`, error);
-  }
-}
-
 /** Public part of a stored signed prekey record, as uploaded. */
 export function signedPreKeyToWire(record: Uint8Array): SignedPreKeyWire {
   // Parsing is lazy in libsignal (an empty buffer deserializes), so the
   // getters run inside the guard too.
-  return parseRecord('signed prekey record', () => signedPreKeyWire(SignedPreKeyRecord.deserialize(bytes(record))));
+  return parseSerialized('signed prekey record', () => signedPreKeyWire(SignedPreKeyRecord.deserialize(bytes(record))));
 }
 
 /** Public part of a stored one-time prekey record, as uploaded. */
 export function oneTimePreKeyToWire(record: Uint8Array): OneTimePreKeyWire {
-  return parseRecord('prekey record', () => preKeyWire(PreKeyRecord.deserialize(bytes(record))));
+  return parseSerialized('prekey record', () => preKeyWire(PreKeyRecord.deserialize(bytes(record))));
 }
 
 /** Public part of a stored Kyber prekey record, as uploaded. */
 export function kyberPreKeyToWire(record: Uint8Array): KyberPreKeyWire {
-  return parseRecord('Kyber prekey record', () => kyberPreKeyWire(KyberPreKeyRecord.deserialize(bytes(record))));
+  return parseSerialized('Kyber prekey record', () => kyberPreKeyWire(KyberPreKeyRecord.deserialize(bytes(record))));
 }
 
 export interface GeneratedPreKeys {

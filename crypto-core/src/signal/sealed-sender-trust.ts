@@ -13,14 +13,10 @@
  *
  * The inner message is then an ordinary Signal message from the
  * certificate's sender (SessionCipher.decrypt), whose identity check is the
- * store's (store/identity-policy.ts), as inside sealedSenderDecryptMessage.
+ * store's (store/identity-policy.ts), or a sender-key message from it
+ * (GroupCipher.decrypt), as SealedSenderCipher.decrypt hands them back.
  */
-import {
-  CiphertextMessageType,
-  PublicKey,
-  SenderCertificate,
-  sealedSenderDecryptToUsmc,
-} from '@signalapp/libsignal-client';
+import { PublicKey, SenderCertificate, sealedSenderDecryptToUsmc } from '@signalapp/libsignal-client';
 import { accountIdMatches, isAccountId } from '../address/account-id.js';
 import { type Bytes, bytes } from '../encoding.js';
 import { CryptoErrorCode, invalidInput, ParleyCryptoError } from '../errors.js';
@@ -28,8 +24,8 @@ import { signalStoresFor } from '../store/adapters.js';
 import type { ProtocolStore } from '../store/protocol-store.js';
 import type { DeviceAddress } from './address.js';
 import { ForgedIdentityError, toCryptoError } from './errors-map.js';
-import { readSenderCertificate, type SenderCertificateInfo } from './sealed-sender.js';
-import type { SignalCiphertext } from './session.js';
+import { type SealedInnerMessage, sealedInnerMessage } from './sealed-inner.js';
+import { readSenderCertificate, type SenderCertificateInfo } from './sealed-sender-certificates.js';
 
 export interface SealedOuterLayer {
   /** The serialized sender certificate, not validated yet. */
@@ -39,8 +35,12 @@ export interface SealedOuterLayer {
    * decrypt tentatively) until a pinned root validates the certificate.
    */
   readonly claimedSender: DeviceAddress;
-  /** The inner Signal message, to decrypt with the claimed sender's session. */
-  readonly inner: SignalCiphertext;
+  /**
+   * The inner message: a Signal message, to decrypt with the certified
+   * sender's session, or a sender-key message with its group, to decrypt with
+   * the sender's chain (GroupCipher).
+   */
+  readonly inner: SealedInnerMessage;
 }
 
 /** One pinned trust root and what the caller calls it (a canonical relay URL). */
@@ -59,11 +59,14 @@ function messageError(message: string): ParleyCryptoError {
 }
 
 /**
- * Opens the outer layer of a sealed message. Throws INVALID_MESSAGE when it
- * does not open (not for us, tampered), when the certificate names no Parley
- * device, or when the inner message is not a Signal message (prekey or
- * whisper); INVALID_CERTIFICATE when it was sealed with another key than the
- * certificate's (someone else's certificate).
+ * Opens the outer layer of a sealed message (v1, or one recipient's part of a
+ * multi-recipient v2 message). Throws INVALID_MESSAGE when it does not open
+ * (not for us, tampered), when the certificate names no Parley device, or
+ * when the inner message is neither a Signal message (prekey or whisper) nor
+ * a sender-key message naming its group; INVALID_CERTIFICATE when a v1
+ * message was sealed with another key than the certificate's (someone else's
+ * certificate). A v2 part authenticates that key and itself with one tag, so
+ * there the two are one failure: INVALID_MESSAGE.
  */
 export async function openSealedOuterLayer(store: ProtocolStore, ciphertext: Uint8Array): Promise<SealedOuterLayer> {
   if (!(ciphertext instanceof Uint8Array)) throw messageError('ciphertext must be bytes');
@@ -79,14 +82,10 @@ export async function openSealedOuterLayer(store: ProtocolStore, ciphertext: Uin
   if (!isAccountId(accountId) || !Number.isInteger(deviceId) || deviceId < 1 || deviceId > 127) {
     throw messageError('the sender certificate does not name a Parley device');
   }
-  const type = outer.msgType();
-  if (type !== CiphertextMessageType.PreKey && type !== CiphertextMessageType.Whisper) {
-    throw messageError('the sealed message does not carry a Signal message');
-  }
   return {
     certificate: certificate.serialize(),
     claimedSender: { accountId, deviceId },
-    inner: { type: type === CiphertextMessageType.PreKey ? 'prekey' : 'message', body: outer.contents() },
+    inner: sealedInnerMessage(outer),
   };
 }
 

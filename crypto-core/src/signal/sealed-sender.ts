@@ -1,208 +1,75 @@
 /**
- * Sealed sender (docs/protocol.md §Sealed sender): the relay learns the
- * recipient of a message but not its sender.
+ * Sealed sender (docs/protocol.md §5, Sealed sender): the relay learns the
+ * recipient of a message but not its sender. The certificates are
+ * sealed-sender-certificates.ts's; this is one local device's cipher.
  *
- * Certificates: the relay operator holds a trust root key pair (offline if
- * they like), issues a server certificate for the relay's signing key under
- * it, and the relay issues short-lived sender certificates binding
- * (account id, device id, identity key) to an expiry. Clients know the trust
- * root's public key and validate certificates against it at a time the caller
- * gives: the relay's clock, not the local one (a receiver passes the
- * envelope's server timestamp, as Signal does; a sender its estimate of the
- * relay's time), so a client whose clock is off still sends and receives.
- * Every certificate failure (expired, forged signature, other root, sender
- * key not matching the account id) is INVALID_CERTIFICATE, except one: a
+ * Opening a sealed message (v1 from a 1:1 send, or a recipient's part of a
+ * multi-recipient v2 message, sealed-sender-multi.ts) validates the sender
+ * certificate under the trust root at the time the caller gives, then hands
+ * back what it carries: a 1:1 message decrypted with the sender's session, or
+ * a sender-key message with its group id for GroupCipher to decrypt. A
  * certificate that validates under the trust root yet binds an account id to
  * a key the id does not commit to was signed by the relay itself, and a
  * message carrying it is FORGED_IDENTITY.
- *
- * All transported forms are libsignal's serializations (bytes).
  */
 import {
-  PrivateKey,
   type ProtocolAddress,
-  PublicKey,
-  SenderCertificate,
-  ServerCertificate,
-  sealedSenderDecryptMessage,
+  type PublicKey,
+  type SenderCertificate,
   sealedSenderDecryptToUsmc,
   sealedSenderEncryptMessage,
+  type UnidentifiedSenderMessageContent,
 } from '@signalapp/libsignal-client';
-import { accountIdMatches, assertAccountIdMatches, isAccountId } from '../address/account-id.js';
-import { type Bytes, bytes, equalBytes } from '../encoding.js';
-import { CryptoErrorCode, invalidInput, ParleyCryptoError } from '../errors.js';
+import { accountIdMatches, isAccountId } from '../address/account-id.js';
+import { type Bytes, bytes, equalBytes, toBase64 } from '../encoding.js';
+import { CryptoErrorCode, invalidInput } from '../errors.js';
 import { type SignalStores, signalStoresFor } from '../store/adapters.js';
 import type { ProtocolStore } from '../store/protocol-store.js';
-import { MAX_ENVELOPE_TTL_MS } from '../wire/envelope.js';
-import { AddressCache, assertDeviceAddress, type DeviceAddress, toProtocolAddress } from './address.js';
+import { AddressCache, type DeviceAddress, toProtocolAddress } from './address.js';
 import { type ErrorContext, ForgedIdentityError, toCryptoError } from './errors-map.js';
+import { sealedInnerMessage } from './sealed-inner.js';
+import {
+  certificateError,
+  deserializeSenderCertificate,
+  trustRootKey,
+  validateSenderCertificate,
+} from './sealed-sender-certificates.js';
+import { type GroupMessage, sealGroupMessage } from './sealed-sender-multi.js';
+import { SessionCipher } from './session.js';
 
-export interface KeyPairBytes {
-  /** 33-byte serialized public key. */
-  readonly publicKey: Bytes;
-  /** 32-byte serialized private key. */
-  readonly privateKey: Bytes;
-}
-
-export interface IssuedServerCertificate {
-  readonly keyId: number;
-  /** Serialized ServerCertificate: the server key signed by the trust root. */
-  readonly certificate: Bytes;
-  /** The server's private signing key (stays on the relay). */
-  readonly privateKey: Bytes;
-}
-
-export interface SenderCertificateRequest {
-  readonly sender: DeviceAddress;
-  /** The sender's 33-byte identity key; must be the key its account id commits to. */
-  readonly identityKey: Uint8Array;
-  /** Expiry, ms since epoch. */
-  readonly expiresAt: number;
-  readonly serverCertificate: Uint8Array;
-  readonly serverPrivateKey: Uint8Array;
-}
-
-export interface SenderCertificateInfo {
-  readonly sender: DeviceAddress;
-  readonly identityKey: Bytes;
-  readonly expiresAt: number;
-  readonly serverKeyId: number;
-}
-
-export interface SealedMessage {
+/** A sealed 1:1 message, decrypted with the sender's session. */
+export interface SealedSessionMessage {
+  readonly kind: 'session';
   readonly sender: DeviceAddress;
   readonly plaintext: Bytes;
 }
 
-function certificateError(message: string, cause?: unknown): ParleyCryptoError {
-  return new ParleyCryptoError(CryptoErrorCode.InvalidCertificate, message, cause ?? new Error(message));
-}
-
-function parseKey<K>(what: string, parse: () => K): K {
-  try {
-    return parse();
-  } catch (error) {
-    throw new ParleyCryptoError(CryptoErrorCode.InvalidEncoding, `not a serialized ${what}`, error);
-  }
-}
-
-function trustRootKey(trustRoot: Uint8Array): PublicKey {
-  return parseKey('trust root public key', () => PublicKey.deserialize(bytes(trustRoot)));
-}
-
-/** A new trust root key pair for a relay deployment. */
-export function generateTrustRoot(): KeyPairBytes {
-  const privateKey = PrivateKey.generate();
-  return { publicKey: privateKey.getPublicKey().serialize(), privateKey: privateKey.serialize() };
-}
-
-/** A fresh relay signing key and its certificate under the trust root. */
-export function issueServerCertificate(trustRootPrivateKey: Uint8Array, keyId: number): IssuedServerCertificate {
-  if (!Number.isInteger(keyId) || keyId < 0 || keyId > 0xffffffff) {
-    throw invalidInput(CryptoErrorCode.InvalidEncoding, 'server key id must be a 32-bit unsigned integer');
-  }
-  const root = parseKey('trust root private key', () => PrivateKey.deserialize(bytes(trustRootPrivateKey)));
-  const serverKey = PrivateKey.generate();
-  const certificate = ServerCertificate.new(keyId, serverKey.getPublicKey(), root);
-  return { keyId, certificate: certificate.serialize(), privateKey: serverKey.serialize() };
-}
-
-/** A sender certificate (the relay issues these to authenticated devices). */
-export function issueSenderCertificate(request: SenderCertificateRequest): Bytes {
-  assertDeviceAddress(request.sender);
-  // Certify only the key the account id commits to, so a certificate can never
-  // lend an account id to another key.
-  assertAccountIdMatches(request.sender.accountId, request.identityKey);
-  if (!Number.isSafeInteger(request.expiresAt) || request.expiresAt < 0) {
-    throw invalidInput(CryptoErrorCode.InvalidEncoding, 'expiry must be a timestamp in ms');
-  }
-  const identityKey = parseKey('identity key', () => PublicKey.deserialize(bytes(request.identityKey)));
-  const serverCertificate = parseKey('server certificate', () =>
-    ServerCertificate.deserialize(bytes(request.serverCertificate)),
-  );
-  const serverKey = parseKey('server private key', () => PrivateKey.deserialize(bytes(request.serverPrivateKey)));
-  if (!serverCertificate.key().equals(serverKey.getPublicKey())) {
-    throw invalidInput(CryptoErrorCode.InvalidCertificate, 'server private key does not match the server certificate');
-  }
-  return SenderCertificate.new(
-    request.sender.accountId,
-    null,
-    request.sender.deviceId,
-    identityKey,
-    request.expiresAt,
-    serverCertificate,
-    serverKey,
-  ).serialize();
-}
-
-function deserializeSenderCertificate(certificate: Uint8Array): SenderCertificate {
-  if (!(certificate instanceof Uint8Array)) throw certificateError('sender certificate must be bytes');
-  try {
-    return SenderCertificate.deserialize(bytes(certificate));
-  } catch (error) {
-    throw certificateError('not a sender certificate', error);
-  }
-}
-
-function describeCertificate(certificate: SenderCertificate): SenderCertificateInfo {
-  const accountId = certificate.senderUuid();
-  const deviceId = certificate.senderDeviceId();
-  const identityKey = certificate.key().serialize();
-  if (!isAccountId(accountId) || !Number.isInteger(deviceId) || deviceId < 1 || deviceId > 127) {
-    throw certificateError('sender certificate does not name a Parley device');
-  }
-  if (!accountIdMatches(accountId, identityKey)) {
-    throw certificateError('sender certificate key is not the key its account id commits to');
-  }
-  return {
-    sender: { accountId, deviceId },
-    identityKey,
-    expiresAt: certificate.expiration(),
-    serverKeyId: certificate.serverCertificate().keyId(),
-  };
-}
-
-/** What a sender certificate says, without validating its signatures (see validateSenderCertificate). */
-export function readSenderCertificate(certificate: Uint8Array): SenderCertificateInfo {
-  const parsed = deserializeSenderCertificate(certificate);
-  try {
-    return describeCertificate(parsed);
-  } catch (error) {
-    throw ParleyCryptoError.is(error) ? error : certificateError('unreadable sender certificate', error);
-  }
-}
-
-/** Validates a sender certificate against the trust root at `now`; throws INVALID_CERTIFICATE. */
-export function validateSenderCertificate(
-  certificate: Uint8Array,
-  trustRoot: Uint8Array,
-  now: number = Date.now(),
-): SenderCertificateInfo {
-  const root = trustRootKey(trustRoot);
-  const parsed = deserializeSenderCertificate(certificate);
-  let valid: boolean;
-  try {
-    valid = parsed.validate(root, now);
-  } catch (error) {
-    throw certificateError('sender certificate cannot be validated', error);
-  }
-  if (!valid) throw certificateError('sender certificate is expired or not signed under the trust root');
-  return readSenderCertificate(certificate);
-}
-
 /**
- * The time at which a received sealed envelope's sender certificate is
- * judged: when the relay accepted the envelope (its `serverTimestamp`), as
- * Signal does, so neither a receiver's wrong clock nor a long time offline
- * turns a valid message into an undecryptable one. The relay that stamps the
- * envelope is the one that signs certificates, so trusting its stamp gives it
- * nothing it lacks. Bound: never earlier than MAX_ENVELOPE_TTL_MS before the
- * receiver's clock (no envelope legitimately waits longer), so an expired
- * certificate cannot be revived by an arbitrarily old stamp.
+ * A sealed group message: the sender-key message, still encrypted under the
+ * sender's chain (GroupCipher.decrypt(sender, ciphertext) opens it), and the
+ * group the sender named.
  */
-export function certificateValidationTime(serverTimestamp: number, receiverNow: number): number {
-  return Math.max(serverTimestamp, receiverNow - MAX_ENVELOPE_TTL_MS);
+export interface SealedGroupMessage {
+  readonly kind: 'group';
+  readonly sender: DeviceAddress;
+  /** A lowercase UUID; the receiver checks it against the content's group. */
+  readonly groupId: string;
+  /** The sender's chain it is under. */
+  readonly distributionId: string;
+  /** The serialized SenderKeyMessage. */
+  readonly ciphertext: Bytes;
 }
+
+export type SealedMessage = SealedSessionMessage | SealedGroupMessage;
+
+/** A sender's certificate that validated under the trust root (its signatures do not change; its expiry is checked each time). */
+interface ValidatedCertificate {
+  readonly sender: DeviceAddress;
+  readonly expiresAt: number;
+}
+
+/** Most validated certificates one cipher remembers (one per sender device); beyond that it starts over. */
+const MAX_VALIDATED_CERTIFICATES = 1024;
 
 interface CachedCertificate {
   readonly bytes: Uint8Array;
@@ -211,9 +78,10 @@ interface CachedCertificate {
 }
 
 /**
- * Sealed-sender encrypt/decrypt for one local device. Shares the session
- * state of a SessionCipher over the same store: a sealed message is an
- * ordinary Signal message wrapped in an envelope only the recipient opens.
+ * Sealed-sender encrypt/decrypt for one local device. Shares the session and
+ * sender-key state of SessionCipher and GroupCipher over the same store: a
+ * sealed message is an ordinary Signal or sender-key message wrapped in an
+ * envelope only its recipients open.
  */
 export class SealedSenderCipher {
   readonly localAddress: DeviceAddress;
@@ -221,6 +89,9 @@ export class SealedSenderCipher {
   readonly #addresses = new AddressCache();
   readonly #trustRoot: PublicKey;
   readonly #errors: ErrorContext;
+  readonly #sessions: SessionCipher;
+  /** Received certificates already validated, by their bytes: a sender's next messages cost no signature checks. */
+  readonly #validated = new Map<string, ValidatedCertificate>();
   #certificate: CachedCertificate | undefined;
 
   constructor(store: ProtocolStore, localAddress: DeviceAddress, trustRoot: Uint8Array) {
@@ -229,6 +100,7 @@ export class SealedSenderCipher {
     this.#stores = signalStoresFor(store);
     this.#trustRoot = trustRootKey(trustRoot);
     this.#errors = { fallback: CryptoErrorCode.InvalidMessage };
+    this.#sessions = new SessionCipher(store, this.localAddress);
   }
 
   /**
@@ -286,6 +158,25 @@ export class SealedSenderCipher {
   }
 
   /**
+   * Encrypts a group message once under our chain and seals it for all its
+   * recipient devices (multi-recipient sealed sender, sealed-sender-multi.ts):
+   * the payload of one POST /v1/messages/multi-recipient. Throws
+   * INVALID_ENCODING for a malformed request (no recipient, one named twice,
+   * this device, a group or distribution id that is no lowercase UUID),
+   * NO_SENDER_KEY before our chain for the distribution id exists,
+   * NO_SESSION when a recipient device has no session, and our certificate's
+   * INVALID_CERTIFICATE.
+   */
+  async encryptForGroup(
+    message: GroupMessage,
+    senderCertificate: Uint8Array,
+    now: number = Date.now(),
+  ): Promise<Bytes> {
+    const certificate = await this.#ownCertificate(senderCertificate, now);
+    return sealGroupMessage(this.#stores, this.localAddress, certificate, message);
+  }
+
+  /**
    * Who a sealed message claims to come from, read from its outer layer only:
    * the sender certificate, validated against the trust root at `now`. It
    * proves nothing about the inner message (which may not open), so it only
@@ -307,68 +198,71 @@ export class SealedSenderCipher {
   }
 
   /**
-   * Opens a sealed message: validates the sender certificate against the trust
-   * root at `now`, decrypts the inner message with the sender's session, and
-   * returns who sent it. A certificate the relay signed for a key the named
-   * account id does not commit to is FORGED_IDENTITY (ForgedIdentityError,
-   * naming that account), whatever the inner message is.
+   * Opens a sealed message (v1, or one recipient's part of a v2 message):
+   * validates the sender certificate against the trust root at `now` and
+   * returns who sent it with what it carries, a 1:1 message decrypted with
+   * the sender's session or a group message for GroupCipher. Throws
+   * INVALID_MESSAGE when it does not open (not for us, tampered, another
+   * message type, sealed by this very device), INVALID_CERTIFICATE when the
+   * certificate does not validate, FORGED_IDENTITY (ForgedIdentityError,
+   * naming the account) when it validates for a key the account id does not
+   * commit to, whatever the inner message is; and the session's failures.
    */
   async decrypt(ciphertext: Uint8Array, now: number = Date.now()): Promise<SealedMessage> {
     if (!(ciphertext instanceof Uint8Array))
       throw invalidInput(CryptoErrorCode.InvalidMessage, 'ciphertext must be bytes');
-    const stores = this.#stores;
+    let content: UnidentifiedSenderMessageContent;
     try {
-      const result = await sealedSenderDecryptMessage(
-        bytes(ciphertext),
-        this.#trustRoot,
-        now,
-        null,
-        this.localAddress.accountId,
-        this.localAddress.deviceId,
-        stores.session,
-        stores.identity,
-        stores.preKey,
-        stores.signedPreKey,
-        stores.kyberPreKey,
-      );
-      // libsignal has checked the certificate against the trust root at `now`
-      // and that the sealing key is the certificate's key; that this key is
-      // the one the sender's account id commits to is the identity store's
-      // check on the inner message (store/identity-policy.ts).
-      const accountId = result.senderUuid();
-      if (!isAccountId(accountId)) throw certificateError('sender certificate does not name a Parley account');
-      return { sender: { accountId, deviceId: result.deviceId() }, plaintext: result.message() };
+      // Also checks that the key that sealed it is the certificate's key.
+      content = await sealedSenderDecryptToUsmc(bytes(ciphertext), this.#stores.identity);
     } catch (error) {
-      const mapped = toCryptoError(error, this.#errors);
-      if (ParleyCryptoError.is(mapped, CryptoErrorCode.ForgedIdentity)) throw mapped;
-      // An inner message that is not a PreKey message never reaches the
-      // identity check (it fails on the real sender's session instead), so a
-      // forged certificate is looked for explicitly, on failures only.
-      throw (await this.#forgedCertificate(ciphertext, now)) ?? mapped;
+      throw toCryptoError(error, this.#errors);
     }
+    const sender = this.#certifiedSenderOf(content.senderCertificate(), now);
+    const inner = sealedInnerMessage(content);
+    if (inner.type === 'sender-key') {
+      const { groupId, distributionId, body } = inner;
+      return { kind: 'group', sender, groupId, distributionId, ciphertext: body };
+    }
+    // The identity store checks the inner message's key as well (store/identity-policy.ts).
+    return { kind: 'session', sender, plaintext: await this.#sessions.decrypt(sender, inner) };
   }
 
-  /**
-   * A ForgedIdentityError when the outer layer opens and carries a certificate
-   * that is signed under the trust root (valid at `now`) for an account id
-   * that does not commit to the certificate's key; null otherwise. Without a
-   * valid signature it is no relay's doing (a sender can put any bytes in
-   * there), and stays the failure it was.
-   */
-  async #forgedCertificate(ciphertext: Uint8Array, now: number): Promise<ForgedIdentityError | null> {
+  /** The sender a certificate vouches for at `now`: validated, committed to its key, not this device. */
+  #certifiedSenderOf(certificate: SenderCertificate, now: number): DeviceAddress {
+    const bytesKey = toBase64(certificate.serialize());
+    let known = this.#validated.get(bytesKey);
+    if (known === undefined) {
+      known = this.#validate(certificate, now);
+      if (this.#validated.size >= MAX_VALIDATED_CERTIFICATES) this.#validated.clear();
+      this.#validated.set(bytesKey, known);
+    }
+    if (now > known.expiresAt) throw certificateError('sender certificate has expired');
+    const { sender } = known;
+    if (sender.accountId === this.localAddress.accountId && sender.deviceId === this.localAddress.deviceId) {
+      throw invalidInput(CryptoErrorCode.InvalidMessage, 'a sealed message from this device itself');
+    }
+    return sender;
+  }
+
+  /** Checks a certificate not seen before: its signatures under the trust root at `now`, and its key. */
+  #validate(certificate: SenderCertificate, now: number): ValidatedCertificate {
+    let valid: boolean;
     try {
-      const outer = await sealedSenderDecryptToUsmc(bytes(ciphertext), this.#stores.identity);
-      const certificate = outer.senderCertificate();
-      const accountId = certificate.senderUuid();
-      if (!isAccountId(accountId) || !certificate.validate(this.#trustRoot, now)) return null;
-      if (accountIdMatches(accountId, certificate.key().serialize())) return null;
-      return new ForgedIdentityError(
+      valid = certificate.validate(this.#trustRoot, now);
+    } catch (error) {
+      throw certificateError('sender certificate cannot be validated', error);
+    }
+    if (!valid) throw certificateError('sender certificate is expired or not signed under the trust root');
+    const accountId = certificate.senderUuid();
+    if (!isAccountId(accountId)) throw certificateError('sender certificate does not name a Parley account');
+    if (!accountIdMatches(accountId, certificate.key().serialize())) {
+      throw new ForgedIdentityError(
         `the relay certified a key for ${accountId} that its account id does not commit to`,
         new Error('forged sender certificate'),
         accountId,
       );
-    } catch {
-      return null;
     }
+    return { sender: { accountId, deviceId: certificate.senderDeviceId() }, expiresAt: certificate.expiration() };
   }
 }

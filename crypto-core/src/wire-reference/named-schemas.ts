@@ -185,6 +185,28 @@ export const namedSchemas: readonly NamedSchema[] = [
     schema: wire.sendAcceptedResponseSchema,
     summary: 'The envelope ids (in the order of `messages`), once durably stored: a `send` answer’s success.',
   },
+  {
+    name: 'MultiRecipient',
+    schema: wire.multiRecipientSchema,
+    summary: 'One account a multi-recipient upload is for, with one of its access keys when the sender needs one.',
+  },
+  {
+    name: 'MultiRecipientSendRequest',
+    schema: wire.multiRecipientSendRequestSchema,
+    summary:
+      'A multi-recipient sealed upload (libsignal Sealed Sender v2) and the accounts it is for: exactly the upload’s recipients, each once (protocol §4.9).',
+  },
+  {
+    name: 'MultiRecipientSendResponse',
+    schema: wire.multiRecipientSendResponseSchema,
+    summary: 'Every recipient device’s envelope, once all of them are durably stored.',
+  },
+  {
+    name: 'RecipientDeviceMismatch',
+    schema: wire.recipientDeviceMismatchSchema,
+    summary:
+      'How an upload’s devices differ from one recipient’s current devices: missing, extra, and registered again since the sender’s session (stale).',
+  },
   { name: 'AckRequest', schema: wire.ackRequestSchema, summary: 'Envelopes the device has durably stored.' },
   {
     name: 'AckResult',

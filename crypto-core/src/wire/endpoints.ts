@@ -27,6 +27,7 @@ import {
   trustRootResponseSchema,
 } from './http.js';
 import { preKeyBundlesResponseSchema, preKeyCountResponseSchema, preKeyUploadSchema } from './keys.js';
+import { multiRecipientSendRequestSchema, multiRecipientSendResponseSchema } from './multi-recipient.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -116,6 +117,16 @@ export const httpEndpoints: readonly HttpEndpoint[] = [
     response: sendAcceptedResponseSchema,
     summary:
       "A sealed send without a token, with the recipient's access key (protocol §4.7); answered once durably stored. Rate-limited per client address and per key, its bytes counted against the key.",
+  },
+  {
+    method: 'POST',
+    path: routes.multiRecipientMessages,
+    auth: 'bearer or access key',
+    request: multiRecipientSendRequestSchema,
+    status: 200,
+    response: multiRecipientSendResponseSchema,
+    summary:
+      "One multi-recipient sealed upload (a group message) for accounts on this relay, split into one sealed envelope per recipient device and committed all or nothing (protocol §4.9). With a token the sender's own access rule applies per recipient; without one each recipient's access key is required.",
   },
   {
     method: 'PUT',

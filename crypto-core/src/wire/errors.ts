@@ -4,6 +4,7 @@
  * clients branch on codes, never on message text. Browser-safe.
  */
 import { z } from 'zod';
+import { MAX_MULTI_RECIPIENTS, recipientDeviceMismatchSchema } from './multi-recipient.js';
 import { accountIdSchema, deviceIdSchema } from './primitives.js';
 
 export const RelayErrorCode = {
@@ -37,7 +38,11 @@ export const RelayErrorCode = {
    * good. It must stop sending, receiving and acknowledging.
    */
   DeviceTakenOver: 'DEVICE_TAKEN_OVER',
-  /** A send did not address exactly the recipient's current devices. */
+  /**
+   * A send did not address exactly the recipient's current devices (a
+   * multi-recipient send: some recipient's, or with a stale registration id;
+   * `mismatches` says whose).
+   */
   DeviceMismatch: 'DEVICE_MISMATCH',
   /** Too many requests of this kind: back off and retry later. */
   RateLimited: 'RATE_LIMITED',
@@ -117,7 +122,11 @@ export const relayErrorSchema = z.strictObject({
   missingDevices: z.array(deviceIdSchema).optional(),
   /** ...and devices the sender addressed that no longer exist. */
   extraDevices: z.array(deviceIdSchema).optional(),
-  /** QUEUE_FULL: the recipient of the refused send... */
+  /**
+   * QUEUE_FULL: the recipient of the refused send (the first one whose queue
+   * is full, on a multi-recipient send)... On a multi-recipient send also
+   * with ACCESS_DENIED and UNKNOWN_ACCOUNT: the first recipient refused.
+   */
   recipient: accountIdSchema.optional(),
   /** ...and which of its devices have no room. */
   fullDevices: z.array(deviceIdSchema).optional(),
@@ -127,6 +136,8 @@ export const relayErrorSchema = z.strictObject({
    * (a relay with --public-url reached by its listen address) says which.
    */
   relayUrls: z.array(z.string().min(1).max(2048)).max(32).optional(),
+  /** DEVICE_MISMATCH of a multi-recipient send: every recipient whose devices the upload does not match. */
+  mismatches: z.array(recipientDeviceMismatchSchema).max(MAX_MULTI_RECIPIENTS).optional(),
 });
 export type RelayError = z.infer<typeof relayErrorSchema>;
 

@@ -18,6 +18,8 @@ export const routes = {
   accessKeys: `${API_PREFIX}/accounts/me/access-keys`,
   /** POST, unauthenticated: a sealed send with the recipient's access key. */
   messages: `${API_PREFIX}/messages`,
+  /** POST, bearer or access keys: one multi-recipient sealed upload, split into one envelope per device. */
+  multiRecipientMessages: `${API_PREFIX}/messages/multi-recipient`,
   keys: `${API_PREFIX}/keys`,
   keyCount: `${API_PREFIX}/keys/count`,
   /** GET `${bundles}/:accountId` (all devices) or `${bundles}/:accountId/:deviceId`. */

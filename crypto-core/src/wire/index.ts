@@ -13,6 +13,7 @@ export * from './envelope.js';
 export * from './errors.js';
 export * from './http.js';
 export * from './keys.js';
+export * from './multi-recipient.js';
 export * from './parse.js';
 export * from './primitives.js';
 export * from './socket.js';

@@ -74,13 +74,18 @@ export class SealedEnvelopes {
   async open(body: Bytes, at: number, roots: CandidateRoots): Promise<OpenedSealedEnvelope> {
     const { store, sessions } = this.#context;
     const outer = await openSealedOuterLayer(store, body);
+    const inner = outer.inner;
+    // Group (sender-key) messages are refused as crypto-core refused them before it opened them.
+    if (inner.type === 'sender-key') {
+      throw protocolError(ApiErrorCode.InvalidMessage, 'a sealed group message: this vault opens 1:1 messages only');
+    }
     const candidates = roots();
     const certified = findCertifyingRoot(outer.certificate, candidates, at);
     if (certified !== null) {
       const sender = certified.certificate.sender;
-      return { sender, plaintext: await sessions.decrypt(sender, outer.inner), senderRelay: certified.key };
+      return { sender, plaintext: await sessions.decrypt(sender, inner), senderRelay: certified.key };
     }
-    throw this.#namedRelay(await this.#tentativePlaintext(outer.claimedSender, outer.inner), candidates);
+    throw this.#namedRelay(await this.#tentativePlaintext(outer.claimedSender, inner), candidates);
   }
 
   /**

@@ -4,6 +4,8 @@
  * never imports libsignal itself, so it checks exactly what clients check).
  * Nothing outside this folder touches crypto-core's native entry.
  */
+
+export { type MultiRecipientEntry, type MultiRecipientMessage, parseMultiRecipientUpload } from './multi-recipient.js';
 export { findUnusableKey, type UploadedKeys } from './public-keys.js';
 export { SealedSenderAuthority } from './sealed-sender.js';
 export {

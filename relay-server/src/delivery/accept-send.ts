@@ -2,7 +2,8 @@
  * What every send goes through once its caller is settled, whether it came
  * over an authenticated socket (socket/send.ts) or unauthenticated over HTTP
  * with the recipient's access key (http/messages.ts): the size check before
- * the schema, the device check, and then delivery:
+ * the schema, the device check, and then delivery (which multi-recipient
+ * sends share, delivery/multi-recipient-send.ts):
  *
  * - stored sends go to the EnvelopeCommitter; the answer waits for the
  *   commit, so `ok: true` means durably stored, and the commit wakes the
@@ -24,7 +25,7 @@ import {
 import type { RelayContext } from '../context.js';
 import { newEnvelopeId } from '../envelope-ids.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
-import type { NewEnvelope, SendOutcome, SendRefusal, StoredAccount } from '../storage/relay-store.js';
+import type { NewEnvelope, SendOutcome, SendRefusal, StoredAccount, StoredDevice } from '../storage/relay-store.js';
 import { toWireEnvelope } from './wire-envelope.js';
 
 /** An authenticated sending device. */
@@ -93,14 +94,22 @@ function refusalError(refusal: SendRefusal, now: number): RelayServerError {
 }
 
 /**
+ * The devices of `account` a send from `sender` (null: unauthenticated) must
+ * address: all of them, but not the sending device itself when writing to
+ * one's own account (sync messages go to one's other devices).
+ */
+export function addressableDevices(sender: Sender | null, account: StoredAccount): readonly StoredDevice[] {
+  if (sender === null || account.accountId !== sender.accountId) return account.devices;
+  return account.devices.filter((device) => device.deviceId !== sender.deviceId);
+}
+
+/**
  * DEVICE_MISMATCH unless the messages address exactly the recipient's
  * devices; when writing to one's own account, every device but the sending
  * one (`sender`, null for an unauthenticated send).
  */
 export function checkDevices(sender: Sender | null, request: ParsedSendRequest, account: StoredAccount): void {
-  const expected = new Set(account.devices.map((device) => device.deviceId));
-  // Sync messages to one's own other devices: the sending device is not a recipient.
-  if (sender !== null && request.recipient === sender.accountId) expected.delete(sender.deviceId);
+  const expected = new Set(addressableDevices(sender, account).map((device) => device.deviceId));
   const addressed = new Set(request.messages.map((message) => message.deviceId));
   const missingDevices = [...expected].filter((id) => !addressed.has(id)).sort((a, b) => a - b);
   const extraDevices = [...addressed].filter((id) => !expected.has(id)).sort((a, b) => a - b);
@@ -144,8 +153,25 @@ export async function deliverSend(
     serverTimestamp: now,
     expiresAt: now + ctx.config.envelopeTtlMs,
   }));
+  await deliverEnvelopes(ctx, sender?.accountId ?? null, envelopes, request.ephemeral);
+  return { ok: true, envelopeIds: envelopes.map((envelope) => envelope.id), serverTimestamp: now };
+}
 
-  if (request.ephemeral) {
+/**
+ * Delivers the envelopes of one checked send, 1:1 or multi-recipient: pushes
+ * ephemeral ones to the devices online now (here and, through Redis, on
+ * other nodes), or commits them all or none, charged to `charged`'s daily
+ * bytes (null: no account), and resolves once they are durable; the commit
+ * wakes the recipients' sockets. Throws the store's refusal (QUEUE_FULL,
+ * QUOTA_EXCEEDED), or UNAVAILABLE when the commit failed.
+ */
+export async function deliverEnvelopes(
+  ctx: RelayContext,
+  charged: AccountId | null,
+  envelopes: readonly NewEnvelope[],
+  ephemeral: boolean,
+): Promise<void> {
+  if (ephemeral) {
     for (const envelope of envelopes) {
       const wire = toWireEnvelope(envelope, true);
       for (const connection of ctx.connections.forDevice(envelope.recipient, envelope.deviceId)) {
@@ -154,16 +180,15 @@ export async function deliverSend(
       }
       ctx.cluster?.ephemeral(envelope.recipient, envelope.deviceId, wire);
     }
-  } else {
-    let outcome: SendOutcome;
-    try {
-      outcome = await ctx.committer.submit({ sender: sender?.accountId ?? null, envelopes });
-    } catch (error) {
-      throw new RelayServerError(RelayErrorCode.Unavailable, 'the envelopes could not be stored: retry', error, {
-        retryAfter: 1,
-      });
-    }
-    if (!outcome.ok) throw refusalError(outcome.refusal, Date.now());
+    return;
   }
-  return { ok: true, envelopeIds: envelopes.map((envelope) => envelope.id), serverTimestamp: now };
+  let outcome: SendOutcome;
+  try {
+    outcome = await ctx.committer.submit({ sender: charged, envelopes });
+  } catch (error) {
+    throw new RelayServerError(RelayErrorCode.Unavailable, 'the envelopes could not be stored: retry', error, {
+      retryAfter: 1,
+    });
+  }
+  if (!outcome.ok) throw refusalError(outcome.refusal, Date.now());
 }

@@ -15,6 +15,7 @@ import { installErrorHandling, sendError } from './error-handling.js';
 import { registerHealthRoutes } from './health.js';
 import { registerKeyRoutes } from './keys.js';
 import { registerMessageRoutes } from './messages.js';
+import { registerMultiRecipientRoute } from './multi-recipient-messages.js';
 import { registerWireReferenceRoute } from './wire-reference.js';
 
 /**
@@ -91,6 +92,7 @@ export function registerRelayRoutes(app: FastifyInstance, ctx: RelayContext): vo
   registerAccountRoutes(app, ctx);
   registerAccessKeyRoutes(app, ctx);
   registerMessageRoutes(app, ctx);
+  registerMultiRecipientRoute(app, ctx);
   registerKeyRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
   registerWireReferenceRoute(app);

@@ -29,21 +29,9 @@ import {
   maxSendRequestBytes,
   requestBytes,
 } from '../delivery/accept-send.js';
-import { RelayErrorCode, RelayServerError, toRelayServerError } from '../errors.js';
-import { accessKeyLimitKey, enforce } from '../limits/rate-limits.js';
+import { toRelayServerError } from '../errors.js';
+import { accessKeyLimitKey, enforce, takeAccessBytes } from '../limits/rate-limits.js';
 import { parseRequest } from './validation.js';
-
-/** Takes `bytes` of the key's daily quota, or throws QUOTA_EXCEEDED. */
-async function chargeQuota(ctx: RelayContext, capability: string, bytes: number): Promise<void> {
-  const taken = await ctx.limits.accessBytes.take(capability, bytes);
-  if (taken.ok) return;
-  throw new RelayServerError(
-    RelayErrorCode.QuotaExceeded,
-    `unauthenticated sends stored as many bytes for this access key as this relay allows a day: nothing was stored; retry in ${taken.retryAfterSeconds} s`,
-    undefined,
-    { retryAfter: taken.retryAfterSeconds },
-  );
-}
 
 export function registerMessageRoutes(app: FastifyInstance, ctx: RelayContext): void {
   // A send to 16 devices at the largest envelope is larger than the 1 MiB other bodies may be.
@@ -60,7 +48,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: RelayContext): 
       await enforce(ctx.limits.accessSend, capability, 'sends with this access key');
       checkDevices(null, send, account);
       const bytes = send.ephemeral ? 0 : requestBytes(send);
-      await chargeQuota(ctx, capability, bytes);
+      await takeAccessBytes(ctx.limits, capability, bytes);
       try {
         return await deliverSend(ctx, null, send);
       } catch (error) {

@@ -112,3 +112,19 @@ export async function enforce(limiter: RateLimiter, key: string, what: string, c
     );
   }
 }
+
+/**
+ * Takes `bytes` of an access key's daily quota (unauthenticated sends count
+ * their bytes against the recipient's key, as no sending account is known),
+ * or throws QUOTA_EXCEEDED.
+ */
+export async function takeAccessBytes(limits: RateLimits, capability: string, bytes: number): Promise<void> {
+  const taken = await limits.accessBytes.take(capability, bytes);
+  if (taken.ok) return;
+  throw new RelayServerError(
+    RelayErrorCode.QuotaExceeded,
+    `unauthenticated sends stored as many bytes for this access key as this relay allows a day: nothing was stored; retry in ${taken.retryAfterSeconds} s`,
+    undefined,
+    { retryAfter: taken.retryAfterSeconds },
+  );
+}

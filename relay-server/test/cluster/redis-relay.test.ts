@@ -1,7 +1,7 @@
 /**
  * Relay nodes on one PostgreSQL and one Redis (`--redis`): a device connected
  * to one node gets in real time what is sent through another, typing notices
- * included; a takeover
+ * included, and each member's part of a multi-recipient upload; a takeover
  * registered on one node ends the old install's connection on another; the
  * send rate limit is one budget across nodes; and with Redis gone, sends are
  * still accepted and delivered (the periodic drain), health says so, and
@@ -11,13 +11,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { routes } from '@parley/crypto-core/wire';
+import { type Envelope, routes } from '@parley/crypto-core/wire';
 import {
   connect,
   DeviceSocket,
+  fetchTrustRoot,
+  GroupSender,
   httpOf,
   labelOf,
+  openGroupEnvelope,
   payload,
+  postMultiRecipient,
   RelayHttp,
   type RelayProcess,
   registerDevice,
@@ -107,6 +111,39 @@ describe('relay nodes on PostgreSQL and Redis', () => {
       expect(bobSocket.received[0]?.ephemeral).toBe(true);
       expect(labelOf(bobSocket.received[0]?.content ?? '')).toBe('typing');
     });
+  });
+
+  it('wakes members connected to another node for a multi-recipient upload, each opening its own part', async () => {
+    const http = httpOf(first);
+    const sender = await GroupSender.create(http, await registerDevice(http));
+    const members = [await registerDevice(httpOf(second)), await registerDevice(httpOf(second))];
+    const addresses = [];
+    for (const member of members) addresses.push(...(await sender.startSessions(http, member.device.accountId)));
+    await sender.distributeTo(members.map((member) => member.device));
+    const sockets = await Promise.all(members.map((member) => connect(second, member.token)));
+    try {
+      for (const socket of sockets) await socket.waitFor(() => socket.queueEmptyCount === 1, 5_000, 'caught up');
+      const started = performance.now();
+      const body = GroupSender.request(
+        await sender.upload('to the group', addresses),
+        members.map((member) => ({ accountId: member.device.accountId })),
+      );
+      expect((await postMultiRecipient(http, body, sender.member.token)).status).toBe(200);
+      const trustRoot = await fetchTrustRoot(http);
+      for (const [index, socket] of sockets.entries()) {
+        await socket.waitFor(() => socket.received.length === 1, 2_000, 'the member on the other node');
+        const opened = await openGroupEnvelope(
+          members[index]?.device as TestDevice,
+          trustRoot,
+          socket.received[0] as Envelope,
+        );
+        expect(opened.text).toBe('to the group');
+      }
+      // Without the wake-up this would wait for the periodic drain (10 s).
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
   });
 
   it('ends the old install on another node as soon as a new install takes the device over', async () => {

@@ -172,6 +172,59 @@ export function describeRelayStoreLimitsContract(name: string, createHarness: ()
       });
     });
 
+    describe('multi-recipient sends', () => {
+      /** One sealed envelope for each (recipient, device), as a group message's upload becomes. */
+      function multiSend(sender: AccountId | null, devices: readonly [AccountId, number][], contentBytes = 100) {
+        const envelopes = devices.map(([recipient, deviceId]) => newEnvelope(recipient, { deviceId, contentBytes }));
+        return { sender, envelopes };
+      }
+
+      it('commits every recipient’s envelopes or none: one full queue refuses the whole send', async () => {
+        const [alice, bob, carol] = [newIdentity().accountId, newIdentity().accountId, newIdentity().accountId];
+        const limits = { ...ROOMY, maxQueueEnvelopes: 2 };
+        const group: [AccountId, number][] = [
+          [alice, 1],
+          [alice, 2],
+          [bob, 1],
+          [carol, 1],
+        ];
+        const filling = await store.commitSends([send(alice, bob), send(carol, bob)], limits);
+        expect(filling.every((outcome) => outcome.ok)).toBe(true);
+        // Bob's queue is full; in the same call, a 1:1 send to Carol still commits.
+        const outcomes = await store.commitSends([multiSend(null, group), send(alice, carol)], limits);
+        expect(outcomes[0]).toEqual({ ok: false, refusal: { reason: 'queue-full', recipient: bob, fullDevices: [1] } });
+        expect(outcomes[1]?.ok).toBe(true);
+        expect([await queued(alice, 1), await queued(alice, 2), await queued(bob), await queued(carol)]).toEqual([
+          0, 0, 2, 1,
+        ]);
+        // Once Bob fetched one, the same upload commits whole, each envelope in its device's queue.
+        const [bobFirst] = await store.fetchEnvelopes(bob, 1, 0, 1, NOW);
+        await store.deleteEnvelopesBatch([{ recipient: bob, deviceId: 1, ids: [bobFirst?.id ?? ''] }]);
+        const again = multiSend(null, group);
+        const committed = await store.commitSends([again], limits);
+        expect(stored(committed[0])).toEqual(again.envelopes.map((envelope) => envelope.id));
+        expect([await queued(alice, 1), await queued(alice, 2), await queued(bob), await queued(carol)]).toEqual([
+          1, 1, 2, 2,
+        ]);
+      });
+
+      it('charges the sender every envelope of the send, and nothing when it is refused', async () => {
+        const sender = newIdentity().accountId;
+        const recipients = [newIdentity().accountId, newIdentity().accountId, newIdentity().accountId];
+        const limits = { ...ROOMY, dailySendBytes: 600 };
+        const toAll = () =>
+          multiSend(
+            sender,
+            recipients.map((recipient): [AccountId, number] => [recipient, 1]),
+          );
+        // 3 envelopes of 100 bytes: 300 each time; the third would pass 600.
+        const outcomes = await store.commitSends([toAll(), toAll(), toAll()], limits);
+        expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, false]);
+        expect(outcomes[2]).toMatchObject({ ok: false, refusal: { reason: 'quota-exceeded' } });
+        for (const recipient of recipients) expect(await queued(recipient)).toBe(2);
+      });
+    });
+
     describe('daily quota', () => {
       it("charges accepted sends to the sender's UTC day and refuses what would pass it until the next day", async () => {
         const sender = newIdentity().accountId;
