@@ -5,6 +5,7 @@
  */
 import { RelayErrorCode } from '@parley/crypto-core/wire';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { TransactionRetries } from './storage/relay-store.js';
 
 /** The codes parley_relay_limit_refusals_total counts: every limit, quota and registration refusal. */
 const LIMIT_CODES: ReadonlySet<string> = new Set<string>([
@@ -43,8 +44,17 @@ export class RelayMetrics {
   readonly deliveryLatency: Histogram;
   /** Envelopes per storage commit (how well sends are batched). */
   readonly commitBatchSize: Histogram;
+  /** Store transactions run again after the engine aborted them (deadlock, serialization failure), by reason. */
+  readonly storeTransactionRetries: Counter<'reason'>;
 
-  constructor(countQueuedEnvelopes: () => Promise<number>) {
+  /**
+   * `transactionRetries` reads the store's own counts at scrape time
+   * (RelayStore.transactionRetries; undefined for a store that never retries).
+   */
+  constructor(
+    countQueuedEnvelopes: () => Promise<number>,
+    transactionRetries: () => TransactionRetries | undefined = () => undefined,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_relay_' });
     this.connections = new Gauge({ name: 'parley_relay_connections', help: 'Open socket connections', registers });
@@ -98,6 +108,20 @@ export class RelayMetrics {
       help: 'Time from acceptance to the recipient acknowledgement',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60, 600, 3600, 86400],
       registers,
+    });
+    this.storeTransactionRetries = new Counter({
+      name: 'parley_relay_store_transaction_retries_total',
+      help: 'Store transactions run again after the database aborted them for a deadlock or serialization failure',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const retries = transactionRetries();
+        if (retries === undefined) return;
+        // The store counts; this mirrors its totals (reset, then set to them).
+        this.reset();
+        this.inc({ reason: 'deadlock' }, retries.deadlock);
+        this.inc({ reason: 'serialization_failure' }, retries.serializationFailure);
+      },
     });
     this.commitBatchSize = new Histogram({
       name: 'parley_relay_commit_batch_envelopes',

@@ -100,7 +100,10 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
   try {
     const jwtSecret = await loadJwtSecret(config, logger);
     const sealedSender = await SealedSenderAuthority.loadOrCreate(config.dataDir, logger);
-    const metrics = new RelayMetrics(() => store.countEnvelopes());
+    const metrics = new RelayMetrics(
+      () => store.countEnvelopes(),
+      () => store.transactionRetries?.(),
+    );
     const connections = new ConnectionRegistry();
     const redis = config.redisUrl === undefined ? null : openRedisClients(config.redisUrl, logger);
     // Assigned once ctx exists: the cluster's prekey hook needs the context.

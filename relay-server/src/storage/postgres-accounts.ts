@@ -12,6 +12,7 @@ import type { AccountId } from '@parley/crypto-core/wire';
 import type pg from 'pg';
 import { decodeRegistration } from './decoded-keys.js';
 import { insertOneTimeKeys } from './postgres-prekeys.js';
+import { lockExistingQueueUsage } from './postgres-queue-locks.js';
 import type {
   AccessKeyHashes,
   AccountAdmission,
@@ -52,6 +53,16 @@ async function admitNewAccount(client: pg.PoolClient, admission: AccountAdmissio
   if (taken.rowCount === 0) throw accountRefused('INVITE_INVALID');
 }
 
+/** Deletes one device's queue after locking its usage row (the store's lock order, postgres-queue-locks.ts). */
+async function dropQueue(client: pg.PoolClient, accountId: AccountId, deviceId: number): Promise<number> {
+  await lockExistingQueueUsage(client, [{ recipient: accountId, deviceId }]);
+  const dropped = await client.query('DELETE FROM envelopes WHERE recipient = $1 AND device_id = $2', [
+    accountId,
+    deviceId,
+  ]);
+  return dropped.rowCount ?? 0;
+}
+
 /** RelayStore.registerDevice inside the caller's transaction; null (to roll back) for another identity key. */
 export async function registerDeviceIn(
   client: pg.PoolClient,
@@ -82,10 +93,7 @@ export async function registerDeviceIn(
   );
   const previousRow = previous.rows[0];
   const takenOver = previousRow !== undefined && !(previousRow.installation_id?.equals(installationId) ?? false);
-  const droppedEnvelopes = takenOver
-    ? ((await client.query('DELETE FROM envelopes WHERE recipient = $1 AND device_id = $2', [accountId, deviceId]))
-        .rowCount ?? 0)
-    : 0;
+  const droppedEnvelopes = takenOver ? await dropQueue(client, accountId, deviceId) : 0;
   await client.query(
     `INSERT INTO devices (account_id, device_id, installation_id, generation, registration_id, created_at,
        signed_prekey_id, signed_prekey, signed_prekey_signature,
@@ -141,12 +149,28 @@ export async function setAccessKeysIn(pool: pg.Pool, accountId: AccountId, keys:
  * Erases the account (devices, keys and access keys cascade), the envelopes
  * to it and its unsealed ones to others, its challenges, send usage and the
  * usage rows of its queues, inside the caller's transaction.
+ *
+ * In the store's lock order (postgres-queue-locks.ts): the account row, its
+ * send-usage rows, the usage rows of every queue holding envelopes to or
+ * from it, sorted, and only then the envelopes. A send from the account
+ * that commits meanwhile to a queue not seen yet is still deleted, its
+ * usage row then locked out of order (the retry's case).
  */
 export async function deleteAccountIn(client: pg.PoolClient, accountId: AccountId): Promise<boolean> {
+  await client.query('SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE', [accountId]);
+  await client.query('DELETE FROM send_usage WHERE account_id = $1', [accountId]);
+  const { rows: queues } = await client.query<{ recipient: string; device_id: number }>(
+    `SELECT recipient, device_id FROM queue_usage WHERE recipient = $1
+     UNION SELECT DISTINCT recipient, device_id FROM envelopes WHERE source_account = $1`,
+    [accountId],
+  );
+  await lockExistingQueueUsage(
+    client,
+    queues.map((queue) => ({ recipient: queue.recipient, deviceId: queue.device_id })),
+  );
   await client.query('DELETE FROM envelopes WHERE recipient = $1', [accountId]);
   await client.query('DELETE FROM envelopes WHERE source_account = $1', [accountId]);
   await client.query('DELETE FROM challenges WHERE account_id = $1', [accountId]);
-  await client.query('DELETE FROM send_usage WHERE account_id = $1', [accountId]);
   await client.query('DELETE FROM queue_usage WHERE recipient = $1', [accountId]);
   const deleted = await client.query('DELETE FROM accounts WHERE account_id = $1', [accountId]);
   return (deleted.rowCount ?? 0) > 0;

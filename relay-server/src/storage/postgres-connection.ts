@@ -5,13 +5,17 @@
  * schema migrated at open (postgres-migrations.ts), and the server's
  * durability settings read back and checked.
  *
- * Transactions retry on a deadlock or serialization failure: acknowledgements
- * update several queues' usage rows in an order a send may lock the other
- * way round, and PostgreSQL then aborts one of the two, which did nothing.
+ * A transaction PostgreSQL aborts for a deadlock or a serialization failure
+ * did nothing, and is run again, a bounded number of times, each retry
+ * counted. That is a safety net only: every transaction of the store takes
+ * its row locks in one order (postgres-queue-locks.ts), so sends and
+ * acknowledgements never deadlock, and the store runs at READ COMMITTED,
+ * where only a path that breaks the order could need it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { isSchemaName, migratePostgresSchema } from './postgres-migrations.js';
-import type { DurabilityReport } from './relay-store.js';
+import type { DurabilityReport, TransactionRetries } from './relay-store.js';
 import { RelayStoreError, RelayStoreErrorCode } from './relay-store-errors.js';
 
 export interface PostgresConnectionSettings {
@@ -30,8 +34,14 @@ export const DEFAULT_POSTGRES_MAX_CONNECTIONS = 10;
 export const CONNECT_TIMEOUT_MS = 5_000;
 const INT8_OID = 20;
 /** Attempts of a transaction that PostgreSQL aborted for a deadlock or serialization failure. */
-const TRANSACTION_ATTEMPTS = 5;
-const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['40P01', '40001']);
+export const TRANSACTION_ATTEMPTS = 4;
+/** Longest random pause before a retry, times the attempt number (so two colliding transactions part). */
+const RETRY_JITTER_MS = 10;
+/** The SQLSTATEs retried, and the TransactionRetries field each one counts in. */
+const RETRIED_SQLSTATES: ReadonlyMap<string, keyof TransactionRetries> = new Map([
+  ['40P01', 'deadlock'],
+  ['40001', 'serializationFailure'],
+]);
 
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -91,8 +101,30 @@ export interface PostgresConnection {
   readonly durability: DurabilityReport;
 }
 
-/** Runs `work` in one transaction on one pooled client, retrying it whole after a deadlock. */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/** Retries counted per cause; what a store reports as its transactionRetries(). */
+export class RetryCounter {
+  readonly #counts = { deadlock: 0, serializationFailure: 0 };
+
+  count(cause: keyof TransactionRetries): void {
+    this.#counts[cause]++;
+  }
+
+  snapshot(): TransactionRetries {
+    return { ...this.#counts };
+  }
+}
+
+/**
+ * Runs `work` in one transaction on one pooled client. After a deadlock or
+ * serialization failure (the transaction was rolled back whole) it runs it
+ * again after a short random pause, at most TRANSACTION_ATTEMPTS times in
+ * all, counting each retry in `retries`; the last failure is thrown.
+ */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  retries?: RetryCounter,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: Error | undefined;
@@ -113,12 +145,15 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
       });
-      if (attempt >= TRANSACTION_ATTEMPTS || !RETRYABLE_SQLSTATES.has(sqlState(error) ?? '')) throw error;
+      const cause = RETRIED_SQLSTATES.get(sqlState(error) ?? '');
+      if (attempt >= TRANSACTION_ATTEMPTS || cause === undefined) throw error;
+      retries?.count(cause);
     } finally {
       // A client whose rollback failed, or whose connection dropped, is discarded, not handed to the next caller.
       client.off('error', onError);
       client.release(broken);
     }
+    await sleep(Math.random() * RETRY_JITTER_MS * attempt);
   }
 }
 

@@ -20,15 +20,17 @@
  * The same locks make the limit checks exact: the usage rows read are
  * locked, so no other node can fill the queue or spend the sender's day
  * between the check and the commit. Send-usage rows are locked before queue
- * rows, each set sorted, so two commits never wait for each other in a cycle.
+ * rows, each set sorted: the store's one lock order (postgres-queue-locks.ts),
+ * which acknowledgements and sweeps follow too.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
 import type pg from 'pg';
 import { isUniqueViolationOf } from './postgres-connection.js';
+import { lockQueueUsage, queueKey } from './postgres-queue-locks.js';
 import type { NewEnvelope, NewInvite, NewSend, SendLimits, SendOutcome, StoredEnvelope } from './relay-store.js';
 import { duplicateEnvelope, invalidInput } from './relay-store-errors.js';
 import { decodeCanonicalBase64 } from './store-input.js';
-import { envelopeBytes, type QueueUsage, refusalOf, type SendLedger, sendBytes, utcDay } from './store-limits.js';
+import { envelopeBytes, refusalOf, type SendLedger, sendBytes, utcDay } from './store-limits.js';
 import { storedEnvelope } from './stored-envelope.js';
 
 const UNLIMITED: Omit<SendLimits, 'now'> = {
@@ -37,10 +39,6 @@ const UNLIMITED: Omit<SendLimits, 'now'> = {
   dailySendBytes: Number.POSITIVE_INFINITY,
 };
 
-function queueKey(recipient: string, deviceId: number): string {
-  return `${recipient}\u0000${deviceId}`;
-}
-
 /** DUPLICATE_ENVELOPE for an id repeated anywhere in the call (refused sends included). */
 function assertDistinctIds(envelopes: readonly NewEnvelope[]): void {
   const seen = new Set<string>();
@@ -48,29 +46,6 @@ function assertDistinctIds(envelopes: readonly NewEnvelope[]): void {
     if (seen.has(envelope.id)) throw duplicateEnvelope(envelope.id, index);
     seen.add(envelope.id);
   });
-}
-
-/** Locks (creating at zero) the usage rows of these queues, sorted, and returns what each holds. */
-async function lockQueues(client: pg.PoolClient, envelopes: readonly NewEnvelope[]): Promise<Map<string, QueueUsage>> {
-  const queues = new Map<string, { recipient: string; deviceId: number }>();
-  for (const envelope of envelopes) {
-    queues.set(queueKey(envelope.recipient, envelope.deviceId), {
-      recipient: envelope.recipient,
-      deviceId: envelope.deviceId,
-    });
-  }
-  const sorted = [...queues.values()].sort((a, b) =>
-    a.recipient === b.recipient ? a.deviceId - b.deviceId : a.recipient < b.recipient ? -1 : 1,
-  );
-  const { rows } = await client.query<{ recipient: string; device_id: number; envelopes: number; bytes: number }>(
-    `INSERT INTO queue_usage AS q (recipient, device_id, envelopes, bytes)
-     SELECT recipient, device_id, 0, 0 FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS u (recipient, device_id, n)
-     ORDER BY n
-     ON CONFLICT (recipient, device_id) DO UPDATE SET envelopes = q.envelopes
-     RETURNING recipient, device_id, envelopes, bytes`,
-    [sorted.map((queue) => queue.recipient), sorted.map((queue) => queue.deviceId)],
-  );
-  return new Map(rows.map((row) => [queueKey(row.recipient, row.device_id), row]));
 }
 
 /** Locks (creating at zero) the senders' usage rows for `day`, sorted, and returns their bytes. */
@@ -152,7 +127,7 @@ export async function commitSendsIn(
   const day = utcDay(effective.now);
   const senders = limits === null ? [] : sends.flatMap((send) => (send.sender === null ? [] : [send.sender]));
   const sentToday = await lockSenders(client, senders, day);
-  const queued = await lockQueues(client, all);
+  const queued = await lockQueueUsage(client, all);
   const ledger: SendLedger = {
     sentOn: (accountId) => sentToday.get(accountId) ?? 0,
     queued: (recipient, deviceId) => queued.get(queueKey(recipient, deviceId)) ?? { envelopes: 0, bytes: 0 },

@@ -22,8 +22,9 @@ import {
   openPostgresConnection,
   type PostgresConnection,
   type PostgresConnectionSettings,
+  RetryCounter,
 } from './postgres-connection.js';
-import { deleteEnvelopesBatchIn, deleteEnvelopesWith, fetchEnvelopesWith, sweepWith } from './postgres-envelopes.js';
+import { deleteEnvelopesBatchIn, fetchEnvelopesWith, sweepEnvelopesWith, sweepWith } from './postgres-envelopes.js';
 import { claimBundleWith, countPreKeysWith, storePreKeysIn } from './postgres-prekeys.js';
 import { commitSendsIn, createInvitesIn, insertEnvelopesIn } from './postgres-sends.js';
 import type {
@@ -46,6 +47,7 @@ import type {
   StoredAccount,
   StoredChallenge,
   StoredEnvelope,
+  TransactionRetries,
 } from './relay-store.js';
 import { storeClosed } from './relay-store-errors.js';
 import { decodeCanonicalBase64 } from './store-input.js';
@@ -57,6 +59,7 @@ export class PostgresRelayStore implements RelayStore {
   readonly #options: PostgresRelayStoreOptions;
   #connection: PostgresConnection | null = null;
   #opening: Promise<DurabilityReport> | null = null;
+  readonly #retries = new RetryCounter();
 
   constructor(options: PostgresRelayStoreOptions) {
     this.#options = options;
@@ -89,7 +92,11 @@ export class PostgresRelayStore implements RelayStore {
   }
 
   #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.#pool(), work);
+    return inTransaction(this.#pool(), work, this.#retries);
+  }
+
+  transactionRetries(): TransactionRetries {
+    return this.#retries.snapshot();
   }
 
   // Challenges.
@@ -185,8 +192,13 @@ export class PostgresRelayStore implements RelayStore {
     return this.#transaction((client) => commitSendsIn(client, sends, limits));
   }
 
+  /** Skips rows a send holds (a node whose clock is still on yesterday), so it never waits in the lock order. */
   async deleteExpiredSendUsage(now: number): Promise<number> {
-    const result = await this.#pool().query('DELETE FROM send_usage WHERE day < $1', [utcDay(now)]);
+    const result = await this.#pool().query(
+      `DELETE FROM send_usage WHERE (account_id, day) IN (
+         SELECT account_id, day FROM send_usage WHERE day < $1 FOR UPDATE SKIP LOCKED)`,
+      [utcDay(now)],
+    );
     return result.rowCount ?? 0;
   }
 
@@ -206,7 +218,14 @@ export class PostgresRelayStore implements RelayStore {
   }
 
   async deleteEnvelopes(recipient: AccountId, deviceId: number, ids: readonly string[]): Promise<number> {
-    return deleteEnvelopesWith(this.#pool(), recipient, deviceId, ids);
+    if (ids.length === 0) {
+      this.#pool();
+      return 0;
+    }
+    const [count] = await this.#transaction((client) =>
+      deleteEnvelopesBatchIn(client, [{ recipient, deviceId, ids }], 'durable'),
+    );
+    return count ?? 0;
   }
 
   async deleteEnvelopesBatch(deletions: readonly EnvelopeDeletion[]): Promise<number[]> {
@@ -214,11 +233,11 @@ export class PostgresRelayStore implements RelayStore {
       this.#pool();
       return deletions.map(() => 0);
     }
-    return this.#transaction((client) => deleteEnvelopesBatchIn(client, deletions));
+    return this.#transaction((client) => deleteEnvelopesBatchIn(client, deletions, 'relaxed'));
   }
 
   async deleteExpiredEnvelopes(now: number): Promise<number> {
-    return sweepWith(() => this.#pool(), 'envelopes', 'seq', now);
+    return sweepEnvelopesWith((work) => this.#transaction(work), now);
   }
 
   /** From the per-queue usage the triggers keep exact: a sum over queues, not a scan of every envelope (health checks call it). */

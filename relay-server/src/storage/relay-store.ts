@@ -251,6 +251,16 @@ export interface DurabilityReport {
   readonly settings: Readonly<Record<string, string>>;
 }
 
+/**
+ * Transactions a store ran again because its engine aborted them for a
+ * conflict with another transaction, by cause, since the store was created.
+ * Only a store on a server several writers share (PostgreSQL) has any.
+ */
+export interface TransactionRetries {
+  readonly deadlock: number;
+  readonly serializationFailure: number;
+}
+
 export interface RelayStore {
   /** Opens/creates the schema and checks the durability settings (throws when they are weaker than promised). */
   init(): Promise<DurabilityReport>;
@@ -379,4 +389,6 @@ export interface RelayStore {
   deleteExpiredEnvelopes(now: number): Promise<number>;
   /** Envelopes currently queued, all recipients. */
   countEnvelopes(): Promise<number>;
+  /** Retried transactions (metrics); absent on stores that never retry one. */
+  transactionRetries?(): TransactionRetries;
 }

@@ -112,11 +112,24 @@ export async function waitForAll(
   while (tally(acknowledged, sockets).lost.length > 0 && Date.now() < deadline) await sleep(50);
 }
 
+/** One send of a stream: when it went out, when its answer came, and what it was. */
+export interface SendAnswer {
+  readonly label: string;
+  /** Date.now() when the send was emitted. */
+  readonly sentAt: number;
+  /** Date.now() when its answer (or the disconnect) arrived. */
+  readonly answeredAt: number;
+  /** null: acknowledged; else the error code, or `DISCONNECTED`. */
+  readonly refusal: string | null;
+}
+
 export interface StreamResult {
   /** Labels whose send was acknowledged (`ok: true`). */
   readonly acknowledged: string[];
   /** Error codes of the sends refused, or `DISCONNECTED` for a send whose connection dropped. */
   readonly refusals: string[];
+  /** Every send's answer, in the order the answers came. */
+  readonly answers: SendAnswer[];
 }
 
 /**
@@ -131,25 +144,27 @@ export async function sendStream(
 ): Promise<StreamResult> {
   const acknowledged: string[] = [];
   const refusals: string[] = [];
+  const answers: SendAnswer[] = [];
   const sends: Promise<void>[] = [];
   for (let index = 0; index < options.count; index++) {
     options.at?.(index);
     const label = `${options.prefix}${index}`;
+    const sentAt = Date.now();
+    const answer = (refusal: string | null): void => {
+      if (refusal === null) acknowledged.push(label);
+      else refusals.push(refusal);
+      answers.push({ label, sentAt, answeredAt: Date.now(), refusal });
+    };
     sends.push(
       sender
         .send({ recipient: recipientAccountId, messages: [{ deviceId: 1, type: 'message', content: payload(label) }] })
         .then(
-          (result) => {
-            if (result.ok) acknowledged.push(label);
-            else refusals.push(result.error.code);
-          },
-          () => {
-            refusals.push('DISCONNECTED');
-          },
+          (result) => answer(result.ok ? null : result.error.code),
+          () => answer('DISCONNECTED'),
         ),
     );
     await sleep(options.intervalMs);
   }
   await Promise.all(sends);
-  return { acknowledged, refusals };
+  return { acknowledged, refusals, answers };
 }

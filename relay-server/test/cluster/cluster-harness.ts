@@ -2,13 +2,15 @@
  * Relay nodes for the scale-out tests: processes on one fresh PostgreSQL
  * schema and one Redis key/channel prefix per test file (the machine's Redis,
  * PARLEY_TEST_REDIS_URL to point elsewhere), with the shared secrets every
- * node of one relay needs. Also a TCP pass-through in front of Redis or
- * PostgreSQL that a test can cut and restore.
+ * node of one relay needs; such nodes behind nginx; and a TCP pass-through in
+ * front of Redis or PostgreSQL that a test can cut and restore.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
-import { RelayProcess } from '@parley/test-support';
+import { routes } from '@parley/crypto-core/wire';
+import { RelayHttp, RelayProcess } from '@parley/test-support';
 import { dropTestSchema, newTestSchemaName, TEST_POSTGRES_URL } from '../storage/postgres-harness.js';
+import { freePort, NginxBalancer } from './nginx-balancer.js';
 
 export const TEST_REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -59,6 +61,51 @@ export class TestCluster {
     await Promise.all(this.nodes.map((node) => node.dispose()));
     await dropTestSchema(this.schema);
   }
+}
+
+export interface BalancedCluster {
+  readonly cluster: TestCluster;
+  readonly nodes: RelayProcess[];
+  readonly nginx: NginxBalancer;
+  /** Stops nginx, then the nodes, and drops the schema. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * `count` nodes behind nginx on a free port, clients to connect through
+ * nginx only: login signatures name nginx's URL (--public-url), and the
+ * send burst is raised for the tests' streams.
+ */
+export async function startBehindNginx(options: ClusterOptions = {}, count = 3): Promise<BalancedCluster> {
+  const port = await freePort();
+  const cluster = new TestCluster({
+    ...options,
+    args: ['--public-url', `http://127.0.0.1:${port}`, '--send-burst', '1000', ...(options.args ?? [])],
+  });
+  try {
+    const nodes = await cluster.start(count);
+    const nginx = await NginxBalancer.start(
+      port,
+      nodes.map((node) => node.url),
+    );
+    return {
+      cluster,
+      nodes,
+      nginx,
+      async dispose() {
+        await nginx.dispose();
+        await cluster.dispose();
+      },
+    };
+  } catch (error) {
+    await cluster.dispose();
+    throw error;
+  }
+}
+
+/** A node's GET /healthz: status and body. */
+export async function healthOf(node: RelayProcess): Promise<{ status: number; body: unknown }> {
+  return new RelayHttp(node.url).request(routes.health);
 }
 
 /**

@@ -12,15 +12,15 @@
  *   acknowledged send is delivered once.
  *
  * Lost and doubled (one label under two ids) are counted over acknowledged
- * sends; both must be 0.
+ * sends; both must be 0. A real PostgreSQL server stopped and started under
+ * the nodes: postgres-restart.test.ts.
  */
-import { routes } from '@parley/crypto-core/wire';
 import { RelayHttp, type RelayProcess, registerDevice, sleep } from '@parley/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_POSTGRES_URL } from '../storage/postgres-harness.js';
 import { connectApart, sendStream, tally, waitForAll } from './balanced-clients.js';
-import { CuttableTcp, TEST_REDIS_URL, TestCluster } from './cluster-harness.js';
-import { freePort, NginxBalancer } from './nginx-balancer.js';
+import { type BalancedCluster, CuttableTcp, healthOf, startBehindNginx, TEST_REDIS_URL } from './cluster-harness.js';
+import type { NginxBalancer } from './nginx-balancer.js';
 
 const REDIS_OUTAGE_MS = Number(process.env.PARLEY_TEST_REDIS_OUTAGE_MS ?? 30_000);
 const POSTGRES_OUTAGE_MS = 3_000;
@@ -28,40 +28,26 @@ const SEND_INTERVAL_MS = 50;
 
 let redis: CuttableTcp;
 let postgres: CuttableTcp;
-let cluster: TestCluster;
+let balanced: BalancedCluster;
 let nodes: RelayProcess[];
 let nginx: NginxBalancer;
 
 beforeAll(async () => {
   redis = await CuttableTcp.start(TEST_REDIS_URL);
   postgres = await CuttableTcp.start(TEST_POSTGRES_URL);
-  const port = await freePort();
-  cluster = new TestCluster({
-    redisUrl: redis.url,
-    postgresUrl: postgres.url,
-    args: ['--public-url', `http://127.0.0.1:${port}`, '--send-burst', '1000'],
-  });
-  nodes = await cluster.start(3);
-  nginx = await NginxBalancer.start(
-    port,
-    nodes.map((node) => node.url),
-  );
+  balanced = await startBehindNginx({ redisUrl: redis.url, postgresUrl: postgres.url });
+  ({ nodes, nginx } = balanced);
 });
 
 afterAll(async () => {
   // A node that died is the failure to explain: its last words.
   for (const node of nodes ?? []) if (!node.running) console.error(`a node died:\n${node.output.slice(-4000)}`);
-  await nginx?.dispose();
   await redis?.restore().catch(() => undefined);
   await postgres?.restore().catch(() => undefined);
-  await cluster?.dispose();
+  await balanced?.dispose();
   await redis?.cut();
   await postgres?.cut();
 });
-
-async function healthOf(node: RelayProcess): Promise<{ status: number; body: unknown }> {
-  return new RelayHttp(node.url).request(routes.health);
-}
 
 /**
  * A new sender and recipient on two nodes; a stream of sends, 2 s before the

@@ -11,31 +11,24 @@
 import { RelayHttp, type RelayProcess, registerDevice } from '@parley/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectApart, reconnect, sendStream, tally, waitForAll } from './balanced-clients.js';
-import { TestCluster } from './cluster-harness.js';
-import { freePort, NginxBalancer } from './nginx-balancer.js';
+import { type BalancedCluster, startBehindNginx } from './cluster-harness.js';
+import type { NginxBalancer } from './nginx-balancer.js';
 
 const MESSAGES = 300;
 const KILL_AFTER = 100;
 const SEND_INTERVAL_MS = 10;
 
-let cluster: TestCluster;
+let balanced: BalancedCluster;
 let nodes: RelayProcess[];
 let nginx: NginxBalancer;
 
 beforeAll(async () => {
-  const port = await freePort();
-  // Login signatures name the URL clients use: nginx's.
-  cluster = new TestCluster({ args: ['--public-url', `http://127.0.0.1:${port}`, '--send-burst', '1000'] });
-  nodes = await cluster.start(3);
-  nginx = await NginxBalancer.start(
-    port,
-    nodes.map((node) => node.url),
-  );
+  balanced = await startBehindNginx();
+  ({ nodes, nginx } = balanced);
 });
 
 afterAll(async () => {
-  await nginx?.dispose();
-  await cluster?.dispose();
+  await balanced?.dispose();
 });
 
 describe('three relay nodes behind nginx', () => {
