@@ -57,6 +57,13 @@ export const VaultErrorCode = {
    * treats it as that relay being down.
    */
   RelayUnreachable: 'RELAY_UNREACHABLE',
+  /**
+   * A `sender-key` send named a distribution id that is no longer our
+   * current one for the group (it was rotated since the item was queued):
+   * nothing was sent; drop the item (the new key goes to whoever is still a
+   * member).
+   */
+  StaleSenderKey: 'STALE_SENDER_KEY',
 } as const;
 
 export const ApiErrorCode = { ...CryptoErrorCode, ...VaultErrorCode } as const;

@@ -22,12 +22,14 @@ import {
 } from '@parley/crypto-core/backup-records';
 import {
   type GroupWire,
+  groupWireSchema,
   profileWireSchema,
   receiptWireSchema,
   sessionResetWireSchema,
   textWireSchema,
   typingWireSchema,
 } from '@parley/crypto-core/content';
+import { MAX_GROUP_CHANGE_BODY_BYTES } from '@parley/crypto-core/group';
 import {
   type AccountId,
   accessKeySchema,
@@ -36,6 +38,7 @@ import {
   type DeviceAddress,
   envelopeSchema,
   MAX_ENVELOPES_PER_BATCH,
+  MAX_MULTI_RECIPIENTS,
   type OutgoingMessage,
   type PreKeyUpload,
   preKeyBundlesResponseSchema,
@@ -68,10 +71,38 @@ export interface VaultStatus {
   readonly account: AccountInfo | null;
 }
 
+const { v: _groupVersion, ...groupShape } = groupWireSchema.shape;
+
+/**
+ * Group control as the engine sends it: signed changes (public among the
+ * members; the vault signed ours with signGroupChange) and the sender's set
+ * digest. The wire schema's rule kept: a sync carries no change, the others
+ * at least one.
+ */
+const outgoingGroupSchema = z
+  .strictObject(groupShape)
+  .refine(
+    (group) => (group.kind === 'sync') === (group.changes.length === 0),
+    'a sync carries no changes, an update or answer at least one',
+  );
+
+/**
+ * "Send this member our sender key for the group": the vault builds the
+ * `sender-key` content itself (the distribution message is key material the
+ * engine never sees), and only while `distributionId` is still our current
+ * one for the group (STALE_SENDER_KEY otherwise: an item queued before a
+ * rotation must not hand the new key to a member who left).
+ */
+const senderKeyRequestSchema = z.strictObject({
+  type: z.literal('sender-key'),
+  groupId: z.uuid(),
+  distributionId: z.uuid(),
+});
+
 /**
  * What the engine may ask the vault to send: the content types that carry no
- * key material (the `v` field is the vault's to add). Group control and
- * sender-key content are built inside the vault, which owns the sender keys.
+ * key material (the `v` field is the vault's to add), group control, and the
+ * request for a `sender-key` content, which the vault fills in.
  */
 export const outgoingContentSchema = z.discriminatedUnion('type', [
   textWireSchema.omit({ v: true }),
@@ -80,14 +111,44 @@ export const outgoingContentSchema = z.discriminatedUnion('type', [
   sessionResetWireSchema.omit({ v: true }),
   // The contact access key as on the wire (base64): a capability the engine holds, not a Signal key.
   profileWireSchema.omit({ v: true }),
+  outgoingGroupSchema,
+  senderKeyRequestSchema,
 ]);
 export type OutgoingContent = z.infer<typeof outgoingContentSchema>;
 
+/** Content a group message (sender keys, encryptGroup) may carry: a text or typing naming the group. */
+export const groupMessageContentSchema = z.discriminatedUnion('type', [
+  textWireSchema.omit({ v: true }).required({ groupId: true }),
+  typingWireSchema.omit({ v: true }).required({ groupId: true }),
+]);
+export type GroupMessageContent = z.infer<typeof groupMessageContentSchema>;
+
+/** Why the vault refused one signed change of a received `group` content. */
+export interface RefusedGroupChange {
+  /** Its place in the content's `changes` as sent. */
+  readonly index: number;
+  /** INVALID_GROUP_CHANGE, GROUP_LIMIT, ACCOUNT_ID_MISMATCH, INVALID_SIGNATURE. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * Received group control. The vault checked every change (docs/protocol.md
+ * §10, Signed changes: schema, author key, signature, and that it is a change
+ * of this content's group) in the decrypt path: `changes` holds only those
+ * that passed, as received (base64); `refused` says what was dropped.
+ */
+export type IncomingGroupContent = Omit<GroupWire, 'v'> & { readonly refused: readonly RefusedGroupChange[] };
+
 /** Decrypted content as the engine sees it (JSON-safe; key material stays in the vault). */
 export type IncomingContent =
-  | OutgoingContent
-  /** Group control: signed changes as received (base64), for the engine to verify and fold. */
-  | Omit<GroupWire, 'v'>
+  | Exclude<OutgoingContent, { type: 'group' | 'sender-key' }>
+  | IncomingGroupContent
+  /**
+   * A member's sender key for a group, already processed into the vault's
+   * store: from now on its group messages under `distributionId` decrypt.
+   */
+  | { readonly type: 'sender-key'; readonly groupId: string; readonly distributionId: string }
   /** Well-formed content from a newer version: the UI says it needs an update. */
   | {
       readonly type: 'unsupported';
@@ -107,7 +168,13 @@ export interface DecryptedEnvelope {
    * validated the sender certificate (the sender's home relay).
    */
   readonly senderRelay?: string;
-  /** null for content that only updated vault state (e.g. a sender-key distribution). */
+  /**
+   * Set when the envelope was a group message (a sender-key message sealed
+   * for several recipients): the group the sealed layer named, which the
+   * vault checked equals the content's `groupId`.
+   */
+  readonly groupId?: string;
+  /** null for content that carries nothing for the engine (none today; kept for older cached outcomes). */
   readonly content: IncomingContent | null;
 }
 
@@ -137,6 +204,12 @@ export type DecryptOutcome =
        * with the root fetched from that URL) and decrypt the envelope again.
        */
       readonly unknownRelay?: string;
+      /**
+       * A group (sender-key) message that did not decrypt: the group and the
+       * sender's chain it named. With NO_SENDER_KEY the engine asks `sender`
+       * for its sender key (sender-key repair).
+       */
+      readonly group?: { readonly groupId: string; readonly distributionId: string };
     };
 
 export interface SafetyNumber {
@@ -242,6 +315,50 @@ export const vaultArgSchemas = {
     release: z.array(z.uuid()).max(MAX_RELEASED_PER_DECRYPT).optional(),
   }),
   releaseDecrypted: z.strictObject({ envelopeIds: z.array(z.uuid()).min(1).max(MAX_ENVELOPES_PER_BATCH) }),
+  /** Our account id and identity public key: the author of the group changes we make (§10). */
+  groupAuthor: z.strictObject({}),
+  /**
+   * Signs a group change body the engine prepared (crypto-core
+   * prepareGroupChange): only a well-formed body whose authorKey is our
+   * identity key (ACCOUNT_ID_MISMATCH otherwise), so the vault never vouches
+   * for a change it did not make.
+   */
+  signGroupChange: z.strictObject({ body: base64Bytes(1, MAX_GROUP_CHANGE_BODY_BYTES) }),
+  /**
+   * Our sender-key chain for a group: the current distribution id, made
+   * (with its chain) on first use, or replaced by a new one with `rotate`
+   * (a member left or was removed). Kept in the vault's store.
+   */
+  groupDistribution: z.strictObject({ groupId: z.uuid(), rotate: z.boolean().default(false) }),
+  /**
+   * A group message: `content` encrypted once under our current chain for
+   * the group, sealed with the home relay's sender certificate (`relayUrl`)
+   * for every device of each relay's recipients, one SSv2 upload per relay.
+   * A recipient's `devices` (default: every device we have a session with)
+   * leaves out devices a relay called extra.
+   */
+  encryptGroup: z.strictObject({
+    groupId: z.uuid(),
+    content: groupMessageContentSchema,
+    relayUrl: relayUrlSchema,
+    relays: z
+      .array(
+        z.strictObject({
+          relayUrl: relayUrlSchema,
+          recipients: z
+            .array(
+              z.strictObject({
+                accountId: accountIdSchema,
+                devices: z.array(z.number().int().min(1).max(127)).min(1).max(16).optional(),
+              }),
+            )
+            .min(1)
+            .max(MAX_MULTI_RECIPIENTS),
+        }),
+      )
+      .min(1)
+      .max(MAX_MULTI_RECIPIENTS),
+  }),
   getSafetyNumber: z.strictObject({ accountId: accountIdSchema }),
   compareSafetyNumber: z.strictObject({ accountId: accountIdSchema, scanned: base64Bytes(1, 1024) }),
   getContactIdentity: z.strictObject({ accountId: accountIdSchema }),
@@ -327,6 +444,21 @@ export interface VaultResults {
   decrypt: { results: DecryptOutcome[] };
   /** The engine committed these envelopes: the vault forgets their plaintext. */
   releaseDecrypted: null;
+  groupAuthor: { accountId: AccountId; identityKey: string };
+  signGroupChange: { signature: string };
+  /** `created`: this call made the id (first use or rotation), so every member needs the new sender key. */
+  groupDistribution: { distributionId: string; created: boolean };
+  /**
+   * One upload per relay (the payload of POST /v1/messages/multi-recipient,
+   * base64) with the devices it was sealed for. When some recipient has no
+   * session (`noSession`), nothing was encrypted and `uploads` is empty:
+   * start sessions with them and call again.
+   */
+  encryptGroup: {
+    distributionId: string;
+    uploads: { relayUrl: string; payload: string; devices: { accountId: AccountId; deviceIds: number[] }[] }[];
+    noSession: AccountId[];
+  };
   getSafetyNumber: SafetyNumber;
   compareSafetyNumber: { match: boolean };
   getContactIdentity: ContactIdentity | null;

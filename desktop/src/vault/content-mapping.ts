@@ -4,9 +4,33 @@
  * business (group.ts keeps the chains), so they are taken out here and handed
  * back separately for processing.
  */
-import type { Bytes, Content, GroupContent, ProfileContent } from '@parley/crypto-core';
-import { CONTENT_VERSION, groupContentToWire, profileFromWire, profileToWire } from '@parley/crypto-core/content';
-import type { IncomingContent, OutgoingContent } from '../common/vault-api.js';
+import {
+  type Bytes,
+  type Content,
+  CryptoErrorCode,
+  type GroupContent,
+  invalidInput,
+  ParleyCryptoError,
+  type ProfileContent,
+  parseGroupChangeBody,
+  type SignedGroupChange,
+  verifyGroupChange,
+  verifyIdentitySignature,
+} from '@parley/crypto-core';
+import {
+  CONTENT_VERSION,
+  groupContentFromWire,
+  groupContentToWire,
+  profileFromWire,
+  profileToWire,
+} from '@parley/crypto-core/content';
+import { SenderKeyDistributionMessage } from '@signalapp/libsignal-client';
+import type {
+  IncomingContent,
+  IncomingGroupContent,
+  OutgoingContent,
+  RefusedGroupChange,
+} from '../common/vault-api.js';
 
 export interface MappedContent {
   /** null when the content only updates vault state (a bare sender-key distribution). */
@@ -45,11 +69,17 @@ export function mapIncomingContent(content: Content): MappedContent {
         senderKeyDistribution: null,
       };
     case 'group':
-      // Signed changes pass through as they came (base64): the engine
-      // verifies and folds them; they carry no key material.
-      return { content: groupToEngine(content), senderKeyDistribution: null };
+      // Checked here (the renderer has no libsignal); the engine merges and folds what passed.
+      return { content: verifiedGroupToEngine(content), senderKeyDistribution: null };
     case 'sender-key':
-      return { content: null, senderKeyDistribution: content.senderKeyDistribution };
+      return {
+        content: {
+          type: 'sender-key',
+          groupId: content.groupId,
+          distributionId: distributionIdOf(content.senderKeyDistribution),
+        },
+        senderKeyDistribution: content.senderKeyDistribution,
+      };
     case 'session-reset':
       return {
         content: { type: 'session-reset', id: content.id, sentAt: content.sentAt },
@@ -72,12 +102,40 @@ export function mapIncomingContent(content: Content): MappedContent {
   throw new Error('unreachable: unknown content type');
 }
 
-type GroupForEngine = Extract<IncomingContent, { type: 'group' }>;
+/** The distribution id a SenderKeyDistributionMessage is for (INVALID_MESSAGE when it does not parse: thrown by the caller's processing anyway). */
+function distributionIdOf(message: Bytes): string {
+  return SenderKeyDistributionMessage.deserialize(message as Uint8Array<ArrayBuffer>).distributionId();
+}
 
-/** Group control as the engine holds it: the wire form without `v`. */
-export function groupToEngine(content: GroupContent): GroupForEngine {
-  const { v: _version, ...engine } = groupContentToWire(content);
-  return engine;
+/** One signed change checked as docs/protocol.md §10 says, and that it belongs to `groupId`. */
+function checkChange(change: SignedGroupChange, groupId: string): void {
+  verifyGroupChange(change, verifyIdentitySignature);
+  if (parseGroupChangeBody(change.body).groupId !== groupId) {
+    throw invalidInput(CryptoErrorCode.InvalidGroupChange, 'a change of another group than the content names');
+  }
+}
+
+/** Group control as the engine gets it: the wire form without `v`, only the changes that verified. */
+export function verifiedGroupToEngine(content: GroupContent): IncomingGroupContent {
+  const passed: SignedGroupChange[] = [];
+  const refused: RefusedGroupChange[] = [];
+  content.changes.forEach((change, index) => {
+    try {
+      checkChange(change, content.groupId);
+      passed.push(change);
+    } catch (error) {
+      const code = ParleyCryptoError.is(error) ? error.code : CryptoErrorCode.InvalidGroupChange;
+      refused.push({ index, code, message: error instanceof Error ? error.message : 'refused' });
+    }
+  });
+  const { v: _version, ...engine } = groupContentToWire({ ...content, changes: passed });
+  return { ...engine, refused };
+}
+
+type GroupForVault = Extract<OutgoingContent, { type: 'group' }>;
+
+export function groupFromEngine(content: GroupForVault): GroupContent {
+  return groupContentFromWire({ v: CONTENT_VERSION, ...content });
 }
 
 type ProfileForEngine = Extract<OutgoingContent, { type: 'profile' }>;

@@ -42,7 +42,7 @@ import { fromBase64 } from '@parley/crypto-core/encoding';
 import type { Envelope } from '@parley/crypto-core/wire';
 import { ApiErrorCode } from '../common/api-errors.js';
 import { errorResult } from '../common/dispatch.js';
-import type { DecryptOutcome } from '../common/vault-api.js';
+import type { DecryptOutcome, IncomingContent } from '../common/vault-api.js';
 import { mapIncomingContent } from './content-mapping.js';
 import { PlaintextCache } from './plaintext-cache.js';
 import type { CachedDecryption } from './record-kinds.js';
@@ -57,14 +57,40 @@ interface OpenedEnvelope {
   readonly plaintext: Bytes;
   /** Sealed only: the relay whose pinned root validated the sender certificate. */
   readonly senderRelay?: string;
+  /** A group message: the group its sealed layer named. */
+  readonly groupId?: string;
 }
 
-function failure(envelopeId: string, error: unknown, sender?: DeviceAddress | null): DecryptOutcome {
+/** The group a failed sealed group message named, on its outcome. */
+type FailedGroup = { readonly groupId: string; readonly distributionId: string } | null;
+
+function failure(
+  envelopeId: string,
+  error: unknown,
+  sender?: DeviceAddress | null,
+  group: FailedGroup = null,
+): DecryptOutcome {
   const result = errorResult(error);
   const apiError = result.ok ? { code: ApiErrorCode.Internal, message: 'unknown failure' } : result.error;
-  return sender == null
-    ? { ok: false, envelopeId, error: apiError }
-    : { ok: false, envelopeId, error: apiError, sender };
+  return {
+    ok: false,
+    envelopeId,
+    error: apiError,
+    ...(sender == null ? {} : { sender }),
+    ...(group === null ? {} : { group }),
+  };
+}
+
+/**
+ * A group message's content must be a text or typing of the group its
+ * sealed layer named: a member cannot make its group message show in
+ * another group, or as anything else.
+ */
+function checkGroupContent(content: IncomingContent | null, groupId: string): void {
+  const named = content?.type === 'text' || content?.type === 'typing' ? content.groupId : undefined;
+  if (named !== groupId) {
+    throw protocolError(ApiErrorCode.InvalidMessage, 'a group message must be a text or typing of the group it names');
+  }
 }
 
 /** The outcome of a forged envelope: which account it impersonated, when known; never a sender to answer. */
@@ -164,11 +190,13 @@ export class IncomingMessages {
       records.rollbackTo(mark);
       if (error instanceof ForgedIdentityError) return forgery(envelope, error);
       if (error instanceof UnknownSenderRelayError) return unknownRelay(envelope.id, error);
-      return failure(envelope.id, error, await this.#failedSender(envelope, sealedRoots));
+      const context = await this.#failureContext(envelope, sealedRoots);
+      return failure(envelope.id, error, context.sender, context.group);
     }
     let outcome: DecryptOutcome;
     try {
       const mapped = mapIncomingContent(decodeContent(opened.plaintext));
+      if (opened.groupId !== undefined) checkGroupContent(mapped.content, opened.groupId);
       if (mapped.senderKeyDistribution !== null) {
         await this.#groups.processDistributionMessage(opened.sender, mapped.senderKeyDistribution);
       }
@@ -180,6 +208,7 @@ export class IncomingMessages {
           sealed: opened.sealed,
           content: mapped.content,
           ...(opened.senderRelay === undefined ? {} : { senderRelay: opened.senderRelay }),
+          ...(opened.groupId === undefined ? {} : { groupId: opened.groupId }),
         },
       };
     } catch (error) {
@@ -194,13 +223,17 @@ export class IncomingMessages {
    * source of an unsealed one; for a sealed one, the sender certificate
    * inside the outer layer, if the layer opens and the certificate is valid
    * under a pinned trust root (it proves nothing about the inner message,
-   * so it only serves to ask that sender for a fresh session). Null otherwise.
+   * so it only serves to ask that sender for a fresh session or its sender
+   * key), and the group a group message named.
    */
-  async #failedSender(envelope: Envelope, sealedRoots: CandidateRoots): Promise<DeviceAddress | null> {
-    if (envelope.destinationDeviceId !== this.#context.local.deviceId) return null;
-    if (envelope.type !== 'sealed') return envelope.source ?? null;
+  async #failureContext(
+    envelope: Envelope,
+    sealedRoots: CandidateRoots,
+  ): Promise<{ sender: DeviceAddress | null; group: FailedGroup }> {
+    if (envelope.destinationDeviceId !== this.#context.local.deviceId) return { sender: null, group: null };
+    if (envelope.type !== 'sealed') return { sender: envelope.source ?? null, group: null };
     const at = certificateValidationTime(envelope.serverTimestamp, this.#context.now());
-    return this.#sealed.certifiedSender(fromBase64(envelope.content), at, sealedRoots);
+    return this.#sealed.failureContext(fromBase64(envelope.content), at, sealedRoots);
   }
 
   async #open(envelope: Envelope, sealedRoots: CandidateRoots): Promise<OpenedEnvelope> {
@@ -211,8 +244,7 @@ export class IncomingMessages {
     const body = fromBase64(envelope.content);
     if (envelope.type === 'sealed') {
       const at = certificateValidationTime(envelope.serverTimestamp, now());
-      const { sender, plaintext, senderRelay } = await this.#sealed.open(body, at, sealedRoots);
-      return { sender, sealed: true, plaintext, senderRelay };
+      return { sealed: true, ...(await this.#sealed.open(body, at, sealedRoots)) };
     }
     const source = envelope.source;
     if (source === undefined) throw protocolError(ApiErrorCode.InvalidMessage, 'an unsealed envelope without a source');

@@ -7,6 +7,7 @@ import { type AccountId, generateIdentity, generateKey, loadIdentity, SessionCip
 import type { AccountInfo } from '../common/vault-api.js';
 import { DurableProtocolStore } from './durable-protocol-store.js';
 import { DurableRecords } from './durable-records.js';
+import { GroupKeys } from './group-keys.js';
 import { IdentityTrust } from './identity-trust.js';
 import { IncomingMessages } from './incoming-messages.js';
 import { ensureInstallationId, setNewInstallationId } from './installation-id.js';
@@ -42,6 +43,7 @@ export class OpenVault {
   readonly outgoing: OutgoingMessages;
   readonly incoming: IncomingMessages;
   readonly preKeys: PreKeyMaintenance;
+  readonly groups: GroupKeys;
   readonly #context: UnlockedContext;
   readonly #database: VaultDatabase;
 
@@ -57,7 +59,8 @@ export class OpenVault {
     this.sessions = new Sessions(context);
     this.trustRoots = new TrustRoots(context);
     this.certificates = new SenderCertificates(context, this.trustRoots);
-    this.outgoing = new OutgoingMessages(context, this.sessions, this.certificates);
+    this.groups = new GroupKeys(context, this.sessions, this.certificates);
+    this.outgoing = new OutgoingMessages(context, this.sessions, this.certificates, this.groups);
     this.incoming = new IncomingMessages(context, this.trustRoots);
     this.preKeys = new PreKeyMaintenance(context);
   }

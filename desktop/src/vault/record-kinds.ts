@@ -61,6 +61,12 @@ export interface TrustRootPinRecord {
   readonly pinnedAt: number;
 }
 
+/** Our sender-key chain for one group: its distribution id and when it was made. */
+export interface GroupDistributionRecord {
+  readonly distributionId: string;
+  readonly createdAt: number;
+}
+
 /** The outcome of one decrypted envelope, kept until the engine releases it. */
 export interface CachedDecryption {
   readonly envelopeId: string;
@@ -206,6 +212,12 @@ export const RecordKinds = {
   } satisfies RecordKind<true>,
   /** Key parts: account id, device id, distribution id. */
   senderKey: bytesKind('sender-key'),
+  /** Key parts: group id. Our current sender-key chain for the group (group-keys.ts). */
+  groupDistribution: jsonKind(
+    'group-distribution',
+    (value: GroupDistributionRecord) => value,
+    z.strictObject({ distributionId: z.uuid(), createdAt: timeField }),
+  ),
   /** Key parts: canonical relay URL. */
   senderCertificate: jsonKind(
     'sender-certificate',

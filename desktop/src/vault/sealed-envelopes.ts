@@ -12,12 +12,19 @@
  * untouched and nothing is cached. A profile naming a relay not pinned yet is
  * UNKNOWN_SENDER_RELAY (retry after pinning it); anything else is
  * INVALID_CERTIFICATE (acked and dropped by the engine).
+ *
+ * A group message (a sender-key message, one recipient's part of an SSv2
+ * upload) is decrypted with the certified sender's chain (GroupCipher):
+ * NO_SENDER_KEY without it. Its certificate must validate under a pinned
+ * root: a group message cannot carry the profile that would name another
+ * relay, and the sender's 1:1 messages (its sender key among them) pin it.
  */
 import {
   type Bytes,
   type DeviceAddress,
   decodeContent,
   findCertifyingRoot,
+  GroupCipher,
   openSealedOuterLayer,
   type TrustRootCandidate,
 } from '@parley/crypto-core';
@@ -32,6 +39,14 @@ export interface OpenedSealedEnvelope {
   readonly plaintext: Bytes;
   /** Canonical URL of the relay whose pinned root validated the certificate. */
   readonly senderRelay: string;
+  /** A group message: the group its sealed layer named (the content must name the same). */
+  readonly groupId?: string;
+}
+
+/** What is known of a sealed envelope that did not open: who sent it, and for a group message which chain. */
+export interface SealedFailureContext {
+  readonly sender: DeviceAddress | null;
+  readonly group: { readonly groupId: string; readonly distributionId: string } | null;
 }
 
 /** UNKNOWN_SENDER_RELAY, carrying the relay the sender's profile names (canonical). */
@@ -60,9 +75,11 @@ export type CandidateRoots = () => readonly TrustRootCandidate<string>[];
 
 export class SealedEnvelopes {
   readonly #context: UnlockedContext;
+  readonly #groups: GroupCipher;
 
   constructor(context: UnlockedContext) {
     this.#context = context;
+    this.#groups = new GroupCipher(context.store, context.local);
   }
 
   /**
@@ -75,12 +92,14 @@ export class SealedEnvelopes {
     const { store, sessions } = this.#context;
     const outer = await openSealedOuterLayer(store, body);
     const inner = outer.inner;
-    // Group (sender-key) messages are refused as crypto-core refused them before it opened them.
-    if (inner.type === 'sender-key') {
-      throw protocolError(ApiErrorCode.InvalidMessage, 'a sealed group message: this vault opens 1:1 messages only');
-    }
     const candidates = roots();
     const certified = findCertifyingRoot(outer.certificate, candidates, at);
+    if (inner.type === 'sender-key') {
+      if (certified === null) throw uncertified();
+      const sender = certified.certificate.sender;
+      const plaintext = await this.#groups.decrypt(sender, inner.body);
+      return { sender, plaintext, senderRelay: certified.key, groupId: inner.groupId };
+    }
     if (certified !== null) {
       const sender = certified.certificate.sender;
       return { sender, plaintext: await sessions.decrypt(sender, inner), senderRelay: certified.key };
@@ -90,16 +109,21 @@ export class SealedEnvelopes {
 
   /**
    * Who sent a sealed envelope that did not open, when a pinned root
-   * validates its certificate (to ask that sender for a fresh session); null
-   * otherwise. It proves nothing about the inner message.
+   * validates its certificate (to ask that sender for a fresh session, or
+   * for its sender key), and the group and chain a group message named.
+   * It proves nothing about the inner message.
    */
-  async certifiedSender(body: Bytes, at: number, roots: CandidateRoots): Promise<DeviceAddress | null> {
+  async failureContext(body: Bytes, at: number, roots: CandidateRoots): Promise<SealedFailureContext> {
     try {
       const outer = await openSealedOuterLayer(this.#context.store, body);
-      return findCertifyingRoot(outer.certificate, roots(), at)?.certificate.sender ?? null;
+      const sender = findCertifyingRoot(outer.certificate, roots(), at)?.certificate.sender ?? null;
+      const inner = outer.inner;
+      const group =
+        inner.type === 'sender-key' ? { groupId: inner.groupId, distributionId: inner.distributionId } : null;
+      return { sender, group };
     } catch {
       // The outer layer or the certificate is bad too: nobody to ask.
-      return null;
+      return { sender: null, group: null };
     }
   }
 

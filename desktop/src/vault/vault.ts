@@ -14,7 +14,7 @@
  * trusted. This class maps each API method to the module that does it: the
  * unlocked vault's services (open-vault.ts), backups (backup/).
  */
-import { ARGON2ID_MODERATE, type Argon2idParams } from '@parley/crypto-core';
+import { ARGON2ID_MODERATE, type Argon2idParams, encodeContent } from '@parley/crypto-core';
 import { fromBase64, toBase64 } from '@parley/crypto-core/encoding';
 import type {
   AccountInfo,
@@ -32,6 +32,7 @@ import { finishInterruptedErase } from './erase-identity.js';
 import type { Keychain } from './key-file.js';
 import { ensureProfileDir } from './profile-files.js';
 import { RelayProxy } from './relay-proxy.js';
+import { invalidArgumentError } from './vault-errors.js';
 import { VaultLifecycle } from './vault-lifecycle.js';
 
 interface CommonVaultOptions {
@@ -171,6 +172,28 @@ export class Vault implements VaultApi {
     return this.#lifecycle.unlocked(async (open) => {
       await open.incoming.release(args.envelopeIds);
       return null;
+    });
+  }
+
+  groupAuthor(_args: ParsedVaultArgs<'groupAuthor'>): Promise<VaultResults['groupAuthor']> {
+    return this.#lifecycle.unlocked(async (open) => open.groups.author());
+  }
+
+  signGroupChange(args: ParsedVaultArgs<'signGroupChange'>): Promise<VaultResults['signGroupChange']> {
+    return this.#lifecycle.unlocked(async (open) => open.groups.sign(fromBase64(args.body)));
+  }
+
+  groupDistribution(args: ParsedVaultArgs<'groupDistribution'>): Promise<VaultResults['groupDistribution']> {
+    return this.#lifecycle.unlocked((open) => open.groups.distribution(args.groupId, args.rotate));
+  }
+
+  encryptGroup(args: ParsedVaultArgs<'encryptGroup'>): Promise<VaultResults['encryptGroup']> {
+    return this.#lifecycle.unlocked((open) => {
+      const { content, ...request } = args;
+      if (content.groupId !== args.groupId) {
+        throw invalidArgumentError('the content names another group than the message is for');
+      }
+      return open.groups.encrypt(request, encodeContent(content));
     });
   }
 

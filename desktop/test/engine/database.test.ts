@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { messageSortKey } from '../../src/renderer/engine/conversation-ids.js';
 import { EngineQueries } from '../../src/renderer/engine/queries.js';
 import type { ContactRecord, NewMessageRecord } from '../../src/renderer/engine/records.js';
-import { resealRows, SCHEMA_VERSION, SCHEMA_VERSIONS, V2_STORES } from '../../src/renderer/engine/schema.js';
+import { resealRows, SCHEMA_VERSION, SCHEMA_VERSIONS, V3_STORES } from '../../src/renderer/engine/schema.js';
 import { memoryDatabase, randomDataKey } from '../support/memory-database.js';
 import { rawRows } from '../support/raw-indexeddb.js';
 
@@ -26,17 +26,17 @@ function contact(accountId: ContactRecord['accountId']): ContactRecord {
   };
 }
 
-describe('schema version 2', () => {
+describe('schema version 3', () => {
   it('has every table with its indexes', async () => {
     const db = await memoryDatabase();
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     const tables = Object.fromEntries(
       db.dexie.tables.map((table) => [
         table.name,
         { primaryKey: table.schema.primKey.name, indexes: table.schema.indexes.map((index) => index.name).sort() },
       ]),
     );
-    expect(Object.keys(tables).sort()).toEqual(Object.keys(V2_STORES).sort());
+    expect(Object.keys(tables).sort()).toEqual(Object.keys(V3_STORES).sort());
     expect(tables.messages).toEqual({
       primaryKey: 'id',
       indexes: ['[conversationId+direction+state]', '[conversationId+position]'],
@@ -46,12 +46,29 @@ describe('schema version 2', () => {
     expect(tables.outbox).toEqual({ primaryKey: 'seq', indexes: ['messageId', 'recipient'] });
     expect(tables.receivedEnvelopes).toEqual({ primaryKey: 'seq', indexes: ['envelopeIds'] });
     expect(tables.relays).toEqual({ primaryKey: 'url', indexes: ['role'] });
+    expect(tables.groups).toEqual({ primaryKey: 'groupId', indexes: [] });
+    expect(tables.groupChanges).toEqual({ primaryKey: 'id', indexes: ['groupId'] });
+    expect(tables.groupReceipts).toEqual({ primaryKey: 'id', indexes: ['accountId', 'messageId'] });
     db.close();
   });
 });
 
 describe('migrations', () => {
-  it('upgrades a version 2 database to a version 3 that adds an index and rewrites rows, all sealed', async () => {
+  it('opens a version 2 database as version 3: rows kept, group tables empty', async () => {
+    const indexedDB = new IDBFactory();
+    const dataKey = randomDataKey();
+    const v2 = await memoryDatabase({ name: 'to-v3', indexedDB, dataKey, versions: SCHEMA_VERSIONS.slice(0, 1) });
+    expect(v2.dexie.verno).toBe(2);
+    await v2.contacts.add(contact(ALICE));
+    v2.close();
+    const v3 = await memoryDatabase({ name: 'to-v3', indexedDB, dataKey });
+    expect(v3.dexie.verno).toBe(3);
+    expect((await v3.contacts.get(ALICE))?.displayName).toBe('Alice');
+    expect(await v3.groups.count()).toBe(0);
+    v3.close();
+  });
+
+  it('upgrades a current database to a next version that adds an index and rewrites rows, all sealed', async () => {
     const indexedDB = new IDBFactory();
     const dataKey = randomDataKey();
     const v2 = await memoryDatabase({ name: 'migrating', indexedDB, dataKey });
@@ -69,8 +86,8 @@ describe('migrations', () => {
       versions: [
         ...SCHEMA_VERSIONS,
         {
-          version: 3,
-          stores: { ...V2_STORES, contacts: 'accountId, origin' },
+          version: SCHEMA_VERSION + 1,
+          stores: { ...V3_STORES, contacts: 'accountId, origin' },
           upgrade: async (tx) => {
             await tx
               .table('contacts')
@@ -83,7 +100,7 @@ describe('migrations', () => {
         },
       ],
     });
-    expect(v3.dexie.verno).toBe(3);
+    expect(v3.dexie.verno).toBe(SCHEMA_VERSION + 1);
     // The upgrade read and wrote plain records; the disk still holds sealed rows.
     const migrated = (await v3.contacts.get(ALICE)) as ContactRecord & { nickname?: string };
     expect(migrated.nickname).toBe('Alice (migrated)');

@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prepareGroupCreate } from '@parley/crypto-core/group';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/common/result.js';
 import { ERASE_IDENTITY_CONFIRMATION, VAULT_METHODS, type VaultMethod } from '../../src/common/vault-api.js';
@@ -112,6 +113,32 @@ describe('the vault API surface', () => {
     );
     await exercise(alice.vault, 'decrypt', { relayUrl: relay.url, envelopes: [forged] }); // FORGED_IDENTITY
     await exercise(alice.vault, 'setVerified', { accountId: bobId, verified: true });
+
+    // Groups: our public key, a signature, a distribution id; the chain itself travels only encrypted.
+    const author = value<{ identityKey: string }>(await exercise(alice.vault, 'groupAuthor', {}));
+    const created = prepareGroupCreate(
+      { accountId: alice.account.accountId, identityKey: Buffer.from(author.identityKey, 'base64') },
+      {
+        name: 'Surface',
+        profile: { relayUrl: relay.url, accessKey: Buffer.alloc(16, 1).toString('base64') },
+        members: [],
+      },
+    );
+    await exercise(alice.vault, 'signGroupChange', { body: Buffer.from(created.body).toString('base64') });
+    const { distributionId } = value<{ distributionId: string }>(
+      await exercise(alice.vault, 'groupDistribution', { groupId: created.groupId }),
+    );
+    await exercise(alice.vault, 'encrypt', {
+      recipient: bobId,
+      content: { type: 'sender-key', groupId: created.groupId, distributionId },
+      relayUrl: relay.url,
+    });
+    await exercise(alice.vault, 'encryptGroup', {
+      groupId: created.groupId,
+      content: { type: 'text', id: crypto.randomUUID(), sentAt: 1, body: 'group', groupId: created.groupId },
+      relayUrl: relay.url,
+      relays: [{ relayUrl: relay.url, recipients: [{ accountId: bobId }] }],
+    });
 
     // Backups (vault/backup/): the file holds the identity; no answer may.
     const passphrase = '12345 67890 13579 24680 11223 34455';

@@ -287,6 +287,10 @@ function applyContent(
     case 'group':
       plan.dropped.push({ envelopeId: envelope.id, reason: 'group control (groups not supported yet)' });
       return;
+    case 'sender-key':
+      // The vault processed the key into its store; the engine keeps nothing of it yet.
+      plan.dropped.push({ envelopeId: envelope.id, reason: 'sender key (processed by the vault)' });
+      return;
     case 'session-reset':
       plan.sessionResets.push(sender);
       return;

@@ -5,6 +5,7 @@
  * are keyed hashes (at-rest/sealing-middleware.ts), so nothing here needs
  * encrypting by hand.
  */
+import type { GroupState } from '@parley/crypto-core/group';
 import type { AccountId } from '@parley/crypto-core/wire';
 
 export interface ContactRecord {
@@ -254,4 +255,45 @@ export interface PendingPreKeyUpload {
 export interface SettingRecord<K extends keyof SettingValues = keyof SettingValues> {
   readonly key: K;
   readonly value: SettingValues[K];
+}
+
+/** Where this account stands in a group, from its own fold (groups/). */
+export type GroupMembership = 'invited' | 'joined' | 'former' | 'none';
+
+/**
+ * A group this account knows of: the fold of its change set (null until the
+ * set holds the create), our sender-key chain for it and who has it.
+ */
+export interface GroupRecord {
+  readonly groupId: string;
+  /** The folded state (crypto-core GroupState, JSON-safe); null before the create arrived. */
+  state: GroupState | null;
+  membership: GroupMembership;
+  /** Our current distribution id (the vault holds the chain); null before our first group message. */
+  distributionId: string | null;
+  /** Members that were sent the sender key for `distributionId` (queued in the outbox before any group message). */
+  distributedTo: AccountId[];
+  /** The member whose changes told us of the group (who invited us); null for our own groups. */
+  invitedBy: AccountId | null;
+  updatedAt: number;
+}
+
+/** One verified signed change of a group's set, as received (base64): the fold reads these. */
+export interface GroupChangeRecord {
+  /** `<groupId>:<changeId>`. */
+  readonly id: string;
+  readonly groupId: string;
+  readonly changeId: string;
+  readonly body: string;
+  readonly signature: string;
+}
+
+/** A member's delivery and read state of one of our group messages. */
+export interface GroupReceiptRecord {
+  /** `<messageId>:<accountId>`. */
+  readonly id: string;
+  readonly messageId: string;
+  readonly groupId: string;
+  readonly accountId: AccountId;
+  state: 'sent' | 'delivered' | 'read';
 }

@@ -4,8 +4,8 @@
  * To change the schema, append a version; never edit a published one:
  *
  *   {
- *     version: 3,
- *     stores: { ...V2_STORES, messages: V2_STORES.messages + ', [conversationId+kind]' },
+ *     version: 4,
+ *     stores: { ...V3_STORES, messages: V3_STORES.messages + ', [conversationId+kind]' },
  *     upgrade: async (tx) => {
  *       await tx.table('contacts').toCollection().modify((contact) => { contact.nickname ??= null; });
  *       await resealRows(tx, 'messages'); // rows written before carry no stored value for the new index
@@ -19,8 +19,8 @@
  * (resealRows) before the index holds them. Upgrades run through the
  * at-rest layer, so they read and write plain records.
  *
- * (test/engine/database.test.ts runs exactly such a version 3 over a
- * version 2 database.)
+ * (test/engine/database.test.ts runs exactly such a next version over the
+ * current database.)
  */
 import type { Dexie, Transaction } from 'dexie';
 import type { ClearIndexValues } from './at-rest/sealing-middleware.js';
@@ -79,6 +79,27 @@ export const V2_STORES = {
   relays: 'url, role',
 } as const;
 
+/**
+ * Version 3: groups (docs/protocol.md §10; groups/ in the engine). New
+ * tables only, so no row is rewritten:
+ * - `groups`: one row per group this account knows of (invited, member or
+ *   former member): the folded state, our sender-key distribution id and
+ *   the members who received it.
+ * - `groupChanges`: the verified signed changes per group (the set the fold
+ *   is computed from), keyed `<groupId>:<changeId>`, looked up by `groupId`.
+ * - `groupReceipts`: per member delivery and read state of our own group
+ *   messages, keyed `<messageId>:<accountId>`, looked up by message (read by
+ *   3 of 5) and by member (what a member never acknowledged, for sender-key
+ *   repair).
+ * Every index value is hashed: equality lookups only.
+ */
+export const V3_STORES = {
+  ...V2_STORES,
+  groups: 'groupId',
+  groupChanges: 'id, groupId',
+  groupReceipts: 'id, messageId, accountId',
+} as const;
+
 /** Indexed key paths stored as they are; every other indexed value is stored as a keyed hash. */
 export const CLEAR_INDEX_VALUES: ClearIndexValues = {
   // Order within a conversation, and nothing else (no time, no sender).
@@ -88,7 +109,10 @@ export const CLEAR_INDEX_VALUES: ClearIndexValues = {
   receivedEnvelopes: ['seq'],
 };
 
-export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [{ version: 2, stores: V2_STORES }];
+export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
+  { version: 2, stores: V2_STORES },
+  { version: 3, stores: V3_STORES },
+];
 
 export const SCHEMA_VERSION = SCHEMA_VERSIONS.reduce((latest, next) => Math.max(latest, next.version), 0);
 

@@ -13,7 +13,9 @@ import {
   issueSenderCertificate,
   issueServerCertificate,
   type KeyPairBytes,
+  MultiRecipientMessage,
   parseAccountId,
+  serviceIdFor,
 } from '@parley/crypto-core';
 import type {
   DeviceAddress,
@@ -153,6 +155,33 @@ export class TestRelay {
   }
 
   /** The envelopes a send becomes, one per addressed device (sealed ones carry no source). */
+  /**
+   * Splits a multi-recipient (SSv2) upload as the relay does: one sealed
+   * envelope per device it was sealed for, each with its recipient's part.
+   * Keyed by account id, in the upload's order.
+   */
+  deliverMulti(payload: Uint8Array, accountIds: readonly AccountId[]): Map<AccountId, Envelope[]> {
+    const message = MultiRecipientMessage.parse(payload);
+    const out = new Map<AccountId, Envelope[]>();
+    for (const accountId of accountIds) {
+      const serviceId = serviceIdFor(accountId);
+      const entry = message.recipients.find((recipient) => recipient.serviceId === serviceId);
+      if (entry === undefined) throw new Error(`the upload is not sealed for ${accountId}`);
+      const content = Buffer.from(message.payloadFor(serviceId)).toString('base64');
+      out.set(
+        accountId,
+        entry.devices.map(({ deviceId }) => ({
+          id: crypto.randomUUID(),
+          type: 'sealed' as const,
+          destinationDeviceId: deviceId,
+          content,
+          serverTimestamp: this.#clock++,
+        })),
+      );
+    }
+    return out;
+  }
+
   deliver(sender: DeviceAddress, messages: readonly OutgoingMessage[]): Envelope[] {
     return messages.map((message) => ({
       id: crypto.randomUUID(),
