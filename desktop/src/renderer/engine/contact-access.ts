@@ -15,6 +15,7 @@
 import type { AccountId } from '@parley/crypto-core/wire';
 import type { EngineDatabase } from './database.js';
 import type { EngineEvents } from './events.js';
+import { reachOfMember } from './groups/group-members.js';
 import type { EventHub } from './observable.js';
 import type { ContactRecord, OutboxProfileRecord, ProfileAvatar } from './records.js';
 import { relayUrlOrNull } from './relay-directory.js';
@@ -38,9 +39,12 @@ export function profileItem(recipient: AccountId, now: number): OutboxProfileRec
   return { kind: 'profile', ...newDirectItem(recipient, now) };
 }
 
-/** The key we present to `accountId`; null when we hold none (the account predates access keys, or is no contact). */
+/** The key we present to `accountId`: a contact's, else a group member's; null when we hold none (the account predates access keys, or is unknown). */
 export async function contactAccessKey(db: EngineDatabase, accountId: AccountId): Promise<string | null> {
-  return (await db.contacts.get(accountId))?.accessKey ?? null;
+  const contact = await db.contacts.get(accountId);
+  if (contact !== undefined) return contact.accessKey ?? null;
+  // A group member who is no contact: the key its group gave us.
+  return (await reachOfMember(db, accountId))?.accessKey ?? null;
 }
 
 /**
@@ -50,6 +54,10 @@ export async function contactAccessKey(db: EngineDatabase, accountId: AccountId)
  */
 export async function contactReach(db: EngineDatabase, accountId: AccountId, homeRelayUrl: string): Promise<Reach> {
   const contact = await db.contacts.get(accountId);
+  if (contact === undefined) {
+    const member = await reachOfMember(db, accountId);
+    if (member !== null) return member;
+  }
   return { accessKey: contact?.accessKey ?? null, relayUrl: contact?.relayUrl ?? homeRelayUrl };
 }
 

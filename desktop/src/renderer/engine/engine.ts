@@ -26,6 +26,7 @@ import { ProfileLifecycle } from './engine-lifecycle.js';
 import type { AccountSummary, CreateAccountRequest, EngineOptions, RegistrationOptions } from './engine-options.js';
 import { describeError } from './errors.js';
 import type { EngineEvents } from './events.js';
+import type { GroupControl, NewGroup } from './groups/group-control.js';
 import { type EngineLogger, silentLogger } from './logger.js';
 import { acceptRequest, type BlockResult, blockContact, deleteRequest, unblockContact } from './message-requests.js';
 import { EventHub, Observable, type Readable, type Unsubscribe } from './observable.js';
@@ -290,6 +291,49 @@ export class Engine {
   /** Stores and queues a text; returns the stored message (state 'sending'). */
   async sendText(conversationId: string, body: string): Promise<MessageRecord> {
     return this.#require().sendText(conversationId, body);
+  }
+
+  /** A new group of accepted contacts (they are invited); answers its conversation `group:<id>`. */
+  async createGroup(group: NewGroup): Promise<{ conversationId: string; groupId: string }> {
+    return this.#groups().createGroup(group);
+  }
+
+  async inviteToGroup(groupId: string, accountIds: readonly AccountId[]): Promise<void> {
+    return this.#groups().invite(groupId, accountIds);
+  }
+
+  async acceptGroupInvite(groupId: string): Promise<void> {
+    return this.#groups().accept(groupId);
+  }
+
+  async declineGroupInvite(groupId: string): Promise<void> {
+    return this.#groups().decline(groupId);
+  }
+
+  async renameGroup(groupId: string, name: string): Promise<void> {
+    return this.#groups().rename(groupId, name);
+  }
+
+  async describeGroup(groupId: string, description: string): Promise<void> {
+    return this.#groups().describe(groupId, description);
+  }
+
+  async leaveGroup(groupId: string): Promise<void> {
+    return this.#groups().leave(groupId);
+  }
+
+  async removeFromGroup(groupId: string, accountIds: readonly AccountId[]): Promise<void> {
+    return this.#groups().remove(groupId, accountIds);
+  }
+
+  async promoteInGroup(groupId: string, accountIds: readonly AccountId[]): Promise<void> {
+    return this.#groups().promote(groupId, accountIds);
+  }
+
+  #groups(): GroupControl {
+    const runtime = this.#require();
+    runtime.assertNotTakenOver('changing a group');
+    return runtime.groups;
   }
 
   /** Queues a failed message again. */

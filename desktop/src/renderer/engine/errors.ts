@@ -54,6 +54,12 @@ export const EngineErrorCode = {
   InviteInvalid: 'INVITE_INVALID',
   /** The relay creates no new accounts. */
   RegistrationClosed: 'REGISTRATION_CLOSED',
+  /** No group with that id (or not one we are in). */
+  UnknownGroup: 'UNKNOWN_GROUP',
+  /** The group's rules do not allow this change now (not a member, not an admin, nobody to act on). */
+  GroupChangeNotAllowed: 'GROUP_CHANGE_NOT_ALLOWED',
+  /** A group limit (members, name or description length, history) would be passed. */
+  GroupLimit: 'GROUP_LIMIT',
   /** The vault holds no identity yet: run onboarding. */
   NoIdentity: 'NO_IDENTITY',
   /** An identity already exists in this profile. */

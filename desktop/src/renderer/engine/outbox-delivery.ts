@@ -12,6 +12,7 @@
 import type { AccountId, SendRequest, UnauthenticatedSendRequest } from '@parley/crypto-core/wire';
 import type { EngineDatabase } from './database.js';
 import { EngineError, EngineErrorCode } from './errors.js';
+import { groupMemberReach } from './groups/group-members.js';
 import type { OutboxRecord } from './records.js';
 import type { RelayConnection } from './relay-connection.js';
 import { canonicalRelay, type RelayDirectory } from './relay-directory.js';
@@ -36,7 +37,7 @@ export interface Delivered {
   readonly outcome: SendOutcome;
 }
 
-/** Each recipient's relay (canonical), as the contacts table says; unknown recipients live on the home relay. */
+/** Each recipient's relay (canonical), as the contacts table (else a group's fold) says; unknown recipients live on the home relay. */
 export type RelayOf = (recipient: AccountId) => string;
 
 /**
@@ -77,6 +78,9 @@ export class OutboxDelivery {
 
   async relayOf(db: EngineDatabase): Promise<RelayOf> {
     const relays = new Map<AccountId, string>();
+    // Group members who are no contacts live where their group says; a contact's own record wins.
+    for (const [accountId, member] of await groupMemberReach(db))
+      relays.set(accountId, canonicalRelay(member.relayUrl));
     for (const contact of await db.contacts.toArray()) relays.set(contact.accountId, canonicalRelay(contact.relayUrl));
     return (recipient) => relays.get(recipient) ?? this.relays.homeUrl;
   }

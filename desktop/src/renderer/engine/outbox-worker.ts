@@ -258,6 +258,7 @@ export class OutboxWorker {
     }
     if (item.kind === 'session-reset') return { type: 'session-reset', id: item.resetId, sentAt: item.createdAt };
     if (item.kind === 'profile') return ownProfileContent(this.db, this.context.relayUrl);
+    if (item.kind === 'group') return item.content;
     const message = await this.db.messages.get(item.messageId);
     // Gone, or already proved delivered by a receipt: nothing left to send.
     if (message === undefined || message.body === null) return null;

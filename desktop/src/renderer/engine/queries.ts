@@ -14,6 +14,7 @@
 import type { AccountId } from '@parley/crypto-core/wire';
 import { liveQuery as dexieLiveQuery } from 'dexie';
 import type { EngineDatabase } from './database.js';
+import { type GroupView, groupView } from './groups/group-queries.js';
 import type {
   ContactRecord,
   ContactStatus,
@@ -212,6 +213,11 @@ export class EngineQueries {
       const contact = conversation.kind === 'direct' ? contactById.get(conversation.peerId) : undefined;
       return listOf(contact) === list ? [conversationView(conversation, contact)] : [];
     });
+  }
+
+  /** A group with its members (groups/group-queries.ts), or null when we know none with that id. */
+  group(groupId: string): Promise<GroupView | null> {
+    return groupView(this.db, groupId);
   }
 
   /** One conversation (the chat header), or null when there is none with that id. */

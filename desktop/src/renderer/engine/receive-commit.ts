@@ -24,6 +24,7 @@ import { applyProfiles, type IncomingProfile } from './contact-access.js';
 import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { type ForgeryNotice, type PreparedForgeryNotice, writeForgeryNotices } from './forgery-notices.js';
+import { applyGroupControl, type IncomingGroupControl } from './groups/group-receive.js';
 import { isAhead } from './message-state.js';
 import { previewOf } from './previews.js';
 import { committedEnvelopeIds } from './receive-known-envelopes.js';
@@ -49,6 +50,9 @@ export interface ReceiveCommitInput {
   readonly relayUrl: string;
   /** Sealed senders' relays (receive-plan.ts): where a stranger's contact record says they live. */
   readonly senderRelays?: ReadonlyMap<AccountId, string>;
+  /** Group control to merge (groups/group-receive.ts). */
+  readonly groups?: readonly IncomingGroupControl[];
+  readonly ownAccountId?: AccountId;
   readonly now: number;
 }
 
@@ -69,7 +73,15 @@ export interface ReceiveCommitResult {
   readonly outboxItemsRemoved: number;
 }
 
-const TABLES = ['messages', 'conversations', 'contacts', 'receivedEnvelopes', 'outbox'] as const;
+const TABLES = [
+  'messages',
+  'conversations',
+  'contacts',
+  'receivedEnvelopes',
+  'outbox',
+  'groups',
+  'groupChanges',
+] as const;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -164,11 +176,17 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
 
     const notices = await writeForgeryNotices(db, input.forgeryNotices);
 
+    const groupControl = (input.groups ?? []).filter((entry) => !seenIds.has(entry.envelopeId));
+    const groupItems =
+      groupControl.length > 0 && input.ownAccountId !== undefined
+        ? await applyGroupControl(db, groupControl, { self: input.ownAccountId, now: input.now })
+        : 0;
+
     return {
       stored,
       stateChanges,
       notices,
-      receiptsQueued: receipts.length > 0 || profilesRequeued,
+      receiptsQueued: receipts.length > 0 || profilesRequeued || groupItems > 0,
       outboxItemsRemoved,
     };
   });

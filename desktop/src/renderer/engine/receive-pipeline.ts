@@ -323,6 +323,8 @@ export class ReceivePipeline {
       envelopeIds: plan.commitIds,
       relayUrl: this.context.relayUrl,
       senderRelays: plan.senderRelays,
+      groups: plan.groups,
+      ownAccountId: this.context.ownAccountId,
       now,
     });
     const commitMs = since(commitStart);

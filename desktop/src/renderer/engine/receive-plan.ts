@@ -7,8 +7,8 @@
  *   applied to own messages (a read receipt as a delivery receipt while the
  *   user turned read receipts off: then no read state is shown); typing:
  *   in-memory state only; content that only
- *   updated vault state (null) and group control (not supported yet): nothing
- *   to store. All of these are committed (recorded as received, then acked).
+ *   updated vault state (null): nothing to store; group control: merged and
+ *   answered in the commit (groups/group-receive.ts). All of these are committed (recorded as received, then acked).
  * - DUPLICATE_MESSAGE and every "this will never decrypt" code: committed
  *   without content (acked and dropped, logged), so the relay stops
  *   re-sending it.
@@ -42,6 +42,7 @@ import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import type { DecryptOutcome, IncomingContent } from '../../common/vault-api.js';
 import type { IncomingProfile } from './contact-access.js';
 import { directConversationId, groupConversationId, messageSortKey, orderingTime } from './conversation-ids.js';
+import type { IncomingGroupControl } from './groups/group-receive.js';
 import type { MessageKind } from './records.js';
 
 /** A message to store (text, or a placeholder for content this version cannot show). */
@@ -95,6 +96,8 @@ export interface ReceivePlan {
   readonly sessionResets: AccountId[];
   /** Contact access keys that senders told us (profile content). */
   readonly profiles: IncomingProfile[];
+  /** Group control, its changes checked by the vault (groups/group-receive.ts). */
+  readonly groups: IncomingGroupControl[];
   /** Each sealed sender's relay (the one whose pinned root certified it): a stranger's contact record gets it. */
   readonly senderRelays: Map<AccountId, string>;
 }
@@ -162,6 +165,7 @@ export function planReceive(
     sessionRepairs: [],
     sessionResets: [],
     profiles: [],
+    groups: [],
     senderRelays: new Map(),
   };
   const outcomeById = new Map<string, DecryptOutcome>();
@@ -285,7 +289,7 @@ function applyContent(
       return;
     }
     case 'group':
-      plan.dropped.push({ envelopeId: envelope.id, reason: 'group control (groups not supported yet)' });
+      plan.groups.push({ envelopeId: envelope.id, senderAccountId: sender, content });
       return;
     case 'sender-key':
       // The vault processed the key into its store; the engine keeps nothing of it yet.

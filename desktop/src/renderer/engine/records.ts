@@ -7,6 +7,7 @@
  */
 import type { GroupState } from '@parley/crypto-core/group';
 import type { AccountId } from '@parley/crypto-core/wire';
+import type { OutgoingContent } from '../../common/vault-api.js';
 
 export interface ContactRecord {
   readonly accountId: AccountId;
@@ -104,9 +105,11 @@ export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
  * notice that a relay sent a key the contact's account id does not commit to
  * (forgery-notices.ts; its body is the relay's URL); identity-changed: the
  * notice older versions wrote for the same event, when they still offered to
- * accept such a key (shown as a past forgery, with nothing to accept).
+ * accept such a key (shown as a past forgery, with nothing to accept);
+ * group-event: a line in a group's timeline for an applied change ("Alice
+ * renamed the group to Hikers"; groups/group-timeline.ts), its id the change's id.
  */
-export type MessageKind = 'text' | 'forged-key' | 'identity-changed' | 'unsupported';
+export type MessageKind = 'text' | 'forged-key' | 'identity-changed' | 'unsupported' | 'group-event';
 
 export interface MessageRecord {
   /** The message id: chosen by the sender and carried inside the encrypted content (UUID). */
@@ -133,7 +136,7 @@ export interface MessageRecord {
   readonly envelopeId: string | null;
   /** When the relay accepted it (ms); null until known. */
   serverTimestamp: number | null;
-  /** The text (kind 'text') or the relay's URL (kind 'forged-key'); null otherwise. */
+  /** The text (kind 'text'), the relay's URL (kind 'forged-key') or the sentence (kind 'group-event'); null otherwise. */
   readonly body: string | null;
 }
 
@@ -183,7 +186,22 @@ export interface OutboxProfileRecord extends OutboxCommon {
   readonly kind: 'profile';
 }
 
-export type OutboxRecord = OutboxTextRecord | OutboxReceiptRecord | OutboxSessionResetRecord | OutboxProfileRecord;
+/**
+ * Group control to one member (groups/group-control.ts): the signed changes
+ * and digest as they go on the wire (public among the members; the row is
+ * sealed at rest like every other).
+ */
+export interface OutboxGroupRecord extends OutboxCommon {
+  readonly kind: 'group';
+  readonly content: Extract<OutgoingContent, { type: 'group' }>;
+}
+
+export type OutboxRecord =
+  | OutboxTextRecord
+  | OutboxReceiptRecord
+  | OutboxSessionResetRecord
+  | OutboxProfileRecord
+  | OutboxGroupRecord;
 
 /**
  * The envelopes one commit recorded (one row per batch: one request and one

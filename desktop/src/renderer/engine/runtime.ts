@@ -14,6 +14,7 @@ import type { EngineDatabase } from './database.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
 import type { Forgery } from './forgery-notices.js';
+import { GroupControl } from './groups/group-control.js';
 import type { EngineLogger } from './logger.js';
 import { acceptRequest, isRequest, type RequestContext } from './message-requests.js';
 import type { EventHub, Observable, Unsubscribe } from './observable.js';
@@ -102,6 +103,7 @@ export class EngineRuntime {
   readonly queuedCount: QueuedCount;
   readonly contacts: ContactBook;
   readonly composer: Composer;
+  readonly groups: GroupControl;
   readonly readReceipts: ReadReceipts;
   readonly queries: EngineQueries;
   readonly privacy: PrivacySettings;
@@ -182,6 +184,15 @@ export class EngineRuntime {
       pinRelay: (url) => this.trustRoots.pin(url),
     });
     this.composer = new Composer(db, { ownAccountId: accountId, clock, newId: parts.newId });
+    this.groups = new GroupControl(db, vault, {
+      ownAccountId: accountId,
+      homeRelayUrl: relayUrl,
+      clock,
+      queued: () => {
+        this.queuedCount.refresh();
+        this.outbox.kick();
+      },
+    });
     this.readReceipts = new ReadReceipts(db, clock);
     this.queries = new EngineQueries(db);
     this.privacy = privacy;

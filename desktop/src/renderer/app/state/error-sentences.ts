@@ -36,6 +36,11 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
   BAD_PASSPHRASE: "That passphrase isn't right; check it and try again.",
   NOT_REGISTERED: "This identity isn't registered with a relay yet; choose a relay to finish setting up.",
   NOT_STARTED: "Parley isn't connected to your account right now; wait a moment, then try again.",
+  UNKNOWN_GROUP: 'This group no longer exists here; pick another conversation from the list.',
+  GROUP_CHANGE_NOT_ALLOWED:
+    "The group's rules do not allow that now (only admins may remove or promote, and only members may change the group).",
+  GROUP_LIMIT:
+    'That would pass one of the group limits (256 members, a 64-character name, a 480-character description).',
   UNKNOWN_CONVERSATION: 'This conversation no longer exists; pick another one from the list.',
   UNKNOWN_MESSAGE: 'This message no longer exists, so there is nothing to retry.',
   INVALID_MESSAGE: "This message can't be sent because it is empty or too long; shorten it and try again.",

@@ -80,7 +80,7 @@ async function* historyPages(db: EngineDatabase, only: string | null): AsyncGene
     exported.add(conversation.id);
     for await (const rows of conversationMessages(db, conversation.id)) {
       inConversations += rows.length;
-      yield rows.map(messageToRecord);
+      yield rows.flatMap((row) => messageToRecord(row) ?? []);
     }
   }
   if (only !== null) return;
@@ -89,7 +89,8 @@ async function* historyPages(db: EngineDatabase, only: string | null): AsyncGene
   // are any (hardly ever), one pass over the table keeps just those.
   if ((await db.messages.count()) === inConversations) return;
   const orphans = await db.messages.filter((row) => !exported.has(row.conversationId)).toArray();
-  for (let i = 0; i < orphans.length; i += PAGE_SIZE) yield orphans.slice(i, i + PAGE_SIZE).map(messageToRecord);
+  for (let i = 0; i < orphans.length; i += PAGE_SIZE)
+    yield orphans.slice(i, i + PAGE_SIZE).flatMap((row) => messageToRecord(row) ?? []);
 }
 
 async function totalRecords(db: EngineDatabase): Promise<number> {

@@ -1,0 +1,54 @@
+/**
+ * What the UI reads of a group: its name, where we stand, and the members
+ * with the name to show (the user's name for a contact first, then the
+ * name the group knows), role and status. An invitation from someone who is
+ * not an accepted contact is a `request` (docs/protocol.md §10, Sending
+ * changes): the UI shows it beside message requests.
+ */
+import type { GroupMemberStatus, GroupRole } from '@parley/crypto-core/group';
+import type { AccountId } from '@parley/crypto-core/wire';
+import { isAcceptedContact } from '../contact-access.js';
+import type { EngineDatabase } from '../database.js';
+import type { GroupMembership } from '../records.js';
+
+export interface GroupMemberView {
+  readonly accountId: AccountId;
+  readonly name: string | null;
+  readonly role: GroupRole;
+  readonly status: GroupMemberStatus;
+}
+
+export interface GroupView {
+  readonly groupId: string;
+  readonly conversationId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly membership: GroupMembership;
+  readonly invitedBy: AccountId | null;
+  /** Invited by someone who is not an accepted contact. */
+  readonly request: boolean;
+  readonly members: readonly GroupMemberView[];
+}
+
+export async function groupView(db: EngineDatabase, groupId: string): Promise<GroupView | null> {
+  const record = await db.groups.get(groupId);
+  const state = record?.state ?? null;
+  if (record === undefined || state === null) return null;
+  const contacts = await db.contacts.bulkGet(state.members.map((member) => member.accountId));
+  const inviter = record.invitedBy === null ? undefined : await db.contacts.get(record.invitedBy);
+  return {
+    groupId,
+    conversationId: `group:${groupId}`,
+    name: state.name,
+    description: state.description,
+    membership: record.membership,
+    invitedBy: record.invitedBy,
+    request: record.membership === 'invited' && record.invitedBy !== null && !isAcceptedContact(inviter),
+    members: state.members.map((member, index) => ({
+      accountId: member.accountId,
+      name: contacts[index]?.displayName ?? member.name ?? contacts[index]?.profileName ?? null,
+      role: member.role,
+      status: member.status,
+    })),
+  };
+}
