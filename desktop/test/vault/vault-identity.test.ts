@@ -184,7 +184,7 @@ describe('contact identities', () => {
     }
   });
 
-  it('passes signed group changes through as received and keeps sender keys in the vault', async () => {
+  it('hands over signed group changes it verified, as received, and keeps sender keys in the vault', async () => {
     const dave = new RawDevice();
     await dave.startSession(relay.bundles(carol.account.accountId));
     const { groupId, body } = prepareGroupCreate(dave.identity, {
@@ -202,7 +202,8 @@ describe('contact identities', () => {
     const set = new GroupChangeSet(groupId, [verifyGroupChange(signed, verifyIdentitySignature)]);
     const [message] = groupMessages(set, set.sorted(), 'update');
     if (message === undefined) throw new Error('no group message');
-    const distribution = await dave.group.createDistributionMessage(newDistributionId());
+    const distributionId = newDistributionId();
+    const distribution = await dave.group.createDistributionMessage(distributionId);
     const create = await dave.envelope(carol.address, message);
     const keys = await dave.envelope(carol.address, {
       type: 'sender-key',
@@ -217,9 +218,14 @@ describe('contact identities', () => {
       changes: [{ body: toBase64(signed.body), signature: toBase64(signed.signature) }],
       digest: { count: 1, sha256: toBase64(set.digest().sha256) },
       have: toBase64(uuidToBytes(set.ids()[0] ?? '')),
+      refused: [],
     });
     expect(JSON.stringify(distributed)).not.toContain(toBase64(distribution));
-    expect(opened(distributed).content).toBeNull();
+    expect(opened(distributed).content).toEqual({
+      type: 'sender-key',
+      groupId,
+      distributionId,
+    });
     expect(opened(distributed).sender).toEqual(dave.address);
   });
 
