@@ -8,33 +8,15 @@
  */
 import { expect, it } from 'vitest';
 import type { GroupView } from '../../src/renderer/engine/groups/group-queries.js';
-import { introduce, waitForStates } from '../support/conversation-helpers.js';
+import { waitForStates } from '../support/conversation-helpers.js';
+import { befriend, groupClient, hikers, waitForGroup } from '../support/group-helpers.js';
 import { useRelayWorld } from '../support/relay-world.js';
-import { TestClient } from '../support/test-client.js';
+import type { TestClient } from '../support/test-client.js';
 import { waitFor } from '../support/wait.js';
 
 const world = useRelayWorld('group-messages');
 
-async function client(name: string): Promise<TestClient> {
-  const made = await TestClient.create(name, world.relay.url);
-  world.clients.push(made);
-  await waitFor(`${name} registered the access keys`, async () =>
-    (await made.engine.database.getSetting('accessKeysRegistered')) !== undefined ? true : null,
-  );
-  return made;
-}
-
-function waitForGroup(who: TestClient, groupId: string, what: string, test: (group: GroupView) => boolean) {
-  return waitFor(
-    `${who.name}: ${what}`,
-    async () => {
-      const group = await who.engine.queries.group(groupId);
-      return group !== null && test(group) ? group : null;
-    },
-    30_000,
-    50,
-  );
-}
+const client = (name: string) => groupClient(world, name);
 
 function joined(group: GroupView, who: readonly TestClient[]): boolean {
   return who.every((member) => group.members.some((m) => m.accountId === member.accountId && m.status === 'joined'));
@@ -59,18 +41,7 @@ function waitForBodies(who: TestClient, conversationId: string, wanted: readonly
 }
 
 it('members write and read, receipts per member, a later member reads only what follows, a removed one nothing', async () => {
-  const alice = await client('alice');
-  const bob = await client('bob');
-  const carol = await client('carol');
-  await introduce(alice, bob, 'Bob');
-  await introduce(bob, alice, 'Alice');
-  await introduce(alice, carol, 'Carol');
-  await introduce(carol, alice, 'Alice');
-
-  const { groupId, conversationId } = await alice.engine.createGroup({
-    name: 'Hikers',
-    members: [bob.accountId, carol.accountId],
-  });
+  const { alice, bob, carol, groupId, conversationId } = await hikers(world);
   for (const invitee of [bob, carol])
     await waitForGroup(invitee, groupId, 'invited', (g) => g.membership === 'invited');
   await bob.engine.acceptGroupInvite(groupId);
@@ -115,8 +86,7 @@ it('members write and read, receipts per member, a later member reads only what 
 
   // Dave joins later: he gets what is sent from then on, nothing before.
   const dave = await client('dave');
-  await introduce(alice, dave, 'Dave');
-  await introduce(dave, alice, 'Alice');
+  await befriend(alice, 'Alice', dave, 'Dave');
   await alice.engine.inviteToGroup(groupId, [dave.accountId]);
   await waitForGroup(dave, groupId, 'invited', (g) => g.membership === 'invited');
   await dave.engine.acceptGroupInvite(groupId);
