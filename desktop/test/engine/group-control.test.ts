@@ -8,33 +8,12 @@
  */
 import { expect, it } from 'vitest';
 import type { GroupView } from '../../src/renderer/engine/groups/group-queries.js';
-import { introduce } from '../support/conversation-helpers.js';
+import { hikers, waitForGroup } from '../support/group-helpers.js';
 import { useRelayWorld } from '../support/relay-world.js';
-import { TestClient } from '../support/test-client.js';
+import type { TestClient } from '../support/test-client.js';
 import { waitFor } from '../support/wait.js';
 
 const world = useRelayWorld('group-control');
-
-async function client(name: string): Promise<TestClient> {
-  const made = await TestClient.create(name, world.relay.url);
-  world.clients.push(made);
-  await waitFor(`${name} registered the access keys`, async () =>
-    (await made.engine.database.getSetting('accessKeysRegistered')) !== undefined ? true : null,
-  );
-  return made;
-}
-
-function waitForGroup(who: TestClient, groupId: string, what: string, test: (group: GroupView) => boolean) {
-  return waitFor(
-    `${who.name}: ${what}`,
-    async () => {
-      const group = await who.engine.queries.group(groupId);
-      return group !== null && test(group) ? group : null;
-    },
-    30_000,
-    50,
-  );
-}
 
 function statusOf(group: GroupView, who: TestClient) {
   return group.members.find((member) => member.accountId === who.accountId)?.status ?? 'none';
@@ -45,18 +24,7 @@ async function timeline(who: TestClient, conversationId: string): Promise<string
 }
 
 it('creates a group, members accept and reach each other, concurrent renames converge, a removal reaches the removed', async () => {
-  const alice = await client('alice');
-  const bob = await client('bob');
-  const carol = await client('carol');
-  await introduce(alice, bob, 'Bob');
-  await introduce(bob, alice, 'Alice');
-  await introduce(alice, carol, 'Carol');
-  await introduce(carol, alice, 'Alice');
-
-  const { groupId, conversationId } = await alice.engine.createGroup({
-    name: 'Hikers',
-    members: [bob.accountId, carol.accountId],
-  });
+  const { alice, bob, carol, groupId, conversationId } = await hikers(world);
   expect(conversationId).toBe(`group:${groupId}`);
   const created = await alice.engine.queries.group(groupId);
   expect(created?.membership).toBe('joined');

@@ -13,7 +13,13 @@ import { messageSortKey } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { EngineError, EngineErrorCode } from './errors.js';
 import { previewOf } from './previews.js';
-import type { MessageRecord, NewMessageRecord, OutboxTextRecord } from './records.js';
+import type {
+  ConversationRecord,
+  MessageRecord,
+  NewMessageRecord,
+  OutboxGroupTextRecord,
+  OutboxTextRecord,
+} from './records.js';
 
 /**
  * Largest body (UTF-8 bytes). Content is padded to at most 64 KiB before
@@ -50,10 +56,7 @@ export class Composer {
     if (conversation === undefined) {
       throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
     }
-    if (conversation.kind !== 'direct') {
-      throw new EngineError(EngineErrorCode.InvalidMessage, 'group conversations are not supported yet');
-    }
-    const recipient = conversation.peerId;
+    if (conversation.kind === 'group') await this.#checkJoined(conversation.peerId);
     const id = this.context.newId();
     const sentAt = this.context.clock.now();
     const preview = previewOf(body);
@@ -71,16 +74,7 @@ export class Composer {
       serverTimestamp: null,
       body,
     };
-    const item: OutboxTextRecord = {
-      kind: 'text',
-      messageId: id,
-      recipient,
-      conversationId,
-      attempts: 0,
-      nextAttemptAt: sentAt,
-      lastError: null,
-      createdAt: sentAt,
-    };
+    const item = this.#item(conversation, id, sentAt);
     return this.db.dexie.transaction('rw', ['messages', 'outbox', 'conversations'], async () => {
       await this.db.messages.add(message);
       await this.db.outbox.add(item);
@@ -98,6 +92,39 @@ export class Composer {
     });
   }
 
+  /**
+   * The outbox item of a text: to the peer of a direct conversation; for a
+   * group, one item that the worker sends to every joined member
+   * (groups/group-send.ts), its `recipient` our own account.
+   */
+  #item(conversation: ConversationRecord, messageId: string, now: number): OutboxTextRecord | OutboxGroupTextRecord {
+    const common = {
+      messageId,
+      conversationId: conversation.id,
+      attempts: 0,
+      nextAttemptAt: now,
+      lastError: null,
+      createdAt: now,
+    };
+    if (conversation.kind === 'direct') return { kind: 'text', recipient: conversation.peerId, ...common };
+    return {
+      kind: 'group-text',
+      groupId: conversation.peerId,
+      relaysDone: [],
+      recipient: this.context.ownAccountId,
+      ...common,
+    };
+  }
+
+  /** Only a joined member writes to a group. */
+  async #checkJoined(groupId: string): Promise<void> {
+    const group = await this.db.groups.get(groupId);
+    if (group === undefined) throw new EngineError(EngineErrorCode.UnknownGroup, 'no such group');
+    if (group.membership !== 'joined') {
+      throw new EngineError(EngineErrorCode.GroupChangeNotAllowed, 'only a joined member writes to the group');
+    }
+  }
+
   /** Queues a failed own message again. */
   async retry(messageId: string): Promise<MessageRecord> {
     return this.db.dexie.transaction('rw', ['messages', 'outbox', 'conversations'], async () => {
@@ -108,21 +135,10 @@ export class Composer {
       if (message.state !== 'failed') return message;
       const now = this.context.clock.now();
       const conversation = await this.db.conversations.get(message.conversationId);
-      if (conversation === undefined || conversation.kind !== 'direct') {
-        throw new EngineError(EngineErrorCode.UnknownConversation, 'no such direct conversation');
-      }
+      if (conversation === undefined)
+        throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
       await this.db.outbox.where('messageId').equals(messageId).delete();
-      const item: OutboxTextRecord = {
-        kind: 'text',
-        messageId,
-        recipient: conversation.peerId,
-        conversationId: message.conversationId,
-        attempts: 0,
-        nextAttemptAt: now,
-        lastError: null,
-        createdAt: now,
-      };
-      await this.db.outbox.add(item);
+      await this.db.outbox.add(this.#item(conversation, messageId, now));
       await this.db.messages.update(messageId, { state: 'sending' });
       return { ...message, state: 'sending' };
     });

@@ -28,11 +28,12 @@ import type { Clock } from './clock.js';
 import { contactAccessKey, isBlocked } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
+import type { GroupSender } from './groups/group-send.js';
 import type { EngineLogger } from './logger.js';
 import type { Delivered, OutboxDelivery, PreparedSend, RelayOf } from './outbox-delivery.js';
 import { NEVER, type OutboxQueue, type OutboxStateChange, type SentItem } from './outbox-queue.js';
 import { ownProfileContent } from './own-profile.js';
-import type { OutboxRecord } from './records.js';
+import type { OutboxGroupTextRecord, OutboxRecord } from './records.js';
 import { RelayCallError } from './relay-errors.js';
 import { relayUnreachable } from './relay-reachability.js';
 import { classifySendFailure, failureSummary } from './send-failures.js';
@@ -99,6 +100,7 @@ export class OutboxWorker {
     private readonly vault: VaultGateway,
     private readonly delivery: OutboxDelivery,
     private readonly sessions: SessionManager,
+    private readonly groups: GroupSender,
     private readonly listener: OutboxListener,
     private readonly context: {
       readonly relayUrl: string;
@@ -178,10 +180,15 @@ export class OutboxWorker {
   async #sendWindow(items: readonly OutboxRecord[], relayOf: RelayOf): Promise<void> {
     const repaired = new Set<AccountId>();
     const prepared: PreparedSend[] = [];
+    const groupTexts: OutboxGroupTextRecord[] = [];
     for (const item of items) {
       const relayUrl = relayOf(item.recipient);
       // Its relay was found down (or the connection dropped) earlier in this window: not tried again now.
       if (this.delivery.availableAt(relayUrl, item.nextAttemptAt, NEVER) > this.context.clock.now()) continue;
+      if (item.kind === 'group-text') {
+        groupTexts.push(item);
+        continue;
+      }
       try {
         const request = await this.#prepare(item, relayUrl);
         if (request === null) {
@@ -194,9 +201,37 @@ export class OutboxWorker {
         await this.#failed(item, relayUrl, error, repaired);
       }
     }
-    if (prepared.length === 0) return;
+    if (prepared.length > 0) await this.delivery.deliver(prepared, (group) => this.#settle(group, repaired));
+    // After the window's 1:1 sends: the sender keys among them are recorded before a group text looks.
+    for (const item of groupTexts) await this.#sendGroupText(item, relayOf, repaired);
+  }
 
-    await this.delivery.deliver(prepared, (group) => this.#settle(group, repaired));
+  /** A group text: one upload per relay (groups/group-send.ts), after our sender key reached every member. */
+  async #sendGroupText(item: OutboxGroupTextRecord, relayOf: RelayOf, repaired: Set<AccountId>): Promise<void> {
+    try {
+      const outcome = await this.groups.send(item, relayOf);
+      switch (outcome.kind) {
+        case 'nothing':
+          if (item.seq !== undefined) await this.db.outbox.delete(item.seq);
+          this.listener.queueChanged();
+          return;
+        case 'distributing':
+          // The sender-key items go in the next window; the text follows them.
+          await this.#retry(item, 'sender keys on their way', outcome.requeued, outcome.requeued ? null : 0);
+          return;
+        case 'failed':
+          await this.#failed(item, outcome.relayUrl, outcome.error, repaired);
+          return;
+        case 'sent': {
+          const changes = await this.queue.recordGroupSent(item, outcome.serverTimestamp, outcome.recipients);
+          if (changes.length > 0) this.listener.stateChanged(changes);
+          this.listener.queueChanged();
+          return;
+        }
+      }
+    } catch (error) {
+      await this.#failed(item, this.delivery.homeUrl, error, repaired);
+    }
   }
 
   /** One relay's outcomes: accepted items recorded in one transaction, the others retried, waiting or failed. */
@@ -259,6 +294,11 @@ export class OutboxWorker {
     if (item.kind === 'session-reset') return { type: 'session-reset', id: item.resetId, sentAt: item.createdAt };
     if (item.kind === 'profile') return ownProfileContent(this.db, this.context.relayUrl);
     if (item.kind === 'group') return item.content;
+    if (item.kind === 'sender-key') {
+      return { type: 'sender-key', groupId: item.groupId, distributionId: item.distributionId };
+    }
+    // Group texts go by GroupSender, never one-to-one.
+    if (item.kind === 'group-text') return null;
     const message = await this.db.messages.get(item.messageId);
     // Gone, or already proved delivered by a receipt: nothing left to send.
     if (message === undefined || message.body === null) return null;
@@ -298,6 +338,13 @@ export class OutboxWorker {
         await this.#giveUp(item, summary);
         return;
       case 'access-denied':
+        if (item.kind === 'group-text') {
+          // A multi-recipient refusal names the member whose key was refused.
+          const refused = RelayCallError.is(error) ? error.relayError?.recipient : undefined;
+          if (refused !== undefined) await this.listener.accessDenied(refused);
+          await this.#giveUp(item, summary);
+          return;
+        }
         if (await this.#awaitingProfile(item.recipient)) {
           // Their profile (with the key) is on its way: it can arrive after
           // their first texts when it had to be retried. Retry, counted, so

@@ -14,7 +14,7 @@
 import type { AccountId } from '@parley/crypto-core/wire';
 import { liveQuery as dexieLiveQuery } from 'dexie';
 import type { EngineDatabase } from './database.js';
-import { type GroupView, groupView } from './groups/group-queries.js';
+import { type GroupReceiptsView, type GroupView, groupReceiptsView, groupView } from './groups/group-queries.js';
 import type {
   ContactRecord,
   ContactStatus,
@@ -218,6 +218,11 @@ export class EngineQueries {
   /** A group with its members (groups/group-queries.ts), or null when we know none with that id. */
   group(groupId: string): Promise<GroupView | null> {
     return groupView(this.db, groupId);
+  }
+
+  /** Per-member delivery and read state of one of our group messages ("read by 2 of 5"). */
+  groupReceipts(messageId: string): Promise<GroupReceiptsView> {
+    return groupReceiptsView(this.db, messageId);
   }
 
   /** One conversation (the chat header), or null when there is none with that id. */

@@ -13,6 +13,7 @@ import type { Clock } from './clock.js';
 import { isAcceptedContact } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { EngineError, EngineErrorCode } from './errors.js';
+import { isJoinedMember } from './groups/group-members.js';
 import type { OutboxReceiptRecord } from './records.js';
 
 export interface MarkReadResult {
@@ -37,7 +38,7 @@ export class ReadReceipts {
   ) {}
 
   markRead(conversationId: string, options: MarkReadOptions): Promise<MarkReadResult> {
-    return this.db.dexie.transaction('rw', ['messages', 'conversations', 'contacts', 'outbox'], async () => {
+    return this.db.dexie.transaction('rw', ['messages', 'conversations', 'contacts', 'outbox', 'groups'], async () => {
       const conversation = await this.db.conversations.get(conversationId);
       if (conversation === undefined)
         throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
@@ -61,7 +62,10 @@ export class ReadReceipts {
       }
       let receiptsQueued = 0;
       for (const [sender, ids] of options.receipts ? bySender : []) {
-        if (!isAcceptedContact(await this.db.contacts.get(sender))) continue;
+        // A group's members get read receipts for its texts (the group reaches them); others only as contacts.
+        const member =
+          conversation.kind === 'group' && isJoinedMember(await this.db.groups.get(conversation.peerId), sender);
+        if (!member && !isAcceptedContact(await this.db.contacts.get(sender))) continue;
         receiptsQueued += await queueReadReceipts(this.db, sender, conversationId, ids, now);
       }
       const unreadCount = unread.length - seen.length;

@@ -24,6 +24,7 @@ import { applyProfiles, type IncomingProfile } from './contact-access.js';
 import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { type ForgeryNotice, type PreparedForgeryNotice, writeForgeryNotices } from './forgery-notices.js';
+import { applyGroupReceipt, fromJoinedMembers } from './groups/group-message-receive.js';
 import { applyGroupControl, type IncomingGroupControl } from './groups/group-receive.js';
 import { isAhead } from './message-state.js';
 import { previewOf } from './previews.js';
@@ -81,6 +82,7 @@ const TABLES = [
   'outbox',
   'groups',
   'groupChanges',
+  'groupReceipts',
 ] as const;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -96,11 +98,24 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
   return db.dexie.transaction('rw', [...TABLES], async () => {
     // A copy of an envelope already committed (by an earlier batch) changes nothing.
     const seenIds = await recordEnvelopeIds(db, input.envelopeIds, input.now);
-    const arrived = input.messages.filter((message) => !seenIds.has(message.envelopeId));
+    // Group control first: a text in the same batch may come from a member whose accept it carries.
+    const groupControl = (input.groups ?? []).filter((entry) => !seenIds.has(entry.envelopeId));
+    const groupItems =
+      groupControl.length > 0 && input.ownAccountId !== undefined
+        ? await applyGroupControl(db, groupControl, { self: input.ownAccountId, now: input.now })
+        : 0;
+    const arrived = await fromJoinedMembers(
+      db,
+      input.messages.filter((message) => !seenIds.has(message.envelopeId)),
+    );
     const profiles = input.profiles;
+    // A group member who writes to the group is no message request: only direct texts make strangers contacts.
     await addStrangers(
       db,
-      [...arrived.map((message) => message.senderAccountId), ...profiles.map((profile) => profile.senderAccountId)],
+      [
+        ...arrived.flatMap((message) => (message.groupId === null ? [message.senderAccountId] : [])),
+        ...profiles.map((profile) => profile.senderAccountId),
+      ],
       input,
     );
     const profilesRequeued = await applyProfiles(db, profiles, input.now);
@@ -175,12 +190,6 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
     const { stateChanges, outboxItemsRemoved } = await applyReceipts(db, input.receipts);
 
     const notices = await writeForgeryNotices(db, input.forgeryNotices);
-
-    const groupControl = (input.groups ?? []).filter((entry) => !seenIds.has(entry.envelopeId));
-    const groupItems =
-      groupControl.length > 0 && input.ownAccountId !== undefined
-        ? await applyGroupControl(db, groupControl, { self: input.ownAccountId, now: input.now })
-        : 0;
 
     return {
       stored,
@@ -318,8 +327,9 @@ async function loadConversations(
 
 /**
  * Moves own messages forward on a receipt. Only messages in the direct
- * conversation with the receipt's sender qualify: nobody can mark messages
- * they were not sent as read. All receipts of the batch are read and written
+ * conversation with the receipt's sender qualify, or our group messages to a
+ * group it is a member of (groups/group-message-receive.ts): nobody can mark
+ * messages they were not sent as read. All receipts of the batch are read and written
  * in one go; a later receipt sees what an earlier one changed.
  */
 async function applyReceipts(
@@ -339,9 +349,18 @@ async function applyReceipts(
     const target: MessageState = receipt.kind === 'read' ? 'read' : 'delivered';
     for (const id of receipt.messageIds) {
       const message = byId.get(id);
-      if (message === undefined || message.direction !== 'outgoing' || message.conversationId !== conversationId) {
+      if (message === undefined || message.direction !== 'outgoing') continue;
+      if (message.kind === 'text' && message.conversationId !== conversationId) {
+        // Our group message: the member's own row, and the message as far as the last member.
+        const state = await applyGroupReceipt(db, message, receipt.senderAccountId, target);
+        if (state === null) continue;
+        const updated: MessageRecord = { ...message, state };
+        byId.set(id, updated);
+        changed.set(id, updated);
+        stateChanges.push({ conversationId: message.conversationId, messageId: id, state });
         continue;
       }
+      if (message.conversationId !== conversationId) continue;
       if (!isAhead(target, message.state)) continue;
       // Delivered already (the relay's answer to our send was lost): sending it again would only duplicate it.
       if (message.state === 'sending' || message.state === 'failed') deliveredWhilePending.add(id);

@@ -292,7 +292,7 @@ function applyContent(
       plan.groups.push({ envelopeId: envelope.id, senderAccountId: sender, content });
       return;
     case 'sender-key':
-      // The vault processed the key into its store; the engine keeps nothing of it yet.
+      // The vault processed the key into its store (the sender's group messages decrypt from now on): nothing to keep.
       plan.dropped.push({ envelopeId: envelope.id, reason: 'sender key (processed by the vault)' });
       return;
     case 'session-reset':

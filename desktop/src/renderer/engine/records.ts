@@ -196,12 +196,40 @@ export interface OutboxGroupRecord extends OutboxCommon {
   readonly content: Extract<OutgoingContent, { type: 'group' }>;
 }
 
+/**
+ * Our sender key for a group to one joined member (docs/protocol.md §10,
+ * Sender keys): the vault builds the `sender-key` content and refuses it once
+ * `distributionId` is no longer our current one (STALE_SENDER_KEY: dropped).
+ * Once the relay accepted it, the member joins the group's `distributedTo`.
+ */
+export interface OutboxSenderKeyRecord extends OutboxCommon {
+  readonly kind: 'sender-key';
+  readonly groupId: string;
+  readonly distributionId: string;
+}
+
+/**
+ * A text to a group (groups/group-send.ts): one multi-recipient upload per
+ * relay the joined members live on. `recipient` is our own account (the item
+ * waits for the home connection, which issues the sender certificate);
+ * `relaysDone` are the relays that already committed it, so a retry after a
+ * partial failure uploads only to the others.
+ */
+export interface OutboxGroupTextRecord extends OutboxCommon {
+  readonly kind: 'group-text';
+  readonly messageId: string;
+  readonly groupId: string;
+  relaysDone: string[];
+}
+
 export type OutboxRecord =
   | OutboxTextRecord
   | OutboxReceiptRecord
   | OutboxSessionResetRecord
   | OutboxProfileRecord
-  | OutboxGroupRecord;
+  | OutboxGroupRecord
+  | OutboxSenderKeyRecord
+  | OutboxGroupTextRecord;
 
 /**
  * The envelopes one commit recorded (one row per batch: one request and one

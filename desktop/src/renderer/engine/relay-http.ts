@@ -10,6 +10,9 @@ import {
   type DeleteAccountResponse,
   deleteAccountResponseSchema,
   errorResponseSchema,
+  type MultiRecipientSendRequest,
+  type MultiRecipientSendResponse,
+  multiRecipientSendResponseSchema,
   type PreKeyBundlesResponse,
   type PreKeyCountResponse,
   type PreKeyUpload,
@@ -149,6 +152,21 @@ export class RelayHttpClient {
    */
   sendSealed(send: UnauthenticatedSendRequest): Promise<SendAcceptedResponse> {
     return this.request(sendAcceptedResponseSchema, 'send', { method: 'POST', path: routes.messages, body: send });
+  }
+
+  /**
+   * One multi-recipient sealed upload for accounts on this relay (protocol
+   * §4.9): with our token on the home relay, without one elsewhere (then
+   * every recipient carries its access key). Answers once every envelope is
+   * committed; DEVICE_MISMATCH names each recipient whose devices differ.
+   */
+  sendMultiRecipient(token: string | null, send: MultiRecipientSendRequest): Promise<MultiRecipientSendResponse> {
+    return this.request(multiRecipientSendResponseSchema, 'multi-recipient send', {
+      method: 'POST',
+      path: routes.multiRecipientMessages,
+      body: send,
+      ...(token === null ? {} : { token }),
+    });
   }
 
   senderCertificate(token: string): Promise<SenderCertificateResponse> {

@@ -6,6 +6,7 @@
 import { contactReach, recordAccessDenied } from './contact-access.js';
 import { describeError } from './errors.js';
 import { type Forgery, recordForgery } from './forgery-notices.js';
+import { GroupSender } from './groups/group-send.js';
 import type { OutboxStateChange } from './outbox-queue.js';
 import { OutboxWorker } from './outbox-worker.js';
 import type { EngineRuntime, RuntimeParts, RuntimeSettings } from './runtime.js';
@@ -23,6 +24,11 @@ export function createOutboxWorker(
     vault,
     runtime.delivery,
     runtime.sessions,
+    new GroupSender(db, vault, runtime.sessions, runtime.relays, runtime.tokens, {
+      self: parts.account.accountId,
+      relayUrl,
+      now: () => clock.now(),
+    }),
     {
       stateChanged: (changes) => announceStateChanges(parts, changes),
       queueChanged: () => {

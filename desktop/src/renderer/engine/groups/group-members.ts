@@ -36,3 +36,8 @@ export async function groupMemberReach(db: EngineDatabase): Promise<Map<AccountI
 export async function reachOfMember(db: EngineDatabase, accountId: AccountId): Promise<MemberReach | null> {
   return (await groupMemberReach(db)).get(accountId) ?? null;
 }
+
+/** Whether `accountId` is a joined member in our fold of `group`. */
+export function isJoinedMember(group: GroupRecord | undefined, accountId: AccountId): boolean {
+  return group?.state?.members.some((m) => m.accountId === accountId && m.status === 'joined') === true;
+}

@@ -52,3 +52,24 @@ export async function groupView(db: EngineDatabase, groupId: string): Promise<Gr
     })),
   };
 }
+
+/** How far one of our group messages got with its recipients: "delivered to 3 of 5", "read by 2 of 5". */
+export interface GroupReceiptsView {
+  /** Recipients it was sent to (or that answered for it). */
+  readonly total: number;
+  /** Recipients that have it (delivered or read). */
+  readonly delivered: number;
+  readonly read: number;
+  readonly members: readonly { readonly accountId: AccountId; readonly state: 'sent' | 'delivered' | 'read' }[];
+}
+
+export async function groupReceiptsView(db: EngineDatabase, messageId: string): Promise<GroupReceiptsView> {
+  const rows = await db.groupReceipts.where('messageId').equals(messageId).toArray();
+  rows.sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
+  return {
+    total: rows.length,
+    delivered: rows.filter((row) => row.state !== 'sent').length,
+    read: rows.filter((row) => row.state === 'read').length,
+    members: rows.map(({ accountId, state }) => ({ accountId, state })),
+  };
+}

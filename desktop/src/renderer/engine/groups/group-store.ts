@@ -63,6 +63,18 @@ export function membershipIn(fold: GroupFold, self: AccountId): GroupMembership 
   return state.formerMembers.some((entry) => entry.accountId === self) ? 'former' : 'none';
 }
 
+/**
+ * Whether a member joined in `before` is no joined member in `after` (an
+ * applied leave or remove; docs/protocol.md §10, Sender keys). An invited
+ * member never held our key: removing one changes nothing.
+ */
+export function joinedMemberLeft(before: GroupFold, after: GroupFold): boolean {
+  const joined = (fold: GroupFold) =>
+    new Set(fold.state?.members.filter((m) => m.status === 'joined').map((m) => m.accountId));
+  const now = joined(after);
+  return [...joined(before)].some((accountId) => !now.has(accountId));
+}
+
 /** What one merge did. */
 export interface GroupMerge {
   readonly set: GroupChangeSet;
@@ -111,12 +123,14 @@ export class GroupStore {
       const after = merged.added.length > 0 ? foldGroup(set) : before;
       if (merged.added.length > 0) await db.groupChanges.bulkPut(merged.added.map((change) => rowOf(groupId, change)));
       const stored = await db.groups.get(groupId);
+      // A joined member left or was removed: our next message goes under a new sender key, to the others only.
+      const rotate = joinedMemberLeft(before, after);
       const record: GroupRecord = {
         groupId,
         state: after.state,
         membership: membershipIn(after, this.#self),
-        distributionId: stored?.distributionId ?? null,
-        distributedTo: stored?.distributedTo ?? [],
+        distributionId: rotate ? null : (stored?.distributionId ?? null),
+        distributedTo: rotate ? [] : (stored?.distributedTo ?? []),
         invitedBy: stored?.invitedBy ?? (sender === this.#self ? null : sender),
         updatedAt: this.#now(),
       };

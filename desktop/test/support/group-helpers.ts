@@ -1,0 +1,49 @@
+/** Steps the group engine tests share: a client whose access keys are registered, waiting for a group's state. */
+import type { GroupView } from '../../src/renderer/engine/groups/group-queries.js';
+import { introduce } from './conversation-helpers.js';
+import type { RelayWorld } from './relay-world.js';
+import { TestClient } from './test-client.js';
+import { waitFor } from './wait.js';
+
+/** A client on the world's relay, once the relay took its access keys (a group reaches members by them). */
+export async function groupClient(world: RelayWorld, name: string): Promise<TestClient> {
+  const made = await TestClient.create(name, world.relay.url);
+  world.clients.push(made);
+  await waitFor(`${name} registered the access keys`, async () =>
+    (await made.engine.database.getSetting('accessKeysRegistered')) !== undefined ? true : null,
+  );
+  return made;
+}
+
+/** Waits until `who`'s view of the group passes `test`; answers it. */
+export function waitForGroup(who: TestClient, groupId: string, what: string, test: (group: GroupView) => boolean) {
+  return waitFor(
+    `${who.name}: ${what}`,
+    async () => {
+      const group = await who.engine.queries.group(groupId);
+      return group !== null && test(group) ? group : null;
+    },
+    30_000,
+    50,
+  );
+}
+
+/** `a` and `b` add each other's contact codes (`a` calls `b` `bName`, `b` calls `a` `aName`). */
+export async function befriend(a: TestClient, aName: string, b: TestClient, bName: string): Promise<void> {
+  await introduce(a, b, bName);
+  await introduce(b, a, aName);
+}
+
+/** Alice, Bob and Carol (Bob and Carol no contacts of each other); Alice creates "Hikers" with the two invited. */
+export async function hikers(world: RelayWorld) {
+  const alice = await groupClient(world, 'alice');
+  const bob = await groupClient(world, 'bob');
+  const carol = await groupClient(world, 'carol');
+  await befriend(alice, 'Alice', bob, 'Bob');
+  await befriend(alice, 'Alice', carol, 'Carol');
+  const { groupId, conversationId } = await alice.engine.createGroup({
+    name: 'Hikers',
+    members: [bob.accountId, carol.accountId],
+  });
+  return { alice, bob, carol, groupId, conversationId };
+}
