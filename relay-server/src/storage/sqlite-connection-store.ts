@@ -112,6 +112,16 @@ export class SqliteConnectionStore implements RelayStore {
   }
 
   /**
+   * PRAGMA data_version of this connection: it changes when another
+   * connection (another process, or this process's read connection, which
+   * never writes) committed since the last call, never for this store's own
+   * commits. The writer thread watches it to expire the account cache.
+   */
+  dataVersion(): number {
+    return this.#require().statements.dataVersion.get()?.data_version ?? 0;
+  }
+
+  /**
    * Writes a consistent copy of the live database to `destinationPath`
    * (sqlite-connection.ts). Not part of RelayStore: a backup of the embedded
    * database is an operator's task.

@@ -15,7 +15,9 @@
  *
  * The reads the relay makes per message stay on the event loop, on a second
  * connection of the same file that only reads (PRAGMA query_only): getAccount
- * (through the account cache), countPreKeys and fetchEnvelopes. In WAL mode a
+ * (through the account cache), countPreKeys and fetchEnvelopes. The writer
+ * thread reports commits by other processes on the file, which expire the
+ * account cache (within its staleness bound). In WAL mode a
  * read sees every transaction committed before it started, so a read made
  * after a write's promise resolved sees that write. countEnvelopes goes
  * through the writer thread, so the health check reports the store failed
@@ -87,11 +89,18 @@ export class SqliteRelayStore implements RelayStore {
 
   constructor(options: SqliteRelayStoreOptions) {
     this.#options = options;
-    this.#accounts = new SqliteAccountReader(
-      options.accountCacheMaxStalenessMs ?? DEFAULT_ACCOUNT_CACHE_MAX_STALENESS_MS,
-    );
-    // A new thread may have missed nothing, but the cache must not outlive what it was filled from.
-    this.#writer = new SqliteWriter(options, () => this.#accounts.reset());
+    const maxStalenessMs = options.accountCacheMaxStalenessMs ?? DEFAULT_ACCOUNT_CACHE_MAX_STALENESS_MS;
+    // The read connection's data_version changes with every commit of the
+    // writer thread too, so checking it would empty the cache at every batch
+    // of sends. The writer thread's own data_version changes only for other
+    // processes' commits: it checks that four times per staleness bound and
+    // reports them. Only a bound of 0 (never stale) checks at every read here.
+    this.#accounts = new SqliteAccountReader(maxStalenessMs === 0 ? 0 : Number.POSITIVE_INFINITY);
+    this.#writer = new SqliteWriter(options, maxStalenessMs === 0 ? null : maxStalenessMs / 4, {
+      // A replacement thread may follow other processes' commits unseen: start afresh.
+      restarted: () => this.#accounts.reset(),
+      foreignCommit: () => this.#accounts.reset(),
+    });
   }
 
   /** Path of the database file once open (for backups and diagnostics). */

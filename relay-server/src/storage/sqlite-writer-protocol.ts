@@ -41,6 +41,12 @@ export type WriterMethod = (typeof WRITER_METHODS)[number];
 
 export interface WriterThreadData {
   readonly options: SqliteConnectionStoreOptions;
+  /**
+   * How often the thread checks for commits by other connections to the
+   * file (other processes) and reports them with a `foreign-commit` message;
+   * null: never.
+   */
+  readonly foreignCommitCheckMs: number | null;
 }
 
 export interface WriterRequest {
@@ -61,6 +67,7 @@ export interface CarriedError {
 export type WriterReply =
   | { readonly kind: 'opened'; readonly durability: DurabilityReport; readonly path: string }
   | { readonly kind: 'open-failed'; readonly error: CarriedError }
+  | { readonly kind: 'foreign-commit' }
   | { readonly kind: 'result'; readonly id: number; readonly value: unknown }
   | { readonly kind: 'failed'; readonly id: number; readonly error: CarriedError };
 

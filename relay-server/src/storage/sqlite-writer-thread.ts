@@ -25,7 +25,7 @@ import {
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer-thread.ts runs only as a worker thread');
 
-const { options } = workerData as WriterThreadData;
+const { options, foreignCommitCheckMs } = workerData as WriterThreadData;
 const store = new SqliteConnectionStore(options);
 const methods: ReadonlySet<string> = new Set(WRITER_METHODS);
 
@@ -59,8 +59,25 @@ async function answer(request: WriterRequest): Promise<void> {
   }
 }
 
+/** Reports commits by other connections (this connection's data_version changes only for those). */
+function watchForeignCommits(everyMs: number): void {
+  let seen = store.dataVersion();
+  const timer = setInterval(() => {
+    if (store.databasePath === null) {
+      clearInterval(timer);
+      return;
+    }
+    const now = store.dataVersion();
+    if (now === seen) return;
+    seen = now;
+    post({ kind: 'foreign-commit' });
+  }, everyMs);
+  timer.unref();
+}
+
 try {
   const durability = await store.init();
+  if (foreignCommitCheckMs !== null) watchForeignCommits(foreignCommitCheckMs);
   port.on('message', (request: WriterRequest) => void answer(request));
   post({ kind: 'opened', durability, path: store.databasePath ?? '' });
 } catch (error) {

@@ -46,8 +46,7 @@ export interface OpenedWriter {
  * without a build) a small loader in bin/ registers tsx in the new thread
  * first, since loader hooks of this thread do not reach it.
  */
-function startThread(options: SqliteConnectionStoreOptions): Worker {
-  const data: WriterThreadData = { options };
+function startThread(data: WriterThreadData): Worker {
   if (import.meta.url.endsWith('.ts')) {
     const entry = new URL('./sqlite-writer-thread.ts', import.meta.url).href;
     return new Worker(new URL('../../bin/source-worker.mjs', import.meta.url), { workerData: { ...data, entry } });
@@ -74,9 +73,17 @@ function opened(worker: Worker): Promise<OpenedWriter> {
   });
 }
 
+/** What the store learns from its writer thread besides answers. */
+export interface WriterEvents {
+  /** A replacement thread opened the store (after the previous one died). */
+  readonly restarted: () => void;
+  /** Another process committed to the file (reported only with `foreignCommitCheckMs`). */
+  readonly foreignCommit: () => void;
+}
+
 export class SqliteWriter {
-  readonly #options: SqliteConnectionStoreOptions;
-  readonly #onRestarted: () => void;
+  readonly #data: WriterThreadData;
+  readonly #events: WriterEvents;
   #worker: Worker | null = null;
   #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -86,16 +93,15 @@ export class SqliteWriter {
   /** Why the thread is down, while it is (null: running, or not started). */
   #down: Error | null = null;
 
-  /** `onRestarted`: called each time a replacement thread has opened the store. */
-  constructor(options: SqliteConnectionStoreOptions, onRestarted: () => void = () => {}) {
-    this.#options = options;
-    this.#onRestarted = onRestarted;
+  constructor(options: SqliteConnectionStoreOptions, foreignCommitCheckMs: number | null, events: WriterEvents) {
+    this.#data = { options, foreignCommitCheckMs };
+    this.#events = events;
   }
 
   /** Starts the thread; resolves when it opened the store (and rejects, leaving nothing running, when it could not). */
   async start(): Promise<OpenedWriter> {
     this.#closing = false;
-    const worker = startThread(this.#options);
+    const worker = startThread(this.#data);
     try {
       const result = await opened(worker);
       this.#adopt(worker);
@@ -160,6 +166,7 @@ export class SqliteWriter {
   }
 
   #settle(reply: WriterReply): void {
+    if (reply.kind === 'foreign-commit') this.#events.foreignCommit();
     if (reply.kind !== 'result' && reply.kind !== 'failed') return;
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return;
@@ -189,7 +196,7 @@ export class SqliteWriter {
   #scheduleRestart(): void {
     this.#restartTimer = setTimeout(() => {
       if (this.#closing) return;
-      const worker = startThread(this.#options);
+      const worker = startThread(this.#data);
       opened(worker).then(
         () => {
           if (this.#closing) {
@@ -197,7 +204,7 @@ export class SqliteWriter {
             return;
           }
           this.#adopt(worker);
-          this.#onRestarted();
+          this.#events.restarted();
         },
         (error: unknown) => {
           void worker.terminate();
