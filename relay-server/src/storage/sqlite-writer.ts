@@ -26,7 +26,7 @@ import {
   type WriterThreadData,
 } from './sqlite-writer-protocol.js';
 
-export const RESTART_DELAY_MS = 200;
+export const RESTART_DELAY_MS = 1000;
 export const MAX_RESTART_DELAY_MS = 30_000;
 
 interface Pending {
