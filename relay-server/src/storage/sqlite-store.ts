@@ -81,6 +81,8 @@ function openReadConnection(path: string, busyTimeoutMs: number): Database.Datab
 }
 
 export class SqliteRelayStore implements RelayStore {
+  /** The writer thread runs writes one after another in the order they were posted. */
+  readonly commitsInCallOrder = true;
   readonly #options: SqliteRelayStoreOptions;
   readonly #writer: SqliteWriter;
   readonly #accounts: SqliteAccountReader;
