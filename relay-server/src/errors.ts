@@ -110,7 +110,7 @@ const STORE_REFUSALS: Readonly<Partial<Record<RelayStoreErrorCode, RelayErrorCod
 /**
  * Any thrown value as a RelayServerError. Store failures a client can act on
  * keep their meaning (a device deleted meanwhile is UNKNOWN_ACCOUNT, a closed
- * store or an unreachable database UNAVAILABLE, a refused prekey upload or registration its own code);
+ * store, a stopped SQLite writer thread or an unreachable database UNAVAILABLE, a refused prekey upload or registration its own code);
  * anything else is INTERNAL with a generic message, so no internal detail
  * leaks to clients.
  */
@@ -125,6 +125,11 @@ export function toRelayServerError(error: unknown): RelayServerError {
   }
   if (RelayStoreError.is(error, RelayStoreErrorCode.StoreClosed)) {
     return new RelayServerError(RelayErrorCode.Unavailable, 'the relay is shutting down', error, { retryAfter: 5 });
+  }
+  if (RelayStoreError.is(error, RelayStoreErrorCode.WriterStopped)) {
+    return new RelayServerError(RelayErrorCode.Unavailable, 'the relay could not store this: retry', error, {
+      retryAfter: 1,
+    });
   }
   if (isPostgresUnreachable(error)) {
     return new RelayServerError(RelayErrorCode.Unavailable, 'the relay cannot reach its database: retry', error, {

@@ -37,7 +37,7 @@ import type { Logger } from './logging.js';
 import { RelayMetrics } from './metrics.js';
 import { PendingAcks } from './socket/pending-acks.js';
 import { createSocketServer } from './socket/server.js';
-import { type DurabilityReport, openStore, storeConfigOf } from './storage/index.js';
+import { type DurabilityReport, openStore, type RelayStore, storeConfigOf } from './storage/index.js';
 import { Sweeper } from './sweep.js';
 
 export interface RunningRelay {
@@ -46,6 +46,8 @@ export interface RunningRelay {
   /** The relay URLs challenge signatures must name (--public-url, or derived from the listen address). */
   readonly publicUrls: readonly string[];
   readonly durability: DurabilityReport;
+  /** The store the relay opened (diagnostics and fault tests; the relay closes it). */
+  readonly store: RelayStore;
   /** Graceful stop; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -207,5 +209,5 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
     return closing;
   };
 
-  return { url, publicUrls, durability, close };
+  return { url, publicUrls, durability, store, close };
 }

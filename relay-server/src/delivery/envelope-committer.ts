@@ -1,6 +1,7 @@
 /**
- * Group commit for envelopes. Every send of one event-loop turn (and every
- * send that arrives while a commit is running) goes into one
+ * Group commit for envelopes. Every send of one event-loop turn (and, while
+ * the commits in flight are at their limit, every send that arrives until
+ * one ends) goes into one
  * `insertEnvelopes` transaction; each send's acknowledgement waits for that
  * commit. One transaction per batch instead of one per envelope is what keeps
  * a durable relay near a bare forwarder's throughput (an fsync per batch, not
@@ -8,9 +9,13 @@
  *
  * - A send's envelopes (one per recipient device) always travel in the same
  *   batch, so they are committed or refused together.
- * - At most one commit runs at a time. That makes commit order the order of
- *   `seq` within each device's queue, which the delivery cursor relies on
- *   (delivery/device-connection.ts).
+ * - Commit order is the order of `seq` within each device's queue, which the
+ *   delivery cursor relies on (delivery/device-connection.ts), and pushes
+ *   follow it. With a store that commits in call order (SQLite: one writer
+ *   thread takes calls in turn) two batches may be in flight, the second
+ *   queued behind the first, so the writer starts it the moment the first
+ *   is done instead of waiting for this event loop to hear back; with any
+ *   other store one commit runs at a time.
  * - A failed commit refuses every send of its batch (the caller answers
  *   UNAVAILABLE); nothing of it was stored.
  * - Queue caps and the daily quota are checked by the store, send by send,
@@ -34,11 +39,15 @@ export type CommitLimits = Omit<SendLimits, 'now'>;
 /** Envelopes per transaction, at most (a batch may exceed it by one send's devices). */
 export const MAX_ENVELOPES_PER_COMMIT = 512;
 
+/** Batches in flight at once with a store that commits in call order. */
+export const PIPELINED_COMMITS = 2;
+
 export class EnvelopeCommitter {
   #queue: PendingSend[] = [];
   #queuedEnvelopes = 0;
   #scheduled = false;
-  #running: Promise<void> | null = null;
+  #inFlight = 0;
+  readonly #maxInFlight: number;
   #idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -49,7 +58,9 @@ export class EnvelopeCommitter {
     /** Called after each successful commit with what it stored (in seq order per device). */
     private readonly onCommitted: (stored: readonly StoredEnvelope[]) => void,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.#maxInFlight = store.commitsInCallOrder === true ? PIPELINED_COMMITS : 1;
+  }
 
   /**
    * Resolves once the batch holding the send committed: with its stored
@@ -66,22 +77,25 @@ export class EnvelopeCommitter {
 
   /** Resolves when nothing is queued or committing (used by shutdown and account deletion). */
   idle(): Promise<void> {
-    if (this.#queue.length === 0 && this.#running === null && !this.#scheduled) return Promise.resolve();
+    if (this.#queue.length === 0 && this.#inFlight === 0 && !this.#scheduled) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#running !== null) return;
+    if (this.#scheduled || this.#inFlight >= this.#maxInFlight) return;
     this.#scheduled = true;
     // setImmediate runs after the I/O callbacks of this turn: every socket
     // frame already read joins the batch.
     setImmediate(() => {
       this.#scheduled = false;
-      this.#running = this.#commitNext().finally(() => {
-        this.#running = null;
+      this.#inFlight++;
+      void this.#commitNext().finally(() => {
+        this.#inFlight--;
         if (this.#queue.length > 0) this.#schedule();
-        else this.#notifyIdle();
+        else if (this.#inFlight === 0 && !this.#scheduled) this.#notifyIdle();
       });
+      // A batch cut at MAX_ENVELOPES_PER_COMMIT leaves sends for the next one.
+      if (this.#queue.length > 0) this.#schedule();
     });
   }
 

@@ -30,6 +30,12 @@ export const RelayStoreErrorCode = {
   InviteRequired: 'INVITE_REQUIRED',
   /** A new account was refused: its invite code is unknown, used or expired. */
   InviteInvalid: 'INVITE_INVALID',
+  /**
+   * The SQLite store's writer thread stopped (crashed or was killed) while
+   * the call was in flight, or has not started again yet: the write may or
+   * may not have committed, and no caller may treat it as done.
+   */
+  WriterStopped: 'WRITER_STOPPED',
   /** migrate-to-postgres: the target schema already holds relay data; nothing was copied. */
   MigrationTargetNotEmpty: 'MIGRATION_TARGET_NOT_EMPTY',
   /** migrate-to-postgres: a table's count differs after the copy; nothing was committed. */
@@ -135,4 +141,8 @@ export function accountRefused(code: 'REGISTRATION_CLOSED' | 'INVITE_REQUIRED' |
     INVITE_INVALID: 'the invite code is unknown, already used or expired',
   } as const;
   return new RelayStoreError(code, messages[code]);
+}
+
+export function writerStopped(reason: string, cause?: unknown): RelayStoreError<'WRITER_STOPPED'> {
+  return new RelayStoreError(RelayStoreErrorCode.WriterStopped, `the SQLite writer thread stopped: ${reason}`, cause);
 }

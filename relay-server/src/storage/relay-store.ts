@@ -389,6 +389,14 @@ export interface RelayStore {
   deleteExpiredEnvelopes(now: number): Promise<number>;
   /** Envelopes currently queued, all recipients. */
   countEnvelopes(): Promise<number>;
+  /**
+   * True when writes commit in the order they were called even while earlier
+   * ones are still running (one writer that takes calls in turn: the SQLite
+   * store's writer thread). The envelope committer then keeps a second batch
+   * in flight behind the first; without it, one at a time, so that commit
+   * order stays call order.
+   */
+  readonly commitsInCallOrder?: boolean;
   /** Retried transactions (metrics); absent on stores that never retry one. */
   transactionRetries?(): TransactionRetries;
 }

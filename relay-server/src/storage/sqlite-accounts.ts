@@ -68,7 +68,7 @@ export class SqliteAccountReader {
   #dataVersion: number | null = null;
   #dataVersionCheckedAt = Number.NEGATIVE_INFINITY;
 
-  /** `maxStalenessMs`: how long another process's change may stay unseen (0: never). */
+  /** `maxStalenessMs`: how long another process's change may stay unseen (0: never; Infinity: the owner calls `reset()` when one happened). */
   constructor(maxStalenessMs: number) {
     this.#maxStalenessMs = maxStalenessMs;
   }

@@ -3,25 +3,32 @@
  * WAL, synchronous=FULL unless configured otherwise), so one command runs a
  * durable private relay with no services.
  *
- * better-sqlite3 answers synchronously; the methods are `async` all the same,
- * so callers only ever see promises (as they will from PostgreSQL) and a
- * thrown SQLite error becomes a rejection. A method runs its statements
- * without awaiting in between, so calls in one process never interleave; every
- * multi-statement write is one BEGIN IMMEDIATE transaction, which takes the
- * write lock before reading, so calls from several processes on the same file
- * serialize too (the busy timeout makes them wait instead of failing).
+ * Writes never run on the event loop. A writer thread (sqlite-writer.ts,
+ * sqlite-writer-thread.ts) owns the connection every write goes through and
+ * runs them one after another in call order; a write's promise resolves only
+ * after its transaction committed (and, at FULL, was fsynced) in that thread.
+ * So while one batch of sends is being committed, the event loop goes on
+ * reading the next sends off the sockets, instead of waiting out the fsync.
+ * What the single connection guaranteed still holds: one writer, commit order
+ * equal to call order (seq order within each device's queue), each one-time
+ * prekey handed out once, limits checked inside the transaction that writes.
  *
- * Base64 key fields are decoded (to BLOBs) before a transaction begins, so a
- * refused argument never leaves a transaction half done and transactions
- * stay short. Envelope content is stored as the text it arrived as.
+ * The reads the relay makes per message stay on the event loop, on a second
+ * connection of the same file that only reads (PRAGMA query_only): getAccount
+ * (through the account cache), countPreKeys and fetchEnvelopes. The writer
+ * thread reports commits by other processes on the file, which expire the
+ * account cache (within its staleness bound). In WAL mode a
+ * read sees every transaction committed before it started, so a read made
+ * after a write's promise resolved sees that write. countEnvelopes goes
+ * through the writer thread, so the health check reports the store failed
+ * while the thread is down.
  *
- * This class owns the connection and the account cache and delegates each
- * feature to its module: connection (sqlite-connection.ts), accounts and
- * access keys (sqlite-accounts.ts), registration and prekeys
- * (sqlite-prekeys.ts), sends and invites (sqlite-sends.ts), envelope reads,
- * acknowledgements and sweeps (sqlite-envelopes.ts).
+ * If the writer thread dies, the writes in flight and those made until a new
+ * thread is up reject with WRITER_STOPPED (the relay answers UNAVAILABLE,
+ * never an acknowledgement), and a new thread starts by itself.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
+import Database from 'better-sqlite3';
 import type {
   AccessKeyHashes,
   ClaimedBundle,
@@ -44,205 +51,203 @@ import type {
   StoredEnvelope,
 } from './relay-store.js';
 import { storeClosed } from './relay-store-errors.js';
-import {
-  DEFAULT_ACCOUNT_CACHE_MAX_STALENESS_MS,
-  deleteAccountIn,
-  SqliteAccountReader,
-  setAccessKeysIn,
-} from './sqlite-accounts.js';
-import {
-  backupDatabase,
-  closeSqliteConnection,
-  openSqliteConnection,
-  type SqliteConnection,
-  type SqliteConnectionSettings,
-  type SqliteLocation,
-} from './sqlite-connection.js';
-import { deleteEnvelopesBatchIn, deleteEnvelopesIn, fetchEnvelopesIn, sweepInChunks } from './sqlite-envelopes.js';
-import { claimBundleIn, registerDeviceIn, storePreKeysIn } from './sqlite-prekeys.js';
-import { commitSendsIn, createInvitesIn, insertEnvelopesIn } from './sqlite-sends.js';
-import { SWEEP_CHUNK_ROWS } from './sqlite-statements.js';
-import { decodeCanonicalBase64 } from './store-input.js';
-import { OPEN_REGISTRATION, UNLIMITED_PREKEYS, utcDay } from './store-limits.js';
+import { DEFAULT_ACCOUNT_CACHE_MAX_STALENESS_MS, SqliteAccountReader } from './sqlite-accounts.js';
+import type { SqliteConnectionStoreOptions } from './sqlite-connection-store.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from './sqlite-durability.js';
+import { fetchEnvelopesIn } from './sqlite-envelopes.js';
+import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
+import { SqliteWriter } from './sqlite-writer.js';
+import { type CompactOutcome, expandOutcomes, type WriterMethod } from './sqlite-writer-protocol.js';
 
 export type { SqliteLocation } from './sqlite-connection.js';
+export type SqliteRelayStoreOptions = SqliteConnectionStoreOptions;
 
-export type SqliteRelayStoreOptions = SqliteLocation &
-  SqliteConnectionSettings & {
-    /**
-     * How long an account change committed by another process may stay unseen
-     * by `getAccount` (default 100 ms; 0: never). Changes through this store are
-     * seen at once.
-     */
-    readonly accountCacheMaxStalenessMs?: number | undefined;
-  };
+interface ReadConnection {
+  readonly db: Database.Database;
+  readonly statements: SqliteStatements;
+  readonly path: string;
+  readonly durability: DurabilityReport;
+}
+
+function openReadConnection(path: string, busyTimeoutMs: number): Database.Database {
+  const db = new Database(path, { fileMustExist: true, timeout: busyTimeoutMs });
+  try {
+    db.pragma('query_only = ON');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
 
 export class SqliteRelayStore implements RelayStore {
+  /** The writer thread runs writes one after another in the order they were posted. */
+  readonly commitsInCallOrder = true;
   readonly #options: SqliteRelayStoreOptions;
-  #connection: SqliteConnection | null = null;
-  #opening: Promise<DurabilityReport> | null = null;
+  readonly #writer: SqliteWriter;
   readonly #accounts: SqliteAccountReader;
+  #reader: ReadConnection | null = null;
+  #opening: Promise<DurabilityReport> | null = null;
 
   constructor(options: SqliteRelayStoreOptions) {
     this.#options = options;
-    this.#accounts = new SqliteAccountReader(
-      options.accountCacheMaxStalenessMs ?? DEFAULT_ACCOUNT_CACHE_MAX_STALENESS_MS,
-    );
+    const maxStalenessMs = options.accountCacheMaxStalenessMs ?? DEFAULT_ACCOUNT_CACHE_MAX_STALENESS_MS;
+    // The read connection's data_version changes with every commit of the
+    // writer thread too, so checking it would empty the cache at every batch
+    // of sends. The writer thread's own data_version changes only for other
+    // processes' commits: it checks that four times per staleness bound and
+    // reports them. Only a bound of 0 (never stale) checks at every read here.
+    this.#accounts = new SqliteAccountReader(maxStalenessMs === 0 ? 0 : Number.POSITIVE_INFINITY);
+    this.#writer = new SqliteWriter(options, maxStalenessMs === 0 ? null : maxStalenessMs / 4, {
+      // A replacement thread may follow other processes' commits unseen: start afresh.
+      restarted: () => this.#accounts.reset(),
+      foreignCommit: () => this.#accounts.reset(),
+    });
   }
 
   /** Path of the database file once open (for backups and diagnostics). */
   get databasePath(): string | null {
-    return this.#connection?.path ?? null;
+    return this.#reader?.path ?? null;
+  }
+
+  /** True while the writer thread is up (false while a dead one is being replaced). */
+  get writerRunning(): boolean {
+    return this.#writer.running;
+  }
+
+  /** Kills the writer thread as a crash would (fault tests): see sqlite-writer.ts for what follows. */
+  killWriterThread(): Promise<void> {
+    return this.#writer.kill();
   }
 
   init(): Promise<DurabilityReport> {
-    if (this.#connection !== null) return Promise.resolve(this.#connection.durability);
-    // Concurrent calls share one opening instead of opening two connections.
-    this.#opening ??= openSqliteConnection(this.#options)
-      .then((connection) => {
-        this.#connection = connection;
-        return connection.durability;
-      })
-      .finally(() => {
-        this.#opening = null;
-      });
+    if (this.#reader !== null) return Promise.resolve(this.#reader.durability);
+    // Concurrent calls share one opening instead of starting two threads.
+    this.#opening ??= this.#open().finally(() => {
+      this.#opening = null;
+    });
     return this.#opening;
   }
 
-  /**
-   * Writes a consistent copy of the live database to `destinationPath`
-   * (sqlite-connection.ts). Not part of RelayStore: a backup of the embedded
-   * database is an operator's task.
-   */
+  async #open(): Promise<DurabilityReport> {
+    const { durability, path } = await this.#writer.start();
+    try {
+      const db = openReadConnection(path, this.#options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+      this.#reader = { db, statements: prepareStatements(db), path, durability };
+      return durability;
+    } catch (error) {
+      await this.#writer.close();
+      throw error;
+    }
+  }
+
+  /** Writes a consistent copy of the live database to `destinationPath` (in the writer thread; see sqlite-connection.ts). */
   async backupTo(destinationPath: string): Promise<void> {
-    await backupDatabase(this.#require().db, destinationPath);
+    await this.#write('backupTo', destinationPath);
   }
 
   async close(): Promise<void> {
-    const connection = this.#connection;
-    if (connection === null) return;
-    this.#connection = null;
+    const reader = this.#reader;
+    if (reader === null) return;
+    this.#reader = null;
     this.#accounts.reset();
-    closeSqliteConnection(connection);
+    try {
+      await this.#writer.close();
+    } finally {
+      reader.db.close();
+    }
   }
 
-  #require(): SqliteConnection {
-    if (this.#connection === null) throw storeClosed();
-    return this.#connection;
+  #read(): SqliteStatements {
+    if (this.#reader === null) throw storeClosed();
+    return this.#reader.statements;
+  }
+
+  #write<T>(method: WriterMethod, ...args: readonly unknown[]): Promise<T> {
+    if (this.#reader === null) return Promise.reject(storeClosed());
+    return this.#writer.call<T>(method, args);
+  }
+
+  /** A write that changes an account: its cached copy goes once the write ended, committed or not. */
+  async #writeAccount<T>(accountId: AccountId, method: WriterMethod, ...args: readonly unknown[]): Promise<T> {
+    try {
+      return await this.#write<T>(method, ...args);
+    } finally {
+      this.#accounts.forget(accountId);
+    }
   }
 
   // Challenges.
 
-  async putChallenge(challenge: StoredChallenge): Promise<void> {
-    const { statements } = this.#require();
-    statements.insertChallenge.run(
-      decodeCanonicalBase64(challenge.challenge, 'challenge'),
-      challenge.accountId,
-      challenge.deviceId,
-      challenge.expiresAt,
-    );
+  putChallenge(challenge: StoredChallenge): Promise<void> {
+    return this.#write('putChallenge', challenge);
   }
 
-  async consumeChallenge(challenge: string, accountId: AccountId, deviceId: number, now: number): Promise<boolean> {
-    const { statements } = this.#require();
-    let bytes: Buffer;
-    try {
-      bytes = decodeCanonicalBase64(challenge, 'challenge');
-    } catch {
-      return false; // Not a challenge this store could have issued.
-    }
-    // One statement, so atomic: of several concurrent presentations exactly
-    // one gets the row. Presenting a challenge burns it, whoever presents it.
-    const taken = statements.takeChallenge.get(bytes);
-    if (taken === undefined) return false;
-    return taken.account_id === accountId && taken.device_id === deviceId && taken.expires_at > now;
+  consumeChallenge(challenge: string, accountId: AccountId, deviceId: number, now: number): Promise<boolean> {
+    return this.#write('consumeChallenge', challenge, accountId, deviceId, now);
   }
 
-  async deleteExpiredChallenges(now: number): Promise<number> {
-    return sweepInChunks(
-      () => this.#require().statements.deleteExpiredChallengesChunk.run(now, SWEEP_CHUNK_ROWS).changes,
-    );
+  deleteExpiredChallenges(now: number): Promise<number> {
+    return this.#write('deleteExpiredChallenges', now);
   }
 
   // Accounts and devices.
 
-  async registerDevice(
-    registration: DeviceRegistration,
-    rules: RegistrationRules = OPEN_REGISTRATION,
-  ): Promise<RegisteredDevice | null> {
-    const connection = this.#require();
-    try {
-      return registerDeviceIn(connection, registration, rules);
-    } finally {
-      this.#accounts.forget(registration.accountId);
-    }
+  registerDevice(registration: DeviceRegistration, rules?: RegistrationRules): Promise<RegisteredDevice | null> {
+    return this.#writeAccount(registration.accountId, 'registerDevice', registration, rules);
   }
 
   async getAccount(accountId: AccountId): Promise<StoredAccount | null> {
-    return this.#accounts.read(this.#require().statements, accountId);
+    return this.#accounts.read(this.#read(), accountId);
   }
 
-  async setAccessKeys(accountId: AccountId, keys: AccessKeyHashes): Promise<boolean> {
-    const { statements } = this.#require();
-    try {
-      return setAccessKeysIn(statements, accountId, keys);
-    } finally {
-      this.#accounts.forget(accountId);
-    }
+  setAccessKeys(accountId: AccountId, keys: AccessKeyHashes): Promise<boolean> {
+    return this.#writeAccount(accountId, 'setAccessKeys', accountId, keys);
   }
 
-  async deleteAccount(accountId: AccountId): Promise<boolean> {
-    const connection = this.#require();
-    try {
-      return deleteAccountIn(connection, accountId);
-    } finally {
-      this.#accounts.forget(accountId);
-    }
+  deleteAccount(accountId: AccountId): Promise<boolean> {
+    return this.#writeAccount(accountId, 'deleteAccount', accountId);
   }
 
   // Prekeys.
 
-  async storePreKeys(
-    accountId: AccountId,
-    deviceId: number,
-    keys: PreKeyReplenish,
-    limits: PreKeyLimits = UNLIMITED_PREKEYS,
-  ): Promise<void> {
-    storePreKeysIn(this.#require(), accountId, deviceId, keys, limits);
+  storePreKeys(accountId: AccountId, deviceId: number, keys: PreKeyReplenish, limits?: PreKeyLimits): Promise<void> {
+    return this.#write('storePreKeys', accountId, deviceId, keys, limits);
   }
 
   async countPreKeys(accountId: AccountId, deviceId: number): Promise<PreKeyCounts> {
-    const { statements } = this.#require();
-    const counts = statements.countPreKeys.get({ account: accountId, device: deviceId });
+    const counts = this.#read().countPreKeys.get({ account: accountId, device: deviceId });
     return { preKeys: counts?.pre_keys ?? 0, kyberPreKeys: counts?.kyber_pre_keys ?? 0 };
   }
 
-  async claimBundle(accountId: AccountId, deviceId: number): Promise<ClaimedBundle | null> {
-    return claimBundleIn(this.#require(), accountId, deviceId);
+  claimBundle(accountId: AccountId, deviceId: number): Promise<ClaimedBundle | null> {
+    return this.#write('claimBundle', accountId, deviceId);
   }
 
   // Invites.
 
-  async createInvites(invites: readonly NewInvite[]): Promise<void> {
-    createInvitesIn(this.#require(), invites);
+  createInvites(invites: readonly NewInvite[]): Promise<void> {
+    return this.#write('createInvites', invites);
   }
 
-  async deleteExpiredInvites(now: number): Promise<number> {
-    return this.#require().limitStatements.deleteExpiredInvites.run(now).changes;
+  deleteExpiredInvites(now: number): Promise<number> {
+    return this.#write('deleteExpiredInvites', now);
   }
 
   // Envelopes.
 
   async commitSends(sends: readonly NewSend[], limits: SendLimits): Promise<SendOutcome[]> {
-    return commitSendsIn(this.#require(), sends, limits);
+    if (sends.length === 0) return [];
+    const compact = await this.#write<CompactOutcome[]>('commitSends', sends, limits);
+    return expandOutcomes(sends, compact);
   }
 
-  async deleteExpiredSendUsage(now: number): Promise<number> {
-    return this.#require().limitStatements.deleteSendUsageBefore.run(utcDay(now)).changes;
+  deleteExpiredSendUsage(now: number): Promise<number> {
+    return this.#write('deleteExpiredSendUsage', now);
   }
 
-  async insertEnvelopes(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
-    return insertEnvelopesIn(this.#require(), envelopes);
+  insertEnvelopes(envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
+    return this.#write('insertEnvelopes', envelopes);
   }
 
   async fetchEnvelopes(
@@ -252,26 +257,23 @@ export class SqliteRelayStore implements RelayStore {
     limit: number,
     now: number,
   ): Promise<StoredEnvelope[]> {
-    return fetchEnvelopesIn(this.#require().statements, recipient, deviceId, afterSeq, limit, now);
+    return fetchEnvelopesIn(this.#read(), recipient, deviceId, afterSeq, limit, now);
   }
 
-  async deleteEnvelopes(recipient: AccountId, deviceId: number, ids: readonly string[]): Promise<number> {
-    return deleteEnvelopesIn(this.#require().statements, recipient, deviceId, ids);
+  deleteEnvelopes(recipient: AccountId, deviceId: number, ids: readonly string[]): Promise<number> {
+    return this.#write('deleteEnvelopes', recipient, deviceId, ids);
   }
 
   /** One transaction without a flush of its own (sqlite-envelopes.ts says why that is safe). */
-  async deleteEnvelopesBatch(deletions: readonly EnvelopeDeletion[]): Promise<number[]> {
-    return deleteEnvelopesBatchIn(this.#require(), deletions);
+  deleteEnvelopesBatch(deletions: readonly EnvelopeDeletion[]): Promise<number[]> {
+    return this.#write('deleteEnvelopesBatch', deletions);
   }
 
-  async deleteExpiredEnvelopes(now: number): Promise<number> {
-    return sweepInChunks(
-      () => this.#require().statements.deleteExpiredEnvelopesChunk.run(now, SWEEP_CHUNK_ROWS).changes,
-    );
+  deleteExpiredEnvelopes(now: number): Promise<number> {
+    return this.#write('deleteExpiredEnvelopes', now);
   }
 
-  async countEnvelopes(): Promise<number> {
-    const { statements } = this.#require();
-    return statements.countEnvelopes.get()?.count ?? 0;
+  countEnvelopes(): Promise<number> {
+    return this.#write('countEnvelopes');
   }
 }

@@ -19,8 +19,8 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { inTransaction, openPostgresConnection, type PostgresConnectionSettings } from './postgres-connection.js';
 import { RelayStoreError, RelayStoreErrorCode } from './relay-store-errors.js';
+import { SqliteConnectionStore } from './sqlite-connection-store.js';
 import { DEFAULT_DATABASE_FILE } from './sqlite-files.js';
-import { SqliteRelayStore } from './sqlite-store.js';
 import { envelopeBytes } from './store-limits.js';
 
 type Row = Record<string, unknown>;
@@ -175,7 +175,7 @@ async function nonEmptyTables(client: pg.PoolClient): Promise<string[]> {
  */
 export async function migrateSqliteToPostgres(options: MigrationOptions): Promise<TableCount[]> {
   // Brings the SQLite schema up to date exactly as a relay start would.
-  const sqliteStore = new SqliteRelayStore({ dataDir: options.dataDir });
+  const sqliteStore = new SqliteConnectionStore({ dataDir: options.dataDir });
   await sqliteStore.init();
   await sqliteStore.close();
   const db = new Database(join(options.dataDir, DEFAULT_DATABASE_FILE), { readonly: true, fileMustExist: true });

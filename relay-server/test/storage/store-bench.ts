@@ -8,8 +8,14 @@
  * 2. SqliteRelayStore.insertEnvelopes throughput per batch size, with
  *    synchronous FULL and NORMAL (one transaction, one fsync per batch).
  * 3. Drain cost: fetch pages of 100 and delete them by id.
+ * 4. What a commit costs the event loop: commitSends batches of 100 sends
+ *    with synchronous=FULL, on one connection in this thread
+ *    (SqliteConnectionStore, the relay before issue 14) and through the
+ *    writer thread (SqliteRelayStore): event-loop busy time per envelope
+ *    (performance.eventLoopUtilization) and envelopes/s.
  *
  * Run: cd relay-server && node --conditions=source --import tsx test/storage/store-bench.ts
+ * (`--event-loop-only`: only 4).
  * Runs are interleaved so that drifting disk latency hits every variant alike;
  * the disk's fsync latency dominates 2.
  */
@@ -18,7 +24,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { NewEnvelope } from '../../src/storage/relay-store.js';
+import type { NewEnvelope, NewSend, RelayStore } from '../../src/storage/relay-store.js';
+import { SqliteConnectionStore } from '../../src/storage/sqlite-connection-store.js';
 import type { SqliteSynchronousLevel } from '../../src/storage/sqlite-durability.js';
 import { SqliteRelayStore } from '../../src/storage/sqlite-store.js';
 import { NOW, newEnvelope, newIdentity } from './store-fixtures.js';
@@ -209,6 +216,57 @@ async function benchDrain(): Promise<void> {
   });
 }
 
-await benchContent();
-await benchInsertBatches();
-await benchDrain();
+interface LoopCost {
+  readonly loopMicrosPerEnvelope: number;
+  readonly envelopesPerSecond: number;
+}
+
+async function commitLoopCost(open: (dataDir: string) => RelayStore, batches: number): Promise<LoopCost> {
+  return withFolder(async (dataDir) => {
+    const store = open(dataDir);
+    await store.init();
+    const recipients = Array.from({ length: 100 }, () => newIdentity().accountId);
+    const limits = { maxQueueEnvelopes: 1e6, maxQueueBytes: 1e12, dailySendBytes: 1e12, now: NOW };
+    const batchOf = (): NewSend[] =>
+      recipients.map((recipient) => ({ sender: null, envelopes: [newEnvelope(recipient)] }));
+    const prepared = Array.from({ length: batches }, batchOf);
+    const loopBefore = performance.eventLoopUtilization();
+    const started = performance.now();
+    for (const batch of prepared) await store.commitSends(batch, limits);
+    const seconds = (performance.now() - started) / 1000;
+    const loop = performance.eventLoopUtilization(loopBefore);
+    await store.close();
+    const envelopes = batches * recipients.length;
+    return { loopMicrosPerEnvelope: (loop.active * 1000) / envelopes, envelopesPerSecond: envelopes / seconds };
+  });
+}
+
+async function benchEventLoopCost(): Promise<{ inThread: LoopCost; writerThread: LoopCost }> {
+  const variants = {
+    inThread: { open: (dataDir: string) => new SqliteConnectionStore({ dataDir }), costs: [] as LoopCost[] },
+    writerThread: { open: (dataDir: string) => new SqliteRelayStore({ dataDir }), costs: [] as LoopCost[] },
+  };
+  for (let run = 0; run < RUNS; run++) {
+    for (const variant of Object.values(variants)) variant.costs.push(await commitLoopCost(variant.open, 100));
+  }
+  const summary = (costs: readonly LoopCost[]): LoopCost => ({
+    loopMicrosPerEnvelope: median(costs.map((cost) => cost.loopMicrosPerEnvelope)),
+    envelopesPerSecond: median(costs.map((cost) => cost.envelopesPerSecond)),
+  });
+  const result = { inThread: summary(variants.inThread.costs), writerThread: summary(variants.writerThread.costs) };
+  console.log(`\n4. commitSends, batches of 100 sends, synchronous=FULL (median of ${RUNS}):`);
+  for (const [name, cost] of Object.entries(result)) {
+    console.log(
+      `   ${name.padEnd(12)}: event loop busy ${cost.loopMicrosPerEnvelope.toFixed(1)} µs per envelope, ${cost.envelopesPerSecond.toFixed(0)} envelopes/s`,
+    );
+  }
+  return result;
+}
+
+if (!process.argv.includes('--event-loop-only')) {
+  await benchContent();
+  await benchInsertBatches();
+  await benchDrain();
+}
+const eventLoop = await benchEventLoopCost();
+console.log(JSON.stringify({ bench: 'sqlite-store', eventLoop }));

@@ -119,6 +119,39 @@ describe('EnvelopeCommitter', () => {
     expect(await store.countEnvelopes()).toBe(1);
   });
 
+  it.each([
+    [false, 1],
+    [true, 2],
+  ])('with commitsInCallOrder %s keeps at most %i batches in flight, pushing in seq order', async (inOrder, most) => {
+    const commit = store.commitSends.bind(store);
+    let inFlight = 0;
+    let highest = 0;
+    vi.spyOn(store, 'commitSends').mockImplementation(async (sends, limits) => {
+      inFlight++;
+      highest = Math.max(highest, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      try {
+        return await commit(sends, limits);
+      } finally {
+        inFlight--;
+      }
+    });
+    Object.defineProperty(store, 'commitsInCallOrder', { value: inOrder });
+    const committed: StoredEnvelope[] = [];
+    const committer = new EnvelopeCommitter(store, metrics, logger, ROOMY, (stored) => committed.push(...stored));
+    const pending: Promise<SendOutcome>[] = [];
+    for (let turn = 0; turn < 6; turn++) {
+      pending.push(committer.submit(sendOf(envelope(`t${turn}a`))), committer.submit(sendOf(envelope(`t${turn}b`))));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await Promise.all(pending);
+    await committer.idle();
+    expect(highest).toBe(most);
+    expect(committed).toHaveLength(12);
+    const seqs = committed.map((stored) => stored.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
   it('reports idle only when nothing is queued or committing', async () => {
     const committer = new EnvelopeCommitter(store, metrics, logger, ROOMY, () => undefined);
     const pending = committer.submit(sendOf(envelope('a')));
