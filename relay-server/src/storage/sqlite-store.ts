@@ -40,6 +40,7 @@ import type {
   SendLimits,
   SendOutcome,
   StoredAccount,
+  StoredBytesLimits,
   StoredChallenge,
   StoredEnvelope,
 } from './relay-store.js';
@@ -50,6 +51,7 @@ import {
   SqliteAccountReader,
   setAccessKeysIn,
 } from './sqlite-accounts.js';
+import { chargeStoredBytesIn } from './sqlite-charges.js';
 import {
   backupDatabase,
   closeSqliteConnection,
@@ -235,6 +237,10 @@ export class SqliteRelayStore implements RelayStore {
 
   async commitSends(sends: readonly NewSend[], limits: SendLimits): Promise<SendOutcome[]> {
     return commitSendsIn(this.#require(), sends, limits);
+  }
+
+  async chargeStoredBytes(accountId: AccountId, bytes: number, limits: StoredBytesLimits): Promise<boolean> {
+    return chargeStoredBytesIn(this.#require(), accountId, bytes, limits);
   }
 
   async deleteExpiredSendUsage(now: number): Promise<number> {
