@@ -226,6 +226,16 @@ describe('configuration', () => {
     expect(resolveConfig({}, { INIT_CWD: '/home/me' }, '/repo/relay-server').dataDir).toBe('/home/me/.data/relay');
   });
 
+  it('puts blobs in the data folder unless --blob-dir names another folder', () => {
+    expect(resolveConfig({ dataDir: 'data' }, { INIT_CWD: '/home/me' }, '/x').blobDir).toBe('/home/me/data/blobs');
+    expect(resolveConfig({ blobDir: 'shared' }, { INIT_CWD: '/home/me' }, '/x').blobDir).toBe('/home/me/shared');
+    expect(resolveConfig({}, { PARLEY_RELAY_BLOB_DIR: '/srv/blobs' }, '/x').blobDir).toBe('/srv/blobs');
+    expect(resolveConfig({}, { PARLEY_RELAY_MAX_ATTACHMENT_BYTES: '20MiB' }, '/x').maxAttachmentBytes).toBe(
+      20 * 1024 ** 2,
+    );
+    expect(() => resolveConfig({ maxAttachmentBytes: '3GiB' }, {}, '/x')).toThrow(/--max-attachment-bytes/);
+  });
+
   it('refuses values out of range, naming the source', () => {
     expect(() => resolveConfig({ maxEnvelopeBytes: '1MiB' }, {}, '/x')).toThrow(ConfigError);
     expect(() => resolveConfig({}, { PARLEY_RELAY_SQLITE_SYNCHRONOUS: 'OFF' }, '/x')).toThrow(
