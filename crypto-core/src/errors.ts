@@ -61,6 +61,15 @@ export const CryptoErrorCode = {
   GroupChangeNotAllowed: 'GROUP_CHANGE_NOT_ALLOWED',
   /** A group change, or a group's history, would pass a limit (members, sizes, changes). */
   GroupLimit: 'GROUP_LIMIT',
+  /** An attachment blob ends before the length its pointer implies (an interrupted or cut download). */
+  AttachmentTruncated: 'ATTACHMENT_TRUNCATED',
+  /**
+   * An attachment blob fails to authenticate under its pointer's key: a
+   * changed byte, extra bytes, bad padding, or the wrong key.
+   */
+  AttachmentTampered: 'ATTACHMENT_TAMPERED',
+  /** An authentic attachment blob whose SHA-256 is not the digest its pointer names. */
+  AttachmentDigestMismatch: 'ATTACHMENT_DIGEST_MISMATCH',
   /** A wire message fails its schema. */
   InvalidWireMessage: 'INVALID_WIRE_MESSAGE',
   /** Anything from libsignal/libsodium that maps to none of the above. */

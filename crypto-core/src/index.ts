@@ -6,6 +6,7 @@
 
 export * from './address/index.js';
 export * from './at-rest/index.js';
+export * from './attachment/index.js';
 export * from './backup/index.js';
 export * from './content/index.js';
 export * from './encoding.js';

@@ -269,3 +269,34 @@ export interface GroupChangeVectors extends VectorFileHeader {
   /** Changes whose id is held with other bytes: refused by a set that holds all of `changes`. */
   readonly conflicts: readonly Refusal<SignedGroupChangeVector>[];
 }
+
+/** One attachment encrypted with a fixed key and IV (docs/protocol.md §11.1). */
+export interface AttachmentEncryptionVector {
+  readonly name: string;
+  readonly plaintextHex: string;
+  readonly size: number;
+  readonly paddedSize: number;
+  readonly keyHex: string;
+  readonly ivHex: string;
+  readonly blobHex: string;
+  readonly digestHex: string;
+}
+
+/** A blob the recipient must refuse, with the pointer it is checked against. */
+export interface AttachmentRefusal {
+  readonly name: string;
+  readonly blobHex: string;
+  readonly keyHex: string;
+  readonly digestHex: string;
+  readonly size: number;
+  readonly error: string;
+}
+
+export interface AttachmentVectors extends VectorFileHeader {
+  /** Plaintext size -> padded size -> blob length. */
+  readonly buckets: readonly { readonly size: number; readonly paddedSize: number; readonly blobLength: number }[];
+  readonly encryptions: readonly AttachmentEncryptionVector[];
+  readonly refusals: readonly AttachmentRefusal[];
+  /** An attachment message as content: its JSON and the padded bytes encodeContent makes of it. */
+  readonly message: { readonly json: Record<string, unknown>; readonly paddedHex: string };
+}

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { accessKeyVectors } from './access-keys.js';
 import { accountIdVectors } from './account-ids.js';
+import { attachmentVectors } from './attachment.js';
 import { authSignatureVectors } from './auth-signatures.js';
 import { backupVectors } from './backup.js';
 import { contactCodeVectors } from './contact-codes.js';
@@ -47,5 +48,6 @@ export async function buildVectorFiles(): Promise<Record<string, unknown>> {
     'safety-numbers.json': safetyNumberVectors(),
     'sender-certificates.json': senderCertificateVectors(committedVectors('sender-certificates.json')),
     'backup.json': await backupVectors(committedVectors('backup.json')),
+    'attachment.json': await attachmentVectors(),
   };
 }

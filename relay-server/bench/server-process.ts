@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const RELAY_BIN = fileURLToPath(new URL('../bin/parley-relay.mjs', import.meta.url));
 const BARE_FORWARDER = fileURLToPath(new URL('./bare-forwarder.ts', import.meta.url));
+const RAW_TRANSFER_SERVER = fileURLToPath(new URL('./raw-transfer-server.ts', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 /** Linux's USER_HZ: the unit of utime/stime in /proc/PID/stat on every mainstream architecture. */
@@ -102,6 +103,11 @@ export class ServerProcess {
       ...relay.extraArgs,
     ];
     return ServerProcess.#launch(args, { ...relay.env, PARLEY_RELAY_FROM_SOURCE: '1' }, options);
+  }
+
+  /** The attachment benchmark's baseline (raw-transfer-server.ts), keeping its file in `folder`. */
+  static startRawTransfer(folder: string): Promise<ServerProcess> {
+    return ServerProcess.#launch(['--conditions=source', '--import', 'tsx', RAW_TRANSFER_SERVER, folder], {}, {});
   }
 
   static startBareForwarder(options: ServerOptions = {}): Promise<ServerProcess> {

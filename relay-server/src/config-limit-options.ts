@@ -5,6 +5,8 @@
  * the rate limits, each a sustained rate and a burst (resolveConfig in
  * config.ts puts each pair together).
  */
+
+import { MAX_ATTACHMENT_BYTES } from '@parley/crypto-core/attachment';
 import { MAX_DEVICES_PER_SEND, MAX_ENVELOPE_CONTENT_BYTES, MAX_PREKEYS_PER_UPLOAD } from '@parley/crypto-core/wire';
 import { integer, type OptionSpec, positiveNumber, size } from './config-values.js';
 
@@ -20,6 +22,15 @@ export const CAPACITY_OPTIONS = {
     defaultText: `${MAX_ENVELOPE_CONTENT_BYTES / 1024}KiB`,
     description: `largest ciphertext for one device (at most ${MAX_ENVELOPE_CONTENT_BYTES / 1024}KiB, the wire limit)`,
     parse: size(1, MAX_ENVELOPE_CONTENT_BYTES),
+  },
+  maxAttachmentBytes: {
+    flag: 'max-attachment-bytes',
+    env: 'PARLEY_RELAY_MAX_ATTACHMENT_BYTES',
+    valueName: 'SIZE',
+    defaultText: '100MiB',
+    description:
+      'largest attachment (file) an upload may hold; the blob limit is the padded, encrypted size of such a file; a larger upload is refused with PAYLOAD_TOO_LARGE',
+    parse: size(1, MAX_ATTACHMENT_BYTES),
   },
   maxQueueEnvelopes: {
     flag: 'max-queue-envelopes',
@@ -41,9 +52,9 @@ export const CAPACITY_OPTIONS = {
     flag: 'daily-send-quota',
     env: 'PARLEY_RELAY_DAILY_SEND_QUOTA',
     valueName: 'SIZE',
-    defaultText: '100MiB',
+    defaultText: '512MiB',
     description:
-      'ciphertext bytes one account may store through sends per UTC day (every addressed device counts); beyond it QUOTA_EXCEEDED',
+      'ciphertext bytes one account may store through sends and attachment uploads per UTC day (every addressed device counts); beyond it QUOTA_EXCEEDED',
     parse: size(LARGEST_SEND_BYTES, 1024 ** 4),
   },
   maxPreKeys: {

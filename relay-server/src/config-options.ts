@@ -87,6 +87,15 @@ export const OPTIONS = {
     description: 'data folder: relay.sqlite, jwt-secret, sealed-sender.json (relative to where the command was run)',
     parse: text,
   },
+  blobDir: {
+    flag: 'blob-dir',
+    env: 'PARLEY_RELAY_BLOB_DIR',
+    valueName: 'PATH',
+    defaultText: 'DATA_DIR/blobs',
+    description:
+      'folder of attachment blobs (relative to where the command was run); with several nodes, one folder every node shares (docs/scaling.md)',
+    parse: text,
+  },
   store: {
     flag: 'store',
     env: 'PARLEY_RELAY_STORE',

@@ -8,7 +8,7 @@
  * means seconds); sizes accept `B`, `KiB`, `MiB` or `GiB` (bare: bytes).
  */
 import { homedir } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { MAX_ENVELOPE_CONTENT_BYTES, type RegistrationPolicy } from '@parley/crypto-core/wire';
 import { isLoopbackAddress } from './auth/relay-urls.js';
 import { DEFAULT_PORT, type LogLevel, OPTIONS, type OptionKey, type StoreKind } from './config-options.js';
@@ -52,6 +52,8 @@ export interface RelayConfig {
   readonly inviteTtlMs: number;
   /** Absolute path of the data folder (database, JWT secret, sealed-sender keys). */
   readonly dataDir: string;
+  /** Absolute path of the attachment blob folder (default: `blobs` in the data folder). */
+  readonly blobDir: string;
   readonly store: StoreKind;
   /** PostgreSQL URL when `store` is postgres (may hold a password: never log it). */
   readonly postgresUrl: string | undefined;
@@ -74,6 +76,8 @@ export interface RelayConfig {
   readonly senderCertificateTtlMs: number;
   /** Largest ciphertext accepted for one device (decoded bytes). */
   readonly maxEnvelopeBytes: number;
+  /** Largest attachment (plaintext bytes) an upload may hold; blobs are limited to its ciphertext length. */
+  readonly maxAttachmentBytes: number;
   /** Envelopes queued for one device, at most. */
   readonly maxQueueEnvelopes: number;
   /** Decoded ciphertext bytes queued for one device, at most. */
@@ -217,8 +221,11 @@ export function resolveConfig(
   });
   const dataDirText = get<string | undefined>('dataDir', undefined);
   const base = env.INIT_CWD && isAbsolute(env.INIT_CWD) ? env.INIT_CWD : cwd;
-  const dataDir =
-    dataDirText === undefined ? defaultDataDir(env, cwd) : resolve(base, dataDirText.replace(/^~(?=$|\/)/, homedir()));
+  /** A folder as the user typed it: relative to where the command was run, `~` for the home folder. */
+  const userPath = (text: string): string => resolve(base, text.replace(/^~(?=$|\/)/, homedir()));
+  const dataDir = dataDirText === undefined ? defaultDataDir(env, cwd) : userPath(dataDirText);
+  const blobDirText = get<string | undefined>('blobDir', undefined);
+  const blobDir = blobDirText === undefined ? join(dataDir, 'blobs') : userPath(blobDirText);
   const host = get('host', '127.0.0.1');
   const publicUrls = get<readonly string[]>('publicUrls', []);
   const trustProxy = get('trustProxy', false);
@@ -236,6 +243,7 @@ export function resolveConfig(
     registrationIsDefault: registration === undefined,
     inviteTtlMs: get('inviteTtlMs', 7 * DAY),
     dataDir,
+    blobDir,
     ...storeOf(get<StoreKind | undefined>('store', undefined), get<string | undefined>('postgresUrl', undefined)),
     postgresSchema: get<string | undefined>('postgresSchema', undefined),
     redisUrl: redisOf(get<string | undefined>('redisUrl', undefined), values.has('postgresUrl')),
@@ -250,9 +258,10 @@ export function resolveConfig(
     tokenTtlMs: get('tokenTtlMs', 15 * 60_000),
     senderCertificateTtlMs: get('senderCertificateTtlMs', DAY),
     maxEnvelopeBytes: get('maxEnvelopeBytes', MAX_ENVELOPE_CONTENT_BYTES),
+    maxAttachmentBytes: get('maxAttachmentBytes', 100 * MiB),
     maxQueueEnvelopes: get('maxQueueEnvelopes', 20_000),
     maxQueueBytes: get('maxQueueBytes', 100 * MiB),
-    dailySendBytes: get('dailySendBytes', 100 * MiB),
+    dailySendBytes: get('dailySendBytes', 512 * MiB),
     maxPreKeys: get('maxPreKeys', 500),
     maxKyberPreKeys: get('maxKyberPreKeys', 500),
     sendRate: { perSecond: get('sendRatePerSecond', 30), burst: get('sendBurst', 300) },

@@ -6,6 +6,7 @@
 import type { ChallengeService } from './auth/challenges.js';
 import type { RelayUrls } from './auth/relay-urls.js';
 import type { TokenService } from './auth/tokens.js';
+import type { BlobFolder } from './blobs/blob-folder.js';
 import type { RedisCluster } from './cluster/redis-cluster.js';
 import type { RelayConfig } from './config.js';
 import type { SealedSenderAuthority } from './crypto/index.js';
@@ -25,6 +26,8 @@ export interface Lifecycle {
 export interface RelayContext {
   readonly config: RelayConfig;
   readonly store: RelayStore;
+  /** Attachment blobs, on disk in --blob-dir. */
+  readonly blobs: BlobFolder;
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
   readonly limits: RateLimits;

@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { ChallengeService } from './auth/challenges.js';
 import { isLoopbackAddress, RelayUrls } from './auth/relay-urls.js';
 import { TokenService } from './auth/tokens.js';
+import { BlobFolder } from './blobs/blob-folder.js';
 import { openRedisClients } from './cluster/redis-clients.js';
 import { RedisCluster } from './cluster/redis-cluster.js';
 import type { RelayConfig } from './config.js';
@@ -95,6 +96,8 @@ function urlOf(address: AddressInfo | string | null): string {
 
 export async function startRelay(config: RelayConfig, logger: Logger): Promise<RunningRelay> {
   await ensureDataFolder(config.dataDir);
+  const blobs = new BlobFolder(config.blobDir);
+  await blobs.init();
   const { store, durability } = await openStore(storeConfigOf(config));
   const lifecycle = { shuttingDown: false };
   const relayUrls = new RelayUrls(config.publicUrls);
@@ -134,6 +137,7 @@ export async function startRelay(config: RelayConfig, logger: Logger): Promise<R
     ctx = {
       config,
       store,
+      blobs,
       logger,
       metrics,
       limits,

@@ -1,6 +1,6 @@
 /**
  * The periodic sweep: deletes envelopes past their TTL (counted in
- * parley_relay_envelopes_expired_total), expired challenges and invite
+ * parley_relay_envelopes_expired_total), attachment blobs past theirs, expired challenges and invite
  * codes, and the send usage of past days, and prunes idle rate-limit buckets. Runs once at start and then every interval; a
  * failed sweep is logged and retried at the next tick.
  */
@@ -39,10 +39,14 @@ export class Sweeper {
       const challenges = await this.ctx.store.deleteExpiredChallenges(now);
       const invites = await this.ctx.store.deleteExpiredInvites(now);
       await this.ctx.store.deleteExpiredSendUsage(now);
+      const blobs = await this.ctx.blobs.sweep(now);
       this.ctx.limits.prune();
       this.ctx.metrics.envelopesExpired.inc(expired);
-      if (expired > 0 || challenges > 0 || invites > 0) {
-        this.ctx.logger.info({ expired, challenges, invites }, 'sweep removed expired data');
+      if (expired > 0 || challenges > 0 || invites > 0 || blobs.blobs > 0) {
+        this.ctx.logger.info(
+          { expired, challenges, invites, blobs: blobs.blobs, blobBytes: blobs.bytes },
+          'sweep removed expired data',
+        );
       }
     } catch (error) {
       this.ctx.logger.error({ err: error }, 'sweep failed');

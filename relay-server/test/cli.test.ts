@@ -121,6 +121,7 @@ describe('configuration', () => {
       host: '127.0.0.1',
       port: DEFAULT_PORT,
       dataDir: '/srv/relay/.data/relay',
+      blobDir: '/srv/relay/.data/relay/blobs',
       store: 'sqlite',
       sqliteSynchronous: 'FULL',
       logLevel: 'info',
@@ -137,7 +138,8 @@ describe('configuration', () => {
       inviteTtlMs: 7 * 86_400_000,
       maxQueueEnvelopes: 20_000,
       maxQueueBytes: 100 * 1024 * 1024,
-      dailySendBytes: 100 * 1024 * 1024,
+      maxAttachmentBytes: 100 * 1024 * 1024,
+      dailySendBytes: 512 * 1024 * 1024,
       maxPreKeys: 500,
       maxKyberPreKeys: 500,
       preKeyUploadRate: { perSecond: 10 / 60, burst: 20 },
@@ -222,6 +224,16 @@ describe('configuration', () => {
       '/home/me/data',
     );
     expect(resolveConfig({}, { INIT_CWD: '/home/me' }, '/repo/relay-server').dataDir).toBe('/home/me/.data/relay');
+  });
+
+  it('puts blobs in the data folder unless --blob-dir names another folder', () => {
+    expect(resolveConfig({ dataDir: 'data' }, { INIT_CWD: '/home/me' }, '/x').blobDir).toBe('/home/me/data/blobs');
+    expect(resolveConfig({ blobDir: 'shared' }, { INIT_CWD: '/home/me' }, '/x').blobDir).toBe('/home/me/shared');
+    expect(resolveConfig({}, { PARLEY_RELAY_BLOB_DIR: '/srv/blobs' }, '/x').blobDir).toBe('/srv/blobs');
+    expect(resolveConfig({}, { PARLEY_RELAY_MAX_ATTACHMENT_BYTES: '20MiB' }, '/x').maxAttachmentBytes).toBe(
+      20 * 1024 ** 2,
+    );
+    expect(() => resolveConfig({ maxAttachmentBytes: '3GiB' }, {}, '/x')).toThrow(/--max-attachment-bytes/);
   });
 
   it('refuses values out of range, naming the source', () => {

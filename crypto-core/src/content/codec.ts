@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import { type Bytes, fromBase64, fromUtf8, toBase64, utf8, uuidFromBytes, uuidToBytes } from '../encoding.js';
 import { CryptoErrorCode, invalidInput, type ParleyCryptoError } from '../errors.js';
 import { timestampSchema } from '../wire/primitives.js';
+import { attachmentContentFromWire, attachmentContentToWire } from './attachment-schema.js';
 import { padContent, unpadContent } from './padding.js';
 import {
   CONTENT_VERSION,
@@ -132,6 +133,8 @@ function toWire(content: KnownContent): Record<string, unknown> {
       return { v: CONTENT_VERSION, type: 'session-reset', id: content.id, sentAt: content.sentAt };
     case 'profile':
       return profileToWire(content);
+    case 'attachment':
+      return attachmentContentToWire(content, CONTENT_VERSION);
     default:
       throw invalidContent('unknown content type', { type: (content as { type?: unknown }).type });
   }
@@ -199,6 +202,8 @@ function fromWire(wire: ContentWire): KnownContent {
       return { type: 'session-reset', id: wire.id, sentAt: wire.sentAt };
     case 'profile':
       return profileFromWire(wire);
+    case 'attachment':
+      return attachmentContentFromWire(wire);
   }
 }
 

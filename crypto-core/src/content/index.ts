@@ -1,4 +1,16 @@
 /** Plaintext content encoding with length-hiding padding (docs/protocol.md §Content). Browser-safe. */
+
+export {
+  ATTACHMENT_THUMBNAIL_TYPES,
+  type AttachmentPointerWire,
+  attachmentPointerWireSchema,
+  MAX_ATTACHMENT_DIMENSION,
+  MAX_ATTACHMENT_FILE_NAME_LENGTH,
+  MAX_ATTACHMENT_THUMBNAIL_BYTES,
+  MAX_ATTACHMENTS_PER_MESSAGE,
+  MAX_VOICE_NOTE_DURATION_MS,
+  MIME_TYPE_PATTERN,
+} from './attachment-schema.js';
 export {
   decodeContent,
   encodeContent,
@@ -16,6 +28,8 @@ export {
   unpadContent,
 } from './padding.js';
 export {
+  type AttachmentWire,
+  attachmentWireSchema,
   CONTENT_TYPE_PATTERN,
   CONTENT_VERSION,
   type GroupWire,
@@ -35,6 +49,8 @@ export {
   uuidSchema,
 } from './schema.js';
 export type {
+  AttachmentContent,
+  AttachmentPointer,
   Content,
   GroupContent,
   GroupMessageKind,

@@ -10,6 +10,7 @@ import { fromBase64, uuidFromBytes } from '../encoding.js';
 import { MAX_GROUP_CHANGE_BODY_BYTES, MAX_LISTED_GROUP_CHANGE_IDS, MAX_STORED_GROUP_CHANGES } from '../group/limits.js';
 import { accessKeySchema } from '../wire/access-key.js';
 import { base64Bytes, signatureSchema, timestampSchema } from '../wire/primitives.js';
+import { attachmentWireShape } from './attachment-schema.js';
 
 /** The content format version this build writes and fully understands. */
 export const CONTENT_VERSION = 1;
@@ -171,6 +172,16 @@ export const profileWireSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * One or more attachments, with an optional caption (docs/protocol.md §11.2).
+ * Added within version 1: a decoder that predates it reports it as unsupported.
+ */
+export const attachmentWireSchema = attachmentWireShape({
+  version: versionField,
+  id: uuidSchema,
+  text: wellFormedText(1),
+});
+
 /** Every type version 1 knows, by its `type` value. */
 export const CONTENT_WIRE_SCHEMAS = {
   text: textWireSchema,
@@ -180,6 +191,7 @@ export const CONTENT_WIRE_SCHEMAS = {
   'sender-key': senderKeyWireSchema,
   'session-reset': sessionResetWireSchema,
   profile: profileWireSchema,
+  attachment: attachmentWireSchema,
 } as const;
 
 export type KnownContentType = keyof typeof CONTENT_WIRE_SCHEMAS;
@@ -205,6 +217,7 @@ export type GroupWire = z.infer<typeof groupWireSchema>;
 export type SenderKeyWire = z.infer<typeof senderKeyWireSchema>;
 export type SessionResetWire = z.infer<typeof sessionResetWireSchema>;
 export type ProfileWire = z.infer<typeof profileWireSchema>;
+export type AttachmentWire = z.infer<typeof attachmentWireSchema>;
 export type ContentWire =
   | TextWire
   | ReceiptWire
@@ -212,4 +225,5 @@ export type ContentWire =
   | GroupWire
   | SenderKeyWire
   | SessionResetWire
-  | ProfileWire;
+  | ProfileWire
+  | AttachmentWire;

@@ -108,6 +108,41 @@ export interface ProfileContent {
   readonly avatar?: { readonly contentType: 'image/png' | 'image/jpeg' | 'image/webp'; readonly data: Bytes };
 }
 
+/** Where an attachment's encrypted blob is and how to check and open it (docs/protocol.md §11.2). */
+export interface AttachmentPointer {
+  /** The blob's id on the sender's home relay. */
+  readonly blobId: string;
+  /** 64 bytes: AES-256 key || HMAC-SHA256 key, fresh for this attachment. */
+  readonly key: Bytes;
+  /** SHA-256 of the whole blob (32 bytes), checked before anything is shown. */
+  readonly digest: Bytes;
+  /** Plaintext bytes. */
+  readonly size: number;
+  /** Lowercase MIME type, as the sender judged it: a hint, never trusted to open the file. */
+  readonly contentType: string;
+  readonly fileName?: string | undefined;
+  /** Image or video size in pixels; both or neither. */
+  readonly width?: number | undefined;
+  readonly height?: number | undefined;
+  /** A small preview image, inline (at most 4 KiB). */
+  readonly thumbnail?:
+    | { readonly contentType: 'image/png' | 'image/jpeg' | 'image/webp'; readonly data: Bytes }
+    | undefined;
+  /** Present for a voice note recorded in the app. */
+  readonly voiceNote?: { readonly durationMs: number } | undefined;
+}
+
+/** A message of one or more attachments, optionally captioned, in a direct conversation or a group. */
+export interface AttachmentContent {
+  readonly type: 'attachment';
+  readonly id: string;
+  readonly sentAt: number;
+  readonly attachments: readonly AttachmentPointer[];
+  readonly caption?: string | undefined;
+  readonly groupId?: string | undefined;
+  readonly quotedMessageId?: string | undefined;
+}
+
 /** Every content this build can encode and fully understand. */
 export type KnownContent =
   | TextContent
@@ -116,7 +151,8 @@ export type KnownContent =
   | GroupContent
   | SenderKeyContent
   | SessionResetContent
-  | ProfileContent;
+  | ProfileContent
+  | AttachmentContent;
 
 /**
  * Well-formed content this build does not understand: a newer format version

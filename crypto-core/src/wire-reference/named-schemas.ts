@@ -50,6 +50,21 @@ export const namedSchemas: readonly NamedSchema[] = [
     schema: wire.inviteCodeSchema,
     summary: 'An invite code as typed; the relay ignores case, spaces and dashes.',
   },
+  {
+    name: 'BlobId',
+    schema: wire.blobIdSchema,
+    summary: 'An attachment blob id: 32 random bytes as unpadded base64url, chosen by the relay (protocol §11.3).',
+  },
+  {
+    name: 'BlobStoreInfoResponse',
+    schema: wire.blobStoreInfoResponseSchema,
+    summary: 'The tus version and extensions the blob store speaks, and the largest blob it takes.',
+  },
+  {
+    name: 'BlobCreatedResponse',
+    schema: wire.blobCreatedResponseSchema,
+    summary: 'A new upload: its blob id and when the relay deletes it.',
+  },
   { name: 'ChallengeRequest', schema: wire.challengeRequestSchema, summary: 'Asks for a challenge for one device.' },
   {
     name: 'ChallengeResponse',

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import {
   clientEventSchemas,
+  type HttpEndpoint,
   httpEndpoints,
   RELAY_ERROR_HTTP_STATUS,
   RelayErrorCode,
@@ -163,6 +164,17 @@ function header(): string[] {
   ];
 }
 
+const RESPONSE_TEXT: Readonly<Record<string, string>> = {
+  'prometheus-text': 'Prometheus text',
+  markdown: 'Markdown text',
+  bytes: 'bytes (`application/octet-stream`)',
+  none: 'no body (headers)',
+};
+
+function responseText(response: HttpEndpoint['response']): string {
+  return typeof response === 'string' ? (RESPONSE_TEXT[response] as string) : link(nameOf(response));
+}
+
 function httpSection(): string[] {
   const lines = [
     '## HTTP routes',
@@ -176,13 +188,13 @@ function httpSection(): string[] {
     '| --- | --- | --- | --- |',
   ];
   for (const endpoint of httpEndpoints) {
-    const request = endpoint.request === null ? '—' : link(nameOf(endpoint.request));
-    const response =
-      endpoint.response === 'prometheus-text'
-        ? 'Prometheus text'
-        : endpoint.response === 'markdown'
-          ? 'Markdown text'
-          : link(nameOf(endpoint.response));
+    const request =
+      endpoint.request === null
+        ? '—'
+        : endpoint.request === 'bytes'
+          ? 'bytes (`application/offset+octet-stream`)'
+          : link(nameOf(endpoint.request));
+    const response = responseText(endpoint.response);
     lines.push(
       `| \`${endpoint.method} ${endpoint.path}\` | ${endpoint.auth} | ${request} | ${endpoint.status} ${response} |`,
     );

@@ -18,6 +18,7 @@ import {
   tokenRequestSchema,
   tokenResponseSchema,
 } from './auth.js';
+import { blobCreatedResponseSchema, blobStoreInfoResponseSchema } from './blobs.js';
 import {
   deleteAccountResponseSchema,
   healthResponseSchema,
@@ -29,7 +30,7 @@ import {
 import { preKeyBundlesResponseSchema, preKeyCountResponseSchema, preKeyUploadSchema } from './keys.js';
 import { multiRecipientSendRequestSchema, multiRecipientSendResponseSchema } from './multi-recipient.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 export interface HttpEndpoint {
   readonly method: HttpMethod;
@@ -41,12 +42,16 @@ export interface HttpEndpoint {
    * `bearer or access key`: either, or both (protocol §4.7 says when).
    */
   readonly auth: 'none' | 'bearer' | 'access key' | 'bearer or access key';
-  /** JSON body the route accepts; null when it takes none. */
-  readonly request: z.ZodType | null;
+  /** JSON body the route accepts; null when it takes none; `bytes` for raw bytes (a tus PATCH). */
+  readonly request: z.ZodType | null | 'bytes';
   /** Status of a success. */
-  readonly status: 200 | 201;
-  /** JSON body of a success (errors are always `errorResponseSchema`), or the kind of text answered instead. */
-  readonly response: z.ZodType | 'prometheus-text' | 'markdown';
+  readonly status: 200 | 201 | 204;
+  /**
+   * JSON body of a success (errors are always `errorResponseSchema`), the
+   * kind of text answered instead, `bytes` (a blob), or `none` (the answer is
+   * in headers).
+   */
+  readonly response: z.ZodType | 'prometheus-text' | 'markdown' | 'bytes' | 'none';
   readonly summary: string;
 }
 
@@ -184,6 +189,64 @@ export const httpEndpoints: readonly HttpEndpoint[] = [
     status: 200,
     response: trustRootResponseSchema,
     summary: "The relay's sealed-sender trust root public key, under which its sender certificates verify.",
+  },
+  {
+    method: 'OPTIONS',
+    path: routes.attachments,
+    auth: 'none',
+    request: null,
+    status: 200,
+    response: blobStoreInfoResponseSchema,
+    summary:
+      'tus discovery (protocol §11.3): `Tus-Version`, `Tus-Extension` and `Tus-Max-Size` headers, repeated in the body.',
+  },
+  {
+    method: 'POST',
+    path: routes.attachments,
+    auth: 'bearer',
+    request: null,
+    status: 201,
+    response: blobCreatedResponseSchema,
+    summary:
+      'tus creation: a new upload of `Upload-Length` bytes (at most `Tus-Max-Size`, else 413), charged to the daily send quota; its URL in `Location`, its expiry in `Upload-Expires` (protocol §11.3).',
+  },
+  {
+    method: 'HEAD',
+    path: `${routes.attachmentUploads}/:blobId`,
+    auth: 'bearer',
+    request: null,
+    status: 200,
+    response: 'none',
+    summary: "tus: the caller's upload's `Upload-Offset` and `Upload-Length`, to resume from.",
+  },
+  {
+    method: 'PATCH',
+    path: `${routes.attachmentUploads}/:blobId`,
+    auth: 'bearer',
+    request: 'bytes',
+    status: 204,
+    response: 'none',
+    summary:
+      'tus: appends the body (`application/offset+octet-stream`) at `Upload-Offset`, which must be the current offset (else 409); answers the new `Upload-Offset`. The last byte finishes the blob.',
+  },
+  {
+    method: 'DELETE',
+    path: `${routes.attachmentUploads}/:blobId`,
+    auth: 'bearer',
+    request: null,
+    status: 204,
+    response: 'none',
+    summary: "tus termination: deletes the caller's upload or blob.",
+  },
+  {
+    method: 'GET',
+    path: `${routes.attachments}/:blobId`,
+    auth: 'none',
+    request: null,
+    status: 200,
+    response: 'bytes',
+    summary:
+      'A finished blob, to anyone holding its id (contacts on other relays too); one `Range` (206, or 416 out of range). Rate-limited per client address.',
   },
   {
     method: 'GET',

@@ -68,7 +68,15 @@ export const RelayErrorCode = {
   InviteInvalid: 'INVITE_INVALID',
   /** This relay registers no new accounts (existing accounts may still re-register their devices). */
   RegistrationClosed: 'REGISTRATION_CLOSED',
-  /** The route does not exist. */
+  /**
+   * A tus PATCH named an `Upload-Offset` other than the upload's current one
+   * (another PATCH got there first, or the client lost track): HEAD the
+   * upload and resume from the offset it answers.
+   */
+  UploadOffsetMismatch: 'UPLOAD_OFFSET_MISMATCH',
+  /** A blob download's `Range` starts at or after the blob's end (the answer's `Content-Range` gives its length). */
+  RangeNotSatisfiable: 'RANGE_NOT_SATISFIABLE',
+  /** The route does not exist, or (attachments) no such blob, or not finished, or expired. */
   NotFound: 'NOT_FOUND',
   /** The relay is shutting down or its storage is unavailable: retry later. */
   Unavailable: 'UNAVAILABLE',
@@ -106,6 +114,8 @@ export const RELAY_ERROR_HTTP_STATUS: Readonly<Record<RelayErrorCode, number>> =
   INVITE_REQUIRED: 403,
   INVITE_INVALID: 403,
   REGISTRATION_CLOSED: 403,
+  UPLOAD_OFFSET_MISMATCH: 409,
+  RANGE_NOT_SATISFIABLE: 416,
   NOT_FOUND: 404,
   UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -27,6 +27,10 @@ export const routes = {
   senderCertificate: `${API_PREFIX}/certificate`,
   trustRoot: `${API_PREFIX}/trust-root`,
   registration: `${API_PREFIX}/registration`,
+  /** OPTIONS (tus discovery) and POST (tus creation, Bearer): the attachment blob store. */
+  attachments: `${API_PREFIX}/attachments`,
+  /** `${attachmentUploads}/:blobId`: HEAD, PATCH, DELETE of one's own upload (tus, Bearer). */
+  attachmentUploads: `${API_PREFIX}/attachments/uploads`,
   /** This relay's wire reference (docs/wire-reference.md), as Markdown. */
   wireReference: `${API_PREFIX}/wire-reference`,
   health: '/healthz',

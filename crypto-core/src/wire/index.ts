@@ -8,6 +8,7 @@
 export * from '../address/index.js';
 export * from './access.js';
 export * from './auth.js';
+export * from './blobs.js';
 export * from './endpoints.js';
 export * from './envelope.js';
 export * from './errors.js';

@@ -26,7 +26,7 @@
  *
  *   GET    /v1/registration  -> { policy }: what a client must know before it registers
  *
- * Deletion erases the account's devices, keys and queued envelopes (GDPR
+ * Deletion erases the account's devices, keys, queued envelopes and attachment blobs (GDPR
  * erasure) and closes its sockets. Only a token at the device's current
  * generation may delete: an install that was taken over cannot erase the
  * account its successor uses.
@@ -141,6 +141,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RelayContext): 
     // delete may still be in the commit batch: let it land, then erase again.
     await ctx.committer.idle();
     await ctx.store.deleteAccount(device.accountId);
+    // Its attachment blobs, finished or not (a token of the deleted account can start no new upload).
+    await ctx.blobs.sweep(Date.now(), device.accountId);
     if (!existed) throw new RelayServerError(RelayErrorCode.UnknownAccount, 'no such account on this relay');
     request.log.info('account deleted');
     return { deleted: true };

@@ -7,6 +7,7 @@ import type { RelayContext } from '../context.js';
 import { RelayErrorCode, RelayServerError } from '../errors.js';
 import { registerAccessKeyRoutes } from './access-keys.js';
 import { registerAccountRoutes } from './accounts.js';
+import { registerAttachmentRoutes } from './attachments.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerCertificateRoutes } from './certificates.js';
 import { installConnectionCap } from './connection-cap.js';
@@ -95,5 +96,6 @@ export function registerRelayRoutes(app: FastifyInstance, ctx: RelayContext): vo
   registerMultiRecipientRoute(app, ctx);
   registerKeyRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
+  registerAttachmentRoutes(app, ctx);
   registerWireReferenceRoute(app);
 }

@@ -12,14 +12,18 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-const ALLOWED_METHODS = 'GET, POST, PUT, DELETE';
-const ALLOWED_HEADERS = 'authorization, content-type, parley-access-key';
+const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+const ALLOWED_HEADERS =
+  'authorization, content-type, parley-access-key, range, tus-resumable, upload-length, upload-offset, upload-metadata, upload-defer-length';
+/** Response headers a page may read: tus answers in headers, downloads in Content-Range. */
+const EXPOSED_HEADERS =
+  'retry-after, location, tus-resumable, tus-version, tus-extension, tus-max-size, upload-offset, upload-length, upload-expires, content-range, accept-ranges';
 /** How long a browser may cache a preflight answer (seconds). */
 const PREFLIGHT_MAX_AGE = 600;
 
 function allowOrigin(reply: FastifyReply): void {
   reply.header('access-control-allow-origin', '*');
-  reply.header('access-control-expose-headers', 'retry-after');
+  reply.header('access-control-expose-headers', EXPOSED_HEADERS);
 }
 
 export function installCors(app: FastifyInstance): void {

@@ -5,7 +5,7 @@
  */
 import type { AccountId } from '@parley/crypto-core/wire';
 import type { MemoryQueues } from './memory-queues.js';
-import type { NewSend, SendLimits, SendOutcome } from './relay-store.js';
+import type { NewSend, SendLimits, SendOutcome, StoredBytesLimits } from './relay-store.js';
 import { refusalOf, type SendLedger, sendBytes, utcDay } from './store-limits.js';
 
 export class MemorySendUsage {
@@ -19,6 +19,14 @@ export class MemorySendUsage {
 
   charge(accountId: AccountId, day: number, bytes: number): void {
     this.#sentToday.set(accountId, { day, bytes: this.sentOn(accountId, day) + bytes });
+  }
+
+  /** Charges `bytes` to the account's day of `limits.now` unless that passes the daily quota. */
+  chargeWithin(accountId: AccountId, bytes: number, limits: StoredBytesLimits): boolean {
+    const day = utcDay(limits.now);
+    if (this.sentOn(accountId, day) + bytes > limits.dailySendBytes) return false;
+    this.charge(accountId, day, bytes);
+    return true;
   }
 
   /** Forgets the days before `now`'s UTC day; returns how many accounts' entries went. */

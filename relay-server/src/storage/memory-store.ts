@@ -37,6 +37,7 @@ import type {
   SendLimits,
   SendOutcome,
   StoredAccount,
+  StoredBytesLimits,
   StoredChallenge,
   StoredEnvelope,
 } from './relay-store.js';
@@ -201,6 +202,11 @@ export class MemoryRelayStore implements RelayStore {
   async commitSends(sends: readonly NewSend[], limits: SendLimits): Promise<SendOutcome[]> {
     this.#requireOpen();
     return commitSendsTo(this.#queues, this.#sendUsage, sends, limits);
+  }
+
+  async chargeStoredBytes(accountId: AccountId, bytes: number, limits: StoredBytesLimits): Promise<boolean> {
+    this.#requireOpen();
+    return this.#sendUsage.chargeWithin(accountId, bytes, limits);
   }
 
   async deleteExpiredSendUsage(now: number): Promise<number> {

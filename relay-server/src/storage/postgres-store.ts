@@ -17,6 +17,7 @@
 import type { AccountId } from '@parley/crypto-core/wire';
 import type pg from 'pg';
 import { deleteAccountIn, readAccount, registerDeviceIn, setAccessKeysIn } from './postgres-accounts.js';
+import { chargeStoredBytesIn } from './postgres-charges.js';
 import {
   inTransaction,
   openPostgresConnection,
@@ -45,6 +46,7 @@ import type {
   SendLimits,
   SendOutcome,
   StoredAccount,
+  StoredBytesLimits,
   StoredChallenge,
   StoredEnvelope,
   TransactionRetries,
@@ -190,6 +192,10 @@ export class PostgresRelayStore implements RelayStore {
   async commitSends(sends: readonly NewSend[], limits: SendLimits): Promise<SendOutcome[]> {
     if (sends.length === 0) return [];
     return this.#transaction((client) => commitSendsIn(client, sends, limits));
+  }
+
+  async chargeStoredBytes(accountId: AccountId, bytes: number, limits: StoredBytesLimits): Promise<boolean> {
+    return this.#transaction((client) => chargeStoredBytesIn(client, accountId, bytes, limits));
   }
 
   /** Skips rows a send holds (a node whose clock is still on yesterday), so it never waits in the lock order. */

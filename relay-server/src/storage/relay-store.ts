@@ -214,6 +214,9 @@ export interface SendLimits {
   readonly now: number;
 }
 
+/** What chargeStoredBytes enforces: the daily quota of SendLimits, at a time. */
+export type StoredBytesLimits = Pick<SendLimits, 'dailySendBytes' | 'now'>;
+
 export type SendRefusal =
   | {
       readonly reason: 'queue-full';
@@ -349,6 +352,13 @@ export interface RelayStore {
    * call, storing nothing. Seqs are assigned in commit order, as in insertEnvelopes.
    */
   commitSends(sends: readonly NewSend[], limits: SendLimits): Promise<SendOutcome[]>;
+  /**
+   * Charges `bytes` the account stores outside envelopes (an attachment blob)
+   * to its UTC day of `limits.now`, the same daily bytes its sends count
+   * against: false, charging nothing, when the day would pass
+   * `limits.dailySendBytes`. Checked and charged in one transaction.
+   */
+  chargeStoredBytes(accountId: AccountId, bytes: number, limits: StoredBytesLimits): Promise<boolean>;
   /** Forgets the bytes sent on days before the UTC day of `now` (no longer needed for the quota). Returns rows removed. */
   deleteExpiredSendUsage(now: number): Promise<number>;
   /**

@@ -42,6 +42,7 @@ import type {
   SendLimits,
   SendOutcome,
   StoredAccount,
+  StoredBytesLimits,
   StoredChallenge,
   StoredEnvelope,
 } from './relay-store.js';
@@ -52,6 +53,7 @@ import {
   SqliteAccountReader,
   setAccessKeysIn,
 } from './sqlite-accounts.js';
+import { chargeStoredBytesIn } from './sqlite-charges.js';
 import {
   backupDatabase,
   closeSqliteConnection,
@@ -247,6 +249,10 @@ export class SqliteConnectionStore implements RelayStore {
 
   async commitSends(sends: readonly NewSend[], limits: SendLimits): Promise<SendOutcome[]> {
     return commitSendsIn(this.#require(), sends, limits);
+  }
+
+  async chargeStoredBytes(accountId: AccountId, bytes: number, limits: StoredBytesLimits): Promise<boolean> {
+    return chargeStoredBytesIn(this.#require(), accountId, bytes, limits);
   }
 
   async deleteExpiredSendUsage(now: number): Promise<number> {

@@ -47,6 +47,7 @@ import type {
   SendLimits,
   SendOutcome,
   StoredAccount,
+  StoredBytesLimits,
   StoredChallenge,
   StoredEnvelope,
 } from './relay-store.js';
@@ -240,6 +241,10 @@ export class SqliteRelayStore implements RelayStore {
     if (sends.length === 0) return [];
     const compact = await this.#write<CompactOutcome[]>('commitSends', sends, limits);
     return expandOutcomes(sends, compact);
+  }
+
+  chargeStoredBytes(accountId: AccountId, bytes: number, limits: StoredBytesLimits): Promise<boolean> {
+    return this.#write('chargeStoredBytes', accountId, bytes, limits);
   }
 
   deleteExpiredSendUsage(now: number): Promise<number> {

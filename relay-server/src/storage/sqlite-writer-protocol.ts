@@ -29,6 +29,7 @@ export const WRITER_METHODS = [
   'createInvites',
   'deleteExpiredInvites',
   'commitSends',
+  'chargeStoredBytes',
   'deleteExpiredSendUsage',
   'insertEnvelopes',
   'deleteEnvelopes',

@@ -271,6 +271,27 @@ export function describeRelayStoreLimitsContract(name: string, createHarness: ()
         expect((await store.commitSends([send(sender, elsewhere, { contentBytes: 200 })], limits))[0]?.ok).toBe(true);
       });
 
+      it('charges stored bytes (attachment blobs) to the same day as sends, all or nothing', async () => {
+        const sender = newIdentity().accountId;
+        const recipient = newIdentity().accountId;
+        const day = Math.floor(NOW / DAY_MS);
+        const limits = { dailySendBytes: 1000, now: NOW };
+        expect(await store.chargeStoredBytes(sender, 600, limits)).toBe(true);
+        // 600 stored + 300 sent = 900: a send of 200 more would pass 1000.
+        expect(
+          (await store.commitSends([send(sender, recipient, { contentBytes: 300 })], { ...ROOMY, ...limits }))[0]?.ok,
+        ).toBe(true);
+        expect(
+          (await store.commitSends([send(sender, recipient, { contentBytes: 200 })], { ...ROOMY, ...limits }))[0]?.ok,
+        ).toBe(false);
+        expect(await store.chargeStoredBytes(sender, 101, limits)).toBe(false);
+        // A refused charge charged nothing: exactly what is left still fits.
+        expect(await store.chargeStoredBytes(sender, 100, limits)).toBe(true);
+        expect(await store.chargeStoredBytes(sender, 1, limits)).toBe(false);
+        expect(await store.chargeStoredBytes(newIdentity().accountId, 1000, limits)).toBe(true);
+        expect(await store.chargeStoredBytes(sender, 1000, { ...limits, now: (day + 1) * DAY_MS })).toBe(true);
+      });
+
       it('forgets an account’s usage with the account', async () => {
         const sender = newIdentity();
         await store.registerDevice(registration(sender));
