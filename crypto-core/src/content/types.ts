@@ -4,6 +4,7 @@
  * milliseconds since the Unix epoch; bytes are Uint8Arrays. Browser-safe.
  */
 import type { Bytes } from '../encoding.js';
+import type { ConversationActionContent, ExpireTimerSeconds, Quote } from './conversation.js';
 
 /** A text message, optionally in a group and optionally quoting an earlier message. */
 export interface TextContent {
@@ -14,6 +15,10 @@ export interface TextContent {
   readonly body: string;
   readonly groupId?: string | undefined;
   readonly quotedMessageId?: string | undefined;
+  /** A reply: the message it answers, its author and a snippet of its text (text version 2). */
+  readonly quote?: Quote | undefined;
+  /** Disappearing-message timer of this message, in seconds (text version 2; absent: kept). */
+  readonly expireTimer?: ExpireTimerSeconds | undefined;
 }
 
 /** Acknowledges that messages reached a device (`delivery`) or were seen (`read`). */
@@ -116,7 +121,8 @@ export type KnownContent =
   | GroupContent
   | SenderKeyContent
   | SessionResetContent
-  | ProfileContent;
+  | ProfileContent
+  | ConversationActionContent;
 
 /**
  * Well-formed content this build does not understand: a newer format version
