@@ -90,7 +90,7 @@ describe('replies and timers on texts (text version 2)', () => {
     expectInvalid(() =>
       encodeContent({ ...reply, quote: { id: TARGET, author: 'Not-An-Account' as AccountId, text: '' } }),
     );
-    expectInvalid(() => encodeContent({ type: 'text', id: ID, sentAt: SENT_AT, body: 'x', expireTimer: 31 as 30 }));
+    expectInvalid(() => encodeContent({ type: 'text', id: ID, sentAt: SENT_AT, body: 'x', expireTimer: 31 }));
     const v1WithQuote = { ...wireOf(reply), v: 1 };
     expectInvalid(() => decodeContent(padContent(utf8(JSON.stringify(v1WithQuote)))));
     const v2Unknown = { ...wireOf(reply), mood: 'happy' };

@@ -34,7 +34,7 @@ import {
   type ProfileWire,
   UUID_PATTERN,
 } from './schema.js';
-import type { Content, GroupContent, KnownContent, ProfileContent, TextContent, UnsupportedContent } from './types.js';
+import type { Content, GroupContent, KnownContent, ProfileContent, UnsupportedContent } from './types.js';
 
 function invalidContent(message: string, cause?: unknown): ParleyCryptoError<'INVALID_CONTENT'> {
   return invalidInput(CryptoErrorCode.InvalidContent, message, cause);
@@ -101,8 +101,6 @@ export function groupContentFromWire(wire: GroupWire): GroupContent {
     ...(wire.have === undefined ? {} : { have: haveFromWire(wire.have) }),
   };
 }
-
-type TextContentTimer = NonNullable<TextContent['expireTimer']>;
 
 /**
  * The schema for a type at a version, or undefined when this build does not
@@ -219,7 +217,7 @@ function fromWire(wire: AnyWire): KnownContent {
         ...(wire.groupId === undefined ? {} : { groupId: wire.groupId }),
         ...(wire.quotedMessageId === undefined ? {} : { quotedMessageId: wire.quotedMessageId }),
         ...(v2?.quote === undefined ? {} : { quote: v2.quote }),
-        ...(v2?.expireTimer === undefined ? {} : { expireTimer: v2.expireTimer as TextContentTimer }),
+        ...(v2?.expireTimer === undefined ? {} : { expireTimer: v2.expireTimer }),
       };
     }
     case 'reaction':

@@ -4,7 +4,7 @@
  * milliseconds since the Unix epoch; bytes are Uint8Arrays. Browser-safe.
  */
 import type { Bytes } from '../encoding.js';
-import type { ConversationActionContent, ExpireTimerSeconds, Quote } from './conversation.js';
+import type { ConversationActionContent, Quote } from './conversation.js';
 
 /** A text message, optionally in a group and optionally quoting an earlier message. */
 export interface TextContent {
@@ -17,8 +17,8 @@ export interface TextContent {
   readonly quotedMessageId?: string | undefined;
   /** A reply: the message it answers, its author and a snippet of its text (text version 2). */
   readonly quote?: Quote | undefined;
-  /** Disappearing-message timer of this message, in seconds (text version 2; absent: kept). */
-  readonly expireTimer?: ExpireTimerSeconds | undefined;
+  /** Disappearing-message timer of this message, in seconds: one of EXPIRE_TIMER_SECONDS (text version 2; absent: kept). */
+  readonly expireTimer?: number | undefined;
 }
 
 /** Acknowledges that messages reached a device (`delivery`) or were seen (`read`). */
