@@ -281,7 +281,10 @@ describe('disappearing messages', () => {
     expect(messageToRecord(row, readAt + 30_000)).toBeNull();
 
     expect(await removeExpired(db, readAt + 29_999)).toEqual({ removed: [], next: readAt + 30_000 });
-    expect(await removeExpired(db, readAt + 30_000)).toEqual({ removed: [timed], next: null });
+    expect(await removeExpired(db, readAt + 30_000)).toEqual({
+      removed: [{ conversationId: CONVERSATION, messageId: timed }],
+      next: null,
+    });
     expect(await db.messages.get(timed)).toBeUndefined();
     expect(await db.expiries.count()).toBe(0);
     expect((await stored(db, kept)).body).toBe('stays');

@@ -19,6 +19,7 @@ import type {
   ConversationRecord,
   DirectConversationRecord,
   MessageRecord,
+  NewMessageRecord,
   OutboxActionRecord,
   QuoteRecord,
 } from './records.js';
@@ -116,8 +117,8 @@ export class ConversationActions {
   }
 
   /** Removes a message from this device only (any message of any conversation). */
-  async deleteForMe(messageId: string): Promise<void> {
-    await this.db.dexie.transaction('rw', [...TABLES], async () => {
+  async deleteForMe(messageId: string): Promise<MessageRecord> {
+    return this.db.dexie.transaction('rw', [...TABLES], async () => {
       const message = await this.db.messages.get(messageId);
       if (message === undefined) throw new EngineError(EngineErrorCode.UnknownMessage, 'no such message');
       await this.db.messages.delete(messageId);
@@ -128,23 +129,24 @@ export class ConversationActions {
       if (conversation !== undefined && conversation.lastSortKey === message.sortKey) {
         await this.db.conversations.update(conversation.id, { preview: null });
       }
+      return message;
     });
   }
 
-  /** Sets the conversation's disappearing timer (0: off) for both sides; a line in the history says so. */
-  async setExpireTimer(conversationId: string, seconds: number): Promise<void> {
+  /** Sets the conversation's disappearing timer (0: off) for both sides; answers the line the history shows (null: unchanged). */
+  async setExpireTimer(conversationId: string, seconds: number): Promise<NewMessageRecord | null> {
     if (!expireTimerSettingSchema.safeParse(seconds).success) {
       throw new EngineError(EngineErrorCode.InvalidMessage, 'not a disappearing-message timer');
     }
-    await this.db.dexie.transaction('rw', [...TABLES], async () => {
+    return this.db.dexie.transaction('rw', [...TABLES], async () => {
       const conversation = await this.db.conversations.get(conversationId);
       if (conversation === undefined)
         throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
       const direct = directOnly(conversation);
-      if ((conversation.expireTimer ?? 0) === seconds) return;
+      if ((conversation.expireTimer ?? 0) === seconds) return null;
       const now = this.context.clock.now();
       const content: TimerChange = { type: 'expire-timer', id: this.context.newId(), sentAt: now, seconds };
-      await applyTimerChange(this.db, {
+      const line = await applyTimerChange(this.db, {
         conversationId,
         senderAccountId: this.context.ownAccountId,
         direction: 'outgoing',
@@ -153,6 +155,7 @@ export class ConversationActions {
         now,
       });
       await this.#queue(direct, content);
+      return line;
     });
   }
 

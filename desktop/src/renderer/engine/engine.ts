@@ -313,13 +313,14 @@ export class Engine {
 
   /** Removes a message from this device only. */
   async deleteForMe(messageId: string): Promise<void> {
-    return this.#require().actions.deleteForMe(messageId);
+    const runtime = this.#require();
+    await runtime.act('deleting', () => runtime.actions.deleteForMe(messageId));
   }
 
   /** The conversation's disappearing-message timer in seconds (0: off), for both sides; direct conversations. */
   async setExpireTimer(conversationId: string, seconds: number): Promise<void> {
     const runtime = this.#require();
-    return runtime.act('changing the timer', () => runtime.actions.setExpireTimer(conversationId, seconds));
+    await runtime.act('changing the timer', () => runtime.actions.setExpireTimer(conversationId, seconds));
   }
 
   /** A new group of accepted contacts (they are invited); answers its conversation `group:<id>`. */

@@ -26,7 +26,15 @@ export async function startExpiry(db: EngineDatabase, message: MessageRecord, fr
 }
 
 /** Removes expired messages (one transaction); answers how many and when the next one is due. */
-export function removeExpired(db: EngineDatabase, now: number): Promise<{ removed: string[]; next: number | null }> {
+export interface RemovedMessage {
+  readonly conversationId: string;
+  readonly messageId: string;
+}
+
+export function removeExpired(
+  db: EngineDatabase,
+  now: number,
+): Promise<{ removed: RemovedMessage[]; next: number | null }> {
   return db.dexie.transaction('rw', ['messages', 'expiries', 'conversations'], async () => {
     const rows = await db.expiries.toArray();
     const due = rows.filter((row) => row.expiresAt <= now);
@@ -48,7 +56,7 @@ export function removeExpired(db: EngineDatabase, now: number): Promise<{ remove
         await db.conversations.update(conversation.id, { preview: null });
       }
     }
-    return { removed: ids, next };
+    return { removed: due.map((row) => ({ conversationId: row.conversationId, messageId: row.messageId })), next };
   });
 }
 
@@ -68,7 +76,7 @@ export class MessageExpiry {
     private readonly db: EngineDatabase,
     private readonly clock: Clock,
     private readonly logger: EngineLogger,
-    private readonly removed: (messageIds: readonly string[]) => void = () => {},
+    private readonly removed: (messages: readonly RemovedMessage[]) => void = () => {},
   ) {}
 
   start(): void {

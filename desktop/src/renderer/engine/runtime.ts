@@ -190,7 +190,10 @@ export class EngineRuntime {
     });
     this.composer = new Composer(db, { ownAccountId: accountId, clock, newId: parts.newId });
     this.actions = new ConversationActions(db, { ownAccountId: accountId, clock, newId: parts.newId });
-    this.expiry = new MessageExpiry(db, clock, logger);
+    this.expiry = new MessageExpiry(db, clock, logger, (removed) => {
+      for (const { conversationId, messageId } of removed)
+        parts.events.emit('message-changed', { conversationId, messageId });
+    });
     this.groups = new GroupControl(db, vault, {
       ownAccountId: accountId,
       homeRelayUrl: relayUrl,
@@ -386,12 +389,18 @@ export class EngineRuntime {
     return message;
   }
 
-  /** A reaction, edit, delete or timer change was stored and queued: send it. */
-  async act<T>(what: string, action: () => Promise<T>): Promise<T> {
+  /** A reaction, edit, delete or timer change was stored (and queued): tell the UI, send it. */
+  async act<T extends { readonly conversationId: string; readonly id: string } | null>(
+    what: string,
+    action: () => Promise<T>,
+  ): Promise<T> {
     this.assertNotTakenOver(what);
-    const result = await action();
+    const changed = await action();
+    if (changed !== null) {
+      this.parts.events.emit('message-changed', { conversationId: changed.conversationId, messageId: changed.id });
+    }
     this.outbox.kick();
-    return result;
+    return changed;
   }
 
   /** Queues a failed message again and wakes the outbox. */
