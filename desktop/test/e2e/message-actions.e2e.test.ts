@@ -7,10 +7,12 @@
  * and its history on both sides), delete for everyone (confirmed; a
  * tombstone on both sides), message info, and the disappearing-messages
  * timer from the chat header (a notice on both sides; a message disappears
- * from both screens on time).
+ * from both screens on time); all of it, and the open menu, meets WCAG AA
+ * contrast in both themes.
  */
 import type { Locator } from '@playwright/test';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
+import { lowContrastInBothThemes } from './support/contrast.js';
 import { exchangeContacts, onboard, openConversation } from './support/flows.js';
 import type { ChatView } from './support/pages/chat-view.js';
 import { storySteps } from './support/story.js';
@@ -197,5 +199,24 @@ describe('message actions between two people', () => {
       );
     },
     120_000,
+  );
+
+  step(
+    'contrast: quotes, reactions, the tombstone, the edited mark, timer notices and the menu, in both themes',
+    async () => {
+      for (const chat of [aliceChat, bobChat]) {
+        await ui(chat.history.getByTestId('message-quote')).toHaveCount(1);
+        await ui(chat.history.getByTestId('message-reactions')).toHaveCount(1);
+        await ui(chat.history.getByTestId('message-deleted')).toHaveCount(1);
+        await ui(chat.history.getByTestId('message-edited')).toHaveCount(1);
+      }
+      expect(await lowContrastInBothThemes(bob.page, 'message actions')).toEqual([]);
+      const row = bobChat.message('Sure, see you there');
+      await row.getByTestId('message-bubble').click({ button: 'right' });
+      await ui(menu(bobChat)).toBeVisible();
+      expect(await lowContrastInBothThemes(bob.page, 'message menu')).toEqual([]);
+      await bob.page.keyboard.press('Escape');
+      await ui(menu(bobChat)).toBeHidden();
+    },
   );
 });
