@@ -198,6 +198,8 @@ describe('delete for everyone', () => {
     expect(row.body).toBeNull();
     expect(messageFeatures(row)).toMatchObject({ deleted: true, quote: null, reactions: [], edits: [], edited: false });
     expect((await db.conversations.get(CONVERSATION))?.preview).toBeNull();
+    // Nothing of it goes into a backup either.
+    expect(messageToRecord(row, NOW)).toBeNull();
   });
 
   it('by someone else than the author is dropped', async () => {
@@ -265,7 +267,7 @@ describe('disappearing messages', () => {
     expect(lines.map((line) => [line.id, line.body, line.state])).toEqual([[on, '3600', 'read']]);
   });
 
-  it("counts a received message's timer from reading; removes it on time and leaves it out of backups", async () => {
+  it("counts a received message's timer from reading, removes it on time, and leaves it out of backups", async () => {
     const db = await database();
     const kept = uuid();
     const timed = uuid();
@@ -277,8 +279,9 @@ describe('disappearing messages', () => {
     expect(result.timersStarted).toBe(1);
     const row = await stored(db, timed);
     expect(row.expiresAt).toBe(readAt + 30_000);
-    expect(messageToRecord(row, readAt)).not.toBeNull();
-    expect(messageToRecord(row, readAt + 30_000)).toBeNull();
+    // In no backup: the record has no timer, so a restore would keep it.
+    expect(messageToRecord(row, readAt)).toBeNull();
+    expect(messageToRecord(await stored(db, kept), readAt)).not.toBeNull();
 
     expect(await removeExpired(db, readAt + 29_999)).toEqual({ removed: [], next: readAt + 30_000 });
     expect(await removeExpired(db, readAt + 30_000)).toEqual({
