@@ -130,13 +130,13 @@ describe('content of a newer version or unknown type', () => {
 
   it('treats a known type at a newer version as unsupported (its fields may mean something new)', () => {
     const decoded = decodeContent(
-      padded({ v: 2, type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'hi', attachments: [{}] }),
+      padded({ v: 3, type: 'text', id: MESSAGE_ID, sentAt: SENT_AT, body: 'hi', attachments: [{}] }),
     );
-    expect(decoded).toMatchObject({ type: 'unsupported', version: 2, contentType: 'text', messageId: MESSAGE_ID });
+    expect(decoded).toMatchObject({ type: 'unsupported', version: 3, contentType: 'text', messageId: MESSAGE_ID });
   });
 
   it('treats an unknown type at version 1 as unsupported too, and omits ids that are not valid', () => {
-    const decoded = decodeContent(padded({ v: 1, type: 'reaction', id: 'not-a-uuid', sentAt: -5 }));
+    const decoded = decodeContent(padded({ v: 1, type: 'poll', id: 'not-a-uuid', sentAt: -5 }));
     expect(decoded.type).toBe('unsupported');
     expect(decoded).not.toHaveProperty('messageId');
     expect(decoded).not.toHaveProperty('sentAt');

@@ -152,9 +152,9 @@ describe('decodeContent fuzz (seeded)', () => {
     ];
     for (const json of cases) expect(decodeOrInvalid(padContent(utf8(json)))).toBe('invalid');
     // Duplicate keys: the last one wins, as with ECMAScript's JSON.parse (documented).
-    expect(decodeContent(padContent(utf8('{"v":1,"type":"text","v":2}')))).toMatchObject({
+    expect(decodeContent(padContent(utf8('{"v":1,"type":"text","v":3}')))).toMatchObject({
       type: 'unsupported',
-      version: 2,
+      version: 3,
     });
   });
 });

@@ -28,6 +28,7 @@ const DISTRIBUTION = toBase64(Uint8Array.from({ length: 48 }, (_, i) => (i * 7 +
 const SIGNATURE = toBase64(Uint8Array.from({ length: 64 }, (_, i) => (i * 11 + 1) & 0xff));
 const DIGEST = { count: 2, sha256: toBase64(Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + 7) & 0xff)) };
 const CHANGE_BODY = toBase64(utf8('{"v":1,"action":"leave"}'));
+const AUTHOR = 'abcdefghijklmnopqrstuvwxyz234567';
 
 function withField(item: unknown, field: string, convert: (value: unknown) => unknown): unknown {
   if (item === null || typeof item !== 'object' || !(field in item)) return item;
@@ -93,6 +94,30 @@ const VALID: readonly (readonly [name: string, content: ContentInput])[] = [
   ['text of 159 encoded bytes: the last that fits 160', textOfEncodedLength(159)],
   ['text of 160 encoded bytes: the first of 256', textOfEncodedLength(160)],
   ['text of 300 encoded bytes', textOfEncodedLength(300)],
+  [
+    'text version 2: a reply with its quote and a timer',
+    {
+      type: 'text',
+      id: ID,
+      sentAt: SENT_AT,
+      body: 'Sure',
+      quote: { id: ID2, author: AUTHOR, text: 'Lunch at noon?' },
+      expireTimer: 3600,
+    },
+  ],
+  ['text version 2: a timer only', { type: 'text', id: ID, sentAt: SENT_AT, body: 'Hi', expireTimer: 30 }],
+  [
+    'reaction (set or change)',
+    { type: 'reaction', id: ID, sentAt: SENT_AT, targetMessageId: ID2, targetAuthor: AUTHOR, emoji: '👍🏽' },
+  ],
+  [
+    'reaction removed, in a group',
+    { type: 'reaction', id: ID, sentAt: SENT_AT, targetMessageId: ID2, targetAuthor: AUTHOR, groupId: GROUP },
+  ],
+  ['edit', { type: 'edit', id: ID, sentAt: SENT_AT, targetMessageId: ID2, body: 'Hi there', editNumber: 1 }],
+  ['delete for everyone', { type: 'delete', id: ID, sentAt: SENT_AT, targetMessageId: ID2 }],
+  ['expire-timer set to one week', { type: 'expire-timer', id: ID, sentAt: SENT_AT, seconds: 604800 }],
+  ['expire-timer off', { type: 'expire-timer', id: ID, sentAt: SENT_AT, seconds: 0 }],
   ['delivery receipt', { type: 'receipt', kind: 'delivery', messageIds: [ID, ID2], sentAt: SENT_AT }],
   ['read receipt', { type: 'receipt', kind: 'read', messageIds: [ID], sentAt: SENT_AT }],
   ['typing started, direct', { type: 'typing', action: 'started', sentAt: SENT_AT }],
@@ -192,6 +217,25 @@ const INVALID_DECODE: readonly (readonly [paddedHex: string, reason: string])[] 
   [padded('{"v":1,"type":"profile","accessKey":"AAAAAAAAAAAAAAAAAAAAAA-_"}'), 'a profile access key in base64url'],
   [padded('{"v":1,"type":"profile"}'), 'a profile without access key'],
   [
+    padded(`{"v":2,"type":"text","id":"${ID}","sentAt":${SENT_AT},"body":"Hi","ttl":60}`),
+    'a field text version 2 does not define',
+  ],
+  [
+    padded(
+      `{"v":1,"type":"text","id":"${ID}","sentAt":${SENT_AT},"body":"Hi","quote":{"id":"${ID2}","author":"${AUTHOR}","text":""}}`,
+      256,
+    ),
+    'a quote in a version-1 text',
+  ],
+  [
+    padded(`{"v":1,"type":"reaction","id":"${ID}","sentAt":${SENT_AT},"targetMessageId":"${ID2}","emoji":"👍"}`, 256),
+    'a reaction without the target author',
+  ],
+  [
+    padded(`{"v":1,"type":"expire-timer","id":"${ID}","sentAt":${SENT_AT},"seconds":45}`),
+    'a timer setting that is not one of the listed values',
+  ],
+  [
     padded(`{"v":1,"type":"profile","accessKey":"${ACCESS_KEY}","nickname":"Bob"}`),
     'a profile field version 1 does not define',
   ],
@@ -216,6 +260,12 @@ const INVALID_ENCODE: readonly (readonly [content: ContentInput, reason: string]
   [{ type: 'receipt', kind: 'read', messageIds: [], sentAt: SENT_AT }, 'a receipt of no message'],
   [{ type: 'group', groupId: GROUP, kind: 'update', changes: [], digest: DIGEST }, 'a group update carrying no change'],
   [{ type: 'poll', id: ID, sentAt: SENT_AT }, 'a type this version does not know'],
+  [{ ...text('Hi'), expireTimer: 60 }, 'a timer that is not one of the listed values'],
+  [
+    { type: 'reaction', id: ID, sentAt: SENT_AT, targetMessageId: ID2, targetAuthor: AUTHOR, emoji: 'ok' },
+    'a reaction that is not an emoji',
+  ],
+  [{ type: 'edit', id: ID, sentAt: SENT_AT, targetMessageId: ID2, body: 'x', editNumber: 11 }, 'an eleventh edit'],
   [{ type: 'profile', accessKey: toBase64(new Uint8Array(17)) }, 'a profile access key of 17 bytes'],
   [
     {
@@ -230,7 +280,11 @@ const INVALID_ENCODE: readonly (readonly [content: ContentInput, reason: string]
 ];
 
 const UNSUPPORTED: readonly (readonly [name: string, json: string])[] = [
-  ['a newer version of a known type', `{"v":2,"type":"text","id":"${ID}","sentAt":${SENT_AT},"body":"Hi","ttl":60}`],
+  ['a newer version of a known type', `{"v":3,"type":"text","id":"${ID}","sentAt":${SENT_AT},"body":"Hi","ttl":60}`],
+  [
+    'a newer version of a type version 1 added later',
+    `{"v":2,"type":"reaction","id":"${ID}","sentAt":${SENT_AT},"emoji":"👍","burst":3}`,
+  ],
   ['an unknown type of version 1', `{"v":1,"type":"poll","id":"${ID}","sentAt":${SENT_AT},"question":"?"}`],
   ['an unknown type without id or time', '{"v":3,"type":"x-future"}'],
 ];

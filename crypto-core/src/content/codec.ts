@@ -12,6 +12,18 @@ import { type Bytes, fromBase64, fromUtf8, toBase64, utf8, uuidFromBytes, uuidTo
 import { CryptoErrorCode, invalidInput, type ParleyCryptoError } from '../errors.js';
 import { timestampSchema } from '../wire/primitives.js';
 import { attachmentContentFromWire, attachmentContentToWire } from './attachment-schema.js';
+import {
+  CONVERSATION_WIRE_SCHEMAS,
+  type ConversationActionContent,
+  conversationActionFromWire,
+  conversationActionToWire,
+  type DeleteWire,
+  type EditWire,
+  type ExpireTimerWire,
+  type ReactionWire,
+  type TextV2Wire,
+  textV2WireSchema,
+} from './conversation.js';
 import { padContent, unpadContent } from './padding.js';
 import {
   CONTENT_VERSION,
@@ -91,11 +103,26 @@ export function groupContentFromWire(wire: GroupWire): GroupContent {
   };
 }
 
+/**
+ * The schema for a type at a version, or undefined when this build does not
+ * know that pair (an unknown type, or a version newer than the type's
+ * newest): such content is unsupported, not malformed.
+ */
+function schemaFor(type: string, version: number): z.ZodType | undefined {
+  if (type === 'text' && version === 2) return textV2WireSchema;
+  if (version !== CONTENT_VERSION) return undefined;
+  if (isKnownContentType(type)) return CONTENT_WIRE_SCHEMAS[type];
+  if (Object.hasOwn(CONVERSATION_WIRE_SCHEMAS, type)) {
+    return CONVERSATION_WIRE_SCHEMAS[type as ConversationActionContent['type']];
+  }
+  return undefined;
+}
+
 /** The JSON object for `content`, keys in the documented order, optional keys left out when absent. */
 function toWire(content: KnownContent): Record<string, unknown> {
   switch (content.type) {
-    case 'text':
-      return {
+    case 'text': {
+      const text = {
         v: CONTENT_VERSION,
         type: 'text',
         id: content.id,
@@ -104,6 +131,15 @@ function toWire(content: KnownContent): Record<string, unknown> {
         groupId: content.groupId,
         quotedMessageId: content.quotedMessageId,
       };
+      // The lowest version that describes it: 2 only for a reply's quote or a timer.
+      if (content.quote === undefined && content.expireTimer === undefined) return text;
+      return { ...text, v: 2, quote: content.quote, expireTimer: content.expireTimer };
+    }
+    case 'reaction':
+    case 'edit':
+    case 'delete':
+    case 'expire-timer':
+      return conversationActionToWire(content);
     case 'receipt':
       return {
         v: CONTENT_VERSION,
@@ -170,9 +206,12 @@ export function profileFromWire(wire: ProfileWire): ProfileContent {
   };
 }
 
-function fromWire(wire: ContentWire): KnownContent {
+type AnyWire = ContentWire | TextV2Wire | ReactionWire | EditWire | DeleteWire | ExpireTimerWire;
+
+function fromWire(wire: AnyWire): KnownContent {
   switch (wire.type) {
-    case 'text':
+    case 'text': {
+      const v2 = wire.v === 2 ? wire : undefined;
       return {
         type: 'text',
         id: wire.id,
@@ -180,7 +219,15 @@ function fromWire(wire: ContentWire): KnownContent {
         body: wire.body,
         ...(wire.groupId === undefined ? {} : { groupId: wire.groupId }),
         ...(wire.quotedMessageId === undefined ? {} : { quotedMessageId: wire.quotedMessageId }),
+        ...(v2?.quote === undefined ? {} : { quote: v2.quote }),
+        ...(v2?.expireTimer === undefined ? {} : { expireTimer: v2.expireTimer }),
       };
+    }
+    case 'reaction':
+    case 'edit':
+    case 'delete':
+    case 'expire-timer':
+      return conversationActionFromWire(wire);
     case 'receipt':
       return { type: 'receipt', kind: wire.kind, messageIds: wire.messageIds, sentAt: wire.sentAt };
     case 'typing':
@@ -217,8 +264,9 @@ export function encodeContent(content: KnownContent): Bytes {
   if (content === null || typeof content !== 'object') throw invalidContent('content must be an object');
   const wire = toWire(content);
   const type = wire.type;
-  if (typeof type !== 'string' || !isKnownContentType(type)) throw invalidContent('unknown content type');
-  const checked = CONTENT_WIRE_SCHEMAS[type].safeParse(wire);
+  const schema = typeof type === 'string' ? schemaFor(type, Number(wire.v)) : undefined;
+  if (schema === undefined) throw invalidContent('unknown content type');
+  const checked = schema.safeParse(wire);
   if (!checked.success)
     throw invalidContent(`invalid ${type} content: ${describeIssues(checked.error)}`, checked.error);
   return padContent(utf8(JSON.stringify(wire)));
@@ -261,13 +309,12 @@ export function decodeContent(padded: Uint8Array): Content {
     throw invalidContent(`content is not a versioned object: ${describeIssues(envelope.error)}`, envelope.error);
   }
   const { v: version, type } = envelope.data;
-  if (version > CONTENT_VERSION || !isKnownContentType(type)) {
-    return unsupported(envelope.data, version, type, encoded);
-  }
-  const parsed = CONTENT_WIRE_SCHEMAS[type].safeParse(json);
+  const schema = schemaFor(type, version);
+  if (schema === undefined) return unsupported(envelope.data, version, type, encoded);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) throw invalidContent(`invalid ${type} content: ${describeIssues(parsed.error)}`, parsed.error);
   try {
-    return fromWire(parsed.data);
+    return fromWire(parsed.data as AnyWire);
   } catch (error) {
     // Only base64 decoding can throw here, and the schema already checked it.
     throw invalidContent('content bytes field is not canonical base64', error);

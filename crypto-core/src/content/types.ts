@@ -4,6 +4,7 @@
  * milliseconds since the Unix epoch; bytes are Uint8Arrays. Browser-safe.
  */
 import type { Bytes } from '../encoding.js';
+import type { ConversationActionContent, Quote } from './conversation.js';
 
 /** A text message, optionally in a group and optionally quoting an earlier message. */
 export interface TextContent {
@@ -14,6 +15,10 @@ export interface TextContent {
   readonly body: string;
   readonly groupId?: string | undefined;
   readonly quotedMessageId?: string | undefined;
+  /** A reply: the message it answers, its author and a snippet of its text (text version 2). */
+  readonly quote?: Quote | undefined;
+  /** Disappearing-message timer of this message, in seconds: one of EXPIRE_TIMER_SECONDS (text version 2; absent: kept). */
+  readonly expireTimer?: number | undefined;
 }
 
 /** Acknowledges that messages reached a device (`delivery`) or were seen (`read`). */
@@ -152,7 +157,8 @@ export type KnownContent =
   | SenderKeyContent
   | SessionResetContent
   | ProfileContent
-  | AttachmentContent;
+  | AttachmentContent
+  | ConversationActionContent;
 
 /**
  * Well-formed content this build does not understand: a newer format version

@@ -21,11 +21,17 @@ import {
   historyRecordSchema,
 } from '@parley/crypto-core/backup-records';
 import {
+  deleteWireSchema,
+  editWireSchema,
+  expireTimerWireSchema,
   type GroupWire,
   groupWireSchema,
   profileWireSchema,
+  quoteSchema,
+  reactionWireSchema,
   receiptWireSchema,
   sessionResetWireSchema,
+  textV2WireSchema,
   textWireSchema,
   typingWireSchema,
 } from '@parley/crypto-core/content';
@@ -100,12 +106,22 @@ const senderKeyRequestSchema = z.strictObject({
 });
 
 /**
+ * A text as the engine sends and receives it: version 1's fields, and a
+ * reply's quote and the message's timer (the codec writes `v: 2` when either
+ * is there; docs/protocol.md §6, Conversation features).
+ */
+const engineTextSchema = textWireSchema.omit({ v: true }).extend({
+  quote: quoteSchema.optional(),
+  expireTimer: textV2WireSchema.shape.expireTimer,
+});
+
+/**
  * What the engine may ask the vault to send: the content types that carry no
  * key material (the `v` field is the vault's to add), group control, and the
  * request for a `sender-key` content, which the vault fills in.
  */
 export const outgoingContentSchema = z.discriminatedUnion('type', [
-  textWireSchema.omit({ v: true }),
+  engineTextSchema,
   receiptWireSchema.omit({ v: true }),
   typingWireSchema.omit({ v: true }),
   sessionResetWireSchema.omit({ v: true }),
@@ -113,12 +129,17 @@ export const outgoingContentSchema = z.discriminatedUnion('type', [
   profileWireSchema.omit({ v: true }),
   outgoingGroupSchema,
   senderKeyRequestSchema,
+  // Conversation actions (docs/protocol.md §6, Conversation features): plain JSON, no key material.
+  reactionWireSchema.omit({ v: true }),
+  editWireSchema.omit({ v: true }),
+  deleteWireSchema.omit({ v: true }),
+  expireTimerWireSchema.omit({ v: true }),
 ]);
 export type OutgoingContent = z.infer<typeof outgoingContentSchema>;
 
 /** Content a group message (sender keys, encryptGroup) may carry: a text or typing naming the group. */
 export const groupMessageContentSchema = z.discriminatedUnion('type', [
-  textWireSchema.omit({ v: true }).required({ groupId: true }),
+  engineTextSchema.required({ groupId: true }),
   typingWireSchema.omit({ v: true }).required({ groupId: true }),
 ]);
 export type GroupMessageContent = z.infer<typeof groupMessageContentSchema>;

@@ -50,9 +50,17 @@ export function mapIncomingContent(content: Content): MappedContent {
           body: content.body,
           ...(content.groupId === undefined ? {} : { groupId: content.groupId }),
           ...(content.quotedMessageId === undefined ? {} : { quotedMessageId: content.quotedMessageId }),
+          ...(content.quote === undefined ? {} : { quote: { ...content.quote } }),
+          ...(content.expireTimer === undefined ? {} : { expireTimer: content.expireTimer }),
         },
         senderKeyDistribution: null,
       };
+    case 'reaction':
+    case 'edit':
+    case 'delete':
+    case 'expire-timer':
+      // Plain JSON: the engine checks the author, the window and the target (conversation-actions.ts).
+      return { content: { ...content }, senderKeyDistribution: null };
     case 'receipt':
       return {
         content: { type: 'receipt', kind: content.kind, messageIds: [...content.messageIds], sentAt: content.sentAt },

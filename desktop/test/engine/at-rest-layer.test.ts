@@ -20,7 +20,7 @@ import type { EngineDatabase } from '../../src/renderer/engine/database.js';
 import { EngineError } from '../../src/renderer/engine/errors.js';
 import { EngineQueries } from '../../src/renderer/engine/queries.js';
 import type { ContactRecord, NewMessageRecord, OutboxTextRecord } from '../../src/renderer/engine/records.js';
-import { V3_STORES } from '../../src/renderer/engine/schema.js';
+import { V4_STORES } from '../../src/renderer/engine/schema.js';
 import { memoryDatabase, randomDataKey } from '../support/memory-database.js';
 import { rawRows, rawText } from '../support/raw-indexeddb.js';
 
@@ -137,7 +137,7 @@ describe('what the disk holds', () => {
     // Each stored row: its index key paths (hashes, or the clear ones) and the sealed blob; nothing else.
     for (const row of await rawRows(indexedDB)) {
       const value = row.value as Record<string, unknown>;
-      const spec = V3_STORES[row.store as keyof typeof V3_STORES];
+      const spec = V4_STORES[row.store as keyof typeof V4_STORES];
       const paths = spec
         .replaceAll(/[[\]&*+]/gu, ' ')
         .split(/[ ,]+/u)

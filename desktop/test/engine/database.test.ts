@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { messageSortKey } from '../../src/renderer/engine/conversation-ids.js';
 import { EngineQueries } from '../../src/renderer/engine/queries.js';
 import type { ContactRecord, NewMessageRecord } from '../../src/renderer/engine/records.js';
-import { resealRows, SCHEMA_VERSION, SCHEMA_VERSIONS, V3_STORES } from '../../src/renderer/engine/schema.js';
+import { resealRows, SCHEMA_VERSION, SCHEMA_VERSIONS, V4_STORES } from '../../src/renderer/engine/schema.js';
 import { memoryDatabase, randomDataKey } from '../support/memory-database.js';
 import { rawRows } from '../support/raw-indexeddb.js';
 
@@ -26,17 +26,17 @@ function contact(accountId: ContactRecord['accountId']): ContactRecord {
   };
 }
 
-describe('schema version 3', () => {
+describe('schema version 4', () => {
   it('has every table with its indexes', async () => {
     const db = await memoryDatabase();
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     const tables = Object.fromEntries(
       db.dexie.tables.map((table) => [
         table.name,
         { primaryKey: table.schema.primKey.name, indexes: table.schema.indexes.map((index) => index.name).sort() },
       ]),
     );
-    expect(Object.keys(tables).sort()).toEqual(Object.keys(V3_STORES).sort());
+    expect(Object.keys(tables).sort()).toEqual(Object.keys(V4_STORES).sort());
     expect(tables.messages).toEqual({
       primaryKey: 'id',
       indexes: ['[conversationId+direction+state]', '[conversationId+position]'],
@@ -49,6 +49,8 @@ describe('schema version 3', () => {
     expect(tables.groups).toEqual({ primaryKey: 'groupId', indexes: [] });
     expect(tables.groupChanges).toEqual({ primaryKey: 'id', indexes: ['groupId'] });
     expect(tables.groupReceipts).toEqual({ primaryKey: 'id', indexes: ['accountId', 'messageId'] });
+    expect(tables.heldActions).toEqual({ primaryKey: 'id', indexes: ['targetMessageId'] });
+    expect(tables.expiries).toEqual({ primaryKey: 'messageId', indexes: [] });
     db.close();
   });
 });
@@ -61,11 +63,26 @@ describe('migrations', () => {
     expect(v2.dexie.verno).toBe(2);
     await v2.contacts.add(contact(ALICE));
     v2.close();
-    const v3 = await memoryDatabase({ name: 'to-v3', indexedDB, dataKey });
+    const v3 = await memoryDatabase({ name: 'to-v3', indexedDB, dataKey, versions: SCHEMA_VERSIONS.slice(0, 2) });
     expect(v3.dexie.verno).toBe(3);
     expect((await v3.contacts.get(ALICE))?.displayName).toBe('Alice');
     expect(await v3.groups.count()).toBe(0);
     v3.close();
+  });
+
+  it('opens a version 3 database as version 4: rows kept, held actions and expiries empty', async () => {
+    const indexedDB = new IDBFactory();
+    const dataKey = randomDataKey();
+    const v3 = await memoryDatabase({ name: 'to-v4', indexedDB, dataKey, versions: SCHEMA_VERSIONS.slice(0, 2) });
+    expect(v3.dexie.verno).toBe(3);
+    await v3.contacts.add(contact(ALICE));
+    v3.close();
+    const v4 = await memoryDatabase({ name: 'to-v4', indexedDB, dataKey });
+    expect(v4.dexie.verno).toBe(4);
+    expect((await v4.contacts.get(ALICE))?.displayName).toBe('Alice');
+    expect(await v4.heldActions.count()).toBe(0);
+    expect(await v4.expiries.count()).toBe(0);
+    v4.close();
   });
 
   it('upgrades a current database to a next version that adds an index and rewrites rows, all sealed', async () => {
@@ -87,7 +104,7 @@ describe('migrations', () => {
         ...SCHEMA_VERSIONS,
         {
           version: SCHEMA_VERSION + 1,
-          stores: { ...V3_STORES, contacts: 'accountId, origin' },
+          stores: { ...V4_STORES, contacts: 'accountId, origin' },
           upgrade: async (tx) => {
             await tx
               .table('contacts')

@@ -19,6 +19,7 @@ import type {
   NewMessageRecord,
   OutboxGroupTextRecord,
   OutboxTextRecord,
+  QuoteRecord,
 } from './records.js';
 
 /**
@@ -49,8 +50,12 @@ export class Composer {
     },
   ) {}
 
-  /** Stores the message and queues it; returns the stored message. */
-  async sendText(conversationId: string, body: string): Promise<MessageRecord> {
+  /**
+   * Stores the message and queues it; returns the stored message. A reply
+   * carries its `quote` (conversation-send.ts quoteOf); the conversation's
+   * disappearing timer, when on, goes with the message and starts now.
+   */
+  async sendText(conversationId: string, body: string, quote: QuoteRecord | null = null): Promise<MessageRecord> {
     checkBody(body);
     const conversation = await this.db.conversations.get(conversationId);
     if (conversation === undefined) {
@@ -60,6 +65,7 @@ export class Composer {
     const id = this.context.newId();
     const sentAt = this.context.clock.now();
     const preview = previewOf(body);
+    const expireTimer = conversation.expireTimer ?? 0;
     const message: NewMessageRecord = {
       id,
       conversationId,
@@ -73,10 +79,15 @@ export class Composer {
       envelopeId: null,
       serverTimestamp: null,
       body,
+      ...(quote === null ? {} : { quote }),
+      ...(expireTimer > 0 ? { expireTimer, expiresAt: sentAt + expireTimer * 1000 } : {}),
     };
     const item = this.#item(conversation, id, sentAt);
-    return this.db.dexie.transaction('rw', ['messages', 'outbox', 'conversations'], async () => {
+    return this.db.dexie.transaction('rw', ['messages', 'outbox', 'conversations', 'expiries'], async () => {
       await this.db.messages.add(message);
+      if (message.expiresAt !== undefined && message.expiresAt !== null) {
+        await this.db.expiries.put({ messageId: id, conversationId, expiresAt: message.expiresAt });
+      }
       await this.db.outbox.add(item);
       const current = await this.db.conversations.get(conversationId);
       if (current === undefined) throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');

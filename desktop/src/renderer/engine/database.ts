@@ -13,9 +13,11 @@ import { messagePlacementMiddleware } from './message-placement.js';
 import type {
   ContactRecord,
   ConversationRecord,
+  ExpiryRecord,
   GroupChangeRecord,
   GroupReceiptRecord,
   GroupRecord,
+  HeldActionRecord,
   MessageRecord,
   NewMessageRecord,
   OutboxRecord,
@@ -80,6 +82,15 @@ export class EngineDatabase {
 
   get groupReceipts(): Table<GroupReceiptRecord, string> {
     return this.dexie.table('groupReceipts');
+  }
+
+  // Version 4's tables (conversation features), looked up when used like version 3's.
+  get heldActions(): Table<HeldActionRecord, string> {
+    return this.dexie.table('heldActions');
+  }
+
+  get expiries(): Table<ExpiryRecord, string> {
+    return this.dexie.table('expiries');
   }
 
   async open(): Promise<void> {

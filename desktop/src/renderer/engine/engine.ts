@@ -288,9 +288,39 @@ export class Engine {
     }
   }
 
-  /** Stores and queues a text; returns the stored message (state 'sending'). */
-  async sendText(conversationId: string, body: string): Promise<MessageRecord> {
-    return this.#require().sendText(conversationId, body);
+  /** Stores and queues a text, a reply when `replyTo` names a message; returns the stored message (state 'sending'). */
+  async sendText(conversationId: string, body: string, replyTo?: string): Promise<MessageRecord> {
+    return this.#require().sendText(conversationId, body, replyTo);
+  }
+
+  /** Sets or changes our reaction to a message (`emoji`), or removes it (null); direct conversations. */
+  async react(messageId: string, emoji: string | null): Promise<MessageRecord> {
+    const runtime = this.#require();
+    return runtime.act('reacting', () => runtime.actions.react(messageId, emoji));
+  }
+
+  /** New text for our own message, within the edit window (docs/protocol.md §6); direct conversations. */
+  async editMessage(messageId: string, body: string): Promise<MessageRecord> {
+    const runtime = this.#require();
+    return runtime.act('editing', () => runtime.actions.edit(messageId, body));
+  }
+
+  /** Deletes our own message for everyone, within the window: a tombstone on both sides; direct conversations. */
+  async deleteForEveryone(messageId: string): Promise<MessageRecord> {
+    const runtime = this.#require();
+    return runtime.act('deleting', () => runtime.actions.deleteForEveryone(messageId));
+  }
+
+  /** Removes a message from this device only. */
+  async deleteForMe(messageId: string): Promise<void> {
+    const runtime = this.#require();
+    await runtime.act('deleting', () => runtime.actions.deleteForMe(messageId));
+  }
+
+  /** The conversation's disappearing-message timer in seconds (0: off), for both sides; direct conversations. */
+  async setExpireTimer(conversationId: string, seconds: number): Promise<void> {
+    const runtime = this.#require();
+    await runtime.act('changing the timer', () => runtime.actions.setExpireTimer(conversationId, seconds));
   }
 
   /** A new group of accepted contacts (they are invited); answers its conversation `group:<id>`. */

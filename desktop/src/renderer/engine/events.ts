@@ -9,6 +9,12 @@ export interface EngineEvents {
   connection: ConnectionStatus;
   /** A new incoming message was stored. */
   message: { readonly conversationId: string; readonly messageId: string; readonly senderAccountId: AccountId };
+  /**
+   * A stored message changed or went (a reaction, an edit, a delete, a
+   * disappearing timer ran out, delete for me) or a timer-change line was
+   * added: read it again (queries.message answers null once it is gone).
+   */
+  'message-changed': { readonly conversationId: string; readonly messageId: string };
   /** An own message moved to another state (sent, delivered, read, failed). */
   'message-state': { readonly conversationId: string; readonly messageId: string; readonly state: MessageState };
   /**

@@ -38,6 +38,7 @@ import { RelayCallError } from './relay-errors.js';
 import { relayUnreachable } from './relay-reachability.js';
 import { classifySendFailure, failureSummary } from './send-failures.js';
 import type { SessionManager } from './sessions.js';
+import { textExtras } from './text-extras.js';
 import type { VaultGateway } from './vault-calls.js';
 
 export interface OutboxOptions {
@@ -293,7 +294,7 @@ export class OutboxWorker {
     }
     if (item.kind === 'session-reset') return { type: 'session-reset', id: item.resetId, sentAt: item.createdAt };
     if (item.kind === 'profile') return ownProfileContent(this.db, this.context.relayUrl);
-    if (item.kind === 'group') return item.content;
+    if (item.kind === 'group' || item.kind === 'action') return item.content;
     if (item.kind === 'sender-key') {
       return { type: 'sender-key', groupId: item.groupId, distributionId: item.distributionId };
     }
@@ -305,7 +306,7 @@ export class OutboxWorker {
     const sendable =
       message.state === 'sending' || message.state === 'failed' || (item.resend === true && message.state === 'sent');
     if (!sendable) return null;
-    return { type: 'text', id: message.id, sentAt: message.sentAt, body: message.body };
+    return { type: 'text', id: message.id, sentAt: message.sentAt, body: message.body, ...textExtras(message) };
   }
 
   async #failed(

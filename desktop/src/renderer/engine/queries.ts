@@ -15,6 +15,7 @@ import type { AccountId } from '@parley/crypto-core/wire';
 import { liveQuery as dexieLiveQuery } from 'dexie';
 import type { EngineDatabase } from './database.js';
 import { type GroupReceiptsView, type GroupView, groupReceiptsView, groupView } from './groups/group-queries.js';
+import { type MessageFeatures, messageFeatures } from './message-features-view.js';
 import type {
   ContactRecord,
   ContactStatus,
@@ -58,9 +59,11 @@ export interface ConversationView {
   readonly unreadCount: number;
   /** The newest text, shortened; null when there is none (or it cannot be read). */
   readonly preview: string | null;
+  /** Disappearing-message timer in seconds; 0: off. */
+  readonly expireTimer: number;
 }
 
-export interface MessageView {
+export interface MessageView extends MessageFeatures {
   readonly id: string;
   readonly conversationId: string;
   readonly kind: MessageKind;
@@ -142,6 +145,7 @@ function toMessageView(message: MessageRecord): MessageView {
     position: message.position,
     state: message.state,
     body: message.body,
+    ...messageFeatures(message),
   };
 }
 
@@ -370,6 +374,7 @@ function conversationView(conversation: ConversationRecord, contact: ContactReco
     lastActivityAt: conversation.lastActivityAt,
     unreadCount: conversation.unreadCount,
     preview: conversation.preview,
+    expireTimer: conversation.expireTimer ?? 0,
   };
 }
 

@@ -14,11 +14,14 @@ import { isAcceptedContact } from './contact-access.js';
 import type { EngineDatabase } from './database.js';
 import { EngineError, EngineErrorCode } from './errors.js';
 import { isJoinedMember } from './groups/group-members.js';
+import { startExpiry } from './message-expiry.js';
 import type { OutboxReceiptRecord } from './records.js';
 
 export interface MarkReadResult {
   readonly messageIds: readonly string[];
   readonly receiptsQueued: number;
+  /** Disappearing timers that started (they count from reading: message-expiry.ts). */
+  readonly timersStarted: number;
 }
 
 export interface MarkReadOptions {
@@ -38,7 +41,8 @@ export class ReadReceipts {
   ) {}
 
   markRead(conversationId: string, options: MarkReadOptions): Promise<MarkReadResult> {
-    return this.db.dexie.transaction('rw', ['messages', 'conversations', 'contacts', 'outbox', 'groups'], async () => {
+    const tables = ['messages', 'conversations', 'contacts', 'outbox', 'groups', 'expiries'];
+    return this.db.dexie.transaction('rw', tables, async () => {
       const conversation = await this.db.conversations.get(conversationId);
       if (conversation === undefined)
         throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
@@ -53,8 +57,10 @@ export class ReadReceipts {
         .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
       const now = this.clock.now();
       const bySender = new Map<AccountId, string[]>();
+      let timersStarted = 0;
       for (const message of seen) {
         await this.db.messages.update(message.id, { state: 'read' });
+        if ((await startExpiry(this.db, message, now)) !== null) timersStarted++;
         if (message.kind !== 'text' || !options.receipts) continue;
         const ids = bySender.get(message.senderAccountId) ?? [];
         ids.push(message.id);
@@ -70,7 +76,7 @@ export class ReadReceipts {
       }
       const unreadCount = unread.length - seen.length;
       if (conversation.unreadCount !== unreadCount) await this.db.conversations.update(conversationId, { unreadCount });
-      return { messageIds: seen.map((message) => message.id), receiptsQueued };
+      return { messageIds: seen.map((message) => message.id), receiptsQueued, timersStarted };
     });
   }
 }

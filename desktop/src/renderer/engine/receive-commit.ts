@@ -21,15 +21,17 @@ import { MAX_RECEIPT_MESSAGE_IDS } from '@parley/crypto-core/content';
 import type { AccountId } from '@parley/crypto-core/wire';
 import { Dexie } from 'dexie';
 import { applyProfiles, type IncomingProfile } from './contact-access.js';
+import { applyActions, releaseHeldActions } from './conversation-actions.js';
 import { directConversationId } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
+import { applyTimerChange } from './disappearing-timer.js';
 import { type ForgeryNotice, type PreparedForgeryNotice, writeForgeryNotices } from './forgery-notices.js';
 import { applyGroupReceipt, fromJoinedMembers } from './groups/group-message-receive.js';
 import { applyGroupControl, type IncomingGroupControl } from './groups/group-receive.js';
 import { isAhead } from './message-state.js';
 import { previewOf } from './previews.js';
 import { committedEnvelopeIds } from './receive-known-envelopes.js';
-import type { IncomingMessage, IncomingReceipt } from './receive-plan.js';
+import type { IncomingMessage, IncomingMessageAction, IncomingReceipt, IncomingTimerChange } from './receive-plan.js';
 import type {
   ContactRecord,
   ConversationRecord,
@@ -53,6 +55,10 @@ export interface ReceiveCommitInput {
   readonly senderRelays?: ReadonlyMap<AccountId, string>;
   /** Group control to merge (groups/group-receive.ts). */
   readonly groups?: readonly IncomingGroupControl[];
+  /** Reactions, edits and deletes (conversation-actions.ts). */
+  readonly actions?: readonly IncomingMessageAction[];
+  /** Disappearing-timer changes (disappearing-timer.ts). */
+  readonly timerChanges?: readonly IncomingTimerChange[];
   readonly ownAccountId?: AccountId;
   readonly now: number;
 }
@@ -64,8 +70,12 @@ export interface StateChange {
 }
 
 export interface ReceiveCommitResult {
-  /** Messages stored for the first time. */
+  /** Messages stored for the first time (timer-change lines included). */
   readonly stored: readonly NewMessageRecord[];
+  /** Stored messages a reaction, edit or delete changed. */
+  readonly changed: readonly MessageRecord[];
+  /** History lines of disappearing-timer changes the peer made. */
+  readonly timerLines: readonly NewMessageRecord[];
   readonly stateChanges: readonly StateChange[];
   readonly notices: readonly ForgeryNotice[];
   /** Delivery receipts or profiles were queued (the outbox has work). */
@@ -83,6 +93,7 @@ const TABLES = [
   'groups',
   'groupChanges',
   'groupReceipts',
+  'heldActions',
 ] as const;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -148,6 +159,8 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
           envelopeId: message.envelopeId,
           serverTimestamp: message.serverTimestamp,
           body: message.body,
+          ...(message.quote === undefined ? {} : { quote: message.quote }),
+          ...(message.expireTimer === undefined ? {} : { expireTimer: message.expireTimer }),
         }),
       ),
     );
@@ -187,12 +200,45 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
     }
     if (receipts.length > 0) await db.outbox.bulkAdd(receipts);
 
-    const { stateChanges, outboxItemsRemoved } = await applyReceipts(db, input.receipts);
+    const { stateChanges, outboxItemsRemoved } = await applyReceipts(db, input.receipts, input.now);
 
     const notices = await writeForgeryNotices(db, input.forgeryNotices);
 
+    // After the messages: an action in the same batch as its message finds it; one that came first waited for it.
+    const self = input.ownAccountId;
+    const changed =
+      self === undefined
+        ? []
+        : [
+            ...(await releaseHeldActions(
+              db,
+              stored.map((record) => record.id),
+              { self, now: input.now },
+            )),
+            ...(await applyActions(
+              db,
+              (input.actions ?? []).filter((action) => !seenIds.has(action.envelopeId)),
+              { self, now: input.now },
+            )),
+          ];
+    const timerLines: NewMessageRecord[] = [];
+    for (const change of input.timerChanges ?? []) {
+      if (seenIds.has(change.envelopeId)) continue;
+      const line = await applyTimerChange(db, {
+        conversationId: change.conversationId,
+        senderAccountId: change.senderAccountId,
+        direction: 'incoming',
+        content: change.content,
+        sortAt: change.sortAt,
+        now: input.now,
+      });
+      if (line !== null) timerLines.push(line);
+    }
+
     return {
       stored,
+      changed,
+      timerLines,
       stateChanges,
       notices,
       receiptsQueued: receipts.length > 0 || profilesRequeued || groupItems > 0,
@@ -335,6 +381,7 @@ async function loadConversations(
 async function applyReceipts(
   db: EngineDatabase,
   receipts: readonly IncomingReceipt[],
+  now: number,
 ): Promise<{ stateChanges: StateChange[]; outboxItemsRemoved: number }> {
   const stateChanges: StateChange[] = [];
   if (receipts.length === 0) return { stateChanges, outboxItemsRemoved: 0 };
@@ -364,7 +411,13 @@ async function applyReceipts(
       if (!isAhead(target, message.state)) continue;
       // Delivered already (the relay's answer to our send was lost): sending it again would only duplicate it.
       if (message.state === 'sending' || message.state === 'failed') deliveredWhilePending.add(id);
-      const updated: MessageRecord = { ...message, state: target };
+      // The times message info shows; a read receipt also says it was delivered.
+      const updated: MessageRecord = {
+        ...message,
+        state: target,
+        deliveredAt: message.deliveredAt ?? now,
+        ...(target === 'read' ? { readAt: message.readAt ?? now } : {}),
+      };
       byId.set(id, updated);
       changed.set(id, updated);
       stateChanges.push({ conversationId, messageId: id, state: target });

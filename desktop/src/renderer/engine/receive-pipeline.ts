@@ -324,6 +324,8 @@ export class ReceivePipeline {
       relayUrl: this.context.relayUrl,
       senderRelays: plan.senderRelays,
       groups: plan.groups,
+      actions: plan.actions,
+      timerChanges: plan.timerChanges,
       ownAccountId: this.context.ownAccountId,
       now,
     });

@@ -41,9 +41,11 @@
 import type { AccountId, Envelope } from '@parley/crypto-core/wire';
 import type { DecryptOutcome, IncomingContent } from '../../common/vault-api.js';
 import type { IncomingProfile } from './contact-access.js';
+import type { IncomingAction } from './conversation-actions.js';
 import { directConversationId, groupConversationId, messageSortKey, orderingTime } from './conversation-ids.js';
+import type { TimerChange } from './disappearing-timer.js';
 import type { IncomingGroupControl } from './groups/group-receive.js';
-import type { MessageKind } from './records.js';
+import type { MessageKind, QuoteRecord } from './records.js';
 
 /** A message to store (text, or a placeholder for content this version cannot show). */
 export interface IncomingMessage {
@@ -58,6 +60,24 @@ export interface IncomingMessage {
   readonly sortKey: string;
   /** The text, for kind 'text'. */
   readonly body: string | null;
+  /** A reply's quote (text version 2). */
+  readonly quote?: QuoteRecord;
+  /** Its disappearing timer in seconds (text version 2). */
+  readonly expireTimer?: number;
+}
+
+/** A reaction, edit or delete from the peer of a direct conversation (conversation-actions.ts). */
+export interface IncomingMessageAction extends IncomingAction {
+  readonly envelopeId: string;
+}
+
+/** The peer changed the conversation's disappearing timer (disappearing-timer.ts). */
+export interface IncomingTimerChange {
+  readonly envelopeId: string;
+  readonly senderAccountId: AccountId;
+  readonly conversationId: string;
+  readonly content: TimerChange;
+  readonly sortAt: number;
 }
 
 export interface IncomingReceipt {
@@ -98,6 +118,10 @@ export interface ReceivePlan {
   readonly profiles: IncomingProfile[];
   /** Group control, its changes checked by the vault (groups/group-receive.ts). */
   readonly groups: IncomingGroupControl[];
+  /** Reactions, edits and deletes (conversation-actions.ts). */
+  readonly actions: IncomingMessageAction[];
+  /** Disappearing-timer changes (disappearing-timer.ts). */
+  readonly timerChanges: IncomingTimerChange[];
   /** Each sealed sender's relay (the one whose pinned root certified it): a stranger's contact record gets it. */
   readonly senderRelays: Map<AccountId, string>;
 }
@@ -166,6 +190,8 @@ export function planReceive(
     sessionResets: [],
     profiles: [],
     groups: [],
+    actions: [],
+    timerChanges: [],
     senderRelays: new Map(),
   };
   const outcomeById = new Map<string, DecryptOutcome>();
@@ -256,9 +282,34 @@ function applyContent(
         serverTimestamp: envelope.serverTimestamp,
         sortKey: messageSortKey(sentAt, content.id),
         body: content.body,
+        ...(content.quote === undefined ? {} : { quote: content.quote }),
+        ...(content.expireTimer === undefined ? {} : { expireTimer: content.expireTimer }),
       });
       return;
     }
+    case 'reaction':
+    case 'edit':
+    case 'delete':
+      if (content.groupId !== undefined) {
+        // Group reactions, edits and deletes are not sent by this version yet.
+        plan.dropped.push({ envelopeId: envelope.id, reason: `${content.type} in a group` });
+        return;
+      }
+      plan.actions.push({ envelopeId: envelope.id, senderAccountId: sender, content });
+      return;
+    case 'expire-timer':
+      if (content.groupId !== undefined) {
+        plan.dropped.push({ envelopeId: envelope.id, reason: 'expire-timer in a group' });
+        return;
+      }
+      plan.timerChanges.push({
+        envelopeId: envelope.id,
+        senderAccountId: sender,
+        conversationId: directConversationId(sender),
+        content,
+        sortAt: orderingTime(content.sentAt, envelope.serverTimestamp),
+      });
+      return;
     case 'receipt': {
       const kind = content.kind === 'read' && context.showReadReceipts === false ? 'delivery' : content.kind;
       plan.receipts.push({ senderAccountId: sender, kind, messageIds: content.messageIds });

@@ -77,6 +77,10 @@ interface ConversationCommon {
   /** The newest message's text, shortened. */
   preview: string | null;
   readonly createdAt: number;
+  /** Disappearing-message timer in seconds, 0 or absent: off (conversation-actions.ts). */
+  expireTimer?: number;
+  /** `sentAt` of the timer change in force, so an older change arriving late does not undo a newer one. */
+  expireTimerChangedAt?: number;
 }
 
 export interface DirectConversationRecord extends ConversationCommon {
@@ -107,9 +111,31 @@ export type MessageState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
  * notice older versions wrote for the same event, when they still offered to
  * accept such a key (shown as a past forgery, with nothing to accept);
  * group-event: a line in a group's timeline for an applied change ("Alice
- * renamed the group to Hikers"; groups/group-timeline.ts), its id the change's id.
+ * renamed the group to Hikers"; groups/group-timeline.ts), its id the change's id;
+ * timer-change: the disappearing-message timer changed (body: the seconds, "0"
+ * for off; its id the expire-timer content's id).
  */
-export type MessageKind = 'text' | 'forged-key' | 'identity-changed' | 'unsupported' | 'group-event';
+export type MessageKind = 'text' | 'forged-key' | 'identity-changed' | 'unsupported' | 'group-event' | 'timer-change';
+
+/** What a reply quotes (docs/protocol.md §6): the original's id, author and a snippet of its text. */
+export interface QuoteRecord {
+  readonly id: string;
+  readonly author: AccountId;
+  readonly text: string;
+}
+
+/** One person's reaction; `emoji` null once they removed it (kept so an older reaction arriving late stays undone). */
+export interface ReactionRecord {
+  readonly accountId: AccountId;
+  readonly emoji: string | null;
+  readonly sentAt: number;
+}
+
+/** An earlier text of an edited message, with when it was written. */
+export interface EditRecord {
+  readonly body: string;
+  readonly at: number;
+}
 
 export interface MessageRecord {
   /** The message id: chosen by the sender and carried inside the encrypted content (UUID). */
@@ -136,8 +162,31 @@ export interface MessageRecord {
   readonly envelopeId: string | null;
   /** When the relay accepted it (ms); null until known. */
   serverTimestamp: number | null;
-  /** The text (kind 'text'), the relay's URL (kind 'forged-key') or the sentence (kind 'group-event'); null otherwise. */
+  /**
+   * The text (kind 'text'; its newest edit, null once deleted for everyone),
+   * the relay's URL (kind 'forged-key'), the sentence (kind 'group-event') or
+   * the timer in seconds (kind 'timer-change'); null otherwise.
+   */
   readonly body: string | null;
+  /** A reply: what it quotes. */
+  readonly quote?: QuoteRecord | null;
+  /** Reactions, one per person (conversation-actions.ts). */
+  readonly reactions?: readonly ReactionRecord[];
+  /** Earlier texts, oldest first, when the author edited it. */
+  readonly edits?: readonly EditRecord[];
+  /** The highest edit number applied (0 or absent: never edited). */
+  readonly editNumber?: number;
+  /** When the current text was written (the newest edit's time). */
+  readonly editedAt?: number;
+  /** When the author deleted it for everyone: a tombstone, its text gone. */
+  readonly deletedAt?: number | null;
+  /** Its disappearing timer in seconds (absent: kept). */
+  readonly expireTimer?: number | null;
+  /** When it disappears: sent + timer for our own, read + timer for incoming; null until it is read. */
+  readonly expiresAt?: number | null;
+  /** When a receipt said it was delivered / read (own direct messages). */
+  readonly deliveredAt?: number | null;
+  readonly readAt?: number | null;
 }
 
 /** A message as writers write it: its position is assigned on write. */
@@ -222,7 +271,38 @@ export interface OutboxGroupTextRecord extends OutboxCommon {
   relaysDone: string[];
 }
 
+/**
+ * A reaction, edit, delete for everyone or timer change to the peer of a
+ * direct conversation (conversation-send.ts): the content as it goes on the
+ * wire, without `v` (the row is sealed at rest like every other).
+ */
+export interface OutboxActionRecord extends OutboxCommon {
+  readonly kind: 'action';
+  readonly content: Extract<OutgoingContent, { type: 'reaction' | 'edit' | 'delete' | 'expire-timer' }>;
+}
+
+/**
+ * A reaction, edit or delete whose target message has not arrived yet
+ * (conversation-actions.ts): applied when it does, dropped after 30 days.
+ */
+export interface HeldActionRecord {
+  /** The action content's id. */
+  readonly id: string;
+  readonly targetMessageId: string;
+  readonly senderAccountId: AccountId;
+  readonly content: Extract<OutgoingContent, { type: 'reaction' | 'edit' | 'delete' }>;
+  readonly receivedAt: number;
+}
+
+/** A message with a running disappearing timer (message-expiry.ts): removed at `expiresAt`. */
+export interface ExpiryRecord {
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly expiresAt: number;
+}
+
 export type OutboxRecord =
+  | OutboxActionRecord
   | OutboxTextRecord
   | OutboxReceiptRecord
   | OutboxSessionResetRecord

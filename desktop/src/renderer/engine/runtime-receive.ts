@@ -71,6 +71,9 @@ function announceReceived(
     });
   }
   for (const change of result.stateChanges) events.emit('message-state', change);
+  for (const message of [...result.changed, ...result.timerLines]) {
+    events.emit('message-changed', { conversationId: message.conversationId, messageId: message.id });
+  }
   for (const { accountId, conversationId, relayUrl } of result.notices) {
     events.emit('forged-key', { accountId, conversationId, relayUrl });
   }

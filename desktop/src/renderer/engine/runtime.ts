@@ -10,12 +10,15 @@ import { Composer, checkBody } from './composer.js';
 import type { ConnectionStatus } from './connection-status.js';
 import { contactReach, isBlocked } from './contact-access.js';
 import { ContactBook } from './contacts.js';
+import { pruneHeldActions } from './conversation-actions.js';
+import { ConversationActions } from './conversation-send.js';
 import type { EngineDatabase } from './database.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
 import type { Forgery } from './forgery-notices.js';
 import { GroupControl } from './groups/group-control.js';
 import type { EngineLogger } from './logger.js';
+import { MessageExpiry } from './message-expiry.js';
 import { acceptRequest, isRequest, type RequestContext } from './message-requests.js';
 import type { EventHub, Observable, Unsubscribe } from './observable.js';
 import { OutboxDelivery } from './outbox-delivery.js';
@@ -103,6 +106,8 @@ export class EngineRuntime {
   readonly queuedCount: QueuedCount;
   readonly contacts: ContactBook;
   readonly composer: Composer;
+  readonly actions: ConversationActions;
+  readonly expiry: MessageExpiry;
   readonly groups: GroupControl;
   readonly readReceipts: ReadReceipts;
   readonly queries: EngineQueries;
@@ -184,6 +189,11 @@ export class EngineRuntime {
       pinRelay: (url) => this.trustRoots.pin(url),
     });
     this.composer = new Composer(db, { ownAccountId: accountId, clock, newId: parts.newId });
+    this.actions = new ConversationActions(db, { ownAccountId: accountId, clock, newId: parts.newId });
+    this.expiry = new MessageExpiry(db, clock, logger, (removed) => {
+      for (const { conversationId, messageId } of removed)
+        parts.events.emit('message-changed', { conversationId, messageId });
+    });
     this.groups = new GroupControl(db, vault, {
       ownAccountId: accountId,
       homeRelayUrl: relayUrl,
@@ -228,6 +238,8 @@ export class EngineRuntime {
       }),
     );
     this.queuedCount.refresh();
+    // Disappearing messages go on time even in a copy that was taken over (it still shows the history).
+    this.expiry.start();
     if (takenOver) {
       this.#takeover.trip();
       return;
@@ -240,6 +252,9 @@ export class EngineRuntime {
       .catch((error: unknown) =>
         this.parts.logger.warn('pruning envelope ids failed', { error: describeError(error) }),
       );
+    void pruneHeldActions(this.parts.db, this.parts.clock.now()).catch((error: unknown) =>
+      this.parts.logger.warn('pruning held actions failed', { error: describeError(error) }),
+    );
   }
 
   /** Orderly stop: waits for work in progress (bounded), then closes the database. */
@@ -271,6 +286,7 @@ export class EngineRuntime {
 
   #halt(): void {
     this.#stopped = true;
+    this.expiry.stop();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.pipeline.stop();
     this.certificates.stop();
@@ -354,8 +370,9 @@ export class EngineRuntime {
    * Queues a text and wakes the outbox. Nothing goes to a blocked account;
    * replying to a message request accepts it (our profile goes first).
    */
-  async sendText(conversationId: string, body: string): Promise<MessageRecord> {
+  async sendText(conversationId: string, body: string, replyTo?: string): Promise<MessageRecord> {
     this.assertNotTakenOver('sending');
+    const quote = replyTo === undefined ? null : await this.actions.quoteOf(conversationId, replyTo);
     const conversation = await this.parts.db.conversations.get(conversationId);
     const contact = conversation?.kind === 'direct' ? await this.parts.db.contacts.get(conversation.peerId) : undefined;
     if (isBlocked(contact)) throw new EngineError(EngineErrorCode.Blocked, 'this account is blocked');
@@ -364,11 +381,26 @@ export class EngineRuntime {
       checkBody(body);
       await acceptRequest(this.requestContext, contact.accountId);
     }
-    const message = await this.composer.sendText(conversationId, body);
+    const message = await this.composer.sendText(conversationId, body, quote);
     this.typingNotifier.messageSent(conversationId);
     this.queuedCount.refresh();
     this.outbox.kick();
+    if ((message.expiresAt ?? null) !== null) this.expiry.kick();
     return message;
+  }
+
+  /** A reaction, edit, delete or timer change was stored (and queued): tell the UI, send it. */
+  async act<T extends { readonly conversationId: string; readonly id: string } | null>(
+    what: string,
+    action: () => Promise<T>,
+  ): Promise<T> {
+    this.assertNotTakenOver(what);
+    const changed = await action();
+    if (changed !== null) {
+      this.parts.events.emit('message-changed', { conversationId: changed.conversationId, messageId: changed.id });
+    }
+    this.outbox.kick();
+    return changed;
   }
 
   /** Queues a failed message again and wakes the outbox. */
@@ -388,6 +420,7 @@ export class EngineRuntime {
     const receipts = this.parts.privacy.value.readReceipts && !this.takenOver;
     const result = await this.readReceipts.markRead(conversationId, { through, receipts });
     if (result.receiptsQueued > 0) this.outbox.kick();
+    if (result.timersStarted > 0) this.expiry.kick();
     return result;
   }
 }

@@ -100,6 +100,23 @@ export const V3_STORES = {
   groupReceipts: 'id, messageId, accountId',
 } as const;
 
+/**
+ * Version 4: conversation features (docs/protocol.md §6, Conversation
+ * features; conversation-actions.ts, message-expiry.ts). New tables only:
+ * - `heldActions`: reactions, edits and deletes whose message has not
+ *   arrived, looked up by `targetMessageId` when it does.
+ * - `expiries`: one row per message with a running disappearing timer,
+ *   keyed by message id (read whole by the sweep: only such messages are in it).
+ * Message rows gain optional fields (quote, reactions, edits, deletedAt,
+ * expireTimer, expiresAt, deliveredAt, readAt), which sealed rows need no
+ * migration for.
+ */
+export const V4_STORES = {
+  ...V3_STORES,
+  heldActions: 'id, targetMessageId',
+  expiries: 'messageId',
+} as const;
+
 /** Indexed key paths stored as they are; every other indexed value is stored as a keyed hash. */
 export const CLEAR_INDEX_VALUES: ClearIndexValues = {
   // Order within a conversation, and nothing else (no time, no sender).
@@ -112,6 +129,7 @@ export const CLEAR_INDEX_VALUES: ClearIndexValues = {
 export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
   { version: 2, stores: V2_STORES },
   { version: 3, stores: V3_STORES },
+  { version: 4, stores: V4_STORES },
 ];
 
 export const SCHEMA_VERSION = SCHEMA_VERSIONS.reduce((latest, next) => Math.max(latest, next.version), 0);

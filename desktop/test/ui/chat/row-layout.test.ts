@@ -8,6 +8,7 @@ import {
   noticeText,
   reuseUnchanged,
 } from '../../../src/renderer/app/chat/row-layout.js';
+import { PLAIN_MESSAGE_FEATURES } from '../../../src/renderer/engine/message-features-view.js';
 import type { MessageView } from '../../../src/renderer/engine/queries.js';
 
 const NOW = new Date(2026, 10, 28, 15, 0).getTime();
@@ -28,6 +29,7 @@ function message(sentAt: number, overrides: Partial<MessageView> = {}): MessageV
     position: `${String(sentAt).padStart(16, '0')}-${id}`,
     state: 'read',
     body: 'hi',
+    ...PLAIN_MESSAGE_FEATURES,
     ...overrides,
   };
 }

@@ -65,31 +65,52 @@ export class HistoryWindow {
       engine.on('message', (event) => {
         if (event.conversationId === conversationId) void this.#insertLate(event.messageId);
       }),
+      engine.on('message-changed', (event) => {
+        if (event.conversationId === conversationId) void this.#refresh(event.messageId);
+      }),
     );
   }
 
   /** Loads the window the conversation opens on: around the first unread message, else the newest page. */
   async open(): Promise<void> {
     await this.#load('open', async (generation) => {
-      const queries = this.#engine.queries;
-      const id = this.#conversationId;
-      const firstUnread = await queries.firstUnreadPosition(id);
+      const firstUnread = await this.#engine.queries.firstUnreadPosition(this.#conversationId);
       this.firstUnreadKey = firstUnread;
       if (firstUnread === null) return this.#showNewest(generation);
-      const [before, after] = await Promise.all([
-        queries.positionAway(id, { from: firstUnread, direction: 'older', count: CONTEXT_BEFORE_UNREAD }),
-        queries.positionAway(id, { from: firstUnread, direction: 'newer', count: HISTORY_BUDGET.pageSize }),
-      ]);
-      const from = before.position ?? firstUnread;
-      if (after.reachedEnd) return this.#goLive(generation, from, { settled: [], live: null });
-      const range = await queries.messageRange(id, {
-        from,
-        ...(after.position === null ? {} : { to: after.position }),
-      });
-      if (generation !== this.#generation) return;
-      this.#hasOlderThanLoaded = range.hasOlder;
-      this.#show({ settled: range.messages, live: null }, range.hasNewer);
+      return this.#showAround(generation, firstUnread);
     });
+  }
+
+  /**
+   * Loads the window around a message (a reply's quote was clicked) unless
+   * it is loaded already; answers whether the message is in the rows now.
+   */
+  async showMessage(messageId: string): Promise<boolean> {
+    if (this.rows.some((row) => row.id === messageId)) return true;
+    const message = await this.#engine.queries.message(messageId);
+    if (message === null || message.conversationId !== this.#conversationId) return false;
+    await this.#load('open', (generation) => this.#showAround(generation, message.position));
+    return this.rows.some((row) => row.id === messageId);
+  }
+
+  /** A window from a little before `position` to a page after it (live when that reaches the newest). */
+  async #showAround(generation: number, position: string): Promise<void> {
+    const queries = this.#engine.queries;
+    const id = this.#conversationId;
+    const [before, after] = await Promise.all([
+      queries.positionAway(id, { from: position, direction: 'older', count: CONTEXT_BEFORE_UNREAD }),
+      queries.positionAway(id, { from: position, direction: 'newer', count: HISTORY_BUDGET.pageSize }),
+    ]);
+    const from = before.position ?? position;
+    if (after.reachedEnd) return this.#goLive(generation, from, { settled: [], live: null });
+    const range = await queries.messageRange(id, {
+      from,
+      ...(after.position === null ? {} : { to: after.position }),
+    });
+    if (generation !== this.#generation) return;
+    this.#stopLive();
+    this.#hasOlderThanLoaded = range.hasOlder;
+    this.#show({ settled: range.messages, live: null }, range.hasNewer);
   }
 
   /** Pages older messages in (the view calls it as the top of the loaded rows comes near). */
@@ -172,6 +193,23 @@ export class HistoryWindow {
     if (message === null || this.#disposed) return;
     const settled = insertWithin(this.#loaded.settled, message);
     if (settled !== this.#loaded.settled) this.#show({ ...this.#loaded, settled }, this.hasNewer);
+  }
+
+  /** A settled row changed or went (a reaction, an edit, a delete, a timer): read it again (the live tail re-reads by itself). */
+  async #refresh(messageId: string): Promise<void> {
+    const message = await this.#engine.queries.message(messageId);
+    if (this.#disposed) return;
+    const settled = this.#loaded.settled;
+    const next =
+      message === null
+        ? settled.filter((row) => row.id !== messageId)
+        : settled.some((row) => row.id === messageId)
+          ? patchRow(settled, messageId, () => message)
+          : settled.length >= 2
+            ? insertWithin(settled, message)
+            : settled;
+    if (next.length !== settled.length || next !== settled)
+      this.#show({ ...this.#loaded, settled: next }, this.hasNewer);
   }
 
   async #showNewest(generation: number): Promise<void> {

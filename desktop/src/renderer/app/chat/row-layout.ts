@@ -8,6 +8,7 @@
 import { forgeryNoticeText } from '../../../common/forgery-notice.js';
 import type { MessageView } from '../../engine/queries.js';
 import { dayLabel, localDay } from './day-label.js';
+import { timerChangeText } from './timer-labels.js';
 
 /** Messages from one sender closer than this stay in one group. */
 export const GROUP_GAP_MS = 3 * 60_000;
@@ -34,7 +35,7 @@ export interface LayoutContext {
 
 /** A full-width notice in the history rather than a bubble. */
 export function isNotice(message: MessageView): boolean {
-  return message.kind === 'forged-key' || message.kind === 'identity-changed';
+  return message.kind === 'forged-key' || message.kind === 'identity-changed' || message.kind === 'timer-change';
 }
 
 function isBubble(message: MessageView): boolean {
@@ -48,6 +49,9 @@ function isBubble(message: MessageView): boolean {
  * before that recorded it, which offered to accept the key.
  */
 export function noticeText(message: MessageView, peerName: string): string {
+  if (message.kind === 'timer-change') {
+    return timerChangeText(Number(message.body ?? 0), message.direction === 'outgoing', peerName);
+  }
   const kind = message.kind === 'identity-changed' ? 'identity-changed' : 'forged-key';
   return forgeryNoticeText({ kind, relayUrl: message.body, peerName });
 }
@@ -98,6 +102,8 @@ export const ROW_METRICS = {
   separator: 40,
   divider: 36,
   notice: 48,
+  quote: 48,
+  reactions: 28,
   averageCharWidth: 7.4,
 } as const;
 
@@ -113,7 +119,8 @@ export function estimateRowHeight(row: RowLayout, historyWidth: number): number 
   let lines = 0;
   for (const paragraph of text.split('\n')) lines += Math.max(1, Math.ceil(paragraph.length / charsPerLine));
   const showsMeta = row.groupEnd || row.message.direction === 'outgoing';
-  return height + m.bubblePadding + lines * m.lineHeight + (showsMeta ? m.metaLine : 0);
+  const extras = (row.message.quote === null ? 0 : m.quote) + (row.message.reactions.length === 0 ? 0 : m.reactions);
+  return height + m.bubblePadding + lines * m.lineHeight + (showsMeta ? m.metaLine : 0) + extras;
 }
 
 function sameRow(a: RowLayout, b: RowLayout): boolean {
@@ -121,10 +128,27 @@ function sameRow(a: RowLayout, b: RowLayout): boolean {
     a.message.id === b.message.id &&
     a.message.state === b.message.state &&
     a.message.body === b.message.body &&
+    sameFeatures(a.message, b.message) &&
     a.daySeparator === b.daySeparator &&
     a.unreadDivider === b.unreadDivider &&
     a.groupStart === b.groupStart &&
     a.groupEnd === b.groupEnd
+  );
+}
+
+/** Reactions, edits, deletion and timers (what a row shows beyond its text and state). */
+function sameFeatures(a: MessageView, b: MessageView): boolean {
+  return (
+    a.deleted === b.deleted &&
+    a.editedAt === b.editedAt &&
+    a.expiresAt === b.expiresAt &&
+    a.reactions.length === b.reactions.length &&
+    a.reactions.every((reaction, index) => {
+      const other = b.reactions[index];
+      return (
+        other !== undefined && other.emoji === reaction.emoji && other.accountIds.join() === reaction.accountIds.join()
+      );
+    })
   );
 }
 

@@ -67,6 +67,8 @@ async function* conversationMessages(db: EngineDatabase, conversationId: string)
  * one conversation and the contacts.
  */
 async function* historyPages(db: EngineDatabase, only: string | null): AsyncGenerator<HistoryRecord[]> {
+  // Wall-clock time, as the sweep's: a disappearing message past its time is left out.
+  const now = Date.now();
   if (only === null) {
     yield (await db.relays.toArray()).map(relayToRecord);
     yield (await db.settings.toArray()).flatMap((row) => settingToRecord(row) ?? []);
@@ -80,7 +82,7 @@ async function* historyPages(db: EngineDatabase, only: string | null): AsyncGene
     exported.add(conversation.id);
     for await (const rows of conversationMessages(db, conversation.id)) {
       inConversations += rows.length;
-      yield rows.flatMap((row) => messageToRecord(row) ?? []);
+      yield rows.flatMap((row) => messageToRecord(row, now) ?? []);
     }
   }
   if (only !== null) return;
@@ -90,7 +92,7 @@ async function* historyPages(db: EngineDatabase, only: string | null): AsyncGene
   if ((await db.messages.count()) === inConversations) return;
   const orphans = await db.messages.filter((row) => !exported.has(row.conversationId)).toArray();
   for (let i = 0; i < orphans.length; i += PAGE_SIZE)
-    yield orphans.slice(i, i + PAGE_SIZE).flatMap((row) => messageToRecord(row) ?? []);
+    yield orphans.slice(i, i + PAGE_SIZE).flatMap((row) => messageToRecord(row, now) ?? []);
 }
 
 async function totalRecords(db: EngineDatabase): Promise<number> {

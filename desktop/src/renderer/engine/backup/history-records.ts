@@ -5,7 +5,9 @@
  * are written. A message's position is this database's own: it is not
  * exported, and the restoring database gives each message a new one.
  */
+
 import type { HistoryRecord } from '@parley/crypto-core/backup-records';
+import { isExpired } from '../message-expiry.js';
 import type {
   ContactRecord,
   ConversationRecord,
@@ -77,9 +79,20 @@ export function conversationToRecord(row: ConversationRecord): Of<'conversation'
   };
 }
 
-/** A message as the backup carries it; null for a group timeline line (groups are not in backups yet: their set would bring them back). */
-export function messageToRecord(row: MessageRecord): Of<'message'> | null {
-  if (row.kind === 'group-event') return null;
+/**
+ * A message as the backup carries it; null for a group timeline line (groups
+ * are not in backups yet: their set would bring them back), a
+ * disappearing-timer line, a message deleted for everyone, and every
+ * disappearing message (the record carries no timer, so a restore would keep
+ * it for good; one whose time came at `now` may not be swept yet either:
+ * message-expiry.ts).
+ */
+export function messageToRecord(row: MessageRecord, now: number): Of<'message'> | null {
+  if (row.kind === 'group-event' || row.kind === 'timer-change' || isExpired(row, now)) return null;
+  // A disappearing message: the record has no timer, so a restore would keep it for good.
+  if ((row.expireTimer ?? null) !== null) return null;
+  // Deleted for everyone: nothing of it is kept, not even in a backup.
+  if ((row.deletedAt ?? null) !== null) return null;
   return {
     type: 'message',
     id: row.id,

@@ -27,6 +27,7 @@ import type { RelayTokens } from '../relay-auth.js';
 import { canonicalRelay, type RelayDirectory } from '../relay-directory.js';
 import { RelayCallError } from '../relay-errors.js';
 import type { SessionManager } from '../sessions.js';
+import { textExtras } from '../text-extras.js';
 import type { VaultGateway } from '../vault-calls.js';
 
 export type GroupSendOutcome =
@@ -89,6 +90,7 @@ export class GroupSender {
       sentAt: message.sentAt,
       body: message.body,
       groupId: group.groupId,
+      ...textExtras(message),
     };
     let pending = recipients.filter((member) => !item.relaysDone.includes(relayOf(member)));
     const devices = new Map<AccountId, number[]>();

@@ -1,0 +1,76 @@
+/**
+ * What a message view shows of conversation features (docs/protocol.md §6,
+ * Conversation features): its quote, reactions grouped by emoji with who
+ * reacted, the edited mark and history, the deleted tombstone, the timer,
+ * and the times message info shows.
+ */
+import type { AccountId } from '@parley/crypto-core/wire';
+import type { EditRecord, MessageRecord, QuoteRecord } from './records.js';
+
+export interface ReactionSummary {
+  readonly emoji: string;
+  readonly count: number;
+  /** Who reacted with it, in the order they did. */
+  readonly accountIds: readonly AccountId[];
+}
+
+export interface MessageFeatures {
+  /** A reply: what it quotes (the snippet the sender sent; the original may be found by `quote.id`). */
+  readonly quote: QuoteRecord | null;
+  /** Reactions by emoji, most used first. */
+  readonly reactions: readonly ReactionSummary[];
+  /** The author edited it (`edits` holds the earlier texts, oldest first). */
+  readonly edited: boolean;
+  readonly edits: readonly EditRecord[];
+  /** When the shown text was written (the newest edit, or when it was sent). */
+  readonly editedAt: number | null;
+  /** Deleted for everyone: show "This message was deleted". */
+  readonly deleted: boolean;
+  /** Its disappearing timer in seconds, or null. */
+  readonly expireTimer: number | null;
+  /** When it disappears (null: not counting yet, or kept). */
+  readonly expiresAt: number | null;
+  /** Own direct messages: when the peer's receipts said delivered and read. */
+  readonly deliveredAt: number | null;
+  readonly readAt: number | null;
+}
+
+/** A message none of the features touched (a plain text, or a notice). */
+export const PLAIN_MESSAGE_FEATURES: MessageFeatures = {
+  quote: null,
+  reactions: [],
+  edited: false,
+  edits: [],
+  editedAt: null,
+  deleted: false,
+  expireTimer: null,
+  expiresAt: null,
+  deliveredAt: null,
+  readAt: null,
+};
+
+export function messageFeatures(message: MessageRecord): MessageFeatures {
+  const byEmoji = new Map<string, { accountIds: AccountId[]; first: number }>();
+  for (const reaction of [...(message.reactions ?? [])].sort((a, b) => a.sentAt - b.sentAt)) {
+    if (reaction.emoji === null) continue;
+    const entry = byEmoji.get(reaction.emoji) ?? { accountIds: [], first: reaction.sentAt };
+    entry.accountIds.push(reaction.accountId);
+    byEmoji.set(reaction.emoji, entry);
+  }
+  const reactions = [...byEmoji.entries()]
+    .sort(([, a], [, b]) => b.accountIds.length - a.accountIds.length || a.first - b.first)
+    .map(([emoji, { accountIds }]) => ({ emoji, count: accountIds.length, accountIds }));
+  const edits = message.edits ?? [];
+  return {
+    quote: message.quote ?? null,
+    reactions,
+    edited: edits.length > 0,
+    edits,
+    editedAt: message.editedAt ?? null,
+    deleted: (message.deletedAt ?? null) !== null,
+    expireTimer: message.expireTimer ?? null,
+    expiresAt: message.expiresAt ?? null,
+    deliveredAt: message.deliveredAt ?? null,
+    readAt: message.readAt ?? null,
+  };
+}
