@@ -9,7 +9,7 @@ import type { GroupMemberStatus, GroupRole } from '@parley/crypto-core/group';
 import type { AccountId } from '@parley/crypto-core/wire';
 import { isAcceptedContact } from '../contact-access.js';
 import type { EngineDatabase } from '../database.js';
-import type { GroupMembership } from '../records.js';
+import type { ContactRecord, GroupMembership, GroupRecord } from '../records.js';
 
 export interface GroupMemberView {
   readonly accountId: AccountId;
@@ -30,6 +30,11 @@ export interface GroupView {
   readonly members: readonly GroupMemberView[];
 }
 
+/** An invitation from someone who is not an accepted contact (a message request). */
+export function isGroupRequest(record: GroupRecord, inviter: ContactRecord | undefined): boolean {
+  return record.membership === 'invited' && record.invitedBy !== null && !isAcceptedContact(inviter);
+}
+
 export async function groupView(db: EngineDatabase, groupId: string): Promise<GroupView | null> {
   const record = await db.groups.get(groupId);
   const state = record?.state ?? null;
@@ -43,7 +48,7 @@ export async function groupView(db: EngineDatabase, groupId: string): Promise<Gr
     description: state.description,
     membership: record.membership,
     invitedBy: record.invitedBy,
-    request: record.membership === 'invited' && record.invitedBy !== null && !isAcceptedContact(inviter),
+    request: isGroupRequest(record, inviter),
     members: state.members.map((member, index) => ({
       accountId: member.accountId,
       name: contacts[index]?.displayName ?? member.name ?? contacts[index]?.profileName ?? null,
