@@ -15,6 +15,7 @@ import type { Locator } from '@playwright/test';
 import { beforeAll, describe, expect } from 'vitest';
 import { REPO_ROOT } from '../support/npm-run.js';
 import { README_SCREENSHOTS_DIR, readmeScreenshot } from './support/artefacts.js';
+import { lowContrastInBothThemes } from './support/contrast.js';
 import { exchangeContacts, onboard } from './support/flows.js';
 import { ChatView } from './support/pages/chat-view.js';
 import { GroupInfoDialog, GroupInvitation, NewGroupDialog } from './support/pages/groups.js';
@@ -137,7 +138,7 @@ describe('group chat', () => {
     }
   });
 
-  step('Alice renames the group; Bob and Carol see the new name; README shows the group', async () => {
+  step('Alice renames the group; Bob and Carol see the new name; text meets AA; README shows the group', async () => {
     await chat(alice).groupInfoButton.click();
     const info = new GroupInfoDialog(alice.page);
     await ui(info.dialog).toBeVisible();
@@ -146,6 +147,7 @@ describe('group chat', () => {
     // Alice is the admin: she may remove and promote the others.
     await ui(info.removeButton('Bob')).toBeVisible();
     await ui(info.makeAdminButton('Carol')).toBeVisible();
+    expect(await lowContrastInBothThemes(alice.page, 'group info')).toEqual([]);
     await info.nameField.fill('Weekend hikers');
     await info.renameButton.click();
     await ui(info.dialog.getByRole('heading', { name: 'Weekend hikers', exact: true })).toBeVisible();
@@ -170,6 +172,8 @@ describe('group chat', () => {
     await bobInfo.closeButton.click();
 
     await chat(alice).composer.focus();
+    // Senders' names in their colours, timeline notices, the member count: AA in both themes.
+    expect(await lowContrastInBothThemes(bob.page, 'group chat', ['message-bubble'])).toEqual([]);
     await readmeScreenshot(alice.page, 'group-chat-light.png', 'light');
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
     expect(readme).toContain('docs/screenshots/group-chat-light.png');
