@@ -5,6 +5,7 @@ import {
   memberActions,
   memberCountText,
   memberName,
+  orderMembers,
 } from '../../../src/renderer/app/groups/member-roles.js';
 import type { ContactView, GroupMemberView, GroupView } from '../../../src/renderer/engine/index.js';
 
@@ -54,6 +55,12 @@ describe('what the group info panel offers', () => {
       leave: false,
     });
     expect(groupPowers(group('former', [bob, dave]), SELF)).toEqual({ edit: false, administer: false, leave: false });
+  });
+
+  it('lists you first, then admins, then the others by name', () => {
+    const zed = member('zedzedzedzedzedzedzedzedzedzedze', 'member', 'joined', 'Zed');
+    const order = orderMembers([zed, bob, member(SELF, 'member', 'joined'), dave, carol], SELF);
+    expect(order.map((entry) => memberName(entry, SELF))).toEqual(['You', 'Dave', 'Bob', 'Carol', 'Zed']);
   });
 
   it('names and counts', () => {

@@ -39,3 +39,9 @@ export function memberName(member: Pick<GroupMemberView, 'accountId' | 'name'>, 
   if (member.accountId === self) return 'You';
   return member.name ?? `${member.accountId.slice(0, 8)}…`;
 }
+
+/** The member list's order: you first, then admins, then the others, each by name. */
+export function orderMembers(members: readonly GroupMemberView[], self: string): GroupMemberView[] {
+  const rank = (member: GroupMemberView) => (member.accountId === self ? 0 : member.role === 'admin' ? 1 : 2);
+  return [...members].sort((a, b) => rank(a) - rank(b) || memberName(a, self).localeCompare(memberName(b, self)));
+}
