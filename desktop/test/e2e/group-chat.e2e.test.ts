@@ -6,7 +6,8 @@
  * three write and each sees the others' names above their messages, in the
  * same colour on every screen; Alice's message says "Read by 2 of 2" once
  * both read it. Alice renames the group and the others see the new name;
- * she removes Carol, whose view says she is no longer a member. README.md
+ * she removes Carol, whose view says she is no longer a member; she adds
+ * Carol back from Group info and Carol declines. README.md
  * shows the group as this run took it (docs/screenshots/group-chat-light.png).
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -200,5 +201,26 @@ describe('group chat', () => {
     await ui(chat(bob).message('See you both on Saturday')).toHaveAttribute('data-direction', 'incoming');
     await ui(chat(alice).delivery('See you both on Saturday')).toHaveAccessibleName(/of 1$/);
     await ui(chat(carol).message('See you both on Saturday')).toHaveCount(0);
+  });
+
+  step('Alice adds Carol back from her contacts; Carol declines, asked first', async () => {
+    await chat(alice).groupInfoButton.click();
+    const info = new GroupInfoDialog(alice.page);
+    await info.addMembersButton.click();
+    // Bob is in the group already: the picker offers Carol only.
+    await ui(info.contacts).toHaveCount(1);
+    await info.contact('Carol').check();
+    await info.inviteButton.click();
+    await ui(info.member('Carol')).toContainText('Invited');
+    await ui(info.members).toHaveCount(3);
+    await info.closeButton.click();
+
+    const invitation = new GroupInvitation(carol.page);
+    await ui(invitation.region).toContainText('Alice invited you to Weekend hikers.');
+    await invitation.action('Decline').click();
+    await invitation.confirmDecline.click();
+    await ui(chat(carol).notAMember).toBeVisible();
+    await ui(chat(alice).timeline('Carol declined the invitation')).toBeVisible();
+    await ui(chat(alice).memberCount).toHaveText('2 members');
   });
 });

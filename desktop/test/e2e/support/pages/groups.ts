@@ -45,6 +45,11 @@ export class GroupInvitation {
   action(name: 'Accept' | 'Decline'): Locator {
     return this.region.getByRole('button', { name, exact: true });
   }
+
+  /** The dialog that asks before Decline. */
+  get confirmDecline(): Locator {
+    return this.page.getByRole('dialog').getByRole('button', { name: 'Decline', exact: true });
+  }
 }
 
 export class GroupInfoDialog {
@@ -76,6 +81,23 @@ export class GroupInfoDialog {
 
   makeAdminButton(name: string): Locator {
     return this.dialog.getByRole('button', { name: `Make ${name} an admin`, exact: true });
+  }
+
+  get addMembersButton(): Locator {
+    return this.dialog.getByRole('button', { name: 'Add members', exact: true });
+  }
+
+  /** The contacts "Add members" offers (checkboxes). */
+  get contacts(): Locator {
+    return this.dialog.getByRole('list', { name: 'Contacts', exact: true }).getByRole('checkbox');
+  }
+
+  contact(name: string): Locator {
+    return this.dialog.getByRole('checkbox', { name, exact: true });
+  }
+
+  get inviteButton(): Locator {
+    return this.dialog.getByRole('button', { name: 'Invite', exact: true });
   }
 
   get leaveButton(): Locator {
