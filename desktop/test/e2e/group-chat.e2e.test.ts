@@ -196,6 +196,8 @@ describe('group chat', () => {
     );
     await ui(chat(carol).composer).toHaveCount(0);
     await ui(chat(bob).timeline('Alice removed Carol')).toBeVisible();
+    // Carol's earlier message still carries her name.
+    await ui(chat(alice).sender('Me too, I bring the map')).toHaveText('Carol');
 
     await chat(alice).write('See you both on Saturday');
     await ui(chat(bob).message('See you both on Saturday')).toHaveAttribute('data-direction', 'incoming');

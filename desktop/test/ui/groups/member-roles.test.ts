@@ -25,6 +25,7 @@ function group(membership: GroupView['membership'], members: GroupMemberView[]):
     invitedBy: null,
     request: false,
     members,
+    formerMembers: [],
   };
 }
 

@@ -28,6 +28,8 @@ export interface GroupView {
   /** Invited by someone who is not an accepted contact. */
   readonly request: boolean;
   readonly members: readonly GroupMemberView[];
+  /** Who left, declined or was removed, with the name to show (their old messages stay in the history). */
+  readonly formerMembers: readonly { readonly accountId: AccountId; readonly name: string | null }[];
 }
 
 /** An invitation from someone who is not an accepted contact (a message request). */
@@ -40,6 +42,7 @@ export async function groupView(db: EngineDatabase, groupId: string): Promise<Gr
   const state = record?.state ?? null;
   if (record === undefined || state === null) return null;
   const contacts = await db.contacts.bulkGet(state.members.map((member) => member.accountId));
+  const formerContacts = await db.contacts.bulkGet(state.formerMembers.map((member) => member.accountId));
   const inviter = record.invitedBy === null ? undefined : await db.contacts.get(record.invitedBy);
   return {
     groupId,
@@ -54,6 +57,10 @@ export async function groupView(db: EngineDatabase, groupId: string): Promise<Gr
       name: contacts[index]?.displayName ?? member.name ?? contacts[index]?.profileName ?? null,
       role: member.role,
       status: member.status,
+    })),
+    formerMembers: state.formerMembers.map((member, index) => ({
+      accountId: member.accountId,
+      name: formerContacts[index]?.displayName ?? member.name ?? formerContacts[index]?.profileName ?? null,
     })),
   };
 }
