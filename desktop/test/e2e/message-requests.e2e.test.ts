@@ -9,38 +9,27 @@
  * she is in Settings → Blocked.
  */
 import { parseContactCode } from '@parley/crypto-core/wire';
-import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import { addContact, onboard, openConversation } from './support/flows.js';
 import { ChatView } from './support/pages/chat-view.js';
 import { MainWindow, startsWith } from './support/pages/main-window.js';
 import { SettingsPanel } from './support/pages/settings-panel.js';
 import { storySteps } from './support/story.js';
 import { ui } from './support/ui-expect.js';
-import { type E2eUser, type E2eWorld, startWorld } from './support/world.js';
+import { type E2eUser, type E2eWorld, useThreePeople } from './support/world.js';
 
 /** Long enough for a read receipt that should not exist to have arrived. */
 const NO_RECEIPT_FOR_MS = 1_500;
 
+const people = useThreePeople('message-requests');
 let world: E2eWorld;
 let alice: E2eUser;
 let bob: E2eUser;
 let carol: E2eUser;
 const codes = new Map<E2eUser, string>();
 
-beforeAll(async () => {
-  world = await startWorld(['Alice', 'Bob', 'Carol']);
-  const [first, second, third] = world.users;
-  if (first === undefined || second === undefined || third === undefined) throw new Error('three users expected');
-  [alice, bob, carol] = [first, second, third];
-}, 300_000);
-
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') await world?.saveFailureEvidence(`message-requests ${context.task.name}`);
-  expect(world?.takeProblems() ?? []).toEqual([]);
-});
-
-afterAll(async () => {
-  await world?.dispose();
+beforeAll(() => {
+  ({ world, alice, bob, carol } = people);
 });
 
 /** Opens the request from `name` through the "Message requests" entry. */

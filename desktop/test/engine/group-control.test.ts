@@ -69,6 +69,9 @@ it('creates a group, members accept and reach each other, concurrent renames con
   const removed = await waitForGroup(carol, groupId, 'removed', (g) => g.membership === 'former');
   expect(removed.members.map((m) => m.accountId)).not.toContain(carol.accountId);
   await waitForGroup(bob, groupId, 'carol gone', (g) => statusOf(g, carol) === 'none');
+  // Her old messages keep her name: the view names former members too.
+  const atAlice = await waitForGroup(alice, groupId, 'carol former', (g) => statusOf(g, carol) === 'none');
+  expect(atAlice.formerMembers).toContainEqual({ accountId: carol.accountId, name: 'Carol' });
 
   const lines = await timeline(bob, conversationId);
   expect(lines[0]).toBe('Alice created the group "Hikers"');

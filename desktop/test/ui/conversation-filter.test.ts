@@ -13,6 +13,7 @@ function conversation(id: string, name: string, lastActivityAt: number): Convers
     unreadCount: 0,
     preview: null,
     expireTimer: 0,
+    group: null,
   };
 }
 

@@ -17,6 +17,7 @@ export {
 } from './engine.js';
 export { EngineError, EngineErrorCode } from './errors.js';
 export type { EngineEvents } from './events.js';
+export type { GroupMemberView, GroupReceiptsView, GroupView } from './groups/group-queries.js';
 export { consoleLogger, type EngineLogger, silentLogger } from './logger.js';
 export type { BlockResult } from './message-requests.js';
 export type { Readable, Unsubscribe } from './observable.js';
@@ -26,6 +27,7 @@ export { DEFAULT_PRIVACY, type PrivacyChoices, PrivacySettings } from './privacy
 export {
   type ContactView,
   type ConversationView,
+  type GroupSummary,
   liveQuery,
   type MessagePage,
   type MessageView,
@@ -36,6 +38,7 @@ export type {
   ContactRecord,
   ConversationKind,
   ConversationRecord,
+  GroupMembership,
   MessageDirection,
   MessageKind,
   MessageRecord,

@@ -14,13 +14,21 @@
 import type { AccountId } from '@parley/crypto-core/wire';
 import { liveQuery as dexieLiveQuery } from 'dexie';
 import type { EngineDatabase } from './database.js';
-import { type GroupReceiptsView, type GroupView, groupReceiptsView, groupView } from './groups/group-queries.js';
+import {
+  type GroupReceiptsView,
+  type GroupView,
+  groupReceiptsView,
+  groupView,
+  isGroupRequest,
+} from './groups/group-queries.js';
 import { type MessageFeatures, messageFeatures } from './message-features-view.js';
 import type {
   ContactRecord,
   ContactStatus,
   ConversationKind,
   ConversationRecord,
+  GroupMembership,
+  GroupRecord,
   MessageDirection,
   MessageKind,
   MessageRecord,
@@ -61,6 +69,16 @@ export interface ConversationView {
   readonly preview: string | null;
   /** Disappearing-message timer in seconds; 0: off. */
   readonly expireTimer: number;
+  /** For a group: where we stand and how many are in it (the list's line); null for a direct conversation. */
+  readonly group: GroupSummary | null;
+}
+
+export interface GroupSummary {
+  readonly membership: GroupMembership;
+  /** Joined and invited members. */
+  readonly memberCount: number;
+  /** An invitation from someone who is not an accepted contact: listed with the message requests. */
+  readonly request: boolean;
 }
 
 export interface MessageView extends MessageFeatures {
@@ -173,10 +191,29 @@ export function contactName(contact: ContactRecord): string {
   return contact.displayName ?? contact.profileName ?? shortAccountId(contact.accountId);
 }
 
-/** Which list a conversation belongs in: the chats, the message requests, or neither (blocked). */
-function listOf(contact: ContactRecord | undefined): 'chats' | 'requests' | 'blocked' {
+/**
+ * Which list a conversation belongs in: the chats, the message requests, or
+ * neither (blocked). A group invitation from a stranger is a request.
+ */
+function listOf(
+  contact: ContactRecord | undefined,
+  group: GroupSummary | null = null,
+): 'chats' | 'requests' | 'blocked' {
   if ((contact?.blockedAt ?? null) !== null) return 'blocked';
-  return contact?.status === 'request' ? 'requests' : 'chats';
+  return contact?.status === 'request' || group?.request === true ? 'requests' : 'chats';
+}
+
+function groupSummary(
+  record: GroupRecord | undefined,
+  contacts: ReadonlyMap<string, ContactRecord>,
+): GroupSummary | null {
+  if (record === undefined || record.state === null) return null;
+  const inviter = record.invitedBy === null ? undefined : contacts.get(record.invitedBy);
+  return {
+    membership: record.membership,
+    memberCount: record.state.members.length,
+    request: isGroupRequest(record, inviter),
+  };
 }
 
 export function shortAccountId(accountId: string): string {
@@ -211,11 +248,20 @@ export class EngineQueries {
     const contacts = await this.db.contacts.bulkGet(
       conversations.flatMap((c) => (c.kind === 'direct' ? [c.peerId] : [])),
     );
+    const groups = await this.db.groups.bulkGet(conversations.flatMap((c) => (c.kind === 'group' ? [c.peerId] : [])));
+    const inviters = await this.db.contacts.bulkGet(
+      groups.flatMap((group) => (group?.invitedBy === undefined || group.invitedBy === null ? [] : [group.invitedBy])),
+    );
     const contactById = new Map<string, ContactRecord>();
-    for (const contact of contacts) if (contact !== undefined) contactById.set(contact.accountId, contact);
+    for (const contact of [...contacts, ...inviters])
+      if (contact !== undefined) contactById.set(contact.accountId, contact);
+    const groupById = new Map<string, GroupRecord>();
+    for (const group of groups) if (group !== undefined) groupById.set(group.groupId, group);
     return conversations.flatMap((conversation) => {
       const contact = conversation.kind === 'direct' ? contactById.get(conversation.peerId) : undefined;
-      return listOf(contact) === list ? [conversationView(conversation, contact)] : [];
+      const group =
+        conversation.kind === 'group' ? groupSummary(groupById.get(conversation.peerId), contactById) : null;
+      return listOf(contact, group) === list ? [conversationView(conversation, contact, group)] : [];
     });
   }
 
@@ -234,7 +280,14 @@ export class EngineQueries {
     const conversation = await this.db.conversations.get(conversationId);
     if (conversation === undefined) return null;
     const contact = conversation.kind === 'direct' ? await this.db.contacts.get(conversation.peerId) : undefined;
-    return conversationView(conversation, contact);
+    if (conversation.kind !== 'group') return conversationView(conversation, contact, null);
+    const record = await this.db.groups.get(conversation.peerId);
+    const inviter =
+      record?.invitedBy === undefined || record.invitedBy === null
+        ? undefined
+        : await this.db.contacts.get(record.invitedBy);
+    const inviters = new Map<string, ContactRecord>(inviter === undefined ? [] : [[inviter.accountId, inviter]]);
+    return conversationView(conversation, contact, groupSummary(record, inviters));
   }
 
   /** One page of a conversation, oldest first, bodies decrypted. */
@@ -364,7 +417,11 @@ export class EngineQueries {
   }
 }
 
-function conversationView(conversation: ConversationRecord, contact: ContactRecord | undefined): ConversationView {
+function conversationView(
+  conversation: ConversationRecord,
+  contact: ContactRecord | undefined,
+  group: GroupSummary | null,
+): ConversationView {
   return {
     id: conversation.id,
     kind: conversation.kind,
@@ -375,6 +432,7 @@ function conversationView(conversation: ConversationRecord, contact: ContactReco
     unreadCount: conversation.unreadCount,
     preview: conversation.preview,
     expireTimer: conversation.expireTimer ?? 0,
+    group,
   };
 }
 

@@ -2,7 +2,7 @@
  * Where the end-to-end tests leave what a person looks at afterwards
  * (git-ignored): screenshots of each screen in both themes, and a screenshot
  * plus the DOM of every open page when a test fails; and README.md's
- * pictures in docs/screenshots, which the first-hour story takes.
+ * pictures in docs/screenshots, which the first-hour and group-chat stories take.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +14,17 @@ import { ui } from './ui-expect.js';
 export const ARTEFACTS_DIR = join(DESKTOP_DIR, 'test', 'e2e', '.artifacts');
 export const SCREENSHOTS_DIR = join(ARTEFACTS_DIR, 'screenshots');
 const FAILURES_DIR = join(ARTEFACTS_DIR, 'failures');
-/** README.md's pictures: written by the first-hour story only (first-hour.e2e.test.ts), so they show the app as it is. */
+/**
+ * README.md's pictures, each written by the story that shows it, so they show
+ * the app as it is: the first-hour story's (first-hour.e2e.test.ts) and those
+ * in OTHER_STORIES_PICTURES.
+ */
 export const README_SCREENSHOTS_DIR = join(REPO_ROOT, 'docs', 'screenshots');
+
+/** README.md's pictures the first-hour story does not take, and the story that does. */
+export const OTHER_STORIES_PICTURES: Readonly<Record<string, string>> = {
+  'group-chat-light.png': 'group-chat.e2e.test.ts',
+};
 
 export type ColorScheme = 'light' | 'dark';
 export const COLOR_SCHEMES: readonly ColorScheme[] = ['light', 'dark'];

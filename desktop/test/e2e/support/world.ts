@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { type RelayProcess, startRelay } from '../../support/test-relay.js';
 import { launchChromium } from '../../web-shell/support/chromium.js';
 import { type ShellProcess, startShellProcess } from '../../web-shell/support/shell-process.js';
@@ -189,4 +190,34 @@ export async function startWorld(
     await dispose();
     throw error;
   }
+}
+
+export interface ThreePeople {
+  world: E2eWorld;
+  alice: E2eUser;
+  bob: E2eUser;
+  carol: E2eUser;
+}
+
+/**
+ * A story of Alice, Bob and Carol on one relay: the world starts before the
+ * story (the fields are set by then), every step must leave no page problem
+ * (evidence saved when it fails, under `story`), and it all ends after.
+ */
+export function useThreePeople(story: string): ThreePeople {
+  const people = {} as ThreePeople;
+  beforeAll(async () => {
+    people.world = await startWorld(['Alice', 'Bob', 'Carol']);
+    const [alice, bob, carol] = people.world.users;
+    if (alice === undefined || bob === undefined || carol === undefined) throw new Error('three users expected');
+    Object.assign(people, { alice, bob, carol });
+  }, 300_000);
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail') await people.world?.saveFailureEvidence(`${story} ${context.task.name}`);
+    expect(people.world?.takeProblems() ?? []).toEqual([]);
+  });
+  afterAll(async () => {
+    await people.world?.dispose();
+  });
+  return people;
 }

@@ -33,9 +33,14 @@ export interface LayoutContext {
   readonly locale?: string;
 }
 
-/** A full-width notice in the history rather than a bubble. */
+/** A centred notice in the history rather than a bubble: a refused key, or a group's timeline line. */
 export function isNotice(message: MessageView): boolean {
-  return message.kind === 'forged-key' || message.kind === 'identity-changed' || message.kind === 'timer-change';
+  return (
+    message.kind === 'forged-key' ||
+    message.kind === 'identity-changed' ||
+    message.kind === 'timer-change' ||
+    message.kind === 'group-event'
+  );
 }
 
 function isBubble(message: MessageView): boolean {
@@ -43,7 +48,7 @@ function isBubble(message: MessageView): boolean {
 }
 
 /**
- * What a notice says (common/forgery-notice.ts). 'forged-key': a relay sent a
+ * What a notice says: a group-event's own sentence; else (common/forgery-notice.ts) 'forged-key': a relay sent a
  * key that the contact's id does not commit to and Parley refused it (its
  * body is that relay's URL). 'identity-changed': the same event as versions
  * before that recorded it, which offered to accept the key.
@@ -52,6 +57,8 @@ export function noticeText(message: MessageView, peerName: string): string {
   if (message.kind === 'timer-change') {
     return timerChangeText(Number(message.body ?? 0), message.direction === 'outgoing', peerName);
   }
+  // A group's timeline line is the sentence the engine wrote ("Alice renamed the group to \"Hikers\"").
+  if (message.kind === 'group-event') return message.body ?? '';
   const kind = message.kind === 'identity-changed' ? 'identity-changed' : 'forged-key';
   return forgeryNoticeText({ kind, relayUrl: message.body, peerName });
 }

@@ -19,10 +19,15 @@ export function initials(name: string): string {
  * on it keeps its contrast.
  */
 export function avatarHue(accountId: string): number {
+  return accountHash(accountId) % 360;
+}
+
+/** FNV-1a of the id's UTF-16 code units, unsigned: the same id gives the same number on every device. */
+export function accountHash(accountId: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < accountId.length; index += 1) {
     hash ^= accountId.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0) % 360;
+  return hash >>> 0;
 }

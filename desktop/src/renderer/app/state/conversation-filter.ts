@@ -6,17 +6,16 @@ export function foldForSearch(text: string): string {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLocaleLowerCase();
 }
 
+/** `name` contains every word of `query` (case- and accent-blind); an empty query matches all. */
+export function matchesEveryWord(name: string, query: string): boolean {
+  const folded = foldForSearch(name);
+  return foldForSearch(query)
+    .split(/\s+/)
+    .every((word) => folded.includes(word));
+}
+
 /** Conversations whose name contains every word of the query, most recent activity first. */
 export function filterConversations(conversations: readonly ConversationView[], query: string): ConversationView[] {
-  const words = foldForSearch(query)
-    .split(/\s+/)
-    .filter((word) => word.length > 0);
-  const matching =
-    words.length === 0
-      ? [...conversations]
-      : conversations.filter((conversation) => {
-          const name = foldForSearch(conversation.name);
-          return words.every((word) => name.includes(word));
-        });
+  const matching = conversations.filter((conversation) => matchesEveryWord(conversation.name, query));
   return matching.sort((a, b) => b.lastActivityAt - a.lastActivityAt || a.name.localeCompare(b.name));
 }

@@ -1,7 +1,7 @@
 /**
  * What the main window shows: the open conversation, the settings panel and
  * the one dialog on top (add contact, own contact code, contact page,
- * removing a copy another install took over).
+ * removing a copy another install took over, a new group, a group's info).
  */
 import type { AccountId } from '@parley/crypto-core/wire';
 
@@ -9,7 +9,9 @@ export type WorkspaceDialog =
   | { readonly kind: 'add-contact' }
   | { readonly kind: 'own-code' }
   | { readonly kind: 'contact'; readonly accountId: AccountId }
-  | { readonly kind: 'remove-copy' };
+  | { readonly kind: 'remove-copy' }
+  | { readonly kind: 'new-group' }
+  | { readonly kind: 'group-info'; readonly groupId: string };
 
 export class Workspace {
   openConversationId = $state<string | null>(null);

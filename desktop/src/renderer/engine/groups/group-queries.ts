@@ -9,7 +9,7 @@ import type { GroupMemberStatus, GroupRole } from '@parley/crypto-core/group';
 import type { AccountId } from '@parley/crypto-core/wire';
 import { isAcceptedContact } from '../contact-access.js';
 import type { EngineDatabase } from '../database.js';
-import type { GroupMembership } from '../records.js';
+import type { ContactRecord, GroupMembership, GroupRecord } from '../records.js';
 
 export interface GroupMemberView {
   readonly accountId: AccountId;
@@ -28,6 +28,13 @@ export interface GroupView {
   /** Invited by someone who is not an accepted contact. */
   readonly request: boolean;
   readonly members: readonly GroupMemberView[];
+  /** Who left, declined or was removed, with the name to show (their old messages stay in the history). */
+  readonly formerMembers: readonly { readonly accountId: AccountId; readonly name: string | null }[];
+}
+
+/** An invitation from someone who is not an accepted contact (a message request). */
+export function isGroupRequest(record: GroupRecord, inviter: ContactRecord | undefined): boolean {
+  return record.membership === 'invited' && record.invitedBy !== null && !isAcceptedContact(inviter);
 }
 
 export async function groupView(db: EngineDatabase, groupId: string): Promise<GroupView | null> {
@@ -35,6 +42,7 @@ export async function groupView(db: EngineDatabase, groupId: string): Promise<Gr
   const state = record?.state ?? null;
   if (record === undefined || state === null) return null;
   const contacts = await db.contacts.bulkGet(state.members.map((member) => member.accountId));
+  const formerContacts = await db.contacts.bulkGet(state.formerMembers.map((member) => member.accountId));
   const inviter = record.invitedBy === null ? undefined : await db.contacts.get(record.invitedBy);
   return {
     groupId,
@@ -43,12 +51,16 @@ export async function groupView(db: EngineDatabase, groupId: string): Promise<Gr
     description: state.description,
     membership: record.membership,
     invitedBy: record.invitedBy,
-    request: record.membership === 'invited' && record.invitedBy !== null && !isAcceptedContact(inviter),
+    request: isGroupRequest(record, inviter),
     members: state.members.map((member, index) => ({
       accountId: member.accountId,
       name: contacts[index]?.displayName ?? member.name ?? contacts[index]?.profileName ?? null,
       role: member.role,
       status: member.status,
+    })),
+    formerMembers: state.formerMembers.map((member, index) => ({
+      accountId: member.accountId,
+      name: formerContacts[index]?.displayName ?? member.name ?? formerContacts[index]?.profileName ?? null,
     })),
   };
 }

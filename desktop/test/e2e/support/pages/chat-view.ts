@@ -58,6 +58,37 @@ export class ChatView {
     return this.page.getByRole('status').filter({ hasText: 'You blocked' });
   }
 
+  /** A group's header: "3 members". */
+  get memberCount(): Locator {
+    return this.page
+      .getByRole('region', { name: `Conversation with ${this.name}`, exact: true })
+      .getByTestId('member-count');
+  }
+
+  get groupInfoButton(): Locator {
+    return this.page.getByRole('button', { name: 'Group info', exact: true });
+  }
+
+  /** A group's timeline line (joined, renamed, removed, …), centred in the history. */
+  timeline(text: string): Locator {
+    return this.history.getByTestId('group-event').filter({ hasText: text });
+  }
+
+  /** The sender's name above a group message (others' messages, first of a run). */
+  sender(text: string): Locator {
+    return this.message(text).getByTestId('message-sender');
+  }
+
+  /** An own message's delivery state in words ("Read by 2 of 2"): its icon's accessible name. */
+  delivery(text: string): Locator {
+    return this.message(text).getByRole('img');
+  }
+
+  /** In place of the composer once we left or were removed from a group. */
+  get notAMember(): Locator {
+    return this.page.getByTestId('not-a-member');
+  }
+
   get typingIndicator(): Locator {
     return this.page.getByTestId('typing-indicator');
   }

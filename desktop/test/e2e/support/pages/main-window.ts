@@ -16,6 +16,10 @@ export class MainWindow {
     return this.page.getByRole('button', { name: 'Add contact', exact: true });
   }
 
+  get newGroupButton(): Locator {
+    return this.page.getByRole('button', { name: 'New group', exact: true });
+  }
+
   get ownContactCodeButton(): Locator {
     return this.page.getByRole('button', { name: 'Your contact code', exact: true });
   }
