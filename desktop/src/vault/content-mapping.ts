@@ -95,6 +95,20 @@ export function mapIncomingContent(content: Content): MappedContent {
       };
     case 'profile':
       return { content: profileToEngine(content), senderKeyDistribution: null };
+    case 'attachment':
+      // This build's app cannot show attachments yet (issue 15, the in-app
+      // part): the message reaches the engine as it did before the type
+      // existed, an unsupported content, so it is shown as such, not lost.
+      return {
+        content: {
+          type: 'unsupported',
+          version: CONTENT_VERSION,
+          contentType: 'attachment',
+          messageId: content.id,
+          sentAt: content.sentAt,
+        },
+        senderKeyDistribution: null,
+      };
     case 'unsupported':
       return {
         content: {

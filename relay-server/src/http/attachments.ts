@@ -196,7 +196,8 @@ export function registerAttachmentRoutes(app: FastifyInstance, ctx: RelayContext
     return reply.status(204).send();
   });
 
-  app.get<{ Params: BlobParams }>(DOWNLOAD_PATH, async (request, reply) => {
+  // No automatic HEAD: it would open the blob for a body it never sends.
+  app.get<{ Params: BlobParams }>(DOWNLOAD_PATH, { exposeHeadRoute: false }, async (request, reply) => {
     await enforce(ctx.limits.accessAddress, request.ip, 'unauthenticated requests from this address');
     const blob = await ctx.blobs.openFinished(request.params.blobId, Date.now());
     if (blob === null) {
