@@ -22,6 +22,7 @@ import {
   type ProfileWire,
   UUID_PATTERN,
 } from './schema.js';
+import { senderKeyRequestFromWire, senderKeyRequestToWire } from './sender-key-request.js';
 import type { Content, GroupContent, KnownContent, ProfileContent, UnsupportedContent } from './types.js';
 
 function invalidContent(message: string, cause?: unknown): ParleyCryptoError<'INVALID_CONTENT'> {
@@ -132,6 +133,8 @@ function toWire(content: KnownContent): Record<string, unknown> {
       return { v: CONTENT_VERSION, type: 'session-reset', id: content.id, sentAt: content.sentAt };
     case 'profile':
       return profileToWire(content);
+    case 'sender-key-request':
+      return senderKeyRequestToWire(content);
     default:
       throw invalidContent('unknown content type', { type: (content as { type?: unknown }).type });
   }
@@ -199,6 +202,8 @@ function fromWire(wire: ContentWire): KnownContent {
       return { type: 'session-reset', id: wire.id, sentAt: wire.sentAt };
     case 'profile':
       return profileFromWire(wire);
+    case 'sender-key-request':
+      return senderKeyRequestFromWire(wire);
   }
 }
 

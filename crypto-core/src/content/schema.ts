@@ -171,6 +171,18 @@ export const profileWireSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Sender-key repair (docs/protocol.md §10): asks a member for its sender key
+ * of a group again, naming the chain an undecryptable group message named.
+ * Added within version 1 as a new type (sender-key-request.ts).
+ */
+export const senderKeyRequestWireSchema = z.strictObject({
+  v: versionField,
+  type: z.literal('sender-key-request'),
+  groupId: uuidSchema,
+  distributionId: uuidSchema,
+});
+
 /** Every type version 1 knows, by its `type` value. */
 export const CONTENT_WIRE_SCHEMAS = {
   text: textWireSchema,
@@ -180,6 +192,7 @@ export const CONTENT_WIRE_SCHEMAS = {
   'sender-key': senderKeyWireSchema,
   'session-reset': sessionResetWireSchema,
   profile: profileWireSchema,
+  'sender-key-request': senderKeyRequestWireSchema,
 } as const;
 
 export type KnownContentType = keyof typeof CONTENT_WIRE_SCHEMAS;
@@ -205,6 +218,7 @@ export type GroupWire = z.infer<typeof groupWireSchema>;
 export type SenderKeyWire = z.infer<typeof senderKeyWireSchema>;
 export type SessionResetWire = z.infer<typeof sessionResetWireSchema>;
 export type ProfileWire = z.infer<typeof profileWireSchema>;
+export type SenderKeyRequestWire = z.infer<typeof senderKeyRequestWireSchema>;
 export type ContentWire =
   | TextWire
   | ReceiptWire
@@ -212,4 +226,5 @@ export type ContentWire =
   | GroupWire
   | SenderKeyWire
   | SessionResetWire
-  | ProfileWire;
+  | ProfileWire
+  | SenderKeyRequestWire;

@@ -4,6 +4,7 @@
  * milliseconds since the Unix epoch; bytes are Uint8Arrays. Browser-safe.
  */
 import type { Bytes } from '../encoding.js';
+import type { SenderKeyRequestContent } from './sender-key-request.js';
 
 /** A text message, optionally in a group and optionally quoting an earlier message. */
 export interface TextContent {
@@ -116,7 +117,8 @@ export type KnownContent =
   | GroupContent
   | SenderKeyContent
   | SessionResetContent
-  | ProfileContent;
+  | ProfileContent
+  | SenderKeyRequestContent;
 
 /**
  * Well-formed content this build does not understand: a newer format version

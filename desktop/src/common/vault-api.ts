@@ -25,6 +25,7 @@ import {
   groupWireSchema,
   profileWireSchema,
   receiptWireSchema,
+  senderKeyRequestWireSchema,
   sessionResetWireSchema,
   textWireSchema,
   typingWireSchema,
@@ -113,6 +114,8 @@ export const outgoingContentSchema = z.discriminatedUnion('type', [
   profileWireSchema.omit({ v: true }),
   outgoingGroupSchema,
   senderKeyRequestSchema,
+  // Sender-key repair: asks a member for its sender key again (no key material either way).
+  senderKeyRequestWireSchema.omit({ v: true }),
 ]);
 export type OutgoingContent = z.infer<typeof outgoingContentSchema>;
 

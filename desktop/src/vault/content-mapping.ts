@@ -87,6 +87,11 @@ export function mapIncomingContent(content: Content): MappedContent {
       };
     case 'profile':
       return { content: profileToEngine(content), senderKeyDistribution: null };
+    case 'sender-key-request':
+      return {
+        content: { type: 'sender-key-request', groupId: content.groupId, distributionId: content.distributionId },
+        senderKeyDistribution: null,
+      };
     case 'unsupported':
       return {
         content: {

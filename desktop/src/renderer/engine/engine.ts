@@ -374,6 +374,7 @@ export class Engine {
     const runtime = this.#require();
     await runtime.pipeline.idle();
     await runtime.sessionRepair.idle();
+    await runtime.senderKeyRepair.idle();
     await runtime.outbox.idle();
     await runtime.accessKeys.idle();
   }

@@ -50,7 +50,7 @@ export function createReceivePipeline(
   );
 }
 
-/** A stored batch: typing and events for the UI, then the outbox, the queued count and session repair. */
+/** A stored batch: typing and events for the UI, then the outbox, the queued count, session and sender-key repair. */
 function announceReceived(
   runtime: EngineRuntime,
   parts: RuntimeParts,
@@ -78,4 +78,6 @@ function announceReceived(
   if (result.outboxItemsRemoved > 0) runtime.queuedCount.refresh();
   runtime.sessionRepair.repair(plan.sessionRepairs);
   runtime.sessionRepair.resend(plan.sessionResets);
+  runtime.senderKeyRepair.ask(plan.senderKeyRequests);
+  runtime.senderKeyRepair.answer(plan.senderKeyResends);
 }

@@ -15,6 +15,7 @@ import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
 import type { Forgery } from './forgery-notices.js';
 import { GroupControl } from './groups/group-control.js';
+import { SenderKeyRepair } from './groups/sender-key-repair.js';
 import type { EngineLogger } from './logger.js';
 import { acceptRequest, isRequest, type RequestContext } from './message-requests.js';
 import type { EventHub, Observable, Unsubscribe } from './observable.js';
@@ -90,6 +91,7 @@ export class EngineRuntime {
   readonly connection: RelayConnection;
   readonly sessions: SessionManager;
   readonly sessionRepair: SessionRepair;
+  readonly senderKeyRepair: SenderKeyRepair;
   readonly certificates: SenderCertificates;
   readonly trustRoots: TrustRootPins;
   readonly prekeys: PreKeyMaintenance;
@@ -146,6 +148,14 @@ export class EngineRuntime {
       clock,
       logger,
       newId: parts.newId,
+      queued: () => {
+        this.queuedCount.refresh();
+        this.outbox.kick();
+      },
+    });
+    this.senderKeyRepair = new SenderKeyRepair(db, {
+      clock,
+      logger,
       queued: () => {
         this.queuedCount.refresh();
         this.outbox.kick();
@@ -248,7 +258,7 @@ export class EngineRuntime {
     this.#halt();
     const settle = Promise.allSettled([
       this.connection.stop(),
-      this.pipeline.idle().then(() => this.sessionRepair.idle()),
+      this.pipeline.idle().then(() => Promise.all([this.sessionRepair.idle(), this.senderKeyRepair.idle()])),
       this.outbox.stop(),
     ]);
     let timer: ReturnType<typeof setTimeout> | undefined;
