@@ -9,8 +9,8 @@
 import type { AccountId } from '@parley/crypto-core/wire';
 import { expect, it } from 'vitest';
 import { ASK_INTERVAL_MS, chooseAsks } from '../../src/renderer/engine/groups/sender-key-repair.js';
-import { assertUnique, waitForStates } from '../support/conversation-helpers.js';
-import { groupTexts, joinedHikers, waitForBodies } from '../support/group-helpers.js';
+import { waitForStates } from '../support/conversation-helpers.js';
+import { expectSameTexts, groupTexts, joinedHikers, waitForBodies } from '../support/group-helpers.js';
 import { useRelayWorld } from '../support/relay-world.js';
 import { loseVaultRecords } from '../support/vault-crash-loss.js';
 
@@ -48,12 +48,7 @@ it('a member whose stored sender key was lost asks for it, gets the lost message
 
   // Everything once, in the order written, on every client.
   const order = ['before the crash', 'while bob lacks the key', 'after the repair', 'bob is back'];
-  for (const member of [alice, bob, carol]) {
-    await member.engine.whenIdle();
-    const held = await texts(member, conversationId);
-    assertUnique(held);
-    expect(held.map((m) => m.body)).toEqual(order);
-  }
+  await expectSameTexts([alice, bob, carol], conversationId, order);
 }, 120_000);
 
 it('asks for a chain once per interval, each chain once per batch', () => {

@@ -1,6 +1,8 @@
 /** Steps the group engine tests share: a client whose access keys are registered, waiting for a group's state. */
+
+import { expect } from 'vitest';
 import type { GroupView } from '../../src/renderer/engine/groups/group-queries.js';
-import { introduce } from './conversation-helpers.js';
+import { assertUnique, introduce } from './conversation-helpers.js';
 import type { RelayWorld } from './relay-world.js';
 import { TestClient } from './test-client.js';
 import { waitFor } from './wait.js';
@@ -84,4 +86,18 @@ export function waitForBodies(who: TestClient, conversationId: string, wanted: r
     30_000,
     50,
   );
+}
+
+/** Once every client is idle: each holds exactly these texts in the conversation, once each, in this order. */
+export async function expectSameTexts(
+  members: readonly TestClient[],
+  conversationId: string,
+  bodies: readonly string[],
+) {
+  for (const member of members) {
+    await member.engine.whenIdle();
+    const held = await groupTexts(member, conversationId);
+    assertUnique(held);
+    expect(held.map((m) => m.body)).toEqual(bodies);
+  }
 }

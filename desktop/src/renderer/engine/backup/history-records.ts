@@ -9,6 +9,8 @@ import type { HistoryRecord } from '@parley/crypto-core/backup-records';
 import type {
   ContactRecord,
   ConversationRecord,
+  GroupChangeRecord,
+  GroupRecord,
   MessageRecord,
   NewMessageRecord,
   RelayRecord,
@@ -77,9 +79,8 @@ export function conversationToRecord(row: ConversationRecord): Of<'conversation'
   };
 }
 
-/** A message as the backup carries it; null for a group timeline line (groups are not in backups yet: their set would bring them back). */
-export function messageToRecord(row: MessageRecord): Of<'message'> | null {
-  if (row.kind === 'group-event') return null;
+/** A message as the backup carries it (a group's timeline lines too). */
+export function messageToRecord(row: MessageRecord): Of<'message'> {
   return {
     type: 'message',
     id: row.id,
@@ -95,6 +96,26 @@ export function messageToRecord(row: MessageRecord): Of<'message'> | null {
     serverTimestamp: row.serverTimestamp,
     body: row.body,
   };
+}
+
+/** A group: who told us of it and when it last changed; its state is folded again from its changes on restore. */
+export function groupToRecord(row: GroupRecord): Of<'group'> {
+  return { type: 'group', groupId: row.groupId, invitedBy: row.invitedBy, updatedAt: row.updatedAt };
+}
+
+export function groupChangeToRecord(row: GroupChangeRecord): Of<'group-change'> {
+  return {
+    type: 'group-change',
+    groupId: row.groupId,
+    changeId: row.changeId,
+    body: row.body,
+    signature: row.signature,
+  };
+}
+
+export function groupChangeFromRecord(record: Of<'group-change'>): GroupChangeRecord {
+  const { type: _type, ...rest } = record;
+  return { id: `${rest.groupId}:${rest.changeId}`, ...rest };
 }
 
 export function relayFromRecord(record: Of<'relay'>): RelayRecord {
