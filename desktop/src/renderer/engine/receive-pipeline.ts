@@ -324,6 +324,7 @@ export class ReceivePipeline {
       relayUrl: this.context.relayUrl,
       senderRelays: plan.senderRelays,
       groups: plan.groups,
+      typing: plan.typing,
       ownAccountId: this.context.ownAccountId,
       now,
     });

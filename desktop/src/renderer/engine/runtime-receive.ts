@@ -59,7 +59,7 @@ function announceReceived(
 ): void {
   const { events } = parts;
   const showTyping = parts.privacy.value.typingIndicators;
-  for (const typing of showTyping ? plan.typing : []) {
+  for (const typing of showTyping ? result.typing : []) {
     runtime.typingTracker.update(typing.conversationId, typing.senderAccountId, typing.action);
   }
   for (const message of result.stored) {

@@ -185,7 +185,7 @@ export class EngineRuntime {
       this.delivery,
       this.sessions,
       new TypingThrottle(clock, settings.typing),
-      { relayUrl, clock, logger, enabled: () => privacy.value.typingIndicators },
+      { relayUrl, self: accountId, clock, logger, enabled: () => privacy.value.typingIndicators },
     );
     this.contacts = new ContactBook(db, this.sessions, vault, {
       homeRelayUrl: relayUrl,
