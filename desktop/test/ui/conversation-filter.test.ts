@@ -12,6 +12,7 @@ function conversation(id: string, name: string, lastActivityAt: number): Convers
     lastActivityAt,
     unreadCount: 0,
     preview: null,
+    mutedUntil: null,
   };
 }
 

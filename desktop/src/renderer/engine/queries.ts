@@ -15,6 +15,7 @@ import type { AccountId } from '@parley/crypto-core/wire';
 import { liveQuery as dexieLiveQuery } from 'dexie';
 import type { EngineDatabase } from './database.js';
 import { type GroupReceiptsView, type GroupView, groupReceiptsView, groupView } from './groups/group-queries.js';
+import { isMuted } from './mute.js';
 import type {
   ContactRecord,
   ContactStatus,
@@ -58,6 +59,8 @@ export interface ConversationView {
   readonly unreadCount: number;
   /** The newest text, shortened; null when there is none (or it cannot be read). */
   readonly preview: string | null;
+  /** Muted until then (ms; MUTED_ALWAYS: until unmuted), or null; `isMuted(mutedUntil, now)` says whether it still is. */
+  readonly mutedUntil: number | null;
 }
 
 export interface MessageView {
@@ -180,7 +183,11 @@ export function shortAccountId(accountId: string): string {
 }
 
 export class EngineQueries {
-  constructor(private readonly db: EngineDatabase) {}
+  constructor(
+    private readonly db: EngineDatabase,
+    /** The clock mutes are judged by. */
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * The chats: every conversation but message requests and blocked accounts,
@@ -270,11 +277,16 @@ export class EngineQueries {
     return contact === undefined ? null : contactView(contact);
   }
 
-  /** Total unread messages (for the window title or a badge). */
+  /**
+   * Total unread messages (for the window title or a badge), muted
+   * conversations left out (judged when it runs: a mute that ends changes
+   * nothing stored, so a liveQuery learns it at the next change).
+   */
   async unreadTotal(): Promise<number> {
     let total = 0;
+    const now = this.now();
     await this.db.conversations.each((conversation) => {
-      total += conversation.unreadCount;
+      if (!isMuted(conversation.mutedUntil, now)) total += conversation.unreadCount;
     });
     return total;
   }
@@ -370,6 +382,7 @@ function conversationView(conversation: ConversationRecord, contact: ContactReco
     lastActivityAt: conversation.lastActivityAt,
     unreadCount: conversation.unreadCount,
     preview: conversation.preview,
+    mutedUntil: conversation.mutedUntil ?? null,
   };
 }
 

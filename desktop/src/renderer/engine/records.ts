@@ -77,6 +77,8 @@ interface ConversationCommon {
   /** The newest message's text, shortened. */
   preview: string | null;
   readonly createdAt: number;
+  /** Muted until then (ms; mute.ts MUTED_ALWAYS: until unmuted); absent or null: not muted. */
+  mutedUntil?: number | null;
 }
 
 export interface DirectConversationRecord extends ConversationCommon {

@@ -204,7 +204,7 @@ export class EngineRuntime {
       },
     });
     this.readReceipts = new ReadReceipts(db, clock);
-    this.queries = new EngineQueries(db);
+    this.queries = new EngineQueries(db, () => clock.now());
     this.privacy = privacy;
   }
 
