@@ -281,7 +281,8 @@ export const vaultArgSchemas = {
    * A request to a relay other than the home relay, made by the vault's
    * process for the page (vault/relay-proxy.ts: the page's CSP reaches only
    * its home relay). Only the requests a client makes of another relay pass:
-   * GET trust root, GET bundles, POST a sealed send, GET health; never with
+   * GET trust root, GET bundles, POST a sealed send, POST a multi-recipient
+   * upload, GET health; never with
    * a token.
    */
   relayRequest: z.strictObject({
