@@ -91,10 +91,38 @@ describe('backup record stream', () => {
     const unknown = new TextEncoder().encode(`${JSON.stringify(START)}\n{"type":"mystery"}\n`);
     await expect(decodeAll(unknown)).rejects.toMatchObject({ code: 'CORRUPT_BACKUP' });
     await expect(decodeAll(encodeAll(stream([message(1, 'a')])))).rejects.toMatchObject({ code: 'CORRUPT_BACKUP' });
-    const newer = encodeAll(stream([{ ...START, version: 2 } as BackupRecord]));
+    const newer = encodeAll(stream([{ ...START, version: 3 } as BackupRecord]));
     await expect(decodeAll(newer)).rejects.toMatchObject({ code: 'UNSUPPORTED_BACKUP' });
     const long = new TextEncoder().encode(`${JSON.stringify(START)}\n${'x'.repeat(MAX_BACKUP_RECORD_BYTES + 10)}`);
     await expect(decodeAll(long, 65_536)).rejects.toMatchObject({ code: 'CORRUPT_BACKUP' });
+  });
+});
+
+describe('group records (version 2)', () => {
+  const group: BackupRecord = { type: 'group', groupId: 'g1', invitedBy: ACCOUNT as never, updatedAt: 5 };
+  const change = (id: string): BackupRecord => ({
+    type: 'group-change',
+    groupId: 'g1',
+    changeId: id,
+    body: 'eyJ2IjoxfQ==',
+    signature: 'AAAA',
+  });
+  const START2 = { ...START, version: 2 } as BackupRecord;
+
+  it('round-trips groups and their changes, counted in the summary', async () => {
+    const records = stream([START2, group, change('c1'), change('c2'), message(1, 'a')]);
+    expect(records.at(-1)).toMatchObject({ counts: { groupChanges: 2, messages: 1 } });
+    expect(await decodeAll(encodeAll(records))).toEqual(records);
+  });
+
+  it('refuses group records in a version 1 stream and a summary that miscounts changes', async () => {
+    await expect(decodeAll(encodeAll(stream([START, group])))).rejects.toMatchObject({ code: 'CORRUPT_BACKUP' });
+    const records = stream([START2, group, change('c1')]);
+    const end = records.at(-1) as Extract<BackupRecord, { type: 'end' }>;
+    const lying = [...records.slice(0, -1), { ...end, counts: { ...end.counts, groupChanges: 2 } }];
+    await expect(decodeAll(encodeAll(lying))).rejects.toMatchObject({ code: 'CORRUPT_BACKUP' });
+    // A version 1 summary has no groupChanges count and still matches.
+    expect(stream([START, message(1, 'a')]).at(-1)).not.toHaveProperty('counts.groupChanges');
   });
 });
 

@@ -7,7 +7,8 @@
  *   backup            exactly once, first: format name and version, creation time
  *   identity          at most once (absent when the user opted out)
  *   trusted-identity  contacts' identity keys and their trust (verified or not)
- *   relay, setting, contact, conversation, message   the history, any number
+ *   relay, setting, contact, conversation, message, group, group-change
+ *                     the history, any number (groups since records version 2)
  *   end               exactly once, last: counts and message date range
  *
  * `end` repeats what the stream holds, so a reader checks its own counts
@@ -21,10 +22,14 @@
 import { z } from 'zod';
 import { MAX_PROFILE_AVATAR_BYTES, PROFILE_AVATAR_TYPES } from '../content/schema.js';
 import { CryptoErrorCode, invalidInput } from '../errors.js';
+import { MAX_GROUP_CHANGE_BODY_BYTES } from '../group/limits.js';
 import { accountIdSchema } from '../wire/primitives.js';
 
 export const BACKUP_RECORDS_FORMAT = 'parley-backup';
-export const BACKUP_RECORDS_VERSION = 1;
+/** The version this build writes: 2 added `group` and `group-change` records and `group-event` messages. */
+export const BACKUP_RECORDS_VERSION = 2;
+/** Every records version a reader accepts (a version 1 stream holds no group records). */
+export const READABLE_BACKUP_RECORDS_VERSIONS: readonly number[] = [1, 2];
 /** The longest line a reader accepts: bounds memory against a hostile file. */
 export const MAX_BACKUP_RECORD_BYTES = 1024 * 1024;
 
@@ -127,7 +132,8 @@ export const messageRecordSchema = z.strictObject({
   id: shortText,
   conversationId: shortText,
   /** 'forged-key': a notice that a relay sent a key the contact's id does not commit to; body: the relay's URL. */
-  kind: z.enum(['text', 'forged-key', 'identity-changed', 'unsupported']),
+  /** 'group-event' (version 2): a line of a group's timeline ("Alice joined"); body: the sentence. */
+  kind: z.enum(['text', 'forged-key', 'identity-changed', 'unsupported', 'group-event']),
   direction: z.enum(['incoming', 'outgoing']),
   senderAccountId: accountIdSchema,
   sentAt: time,
@@ -143,6 +149,36 @@ export const messageRecordSchema = z.strictObject({
     .nullable(),
 });
 
+/**
+ * A group we hold changes of (version 2). Its state is not carried: a restore
+ * folds the group's `group-change` records again (docs/protocol.md §10), so
+ * the state cannot disagree with the signed changes.
+ */
+export const groupRecordSchema = z.strictObject({
+  type: z.literal('group'),
+  groupId: shortText,
+  /** The member whose changes told us of the group; null for a group we created. */
+  invitedBy: accountIdSchema.nullable(),
+  updatedAt: time,
+});
+
+/** Largest change body (docs/protocol.md §10, Limits), in base64 characters. */
+const MAX_GROUP_CHANGE_BODY_BASE64 = 4 * Math.ceil(MAX_GROUP_CHANGE_BODY_BYTES / 3);
+
+/** One signed change of a group's set, as received (version 2). */
+export const groupChangeRecordSchema = z.strictObject({
+  type: z.literal('group-change'),
+  groupId: shortText,
+  changeId: shortText,
+  /** The change's UTF-8 JSON, base64. */
+  body: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/)
+    .max(MAX_GROUP_CHANGE_BODY_BASE64),
+  /** The author's signature (64 bytes), base64. */
+  signature: base64,
+});
+
 export const backupCountsSchema = z.strictObject({
   trustedIdentities: z.number().int().min(0),
   relays: z.number().int().min(0),
@@ -151,6 +187,8 @@ export const backupCountsSchema = z.strictObject({
   conversations: z.number().int().min(0),
   groups: z.number().int().min(0),
   messages: z.number().int().min(0),
+  /** `group-change` records; left out when there are none (so version 1 summaries still match). */
+  groupChanges: z.number().int().min(0).optional(),
 });
 export type BackupCounts = z.infer<typeof backupCountsSchema>;
 
@@ -169,6 +207,8 @@ export const historyRecordSchema = z.discriminatedUnion('type', [
   contactRecordSchema,
   conversationRecordSchema,
   messageRecordSchema,
+  groupRecordSchema,
+  groupChangeRecordSchema,
 ]);
 
 export const backupRecordSchema = z.discriminatedUnion('type', [
@@ -180,6 +220,8 @@ export const backupRecordSchema = z.discriminatedUnion('type', [
   contactRecordSchema,
   conversationRecordSchema,
   messageRecordSchema,
+  groupRecordSchema,
+  groupChangeRecordSchema,
   backupEndSchema,
 ]);
 
@@ -222,6 +264,9 @@ export class BackupTally {
         this.counts.conversations++;
         if (record.kind === 'group') this.counts.groups++;
         break;
+      case 'group-change':
+        this.counts.groupChanges = (this.counts.groupChanges ?? 0) + 1;
+        break;
       case 'message':
         this.counts.messages++;
         this.firstMessageAt = Math.min(this.firstMessageAt ?? record.sentAt, record.sentAt);
@@ -254,8 +299,9 @@ export class BackupTally {
 }
 
 function pickCounts(counts: BackupCounts): BackupCounts {
-  const ordered = emptyBackupCounts();
-  for (const key of Object.keys(ordered) as (keyof BackupCounts)[]) ordered[key] = counts[key];
+  const ordered: BackupCounts = emptyBackupCounts();
+  for (const key of Object.keys(ordered) as (keyof BackupCounts)[]) ordered[key] = counts[key] ?? 0;
+  if (counts.groupChanges !== undefined) ordered.groupChanges = counts.groupChanges;
   return ordered;
 }
 
@@ -265,7 +311,14 @@ function pickCounts(counts: BackupCounts): BackupCounts {
  * however long the texts are.
  */
 export function backupRecordWeight(record: BackupRecord): number {
-  const text = record.type === 'message' ? record.body : record.type === 'conversation' ? record.preview : null;
+  const text =
+    record.type === 'message'
+      ? record.body
+      : record.type === 'conversation'
+        ? record.preview
+        : record.type === 'group-change'
+          ? record.body
+          : null;
   return 512 + (text?.length ?? 0) * 6;
 }
 
@@ -329,18 +382,22 @@ export async function* decodeBackupRecords(
   let pending = '';
   let index = 0;
   let ended = false;
+  let version = 0;
   const accept = (line: string): BackupRecord => {
     if (ended) throw badRecord('records follow the end record');
     const record = parseBackupRecord(line);
     if (index === 0) {
       if (record.type !== 'backup') throw badRecord('the first record is not the backup record');
-      if (record.version !== BACKUP_RECORDS_VERSION) {
+      if (!READABLE_BACKUP_RECORDS_VERSIONS.includes(record.version)) {
         throw invalidInput(CryptoErrorCode.UnsupportedBackup, 'backup records version is not supported', {
           version: record.version,
         });
       }
+      version = record.version;
     } else if (record.type === 'backup') {
       throw badRecord('a second backup record');
+    } else if (version === 1 && (record.type === 'group' || record.type === 'group-change')) {
+      throw badRecord('a version 1 backup holds no group records');
     } else if (record.type === 'identity' && index !== 1) {
       throw badRecord('the identity record is out of place');
     } else if (record.type === 'end') {

@@ -35,6 +35,7 @@ import {
   type ProfileWire,
   UUID_PATTERN,
 } from './schema.js';
+import { senderKeyRequestFromWire, senderKeyRequestToWire } from './sender-key-request.js';
 import type { Content, GroupContent, KnownContent, ProfileContent, UnsupportedContent } from './types.js';
 
 function invalidContent(message: string, cause?: unknown): ParleyCryptoError<'INVALID_CONTENT'> {
@@ -171,6 +172,8 @@ function toWire(content: KnownContent): Record<string, unknown> {
       return profileToWire(content);
     case 'attachment':
       return attachmentContentToWire(content, CONTENT_VERSION);
+    case 'sender-key-request':
+      return senderKeyRequestToWire(content);
     default:
       throw invalidContent('unknown content type', { type: (content as { type?: unknown }).type });
   }
@@ -251,6 +254,8 @@ function fromWire(wire: AnyWire): KnownContent {
       return profileFromWire(wire);
     case 'attachment':
       return attachmentContentFromWire(wire);
+    case 'sender-key-request':
+      return senderKeyRequestFromWire(wire);
   }
 }
 

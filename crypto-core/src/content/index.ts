@@ -73,12 +73,14 @@ export {
   PROFILE_AVATAR_TYPES,
   profileWireSchema,
   receiptWireSchema,
+  senderKeyRequestWireSchema,
   sessionResetWireSchema,
   textWireSchema,
   typingWireSchema,
   UUID_PATTERN,
   uuidSchema,
 } from './schema.js';
+export type { SenderKeyRequestContent } from './sender-key-request.js';
 export type {
   AttachmentContent,
   AttachmentPointer,

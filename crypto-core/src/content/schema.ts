@@ -182,6 +182,18 @@ export const attachmentWireSchema = attachmentWireShape({
   text: wellFormedText(1),
 });
 
+/**
+ * Sender-key repair (docs/protocol.md §10): asks a member for its sender key
+ * of a group again, naming the chain an undecryptable group message named.
+ * Added within version 1 as a new type (sender-key-request.ts).
+ */
+export const senderKeyRequestWireSchema = z.strictObject({
+  v: versionField,
+  type: z.literal('sender-key-request'),
+  groupId: uuidSchema,
+  distributionId: uuidSchema,
+});
+
 /** Every type version 1 knows, by its `type` value. */
 export const CONTENT_WIRE_SCHEMAS = {
   text: textWireSchema,
@@ -192,6 +204,7 @@ export const CONTENT_WIRE_SCHEMAS = {
   'session-reset': sessionResetWireSchema,
   profile: profileWireSchema,
   attachment: attachmentWireSchema,
+  'sender-key-request': senderKeyRequestWireSchema,
 } as const;
 
 export type KnownContentType = keyof typeof CONTENT_WIRE_SCHEMAS;
@@ -218,6 +231,7 @@ export type SenderKeyWire = z.infer<typeof senderKeyWireSchema>;
 export type SessionResetWire = z.infer<typeof sessionResetWireSchema>;
 export type ProfileWire = z.infer<typeof profileWireSchema>;
 export type AttachmentWire = z.infer<typeof attachmentWireSchema>;
+export type SenderKeyRequestWire = z.infer<typeof senderKeyRequestWireSchema>;
 export type ContentWire =
   | TextWire
   | ReceiptWire
@@ -226,4 +240,5 @@ export type ContentWire =
   | SenderKeyWire
   | SessionResetWire
   | ProfileWire
-  | AttachmentWire;
+  | AttachmentWire
+  | SenderKeyRequestWire;

@@ -5,6 +5,7 @@
  */
 import type { Bytes } from '../encoding.js';
 import type { ConversationActionContent, Quote } from './conversation.js';
+import type { SenderKeyRequestContent } from './sender-key-request.js';
 
 /** A text message, optionally in a group and optionally quoting an earlier message. */
 export interface TextContent {
@@ -158,7 +159,8 @@ export type KnownContent =
   | SessionResetContent
   | ProfileContent
   | AttachmentContent
-  | ConversationActionContent;
+  | ConversationActionContent
+  | SenderKeyRequestContent;
 
 /**
  * Well-formed content this build does not understand: a newer format version

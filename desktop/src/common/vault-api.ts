@@ -30,6 +30,7 @@ import {
   quoteSchema,
   reactionWireSchema,
   receiptWireSchema,
+  senderKeyRequestWireSchema,
   sessionResetWireSchema,
   textV2WireSchema,
   textWireSchema,
@@ -134,6 +135,8 @@ export const outgoingContentSchema = z.discriminatedUnion('type', [
   editWireSchema.omit({ v: true }),
   deleteWireSchema.omit({ v: true }),
   expireTimerWireSchema.omit({ v: true }),
+  // Sender-key repair: asks a member for its sender key again (no key material either way).
+  senderKeyRequestWireSchema.omit({ v: true }),
 ]);
 export type OutgoingContent = z.infer<typeof outgoingContentSchema>;
 
@@ -299,7 +302,8 @@ export const vaultArgSchemas = {
    * A request to a relay other than the home relay, made by the vault's
    * process for the page (vault/relay-proxy.ts: the page's CSP reaches only
    * its home relay). Only the requests a client makes of another relay pass:
-   * GET trust root, GET bundles, POST a sealed send, GET health; never with
+   * GET trust root, GET bundles, POST a sealed send, POST a multi-recipient
+   * upload, GET health; never with
    * a token.
    */
   relayRequest: z.strictObject({

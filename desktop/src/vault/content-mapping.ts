@@ -109,6 +109,11 @@ export function mapIncomingContent(content: Content): MappedContent {
         },
         senderKeyDistribution: null,
       };
+    case 'sender-key-request':
+      return {
+        content: { type: 'sender-key-request', groupId: content.groupId, distributionId: content.distributionId },
+        senderKeyDistribution: null,
+      };
     case 'unsupported':
       return {
         content: {

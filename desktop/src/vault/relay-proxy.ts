@@ -8,7 +8,9 @@
  *
  * What may pass is the little a client needs of another relay, with no
  * account there (docs/protocol.md §4.8): GET its trust root, GET bundles
- * with an access key, POST a sealed send with an access key, GET its health.
+ * with an access key, POST a sealed send with an access key, POST a group
+ * message's multi-recipient upload (the recipients' access keys in its
+ * body), GET its health.
  * No Authorization header is ever sent (the page's token is for its home
  * relay alone), no cookies, no redirects followed (a relay that answers with
  * one gets the request refused, so it cannot point us elsewhere), bounded in
@@ -31,6 +33,8 @@ const ALLOWED: readonly { readonly method: 'GET' | 'POST'; readonly path: RegExp
   { method: 'GET', path: new RegExp(`^${routes.trustRoot}$`) },
   { method: 'GET', path: new RegExp(`^${routes.bundles}/${ACCOUNT}(?:/[1-9][0-9]{0,2})?$`) },
   { method: 'POST', path: new RegExp(`^${routes.messages}$`) },
+  // A group message's sealed upload for that relay's members (each recipient's access key in the body).
+  { method: 'POST', path: new RegExp(`^${routes.multiRecipientMessages}$`) },
   { method: 'GET', path: new RegExp(`^${routes.health}$`) },
 ];
 

@@ -7,48 +7,27 @@
  * on her own client), and the remaining members' sender keys were rotated.
  */
 import { expect, it } from 'vitest';
-import type { GroupView } from '../../src/renderer/engine/groups/group-queries.js';
 import { waitForStates } from '../support/conversation-helpers.js';
-import { befriend, groupClient, hikers, waitForGroup } from '../support/group-helpers.js';
+import {
+  befriend,
+  groupClient,
+  groupTexts,
+  joined,
+  joinedHikers,
+  waitForBodies,
+  waitForGroup,
+} from '../support/group-helpers.js';
 import { useRelayWorld } from '../support/relay-world.js';
-import type { TestClient } from '../support/test-client.js';
 import { waitFor } from '../support/wait.js';
 
 const world = useRelayWorld('group-messages');
 
 const client = (name: string) => groupClient(world, name);
 
-function joined(group: GroupView, who: readonly TestClient[]): boolean {
-  return who.every((member) => group.members.some((m) => m.accountId === member.accountId && m.status === 'joined'));
-}
-
-async function texts(who: TestClient, conversationId: string) {
-  return (await who.allMessages(conversationId)).filter((m) => m.kind === 'text');
-}
-
-/** Waits until `who` holds the texts with these bodies in the group; answers them by body. */
-function waitForBodies(who: TestClient, conversationId: string, wanted: readonly string[]) {
-  return waitFor(
-    `${who.name}: ${wanted.join(', ')}`,
-    async () => {
-      const held = await texts(who, conversationId);
-      const found = wanted.map((body) => held.find((m) => m.body === body));
-      return found.every((m) => m !== undefined) ? found : null;
-    },
-    30_000,
-    50,
-  );
-}
+const texts = groupTexts;
 
 it('members write and read, receipts per member, a later member reads only what follows, a removed one nothing', async () => {
-  const { alice, bob, carol, groupId, conversationId } = await hikers(world);
-  for (const invitee of [bob, carol])
-    await waitForGroup(invitee, groupId, 'invited', (g) => g.membership === 'invited');
-  await bob.engine.acceptGroupInvite(groupId);
-  await carol.engine.acceptGroupInvite(groupId);
-  for (const member of [alice, bob, carol]) {
-    await waitForGroup(member, groupId, 'all joined', (g) => joined(g, [alice, bob, carol]));
-  }
+  const { alice, bob, carol, groupId, conversationId } = await joinedHikers(world);
 
   // Each writes; the other two read it, from its sender.
   const fromAlice = await alice.engine.sendText(conversationId, 'from alice');

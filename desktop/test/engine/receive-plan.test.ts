@@ -95,6 +95,34 @@ describe('planReceive', () => {
     ]);
   });
 
+  it('asks the sender of a group message that failed NO_SENDER_KEY for its key, and takes a member’s request for ours', () => {
+    const group = {
+      groupId: '22222222-2222-4222-8222-222222222222',
+      distributionId: '33333333-3333-4333-8333-333333333333',
+    };
+    const [fromAlice, fromMallory, unknownSender, request] = [envelope(), envelope(), envelope(), envelope()];
+    const noKey = (env: Envelope, sender?: AccountId): DecryptOutcome => ({
+      ...(failed(env, 'NO_SENDER_KEY') as Extract<DecryptOutcome, { ok: false }>),
+      group,
+      ...(sender === undefined ? {} : { sender: { accountId: sender, deviceId: 1 } }),
+    });
+    const plan = planReceive(
+      [fromAlice, fromMallory, unknownSender, request],
+      [
+        noKey(fromAlice, ALICE),
+        noKey(fromMallory, MALLORY),
+        noKey(unknownSender),
+        ok(request, { type: 'sender-key-request', ...group }),
+      ],
+      { ...context, blockedAccounts: new Set<string>([MALLORY]) },
+    );
+    expect(plan.senderKeyRequests).toEqual([{ accountId: ALICE, ...group }]);
+    expect(plan.senderKeyResends).toEqual([{ accountId: ALICE, ...group }]);
+    expect(plan.sessionRepairs).toEqual([]);
+    expect(plan.commitIds).toEqual([fromAlice.id, fromMallory.id, unknownSender.id, request.id]);
+    expect(plan.messages).toEqual([]);
+  });
+
   it('stores texts in the sender’s conversation, ordered by the sender’s clock', () => {
     const env = envelope();
     const plan = planReceive([env], [ok(env, { type: 'text', id: MESSAGE_ID, sentAt: NOW - 5, body: 'hi' })], context);

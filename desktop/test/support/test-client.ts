@@ -48,6 +48,8 @@ export class TestClient {
     readonly vault: Vault,
     root: string,
     private readonly defaults: EngineOverrides,
+    /** The in-memory keychain holding the vault key (os-keychain protection), for tests that open the vault's files. */
+    readonly keychain: MemoryKeychain | null = null,
   ) {
     this.#root = root;
     this.logger = new RecordingLogger(name);
@@ -86,11 +88,21 @@ export class TestClient {
     const root = mkdtempSync(join(tmpdir(), `parley-engine-${name}-`));
     const profileDir = join(root, 'profile');
     const now = () => Date.now() + clockSkewMs;
-    const vault =
-      protection.keyProtection === 'passphrase'
-        ? new Vault({ profileDir, keyProtection: 'passphrase', kdf: protection.kdf, now })
-        : new Vault({ profileDir, keyProtection: 'os-keychain', keychain: new MemoryKeychain(), now });
-    return new TestClient(name, vault, root, clockSkewMs === 0 ? overrides : { clock: { now }, ...overrides });
+    let keychain: MemoryKeychain | null = null;
+    let vault: Vault;
+    if (protection.keyProtection === 'passphrase') {
+      vault = new Vault({ profileDir, keyProtection: 'passphrase', kdf: protection.kdf, now });
+    } else {
+      keychain = new MemoryKeychain();
+      vault = new Vault({ profileDir, keyProtection: 'os-keychain', keychain, now });
+    }
+    const defaults = clockSkewMs === 0 ? overrides : { clock: { now }, ...overrides };
+    return new TestClient(name, vault, root, defaults, keychain);
+  }
+
+  /** The vault's profile folder. */
+  get profileDir(): string {
+    return join(this.#root, 'profile');
   }
 
   get accountId() {

@@ -14,6 +14,7 @@ function conversation(id: string, name: string, lastActivityAt: number): Convers
     preview: null,
     expireTimer: 0,
     group: null,
+    mutedUntil: null,
   };
 }
 

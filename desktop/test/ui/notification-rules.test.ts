@@ -12,6 +12,7 @@ const looking = {
   pageVisible: true,
   windowFocused: true,
   covered: false,
+  muted: false,
 };
 
 describe('shouldNotify', () => {
@@ -28,6 +29,10 @@ describe('shouldNotify', () => {
 
   it('notifies when settings or a dialog cover the open conversation: the user is not reading it', () => {
     expect(shouldNotify({ ...looking, covered: true })).toBe(true);
+  });
+
+  it('never notifies for a muted conversation, even one the user is not reading', () => {
+    expect(shouldNotify({ ...looking, muted: true, openConversationId: null, pageVisible: false })).toBe(false);
   });
 
   it('never notifies when notifications are off', () => {

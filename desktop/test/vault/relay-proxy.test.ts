@@ -63,6 +63,13 @@ describe('the relay proxy', () => {
       expect(request?.headers.authorization).toBeUndefined();
       expect(request?.headers.cookie).toBeUndefined();
     }
+    // A group message's upload for that relay's members (their keys are in the body).
+    const upload = await proxy.request(
+      args({ method: 'POST', path: '/v1/messages/multi-recipient', body: '{"payload":"AA=="}' }),
+    );
+    expect(upload.status).toBe(401);
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/v1/messages/multi-recipient' });
+    expect(seen.at(-1)?.headers.authorization).toBeUndefined();
   });
 
   it('refuses every other request before any network', async () => {
@@ -74,6 +81,7 @@ describe('the relay proxy', () => {
       args({ method: 'POST', path: '/v1/accounts', body: '{}' }),
       args({ path: `/v1/keys/bundles/${ACCOUNT}/../../certificate` }),
       args({ path: '/v1/messages' }), // a GET of the send route
+      args({ path: '/v1/messages/multi-recipient' }), // a GET of the group send route
       args({ method: 'POST', path: '/v1/messages' }), // a POST without a body
       args({ body: '{}' }), // a GET with a body
     ];

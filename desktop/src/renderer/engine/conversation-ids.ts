@@ -16,6 +16,11 @@ export function groupConversationId(groupId: string): string {
   return `group:${groupId}`;
 }
 
+/** The group a conversation id names, or null for a direct conversation. */
+export function groupIdOf(conversationId: string): string | null {
+  return conversationId.startsWith('group:') ? conversationId.slice('group:'.length) : null;
+}
+
 /** Sort keys compare as strings: 16 digits cover every millisecond timestamp the wire allows (< 8.64e15). */
 export function messageSortKey(sentAt: number, messageId: string): string {
   return `${String(Math.max(0, Math.trunc(sentAt))).padStart(16, '0')}-${messageId}`;

@@ -24,11 +24,12 @@ import type { AddedContact } from './contacts.js';
 import type { EngineDatabase } from './database.js';
 import { ProfileLifecycle } from './engine-lifecycle.js';
 import type { AccountSummary, CreateAccountRequest, EngineOptions, RegistrationOptions } from './engine-options.js';
-import { describeError } from './errors.js';
+import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
 import type { GroupControl, NewGroup } from './groups/group-control.js';
 import { type EngineLogger, silentLogger } from './logger.js';
 import { acceptRequest, type BlockResult, blockContact, deleteRequest, unblockContact } from './message-requests.js';
+import { type MuteDuration, muteUntil } from './mute.js';
 import { EventHub, Observable, type Readable, type Unsubscribe } from './observable.js';
 import { resetContactCode } from './own-contact-code.js';
 import { readOwnProfile, setOwnProfile } from './own-profile.js';
@@ -380,6 +381,29 @@ export class Engine {
     return this.#require().markRead(conversationId, through);
   }
 
+  /**
+   * Mutes a conversation (direct or group) for 1 hour, 8 hours, a week or
+   * until unmuted (mute.ts): no notifications, left out of the unread total.
+   * Local only; kept on the conversation row. Answers when it ends.
+   */
+  async mute(conversationId: string, duration: MuteDuration): Promise<number> {
+    this.#require();
+    const mutedUntil = muteUntil(duration, this.#now());
+    await this.#setMutedUntil(conversationId, mutedUntil);
+    return mutedUntil;
+  }
+
+  /** Ends a conversation's mute. */
+  async unmute(conversationId: string): Promise<void> {
+    this.#require();
+    await this.#setMutedUntil(conversationId, null);
+  }
+
+  async #setMutedUntil(conversationId: string, mutedUntil: number | null): Promise<void> {
+    const updated = await this.database.conversations.update(conversationId, { mutedUntil });
+    if (updated === 0) throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
+  }
+
   /** The user is (or stopped) typing in a conversation; throttled, best effort (nothing once taken over). */
   async setTyping(conversationId: string, typing: boolean): Promise<void> {
     const runtime = this.#require();
@@ -404,6 +428,7 @@ export class Engine {
     const runtime = this.#require();
     await runtime.pipeline.idle();
     await runtime.sessionRepair.idle();
+    await runtime.senderKeyRepair.idle();
     await runtime.outbox.idle();
     await runtime.accessKeys.idle();
   }

@@ -20,6 +20,7 @@ export type { EngineEvents } from './events.js';
 export type { GroupMemberView, GroupReceiptsView, GroupView } from './groups/group-queries.js';
 export { consoleLogger, type EngineLogger, silentLogger } from './logger.js';
 export type { BlockResult } from './message-requests.js';
+export { isMuted, MUTE_DURATIONS, MUTED_ALWAYS, type MuteDuration, muteUntil } from './mute.js';
 export type { Readable, Unsubscribe } from './observable.js';
 export { inviteCodeOf } from './onboarding.js';
 export type { OutboxOptions } from './outbox-worker.js';

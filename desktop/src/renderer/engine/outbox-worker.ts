@@ -26,6 +26,7 @@ import type { OutgoingContent } from '../../common/vault-api.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { Clock } from './clock.js';
 import { contactAccessKey, isBlocked } from './contact-access.js';
+import { groupIdOf } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { describeError } from './errors.js';
 import type { GroupSender } from './groups/group-send.js';
@@ -298,6 +299,9 @@ export class OutboxWorker {
     if (item.kind === 'sender-key') {
       return { type: 'sender-key', groupId: item.groupId, distributionId: item.distributionId };
     }
+    if (item.kind === 'sender-key-request') {
+      return { type: 'sender-key-request', groupId: item.groupId, distributionId: item.distributionId };
+    }
     // Group texts go by GroupSender, never one-to-one.
     if (item.kind === 'group-text') return null;
     const message = await this.db.messages.get(item.messageId);
@@ -306,7 +310,16 @@ export class OutboxWorker {
     const sendable =
       message.state === 'sending' || message.state === 'failed' || (item.resend === true && message.state === 'sent');
     if (!sendable) return null;
-    return { type: 'text', id: message.id, sentAt: message.sentAt, body: message.body, ...textExtras(message) };
+    // A group text here is one re-sent to a member that lacked our sender key (groups/sender-key-repair.ts).
+    const groupId = groupIdOf(message.conversationId);
+    return {
+      type: 'text',
+      id: message.id,
+      sentAt: message.sentAt,
+      body: message.body,
+      ...textExtras(message),
+      ...(groupId === null ? {} : { groupId }),
+    };
   }
 
   async #failed(

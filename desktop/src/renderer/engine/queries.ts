@@ -22,6 +22,7 @@ import {
   isGroupRequest,
 } from './groups/group-queries.js';
 import { type MessageFeatures, messageFeatures } from './message-features-view.js';
+import { isMuted } from './mute.js';
 import type {
   ContactRecord,
   ContactStatus,
@@ -71,6 +72,8 @@ export interface ConversationView {
   readonly expireTimer: number;
   /** For a group: where we stand and how many are in it (the list's line); null for a direct conversation. */
   readonly group: GroupSummary | null;
+  /** Muted until then (ms; MUTED_ALWAYS: until unmuted), or null; `isMuted(mutedUntil, now)` says whether it still is. */
+  readonly mutedUntil: number | null;
 }
 
 export interface GroupSummary {
@@ -221,7 +224,11 @@ export function shortAccountId(accountId: string): string {
 }
 
 export class EngineQueries {
-  constructor(private readonly db: EngineDatabase) {}
+  constructor(
+    private readonly db: EngineDatabase,
+    /** The clock mutes are judged by. */
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * The chats: every conversation but message requests and blocked accounts,
@@ -327,11 +334,16 @@ export class EngineQueries {
     return contact === undefined ? null : contactView(contact);
   }
 
-  /** Total unread messages (for the window title or a badge). */
+  /**
+   * Total unread messages (for the window title or a badge), muted
+   * conversations left out (judged when it runs: a mute that ends changes
+   * nothing stored, so a liveQuery learns it at the next change).
+   */
   async unreadTotal(): Promise<number> {
     let total = 0;
+    const now = this.now();
     await this.db.conversations.each((conversation) => {
-      total += conversation.unreadCount;
+      if (!isMuted(conversation.mutedUntil, now)) total += conversation.unreadCount;
     });
     return total;
   }
@@ -433,6 +445,7 @@ function conversationView(
     preview: conversation.preview,
     expireTimer: conversation.expireTimer ?? 0,
     group,
+    mutedUntil: conversation.mutedUntil ?? null,
   };
 }
 

@@ -22,7 +22,7 @@ import type { AccountId } from '@parley/crypto-core/wire';
 import { Dexie } from 'dexie';
 import { applyProfiles, type IncomingProfile } from './contact-access.js';
 import { applyActions, releaseHeldActions } from './conversation-actions.js';
-import { directConversationId } from './conversation-ids.js';
+import { directConversationId, groupIdOf } from './conversation-ids.js';
 import type { EngineDatabase } from './database.js';
 import { applyTimerChange } from './disappearing-timer.js';
 import { type ForgeryNotice, type PreparedForgeryNotice, writeForgeryNotices } from './forgery-notices.js';
@@ -31,7 +31,13 @@ import { applyGroupControl, type IncomingGroupControl } from './groups/group-rec
 import { isAhead } from './message-state.js';
 import { previewOf } from './previews.js';
 import { committedEnvelopeIds } from './receive-known-envelopes.js';
-import type { IncomingMessage, IncomingMessageAction, IncomingReceipt, IncomingTimerChange } from './receive-plan.js';
+import type {
+  IncomingMessage,
+  IncomingMessageAction,
+  IncomingReceipt,
+  IncomingTimerChange,
+  IncomingTyping,
+} from './receive-plan.js';
 import type {
   ContactRecord,
   ConversationRecord,
@@ -59,6 +65,8 @@ export interface ReceiveCommitInput {
   readonly actions?: readonly IncomingMessageAction[];
   /** Disappearing-timer changes (disappearing-timer.ts). */
   readonly timerChanges?: readonly IncomingTimerChange[];
+  /** Typing indicators (not stored): those in a group are kept only from its joined members. */
+  readonly typing?: readonly IncomingTyping[];
   readonly ownAccountId?: AccountId;
   readonly now: number;
 }
@@ -82,6 +90,8 @@ export interface ReceiveCommitResult {
   readonly receiptsQueued: boolean;
   /** Own messages still in the outbox that a receipt proved delivered: removed from it. */
   readonly outboxItemsRemoved: number;
+  /** The typing indicators to show: direct ones, and a group's from its joined members while we are one. */
+  readonly typing: readonly IncomingTyping[];
 }
 
 const TABLES = [
@@ -118,6 +128,10 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
     const arrived = await fromJoinedMembers(
       db,
       input.messages.filter((message) => !seenIds.has(message.envelopeId)),
+    );
+    const typing = await fromJoinedMembers(
+      db,
+      (input.typing ?? []).map((entry) => ({ ...entry, groupId: groupIdOf(entry.conversationId) })),
     );
     const profiles = input.profiles;
     // A group member who writes to the group is no message request: only direct texts make strangers contacts.
@@ -243,6 +257,7 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
       notices,
       receiptsQueued: receipts.length > 0 || profilesRequeued || groupItems > 0,
       outboxItemsRemoved,
+      typing: typing.map(({ groupId: _groupId, ...entry }) => entry),
     };
   });
 }

@@ -326,6 +326,7 @@ export class ReceivePipeline {
       groups: plan.groups,
       actions: plan.actions,
       timerChanges: plan.timerChanges,
+      typing: plan.typing,
       ownAccountId: this.context.ownAccountId,
       now,
     });

@@ -26,6 +26,11 @@
  *   learned: dropped as above, and the sender is a repair candidate
  *   (session-repair.ts decides whether to ask it for a fresh session).
  *   session-reset content: its sender wants our undelivered messages again.
+ * - NO_SENDER_KEY for a group message whose sender the vault learned: dropped
+ *   as above, and the sender is asked for its sender key again
+ *   (`senderKeyRequests`, groups/sender-key-repair.ts); a
+ *   sender-key-request content from a member: our key and the group texts
+ *   it never confirmed go to it again (`senderKeyResends`).
  * - profile content: the sender's contact access key, name and avatar,
  *   stored on its contact (contact-access.ts).
  * - anything from a blocked account (message-requests.ts): committed
@@ -92,6 +97,14 @@ export interface IncomingTyping {
   readonly action: 'started' | 'stopped';
 }
 
+/** A member's sender-key chain of a group that someone lacks: asked for, or asked of us. */
+export interface SenderKeyWant {
+  /** The chain's owner when we ask; the member asking when we answer. */
+  readonly accountId: AccountId;
+  readonly groupId: string;
+  readonly distributionId: string;
+}
+
 export interface DroppedEnvelope {
   readonly envelopeId: string;
   readonly reason: string;
@@ -114,6 +127,10 @@ export interface ReceivePlan {
   readonly sessionRepairs: AccountId[];
   /** Senders that sent a session-reset: re-send them what they never confirmed. */
   readonly sessionResets: AccountId[];
+  /** Group messages that failed NO_SENDER_KEY: ask their senders for the chain (sender-key repair). */
+  readonly senderKeyRequests: SenderKeyWant[];
+  /** Members that asked for our sender key of a group (sender-key-request content). */
+  readonly senderKeyResends: SenderKeyWant[];
   /** Contact access keys that senders told us (profile content). */
   readonly profiles: IncomingProfile[];
   /** Group control, its changes checked by the vault (groups/group-receive.ts). */
@@ -188,6 +205,8 @@ export function planReceive(
     dropped: [],
     sessionRepairs: [],
     sessionResets: [],
+    senderKeyRequests: [],
+    senderKeyResends: [],
     profiles: [],
     groups: [],
     actions: [],
@@ -225,6 +244,10 @@ export function planReceive(
         const blocked = sender !== undefined && context.blockedAccounts?.has(sender) === true;
         if (SESSION_FAILURES.has(code) && sender !== undefined && sender !== context.ownAccountId && !blocked) {
           plan.sessionRepairs.push(sender);
+        }
+        if (code === 'NO_SENDER_KEY' && outcome.group !== undefined && sender !== undefined) {
+          if (sender !== context.ownAccountId && !blocked)
+            plan.senderKeyRequests.push({ accountId: sender, ...outcome.group });
         }
       } else {
         plan.retry.push(envelope);
@@ -348,6 +371,13 @@ function applyContent(
       return;
     case 'session-reset':
       plan.sessionResets.push(sender);
+      return;
+    case 'sender-key-request':
+      plan.senderKeyResends.push({
+        accountId: sender,
+        groupId: content.groupId,
+        distributionId: content.distributionId,
+      });
       return;
     case 'profile':
       plan.profiles.push({

@@ -81,6 +81,8 @@ interface ConversationCommon {
   expireTimer?: number;
   /** `sentAt` of the timer change in force, so an older change arriving late does not undo a newer one. */
   expireTimerChangedAt?: number;
+  /** Muted until then (ms; mute.ts MUTED_ALWAYS: until unmuted); absent or null: not muted. */
+  mutedUntil?: number | null;
 }
 
 export interface DirectConversationRecord extends ConversationCommon {
@@ -258,6 +260,17 @@ export interface OutboxSenderKeyRecord extends OutboxCommon {
 }
 
 /**
+ * Asks a member for its sender key of a group again (groups/sender-key-repair.ts):
+ * one of its group messages failed NO_SENDER_KEY here. A `sender-key-request`
+ * content naming the chain that message named.
+ */
+export interface OutboxSenderKeyRequestRecord extends OutboxCommon {
+  readonly kind: 'sender-key-request';
+  readonly groupId: string;
+  readonly distributionId: string;
+}
+
+/**
  * A text to a group (groups/group-send.ts): one multi-recipient upload per
  * relay the joined members live on. `recipient` is our own account (the item
  * waits for the home connection, which issues the sender certificate);
@@ -309,6 +322,7 @@ export type OutboxRecord =
   | OutboxProfileRecord
   | OutboxGroupRecord
   | OutboxSenderKeyRecord
+  | OutboxSenderKeyRequestRecord
   | OutboxGroupTextRecord;
 
 /**

@@ -4,6 +4,7 @@
  * runtime (typing, the outbox, the queued count, session repair) and the UI.
  */
 import { describeError } from './errors.js';
+import { groupMemberReach } from './groups/group-members.js';
 import type { ReceiveCommitResult } from './receive-commit.js';
 import { ReceivePipeline } from './receive-pipeline.js';
 import type { ReceivePlan } from './receive-plan.js';
@@ -50,7 +51,7 @@ export function createReceivePipeline(
   );
 }
 
-/** A stored batch: typing and events for the UI, then the outbox, the queued count and session repair. */
+/** A stored batch: typing and events for the UI, then the outbox, the queued count, session and sender-key repair. */
 function announceReceived(
   runtime: EngineRuntime,
   parts: RuntimeParts,
@@ -59,7 +60,7 @@ function announceReceived(
 ): void {
   const { events } = parts;
   const showTyping = parts.privacy.value.typingIndicators;
-  for (const typing of showTyping ? plan.typing : []) {
+  for (const typing of showTyping ? result.typing : []) {
     runtime.typingTracker.update(typing.conversationId, typing.senderAccountId, typing.action);
   }
   for (const message of result.stored) {
@@ -81,4 +82,27 @@ function announceReceived(
   if (result.outboxItemsRemoved > 0) runtime.queuedCount.refresh();
   runtime.sessionRepair.repair(plan.sessionRepairs);
   runtime.sessionRepair.resend(plan.sessionResets);
+  if (plan.groups.length > 0) void pinMemberRelays(runtime, parts);
+  runtime.senderKeyRepair.ask(plan.senderKeyRequests);
+  runtime.senderKeyRepair.answer(plan.senderKeyResends);
+}
+
+/**
+ * The relays of the members of our groups, pinned (their trust roots): a
+ * member who is no contact and lives on another relay seals with that
+ * relay's certificate, and its sender key and group messages name no relay
+ * we could learn it from (docs/protocol.md §5, Sealed sender).
+ */
+async function pinMemberRelays(runtime: EngineRuntime, parts: RuntimeParts): Promise<void> {
+  try {
+    const relays = new Set([...(await groupMemberReach(parts.db)).values()].map((reach) => reach.relayUrl));
+    relays.delete(parts.relayUrl);
+    for (const relayUrl of relays) {
+      await runtime.trustRoots.pin(relayUrl).catch((error: unknown) => {
+        parts.logger.warn("could not pin a group member's relay", { relayUrl, error: describeError(error) });
+      });
+    }
+  } catch (error) {
+    parts.logger.warn('reading the group members failed', { error: describeError(error) });
+  }
 }

@@ -17,6 +17,7 @@ import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
 import type { Forgery } from './forgery-notices.js';
 import { GroupControl } from './groups/group-control.js';
+import { SenderKeyRepair } from './groups/sender-key-repair.js';
 import type { EngineLogger } from './logger.js';
 import { MessageExpiry } from './message-expiry.js';
 import { acceptRequest, isRequest, type RequestContext } from './message-requests.js';
@@ -93,6 +94,7 @@ export class EngineRuntime {
   readonly connection: RelayConnection;
   readonly sessions: SessionManager;
   readonly sessionRepair: SessionRepair;
+  readonly senderKeyRepair: SenderKeyRepair;
   readonly certificates: SenderCertificates;
   readonly trustRoots: TrustRootPins;
   readonly prekeys: PreKeyMaintenance;
@@ -156,6 +158,14 @@ export class EngineRuntime {
         this.outbox.kick();
       },
     });
+    this.senderKeyRepair = new SenderKeyRepair(db, {
+      clock,
+      logger,
+      queued: () => {
+        this.queuedCount.refresh();
+        this.outbox.kick();
+      },
+    });
     this.trustRoots = new TrustRootPins(db, vault, {
       httpFor: (url) => this.relays.client(url),
       clock,
@@ -180,7 +190,7 @@ export class EngineRuntime {
       this.delivery,
       this.sessions,
       new TypingThrottle(clock, settings.typing),
-      { relayUrl, clock, logger, enabled: () => privacy.value.typingIndicators },
+      { relayUrl, self: accountId, clock, logger, enabled: () => privacy.value.typingIndicators },
     );
     this.contacts = new ContactBook(db, this.sessions, vault, {
       homeRelayUrl: relayUrl,
@@ -204,7 +214,7 @@ export class EngineRuntime {
       },
     });
     this.readReceipts = new ReadReceipts(db, clock);
-    this.queries = new EngineQueries(db);
+    this.queries = new EngineQueries(db, () => clock.now());
     this.privacy = privacy;
   }
 
@@ -263,7 +273,7 @@ export class EngineRuntime {
     this.#halt();
     const settle = Promise.allSettled([
       this.connection.stop(),
-      this.pipeline.idle().then(() => this.sessionRepair.idle()),
+      this.pipeline.idle().then(() => Promise.all([this.sessionRepair.idle(), this.senderKeyRepair.idle()])),
       this.outbox.stop(),
     ]);
     let timer: ReturnType<typeof setTimeout> | undefined;

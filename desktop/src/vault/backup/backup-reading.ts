@@ -76,7 +76,9 @@ export async function* historyRecords(path: string, key: BackupKey): AsyncGenera
       record.type === 'setting' ||
       record.type === 'contact' ||
       record.type === 'conversation' ||
-      record.type === 'message'
+      record.type === 'message' ||
+      record.type === 'group' ||
+      record.type === 'group-change'
     ) {
       yield record;
     }

@@ -177,7 +177,9 @@ export class ReadableExport {
         ? (record.body ?? '')
         : record.kind === 'unsupported'
           ? 'A message from a newer version of Parley.'
-          : forgeryNoticeText({ kind: record.kind, relayUrl: record.body, peerName: sender });
+          : record.kind === 'group-event'
+            ? (record.body ?? '')
+            : forgeryNoticeText({ kind: record.kind, relayUrl: record.body, peerName: sender });
     const row = `<li class="${record.direction === 'outgoing' ? 'out' : 'in'}"><span class="meta">${escapeHtml(sender)} · ${new Date(record.sentAt).toISOString()}</span><div class="text">${escapeHtml(text)}</div></li>\n`;
     if (this.#buffered !== null && this.#buffered.page !== conversationPage) this.#flush();
     this.#buffered = { page: conversationPage, html: (this.#buffered?.html ?? '') + row };

@@ -4,7 +4,8 @@
  * conversation (bodies encrypted at rest) opens at the unread divider and
  * marks it read; text stays text; links preview and open through the
  * platform; forged-key notices name the relay and offer nothing to accept,
- * and "Safety number" opens the contact; a
+ * and "Safety number" opens the contact; the header's Mute menu mutes and
+ * unmutes; a
  * failed message retries; Enter sends and Shift+Enter adds a line; the typing
  * indicator; scrolling up pages older messages in without moving the row
  * being read; a new message while scrolled up waits behind the jump button.
@@ -138,6 +139,28 @@ describe('the chat view in Chromium', () => {
     // The safety number is one click away in the header, as always.
     await page.getByRole('button', { name: 'Safety number' }).click();
     expect((await bench((api) => api.record())).contactOpened).toBe(1);
+  });
+
+  it('mutes from the header menu for a chosen time, says until when, and unmutes', async () => {
+    const button = page.getByTestId('mute-button');
+    expect(await button.textContent()).toContain('Mute');
+    await button.click();
+    const menu = page.getByRole('menu', { name: 'Mute notifications' });
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual([
+      'For 1 hour',
+      'For 8 hours',
+      'For 1 week',
+      'Until I unmute it',
+    ]);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => menu.count()).toBe(0);
+    await button.click();
+    await menu.getByRole('menuitem', { name: 'For 8 hours' }).click();
+    await expect.poll(async () => (await button.textContent())?.trim()).toBe('Muted');
+    expect(await button.getAttribute('title')).toMatch(/^Muted until /);
+    await button.click();
+    await menu.getByRole('menuitem', { name: 'Unmute', exact: true }).click();
+    await expect.poll(async () => (await button.textContent())?.trim()).toBe('Mute');
   });
 
   it('offers Retry on a failed message and hands it to the engine', async () => {

@@ -10,11 +10,13 @@ export interface NotifyDecision {
   readonly windowFocused: boolean;
   /** A dialog or the settings panel covers the open conversation. */
   readonly covered: boolean;
+  /** The user muted the message's conversation, and the mute has not ended (engine isMuted). */
+  readonly muted: boolean;
 }
 
-/** True unless notifications are off or the user is reading that very conversation (and nothing covers it). */
+/** True unless notifications are off, the conversation is muted, or the user is reading it (and nothing covers it). */
 export function shouldNotify(decision: NotifyDecision): boolean {
-  if (!decision.enabled) return false;
+  if (!decision.enabled || decision.muted) return false;
   const looking =
     decision.openConversationId === decision.messageConversationId &&
     conversationInSight({

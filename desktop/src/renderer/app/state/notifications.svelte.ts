@@ -4,9 +4,10 @@
  * visible, window focused, no dialog or settings panel over it); clicking a
  * notification opens the conversation. A message request notifies with a
  * request notice only (who, not what); a blocked account's messages never
- * arrive here (the engine drops them).
+ * arrive here (the engine drops them). A muted conversation notifies nothing
+ * and its unread messages leave the badge (the engine's unreadTotal).
  */
-import { type Engine, liveQuery } from '../../engine/index.js';
+import { type Engine, isMuted, liveQuery } from '../../engine/index.js';
 import type { Platform } from '../../platform/platform.js';
 import { modals } from '../common/modal-count.svelte.js';
 import { notificationText, requestNotificationText, shouldNotify } from './notification-rules.js';
@@ -57,15 +58,16 @@ export class MessageNotifier {
   }
 
   async #onMessage(conversationId: string): Promise<void> {
-    const notify = shouldNotify({
+    const decision = {
       enabled: this.#preferences.notifications,
       messageConversationId: conversationId,
       openConversationId: this.#workspace.openConversationId,
       pageVisible: this.#attention.pageVisible(),
       windowFocused: this.#attention.windowFocused(),
       covered: this.#attention.covered(),
-    });
-    if (!notify) return;
+    };
+    // Nothing to look up when it would not notify anyway.
+    if (!shouldNotify({ ...decision, muted: false })) return;
     try {
       const conversations = await this.#engine.queries.conversations();
       const conversation = conversations.find((candidate) => candidate.id === conversationId);
@@ -74,6 +76,7 @@ export class MessageNotifier {
         if (request !== undefined) this.#platform.notify({ ...requestNotificationText(request.name), conversationId });
         return;
       }
+      if (!shouldNotify({ ...decision, muted: isMuted(conversation.mutedUntil, Date.now()) })) return;
       const text = notificationText(conversation.name, conversation.preview, this.#preferences.notificationPreviews);
       this.#platform.notify({ ...text, conversationId });
     } catch (error) {

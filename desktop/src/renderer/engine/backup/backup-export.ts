@@ -14,6 +14,8 @@ import type { VaultGateway } from '../vault-calls.js';
 import {
   contactToRecord,
   conversationToRecord,
+  groupChangeToRecord,
+  groupToRecord,
   messageToRecord,
   relayToRecord,
   settingToRecord,
@@ -63,8 +65,8 @@ async function* conversationMessages(db: EngineDatabase, conversationId: string)
 /**
  * Every history record, one page at a time: relays, settings, contacts,
  * conversations, then each conversation's messages oldest first (so a
- * readable copy can write each conversation in one go). `only` limits it to
- * one conversation and the contacts.
+ * readable copy can write each conversation in one go), then each group and
+ * its signed changes. `only` limits it to one conversation and the contacts.
  */
 async function* historyPages(db: EngineDatabase, only: string | null): AsyncGenerator<HistoryRecord[]> {
   // Wall-clock time, as the sweep's: a disappearing message past its time is left out.
@@ -86,6 +88,12 @@ async function* historyPages(db: EngineDatabase, only: string | null): AsyncGene
     }
   }
   if (only !== null) return;
+  // Groups and their signed changes (a group's changes are few: bounded by its limits).
+  for (const group of await db.groups.toArray()) {
+    yield [groupToRecord(group)];
+    const changes = await db.groupChanges.where('groupId').equals(group.groupId).toArray();
+    for (let i = 0; i < changes.length; i += PAGE_SIZE) yield changes.slice(i, i + PAGE_SIZE).map(groupChangeToRecord);
+  }
   // Messages whose conversation row is missing still belong in a backup. Ids are
   // stored hashed, so they cannot be paged in order: when the counts show there
   // are any (hardly ever), one pass over the table keeps just those.
@@ -102,6 +110,8 @@ async function totalRecords(db: EngineDatabase): Promise<number> {
     db.contacts.count(),
     db.conversations.count(),
     db.messages.count(),
+    db.groups.count(),
+    db.groupChanges.count(),
   ]);
   return counts.reduce((sum, count) => sum + count, 0);
 }

@@ -7,7 +7,10 @@
  *   3. identity the vault takes the backup's identity (new data key)
  *   4. import  history batches from the vault are written to a fresh Dexie
  *              database sealed under the new data key, one transaction per
- *              batch, under a restore marker
+ *              batch, under a restore marker; then each group is folded
+ *              again from its signed changes (no sender key of ours: the
+ *              next group text makes one, and members' keys come by
+ *              sender-key repair as their messages arrive)
  *   5. resets  one `session-reset` per contact is queued: sending it finds no
  *              session (none are restored), so the outbox fetches the
  *              contact's bundles and starts a new session; the peer switches
@@ -27,11 +30,25 @@ import type { VaultClient } from '../../../common/invoke.js';
 import { type AccountInfo, MAX_BACKUP_UPLOAD_BYTES } from '../../../common/vault-api.js';
 import { dataKeyFrom, engineDatabaseName, legacyDatabaseName, openProfileDatabase } from '../at-rest/open-database.js';
 import type { EngineDatabase } from '../database.js';
-import type { ContactRecord, ConversationRecord, NewMessageRecord, RelayRecord, SettingRecord } from '../records.js';
+import { GroupStore } from '../groups/group-store.js';
+import type {
+  ContactRecord,
+  ConversationRecord,
+  GroupChangeRecord,
+  NewMessageRecord,
+  RelayRecord,
+  SettingRecord,
+} from '../records.js';
 import { sessionResetItem } from '../session-repair.js';
 import { VaultGateway } from '../vault-calls.js';
 import type { BackupProgress } from './backup-export.js';
-import { contactFromRecord, conversationFromRecord, messageFromRecord, relayFromRecord } from './history-records.js';
+import {
+  contactFromRecord,
+  conversationFromRecord,
+  groupChangeFromRecord,
+  messageFromRecord,
+  relayFromRecord,
+} from './history-records.js';
 import { writeRestoreMarker } from './restore-marker.js';
 
 export interface BackupRestoreRequest extends HistoryImportTarget {
@@ -65,7 +82,12 @@ export async function uploadBackup(
   return uploadId;
 }
 
-async function importBatch(db: EngineDatabase, records: readonly HistoryRecord[]): Promise<void> {
+type GroupBackupRecord = Extract<HistoryRecord, { type: 'group' }>;
+
+/** Writes one batch; answers its `group` records, which are folded once every change is in. */
+async function importBatch(db: EngineDatabase, records: readonly HistoryRecord[]): Promise<GroupBackupRecord[]> {
+  const groups: GroupBackupRecord[] = [];
+  const groupChanges: GroupChangeRecord[] = [];
   const relays: RelayRecord[] = [];
   const settings: SettingRecord[] = [];
   const contacts: ContactRecord[] = [];
@@ -77,15 +99,20 @@ async function importBatch(db: EngineDatabase, records: readonly HistoryRecord[]
       settings.push({ key: record.key, value: record.value } as unknown as SettingRecord);
     else if (record.type === 'contact') contacts.push(contactFromRecord(record));
     else if (record.type === 'conversation') conversations.push(conversationFromRecord(record));
+    else if (record.type === 'group') groups.push(record);
+    else if (record.type === 'group-change') groupChanges.push(groupChangeFromRecord(record));
     else messages.push(messageFromRecord(record));
   }
-  await db.dexie.transaction('rw', [db.relays, db.settings, db.contacts, db.conversations, db.messages], async () => {
+  const tables = [db.relays, db.settings, db.contacts, db.conversations, db.messages, db.groupChanges];
+  await db.dexie.transaction('rw', tables, async () => {
     await db.relays.bulkPut(relays);
     await db.settings.bulkPut(settings);
     await db.contacts.bulkPut(contacts);
     await db.conversations.bulkPut(conversations);
     await db.messages.bulkPut(messages);
+    await db.groupChanges.bulkPut(groupChanges);
   });
+  return groups;
 }
 
 /** One session-reset per contact (session-repair.ts): fresh sessions, and the peers re-send what was not delivered. */
@@ -138,13 +165,16 @@ async function importHistory(
     db = await openProfileDatabase(dataKey, restored.accountId, { ...target, name });
     await writeRestoreMarker(db, { state: 'importing', at: now() });
     let done = 0;
+    const groups: GroupBackupRecord[] = [];
     for (;;) {
       const batch = await gateway.call('backupRestoreRead', { restoreId });
-      if (batch.records.length > 0) await importBatch(db, batch.records);
+      if (batch.records.length > 0) groups.push(...(await importBatch(db, batch.records)));
       done = batch.read;
       report({ phase: 'importing', done, total });
       if (batch.done) break;
     }
+    const store = new GroupStore(db, restored.accountId);
+    for (const group of groups) await store.restore(group.groupId, group.invitedBy, group.updatedAt);
     await queueSessionResets(db, now());
     await gateway.call('backupRestoreFinish', { restoreId, outcome: 'imported' });
     report({ phase: 'done', done, total: done });

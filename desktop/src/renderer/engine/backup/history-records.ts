@@ -11,6 +11,8 @@ import { isExpired } from '../message-expiry.js';
 import type {
   ContactRecord,
   ConversationRecord,
+  GroupChangeRecord,
+  GroupRecord,
   MessageRecord,
   NewMessageRecord,
   RelayRecord,
@@ -80,15 +82,14 @@ export function conversationToRecord(row: ConversationRecord): Of<'conversation'
 }
 
 /**
- * A message as the backup carries it; null for a group timeline line (groups
- * are not in backups yet: their set would bring them back), a
- * disappearing-timer line, a message deleted for everyone, and every
+ * A message as the backup carries it (a group's timeline lines too); null for
+ * a disappearing-timer line, a message deleted for everyone, and every
  * disappearing message (the record carries no timer, so a restore would keep
  * it for good; one whose time came at `now` may not be swept yet either:
  * message-expiry.ts).
  */
 export function messageToRecord(row: MessageRecord, now: number): Of<'message'> | null {
-  if (row.kind === 'group-event' || row.kind === 'timer-change' || isExpired(row, now)) return null;
+  if (row.kind === 'timer-change' || isExpired(row, now)) return null;
   // A disappearing message: the record has no timer, so a restore would keep it for good.
   if ((row.expireTimer ?? null) !== null) return null;
   // Deleted for everyone: nothing of it is kept, not even in a backup.
@@ -108,6 +109,26 @@ export function messageToRecord(row: MessageRecord, now: number): Of<'message'> 
     serverTimestamp: row.serverTimestamp,
     body: row.body,
   };
+}
+
+/** A group: who told us of it and when it last changed; its state is folded again from its changes on restore. */
+export function groupToRecord(row: GroupRecord): Of<'group'> {
+  return { type: 'group', groupId: row.groupId, invitedBy: row.invitedBy, updatedAt: row.updatedAt };
+}
+
+export function groupChangeToRecord(row: GroupChangeRecord): Of<'group-change'> {
+  return {
+    type: 'group-change',
+    groupId: row.groupId,
+    changeId: row.changeId,
+    body: row.body,
+    signature: row.signature,
+  };
+}
+
+export function groupChangeFromRecord(record: Of<'group-change'>): GroupChangeRecord {
+  const { type: _type, ...rest } = record;
+  return { id: `${rest.groupId}:${rest.changeId}`, ...rest };
 }
 
 export function relayFromRecord(record: Of<'relay'>): RelayRecord {

@@ -10,12 +10,11 @@
  * Only IndexedDB work.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
+import { groupIdOf } from '../conversation-ids.js';
 import type { EngineDatabase } from '../database.js';
 import { isAhead } from '../message-state.js';
 import type { GroupReceiptRecord, MessageRecord, MessageState } from '../records.js';
 import { isJoinedMember } from './group-members.js';
-
-const GROUP_PREFIX = 'group:';
 
 /** The messages to keep: every direct one, and group texts from joined members of groups we are joined in. */
 export async function fromJoinedMembers<
@@ -43,8 +42,8 @@ export async function applyGroupReceipt(
   member: AccountId,
   target: 'delivered' | 'read',
 ): Promise<MessageState | null> {
-  if (!message.conversationId.startsWith(GROUP_PREFIX)) return null;
-  const groupId = message.conversationId.slice(GROUP_PREFIX.length);
+  const groupId = groupIdOf(message.conversationId);
+  if (groupId === null) return null;
   const id = `${message.id}:${member}`;
   const row = await db.groupReceipts.get(id);
   if (row === undefined) {

@@ -22,19 +22,22 @@ import type { GroupMerge } from './group-store.js';
 
 type GroupContent = ReturnType<typeof groupSync>;
 
+/** The fields every new outbox item of a group to `recipient` starts with: due now, untried. */
+export function newGroupItem(recipient: AccountId, groupId: string, now: number) {
+  return {
+    recipient,
+    conversationId: groupConversationId(groupId),
+    attempts: 0,
+    nextAttemptAt: now,
+    lastError: null,
+    createdAt: now,
+  };
+}
+
 function itemsFor(recipient: AccountId, contents: readonly GroupContent[], now: number): OutboxGroupRecord[] {
   return contents.map((content) => {
     const { v: _version, ...wire } = groupContentToWire(content);
-    return {
-      kind: 'group',
-      content: wire,
-      recipient,
-      conversationId: groupConversationId(content.groupId),
-      attempts: 0,
-      nextAttemptAt: now,
-      lastError: null,
-      createdAt: now,
-    };
+    return { kind: 'group', content: wire, ...newGroupItem(recipient, content.groupId, now) };
   });
 }
 

@@ -18,7 +18,6 @@ import type { AccountId, MultiRecipientSendResponse, RecipientDeviceMismatch } f
 import { RelayErrorCode } from '@parley/crypto-core/wire';
 import type { VaultResults } from '../../../common/vault-api.js';
 import { contactAccessKey } from '../contact-access.js';
-import { groupConversationId } from '../conversation-ids.js';
 import type { EngineDatabase } from '../database.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
 import type { RelayOf } from '../outbox-delivery.js';
@@ -29,6 +28,7 @@ import { RelayCallError } from '../relay-errors.js';
 import type { SessionManager } from '../sessions.js';
 import { textExtras } from '../text-extras.js';
 import type { VaultGateway } from '../vault-calls.js';
+import { newGroupItem } from './group-outbox.js';
 
 export type GroupSendOutcome =
   /** Every relay committed it: `recipients` are the members it was sealed for. */
@@ -172,17 +172,7 @@ export class GroupSender {
             entry.kind === 'sender-key' && entry.groupId === groupId && entry.distributionId === distributionId,
         );
         if (waiting) continue;
-        items.push({
-          kind: 'sender-key',
-          groupId,
-          distributionId,
-          recipient,
-          conversationId: groupConversationId(groupId),
-          attempts: 0,
-          nextAttemptAt: now,
-          lastError: null,
-          createdAt: now,
-        });
+        items.push({ kind: 'sender-key', groupId, distributionId, ...newGroupItem(recipient, groupId, now) });
       }
       if (items.length > 0) await this.db.outbox.bulkAdd(items);
       return items.length > 0;

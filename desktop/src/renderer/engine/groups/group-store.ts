@@ -110,6 +110,28 @@ export class GroupStore {
   }
 
   /**
+   * A group a backup brought back (backup-restore.ts), its changes already
+   * stored: folded again from them, with no sender key of ours yet (the
+   * restored vault holds no chain: the next text makes one and distributes
+   * it).
+   */
+  async restore(groupId: string, invitedBy: AccountId | null, updatedAt: number): Promise<void> {
+    const db = this.#db;
+    await db.dexie.transaction('rw', db.groups, db.groupChanges, async () => {
+      const fold = foldGroup(await this.loadSet(groupId));
+      await db.groups.put({
+        groupId,
+        state: fold.state,
+        membership: membershipIn(fold, this.#self),
+        distributionId: null,
+        distributedTo: [],
+        invitedBy,
+        updatedAt,
+      });
+    });
+  }
+
+  /**
    * Merges changes the vault verified (or that we signed) into the group's
    * set and stores the new fold, in one transaction. `invitedBy`: who sent
    * them, remembered the first time the group becomes known.
