@@ -57,19 +57,29 @@ function startThread(data: WriterThreadData): Worker {
 /** Resolves once the thread opened the store; rejects with its opening error (or its death). */
 function opened(worker: Worker): Promise<OpenedWriter> {
   return new Promise((resolve, reject) => {
-    const onMessage = (reply: WriterReply): void => {
-      if (reply.kind !== 'opened' && reply.kind !== 'open-failed') return;
+    // An exception the thread does not catch (a module that fails to load) comes as 'error', then 'exit'.
+    let thrown: unknown;
+    const onError = (error: unknown): void => {
+      thrown = error;
+    };
+    // The 'error' listener stays: until #adopt adds its own, an error must not go unheard (which would throw).
+    const stopListening = (): void => {
       worker.off('message', onMessage);
       worker.off('exit', onExit);
+    };
+    const onMessage = (reply: WriterReply): void => {
+      if (reply.kind !== 'opened' && reply.kind !== 'open-failed') return;
+      stopListening();
       if (reply.kind === 'opened') resolve({ durability: reply.durability, path: reply.path });
       else reject(rebuildError(reply.error));
     };
     const onExit = (exitCode: number): void => {
-      worker.off('message', onMessage);
-      reject(writerStopped(`it ended with exit code ${exitCode} while opening the database`));
+      stopListening();
+      reject(writerStopped(`it ended with exit code ${exitCode} while opening the database`, thrown));
     };
     worker.on('message', onMessage);
-    worker.once('exit', onExit);
+    worker.on('exit', onExit);
+    worker.on('error', onError);
   });
 }
 
