@@ -88,6 +88,8 @@ export class SqliteRelayStore implements RelayStore {
   readonly #writer: SqliteWriter;
   readonly #accounts: SqliteAccountReader;
   #reader: ReadConnection | null = null;
+  /** Deletions posted to the writer and not yet answered (fetchEnvelopes waits for them). */
+  readonly #pendingDeletes = new Set<Promise<unknown>>();
   #opening: Promise<DurabilityReport> | null = null;
 
   constructor(options: SqliteRelayStoreOptions) {
@@ -262,16 +264,29 @@ export class SqliteRelayStore implements RelayStore {
     limit: number,
     now: number,
   ): Promise<StoredEnvelope[]> {
+    // Read after delete: an envelope whose acknowledgement was posted before
+    // this read must not come back (a drain right after a reconnect would
+    // deliver it twice), so wait for the deletions still in the writer.
+    if (this.#pendingDeletes.size > 0) await Promise.allSettled([...this.#pendingDeletes]);
     return fetchEnvelopesIn(this.#read(), recipient, deviceId, afterSeq, limit, now);
   }
 
+  #trackDelete<T>(deletion: Promise<T>): Promise<T> {
+    this.#pendingDeletes.add(deletion);
+    const settle = (): void => {
+      this.#pendingDeletes.delete(deletion);
+    };
+    deletion.then(settle, settle);
+    return deletion;
+  }
+
   deleteEnvelopes(recipient: AccountId, deviceId: number, ids: readonly string[]): Promise<number> {
-    return this.#write('deleteEnvelopes', recipient, deviceId, ids);
+    return this.#trackDelete(this.#write<number>('deleteEnvelopes', recipient, deviceId, ids));
   }
 
   /** One transaction without a flush of its own (sqlite-envelopes.ts says why that is safe). */
   deleteEnvelopesBatch(deletions: readonly EnvelopeDeletion[]): Promise<number[]> {
-    return this.#write('deleteEnvelopesBatch', deletions);
+    return this.#trackDelete(this.#write<number[]>('deleteEnvelopesBatch', deletions));
   }
 
   deleteExpiredEnvelopes(now: number): Promise<number> {

@@ -4,7 +4,7 @@
  * waiting), and when the thread dies, every write in flight rejects with
  * WRITER_STOPPED (never a false success), writes meanwhile are refused, and
  * a new thread takes over by itself, with everything acknowledged before
- * still stored.
+ * still stored. A read waits for the deletions posted before it.
  */
 import { describe, expect, it } from 'vitest';
 import type { NewSend, StoredEnvelope } from '../../src/storage/relay-store.js';
@@ -40,6 +40,29 @@ describe('SqliteRelayStore writer thread', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     const fetched = await store.fetchEnvelopes(bob.accountId, 1, 0, 1000, NOW);
     expect(fetched.map((envelope) => envelope.id)).toEqual(sends.flatMap((send) => send.envelopes.map((e) => e.id)));
+  });
+
+  it('reads after deletions: a fetch made while an acknowledgement is still in the writer never returns what it deletes', async () => {
+    const store = await sqlite.open();
+    const bob = newIdentity();
+    await store.registerDevice(registration(bob));
+    for (let round = 0; round < 20; round += 1) {
+      const outcome = await store.commitSends(
+        [{ sender: null, envelopes: Array.from({ length: 50 }, () => newEnvelope(bob.accountId)) }],
+        LIMITS,
+      );
+      const stored = outcome[0]?.ok ? outcome[0].stored : [];
+      expect(stored).toHaveLength(50);
+      // The acknowledgement is posted, not awaited, as the relay does; the drain reads right after.
+      const deletion = store.deleteEnvelopes(
+        bob.accountId,
+        1,
+        stored.map((envelope) => envelope.id),
+      );
+      const fetched = await store.fetchEnvelopes(bob.accountId, 1, 0, 1000, NOW);
+      expect(fetched).toEqual([]);
+      expect(await deletion).toBe(50);
+    }
   });
 
   it('refuses what a dead thread had in flight, refuses writes until a new one runs, and keeps what it acknowledged', async () => {
