@@ -27,7 +27,7 @@ it('lists a stranger’s group invitation with the message requests until it is 
 
   const requests = await bob.engine.queries.requests();
   expect(requests.map((c) => c.id)).toEqual([fromAlice.conversationId]);
-  expect(requests[0]?.group).toEqual({ membership: 'invited', memberCount: 2, request: true });
+  expect(requests[0]?.group).toEqual({ membership: 'invited', memberCount: 2, request: true, avatarUrl: null });
   const chats = await bob.engine.queries.conversations();
   expect(chats.map((c) => c.id)).toContain(fromCarol.conversationId);
   expect(chats.map((c) => c.id)).not.toContain(fromAlice.conversationId);
@@ -35,6 +35,7 @@ it('lists a stranger’s group invitation with the message requests until it is 
     membership: 'invited',
     memberCount: 2,
     request: false,
+    avatarUrl: null,
   });
   expect((await bob.engine.queries.conversation(fromAlice.conversationId))?.group?.request).toBe(true);
   expect((await bob.engine.queries.conversation(`direct:${carol.accountId}`))?.group).toBeNull();
@@ -44,6 +45,6 @@ it('lists a stranger’s group invitation with the message requests until it is 
     const now = await bob.engine.queries.conversations();
     return now.find((c) => c.id === fromAlice.conversationId) ?? null;
   });
-  expect(moved.group).toEqual({ membership: 'joined', memberCount: 2, request: false });
+  expect(moved.group).toEqual({ membership: 'joined', memberCount: 2, request: false, avatarUrl: null });
   expect(await bob.engine.queries.requests()).toEqual([]);
 }, 120_000);

@@ -26,6 +26,7 @@ import { ProfileLifecycle } from './engine-lifecycle.js';
 import type { AccountSummary, CreateAccountRequest, EngineOptions, RegistrationOptions } from './engine-options.js';
 import { describeError, EngineError, EngineErrorCode } from './errors.js';
 import type { EngineEvents } from './events.js';
+import type { GroupAvatar } from './groups/group-avatar.js';
 import type { GroupControl, NewGroup } from './groups/group-control.js';
 import { type EngineLogger, silentLogger } from './logger.js';
 import { acceptRequest, type BlockResult, blockContact, deleteRequest, unblockContact } from './message-requests.js';
@@ -347,6 +348,11 @@ export class Engine {
 
   async describeGroup(groupId: string, description: string): Promise<void> {
     return this.#groups().describe(groupId, description);
+  }
+
+  /** The group photo (a PNG, JPEG or WebP of at most MAX_GROUP_AVATAR_BYTES), or null to remove it; any joined member. */
+  async setGroupAvatar(groupId: string, avatar: GroupAvatar | null): Promise<void> {
+    return this.#groups().setAvatar(groupId, avatar);
   }
 
   async leaveGroup(groupId: string): Promise<void> {

@@ -91,6 +91,8 @@ export const EngineErrorCode = {
   VaultDamaged: 'VAULT_DAMAGED',
   /** The name or avatar for our profile is not one a profile can carry (too long, not a PNG/JPEG/WebP, too large). */
   InvalidProfile: 'INVALID_PROFILE',
+  /** A group photo that is not a PNG/JPEG/WebP image of 1 to MAX_GROUP_AVATAR_BYTES bytes (refused before sending). */
+  InvalidGroupAvatar: 'INVALID_GROUP_AVATAR',
   /** The account is blocked: nothing is sent to it (unblock first). */
   Blocked: 'BLOCKED',
   /** No message request from that account (it was accepted, deleted or never came). */

@@ -17,6 +17,7 @@ export {
 } from './engine.js';
 export { EngineError, EngineErrorCode } from './errors.js';
 export type { EngineEvents } from './events.js';
+export type { GroupAvatar } from './groups/group-avatar.js';
 export type { GroupMemberView, GroupReceiptsView, GroupView } from './groups/group-queries.js';
 export { consoleLogger, type EngineLogger, silentLogger } from './logger.js';
 export type { BlockResult } from './message-requests.js';

@@ -13,6 +13,7 @@
 
 import type { AccountId } from '@parley/crypto-core/wire';
 import { liveQuery as dexieLiveQuery } from 'dexie';
+import { avatarDataUrl } from './avatar-url.js';
 import type { EngineDatabase } from './database.js';
 import {
   type GroupReceiptsView,
@@ -34,7 +35,6 @@ import type {
   MessageKind,
   MessageRecord,
   MessageState,
-  ProfileAvatar,
 } from './records.js';
 
 export interface ContactView {
@@ -82,6 +82,8 @@ export interface GroupSummary {
   readonly memberCount: number;
   /** An invitation from someone who is not an accepted contact: listed with the message requests. */
   readonly request: boolean;
+  /** The group photo as a `data:` URL of a PNG, JPEG or WebP image (shown in an img only); null when none. */
+  readonly avatarUrl: string | null;
 }
 
 export interface MessageView extends MessageFeatures {
@@ -185,10 +187,6 @@ function contactView(contact: ContactRecord): ContactView {
   };
 }
 
-function avatarDataUrl(avatar: ProfileAvatar | null): string | null {
-  return avatar === null ? null : `data:${avatar.contentType};base64,${avatar.data}`;
-}
-
 /** What to call a contact: the name the user gave, else the one they chose, else the start of the account id. */
 export function contactName(contact: ContactRecord): string {
   return contact.displayName ?? contact.profileName ?? shortAccountId(contact.accountId);
@@ -216,6 +214,7 @@ function groupSummary(
     membership: record.membership,
     memberCount: record.state.members.length,
     request: isGroupRequest(record, inviter),
+    avatarUrl: avatarDataUrl(record.state.avatar),
   };
 }
 

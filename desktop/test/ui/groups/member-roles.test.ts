@@ -21,6 +21,7 @@ function group(membership: GroupView['membership'], members: GroupMemberView[]):
     conversationId: 'group:g',
     name: 'Hikers',
     description: '',
+    avatarUrl: null,
     membership,
     invitedBy: null,
     request: false,

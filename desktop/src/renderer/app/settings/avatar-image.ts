@@ -1,8 +1,9 @@
 /**
- * A picture the user picked, made fit for a profile (docs/protocol.md §6):
+ * A picture the user picked, made fit for a profile (docs/protocol.md §6)
+ * or a group photo (§10, the same 32 KiB by default: pass the limit):
  * drawn onto a canvas at most 256 pixels a side (cropped to a centred
  * square) and re-encoded as WebP, else JPEG, lowering quality and then size
- * until it fits 32 KiB. Re-encoding also drops whatever else the file held
+ * until it fits `maxBytes`. Re-encoding also drops whatever else the file held
  * (metadata, animation). The engine checks the result again.
  */
 import { MAX_PROFILE_AVATAR_BYTES } from '@parley/crypto-core/content';
@@ -21,8 +22,8 @@ function encode(canvas: HTMLCanvasElement, type: string, quality: number): Promi
   return new Promise((resolve) => canvas.toBlob(resolve, type, quality));
 }
 
-/** The picture in `file` as a profile avatar, or AvatarImageError when it is no image the browser can read or fit. */
-export async function avatarFromFile(file: Blob): Promise<ProfileAvatar> {
+/** The picture in `file` as an avatar of at most `maxBytes`, or AvatarImageError when it is no image the browser can read or fit. */
+export async function avatarFromFile(file: Blob, maxBytes: number = MAX_PROFILE_AVATAR_BYTES): Promise<ProfileAvatar> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);
@@ -43,7 +44,7 @@ export async function avatarFromFile(file: Blob): Promise<ProfileAvatar> {
           const blob = await encode(canvas, type, quality);
           // A browser that cannot write this type answers with PNG (or nothing): try the next type.
           if (blob === null || blob.type !== type) break;
-          if (blob.size > 0 && blob.size <= MAX_PROFILE_AVATAR_BYTES) {
+          if (blob.size > 0 && blob.size <= maxBytes) {
             return { contentType: type, data: toBase64(new Uint8Array(await blob.arrayBuffer())) };
           }
         }

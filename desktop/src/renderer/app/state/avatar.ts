@@ -31,3 +31,13 @@ export function accountHash(accountId: string): number {
   }
   return hash >>> 0;
 }
+
+/** The picture for a conversation's avatar: the contact's profile picture, or the group photo; null: initials. */
+export function conversationAvatarUrl(
+  conversation: {
+    readonly contact: { readonly avatarUrl: string | null } | null;
+    readonly group: { readonly avatarUrl: string | null } | null;
+  } | null,
+): string | null {
+  return conversation?.contact?.avatarUrl ?? conversation?.group?.avatarUrl ?? null;
+}

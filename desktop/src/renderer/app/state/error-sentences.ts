@@ -52,6 +52,7 @@ const ENGINE_SENTENCES: Record<EngineErrorCode, string> = {
   VAULT_DAMAGED:
     "Part of Parley's key vault on this computer is damaged, so it can't be unlocked; restore your latest backup to keep using this account.",
   INVALID_PROFILE: 'Use a name of up to 100 characters and a PNG, JPEG or WebP picture; then save again.',
+  INVALID_GROUP_AVATAR: 'A group photo must be a PNG, JPEG or WebP picture of at most 32 KB; choose another picture.',
   BLOCKED: 'You blocked this person, so nothing is sent to them; unblock them in Settings to write again.',
   NO_REQUEST: 'This message request is no longer waiting; it was accepted, deleted or blocked already.',
   STORAGE: "Parley couldn't read or write its data on this computer; check the free disk space, then restart Parley.",

@@ -26,6 +26,7 @@ import { EngineError, EngineErrorCode } from '../errors.js';
 import { ownProfileContent } from '../own-profile.js';
 import type { VaultGateway } from '../vault-calls.js';
 import { vaultFailureError } from '../vault-errors-map.js';
+import { checkGroupAvatar, type GroupAvatar } from './group-avatar.js';
 import { queueOwnChange } from './group-outbox.js';
 import { GroupStore } from './group-store.js';
 import { recordGroupMerge } from './group-timeline.js';
@@ -112,6 +113,11 @@ export class GroupControl {
 
   describe(groupId: string, description: string): Promise<void> {
     return this.#change(groupId, { action: 'describe', description });
+  }
+
+  /** A new group photo, or none (null); a picture members would refuse is refused first (INVALID_GROUP_AVATAR). */
+  setAvatar(groupId: string, avatar: GroupAvatar | null): Promise<void> {
+    return this.#change(groupId, { action: 'set-avatar', avatar: checkGroupAvatar(avatar) });
   }
 
   leave(groupId: string): Promise<void> {

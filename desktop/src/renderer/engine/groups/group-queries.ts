@@ -7,6 +7,7 @@
  */
 import type { GroupMemberStatus, GroupRole } from '@parley/crypto-core/group';
 import type { AccountId } from '@parley/crypto-core/wire';
+import { avatarDataUrl } from '../avatar-url.js';
 import { isAcceptedContact } from '../contact-access.js';
 import type { EngineDatabase } from '../database.js';
 import type { ContactRecord, GroupMembership, GroupRecord } from '../records.js';
@@ -23,6 +24,8 @@ export interface GroupView {
   readonly conversationId: string;
   readonly name: string;
   readonly description: string;
+  /** The group photo as a `data:` URL of a PNG, JPEG or WebP image (shown in an img only); null when none. */
+  readonly avatarUrl: string | null;
   readonly membership: GroupMembership;
   readonly invitedBy: AccountId | null;
   /** Invited by someone who is not an accepted contact. */
@@ -49,6 +52,7 @@ export async function groupView(db: EngineDatabase, groupId: string): Promise<Gr
     conversationId: `group:${groupId}`,
     name: state.name,
     description: state.description,
+    avatarUrl: avatarDataUrl(state.avatar),
     membership: record.membership,
     invitedBy: record.invitedBy,
     request: isGroupRequest(record, inviter),

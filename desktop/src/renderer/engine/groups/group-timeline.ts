@@ -46,7 +46,7 @@ export function describeChange(body: GroupChangeBody, nameOf: Names): string | n
     case 'describe':
       return body.description === '' ? `${who} cleared the description` : `${who} changed the description`;
     case 'set-avatar':
-      return body.avatar === null ? `${who} removed the group's picture` : `${who} changed the group's picture`;
+      return body.avatar === null ? `${who} removed the group photo` : `${who} changed the group photo`;
     case 'update-profile':
       return null;
   }
