@@ -36,7 +36,7 @@ import { readOwnProfile, setOwnProfile } from './own-profile.js';
 import type { PrivacySettings } from './privacy-settings.js';
 import type { EngineQueries } from './queries.js';
 import type { MarkReadResult } from './read-receipts.js';
-import type { MessageRecord, OwnProfile } from './records.js';
+import type { MentionRecord, MessageRecord, OwnProfile } from './records.js';
 import type { EngineRuntime } from './runtime.js';
 import type { TypingState } from './typing.js';
 import { VaultGateway } from './vault-calls.js';
@@ -289,9 +289,18 @@ export class Engine {
     }
   }
 
-  /** Stores and queues a text, a reply when `replyTo` names a message; returns the stored message (state 'sending'). */
-  async sendText(conversationId: string, body: string, replyTo?: string): Promise<MessageRecord> {
-    return this.#require().sendText(conversationId, body, replyTo);
+  /**
+   * Stores and queues a text, a reply when `replyTo` names a message, and in
+   * a group with `mentions` (ranges of the body, docs/protocol.md §6);
+   * returns the stored message (state 'sending').
+   */
+  async sendText(
+    conversationId: string,
+    body: string,
+    replyTo?: string,
+    mentions: readonly MentionRecord[] = [],
+  ): Promise<MessageRecord> {
+    return this.#require().sendText(conversationId, body, replyTo, mentions);
   }
 
   /** Sets or changes our reaction to a message (`emoji`), or removes it (null); direct conversations. */
