@@ -36,7 +36,7 @@ import { readOwnProfile, setOwnProfile } from './own-profile.js';
 import type { PrivacySettings } from './privacy-settings.js';
 import type { EngineQueries } from './queries.js';
 import type { MarkReadResult } from './read-receipts.js';
-import type { MentionRecord, MessageRecord, OwnProfile } from './records.js';
+import type { MessageRecord, OwnProfile } from './records.js';
 import type { EngineRuntime } from './runtime.js';
 import type { TypingState } from './typing.js';
 import { VaultGateway } from './vault-calls.js';
@@ -290,17 +290,13 @@ export class Engine {
   }
 
   /**
-   * Stores and queues a text, a reply when `replyTo` names a message, and in
-   * a group with `mentions` (ranges of the body, docs/protocol.md §6);
-   * returns the stored message (state 'sending').
+   * Stores and queues a text: `(conversationId, body, replyTo?, mentions?)`,
+   * a reply when `replyTo` names a message, and in a group with `mentions`
+   * (ranges of the body, docs/protocol.md §6); returns the stored message
+   * (state 'sending').
    */
-  async sendText(
-    conversationId: string,
-    body: string,
-    replyTo?: string,
-    mentions: readonly MentionRecord[] = [],
-  ): Promise<MessageRecord> {
-    return this.#require().sendText(conversationId, body, replyTo, mentions);
+  async sendText(...text: Parameters<EngineRuntime['sendText']>): Promise<MessageRecord> {
+    return this.#require().sendText(...text);
   }
 
   /** Sets or changes our reaction to a message (`emoji`), or removes it (null); direct conversations. */
