@@ -8,6 +8,7 @@ import {
   encodeContent,
   isReactionEmoji,
   type KnownContent,
+  MAX_MENTIONS,
   MAX_QUOTE_TEXT_LENGTH,
   padContent,
   textWireSchema,
@@ -102,6 +103,66 @@ describe('replies and timers on texts (text version 2)', () => {
       const content: KnownContent = { type: 'text', id: ID, sentAt: SENT_AT, body: 'x', expireTimer: seconds };
       expect(decodeContent(encodeContent(content))).toEqual(content);
     }
+  });
+});
+
+describe('mentions on texts (text version 2)', () => {
+  const BOB = 'bcdefghijklmnopqrstuvwxyz2345672' as AccountId;
+  const mention = (start: number, length: number, accountId: AccountId = BOB) => ({ start, length, accountId });
+  const mentioning = (body: string, mentions: ReturnType<typeof mention>[]): KnownContent => ({
+    type: 'text',
+    id: ID,
+    sentAt: SENT_AT,
+    body,
+    groupId: GROUP,
+    mentions,
+  });
+  const decodeWire = (wire: Record<string, unknown>) => decodeContent(padContent(utf8(JSON.stringify(wire))));
+
+  it('writes version 2 with mentions last, decodes them back, and a version-1 reader calls it newer', () => {
+    const content = mentioning('@Bob and @Alice, lunch?', [mention(0, 4), mention(9, 6, AUTHOR)]);
+    const wire = wireOf(content);
+    expect(wire.v).toBe(2);
+    expect(Object.keys(wire)).toEqual(['v', 'type', 'id', 'sentAt', 'body', 'groupId', 'mentions']);
+    expect(wire.mentions).toEqual([mention(0, 4), mention(9, 6, AUTHOR)]);
+    expect(decodeContent(encodeContent(content))).toEqual(content);
+    expect(textWireSchema.safeParse(wire).success).toBe(false);
+    expect(contentEnvelopeSchema.parse(wire).v).toBeGreaterThan(CONTENT_VERSION);
+  });
+
+  it('counts in UTF-16 code units: a range may end at the body, after an emoji', () => {
+    const content = mentioning('👋 @Bob', [mention(3, 4)]);
+    expect(decodeContent(encodeContent(content))).toEqual(content);
+  });
+
+  it('refuses ranges outside the body, overlapping, out of order, empty, negative or splitting a pair', () => {
+    expectInvalid(() => encodeContent(mentioning('@Bob', [mention(0, 5)])));
+    expectInvalid(() => encodeContent(mentioning('@Bob', [mention(4, 1)])));
+    expectInvalid(() => encodeContent(mentioning('@Bob @Al', [mention(0, 4), mention(3, 3)])));
+    expectInvalid(() => encodeContent(mentioning('@Bob @Al', [mention(5, 3), mention(0, 4)])));
+    expectInvalid(() => encodeContent(mentioning('@Bob', [mention(0, 0)])));
+    expectInvalid(() => encodeContent(mentioning('@Bob', [mention(-1, 2)])));
+    expectInvalid(() => encodeContent(mentioning('@Bob', [mention(0.5, 2)])));
+    expectInvalid(() => encodeContent(mentioning('👋 @Bob', [mention(1, 3)])));
+    expectInvalid(() => encodeContent(mentioning('@Bob', [mention(0, 4, 'Not-An-Account' as AccountId)])));
+    expectInvalid(() => encodeContent(mentioning('@Bob', [])));
+  });
+
+  it('refuses more than the most mentions, unknown keys in a mention, and mentions at version 1', () => {
+    const body = '@'.repeat(MAX_MENTIONS + 1);
+    const many = Array.from({ length: MAX_MENTIONS + 1 }, (_, index) => mention(index, 1));
+    expect(decodeContent(encodeContent(mentioning(body, many.slice(0, MAX_MENTIONS))))).toMatchObject({
+      mentions: many.slice(0, MAX_MENTIONS),
+    });
+    expectInvalid(() => encodeContent(mentioning(body, many)));
+    const wire = wireOf(mentioning('@Bob', [mention(0, 4)]));
+    expectInvalid(() => decodeWire({ ...wire, mentions: [{ ...mention(0, 4), name: 'Bob' }] }));
+    expectInvalid(() => decodeWire({ ...wire, v: 1 }));
+  });
+
+  it('adjacent ranges are allowed (one ends where the next starts)', () => {
+    const content = mentioning('@A@B', [mention(0, 2), mention(2, 2, AUTHOR)]);
+    expect(decodeContent(encodeContent(content))).toEqual(content);
   });
 });
 

@@ -107,6 +107,20 @@ const VALID: readonly (readonly [name: string, content: ContentInput])[] = [
   ],
   ['text version 2: a timer only', { type: 'text', id: ID, sentAt: SENT_AT, body: 'Hi', expireTimer: 30 }],
   [
+    'text version 2: mentions in a group (UTF-16 ranges, after an emoji)',
+    {
+      type: 'text',
+      id: ID,
+      sentAt: SENT_AT,
+      body: '👋 @Bob and @Ana',
+      groupId: GROUP,
+      mentions: [
+        { start: 3, length: 4, accountId: AUTHOR },
+        { start: 12, length: 4, accountId: 'bcdefghijklmnopqrstuvwxyz2345672' },
+      ],
+    },
+  ],
+  [
     'reaction (set or change)',
     { type: 'reaction', id: ID, sentAt: SENT_AT, targetMessageId: ID2, targetAuthor: AUTHOR, emoji: '👍🏽' },
   ],
@@ -228,6 +242,20 @@ const INVALID_DECODE: readonly (readonly [paddedHex: string, reason: string])[] 
     'a quote in a version-1 text',
   ],
   [
+    padded(
+      `{"v":2,"type":"text","id":"${ID}","sentAt":${SENT_AT},"body":"@Bob","mentions":[{"start":1,"length":4,"accountId":"${AUTHOR}"}]}`,
+      256,
+    ),
+    'a mention that ends past the body',
+  ],
+  [
+    padded(
+      `{"v":1,"type":"text","id":"${ID}","sentAt":${SENT_AT},"body":"@Bob","mentions":[{"start":0,"length":4,"accountId":"${AUTHOR}"}]}`,
+      256,
+    ),
+    'mentions in a version-1 text',
+  ],
+  [
     padded(`{"v":1,"type":"reaction","id":"${ID}","sentAt":${SENT_AT},"targetMessageId":"${ID2}","emoji":"👍"}`, 256),
     'a reaction without the target author',
   ],
@@ -261,6 +289,16 @@ const INVALID_ENCODE: readonly (readonly [content: ContentInput, reason: string]
   [{ type: 'group', groupId: GROUP, kind: 'update', changes: [], digest: DIGEST }, 'a group update carrying no change'],
   [{ type: 'poll', id: ID, sentAt: SENT_AT }, 'a type this version does not know'],
   [{ ...text('Hi'), expireTimer: 60 }, 'a timer that is not one of the listed values'],
+  [
+    {
+      ...text('@Bob @Ana'),
+      mentions: [
+        { start: 0, length: 4, accountId: AUTHOR },
+        { start: 3, length: 4, accountId: AUTHOR },
+      ],
+    },
+    'overlapping mentions',
+  ],
   [
     { type: 'reaction', id: ID, sentAt: SENT_AT, targetMessageId: ID2, targetAuthor: AUTHOR, emoji: 'ok' },
     'a reaction that is not an emoji',

@@ -132,9 +132,11 @@ function toWire(content: KnownContent): Record<string, unknown> {
         groupId: content.groupId,
         quotedMessageId: content.quotedMessageId,
       };
-      // The lowest version that describes it: 2 only for a reply's quote or a timer.
-      if (content.quote === undefined && content.expireTimer === undefined) return text;
-      return { ...text, v: 2, quote: content.quote, expireTimer: content.expireTimer };
+      // The lowest version that describes it: 2 only for a reply's quote, a timer or mentions.
+      if (content.quote === undefined && content.expireTimer === undefined && content.mentions === undefined) {
+        return text;
+      }
+      return { ...text, v: 2, quote: content.quote, expireTimer: content.expireTimer, mentions: content.mentions };
     }
     case 'reaction':
     case 'edit':
@@ -224,6 +226,7 @@ function fromWire(wire: AnyWire): KnownContent {
         ...(wire.quotedMessageId === undefined ? {} : { quotedMessageId: wire.quotedMessageId }),
         ...(v2?.quote === undefined ? {} : { quote: v2.quote }),
         ...(v2?.expireTimer === undefined ? {} : { expireTimer: v2.expireTimer }),
+        ...(v2?.mentions === undefined ? {} : { mentions: v2.mentions }),
       };
     }
     case 'reaction':

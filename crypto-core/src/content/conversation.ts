@@ -15,6 +15,8 @@ export type ExpireTimerSeconds = (typeof EXPIRE_TIMER_SECONDS)[number];
 
 /** Longest quoted snippet a reply carries, in UTF-16 code units (the receiver shows it when it lacks the original). */
 export const MAX_QUOTE_TEXT_LENGTH = 200;
+/** Most mentions one text carries. */
+export const MAX_MENTIONS = 50;
 /** How long after sending its author may edit a message (ms): 24 hours, as in Signal. */
 export const EDIT_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** How long after sending its author may delete a message for everyone (ms): 24 hours. */
@@ -61,17 +63,60 @@ export const quoteSchema = z.strictObject({
   text: wellFormedText(0, MAX_QUOTE_TEXT_LENGTH),
 });
 
-/**
- * Text version 2: version 1's fields plus a reply's `quote` and the message's
- * disappearing timer. A writer uses version 2 only when one of them is there
- * (a version-1 reader shows it as "needs a newer version" instead of showing
- * it without its quote or keeping it forever).
- */
-export const textV2WireSchema = textWireSchema.extend({
-  v: z.literal(2),
-  quote: quoteSchema.optional(),
-  expireTimer: expireTimerSchema.optional(),
+/** One mention: `length` UTF-16 code units of the body from `start` name the account `accountId`. */
+export const mentionSchema = z.strictObject({
+  start: z.number().int().min(0),
+  length: z.number().int().min(1),
+  accountId: accountIdSchema,
 });
+
+/**
+ * Where a text's mentions break the rules: each range lies inside the body,
+ * does not split a surrogate pair, and starts at or after the end of the one
+ * before (in order, not overlapping). Undefined when they keep them.
+ */
+export function mentionRangesProblem(
+  body: string,
+  mentions: readonly { readonly start: number; readonly length: number }[],
+): string | undefined {
+  let previousEnd = 0;
+  for (const [index, { start, length }] of mentions.entries()) {
+    const end = start + length;
+    if (end > body.length) return `mention ${index} ends at ${end}, past the body's ${body.length} code units`;
+    if (start < previousEnd)
+      return `mention ${index} starts at ${start}, before the previous one ends (${previousEnd})`;
+    if (splitsPair(body, start) || splitsPair(body, end)) return `mention ${index} splits a surrogate pair`;
+    previousEnd = end;
+  }
+  return undefined;
+}
+
+function splitsPair(body: string, at: number): boolean {
+  if (at <= 0 || at >= body.length) return false;
+  const before = body.charCodeAt(at - 1);
+  const after = body.charCodeAt(at);
+  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
+}
+
+/**
+ * Text version 2: version 1's fields plus a reply's `quote`, the message's
+ * disappearing timer and its mentions. A writer uses version 2 only when one
+ * of them is there (a version-1 reader shows it as "needs a newer version"
+ * instead of showing it without its quote, keeping it forever or losing who
+ * was mentioned).
+ */
+export const textV2WireSchema = textWireSchema
+  .extend({
+    v: z.literal(2),
+    quote: quoteSchema.optional(),
+    expireTimer: expireTimerSchema.optional(),
+    mentions: z.array(mentionSchema).min(1).max(MAX_MENTIONS).optional(),
+  })
+  .superRefine((text, context) => {
+    if (text.mentions === undefined) return;
+    const problem = mentionRangesProblem(text.body, text.mentions);
+    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['mentions'], message: problem });
+  });
 
 /** A person's reaction to a message: `emoji` sets or changes it, absent removes it. */
 export const reactionWireSchema = z.strictObject({
@@ -118,6 +163,7 @@ export const expireTimerWireSchema = z.strictObject({
 });
 
 export type Quote = z.infer<typeof quoteSchema>;
+export type Mention = z.infer<typeof mentionSchema>;
 export type TextV2Wire = z.infer<typeof textV2WireSchema>;
 export type ReactionWire = z.infer<typeof reactionWireSchema>;
 export type EditWire = z.infer<typeof editWireSchema>;

@@ -4,7 +4,7 @@
  * milliseconds since the Unix epoch; bytes are Uint8Arrays. Browser-safe.
  */
 import type { Bytes } from '../encoding.js';
-import type { ConversationActionContent, Quote } from './conversation.js';
+import type { ConversationActionContent, Mention, Quote } from './conversation.js';
 import type { SenderKeyRequestContent } from './sender-key-request.js';
 
 /** A text message, optionally in a group and optionally quoting an earlier message. */
@@ -20,6 +20,8 @@ export interface TextContent {
   readonly quote?: Quote | undefined;
   /** Disappearing-message timer of this message, in seconds: one of EXPIRE_TIMER_SECONDS (text version 2; absent: kept). */
   readonly expireTimer?: number | undefined;
+  /** Who the text mentions: ranges of `body` in UTF-16 code units, in order, not overlapping (text version 2). */
+  readonly mentions?: readonly Mention[] | undefined;
 }
 
 /** Acknowledges that messages reached a device (`delivery`) or were seen (`read`). */

@@ -108,12 +108,13 @@ const senderKeyRequestSchema = z.strictObject({
 
 /**
  * A text as the engine sends and receives it: version 1's fields, and a
- * reply's quote and the message's timer (the codec writes `v: 2` when either
- * is there; docs/protocol.md §6, Conversation features).
+ * reply's quote, the message's timer and a group text's mentions (the codec
+ * writes `v: 2` when one is there; docs/protocol.md §6, Conversation features).
  */
 const engineTextSchema = textWireSchema.omit({ v: true }).extend({
   quote: quoteSchema.optional(),
   expireTimer: textV2WireSchema.shape.expireTimer,
+  mentions: textV2WireSchema.shape.mentions,
 });
 
 /**

@@ -52,6 +52,7 @@ export function mapIncomingContent(content: Content): MappedContent {
           ...(content.quotedMessageId === undefined ? {} : { quotedMessageId: content.quotedMessageId }),
           ...(content.quote === undefined ? {} : { quote: { ...content.quote } }),
           ...(content.expireTimer === undefined ? {} : { expireTimer: content.expireTimer }),
+          ...(content.mentions === undefined ? {} : { mentions: content.mentions.map((mention) => ({ ...mention })) }),
         },
         senderKeyDistribution: null,
       };

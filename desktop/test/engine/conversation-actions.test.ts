@@ -125,6 +125,15 @@ describe('replies and timers on received texts', () => {
       expiresAt: null,
     });
   });
+
+  it('ignores mentions in a direct text: they mean something only in a group', async () => {
+    const db = await database();
+    const id = uuid();
+    await receive(db, [text(id, '@Me hi', { mentions: [{ start: 0, length: 3, accountId: OWN }] })]);
+    const row = await stored(db, id);
+    expect(row.mentions).toBeUndefined();
+    expect(messageFeatures(row)).toMatchObject({ mentions: [], mentionsMe: false });
+  });
 });
 
 describe('reactions', () => {

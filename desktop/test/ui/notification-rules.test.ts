@@ -13,6 +13,7 @@ const looking = {
   windowFocused: true,
   covered: false,
   muted: false,
+  mentionsMe: false,
 };
 
 describe('shouldNotify', () => {
@@ -33,6 +34,13 @@ describe('shouldNotify', () => {
 
   it('never notifies for a muted conversation, even one the user is not reading', () => {
     expect(shouldNotify({ ...looking, muted: true, openConversationId: null, pageVisible: false })).toBe(false);
+  });
+
+  it('notifies for a mention even in a muted conversation, but not while the user reads it or with notifications off', () => {
+    const away = { ...looking, muted: true, mentionsMe: true, openConversationId: null, pageVisible: false };
+    expect(shouldNotify(away)).toBe(true);
+    expect(shouldNotify({ ...away, openConversationId: 'direct:bob', pageVisible: true })).toBe(false);
+    expect(shouldNotify({ ...away, enabled: false })).toBe(false);
   });
 
   it('never notifies when notifications are off', () => {

@@ -6,6 +6,7 @@
  * shows it once.
  */
 
+import { MAX_MENTIONS, mentionRangesProblem, mentionSchema } from '@parley/crypto-core/content';
 import { utf8 } from '@parley/crypto-core/encoding';
 import type { AccountId } from '@parley/crypto-core/wire';
 import type { MonotonicClock } from './clock.js';
@@ -15,6 +16,7 @@ import { EngineError, EngineErrorCode } from './errors.js';
 import { previewOf } from './previews.js';
 import type {
   ConversationRecord,
+  MentionRecord,
   MessageRecord,
   NewMessageRecord,
   OutboxGroupTextRecord,
@@ -40,6 +42,20 @@ export function checkBody(body: string): void {
   }
 }
 
+/** Mentions a text may carry (docs/protocol.md §6): well-formed, at most MAX_MENTIONS, ranges in order inside the body. */
+export function checkMentions(body: string, mentions: readonly MentionRecord[]): void {
+  if (mentions.length > MAX_MENTIONS) {
+    throw new EngineError(EngineErrorCode.InvalidMessage, `a message mentions at most ${MAX_MENTIONS} people`);
+  }
+  for (const mention of mentions) {
+    if (!mentionSchema.safeParse(mention).success) {
+      throw new EngineError(EngineErrorCode.InvalidMessage, 'a mention is malformed');
+    }
+  }
+  const problem = mentionRangesProblem(body, mentions);
+  if (problem !== undefined) throw new EngineError(EngineErrorCode.InvalidMessage, problem);
+}
+
 export class Composer {
   constructor(
     private readonly db: EngineDatabase,
@@ -53,13 +69,23 @@ export class Composer {
   /**
    * Stores the message and queues it; returns the stored message. A reply
    * carries its `quote` (conversation-send.ts quoteOf); the conversation's
-   * disappearing timer, when on, goes with the message and starts now.
+   * disappearing timer, when on, goes with the message and starts now. A
+   * group text may mention members (`mentions`, ranges of the body).
    */
-  async sendText(conversationId: string, body: string, quote: QuoteRecord | null = null): Promise<MessageRecord> {
+  async sendText(
+    conversationId: string,
+    body: string,
+    quote: QuoteRecord | null = null,
+    mentions: readonly MentionRecord[] = [],
+  ): Promise<MessageRecord> {
     checkBody(body);
+    checkMentions(body, mentions);
     const conversation = await this.db.conversations.get(conversationId);
     if (conversation === undefined) {
       throw new EngineError(EngineErrorCode.UnknownConversation, 'no such conversation');
+    }
+    if (mentions.length > 0 && conversation.kind !== 'group') {
+      throw new EngineError(EngineErrorCode.InvalidMessage, 'mentions are only sent in groups');
     }
     if (conversation.kind === 'group') await this.#checkJoined(conversation.peerId);
     const id = this.context.newId();
@@ -80,6 +106,7 @@ export class Composer {
       serverTimestamp: null,
       body,
       ...(quote === null ? {} : { quote }),
+      ...(mentions.length === 0 ? {} : { mentions, mentionsMe: false }),
       ...(expireTimer > 0 ? { expireTimer, expiresAt: sentAt + expireTimer * 1000 } : {}),
     };
     const item = this.#item(conversation, id, sentAt);

@@ -290,9 +290,14 @@ export class Engine {
     }
   }
 
-  /** Stores and queues a text, a reply when `replyTo` names a message; returns the stored message (state 'sending'). */
-  async sendText(conversationId: string, body: string, replyTo?: string): Promise<MessageRecord> {
-    return this.#require().sendText(conversationId, body, replyTo);
+  /**
+   * Stores and queues a text: `(conversationId, body, replyTo?, mentions?)`,
+   * a reply when `replyTo` names a message, and in a group with `mentions`
+   * (ranges of the body, docs/protocol.md §6); returns the stored message
+   * (state 'sending').
+   */
+  async sendText(...text: Parameters<EngineRuntime['sendText']>): Promise<MessageRecord> {
+    return this.#require().sendText(...text);
   }
 
   /** Sets or changes our reaction to a message (`emoji`), or removes it (null); direct conversations. */

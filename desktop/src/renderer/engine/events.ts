@@ -7,8 +7,13 @@ import type { TypingState } from './typing.js';
 export interface EngineEvents {
   /** The connection state or the number of queued messages changed. */
   connection: ConnectionStatus;
-  /** A new incoming message was stored. */
-  message: { readonly conversationId: string; readonly messageId: string; readonly senderAccountId: AccountId };
+  /** A new incoming message was stored; `mentionsMe`: a group text that mentions us (notified even when muted). */
+  message: {
+    readonly conversationId: string;
+    readonly messageId: string;
+    readonly senderAccountId: AccountId;
+    readonly mentionsMe: boolean;
+  };
   /**
    * A stored message changed or went (a reaction, an edit, a delete, a
    * disappearing timer ran out, delete for me) or a timer-change line was

@@ -5,7 +5,7 @@
  * and the times message info shows.
  */
 import type { AccountId } from '@parley/crypto-core/wire';
-import type { EditRecord, MessageRecord, QuoteRecord } from './records.js';
+import type { EditRecord, MentionRecord, MessageRecord, QuoteRecord } from './records.js';
 
 export interface ReactionSummary {
   readonly emoji: string;
@@ -33,6 +33,10 @@ export interface MessageFeatures {
   /** Own direct messages: when the peer's receipts said delivered and read. */
   readonly deliveredAt: number | null;
   readonly readAt: number | null;
+  /** A group text's mentions, ranges of its body in order (empty: none). */
+  readonly mentions: readonly MentionRecord[];
+  /** One of them names us. */
+  readonly mentionsMe: boolean;
 }
 
 /** A message none of the features touched (a plain text, or a notice). */
@@ -47,6 +51,8 @@ export const PLAIN_MESSAGE_FEATURES: MessageFeatures = {
   expiresAt: null,
   deliveredAt: null,
   readAt: null,
+  mentions: [],
+  mentionsMe: false,
 };
 
 export function messageFeatures(message: MessageRecord): MessageFeatures {
@@ -61,16 +67,20 @@ export function messageFeatures(message: MessageRecord): MessageFeatures {
     .sort(([, a], [, b]) => b.accountIds.length - a.accountIds.length || a.first - b.first)
     .map(([emoji, { accountIds }]) => ({ emoji, count: accountIds.length, accountIds }));
   const edits = message.edits ?? [];
+  const deleted = (message.deletedAt ?? null) !== null;
   return {
     quote: message.quote ?? null,
     reactions,
     edited: edits.length > 0,
     edits,
     editedAt: message.editedAt ?? null,
-    deleted: (message.deletedAt ?? null) !== null,
+    deleted,
     expireTimer: message.expireTimer ?? null,
     expiresAt: message.expiresAt ?? null,
     deliveredAt: message.deliveredAt ?? null,
     readAt: message.readAt ?? null,
+    // A deleted message keeps no text, so no mentions either.
+    mentions: deleted || edits.length > 0 ? [] : (message.mentions ?? []),
+    mentionsMe: message.mentionsMe === true,
   };
 }

@@ -175,6 +175,9 @@ export function commitReceived(db: EngineDatabase, input: ReceiveCommitInput): P
           body: message.body,
           ...(message.quote === undefined ? {} : { quote: message.quote }),
           ...(message.expireTimer === undefined ? {} : { expireTimer: message.expireTimer }),
+          ...(message.mentions === undefined
+            ? {}
+            : { mentions: message.mentions, mentionsMe: message.mentionsMe === true }),
         }),
       ),
     );

@@ -50,7 +50,7 @@ import type { IncomingAction } from './conversation-actions.js';
 import { directConversationId, groupConversationId, messageSortKey, orderingTime } from './conversation-ids.js';
 import type { TimerChange } from './disappearing-timer.js';
 import type { IncomingGroupControl } from './groups/group-receive.js';
-import type { MessageKind, QuoteRecord } from './records.js';
+import type { MentionRecord, MessageKind, QuoteRecord } from './records.js';
 
 /** A message to store (text, or a placeholder for content this version cannot show). */
 export interface IncomingMessage {
@@ -69,6 +69,9 @@ export interface IncomingMessage {
   readonly quote?: QuoteRecord;
   /** Its disappearing timer in seconds (text version 2). */
   readonly expireTimer?: number;
+  /** A group text's mentions (text version 2), and whether one names us. */
+  readonly mentions?: readonly MentionRecord[];
+  readonly mentionsMe?: boolean;
 }
 
 /** A reaction, edit or delete from the peer of a direct conversation (conversation-actions.ts). */
@@ -307,6 +310,13 @@ function applyContent(
         body: content.body,
         ...(content.quote === undefined ? {} : { quote: content.quote }),
         ...(content.expireTimer === undefined ? {} : { expireTimer: content.expireTimer }),
+        // Mentions mean something only in a group; a direct text's are ignored.
+        ...(content.mentions === undefined || content.groupId === undefined
+          ? {}
+          : {
+              mentions: content.mentions,
+              mentionsMe: content.mentions.some((mention) => mention.accountId === context.ownAccountId),
+            }),
       });
       return;
     }

@@ -126,6 +126,13 @@ export interface QuoteRecord {
   readonly text: string;
 }
 
+/** A mention in a group text (docs/protocol.md §6): `length` UTF-16 code units of the body from `start` name `accountId`. */
+export interface MentionRecord {
+  readonly start: number;
+  readonly length: number;
+  readonly accountId: AccountId;
+}
+
 /** One person's reaction; `emoji` null once they removed it (kept so an older reaction arriving late stays undone). */
 export interface ReactionRecord {
   readonly accountId: AccountId;
@@ -172,6 +179,10 @@ export interface MessageRecord {
   readonly body: string | null;
   /** A reply: what it quotes. */
   readonly quote?: QuoteRecord | null;
+  /** A group text's mentions, in body order (absent or null: none). */
+  readonly mentions?: readonly MentionRecord[] | null;
+  /** One of its mentions names our own account (notified even when the conversation is muted). */
+  readonly mentionsMe?: boolean;
   /** Reactions, one per person (conversation-actions.ts). */
   readonly reactions?: readonly ReactionRecord[];
   /** Earlier texts, oldest first, when the author edited it. */

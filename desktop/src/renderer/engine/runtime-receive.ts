@@ -69,6 +69,7 @@ function announceReceived(
       conversationId: message.conversationId,
       messageId: message.id,
       senderAccountId: message.senderAccountId,
+      mentionsMe: message.mentionsMe === true,
     });
   }
   for (const change of result.stateChanges) events.emit('message-state', change);

@@ -31,7 +31,7 @@ import { EngineQueries } from './queries.js';
 import { QueuedCount } from './queued-count.js';
 import { type MarkReadResult, ReadReceipts } from './read-receipts.js';
 import type { ReceiveFaults, ReceivePipeline, ReceivePipelineOptions } from './receive-pipeline.js';
-import type { MessageRecord } from './records.js';
+import type { MentionRecord, MessageRecord } from './records.js';
 import { RelayTokens } from './relay-auth.js';
 import { RelayConnection, type RelayConnectionOptions } from './relay-connection.js';
 import { RelayDirectory } from './relay-directory.js';
@@ -380,7 +380,12 @@ export class EngineRuntime {
    * Queues a text and wakes the outbox. Nothing goes to a blocked account;
    * replying to a message request accepts it (our profile goes first).
    */
-  async sendText(conversationId: string, body: string, replyTo?: string): Promise<MessageRecord> {
+  async sendText(
+    conversationId: string,
+    body: string,
+    replyTo?: string,
+    mentions: readonly MentionRecord[] = [],
+  ): Promise<MessageRecord> {
     this.assertNotTakenOver('sending');
     const quote = replyTo === undefined ? null : await this.actions.quoteOf(conversationId, replyTo);
     const conversation = await this.parts.db.conversations.get(conversationId);
@@ -391,7 +396,7 @@ export class EngineRuntime {
       checkBody(body);
       await acceptRequest(this.requestContext, contact.accountId);
     }
-    const message = await this.composer.sendText(conversationId, body, quote);
+    const message = await this.composer.sendText(conversationId, body, quote, mentions);
     this.typingNotifier.messageSent(conversationId);
     this.queuedCount.refresh();
     this.outbox.kick();

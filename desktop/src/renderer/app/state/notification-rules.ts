@@ -12,11 +12,17 @@ export interface NotifyDecision {
   readonly covered: boolean;
   /** The user muted the message's conversation, and the mute has not ended (engine isMuted). */
   readonly muted: boolean;
+  /** The message mentions the user (a group text's @mention): a mute does not silence it. */
+  readonly mentionsMe: boolean;
 }
 
-/** True unless notifications are off, the conversation is muted, or the user is reading it (and nothing covers it). */
+/**
+ * True unless notifications are off, the conversation is muted (and the
+ * message does not mention the user), or the user is reading it (and nothing
+ * covers it).
+ */
 export function shouldNotify(decision: NotifyDecision): boolean {
-  if (!decision.enabled || decision.muted) return false;
+  if (!decision.enabled || (decision.muted && !decision.mentionsMe)) return false;
   const looking =
     decision.openConversationId === decision.messageConversationId &&
     conversationInSight({

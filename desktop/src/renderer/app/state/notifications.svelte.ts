@@ -48,7 +48,9 @@ export class MessageNotifier {
     this.#preferences = preferences;
     this.#workspace = workspace;
     this.#attention = attention;
-    this.#stops.push(engine.on('message', ({ conversationId }) => void this.#onMessage(conversationId)));
+    this.#stops.push(
+      engine.on('message', ({ conversationId, mentionsMe }) => void this.#onMessage(conversationId, mentionsMe)),
+    );
     this.#stops.push(platform.onNotificationClick((conversationId) => workspace.openConversation(conversationId)));
     const badge = liveQuery(() => engine.queries.unreadTotal()).subscribe({
       next: (total) => platform.setUnreadBadge(total),
@@ -57,9 +59,10 @@ export class MessageNotifier {
     this.#stops.push(() => badge.unsubscribe());
   }
 
-  async #onMessage(conversationId: string): Promise<void> {
+  async #onMessage(conversationId: string, mentionsMe: boolean): Promise<void> {
     const decision = {
       enabled: this.#preferences.notifications,
+      mentionsMe,
       messageConversationId: conversationId,
       openConversationId: this.#workspace.openConversationId,
       pageVisible: this.#attention.pageVisible(),
