@@ -25,6 +25,10 @@ import { storySteps } from './support/story.js';
 import { ui } from './support/ui-expect.js';
 import { type E2eUser, type E2eWorld, useThreePeople } from './support/world.js';
 
+/** An 8×8 PNG, the group photo Alice picks. */
+const GROUP_PHOTO_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGPQqDiBFTEMLQkAAtVaAcSRe60AAAAASUVORK5CYII=';
+
 const people = useThreePeople('group-chat');
 let world: E2eWorld;
 let alice: E2eUser;
@@ -139,6 +143,28 @@ describe('group chat', () => {
     }
   });
 
+  step('Alice mentions Bob by picking him after "@": the mention is highlighted for everyone', async () => {
+    const composer = chat(alice).composer;
+    await composer.click();
+    await composer.pressSequentially('Bring snacks @Bo');
+    const list = alice.page.getByTestId('mention-list');
+    await ui(list).toBeVisible();
+    await ui(list.getByRole('option')).toHaveText(['Bob']);
+    await composer.press('Enter');
+    await ui(list).toBeHidden();
+    await ui(composer).toHaveValue('Bring snacks @Bob ');
+    await composer.pressSequentially('please');
+    await composer.press('Enter');
+    await ui(composer).toHaveValue('');
+    const text = 'Bring snacks @Bob please';
+    for (const user of [alice, bob, carol]) {
+      const row = chat(user).message(text);
+      await ui(row).toHaveCount(1);
+      await ui(row.getByTestId('mention')).toHaveText('@Bob');
+    }
+    expect(await lowContrastInBothThemes(bob.page, 'a mention')).toEqual([]);
+  });
+
   step('Alice renames the group; Bob and Carol see the new name; text meets AA; README shows the group', async () => {
     await chat(alice).groupInfoButton.click();
     const info = new GroupInfoDialog(alice.page);
@@ -180,6 +206,30 @@ describe('group chat', () => {
     expect(readme).toContain('docs/screenshots/group-chat-light.png');
     expect(statSync(join(README_SCREENSHOTS_DIR, 'group-chat-light.png')).mtimeMs).toBeGreaterThanOrEqual(startedAt);
   });
+
+  step(
+    'Alice gives the group a photo in Group info: every list and header shows it, with a timeline line',
+    async () => {
+      await chat(alice).groupInfoButton.click();
+      const info = new GroupInfoDialog(alice.page);
+      await ui(info.dialog).toBeVisible();
+      await info.dialog.locator('input[type="file"]').setInputFiles({
+        name: 'hikers.png',
+        mimeType: 'image/png',
+        buffer: Buffer.from(GROUP_PHOTO_PNG, 'base64'),
+      });
+      await ui(info.dialog.getByRole('button', { name: 'Remove photo', exact: true })).toBeVisible();
+      await info.closeButton.click();
+      await ui(info.dialog).toBeHidden();
+      for (const user of [alice, bob, carol]) {
+        const row = new MainWindow(user.page).conversation('Weekend hikers');
+        await ui(row.locator('img.avatar')).toHaveCount(1);
+        await ui(row.locator('img.avatar')).toHaveAttribute('src', /^data:image\//);
+        const who = user === alice ? 'You' : 'Alice';
+        await ui(chat(user).timeline(`${who} changed the group photo`)).toBeVisible();
+      }
+    },
+  );
 
   step('Alice removes Carol: Carol is told she is no longer a member', async () => {
     await chat(alice).groupInfoButton.click();
